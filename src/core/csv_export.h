@@ -1,0 +1,21 @@
+// npskit core: CSV export of responses (RFC 4180), safe to open in a spreadsheet.
+// A cell that starts with = + - @ (or a tab or carriage return) would run as a formula in
+// Excel, LibreOffice or Google Sheets (OWASP "CSV injection"): it gets a leading apostrophe.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store.h"
+
+namespace npskit {
+
+// One cell: injection-escaped, then quoted when it holds , " CR or LF (quotes doubled).
+std::string csv_cell(std::string_view text);
+
+// Header: ts, type, score, segment, comment, then every attribute column of the store in
+// store order. Rows in the order given (e.g. matching_responses()). Lines end with CRLF.
+std::string export_csv(const response_store& store, const std::vector<uint32_t>& rows);
+
+}  // namespace npskit

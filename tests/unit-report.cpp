@@ -1,0 +1,230 @@
+// Tests for src/core/report: view settings <-> URL hash, filters, and the dashboard's report.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "calendar.h"
+#include "report.h"
+
+using namespace npskit;
+
+TEST_CASE("percent encoding") {
+    CHECK(percent_encode("a b&c=d|é") == "a%20b%26c%3Dd%7C%C3%A9");
+    CHECK(percent_decode("a%20b%26c%3Dd%7C%C3%A9") == "a b&c=d|é");
+    CHECK(percent_decode("bad%zzend%") == "bad%zzend%");
+    CHECK(percent_decode("a+b") == "a b");
+}
+
+TEST_CASE("view hash round trip") {
+    SUBCASE("defaults encode to nothing") {
+        CHECK(encode_view_hash(view_settings{}) == "");
+        CHECK(decode_view_hash("") == view_settings{});
+        CHECK(decode_view_hash("#") == view_settings{});
+    }
+    SUBCASE("every field survives") {
+        view_settings v;
+        v.source = "http://127.0.0.1:8080/data.ndjson?x=1&y=2";
+        v.key = "k&y";
+        v.range = date_preset::custom;
+        v.custom_since_day = days_from_civil(2026, 1, 5);
+        v.custom_until_day = days_from_civil(2026, 2, 1);
+        v.segments = 0b011;
+        v.attributes.push_back({"plan", {"pro", "team plan"}, false});
+        v.attributes.push_back({"country", {"FR"}, true});
+        v.exclude_rule = "internal=true";
+        v.text = "slow & buggy";
+        v.bucket = time_bucket::month;
+        v.breakdown = "plan";
+        v.dark = true;
+        std::string hash = encode_view_hash(v);
+        CHECK(hash.find("range=2026-01-05..2026-02-01") != std::string::npos);
+        CHECK(hash.find(' ') == std::string::npos);
+        CHECK(decode_view_hash("#" + hash) == v);
+    }
+    SUBCASE("presets and no breakdown") {
+        view_settings v;
+        v.range = date_preset::last_30_days;
+        v.breakdown = "";
+        v.segments = 0;
+        CHECK(encode_view_hash(v) == "range=30d&seg=none&bd=none");
+        CHECK(decode_view_hash("range=30d&seg=none&bd=none") == v);
+    }
+    SUBCASE("unknown and malformed parameters are ignored") {
+        view_settings v = decode_view_hash("#zzz=1&range=bogus&by=year&a.=x&a.plan=&junk&range=2026-02-01..2026-01-01");
+        CHECK(v == view_settings{});
+    }
+}
+
+TEST_CASE("filter_for") {
+    int64_t now = *parse_timestamp("2026-03-10T15:00:00Z");
+    SUBCASE("presets end at the end of today (UTC)") {
+        view_settings v;
+        v.range = date_preset::last_7_days;
+        response_filter f = filter_for(v, now);
+        CHECK(f.until_ms == *parse_timestamp("2026-03-11T00:00:00Z"));
+        CHECK(f.since_ms == *parse_timestamp("2026-03-04T00:00:00Z"));
+    }
+    SUBCASE("custom range includes its last day") {
+        view_settings v = decode_view_hash("range=2026-01-01..2026-01-31");
+        response_filter f = filter_for(v, now);
+        CHECK(f.since_ms == *parse_timestamp("2026-01-01T00:00:00Z"));
+        CHECK(f.until_ms == *parse_timestamp("2026-02-01T00:00:00Z"));
+    }
+    SUBCASE("exclude rule becomes an excluding attribute filter") {
+        view_settings v;
+        v.exclude_rule = " internal = true|yes ";
+        response_filter f = filter_for(v, now);
+        REQUIRE(f.attributes.size() == 1);
+        CHECK(f.attributes[0].key == "internal");
+        CHECK(f.attributes[0].exclude);
+        CHECK(f.attributes[0].values == std::vector<std::string>{"true", "yes"});
+        CHECK(parse_exclude_rule("nokey").key.empty());
+        CHECK(parse_exclude_rule("=x").key.empty());
+    }
+}
+
+namespace {
+response answer(int i, int score, const char* ts, const char* plan, const char* comment = nullptr, bool internal = false) {
+    response r;
+    r.id = "resp-" + std::to_string(10000 + i);
+    r.survey = "main";
+    r.score = score;
+    r.ts_ms = *parse_timestamp(ts);
+    if (comment) r.comment = comment;
+    r.attributes.push_back({"internal", internal ? "true" : "false"});
+    r.attributes.push_back({"plan", plan});
+    return r;
+}
+response display(int i, event_type t, const char* ts) {
+    response r;
+    r.id = "disp-" + std::to_string(10000 + i);
+    r.type = t;
+    r.survey = "main";
+    r.ts_ms = *parse_timestamp(ts);
+    r.attributes.push_back({"internal", "false"});
+    r.attributes.push_back({"plan", "pro"});
+    return r;
+}
+}  // namespace
+
+TEST_CASE("build_report") {
+    response_store store;
+    int i = 0;
+    // Week 2026-W02 (Jan 5..11): 3 promoters, 1 passive, 1 detractor (pro/free).
+    store.add(answer(i++, 10, "2026-01-05T10:00:00Z", "pro", "Great support team"));
+    store.add(answer(i++, 9, "2026-01-06T10:00:00Z", "pro", "great support, fast"));
+    store.add(answer(i++, 9, "2026-01-07T10:00:00Z", "free"));
+    store.add(answer(i++, 8, "2026-01-08T10:00:00Z", "free", "ok but pricing"));
+    store.add(answer(i++, 2, "2026-01-09T10:00:00Z", "free", "=slow sync, too expensive"));
+    // Week 2026-W03 (Jan 12..18): 1 promoter, 2 detractors, one internal tester.
+    store.add(answer(i++, 10, "2026-01-12T10:00:00Z", "pro"));
+    store.add(answer(i++, 0, "2026-01-13T10:00:00Z", "free", "slow sync"));
+    store.add(answer(i++, 5, "2026-01-14T10:00:00Z", "free", "too expensive"));
+    store.add(answer(i++, 0, "2026-01-15T10:00:00Z", "pro", "test", true));
+    for (int k = 0; k < 20; ++k) store.add(display(k, k < 5 ? event_type::dismissed : event_type::shown, "2026-01-10T10:00:00Z"));
+
+    report_desc d;
+    d.filter.attributes.push_back(parse_exclude_rule("internal=true"));
+    d.breakdown_key = "plan";
+    report r = build_report(store, d);
+
+    SUBCASE("headline equals score_nps of the filtered histogram") {
+        score_histogram h;
+        for (int s : {10, 9, 9, 8, 2, 10, 0, 5}) h.add(s);
+        nps_result expect = score_nps(h);
+        CHECK(r.headline.score.n == 8);
+        CHECK(r.headline.score.nps == doctest::Approx(expect.nps));
+        CHECK(r.headline.score.nps == doctest::Approx(12.5));
+        CHECK(r.headline.score.ci_low == doctest::Approx(expect.ci_low));
+        CHECK(r.headline.histogram == h);
+        CHECK(std::string(nps_band_name(r.headline.score.nps)) == "good");
+    }
+    SUBCASE("trend by ISO week, with period-over-period") {
+        REQUIRE(r.trend.size() == 2);
+        CHECK(r.trend[0].key == "2026-W02");
+        CHECK(r.trend[0].score.n == 5);
+        CHECK(r.trend[0].score.nps == doctest::Approx(40));
+        CHECK(r.trend[1].key == "2026-W03");
+        CHECK(r.trend[1].score.nps == doctest::Approx(-100.0 / 3));
+        CHECK_FALSE(r.trend[0].vs_previous.valid);
+        CHECK(r.trend[1].vs_previous.valid);
+        CHECK(r.trend[1].vs_previous.difference == doctest::Approx(-100.0 / 3 - 40));
+    }
+    SUBCASE("response rate from display events") {
+        CHECK(r.rate.shown == 15);
+        CHECK(r.rate.dismissed == 5);
+        CHECK(r.rate.answered == 8);
+        CHECK(r.rate.answer_rate == doctest::Approx(8.0 / 15));
+    }
+    SUBCASE("breakdown by plan: n, NPS, difference from overall") {
+        REQUIRE(r.breakdown.size() == 2);
+        CHECK(r.breakdown[0].value == "free");  // sorted by n, descending
+        CHECK(r.breakdown[0].score.n == 5);
+        CHECK(r.breakdown[0].score.nps == doctest::Approx(-40));
+        CHECK(r.breakdown[0].difference == doctest::Approx(-52.5));
+        CHECK(r.breakdown[1].value == "pro");
+        CHECK(r.breakdown[1].score.nps == doctest::Approx(100));
+        CHECK(r.breakdown[1].vs_rest.valid);
+        sort_breakdown(r.breakdown, breakdown_column::nps, true);
+        CHECK(r.breakdown[0].value == "pro");
+        sort_breakdown(r.breakdown, breakdown_column::value, false);
+        CHECK(r.breakdown[0].value == "free");
+    }
+    SUBCASE("comments newest first and themes per segment") {
+        REQUIRE(r.comments.size() == 6);  // the internal "test" comment is excluded
+        CHECK(r.comments[0].score == 5);
+        CHECK(store.comment(r.comments[0].row) == "too expensive");
+        auto& det = r.themes[static_cast<size_t>(segment::detractor)];
+        REQUIRE(det.size() >= 2);
+        CHECK(det[0].count == 2);
+        bool slow_sync = false, too_expensive = false;
+        for (auto& t : det) {
+            slow_sync |= t.text == "slow sync";
+            too_expensive |= t.text == "too expensive";
+        }
+        CHECK(slow_sync);
+        CHECK(too_expensive);
+        auto& pro = r.themes[static_cast<size_t>(segment::promoter)];
+        REQUIRE(!pro.empty());
+        CHECK(pro[0].text == "great support");
+    }
+    SUBCASE("the previous period of the same length") {
+        report_desc w3 = d;
+        w3.filter.since_ms = *parse_timestamp("2026-01-12T00:00:00Z");
+        w3.filter.until_ms = *parse_timestamp("2026-01-19T00:00:00Z");
+        report r3 = build_report(store, w3);
+        CHECK(r3.headline.score.n == 3);
+        REQUIRE(r3.headline.has_previous);
+        CHECK(r3.headline.previous.n == 5);
+        CHECK(r3.headline.previous_since_ms == *parse_timestamp("2026-01-05T00:00:00Z"));
+        CHECK(r3.headline.change.difference == doctest::Approx(-100.0 / 3 - 40));
+        CHECK(r.headline.has_previous == false);  // open range: nothing before the data
+    }
+    SUBCASE("segment and text filters") {
+        report_desc p = d;
+        p.filter.segments = 1 << static_cast<int>(segment::passive);
+        CHECK(build_report(store, p).headline.score.n == 1);
+        report_desc t = d;
+        t.filter.text = "SLOW";
+        CHECK(build_report(store, t).headline.score.n == 2);
+    }
+    SUBCASE("JSON has the CLI's keys and the panels") {
+        auto j = nlohmann::json::parse(report_to_json(r, store), nullptr, false);
+        REQUIRE(!j.is_discarded());
+        CHECK(j["n"] == 8);
+        CHECK(j["nps_rounded"].get<double>() == 13);  // 12.5 rounds away from zero
+        CHECK(j["groups"].size() == 2);
+        CHECK(j["groups"][1]["key"] == "2026-W03");
+        CHECK(j["breakdown"]["by"] == "plan");
+        CHECK(j["comments"][0]["attributes"]["plan"] == "free");
+        CHECK(j["previous"].is_null());
+    }
+    SUBCASE("empty store: no score, no crash") {
+        response_store empty;
+        report e = build_report(empty, d);
+        CHECK_FALSE(e.headline.score.has_score);
+        CHECK(e.trend.empty());
+        auto j = nlohmann::json::parse(report_to_json(e, empty), nullptr, false);
+        CHECK(j["nps"].is_null());
+    }
+}
