@@ -1,0 +1,280 @@
+// `npskit score` and `npskit validate`: files → the core importer → store → query → report.
+//
+// [SECTION] Options
+// [SECTION] Reading files (streamed in 1 MB chunks)
+// [SECTION] Report: JSON and table
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "calendar.h"
+#include "cli_commands.h"
+#include "import.h"
+#include "query.h"
+#include "score.h"
+#include "store.h"
+
+namespace npskit::cli {
+
+using json = nlohmann::ordered_json;
+
+//-----------------------------------------------------------------------------
+// [SECTION] Options
+//-----------------------------------------------------------------------------
+namespace {
+
+struct score_options {
+    std::vector<std::string> files;
+    std::string by;  // "", day, week, month, or an attribute key
+    response_filter filter;
+    double confidence = 0.95;
+    int utc_offset_minutes = 0;
+    bool table = false;
+    bool help = false;
+};
+
+const char* score_usage =
+    "usage: npskit score FILE... [options]\n"
+    "  FILE               JSON array, NDJSON or CSV (header row); '-' reads stdin\n"
+    "  --by KEY           group by day | week | month | an attribute (plan, country, survey, ...)\n"
+    "  --since DATE       keep responses at or after DATE (2026-01-31 or RFC 3339)\n"
+    "  --until DATE       keep responses before DATE (a bare date includes that whole day)\n"
+    "  --where KEY=VALUE  keep rows whose attribute KEY is VALUE (repeat: same key = any of)\n"
+    "  --where KEY!=VALUE drop rows whose attribute KEY is VALUE\n"
+    "  --confidence P     confidence level of the intervals (default 0.95)\n"
+    "  --tz +HH:MM        UTC offset for day/week/month buckets (default +00:00)\n"
+    "  --format json|table  (default json)\n";
+
+bool parse_offset(const std::string& text, int& minutes) {
+    int h = 0, m = 0;
+    char sign = 0;
+    if (text == "Z" || text == "UTC") return minutes = 0, true;
+    if (std::sscanf(text.c_str(), "%c%2d:%2d", &sign, &h, &m) != 3 || (sign != '+' && sign != '-') || h > 14 || m > 59)
+        return false;
+    minutes = (sign == '-' ? -1 : 1) * (h * 60 + m);
+    return true;
+}
+
+// Returns an error message, or "" when the options are fine.
+std::string parse_score_options(int argc, char** argv, score_options& o) {
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&](std::string& out) -> bool {
+            if (i + 1 >= argc) return false;
+            out = argv[++i];
+            return true;
+        };
+        std::string v;
+        if (a == "--help" || a == "-h") o.help = true;
+        else if (a == "--by") {
+            if (!value(o.by) || o.by.empty()) return "--by needs day, week, month or an attribute name";
+        } else if (a == "--since" || a == "--until") {
+            if (!value(v)) return a + " needs a date";
+            auto ms = parse_timestamp(v, true);
+            if (!ms) return a + ": '" + v + "' is not a date (use 2026-01-31 or 2026-01-31T12:00:00Z)";
+            bool bare_date = v.size() == 10;
+            if (a == "--since") o.filter.since_ms = *ms;
+            else o.filter.until_ms = bare_date ? *ms + ms_per_day : *ms;
+        } else if (a == "--where") {
+            if (!value(v)) return "--where needs KEY=VALUE";
+            size_t eq = v.find('=');
+            if (eq == std::string::npos || eq == 0) return "--where: '" + v + "' is not KEY=VALUE";
+            bool exclude = v[eq - 1] == '!';
+            std::string key = v.substr(0, exclude ? eq - 1 : eq), val = v.substr(eq + 1);
+            attribute_filter* existing = nullptr;
+            for (auto& f : o.filter.attributes)
+                if (f.key == key && f.exclude == exclude) existing = &f;
+            if (existing) existing->values.push_back(val);
+            else o.filter.attributes.push_back({key, {val}, exclude});
+        } else if (a == "--confidence") {
+            if (!value(v)) return "--confidence needs a level such as 0.95";
+            char* end = nullptr;
+            o.confidence = std::strtod(v.c_str(), &end);
+            if (*end || !(o.confidence > 0 && o.confidence < 1)) return "--confidence must be between 0 and 1, e.g. 0.90";
+        } else if (a == "--tz") {
+            if (!value(v) || !parse_offset(v, o.utc_offset_minutes)) return "--tz must look like +02:00 or -05:30";
+        } else if (a == "--format") {
+            if (!value(v) || (v != "json" && v != "table")) return "--format must be json or table";
+            o.table = v == "table";
+        } else if (a.size() > 1 && a[0] == '-' && a != "-") {
+            return "unknown option '" + a + "'";
+        } else {
+            o.files.push_back(a);
+        }
+    }
+    if (!o.help && o.files.empty()) return "no input file";
+    return "";
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Reading files
+//-----------------------------------------------------------------------------
+// Streams one file through the importer. Returns false when the file cannot be read.
+bool read_file(const std::string& path, response_importer& importer) {
+    FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    std::vector<char> buffer(1 << 20);
+    size_t got;
+    while ((got = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) importer.feed(std::string_view(buffer.data(), got));
+    bool ok = !std::ferror(f);
+    if (f != stdin) std::fclose(f);
+    importer.finish();
+    return ok;
+}
+
+void report_problems(const std::string& path, const import_stats& stats) {
+    for (const auto& p : stats.examples)
+        std::fprintf(stderr, "%s:%llu: skipped: %s\n", path.c_str(), static_cast<unsigned long long>(p.line), p.reason.c_str());
+    if (stats.skipped > stats.examples.size())
+        std::fprintf(stderr, "%s: ... and %llu more skipped rows\n", path.c_str(),
+                     static_cast<unsigned long long>(stats.skipped - stats.examples.size()));
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Report
+//-----------------------------------------------------------------------------
+json nullable(bool has, double v) { return has ? json(v) : json(nullptr); }
+
+json figures(const group_stats& g, double confidence) {
+    nps_result r = score_nps(g.histogram, confidence);
+    json j;
+    j["n"] = r.n;
+    j["promoters"] = r.promoters;
+    j["passives"] = r.passives;
+    j["detractors"] = r.detractors;
+    j["histogram"] = g.histogram.bins;
+    j["nps"] = nullable(r.has_score, r.nps);
+    j["nps_rounded"] = r.has_score ? json(static_cast<int>(round_half_away(r.nps))) : json(nullptr);
+    j["ci_low"] = nullable(r.has_score, r.ci_low);
+    j["ci_high"] = nullable(r.has_score, r.ci_high);
+    j["margin"] = nullable(r.has_score, r.margin);
+    j["shown"] = g.shown;
+    j["dismissed"] = g.dismissed;
+    if (!r.has_score) j["no_score"] = "no answered responses";
+    return j;
+}
+
+void print_table(const json& report, const std::string& by) {
+    auto cell = [](const json& v, int decimals) {
+        return v.is_null() ? std::string("-") : format_rounded(v.get<double>(), decimals);
+    };
+    std::printf("%-22s %8s %6s %16s %7s %5s %5s %5s\n", by.empty() ? "" : by.c_str(), "n", "NPS", "95% CI", "±",
+                "prom", "pass", "detr");
+    auto row = [&](const std::string& label, const json& g) {
+        std::string ci = g["nps"].is_null() ? "-" : "[" + cell(g["ci_low"], 1) + ", " + cell(g["ci_high"], 1) + "]";
+        std::printf("%-22s %8llu %6s %16s %7s %5llu %5llu %5llu\n", label.c_str(),
+                    static_cast<unsigned long long>(g["n"].get<uint64_t>()), cell(g["nps"], 0).c_str(), ci.c_str(),
+                    cell(g["margin"], 1).c_str(), static_cast<unsigned long long>(g["promoters"].get<uint64_t>()),
+                    static_cast<unsigned long long>(g["passives"].get<uint64_t>()),
+                    static_cast<unsigned long long>(g["detractors"].get<uint64_t>()));
+    };
+    if (report.contains("groups"))
+        for (const auto& g : report["groups"]) row(g["key"].get<std::string>().empty() ? "(none)" : g["key"].get<std::string>(), g);
+    row("all", report);
+    std::printf("skipped rows: %llu\n", static_cast<unsigned long long>(report["skipped_rows"].get<uint64_t>()));
+}
+
+}  // namespace
+
+int run_score(int argc, char** argv) {
+    score_options o;
+    std::string error = parse_score_options(argc, argv, o);
+    if (o.help) {
+        std::fputs(score_usage, stdout);
+        return 0;
+    }
+    if (!error.empty()) {
+        std::fprintf(stderr, "npskit score: %s\n\n%s", error.c_str(), score_usage);
+        return 2;
+    }
+    response_store store;
+    uint64_t skipped = 0, records = 0;
+    for (size_t i = 0; i < o.files.size(); ++i) {
+        importer_desc desc;
+        desc.id_prefix = o.files.size() > 1 ? "f" + std::to_string(i + 1) + "-row" : "row";
+        desc.max_examples = 1000;
+        response_importer importer(desc, [&](const response& r) { store.add(r); });
+        if (!read_file(o.files[i], importer)) {
+            std::fprintf(stderr, "npskit score: cannot read '%s': %s\n", o.files[i].c_str(), std::strerror(errno));
+            return 1;
+        }
+        if (importer.needs_mapping())
+            std::fprintf(stderr, "%s: no score column in the header (%zu columns)\n", o.files[i].c_str(), importer.header().size());
+        report_problems(o.files[i], importer.stats());
+        skipped += importer.stats().skipped;
+        records += importer.stats().records;
+    }
+    group_stats total = aggregate(store, o.filter);
+    json report = figures(total, o.confidence);
+    report["confidence"] = o.confidence;
+    report["skipped_rows"] = skipped;
+    report["rows"] = records;
+    if (!o.by.empty()) {
+        std::vector<group_stats> groups;
+        if (o.by == "day" || o.by == "week" || o.by == "month") {
+            time_bucket b = o.by == "day" ? time_bucket::day : o.by == "week" ? time_bucket::week : time_bucket::month;
+            groups = group_by_time(store, o.filter, b, o.utc_offset_minutes);
+        } else {
+            groups = group_by_attribute(store, o.filter, o.by);
+        }
+        report["by"] = o.by;
+        json list = json::array();
+        for (const auto& g : groups) {
+            json item;
+            item["key"] = g.key;
+            if (g.start_ms != 0 || o.by == "day" || o.by == "week" || o.by == "month") item["start"] = format_timestamp(g.start_ms);
+            for (auto& [k, v] : figures(g, o.confidence).items()) item[k] = v;
+            list.push_back(std::move(item));
+        }
+        report["groups"] = std::move(list);
+    }
+    if (o.table) print_table(report, o.by);
+    else std::printf("%s\n", report.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+    if (store.size() == 0) {
+        std::fprintf(stderr, "npskit score: no valid row in the input\n");
+        return 1;
+    }
+    return 0;
+}
+
+int run_validate(int argc, char** argv) {
+    std::vector<std::string> files;
+    for (int i = 1; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+            std::puts("usage: npskit validate FILE...   (NDJSON or a JSON array of schema v1 records; '-' = stdin)\n"
+                      "Prints one line per invalid record and a JSON summary; exit 1 when any record is invalid.");
+            return 0;
+        }
+        files.push_back(argv[i]);
+    }
+    if (files.empty()) {
+        std::fputs("npskit validate: no input file\n", stderr);
+        return 2;
+    }
+    uint64_t valid = 0, invalid = 0;
+    for (const auto& path : files) {
+        // Strict: every record must be schema v1 as it is (no mapping of peers' fields).
+        importer_desc desc;
+        desc.max_examples = 1000;
+        desc.strict_schema = true;
+        response_importer importer(desc, [&](const response&) { ++valid; });
+        if (!read_file(path, importer)) {
+            std::fprintf(stderr, "npskit validate: cannot read '%s': %s\n", path.c_str(), std::strerror(errno));
+            return 1;
+        }
+        if (importer.format() == input_format::csv) {
+            std::fprintf(stderr, "npskit validate: '%s' is CSV; validate takes schema v1 JSON or NDJSON\n", path.c_str());
+            return 2;
+        }
+        report_problems(path, importer.stats());
+        invalid += importer.stats().skipped;
+    }
+    std::printf("{\"valid\":%llu,\"invalid\":%llu}\n", static_cast<unsigned long long>(valid),
+                static_cast<unsigned long long>(invalid));
+    return invalid == 0 && valid > 0 ? 0 : 1;
+}
+
+}  // namespace npskit::cli

@@ -1,0 +1,504 @@
+#include "import.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "calendar.h"
+#include "store.h"  // hash_text
+
+namespace npskit {
+
+using json = nlohmann::json;
+
+const char* input_format_name(input_format f) {
+    switch (f) {
+        case input_format::unknown: return "unknown";
+        case input_format::json_array: return "json";
+        case input_format::ndjson: return "ndjson";
+        case input_format::csv: return "csv";
+    }
+    return "?";
+}
+
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+static std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+static std::string_view skip_bom(std::string_view s) {
+    if (s.size() >= 3 && std::memcmp(s.data(), "\xEF\xBB\xBF", 3) == 0) s.remove_prefix(3);
+    return s;
+}
+
+input_format detect_format(std::string_view bytes) {
+    bytes = trim(skip_bom(bytes));
+    if (bytes.empty()) return input_format::unknown;
+    if (bytes.front() == '[') return input_format::json_array;
+    if (bytes.front() == '{') return input_format::ndjson;
+    return input_format::csv;
+}
+
+//-----------------------------------------------------------------------------
+// Mapping peers' fields onto schema v1
+//-----------------------------------------------------------------------------
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+// "Plan Name" → "plan_name"; nothing left → "".
+std::string attribute_key_from(std::string_view name) {
+    std::string key;
+    for (char c : trim(name)) {
+        char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '_' || l == '.' || l == '-';
+        if (ok) key += l;
+        else if (!key.empty() && key.back() != '_') key += '_';
+        if (key.size() == 64) break;
+    }
+    while (!key.empty() && key.back() == '_') key.pop_back();
+    return key;
+}
+
+bool one_of(const std::string& s, std::initializer_list<const char*> names) {
+    for (const char* n : names)
+        if (s == n) return true;
+    return false;
+}
+
+const std::initializer_list<const char*> score_names = {"score", "nps", "nps_score", "nps score", "rating",
+                                                         "net promoter score"};
+const std::initializer_list<const char*> ts_names = {"ts", "timestamp", "date", "created_at", "createdat",
+                                                      "created at", "submitted_at", "submitted at", "time",
+                                                      "datetime", "response date", "created"};
+const std::initializer_list<const char*> comment_names = {"comment", "comments", "feedback", "text", "reason",
+                                                           "open text", "why", "answer"};
+const std::initializer_list<const char*> id_names = {"id", "response_id", "response id", "responseid"};
+const std::initializer_list<const char*> survey_names = {"survey", "survey_id", "survey id", "surveyid"};
+const std::initializer_list<const char*> user_names = {"user", "user_id", "user id", "userid", "person",
+                                                        "person_id", "customer_id"};
+const std::initializer_list<const char*> ignored_names = {"v", "permalink", "updated_at", "survey_type", "notes",
+                                                           "tags", "formbricks id (internal)", "additional_answers"};
+
+// Parses a timestamp cell or field: RFC 3339 / ISO dates, or Unix seconds / milliseconds.
+std::optional<int64_t> timestamp_from_text(std::string_view text) {
+    text = trim(text);
+    if (text.empty()) return std::nullopt;
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) && text.size() <= 15) {
+        int64_t v = std::stoll(std::string(text));
+        return v < 100'000'000'000 ? v * 1000 : v;  // seconds until year 5138, else milliseconds
+    }
+    return parse_timestamp(text, true);
+}
+
+// Canonical schema-v1 object → strict validation; every importer ends here.
+void finish_record(json& obj, const importer_desc& desc, uint64_t line, const response_importer::sink& sink,
+                   import_stats& stats, const std::function<void(uint64_t, std::string)>& problem) {
+    obj["v"] = 1;
+    if (!obj.contains("survey")) obj["survey"] = desc.default_survey;
+    if (!obj.contains("id")) {
+        char id[32];
+        std::snprintf(id, sizeof id, "-%08llu", static_cast<unsigned long long>(line));
+        obj["id"] = desc.id_prefix + id;
+    }
+    if (!obj.contains("ts") && desc.default_ts_ms > 0) obj["ts"] = format_timestamp(desc.default_ts_ms);
+    parse_result r = parse_response(obj);
+    if (!r.ok()) {
+        std::string reason;
+        for (const auto& e : r.errors) reason += (reason.empty() ? "" : "; ") + e.message();
+        problem(line, std::move(reason));
+        return;
+    }
+    ++stats.accepted;
+    sink(r.value);
+}
+
+// An id from a peer's export: kept when valid, prefixed when short (Delighted's numeric ids).
+void set_id(json& obj, std::string_view raw, const importer_desc& desc) {
+    raw = trim(raw);
+    if (raw.empty()) return;
+    if (is_valid_id(raw)) obj["id"] = std::string(raw);
+    else {
+        std::string prefixed = desc.id_prefix + "-" + std::string(raw);
+        obj["id"] = is_valid_id(prefixed) ? prefixed : desc.id_prefix + "-" + std::to_string(hash_text(raw));
+    }
+}
+
+}  // namespace
+
+//-----------------------------------------------------------------------------
+// Column detection (CSV)
+//-----------------------------------------------------------------------------
+column_mapping detect_columns(const std::vector<std::string>& header) {
+    column_mapping m;
+    std::vector<std::string> names;
+    for (const auto& h : header) names.push_back(lower(trim(skip_bom(h))));
+    auto take = [&](int& slot, std::initializer_list<const char*> exact) {
+        for (size_t i = 0; i < names.size() && slot < 0; ++i)
+            if (one_of(names[i], exact)) slot = static_cast<int>(i);
+    };
+    take(m.score, score_names);
+    take(m.ts, ts_names);
+    take(m.comment, comment_names);
+    take(m.id, id_names);
+    take(m.survey, survey_names);
+    take(m.user, user_names);
+    take(m.type, {"type", "event"});
+    // Formbricks and others export questions by their wording.
+    for (size_t i = 0; i < names.size() && m.score < 0; ++i)
+        if (names[i].find("recommend") != std::string::npos || names[i].find("how likely") != std::string::npos)
+            m.score = static_cast<int>(i);
+    for (size_t i = 0; i < names.size() && m.comment < 0; ++i) {
+        const std::string& n = names[i];
+        bool question = n.rfind("what", 0) == 0 || n.rfind("why", 0) == 0 || n.find("comment") != std::string::npos ||
+                        n.find("feedback") != std::string::npos || n.find("reason") != std::string::npos;
+        if (question && static_cast<int>(i) != m.score) m.comment = static_cast<int>(i);
+    }
+    for (size_t i = 0; i < names.size(); ++i)
+        if (one_of(names[i], ignored_names)) m.ignored.push_back(static_cast<int>(i));
+    return m;
+}
+
+//-----------------------------------------------------------------------------
+// The streaming importer
+//-----------------------------------------------------------------------------
+response_importer::response_importer(importer_desc desc, sink on_response)
+    : desc_(std::move(desc)), sink_(std::move(on_response)) {
+    if (desc_.mapping) mapping_ = *desc_.mapping;
+}
+
+void response_importer::problem(uint64_t line, std::string reason) {
+    ++stats_.skipped;
+    if (stats_.examples.size() < desc_.max_examples) stats_.examples.push_back({line, std::move(reason)});
+}
+
+void response_importer::set_mapping(const column_mapping& m) {
+    mapping_ = m;
+    needs_mapping_ = false;
+    auto held = std::move(held_rows_);
+    held_rows_.clear();
+    for (auto& [line, cells] : held) on_csv_row(cells, line);
+}
+
+void response_importer::feed(std::string_view chunk) {
+    if (!started_) {
+        // Detection needs the first non-blank byte; keep blanks until it arrives.
+        pending_.append(chunk);
+        std::string_view head = trim(skip_bom(pending_));
+        if (head.empty()) return;
+        if (desc_.format == input_format::unknown) desc_.format = detect_format(head);
+        started_ = true;
+        std::string all = std::move(pending_);
+        pending_.clear();
+        std::string_view rest = skip_bom(all);
+        feed(rest);
+        return;
+    }
+    switch (desc_.format) {
+        case input_format::ndjson: {
+            while (!chunk.empty()) {
+                const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
+                size_t take = nl ? static_cast<size_t>(nl - chunk.data()) : chunk.size();
+                if (!oversized_) {
+                    if (pending_.size() + take > desc_.max_record_bytes) {
+                        oversized_ = true;
+                        pending_.clear();
+                    } else {
+                        pending_.append(chunk.data(), take);
+                    }
+                }
+                if (!nl) break;
+                chunk.remove_prefix(take + 1);
+                if (oversized_) {
+                    ++stats_.records;
+                    problem(line_, "record is larger than " + std::to_string(desc_.max_record_bytes) + " bytes");
+                    oversized_ = false;
+                } else {
+                    on_record(pending_, line_);
+                }
+                pending_.clear();
+                ++line_;
+            }
+            break;
+        }
+        case input_format::json_array: {
+            for (char c : chunk) {
+                if (c == '\n') ++line_;
+                if (array_closed_) continue;
+                if (in_string_) {
+                    if (escaped_) escaped_ = false;
+                    else if (c == '\\') escaped_ = true;
+                    else if (c == '"') in_string_ = false;
+                    if (!oversized_) pending_ += c;
+                    continue;
+                }
+                if (depth_ == 0) {  // before the array
+                    if (c == '[') depth_ = 1;
+                    continue;
+                }
+                if (depth_ == 1 && (c == ',' || c == ']')) {
+                    if (oversized_) {
+                        ++stats_.records;
+                        problem(record_line_, "record is larger than " + std::to_string(desc_.max_record_bytes) + " bytes");
+                        oversized_ = false;
+                    } else if (!trim(pending_).empty()) {
+                        on_record(pending_, record_line_);
+                    }
+                    pending_.clear();
+                    if (c == ']') array_closed_ = true, depth_ = 0;
+                    continue;
+                }
+                if (depth_ == 1 && pending_.empty() && is_blank(c)) continue;
+                if (depth_ == 1 && pending_.empty()) record_line_ = line_;
+                if (c == '"') in_string_ = true;
+                else if (c == '{' || c == '[') ++depth_;
+                else if (c == '}' || c == ']') --depth_;
+                if (!oversized_) {
+                    pending_ += c;
+                    if (pending_.size() > desc_.max_record_bytes) oversized_ = true, pending_.clear();
+                }
+            }
+            break;
+        }
+        case input_format::csv: {
+            for (char c : chunk) {
+                if (in_quotes_) {
+                    if (escaped_) {  // a quote seen inside quotes: "" is a literal quote
+                        escaped_ = false;
+                        if (c == '"') {
+                            cell_ += '"';
+                            continue;
+                        }
+                        in_quotes_ = false;  // the quote closed the field; fall through with c
+                    } else {
+                        if (c == '"') escaped_ = true;
+                        else {
+                            if (c == '\n') ++line_;
+                            if (cell_.size() < desc_.max_record_bytes) cell_ += c;
+                            else oversized_ = true;
+                        }
+                        continue;
+                    }
+                }
+                if (c == '"' && cell_.empty()) {
+                    in_quotes_ = true;
+                } else if (c == ',') {
+                    cells_.push_back(std::move(cell_));
+                    cell_.clear();
+                } else if (c == '\n') {
+                    cells_.push_back(std::move(cell_));
+                    cell_.clear();
+                    uint64_t start = record_line_;
+                    record_line_ = ++line_;
+                    if (oversized_) {
+                        ++stats_.records;
+                        problem(start, "record is larger than " + std::to_string(desc_.max_record_bytes) + " bytes");
+                        oversized_ = false;
+                    } else {
+                        on_csv_row(cells_, start);
+                    }
+                    cells_.clear();
+                } else if (c != '\r') {
+                    if (cell_.size() < desc_.max_record_bytes) cell_ += c;
+                    else oversized_ = true;
+                }
+            }
+            break;
+        }
+        case input_format::unknown: break;
+    }
+}
+
+void response_importer::finish() {
+    if (!started_) return;
+    switch (desc_.format) {
+        case input_format::ndjson:
+            if (oversized_) {
+                ++stats_.records;
+                problem(line_, "record is larger than " + std::to_string(desc_.max_record_bytes) + " bytes");
+            } else if (!trim(pending_).empty()) {
+                on_record(pending_, line_);
+            }
+            break;
+        case input_format::json_array:
+            if (!array_closed_) {
+                ++stats_.records;
+                problem(record_line_, "the JSON array is not closed (file truncated?)");
+            }
+            break;
+        case input_format::csv:
+            if (in_quotes_ && !escaped_) {
+                ++stats_.records;
+                problem(record_line_, "a quoted field is not closed");
+            } else if (!cell_.empty() || !cells_.empty()) {
+                cells_.push_back(std::move(cell_));
+                on_csv_row(cells_, record_line_);
+            }
+            if (needs_mapping_) {
+                for (auto& held : held_rows_) {
+                    ++stats_.records;
+                    problem(held.first, "no score column found in the header: map the columns");
+                }
+                held_rows_.clear();
+            }
+            break;
+        case input_format::unknown: break;
+    }
+    pending_.clear();
+    cells_.clear();
+    cell_.clear();
+}
+
+void response_importer::on_record(std::string_view text, uint64_t line) {
+    text = trim(text);
+    if (text.empty()) return;
+    on_json_record(text, line);
+}
+
+void response_importer::on_json_record(std::string_view text, uint64_t line) {
+    ++stats_.records;
+    auto report = [this](uint64_t l, std::string reason) { problem(l, std::move(reason)); };
+    json j = json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded()) return problem(line, "not valid JSON");
+    if (!j.is_object()) return problem(line, "not a JSON object");
+    if (j.contains("v") || desc_.strict_schema) {  // schema v1 as it is: strict
+        parse_result r = parse_response(j);
+        if (!r.ok()) {
+            std::string reason;
+            for (const auto& e : r.errors) reason += (reason.empty() ? "" : "; ") + e.message();
+            return problem(line, reason);
+        }
+        ++stats_.accepted;
+        return sink_(r.value);
+    }
+    // A peer's export: map its fields onto schema v1, then validate strictly.
+    json obj = json::object();
+    json attrs = json::object();
+    auto add_attribute = [&](std::string_view name, const json& value) {
+        std::string key = attribute_key_from(name);
+        if (key.empty() || attrs.size() >= 32 || attrs.contains(key)) return;
+        if (value.is_string() && utf8_length(value.get_ref<const std::string&>()) <= 256) attrs[key] = value;
+        else if (value.is_boolean() || value.is_number_integer()) attrs[key] = value;
+        else if (value.is_number_float() && std::isfinite(value.get<double>())) attrs[key] = value;
+    };
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        std::string name = lower(it.key());
+        const json& value = it.value();
+        if (value.is_null()) continue;
+        if (one_of(name, score_names)) {
+            obj["score"] = value;  // strict: 6.5, "9", 11 fail validation with the field named
+        } else if (one_of(name, ts_names)) {
+            std::optional<int64_t> ms;
+            if (value.is_number_integer()) {
+                int64_t v = value.get<int64_t>();
+                ms = v < 100'000'000'000 ? v * 1000 : v;
+            } else if (value.is_string()) {
+                ms = timestamp_from_text(value.get_ref<const std::string&>());
+            }
+            if (!ms) return problem(line, name + " is not a timestamp");
+            obj["ts"] = format_timestamp(*ms);
+        } else if (one_of(name, comment_names)) {
+            if (value.is_string() && !trim(value.get_ref<const std::string&>()).empty()) obj["comment"] = value;
+        } else if (one_of(name, id_names)) {
+            if (value.is_string()) set_id(obj, value.get_ref<const std::string&>(), desc_);
+            else if (value.is_number_integer()) set_id(obj, value.dump(), desc_);
+        } else if (one_of(name, survey_names)) {
+            if (value.is_string() && is_valid_survey(value.get_ref<const std::string&>())) obj["survey"] = value;
+            else if (value.is_string()) add_attribute("survey_name", value);
+        } else if (one_of(name, user_names)) {
+            if (value.is_string()) obj["user"] = value;
+            else if (value.is_number_integer()) obj["user"] = value.dump();
+        } else if (name == "type" && value.is_string()) {
+            obj["type"] = value;
+        } else if (one_of(name, {"trigger", "page", "locale", "email", "contact_ok"})) {
+            obj[name] = value;
+        } else if (value.is_object() &&
+                   one_of(name, {"person_properties", "properties", "attributes", "customer_properties"})) {
+            for (auto p = value.begin(); p != value.end(); ++p) add_attribute(p.key(), p.value());
+        } else if (!one_of(name, ignored_names) && !value.is_object() && !value.is_array()) {
+            add_attribute(name, value);
+        }
+    }
+    if (!attrs.empty()) obj["attributes"] = std::move(attrs);
+    finish_record(obj, desc_, line, sink_, stats_, report);
+}
+
+void response_importer::on_csv_row(std::vector<std::string>& cells, uint64_t line) {
+    if (header_.empty()) {
+        header_ = cells;
+        if (!desc_.mapping) mapping_ = detect_columns(header_);
+        needs_mapping_ = !mapping_.complete();
+        return;
+    }
+    if (cells.size() == 1 && trim(cells[0]).empty()) return;  // blank line
+    if (needs_mapping_) {
+        held_rows_.emplace_back(line, cells);
+        return;
+    }
+    ++stats_.records;
+    auto report = [this](uint64_t l, std::string reason) { problem(l, std::move(reason)); };
+    if (cells.size() > header_.size()) return problem(line, "more cells than header columns");
+    auto cell = [&](int index) -> std::string_view {
+        return index >= 0 && static_cast<size_t>(index) < cells.size() ? trim(cells[index]) : std::string_view();
+    };
+    json obj = json::object();
+    std::string_view score = cell(mapping_.score);
+    if (!score.empty()) {
+        // A CSV cell is text: "9" is the integer 9; "6.5", "nine", "11" are rejected by validation.
+        bool digits = score.size() <= 3 && std::all_of(score.begin(), score.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (digits) obj["score"] = std::stoi(std::string(score));
+        else if (score.find_first_not_of("0123456789.-+eE") == std::string_view::npos) obj["score"] = 0.5;  // non-integer number
+        else obj["score"] = std::string(score);
+    }
+    std::string_view type = cell(mapping_.type);
+    if (type == "shown" || type == "dismissed" || type == "response") obj["type"] = std::string(type);
+    if (mapping_.ts >= 0) {
+        std::string_view ts = cell(mapping_.ts);
+        if (!ts.empty()) {
+            auto ms = timestamp_from_text(ts);
+            if (!ms) return problem(line, header_[mapping_.ts] + " is not a timestamp: \"" + std::string(ts.substr(0, 40)) + "\"");
+            obj["ts"] = format_timestamp(*ms);
+        }
+    }
+    if (!cell(mapping_.comment).empty()) obj["comment"] = std::string(cell(mapping_.comment));
+    if (!cell(mapping_.id).empty()) set_id(obj, cell(mapping_.id), desc_);
+    std::string_view survey = cell(mapping_.survey);
+    if (!survey.empty() && is_valid_survey(survey)) obj["survey"] = std::string(survey);
+    if (!cell(mapping_.user).empty()) obj["user"] = std::string(cell(mapping_.user));
+    json attrs = json::object();
+    for (size_t i = 0; i < cells.size(); ++i) {
+        int col = static_cast<int>(i);
+        if (col == mapping_.score || col == mapping_.ts || col == mapping_.comment || col == mapping_.id ||
+            col == mapping_.survey || col == mapping_.user || col == mapping_.type ||
+            std::find(mapping_.ignored.begin(), mapping_.ignored.end(), col) != mapping_.ignored.end())
+            continue;
+        std::string_view value = cell(col);
+        std::string key = attribute_key_from(header_[i]);
+        // Wide exports (one column per question) keep the first 32 short attributes.
+        if (value.empty() || key.empty() || attrs.size() >= 32 || utf8_length(value) > 256 || attrs.contains(key)) continue;
+        attrs[key] = std::string(value);
+    }
+    if (!attrs.empty()) obj["attributes"] = std::move(attrs);
+    if (obj.contains("score") && obj["score"].is_number_float()) return problem(line, "score must be an integer from 0 to 10");
+    finish_record(obj, desc_, line, sink_, stats_, report);
+}
+
+import_stats import_text(std::string_view text, const importer_desc& desc, const response_importer::sink& on_response) {
+    response_importer importer(desc, on_response);
+    importer.feed(text);
+    importer.finish();
+    return importer.stats();
+}
+
+}  // namespace npskit

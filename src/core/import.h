@@ -1,0 +1,106 @@
+// npskit core: streaming importers, the one parser the CLI and the dashboard share.
+// Formats: JSON array, NDJSON, CSV (RFC 4180). Input arrives in chunks of any size; each
+// complete record is turned into a `response` and handed to the sink; bad records are
+// counted and reported with their line number and reason, never fatal.
+//
+// Record shapes understood (JSON and NDJSON):
+//   - schema v1 objects (docs/schema.md), validated strictly
+//   - peers' exports: Delighted (`score`, `comment`, `created_at` Unix seconds,
+//     `person_properties`), and plain objects with score / ts|date|created_at|timestamp /
+//     comment|feedback|text; other scalar fields become attributes.
+// CSV: a header row; columns are recognised by name (see detect_columns), including a
+// Formbricks export (the question containing "recommend" is the score); unknown layouts
+// need a column_mapping (the dashboard shows a mapping step).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "schema.h"
+
+namespace npskit {
+
+enum class input_format : uint8_t { unknown, json_array, ndjson, csv };
+const char* input_format_name(input_format f);
+// From the first non-blank bytes: '[' JSON array, '{' NDJSON, anything else CSV.
+input_format detect_format(std::string_view first_bytes);
+
+// Which CSV column holds what; -1 = absent. Every column not named here is an attribute.
+struct column_mapping {
+    int score = -1, ts = -1, comment = -1, id = -1, survey = -1, user = -1, type = -1;
+    std::vector<int> ignored;  // columns dropped entirely (e.g. Formbricks' internal ids)
+    bool complete() const { return score >= 0; }  // a timestamp is optional (rows get the import time)
+};
+column_mapping detect_columns(const std::vector<std::string>& header);
+
+struct import_problem {
+    uint64_t line;       // 1-based line where the record starts
+    std::string reason;  // "score must be an integer from 0 to 10"
+};
+
+struct import_stats {
+    uint64_t records = 0, accepted = 0, skipped = 0;
+    std::vector<import_problem> examples;  // the first few problems (max_examples)
+};
+
+struct importer_desc {
+    input_format format = input_format::unknown;  // unknown: detect from the first bytes
+    std::string id_prefix = "row";   // records without an id get "<prefix>-<line>"
+    std::string default_survey = "imported";
+    int64_t default_ts_ms = 0;       // for records without a timestamp
+    std::optional<column_mapping> mapping;  // CSV: overrides detection
+    bool strict_schema = false;  // JSON records must be schema v1 as they are (no peer mapping)
+    size_t max_examples = 20;
+    size_t max_record_bytes = 1 << 20;  // a larger record is skipped (1 MB)
+};
+
+class response_importer {
+public:
+    using sink = std::function<void(const response&)>;
+    response_importer(importer_desc desc, sink on_response);
+
+    void feed(std::string_view chunk);  // any size, any split
+    void finish();                      // flush the last record (no trailing newline needed)
+
+    const import_stats& stats() const { return stats_; }
+    input_format format() const { return desc_.format; }
+    const std::vector<std::string>& header() const { return header_; }  // CSV
+    const column_mapping& mapping() const { return mapping_; }
+    // CSV whose header could not be understood: records are held back (not skipped) until
+    // set_mapping() is called or finish() reports them.
+    bool needs_mapping() const { return needs_mapping_; }
+    void set_mapping(const column_mapping& m);
+
+private:
+    void on_record(std::string_view text, uint64_t line);
+    void on_csv_row(std::vector<std::string>& cells, uint64_t line);
+    void on_json_record(std::string_view text, uint64_t line);
+    void problem(uint64_t line, std::string reason);
+
+    importer_desc desc_;
+    sink sink_;
+    import_stats stats_;
+    std::string pending_;      // bytes of an incomplete record
+    uint64_t line_ = 1;        // line of the next byte to read
+    uint64_t record_line_ = 1; // line where the pending record starts
+    bool started_ = false;
+    // JSON array scanner state
+    int depth_ = 0;
+    bool in_string_ = false, escaped_ = false, array_closed_ = false, oversized_ = false;
+    // CSV state
+    bool in_quotes_ = false;
+    std::vector<std::string> cells_;
+    std::string cell_;
+    std::vector<std::string> header_;
+    column_mapping mapping_;
+    bool needs_mapping_ = false;
+    std::vector<std::pair<uint64_t, std::vector<std::string>>> held_rows_;
+};
+
+// Whole-buffer convenience (tests, small files).
+import_stats import_text(std::string_view text, const importer_desc& desc, const response_importer::sink& on_response);
+
+}  // namespace npskit

@@ -1,0 +1,204 @@
+#include "query.h"
+
+#include <algorithm>
+#include <array>
+
+#include "calendar.h"
+
+namespace npskit {
+
+const char* time_bucket_name(time_bucket b) {
+    switch (b) {
+        case time_bucket::day: return "day";
+        case time_bucket::week: return "week";
+        case time_bucket::month: return "month";
+    }
+    return "?";
+}
+
+int64_t bucket_start_day(int64_t day, time_bucket bucket) {
+    switch (bucket) {
+        case time_bucket::day: return day;
+        case time_bucket::week: return iso_week_start_day(day);
+        case time_bucket::month: {
+            civil_date d = civil_from_days(day);
+            return days_from_civil(d.year, d.month, 1);
+        }
+    }
+    return day;
+}
+
+std::string bucket_label(int64_t start_day, time_bucket bucket) {
+    switch (bucket) {
+        case time_bucket::day: return format_date(start_day);
+        case time_bucket::week: return format_iso_week(start_day);
+        case time_bucket::month: return format_month(start_day);
+    }
+    return {};
+}
+
+namespace {
+
+// The filter turned into lookups the row loop can use without allocating.
+struct compiled_filter {
+    bool matches_nothing = false;
+    struct attribute_test {
+        const std::vector<uint16_t>* codes;  // nullptr: column absent, every row has code 0
+        std::vector<uint8_t> allowed;        // by code
+    };
+    std::vector<attribute_test> attributes;
+    std::array<uint8_t, slot_count> slot_allowed{};  // segment filter, display events always pass
+    bool needs_comment_check = false;
+    const response_filter* filter = nullptr;
+};
+
+compiled_filter compile(const response_store& store, const response_filter& f) {
+    compiled_filter c;
+    c.filter = &f;
+    for (int s = 0; s <= 10; ++s) c.slot_allowed[s] = (f.segments >> static_cast<int>(segment_of(s))) & 1;
+    c.slot_allowed[slot_shown] = c.slot_allowed[slot_dismissed] = 1;
+    c.needs_comment_check = f.with_comment || !f.text.empty();
+    for (const attribute_filter& af : f.attributes) {
+        const attribute_column* col = store.attribute(af.key);
+        compiled_filter::attribute_test t;
+        t.codes = col ? &col->codes : nullptr;
+        size_t codes = col ? col->values.size() + 1 : 1;
+        if (col && col->values.size() >= attribute_column::other_code) codes = attribute_column::other_code + 1;
+        t.allowed.assign(codes, af.exclude ? 1 : 0);
+        for (const std::string& v : af.values) {
+            uint16_t code = v.empty() ? 0 : (col ? col->find(v) : 0);
+            if (!v.empty() && code == 0) continue;  // value never occurs
+            t.allowed[code] = af.exclude ? 0 : 1;
+        }
+        if (!t.codes && !t.allowed[0]) c.matches_nothing = true;
+        if (t.codes) c.attributes.push_back(std::move(t));
+    }
+    return c;
+}
+
+char ascii_lower(char ch) { return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch; }
+
+bool contains_ignoring_case(std::string_view hay, std::string_view needle) {
+    if (needle.size() > hay.size()) return false;
+    for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+        size_t k = 0;
+        while (k < needle.size() && ascii_lower(hay[i + k]) == ascii_lower(needle[k])) ++k;
+        if (k == needle.size()) return true;
+    }
+    return false;
+}
+
+inline bool passes(const response_store& store, const compiled_filter& c, size_t row) {
+    int64_t t = store.times_ms[row];
+    const response_filter& f = *c.filter;
+    if (t < f.since_ms || t >= f.until_ms) return false;
+    uint8_t slot = store.slots[row];
+    if (!c.slot_allowed[slot]) return false;
+    for (const auto& a : c.attributes)
+        if (!a.allowed[(*a.codes)[row]]) return false;
+    if (c.needs_comment_check && slot <= 10) {
+        std::string_view comment = store.comment(row);
+        if (f.with_comment && comment.empty()) return false;
+        if (!f.text.empty() && !contains_ignoring_case(comment, f.text)) return false;
+    }
+    return true;
+}
+
+void add_slots(group_stats& g, const std::array<uint64_t, slot_count>& counts) {
+    for (int s = 0; s <= 10; ++s) g.histogram.bins[s] += counts[s];
+    g.shown += counts[slot_shown];
+    g.dismissed += counts[slot_dismissed];
+}
+
+}  // namespace
+
+bool row_matches(const response_store& store, const response_filter& filter, size_t row) {
+    compiled_filter c = compile(store, filter);
+    return !c.matches_nothing && passes(store, c, row);
+}
+
+group_stats aggregate(const response_store& store, const response_filter& filter) {
+    group_stats g;
+    g.key = "all";
+    compiled_filter c = compile(store, filter);
+    if (c.matches_nothing) return g;
+    std::array<uint64_t, slot_count> counts{};
+    const size_t n = store.size();
+    for (size_t row = 0; row < n; ++row)
+        if (passes(store, c, row)) ++counts[store.slots[row]];
+    add_slots(g, counts);
+    return g;
+}
+
+std::vector<group_stats> group_by_time(const response_store& store, const response_filter& filter,
+                                       time_bucket bucket, int utc_offset_minutes) {
+    std::vector<group_stats> out;
+    compiled_filter c = compile(store, filter);
+    if (c.matches_nothing || store.size() == 0) return out;
+    const int64_t offset_ms = static_cast<int64_t>(utc_offset_minutes) * 60'000;
+    const int64_t first_day = floor_div(std::max(store.min_time_ms, filter.since_ms) + offset_ms, ms_per_day);
+    const int64_t last_day = floor_div(std::min(store.max_time_ms, filter.until_ms) + offset_ms, ms_per_day);
+    if (last_day < first_day) return out;
+    // One pass into dense per-day counters, then days fold into weeks or months.
+    std::vector<std::array<uint64_t, slot_count>> days(static_cast<size_t>(last_day - first_day + 1));
+    const size_t n = store.size();
+    for (size_t row = 0; row < n; ++row) {
+        if (!passes(store, c, row)) continue;
+        int64_t day = floor_div(store.times_ms[row] + offset_ms, ms_per_day) - first_day;
+        ++days[static_cast<size_t>(day)][store.slots[row]];
+    }
+    for (int64_t d = first_day; d <= last_day; ++d) {
+        int64_t start = bucket_start_day(d, bucket);
+        if (out.empty() || out.back().start_ms != start * ms_per_day - offset_ms) {
+            group_stats& g = out.emplace_back();
+            g.key = bucket_label(start, bucket);
+            g.start_ms = start * ms_per_day - offset_ms;
+        }
+        add_slots(out.back(), days[static_cast<size_t>(d - first_day)]);
+    }
+    auto empty = [](const group_stats& g) { return g.histogram.n() == 0 && g.shown == 0 && g.dismissed == 0; };
+    while (!out.empty() && empty(out.back())) out.pop_back();
+    auto first = std::find_if_not(out.begin(), out.end(), empty);
+    out.erase(out.begin(), first);
+    return out;
+}
+
+std::vector<group_stats> group_by_attribute(const response_store& store, const response_filter& filter,
+                                            std::string_view key) {
+    std::vector<group_stats> out;
+    compiled_filter c = compile(store, filter);
+    if (c.matches_nothing) return out;
+    const attribute_column* col = store.attribute(key);
+    size_t codes = col ? col->values.size() + 1 : 1;
+    if (col && col->values.size() >= attribute_column::other_code) codes = attribute_column::other_code + 1;
+    std::vector<std::array<uint64_t, slot_count>> counts(codes);
+    const size_t n = store.size();
+    for (size_t row = 0; row < n; ++row) {
+        if (!passes(store, c, row)) continue;
+        uint16_t code = col ? col->codes[row] : 0;
+        ++counts[code][store.slots[row]];
+    }
+    for (size_t code = 0; code < codes; ++code) {
+        uint64_t total = 0;
+        for (uint64_t v : counts[code]) total += v;
+        if (total == 0) continue;
+        group_stats& g = out.emplace_back();
+        g.key = col ? std::string(col->value_of(static_cast<uint16_t>(code))) : std::string();
+        add_slots(g, counts[code]);
+    }
+    return out;
+}
+
+std::vector<uint32_t> matching_responses(const response_store& store, const response_filter& filter, size_t limit) {
+    std::vector<uint32_t> rows;
+    compiled_filter c = compile(store, filter);
+    if (c.matches_nothing) return rows;
+    for (size_t row = 0; row < store.size(); ++row)
+        if (store.slots[row] <= 10 && passes(store, c, row)) rows.push_back(static_cast<uint32_t>(row));
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
+    if (rows.size() > limit) rows.resize(limit);
+    return rows;
+}
+
+}  // namespace npskit

@@ -1,0 +1,321 @@
+#include "schema.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "calendar.h"
+
+namespace npskit {
+
+using json = nlohmann::json;
+
+const char* event_type_name(event_type t) {
+    switch (t) {
+        case event_type::response: return "response";
+        case event_type::shown: return "shown";
+        case event_type::dismissed: return "dismissed";
+    }
+    return "?";
+}
+
+const char* schema_error_name(schema_error_code code) {
+    switch (code) {
+#define NPSKIT_X(name, text) case schema_error_code::name: return #name;
+        NPSKIT_SCHEMA_ERRORS(NPSKIT_X)
+#undef NPSKIT_X
+    }
+    return "?";
+}
+
+const char* schema_error_text(schema_error_code code) {
+    switch (code) {
+#define NPSKIT_X(name, text) case schema_error_code::name: return text;
+        NPSKIT_SCHEMA_ERRORS(NPSKIT_X)
+#undef NPSKIT_X
+    }
+    return "?";
+}
+
+std::string schema_error::message() const {
+    return (field.empty() ? std::string("body") : field) + " " + schema_error_text(code);
+}
+
+bool is_valid_utf8(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return false;
+        uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+        for (size_t k = 1; k < len; ++k) {
+            unsigned char cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc >> 6) != 2) return false;
+            cp = (cp << 6) | (cc & 0x3f);
+        }
+        static const uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_for_len[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        i += len;
+    }
+    return true;
+}
+
+size_t utf8_length(std::string_view s) {
+    size_t n = 0;
+    for (char c : s) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+    return n;
+}
+
+static bool all_chars(std::string_view s, std::string_view extra) {
+    for (char c : s) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  extra.find(c) != std::string_view::npos;
+        if (!ok) return false;
+    }
+    return true;
+}
+bool is_valid_id(std::string_view id) { return id.size() >= 8 && id.size() <= 64 && all_chars(id, "_-"); }
+bool is_valid_survey(std::string_view s) { return !s.empty() && s.size() <= 64 && all_chars(s, "_.-"); }
+bool is_valid_attribute_key(std::string_view k) { return !k.empty() && k.size() <= 64 && all_chars(k, "_.-"); }
+
+// nlohmann parses iteratively, but its destructor and our walk should never meet a
+// pathological depth: refuse before parsing.
+static bool nesting_within(std::string_view text, int max_depth) {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth) return false;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return true;
+}
+
+namespace {
+struct validator {
+    const schema_limits& limits;
+    std::vector<schema_error>& errors;
+
+    void fail(schema_error_code code, std::string field) { errors.push_back({code, std::move(field)}); }
+
+    // A text field: string (or null = absent), bounded, no control characters except in comments.
+    std::optional<std::string> text(const json& obj, const char* key, size_t max_chars, bool multiline = false) {
+        auto it = obj.find(key);
+        if (it == obj.end() || it->is_null()) return std::nullopt;
+        if (!it->is_string()) {
+            fail(schema_error_code::wrong_type, key);
+            return std::nullopt;
+        }
+        const std::string& s = it->get_ref<const std::string&>();
+        if (!is_valid_utf8(s)) {
+            fail(schema_error_code::bad_utf8, key);
+            return std::nullopt;
+        }
+        if (utf8_length(s) > max_chars) {
+            fail(schema_error_code::too_long, key);
+            return std::nullopt;
+        }
+        for (char c : s) {
+            unsigned char u = static_cast<unsigned char>(c);
+            bool allowed = u >= 0x20 || (multiline && (c == '\n' || c == '\r' || c == '\t'));
+            if (!allowed || u == 0x7f) {
+                fail(schema_error_code::control_character, key);
+                return std::nullopt;
+            }
+        }
+        return s;
+    }
+};
+
+const char* const known_fields[] = {"v",       "id",   "type",   "survey",     "score", "ts",        "comment",
+                                    "user",    "trigger", "page", "locale",   "contact_ok", "email", "attributes"};
+}  // namespace
+
+parse_result parse_response(std::string_view json_text, const schema_limits& limits) {
+    parse_result r;
+    if (json_text.size() > limits.max_body_bytes) {
+        r.errors.push_back({schema_error_code::too_large, ""});
+        return r;
+    }
+    if (!nesting_within(json_text, 16)) {
+        r.errors.push_back({schema_error_code::too_deep, ""});
+        return r;
+    }
+    json j = json::parse(json_text.begin(), json_text.end(), nullptr, false);
+    if (j.is_discarded()) {
+        r.errors.push_back({schema_error_code::not_json, ""});
+        return r;
+    }
+    return parse_response(j, limits);
+}
+
+parse_result parse_response(const json& j, const schema_limits& limits) {
+    parse_result r;
+    if (!j.is_object()) {
+        r.errors.push_back({schema_error_code::not_object, ""});
+        return r;
+    }
+    validator v{limits, r.errors};
+    response& out = r.value;
+
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (std::find(std::begin(known_fields), std::end(known_fields), it.key()) == std::end(known_fields))
+            v.fail(schema_error_code::unknown_field, it.key());
+    }
+
+    auto version = j.find("v");
+    if (version == j.end()) v.fail(schema_error_code::missing, "v");
+    else if (!version->is_number_integer() || version->get<int64_t>() != 1) v.fail(schema_error_code::bad_version, "v");
+
+    auto id = j.find("id");
+    if (id == j.end()) v.fail(schema_error_code::missing, "id");
+    else if (!id->is_string()) v.fail(schema_error_code::wrong_type, "id");
+    else if (!is_valid_id(id->get_ref<const std::string&>())) v.fail(schema_error_code::bad_id, "id");
+    else out.id = id->get<std::string>();
+
+    auto type = j.find("type");
+    if (type != j.end() && !type->is_null()) {
+        if (!type->is_string()) v.fail(schema_error_code::wrong_type, "type");
+        else {
+            const std::string& t = type->get_ref<const std::string&>();
+            if (t == "response") out.type = event_type::response;
+            else if (t == "shown") out.type = event_type::shown;
+            else if (t == "dismissed") out.type = event_type::dismissed;
+            else v.fail(schema_error_code::bad_type, "type");
+        }
+    }
+
+    auto survey = j.find("survey");
+    if (survey == j.end()) v.fail(schema_error_code::missing, "survey");
+    else if (!survey->is_string()) v.fail(schema_error_code::wrong_type, "survey");
+    else if (!is_valid_survey(survey->get_ref<const std::string&>())) v.fail(schema_error_code::bad_survey, "survey");
+    else out.survey = survey->get<std::string>();
+
+    auto score = j.find("score");
+    bool is_response = out.type == event_type::response;
+    if (score == j.end() || score->is_null()) {
+        if (is_response) v.fail(schema_error_code::missing, "score");
+    } else if (!is_response) {
+        v.fail(schema_error_code::score_not_allowed, "score");
+    } else if (score->is_number_integer()) {
+        // nlohmann keeps big integers exact (int64/uint64); compare without narrowing first.
+        bool in_range = score->is_number_unsigned() ? score->get<uint64_t>() <= 10
+                                                    : (score->get<int64_t>() >= 0 && score->get<int64_t>() <= 10);
+        if (in_range) out.score = static_cast<int>(score->get<int64_t>());
+        else v.fail(schema_error_code::score_out_of_range, "score");
+    } else {
+        // 6.5, 9.0, "9", true: never silently bucketed.
+        v.fail(score->is_number() ? schema_error_code::score_not_integer : schema_error_code::wrong_type, "score");
+    }
+
+    auto ts = j.find("ts");
+    if (ts == j.end()) v.fail(schema_error_code::missing, "ts");
+    else if (!ts->is_string()) v.fail(schema_error_code::wrong_type, "ts");
+    else {
+        auto ms = parse_timestamp(ts->get_ref<const std::string&>(), false);
+        int year = ms ? civil_from_days(floor_div(*ms, ms_per_day)).year : 0;
+        if (!ms || year < limits.min_year || year > limits.max_year) v.fail(schema_error_code::bad_timestamp, "ts");
+        else out.ts_ms = *ms;
+    }
+
+    out.comment = v.text(j, "comment", limits.max_comment_chars, true);
+    out.user = v.text(j, "user", limits.max_text_chars);
+    out.trigger = v.text(j, "trigger", limits.max_text_chars);
+    out.page = v.text(j, "page", limits.max_page_chars);
+    out.locale = v.text(j, "locale", limits.max_text_chars);
+    out.email = v.text(j, "email", limits.max_text_chars);
+
+    auto contact = j.find("contact_ok");
+    if (contact != j.end() && !contact->is_null()) {
+        if (contact->is_boolean()) out.contact_ok = contact->get<bool>();
+        else v.fail(schema_error_code::wrong_type, "contact_ok");
+    }
+
+    auto attrs = j.find("attributes");
+    if (attrs != j.end() && !attrs->is_null()) {
+        if (!attrs->is_object()) v.fail(schema_error_code::wrong_type, "attributes");
+        else if (attrs->size() > limits.max_attributes) v.fail(schema_error_code::too_many_attributes, "attributes");
+        else {
+            for (auto it = attrs->begin(); it != attrs->end(); ++it) {
+                std::string field = "attributes." + it.key();
+                if (!is_valid_attribute_key(it.key())) {
+                    v.fail(schema_error_code::bad_attribute_key, field);
+                    continue;
+                }
+                std::string value;
+                const json& a = it.value();
+                if (a.is_string()) value = a.get<std::string>();
+                else if (a.is_boolean()) value = a.get<bool>() ? "true" : "false";
+                else if (a.is_number_integer()) value = a.dump();
+                else if (a.is_number_float() && std::isfinite(a.get<double>())) value = a.dump();
+                else {
+                    v.fail(schema_error_code::bad_attribute_value, field);
+                    continue;
+                }
+                if (!is_valid_utf8(value)) {
+                    v.fail(schema_error_code::bad_utf8, field);
+                    continue;
+                }
+                if (utf8_length(value) > limits.max_attribute_value_chars) {
+                    v.fail(schema_error_code::too_long, field);
+                    continue;
+                }
+                bool control = std::any_of(value.begin(), value.end(),
+                                           [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+                if (control) {
+                    v.fail(schema_error_code::control_character, field);
+                    continue;
+                }
+                out.attributes.emplace_back(it.key(), std::move(value));
+            }
+            std::sort(out.attributes.begin(), out.attributes.end());  // nlohmann objects are sorted already
+        }
+    }
+    return r;
+}
+
+json response_to_json_value(const response& r) {
+    json j = json::object();
+    j["v"] = 1;
+    j["id"] = r.id;
+    j["type"] = event_type_name(r.type);
+    j["survey"] = r.survey;
+    if (r.type == event_type::response && r.score >= 0) j["score"] = r.score;
+    j["ts"] = format_timestamp(r.ts_ms);
+    if (r.comment) j["comment"] = *r.comment;
+    if (r.user) j["user"] = *r.user;
+    if (r.trigger) j["trigger"] = *r.trigger;
+    if (r.page) j["page"] = *r.page;
+    if (r.locale) j["locale"] = *r.locale;
+    if (r.contact_ok) j["contact_ok"] = *r.contact_ok;
+    if (r.email) j["email"] = *r.email;
+    if (!r.attributes.empty()) {
+        json a = json::object();
+        for (const auto& [k, val] : r.attributes) a[k] = val;
+        j["attributes"] = std::move(a);
+    }
+    return j;
+}
+
+std::string response_to_json(const response& r) {
+    return response_to_json_value(r).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string errors_to_json(const std::vector<schema_error>& errors) {
+    json list = json::array();
+    for (const auto& e : errors)
+        list.push_back({{"code", schema_error_name(e.code)}, {"field", e.field}, {"message", e.message()}});
+    return json{{"errors", std::move(list)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace npskit

@@ -1,0 +1,140 @@
+#include "store.h"
+
+#include <algorithm>
+
+namespace npskit {
+
+uint64_t hash_text(std::string_view text) {
+    uint64_t h = 14695981039346656037ull;
+    for (char c : text) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+uint16_t attribute_column::find(std::string_view value) const {
+    auto it = code_by_value.find(std::string(value));
+    return it == code_by_value.end() ? 0 : it->second;
+}
+
+std::string_view attribute_column::value_of(uint16_t code) const {
+    return code == 0 ? std::string_view() : std::string_view(values[code - 1]);
+}
+
+response_store::response_store(store_desc desc) : desc_(desc) {}
+
+void response_store::clear() {
+    slots.clear();
+    times_ms.clear();
+    comment_offsets.clear();
+    comment_lengths.clear();
+    comment_pool.clear();
+    attributes.clear();
+    row_by_id_.clear();
+    min_time_ms = max_time_ms = 0;
+}
+
+void response_store::reserve(size_t rows) {
+    slots.reserve(rows);
+    times_ms.reserve(rows);
+    comment_offsets.reserve(rows);
+    comment_lengths.reserve(rows);
+    for (auto& a : attributes) a.codes.reserve(rows);
+    if (desc_.index_ids) row_by_id_.reserve(rows);
+}
+
+const attribute_column* response_store::attribute(std::string_view key) const {
+    for (const auto& a : attributes)
+        if (a.key == key) return &a;
+    return nullptr;
+}
+
+attribute_column& response_store::column(std::string_view key) {
+    for (auto& a : attributes)
+        if (a.key == key) return a;
+    attribute_column& a = attributes.emplace_back();
+    a.key = std::string(key);
+    a.codes.assign(slots.size(), 0);
+    a.codes.reserve(slots.capacity());
+    return a;
+}
+
+void response_store::set_attribute(size_t row, std::string_view key, std::string_view value) {
+    attribute_column& a = column(key);
+    uint16_t code = a.find(value);
+    if (code == 0) {
+        if (a.values.size() + 1 < attribute_column::other_code) {
+            a.values.emplace_back(value);
+            code = static_cast<uint16_t>(a.values.size());
+            a.code_by_value.emplace(std::string(value), code);
+        } else {
+            // Dictionary full: further distinct values share one "(other)" code.
+            if (a.values.size() + 1 == attribute_column::other_code) a.values.emplace_back("(other)");
+            code = attribute_column::other_code;
+        }
+    }
+    a.codes[row] = code;
+}
+
+void response_store::set_comment(size_t row, std::string_view text) {
+    if (text.size() > 0xffff) text = text.substr(0, 0xffff);  // schema allows ≤ 2000 code points
+    // Reuse the row's slot when the new text fits (an update repeating the same comment).
+    if (text.size() <= comment_lengths[row] && comment_pool.compare(comment_offsets[row], text.size(), text) == 0) {
+        comment_lengths[row] = static_cast<uint16_t>(text.size());
+        return;
+    }
+    comment_offsets[row] = static_cast<uint32_t>(comment_pool.size());
+    comment_lengths[row] = static_cast<uint16_t>(text.size());
+    comment_pool.append(text);
+}
+
+size_t response_store::add(const response& r) {
+    size_t row = slots.size();
+    bool is_update = false;
+    if (desc_.index_ids && !r.id.empty()) {
+        auto [it, inserted] = row_by_id_.emplace(hash_text(r.id), static_cast<uint32_t>(row));
+        if (!inserted) {
+            row = it->second;
+            is_update = true;
+        }
+    }
+    uint8_t slot = r.type == event_type::shown       ? slot_shown
+                   : r.type == event_type::dismissed ? slot_dismissed
+                                                     : static_cast<uint8_t>(r.score);
+    if (!is_update) {
+        slots.push_back(slot);
+        times_ms.push_back(r.ts_ms);
+        comment_offsets.push_back(static_cast<uint32_t>(comment_pool.size()));
+        comment_lengths.push_back(0);
+        for (auto& a : attributes) a.codes.push_back(0);
+        if (row == 0) min_time_ms = max_time_ms = r.ts_ms;
+    } else {
+        slots[row] = slot;  // an update carries the full record; keep its first timestamp
+    }
+    min_time_ms = std::min(min_time_ms, r.ts_ms);
+    max_time_ms = std::max(max_time_ms, r.ts_ms);
+    if (r.comment) set_comment(row, *r.comment);
+    set_attribute(row, "survey", r.survey);
+    if (r.trigger) set_attribute(row, "trigger", *r.trigger);
+    if (r.page) set_attribute(row, "page", *r.page);
+    if (r.locale) set_attribute(row, "locale", *r.locale);
+    if (r.contact_ok) set_attribute(row, "contact_ok", *r.contact_ok ? "true" : "false");
+    for (const auto& [key, value] : r.attributes) set_attribute(row, key, value);
+    return row;
+}
+
+size_t response_store::memory_bytes() const {
+    size_t bytes = slots.capacity() + times_ms.capacity() * sizeof(int64_t) +
+                   comment_offsets.capacity() * sizeof(uint32_t) + comment_lengths.capacity() * sizeof(uint16_t) +
+                   comment_pool.capacity();
+    for (const auto& a : attributes) {
+        bytes += a.codes.capacity() * sizeof(uint16_t);
+        for (const auto& v : a.values) bytes += v.capacity() + sizeof(std::string) * 3;  // value + map entry
+    }
+    bytes += row_by_id_.size() * (sizeof(std::pair<uint64_t, uint32_t>) + 2 * sizeof(void*)) +
+             row_by_id_.bucket_count() * sizeof(void*);
+    return bytes;
+}
+
+}  // namespace npskit

@@ -1,0 +1,78 @@
+// npskit core: the columnar response store.
+// One byte per score, one int64 per timestamp, one u16 code per attribute, comments in one
+// pool: ~27 bytes per response with six attributes, beyond the comment text.
+//
+// The score byte doubles as the event kind so that every aggregate is one 13-slot counter:
+//   0..10  an answered response with that score
+//   11     the prompt was shown        (event_type::shown)
+//   12     the prompt was dismissed    (event_type::dismissed)
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "schema.h"
+
+namespace npskit {
+
+constexpr uint8_t slot_shown = 11;
+constexpr uint8_t slot_dismissed = 12;
+constexpr int slot_count = 13;
+
+struct attribute_column {
+    std::string key;
+    std::vector<std::string> values;  // dictionary: values[code - 1]; code 0 = row has no value
+    std::vector<uint16_t> codes;      // one per row
+    std::unordered_map<std::string, uint16_t> code_by_value;
+
+    static constexpr uint16_t other_code = 65535;  // dictionary full: further values share "(other)"
+    uint16_t find(std::string_view value) const;   // 0 when the value never occurs
+    std::string_view value_of(uint16_t code) const;  // "" for 0
+};
+
+struct store_desc {
+    bool index_ids = true;  // = true: keep an id → row index so updates replace (live data)
+};
+
+class response_store {
+public:
+    explicit response_store(store_desc desc = {});
+
+    // Appends a new record or, when its id is already stored, updates that row (the widget
+    // sends the score first and the comment later under the same id). Returns the row.
+    size_t add(const response& r);
+    size_t size() const { return slots.size(); }
+    void clear();
+    void reserve(size_t rows);
+
+    // Built-in fields that are also attributes (so that breakdowns treat them alike).
+    static constexpr const char* builtin_attributes[] = {"survey", "trigger", "page", "locale"};
+
+    const attribute_column* attribute(std::string_view key) const;
+    std::string_view comment(size_t row) const {
+        return std::string_view(comment_pool).substr(comment_offsets[row], comment_lengths[row]);
+    }
+    size_t memory_bytes() const;  // columns + dictionaries + pool + id index, approximately
+
+    // Columns: read freely, write only through add().
+    std::vector<uint8_t> slots;          // score 0..10, or slot_shown / slot_dismissed
+    std::vector<int64_t> times_ms;       // Unix milliseconds
+    std::vector<uint32_t> comment_offsets;
+    std::vector<uint16_t> comment_lengths;  // bytes; ≤ 2000 code points fits
+    std::string comment_pool;
+    std::vector<attribute_column> attributes;
+    int64_t min_time_ms = 0, max_time_ms = 0;  // over all rows; equal when empty
+
+private:
+    attribute_column& column(std::string_view key);
+    void set_attribute(size_t row, std::string_view key, std::string_view value);
+    void set_comment(size_t row, std::string_view text);
+    store_desc desc_;
+    std::unordered_map<uint64_t, uint32_t> row_by_id_;  // 64-bit hash of the id
+};
+
+uint64_t hash_text(std::string_view text);  // FNV-1a 64, stable across platforms
+
+}  // namespace npskit

@@ -1,0 +1,208 @@
+// Streaming importers: JSON array, NDJSON, CSV, peers' exports, bad rows with line numbers.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "calendar.h"
+#include "import.h"
+
+using namespace npskit;
+
+struct collected {
+    std::vector<response> rows;
+    import_stats stats;
+};
+
+static collected run(std::string_view text, importer_desc desc = {}) {
+    collected c;
+    c.stats = import_text(text, desc, [&](const response& r) { c.rows.push_back(r); });
+    return c;
+}
+
+// Feeds in pieces of `step` bytes: results must not depend on where chunks split.
+static collected run_chunked(std::string_view text, size_t step, importer_desc desc = {}) {
+    collected c;
+    response_importer imp(desc, [&](const response& r) { c.rows.push_back(r); });
+    for (size_t i = 0; i < text.size(); i += step) imp.feed(text.substr(i, step));
+    imp.finish();
+    c.stats = imp.stats();
+    return c;
+}
+
+static std::string read_example(const char* name) {
+    std::ifstream in(std::string(NPSKIT_SOURCE_DIR) + "/examples/data/" + name, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+TEST_CASE("format detection") {
+    CHECK(detect_format("  [ {\"score\":1} ]") == input_format::json_array);
+    CHECK(detect_format("\xEF\xBB\xBF{\"v\":1}") == input_format::ndjson);
+    CHECK(detect_format("score,date\n") == input_format::csv);
+    CHECK(detect_format("   \n") == input_format::unknown);
+}
+
+TEST_CASE("NDJSON: valid rows pass, bad rows are counted with line and reason") {
+    std::string text =
+        "{\"v\":1,\"id\":\"abcdefgh1\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-01-10T12:00:00Z\"}\n"
+        "\n"
+        "{\"v\":1,\"id\":\"abcdefgh2\",\"survey\":\"s\",\"score\":11,\"ts\":\"2026-01-10T12:00:00Z\"}\n"
+        "not json at all\n"
+        "{\"v\":1,\"id\":\"abcdefgh3\",\"survey\":\"s\",\"score\":0,\"ts\":\"2026-01-10T12:00:00Z\"}";  // no final newline
+    collected c = run(text);
+    CHECK(c.rows.size() == 2);
+    CHECK(c.stats.records == 4);
+    CHECK(c.stats.skipped == 2);
+    REQUIRE(c.stats.examples.size() == 2);
+    CHECK(c.stats.examples[0].line == 3);
+    CHECK(c.stats.examples[0].reason == "score must be from 0 to 10");
+    CHECK(c.stats.examples[1].line == 4);
+    CHECK(c.stats.examples[1].reason == "not valid JSON");
+    for (size_t step : {1, 2, 7, 64}) {
+        collected k = run_chunked(text, step);
+        CHECK(k.rows.size() == 2);
+        CHECK(k.stats.examples[0].line == 3);
+    }
+}
+
+TEST_CASE("JSON array: nested objects and tricky strings, any chunking") {
+    std::string text = R"([
+  {"score": 10, "comment": "brackets ] [ and , commas \" quotes", "created_at": 1767225600,
+   "person_properties": {"Plan": "Pro", "Seats": 3}},
+  {"score": 6.5, "created_at": 1767225600},
+  {"score": "9", "created_at": 1767225600},
+  {"score": 3, "date": "2026-01-02"}
+])";
+    for (size_t step : {1, 3, 1000}) {
+        collected c = run_chunked(text, step);
+        REQUIRE(c.rows.size() == 2);
+        CHECK(*c.rows[0].comment == "brackets ] [ and , commas \" quotes");
+        CHECK(c.rows[0].ts_ms == 1767225600LL * 1000);
+        CHECK(c.rows[0].attributes == std::vector<std::pair<std::string, std::string>>{{"plan", "Pro"}, {"seats", "3"}});
+        CHECK(c.rows[1].ts_ms == days_from_civil(2026, 1, 2) * ms_per_day);
+        CHECK(c.stats.skipped == 2);
+        REQUIRE(c.stats.examples.size() == 2);
+        CHECK(c.stats.examples[0].line == 4);
+        CHECK(c.stats.examples[0].reason == "score must be an integer from 0 to 10");
+        CHECK(c.stats.examples[1].line == 5);
+        CHECK(c.stats.examples[1].reason == "score has the wrong type");
+    }
+}
+
+TEST_CASE("JSON array cut short is reported") {
+    collected c = run(R"([{"score":1,"date":"2026-01-01"}, {"score":2,)");
+    CHECK(c.rows.size() == 1);
+    REQUIRE(c.stats.examples.size() == 1);
+    CHECK(c.stats.examples[0].reason.find("not closed") != std::string::npos);
+}
+
+TEST_CASE("CSV: RFC 4180 quoting, CRLF, text scores") {
+    std::string text =
+        "score,date,comment,plan\r\n"
+        "9,2026-01-01,\"Fast, simple\",pro\r\n"
+        "3,2026-01-02,\"multi\nline \"\"quoted\"\"\",free\r\n"
+        "6.5,2026-01-03,half,pro\r\n"
+        "11,2026-01-03,high,pro\r\n"
+        "nine,2026-01-03,word,pro\r\n"
+        ",2026-01-03,skipped the question,pro\r\n"
+        "10,not a date,x,pro\r\n"
+        "7,2026-01-04,,team";
+    for (size_t step : {1, 5, 4096}) {
+        collected c = run_chunked(text, step);
+        REQUIRE(c.rows.size() == 3);
+        CHECK(*c.rows[0].comment == "Fast, simple");
+        CHECK(*c.rows[1].comment == "multi\nline \"quoted\"");
+        CHECK(c.rows[1].attributes == std::vector<std::pair<std::string, std::string>>{{"plan", "free"}});
+        CHECK_FALSE(c.rows[2].comment.has_value());
+        CHECK(c.stats.skipped == 5);
+        REQUIRE(c.stats.examples.size() == 5);
+        CHECK(c.stats.examples[0].line == 5);  // the quoted newline counts as a line
+        CHECK(c.stats.examples[0].reason == "score must be an integer from 0 to 10");
+        CHECK(c.stats.examples[1].reason == "score must be from 0 to 10");
+        CHECK(c.stats.examples[2].reason == "score has the wrong type");
+        CHECK(c.stats.examples[3].reason == "score is required");
+        CHECK(c.stats.examples[4].reason.find("not a timestamp") != std::string::npos);
+    }
+}
+
+TEST_CASE("CSV with unknown headers waits for a column mapping") {
+    std::string text = "rating_given,when,remarks\n8,2026-01-01,ok\n2,2026-01-02,bad\n";
+    response_importer imp({}, [](const response&) {});
+    imp.feed(text);
+    CHECK(imp.needs_mapping());
+    REQUIRE(imp.header().size() == 3);
+    column_mapping m;
+    m.score = 0;
+    m.ts = 1;
+    m.comment = 2;
+    std::vector<response> rows;
+    response_importer imp2({}, [&](const response& r) { rows.push_back(r); });
+    imp2.feed(text);
+    imp2.set_mapping(m);
+    imp2.finish();
+    CHECK_FALSE(imp2.needs_mapping());
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[1].score == 2);
+    CHECK(*rows[1].comment == "bad");
+    // Never mapped: rows are reported, not silently dropped.
+    imp.finish();
+    CHECK(imp.stats().skipped == 2);
+}
+
+TEST_CASE("oversized records are skipped, the rest goes on") {
+    importer_desc desc;
+    desc.max_record_bytes = 100;
+    std::string big = "{\"score\":1,\"comment\":\"" + std::string(500, 'x') + "\",\"date\":\"2026-01-01\"}";
+    collected c = run(big + "\n{\"score\":2,\"date\":\"2026-01-01\"}\n", desc);
+    CHECK(c.rows.size() == 1);
+    CHECK(c.stats.skipped == 1);
+    CHECK(c.stats.examples[0].line == 1);
+}
+
+TEST_CASE("records without a timestamp take the default or are refused") {
+    CHECK(run("score\n9\n").rows.empty());
+    importer_desc desc;
+    desc.default_ts_ms = days_from_civil(2026, 5, 1) * ms_per_day;
+    collected c = run("score\n9\n", desc);
+    REQUIRE(c.rows.size() == 1);
+    CHECK(c.rows[0].ts_ms == desc.default_ts_ms);
+    CHECK(c.rows[0].id == "row-00000002");
+    CHECK(c.rows[0].survey == "imported");
+}
+
+TEST_CASE("example files: every row accounted for") {
+    SUBCASE("schema v1 NDJSON with two bad rows") {
+        collected c = run(read_example("responses.ndjson"));
+        CHECK(c.stats.skipped == 2);
+        CHECK(c.stats.accepted == c.rows.size());
+        CHECK(c.rows.size() > 200);
+    }
+    SUBCASE("Delighted dump") {
+        collected c = run(read_example("delighted-survey_responses.json"));
+        CHECK(c.stats.skipped == 0);
+        REQUIRE(c.rows.size() == 30);
+        CHECK(c.rows[0].id == "row-8000000");
+        CHECK(c.rows[0].user == std::string("1200000"));
+        bool has_plan = false;
+        for (const auto& [k, v] : c.rows[0].attributes) has_plan |= k == "plan";
+        CHECK(has_plan);
+    }
+    SUBCASE("Formbricks CSV export") {
+        collected c = run(read_example("formbricks-export.csv"));
+        CHECK(c.rows.size() == 24);
+        CHECK(c.stats.skipped == 1);  // the respondent who skipped the NPS question
+        CHECK(c.rows[0].id == "clx000000abcdef");
+        CHECK(c.rows[0].comment.has_value());
+        for (const auto& [k, v] : c.rows[0].attributes) CHECK(k != "formbricks_id_internal");
+    }
+    SUBCASE("plain score,date,comment CSV") {
+        collected c = run(read_example("plain.csv"));
+        CHECK(c.rows.size() == 40);
+        CHECK(c.stats.skipped == 3);
+    }
+}

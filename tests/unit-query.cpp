@@ -1,0 +1,173 @@
+// Filters and grouping: one pass, time buckets with UTC offsets, attributes.
+#include <doctest/doctest.h>
+
+#include "calendar.h"
+#include "query.h"
+
+using namespace npskit;
+
+static int64_t at(int y, int m, int d, int h = 12) { return days_from_civil(y, m, d) * ms_per_day + h * 3'600'000LL; }
+
+static void add(response_store& s, int score, int64_t ts, const char* plan = "pro", const char* comment = nullptr) {
+    static int counter = 0;
+    response r;
+    r.id = "row-" + std::to_string(100000 + counter++);
+    r.survey = "product-nps";
+    r.score = score;
+    r.ts_ms = ts;
+    r.attributes.emplace_back("plan", plan);
+    if (comment) r.comment = comment;
+    s.add(r);
+}
+
+static void add_event(response_store& s, event_type type, int64_t ts, const char* plan = "pro") {
+    static int counter = 0;
+    response r;
+    r.id = "evt-" + std::to_string(100000 + counter++);
+    r.survey = "product-nps";
+    r.type = type;
+    r.ts_ms = ts;
+    r.attributes.emplace_back("plan", plan);
+    s.add(r);
+}
+
+TEST_CASE("aggregate counts scores and display events separately") {
+    response_store s;
+    add(s, 10, at(2026, 1, 5));
+    add(s, 9, at(2026, 1, 6));
+    add(s, 3, at(2026, 1, 7));
+    add_event(s, event_type::shown, at(2026, 1, 5));
+    add_event(s, event_type::shown, at(2026, 1, 6));
+    add_event(s, event_type::dismissed, at(2026, 1, 6));
+    group_stats g = aggregate(s, {});
+    CHECK(g.histogram.n() == 3);  // display events never enter the denominator
+    CHECK(g.shown == 2);
+    CHECK(g.dismissed == 1);
+    CHECK(score_nps(g.histogram).nps == doctest::Approx(100.0 / 3));
+}
+
+TEST_CASE("filters: time range, attributes, segment, comments, text") {
+    response_store s;
+    add(s, 10, at(2026, 1, 5), "pro", "Great support");
+    add(s, 8, at(2026, 1, 10), "free", "Needs dark mode");
+    add(s, 2, at(2026, 2, 1), "team", "too SLOW");
+    add(s, 6, at(2026, 2, 2), "free");
+    add_event(s, event_type::shown, at(2026, 2, 2), "free");
+
+    response_filter f;
+    f.since_ms = at(2026, 1, 6, 0);
+    f.until_ms = at(2026, 2, 2, 0);
+    CHECK(aggregate(s, f).histogram.n() == 2);
+
+    response_filter plan;
+    plan.attributes.push_back({"plan", {"free", "team"}});
+    CHECK(aggregate(s, plan).histogram.n() == 3);
+    CHECK(aggregate(s, plan).shown == 1);
+    plan.attributes[0].exclude = true;
+    CHECK(aggregate(s, plan).histogram.n() == 1);
+
+    response_filter unknown;
+    unknown.attributes.push_back({"country", {"FR"}});
+    CHECK(aggregate(s, unknown).histogram.n() == 0);
+    unknown.attributes[0].exclude = true;  // no row has a country: none is excluded
+    CHECK(aggregate(s, unknown).histogram.n() == 4);
+
+    response_filter detractors;
+    detractors.segments = 1 << static_cast<int>(segment::detractor);
+    group_stats d = aggregate(s, detractors);
+    CHECK(d.histogram.n() == 2);
+    CHECK(d.shown == 1);  // display events are not filtered by segment
+
+    response_filter with_comment;
+    with_comment.with_comment = true;
+    CHECK(aggregate(s, with_comment).histogram.n() == 3);
+
+    response_filter text;
+    text.text = "slow";
+    CHECK(aggregate(s, text).histogram.n() == 1);
+    CHECK(matching_responses(s, text).size() == 1);
+}
+
+TEST_CASE("group by ISO week across the year boundary") {
+    response_store s;
+    add(s, 10, at(2025, 12, 28));  // Sunday: 2025-W52
+    add(s, 10, at(2025, 12, 29));  // Monday: 2026-W01
+    add(s, 0, at(2026, 1, 1));     // Thursday: 2026-W01
+    add(s, 9, at(2026, 1, 12));    // 2026-W03 (W02 is empty and kept as a gap)
+    auto weeks = group_by_time(s, {}, time_bucket::week);
+    REQUIRE(weeks.size() == 4);
+    CHECK(weeks[0].key == "2025-W52");
+    CHECK(weeks[1].key == "2026-W01");
+    CHECK(weeks[1].histogram.n() == 2);
+    CHECK(weeks[1].start_ms == days_from_civil(2025, 12, 29) * ms_per_day);
+    CHECK(weeks[2].key == "2026-W02");
+    CHECK(weeks[2].histogram.n() == 0);
+    CHECK(weeks[3].key == "2026-W03");
+}
+
+TEST_CASE("a UTC offset moves rows across day and month boundaries") {
+    response_store s;
+    int64_t late_utc = days_from_civil(2026, 1, 31) * ms_per_day + 23 * 3'600'000LL;  // 23:00 UTC
+    add(s, 10, late_utc);
+    auto utc_months = group_by_time(s, {}, time_bucket::month, 0);
+    REQUIRE(utc_months.size() == 1);
+    CHECK(utc_months[0].key == "2026-01");
+    auto paris = group_by_time(s, {}, time_bucket::month, 60);  // 00:00 on Feb 1 in UTC+1
+    REQUIRE(paris.size() == 1);
+    CHECK(paris[0].key == "2026-02");
+    CHECK(paris[0].start_ms == days_from_civil(2026, 2, 1) * ms_per_day - 3'600'000LL);
+    auto new_york = group_by_time(s, {}, time_bucket::day, -300);
+    CHECK(new_york[0].key == "2026-01-31");
+}
+
+TEST_CASE("group by day and month") {
+    response_store s;
+    add(s, 10, at(2026, 1, 1));
+    add(s, 0, at(2026, 1, 3));
+    add(s, 9, at(2026, 3, 1));
+    auto days = group_by_time(s, {}, time_bucket::day);
+    CHECK(days.size() == 31 + 28 + 1);
+    auto months = group_by_time(s, {}, time_bucket::month);
+    REQUIRE(months.size() == 3);
+    CHECK(months[0].histogram.n() == 2);
+    CHECK(months[1].histogram.n() == 0);
+    CHECK(months[2].key == "2026-03");
+}
+
+TEST_CASE("group by attribute, rows without it grouped under \"\"") {
+    response_store s;
+    add(s, 10, at(2026, 1, 1), "pro");
+    add(s, 0, at(2026, 1, 2), "free");
+    add(s, 9, at(2026, 1, 3), "pro");
+    response no_plan;
+    no_plan.id = "no-plan-01";
+    no_plan.survey = "other-survey";
+    no_plan.score = 5;
+    no_plan.ts_ms = at(2026, 1, 4);
+    s.add(no_plan);
+    auto groups = group_by_attribute(s, {}, "plan");
+    REQUIRE(groups.size() == 3);
+    CHECK(groups[0].key == "");
+    CHECK(groups[0].histogram.n() == 1);
+    CHECK(groups[1].key == "pro");
+    CHECK(groups[1].histogram.n() == 2);
+    CHECK(groups[2].key == "free");
+    auto surveys = group_by_attribute(s, {}, "survey");
+    CHECK(surveys.size() == 2);
+    // Groups add up to the total: one NPS across surveys or split by survey.
+    score_histogram sum;
+    for (const auto& g : surveys) sum += g.histogram;
+    CHECK(sum == aggregate(s, {}).histogram);
+}
+
+TEST_CASE("matching responses come newest first") {
+    response_store s;
+    add(s, 1, at(2026, 1, 1));
+    add(s, 2, at(2026, 1, 3));
+    add(s, 3, at(2026, 1, 2));
+    add_event(s, event_type::shown, at(2026, 1, 4));
+    auto rows = matching_responses(s, {}, 2);
+    REQUIRE(rows.size() == 2);
+    CHECK(s.slots[rows[0]] == 2);
+    CHECK(s.slots[rows[1]] == 3);
+}

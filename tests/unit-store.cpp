@@ -1,0 +1,93 @@
+// The columnar store: appends, updates by id, dictionaries, comments pool.
+#include <doctest/doctest.h>
+
+#include "calendar.h"
+#include "store.h"
+
+using namespace npskit;
+
+static response make(const std::string& id, int score, int64_t ts_ms, const char* plan = nullptr) {
+    response r;
+    r.id = id;
+    r.survey = "product-nps";
+    r.score = score;
+    r.ts_ms = ts_ms;
+    if (plan) r.attributes.emplace_back("plan", plan);
+    return r;
+}
+
+TEST_CASE("appends keep one byte per score and dictionary-encode attributes") {
+    response_store store;
+    store.add(make("id-000001", 9, 1000, "pro"));
+    store.add(make("id-000002", 3, 500, "free"));
+    store.add(make("id-000003", 7, 2000, "pro"));
+    REQUIRE(store.size() == 3);
+    CHECK(store.slots == std::vector<uint8_t>{9, 3, 7});
+    CHECK(store.min_time_ms == 500);
+    CHECK(store.max_time_ms == 2000);
+    const attribute_column* plan = store.attribute("plan");
+    REQUIRE(plan);
+    CHECK(plan->values.size() == 2);
+    CHECK(plan->codes[0] == plan->codes[2]);
+    CHECK(plan->value_of(plan->codes[1]) == "free");
+    CHECK(store.attribute("survey")->values.size() == 1);
+    CHECK(store.attribute("nope") == nullptr);
+}
+
+TEST_CASE("a later record with the same id updates the row (score first, comment later)") {
+    response_store store;
+    response first = make("same-id-1", 4, 1000);
+    store.add(first);
+    response update = first;
+    update.comment = "Too slow on mobile";
+    update.contact_ok = true;
+    CHECK(store.add(update) == 0);
+    CHECK(store.size() == 1);
+    CHECK(store.comment(0) == "Too slow on mobile");
+    CHECK(store.attribute("contact_ok")->value_of(store.attribute("contact_ok")->codes[0]) == "true");
+    store.add(update);  // replay: no change
+    CHECK(store.size() == 1);
+    CHECK(store.comment_pool.size() == std::string("Too slow on mobile").size());
+}
+
+TEST_CASE("display events use their own slots") {
+    response_store store;
+    response shown = make("shown-0001", -1, 10);
+    shown.type = event_type::shown;
+    response dismissed = make("dismiss-01", -1, 20);
+    dismissed.type = event_type::dismissed;
+    store.add(shown);
+    store.add(dismissed);
+    CHECK(store.slots == std::vector<uint8_t>{slot_shown, slot_dismissed});
+}
+
+TEST_CASE("attributes first seen late are missing (code 0) on earlier rows") {
+    response_store store;
+    store.add(make("id-000001", 9, 1));
+    store.add(make("id-000002", 9, 2, "team"));
+    const attribute_column* plan = store.attribute("plan");
+    REQUIRE(plan);
+    CHECK(plan->codes == std::vector<uint16_t>{0, 1});
+}
+
+TEST_CASE("memory per response stays small") {
+    response_store store(store_desc{.index_ids = false});
+    const int rows = 100000;
+    store.reserve(rows);
+    for (int i = 0; i < rows; ++i) {
+        response r = make("", i % 11, i * 1000LL, i % 3 ? "pro" : "free");
+        r.trigger = "trial_ended";
+        r.page = "/app";
+        r.locale = i % 2 ? "en" : "fr";
+        r.attributes.emplace_back("country", i % 5 ? "FR" : "US");
+        store.add(r);
+    }
+    // survey, trigger, page, locale, plan, country: 6 attributes → 1 + 8 + 6 + 12 = 27 bytes.
+    double per_row = static_cast<double>(store.memory_bytes()) / rows;
+    CHECK(per_row <= 32.0);
+}
+
+TEST_CASE("hash_text is stable") {
+    CHECK(hash_text("") == 14695981039346656037ull);
+    CHECK(hash_text("a") == 0xaf63dc4c8601ec8cull);
+}
