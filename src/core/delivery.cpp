@@ -1,0 +1,189 @@
+#include "delivery.h"
+
+#include "json_text.h"
+
+namespace npskit {
+
+delivery_desc delivery_defaults(delivery_desc d) {
+    if (d.base_delay_ms <= 0) d.base_delay_ms = 2000;
+    if (d.max_delay_ms <= 0) d.max_delay_ms = 300000;
+    if (d.max_delay_ms < d.base_delay_ms) d.max_delay_ms = d.base_delay_ms;
+    if (d.max_items <= 0) d.max_items = 100;
+    if (d.max_age_ms <= 0) d.max_age_ms = 7 * 86400000LL;
+    return d;
+}
+
+void delivery_queue::setup(const delivery_desc& d) {
+    desc = delivery_defaults(d);
+    items.clear();
+}
+
+send_outcome classify_status(int status) {
+    if (status >= 200 && status < 300) return send_outcome::delivered;
+    if (status == 0 || status == 408 || status == 429 || status >= 500) return send_outcome::retry;
+    return send_outcome::dropped;
+}
+
+int64_t delivery_queue::backoff_ms(int attempts, uint32_t random) const {
+    int64_t d = desc.base_delay_ms;
+    for (int k = 1; k < attempts && d < desc.max_delay_ms; ++k) d *= 2;
+    if (d > desc.max_delay_ms) d = desc.max_delay_ms;
+    return d / 2 + static_cast<int64_t>(random % static_cast<uint32_t>(d / 2 + 1));
+}
+
+bool delivery_queue::enqueue(std::string_view id, std::string_view body, int64_t now_ms) {
+    if (id.empty() || body.empty()) return false;
+    for (auto& it : items) {
+        if (it.id == id && !it.in_flight) {  // not left yet: send the newer record instead
+            it.body = std::string(body);
+            return true;
+        }
+    }
+    if (items.size() >= static_cast<size_t>(desc.max_items)) {
+        for (size_t k = 0; k < items.size(); ++k)
+            if (!items[k].in_flight) {
+                items.erase(items.begin() + static_cast<long>(k));
+                break;
+            }
+    }
+    queued_item item;
+    item.id = std::string(id);
+    item.body = std::string(body);
+    item.created_ms = now_ms;
+    item.next_attempt_ms = now_ms;
+    items.push_back(std::move(item));
+    return true;
+}
+
+const queued_item* delivery_queue::begin_next(int64_t now_ms) {
+    for (size_t k = 0; k < items.size();) {  // expire old items first
+        if (!items[k].in_flight && now_ms - items[k].created_ms > desc.max_age_ms) items.erase(items.begin() + static_cast<long>(k));
+        else ++k;
+    }
+    for (auto& it : items) {
+        if (it.in_flight || it.next_attempt_ms > now_ms) continue;
+        bool sibling_in_flight = false;
+        for (const auto& other : items) sibling_in_flight = sibling_in_flight || (other.in_flight && other.id == it.id);
+        if (sibling_in_flight) continue;
+        it.in_flight = true;
+        ++it.attempts;
+        return &it;
+    }
+    return nullptr;
+}
+
+send_outcome delivery_queue::finish(std::string_view id, int status, int64_t retry_after_ms, int64_t now_ms,
+                                    uint32_t random) {
+    size_t k = 0;
+    while (k < items.size() && !(items[k].in_flight && items[k].id == id)) ++k;
+    if (k == items.size()) return send_outcome::unknown;
+    send_outcome outcome = classify_status(status);
+    queued_item& it = items[k];
+    it.in_flight = false;
+    if (outcome != send_outcome::retry) {
+        items.erase(items.begin() + static_cast<long>(k));
+        return outcome;
+    }
+    int64_t wait = backoff_ms(it.attempts, random);
+    if (retry_after_ms >= 0) wait = retry_after_ms > 86400000 ? 86400000 : retry_after_ms;
+    // A newer record with the same id is waiting: it replaces this one and inherits the wait.
+    for (size_t j = 0; j < items.size(); ++j) {
+        if (j != k && items[j].id == id && !items[j].in_flight) {
+            items[j].attempts = it.attempts;
+            items[j].next_attempt_ms = now_ms + wait;
+            items.erase(items.begin() + static_cast<long>(k));
+            return outcome;
+        }
+    }
+    it.next_attempt_ms = now_ms + wait;
+    return outcome;
+}
+
+std::vector<const queued_item*> delivery_queue::take_for_beacon(int64_t now_ms, uint32_t random) {
+    std::vector<const queued_item*> out;
+    for (auto& it : items) {
+        if (it.in_flight || it.attempts > 0) continue;
+        bool sibling_in_flight = false;
+        for (const auto& other : items) sibling_in_flight = sibling_in_flight || (other.in_flight && other.id == it.id);
+        if (sibling_in_flight) continue;
+        ++it.attempts;
+        it.next_attempt_ms = now_ms + backoff_ms(it.attempts, random);
+        out.push_back(&it);
+    }
+    return out;
+}
+
+int64_t delivery_queue::next_wake_in(int64_t now_ms) const {
+    int64_t best = -1;
+    for (const auto& it : items) {
+        if (it.in_flight) continue;
+        int64_t in = it.next_attempt_ms > now_ms ? it.next_attempt_ms - now_ms : 0;
+        if (best < 0 || in < best) best = in;
+    }
+    return best;
+}
+
+// id \t attempts \t created \t next \t body \n — a body never holds a raw tab or newline
+// (json_text's writer escapes every control character).
+std::string delivery_queue::to_text() const {
+    std::string out;
+    for (const auto& it : items) {
+        out += it.id;
+        for (int64_t n : {static_cast<int64_t>(it.attempts), it.created_ms, it.next_attempt_ms}) {
+            out += '\t';
+            append_integer(out, n);
+        }
+        out += '\t';
+        out += it.body;
+        out += '\n';
+    }
+    return out;
+}
+
+static bool read_int64(std::string_view s, int64_t& out) {
+    if (s.empty() || s.size() > 18) return false;
+    bool neg = s[0] == '-';
+    size_t i = neg ? 1 : 0;
+    if (i == s.size()) return false;
+    int64_t v = 0;
+    for (; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    out = neg ? -v : v;
+    return true;
+}
+
+size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
+    items.clear();
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view line = text.substr(pos, end - pos);
+        pos = end + 1;
+        std::string_view parts[5];
+        size_t n = 0, start = 0;
+        while (n < 4) {
+            size_t tab = line.find('\t', start);
+            if (tab == std::string_view::npos) break;
+            parts[n++] = line.substr(start, tab - start);
+            start = tab + 1;
+        }
+        if (n != 4) continue;
+        parts[4] = line.substr(start);
+        queued_item it;
+        int64_t attempts = 0;
+        if (parts[0].empty() || parts[4].empty() || parts[4][0] != '{' || !read_int64(parts[1], attempts) ||
+            !read_int64(parts[2], it.created_ms) || !read_int64(parts[3], it.next_attempt_ms))
+            continue;
+        if (now_ms - it.created_ms > desc.max_age_ms || items.size() >= static_cast<size_t>(desc.max_items)) continue;
+        it.id = std::string(parts[0]);
+        it.body = std::string(parts[4]);
+        it.attempts = static_cast<int>(attempts);
+        items.push_back(std::move(it));
+    }
+    return items.size();
+}
+
+}  // namespace npskit

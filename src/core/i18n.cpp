@@ -1,0 +1,78 @@
+#include "i18n.h"
+
+namespace npskit {
+
+static const char* const english[] = {
+#define NPSKIT_X(id, en, fr) en,
+    NPSKIT_TEXTS(NPSKIT_X)
+#undef NPSKIT_X
+};
+static const char* const french[] = {
+#define NPSKIT_X(id, en, fr) fr,
+    NPSKIT_TEXTS(NPSKIT_X)
+#undef NPSKIT_X
+};
+static const char* const names[] = {
+#define NPSKIT_X(id, en, fr) #id,
+    NPSKIT_TEXTS(NPSKIT_X)
+#undef NPSKIT_X
+};
+
+const char* text_id_name(text_id id) { return names[static_cast<int>(id)]; }
+
+static std::string primary_subtag(std::string_view tag) {
+    std::string out;
+    for (char c : tag) {
+        if (c == '-' || c == '_') break;
+        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    return out;
+}
+
+language language_of(std::string_view locale_tag) {
+    return primary_subtag(locale_tag) == "fr" ? language::fr : language::en;
+}
+
+bool is_rtl_locale(std::string_view locale_tag) {
+    std::string p = primary_subtag(locale_tag);
+    return p == "ar" || p == "he" || p == "iw" || p == "fa" || p == "ur";
+}
+
+prompt_texts texts_for_locale(std::string_view locale_tag) {
+    prompt_texts t;
+    const char* const* table = language_of(locale_tag) == language::fr ? french : english;
+    for (int k = 0; k < static_cast<int>(text_id::count); ++k) t.text[k] = table[k];
+    t.locale = primary_subtag(locale_tag);
+    bool valid = t.locale.size() >= 2 && t.locale.size() <= 8;
+    for (char c : t.locale) valid = valid && c >= 'a' && c <= 'z';
+    if (!valid) t.locale = "en";
+    t.rtl = is_rtl_locale(t.locale);
+    return t;
+}
+
+bool override_text(prompt_texts& texts, std::string_view name, std::string_view value) {
+    for (int k = 0; k < static_cast<int>(text_id::count); ++k) {
+        if (name == names[k]) {
+            texts.text[k] = std::string(value);
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string fill_placeholder(std::string_view tmpl, std::string_view name, std::string_view value) {
+    std::string out;
+    size_t i = 0;
+    while (i < tmpl.size()) {
+        if (tmpl[i] == '{' && tmpl.substr(i + 1, name.size()) == name && i + 1 + name.size() < tmpl.size() &&
+            tmpl[i + 1 + name.size()] == '}') {
+            out += value;
+            i += name.size() + 2;
+        } else {
+            out += tmpl[i++];
+        }
+    }
+    return out;
+}
+
+}  // namespace npskit
