@@ -77,7 +77,7 @@ TEST_CASE("json_text: every record the widget writes validates with parse_respon
     r.ts_ms = 1768048200000;
 
     SUBCASE("minimal response") {
-        auto p = parse_response(write_response_json(r));
+        auto p = parse_response(std::string_view(write_response_json(r)));
         REQUIRE(p.ok());
         CHECK(p.value.score == 7);
         CHECK(p.value.ts_ms == r.ts_ms);
@@ -91,7 +91,7 @@ TEST_CASE("json_text: every record the widget writes validates with parse_respon
         r.contact_ok = true;
         r.email = "ada@example.com";
         r.attributes = {{"plan", "pro"}, {"seats", "12"}};
-        auto p = parse_response(write_response_json(r));
+        auto p = parse_response(std::string_view(write_response_json(r)));
         for (const auto& e : p.errors) INFO(e.message());
         REQUIRE(p.ok());
         CHECK(*p.value.comment == *r.comment);
@@ -105,7 +105,7 @@ TEST_CASE("json_text: every record the widget writes validates with parse_respon
             r.type = t;
             std::string text = write_response_json(r);
             CHECK(text.find("score") == std::string::npos);
-            auto p = parse_response(text);
+            auto p = parse_response(std::string_view(text));
             REQUIRE(p.ok());
             CHECK(p.value.type == t);
         }
