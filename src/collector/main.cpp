@@ -1,0 +1,175 @@
+// npskit-collector: the reference collector. Flags override environment variables.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "server.h"
+
+namespace {
+
+const char* const usage = R"(usage: npskit-collector [options]
+
+  --db PATH          SQLite database (env NPSKIT_DB; default ./data/npskit.db, folder created)
+  --bind ADDR        address to listen on (env NPSKIT_BIND; default 127.0.0.1)
+  --port N           port, 0 = any free port (env NPSKIT_PORT; default 8080)
+  --origins LIST     comma-separated origins allowed to write cross-origin, * = any
+                     (env NPSKIT_ORIGINS; same origin is always allowed)
+  --read-key KEY     key for GET /v1/* (env NPSKIT_READ_KEY; default: a random key, printed)
+  --rate N           writes per second per IP, 0 = unlimited (env NPSKIT_RATE; default 20)
+  --burst N          token bucket size (env NPSKIT_BURST; default 100)
+  --seed-demo N      when the database is empty, seed N generated demo answers
+  --seed-end DATE    last day of the demo data, exclusive (default: today, UTC)
+  --web DIR          serve DIR at / (repeatable; first match wins) (env NPSKIT_WEB)
+  --examples DIR     serve DIR at /examples/ (env NPSKIT_EXAMPLES)
+  --threads N        worker threads; each open SSE stream holds one (default 64)
+  --timeout S        read/write/keep-alive timeout in seconds (default 5)
+  --sync full|normal SQLite synchronous mode (default full: a 2xx survives power loss)
+  --quiet            no per-request log lines
+  -h, --help         this text
+
+Logs are JSON lines on stderr; the first one ("msg":"listening") has the port and URL.
+)";
+
+int bad(const std::string& message) {
+    std::fprintf(stderr, "npskit-collector: %s\nRun npskit-collector --help for the options.\n", message.c_str());
+    return 2;
+}
+
+bool parse_int(const std::string& text, long long lo, long long hi, long long& out) {
+    if (text.empty()) return false;
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(text.c_str(), &end, 10);
+    if (errno || *end || v < lo || v > hi) return false;
+    out = v;
+    return true;
+}
+bool parse_number(const std::string& text, double lo, double hi, double& out) {
+    if (text.empty()) return false;
+    char* end = nullptr;
+    double v = std::strtod(text.c_str(), &end);
+    if (*end || !(v >= lo && v <= hi)) return false;
+    out = v;
+    return true;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        if (comma == std::string::npos) comma = text.size();
+        std::string item = text.substr(start, comma - start);
+        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+        while (!item.empty() && (item.back() == ' ' || item.back() == '/')) item.pop_back();
+        if (!item.empty()) out.push_back(item);
+        start = comma + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+#include <cerrno>
+
+#include "calendar.h"
+
+int main(int argc, char** argv) {
+    npskit::collector_desc desc;
+    // Option name → its value, from the environment first, then the command line.
+    struct option {
+        const char* flag;
+        const char* env;
+    };
+    const option options[] = {{"--db", "NPSKIT_DB"},         {"--bind", "NPSKIT_BIND"},     {"--port", "NPSKIT_PORT"},
+                              {"--origins", "NPSKIT_ORIGINS"}, {"--read-key", "NPSKIT_READ_KEY"}, {"--rate", "NPSKIT_RATE"},
+                              {"--burst", "NPSKIT_BURST"},   {"--seed-demo", nullptr},      {"--seed-end", nullptr},
+                              {"--web", "NPSKIT_WEB"},       {"--examples", "NPSKIT_EXAMPLES"}, {"--threads", nullptr},
+                              {"--timeout", nullptr},        {"--sync", nullptr}};
+    std::vector<std::pair<std::string, std::string>> settings;
+    for (const option& o : options)
+        if (o.env)
+            if (const char* v = std::getenv(o.env); v && *v) settings.emplace_back(o.flag, v);
+    bool web_from_flags = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+        if (arg == "--quiet") {
+            desc.log_requests = false;
+            continue;
+        }
+        std::string name = arg, value;
+        bool has_value = false;
+        if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+            name = arg.substr(0, eq);
+            value = arg.substr(eq + 1);
+            has_value = true;
+        }
+        bool known = false;
+        for (const option& o : options) known = known || name == o.flag;
+        if (!known) return bad("unknown option '" + arg + "'");
+        if (!has_value) {
+            if (i + 1 >= argc) return bad(name + " needs a value");
+            value = argv[++i];
+        }
+        if (name == "--web" && !web_from_flags) {
+            // Flags replace the environment's folder list instead of adding to it.
+            web_from_flags = true;
+            std::erase_if(settings, [](const auto& s) { return s.first == "--web"; });
+        }
+        settings.emplace_back(name, value);
+    }
+
+    for (const auto& [name, value] : settings) {
+        long long n = 0;
+        double x = 0;
+        if (name == "--db") {
+            if (value.empty()) return bad("--db needs a path");
+            desc.db_path = value;
+        } else if (name == "--bind") {
+            desc.bind = value;
+        } else if (name == "--port") {
+            if (!parse_int(value, 0, 65535, n)) return bad("--port must be a number from 0 to 65535, not '" + value + "'");
+            desc.port = static_cast<int>(n);
+        } else if (name == "--origins") {
+            desc.origins = split_list(value);
+            for (const std::string& o : desc.origins)
+                if (o != "*" && o.find("://") == std::string::npos)
+                    return bad("--origins entries look like https://app.example.com (scheme and host), not '" + o + "'");
+        } else if (name == "--read-key") {
+            if (value.size() < 8) return bad("--read-key must be at least 8 characters");
+            desc.read_key = value;
+        } else if (name == "--rate") {
+            if (!parse_number(value, 0, 1e9, x)) return bad("--rate must be a number of writes per second (0 = unlimited)");
+            desc.rate = x;
+        } else if (name == "--burst") {
+            if (!parse_number(value, 1, 1e9, x)) return bad("--burst must be a number ≥ 1");
+            desc.burst = x;
+        } else if (name == "--seed-demo") {
+            if (!parse_int(value, 0, 100000000, n)) return bad("--seed-demo must be a number of responses (0 to 100000000)");
+            desc.seed_demo = static_cast<uint64_t>(n);
+        } else if (name == "--seed-end") {
+            auto ms = npskit::parse_timestamp(value, true);
+            if (!ms) return bad("--seed-end must be a date such as 2026-01-01");
+            desc.seed_end_ms = *ms;
+        } else if (name == "--web") {
+            desc.web_dirs.push_back(value);
+        } else if (name == "--examples") {
+            desc.examples_dir = value;
+        } else if (name == "--threads") {
+            if (!parse_int(value, 4, 4096, n)) return bad("--threads must be from 4 to 4096");
+            desc.threads = static_cast<int>(n);
+        } else if (name == "--timeout") {
+            if (!parse_int(value, 1, 3600, n)) return bad("--timeout must be from 1 to 3600 seconds");
+            desc.timeout_seconds = static_cast<int>(n);
+        } else if (name == "--sync") {
+            if (value != "full" && value != "normal") return bad("--sync must be full or normal");
+            desc.synchronous_full = value == "full";
+        }
+    }
+    return npskit::run_collector(desc);
+}

@@ -1,0 +1,37 @@
+// npskit collector: the HTTP server (cpp-httplib). docs/http-api.md is its contract.
+// [X] POST /v1/responses: schema v1 via the core, upsert by id, group commit, 202/400/413/415/429
+// [X] GET /v1/responses (JSON, NDJSON), /v1/stream (SSE, resumable), /v1/aggregate (core query)
+// [X] CORS allowlist + preflight, read key (Bearer or ?access_token=), per-IP token bucket
+// [X] static files: --web at /, --examples at /examples/, /dashboard/
+// [X] one JSON log line per request on stderr; startup line with the chosen port
+// [ ] TLS (run it behind a reverse proxy), PostgreSQL storage (interface ready: storage.h)
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace npskit {
+
+struct collector_desc {
+    std::string db_path = "./data/npskit.db";
+    std::string bind = "127.0.0.1";
+    int port = 8080;                    // 0: any free port (printed in the startup log line)
+    std::vector<std::string> origins;   // allowed cross-origin writers ("*" = any); same origin always
+    std::string read_key;               // empty: a random key is made and printed at startup
+    double rate = 20;                   // = 20 writes per second per IP; 0 = no limit
+    double burst = 100;                 // = 100; bucket size
+    uint64_t seed_demo = 0;             // > 0: seed this many generated answers when the DB is empty
+    int64_t seed_end_ms = 0;            // = 0: the demo data ends today (UTC midnight)
+    std::vector<std::string> web_dirs;  // served at /, first match wins
+    std::string examples_dir;           // served at /examples/
+    int threads = 64;                   // = 64 workers; every open SSE client holds one
+    int max_streams = 0;                // = 0: threads − 16
+    int timeout_seconds = 5;            // read / write / keep-alive
+    bool synchronous_full = true;       // SQLite synchronous=FULL (else NORMAL)
+    bool log_requests = true;
+};
+
+// Runs until SIGINT or SIGTERM; returns the process exit code.
+int run_collector(const collector_desc& desc);
+
+}  // namespace npskit

@@ -1,0 +1,23 @@
+// npskit collector: the SQLite backend of response_storage (the embedded default).
+// [X] WAL journal, synchronous=FULL: a committed transaction survives kill -9 and power loss
+// [X] one writer connection (the group-commit thread), a pool of reader connections
+// [X] upsert by id with merge_update; cursor = max(cursor) + 1, recovered on open
+// [ ] online schema migrations (v1 only so far)
+#pragma once
+#include <memory>
+#include <string>
+
+#include "storage.h"
+
+namespace npskit {
+
+struct sqlite_storage_desc {
+    std::string path = "./data/npskit.db";  // parent folders are created
+    bool synchronous_full = true;             // = true; false: NORMAL (survives kill -9, not power loss)
+    int busy_timeout_ms = 5000;
+};
+
+// nullptr and a sentence in `error` when the database cannot be opened or created.
+std::unique_ptr<response_storage> open_sqlite_storage(const sqlite_storage_desc& desc, std::string& error);
+
+}  // namespace npskit

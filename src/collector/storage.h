@@ -1,0 +1,66 @@
+// npskit collector: where responses live. One small interface so that a second backend
+// (PostgreSQL, for several stateless collectors on one database) can sit beside SQLite.
+//
+// Contract every backend keeps:
+//   - write() is one durable transaction: when it returns true every row in the batch is on
+//     disk (the collector acknowledges only then); when it returns false none is.
+//   - Upsert by id: a new id is inserted; a known id is merged with merge_update(); when the
+//     merged row equals the stored one nothing changes (a replay is a no-op).
+//   - Every insert and every real update assigns the next cursor, a number that only grows;
+//     read_since() returns rows in cursor order, each row once, at its latest cursor.
+//
+// [SECTION] Rows and results
+// [SECTION] The interface
+// [SECTION] Merge rule (shared by every backend)
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "schema.h"
+
+namespace npskit {
+
+//-----------------------------------------------------------------------------
+// [SECTION] Rows and results
+//-----------------------------------------------------------------------------
+struct stored_response {
+    uint64_t cursor = 0;
+    std::string json;  // canonical schema v1 (response_to_json), ready to send as is
+};
+
+enum class write_outcome : uint8_t { inserted, updated, unchanged };
+const char* write_outcome_name(write_outcome o);
+
+struct write_result {
+    write_outcome outcome = write_outcome::unchanged;
+    uint64_t cursor = 0;  // the row's cursor after the write
+};
+
+//-----------------------------------------------------------------------------
+// [SECTION] The interface
+//-----------------------------------------------------------------------------
+class response_storage {
+public:
+    virtual ~response_storage() = default;
+    // Upserts the batch in one durable transaction; results in input order (a batch may hold
+    // one id twice: later entries merge into earlier ones). Thread-compatible: one writer.
+    virtual bool write(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) = 0;
+    // Rows with cursor > since, in cursor order, at most `limit`. Thread-safe: many readers.
+    virtual bool read_since(uint64_t since, size_t limit, std::vector<stored_response>& out, std::string& error) = 0;
+    virtual uint64_t last_cursor() const = 0;  // 0 when empty
+    virtual uint64_t row_count() = 0;
+    virtual std::string describe() const = 0;  // "sqlite:/path/to/db (WAL, synchronous=FULL)"
+};
+
+//-----------------------------------------------------------------------------
+// [SECTION] Merge rule
+//-----------------------------------------------------------------------------
+// `update` arrives for an id already stored as `stored`. The widget sends the score first
+// and the comment / contact opt-in later under the same id, each time the whole record as it
+// knows it. Fields present in the update win; fields it leaves out keep their stored value;
+// attributes merge key by key; the timestamp stays the first one (when it was answered).
+response merge_update(const response& stored, const response& update);
+
+}  // namespace npskit
