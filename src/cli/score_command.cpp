@@ -225,8 +225,10 @@ int run_score(int argc, char** argv) {
         for (const auto& g : groups) {
             json item;
             item["key"] = g.key;
-            if (g.start_ms != 0 || o.by == "day" || o.by == "week" || o.by == "month") item["start"] = format_timestamp(g.start_ms);
-            for (auto& [k, v] : figures(g, o.confidence).items()) item[k] = v;
+            bool by_time = o.by == "day" || o.by == "week" || o.by == "month";
+            if (by_time) item["start"] = format_timestamp(g.start_ms);
+            json values = figures(g, o.confidence);  // named: items() of a temporary dangles
+            for (auto& [k, v] : values.items()) item[k] = v;
             list.push_back(std::move(item));
         }
         report["groups"] = std::move(list);
