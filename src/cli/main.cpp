@@ -4,10 +4,7 @@
 #include <string>
 
 #include "cli_commands.h"
-#if __has_include("generate_command.h")
 #include "generate_command.h"
-#define NPSKIT_HAS_GENERATE 1
-#endif
 
 static void print_usage(FILE* out) {
     std::fputs(
@@ -30,9 +27,7 @@ int main(int argc, char** argv) {
     std::string command = argv[1];
     if (command == "score") return npskit::cli::run_score(argc - 1, argv + 1);
     if (command == "validate") return npskit::cli::run_validate(argc - 1, argv + 1);
-#ifdef NPSKIT_HAS_GENERATE
     if (command == "generate") return run_generate_command(argc - 1, argv + 1);
-#endif
     if (command == "--help" || command == "-h" || command == "help") {
         print_usage(stdout);
         return 0;
