@@ -18,6 +18,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -653,6 +654,7 @@ void install_routes(httplib::Server& server, collector_state& st) {
         send_error(res, res.status, code, "", text);
     });
 
+    if (!st.desc.log_requests) return;
     server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
         double ms = 0;
         if (request_started != steady::time_point{})
@@ -773,14 +775,21 @@ int run_collector(const collector_desc& desc) {
         return 1;
     }
 
+    std::atomic<bool> listening_done{false};
     std::thread signal_thread([&] {
         int sig = 0;
         sigwait(&stop_signals, &sig);
         log_line({{"msg", "stopping"}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
         feed.stop();
         server.stop();
+        // Workers wait out idle keep-alive connections (up to --timeout). Every acknowledged
+        // row is committed already, so after a short grace the process may simply end.
+        for (int i = 0; i < 100 && !listening_done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (listening_done) return;
+        committer.stop();
+        log_line({{"msg", "stopped"}, {"cursor", storage->last_cursor()}, {"idle_connections_dropped", true}});
+        std::_Exit(0);
     });
-    signal_thread.detach();
 
     std::string host = desc.bind == "0.0.0.0" ? "127.0.0.1" : desc.bind;
     json started = {{"msg", "listening"}, {"url", "http://" + host + ":" + std::to_string(port) + "/"},
@@ -791,7 +800,10 @@ int run_collector(const collector_desc& desc) {
     log_line(started);
 
     bool ok = server.listen_after_bind();
+    listening_done = true;
     ok = ok || feed.stopping();  // stop() by a signal is a clean end
+    if (!feed.stopping()) pthread_kill(signal_thread.native_handle(), SIGTERM);  // wake it to end
+    signal_thread.join();
     feed.stop();
     committer.stop();
     log_line({{"msg", "stopped"}, {"cursor", storage->last_cursor()}});
