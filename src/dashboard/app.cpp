@@ -1,0 +1,290 @@
+#include "app.h"
+
+#include <emscripten.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "calendar.h"
+#include "csv_export.h"
+#include "synthetic.h"
+#include "web_source.h"
+
+namespace npskit::dashboard {
+
+const char* source_kind_name(source_kind k) {
+    switch (k) {
+        case source_kind::none: return "none";
+        case source_kind::file: return "file";
+        case source_kind::url: return "url";
+        case source_kind::collector: return "collector";
+        case source_kind::demo: return "demo";
+    }
+    return "none";
+}
+const char* load_phase_name(load_phase p) {
+    switch (p) {
+        case load_phase::idle: return "idle";
+        case load_phase::loading: return "loading";
+        case load_phase::mapping: return "mapping";
+        case load_phase::done: return "done";
+        case load_phase::failed: return "failed";
+    }
+    return "idle";
+}
+const char* live_state_name(live_state s) {
+    switch (s) {
+        case live_state::off: return "off";
+        case live_state::connecting: return "connecting";
+        case live_state::live: return "live";
+        case live_state::reconnecting: return "reconnecting";
+    }
+    return "off";
+}
+
+double now_ms() { return emscripten_get_now(); }
+
+void app_setup(app_state& app) {
+    app.chunk.resize(1 << 20);
+    app.settings.dark = web_prefers_dark();
+}
+
+static void begin_load(app_state& app, source_kind kind, const std::string& name) {
+    app.store = response_store(store_desc{});
+    app.importer.reset();
+    app.load = load_status{};
+    app.load.kind = kind;
+    app.load.name = name;
+    app.load.phase = load_phase::loading;
+    app.load.started_ms = now_ms();
+    app.live = live_status{};
+    app.data_dirty = true;
+    if (kind == source_kind::demo) return;
+    importer_desc d;
+    d.default_ts_ms = static_cast<int64_t>(web_now_ms());
+    d.id_prefix = "row";
+    app.importer = std::make_unique<response_importer>(d, [&app](const response& r) { app.store.add(r); });
+}
+
+static void finish_load(app_state& app) {
+    if (app.importer) {
+        app.importer->finish();
+        app.load.stats = app.importer->stats();
+        app.load.format = app.importer->format();
+    }
+    app.load.finished_ms = now_ms();
+    app.load.phase = load_phase::done;
+    if (app.load.stats.records > 0 && app.load.stats.accepted == 0)
+        app.load.error = "No valid response in this data: every record was rejected (see the examples).";
+    else if (app.load.stats.records == 0 && app.store.size() == 0 && app.load.kind != source_kind::collector)
+        app.load.error = "No records found: is this a JSON array, NDJSON or a CSV with a header row?";
+    if (!app.load.error.empty()) app.load.phase = load_phase::failed;
+    app.data_dirty = true;
+}
+
+void app_start_source(app_state& app) {
+    const view_settings& s = app.settings;
+    if (!s.key.empty()) {
+        web_open_collector(s.source, s.key);  // "" = the collector that serves this page
+    } else if (!s.source.empty()) {
+        web_open_url(s.source);
+    }
+}
+
+void app_poll_hash(app_state& app) {
+    std::string hash;
+    if (!web_take_hash(hash)) return;
+    if (hash == app.hash_written && app.builds) return;
+    view_settings next = decode_view_hash(hash);
+    bool theme_in_hash = hash.find("theme=") != std::string::npos;
+    if (!theme_in_hash) next.dark = app.settings.dark;  // keep the system preference
+    bool source_changed = next.source != app.settings.source || next.key != app.settings.key || app.builds == 0;
+    app.settings = next;
+    std::snprintf(app.ui.search, sizeof app.ui.search, "%s", next.text.c_str());
+    std::snprintf(app.ui.exclude, sizeof app.ui.exclude, "%s", next.exclude_rule.c_str());
+    if (next.range == date_preset::custom) {
+        std::snprintf(app.ui.custom_from, sizeof app.ui.custom_from, "%s", format_date(next.custom_since_day).c_str());
+        std::snprintf(app.ui.custom_to, sizeof app.ui.custom_to, "%s", format_date(next.custom_until_day).c_str());
+    }
+    if (source_changed && (!next.source.empty() || !next.key.empty())) app_start_source(app);
+    app.hash_written = encode_view_hash(app.settings);
+    app.filters_dirty = true;
+}
+
+void app_write_hash(app_state& app) {
+    std::string hash = encode_view_hash(app.settings);
+    if (hash != app.hash_written) {
+        app.hash_written = hash;
+        web_set_hash(hash);
+    }
+}
+
+void app_settings_changed(app_state& app) {
+    app_write_hash(app);
+    app.filters_dirty = true;
+}
+
+void app_apply_mapping(app_state& app, const column_mapping& mapping) {
+    if (!app.importer) return;
+    app.importer->set_mapping(mapping);
+    app.load.phase = load_phase::loading;
+    app.data_dirty = true;
+}
+
+void app_pump(app_state& app, double budget_ms) {
+    double start = now_ms();
+    js_load_info info = web_load_info();
+    if (info.id != app.js_load_id && info.id != 0) {
+        app.js_load_id = info.id;
+        begin_load(app, static_cast<source_kind>(info.kind), web_load_text(0));
+    }
+    if (info.id == app.js_load_id && app.load.kind != source_kind::demo) {
+        app.load.total_bytes = info.total;
+        if (app.load.phase == load_phase::loading && app.importer) {
+            while (now_ms() - start < budget_ms) {
+                int n = web_pull_chunk(app.chunk.data(), static_cast<int>(app.chunk.size()));
+                if (n > 0) {
+                    app.importer->feed(std::string_view(app.chunk.data(), static_cast<size_t>(n)));
+                    app.load.fed_bytes += n;
+                    app.data_dirty = true;
+                    if (app.importer->needs_mapping()) {
+                        app.load.phase = load_phase::mapping;
+                        app.ui.pending_mapping = app.importer->mapping();
+                        break;
+                    }
+                    continue;
+                }
+                if (n == -2) {
+                    app.load.error = web_load_text(1);
+                    app.load.phase = load_phase::failed;
+                    app.load.finished_ms = now_ms();
+                    if (app.importer) app.load.stats = app.importer->stats();
+                } else if (n == -1) {
+                    app.load.stream_ended = true;
+                    finish_load(app);
+                }
+                break;
+            }
+            if (app.importer) {
+                app.load.stats = app.importer->stats();
+                app.load.format = app.importer->format();
+            }
+        }
+    }
+    // Live updates: one schema-v1 record per event, through the same validator as the collector.
+    double retry = 0;
+    app.live.state = static_cast<live_state>(web_live_state(retry));
+    app.live.retry_in_ms = retry;
+    std::string event;
+    int taken = 0;
+    while (taken < 5000 && web_pull_event(event)) {
+        ++taken;
+        parse_result parsed = parse_response(std::string_view(event));
+        if (parsed.ok()) {
+            app.store.add(parsed.value);
+            ++app.live.events;
+            app.live.last_event_ms = now_ms();
+            app.data_dirty = true;
+        } else {
+            ++app.live.rejected;
+        }
+    }
+}
+
+void app_rebuild(app_state& app) {
+    double start = now_ms();
+    report_desc d;
+    d.filter = filter_for(app.settings, static_cast<int64_t>(web_now_ms()));
+    d.bucket = app.settings.bucket;
+    d.breakdown_key = app.settings.breakdown;
+    app.rep = build_report(app.store, d);
+    sort_breakdown(app.rep.breakdown, app.ui.sort_by, app.ui.sort_descending);
+    app.build_cpu_ms = now_ms() - start;
+    app.last_build_ms = now_ms();
+    app.filters_dirty = app.data_dirty = false;
+    ++app.builds;
+}
+
+void app_rebuild_if_dirty(app_state& app) {
+    if (app.filters_dirty) {
+        app_rebuild(app);
+        return;
+    }
+    if (!app.data_dirty) return;
+    // Streaming data re-scores at most ~5 times a second while loading, 10 when live.
+    double wait = app.load.phase == load_phase::loading ? 200 : 100;
+    if (now_ms() - app.last_build_ms >= wait) app_rebuild(app);
+}
+
+void app_load_demo(app_state& app, uint64_t rows) {
+    app.js_load_id = web_load_info().id;  // a demo replaces any load in flight
+    begin_load(app, source_kind::demo, "demo data (" + std::to_string(rows) + " responses)");
+    synthetic_desc d;
+    d.responses = rows;
+    app.store.reserve(rows * 2);
+    generate_synthetic(d, [&app](const response& r) { app.store.add(r); });
+    app.load.stats.records = app.load.stats.accepted = app.store.size();
+    app.load.finished_ms = now_ms();
+    app.load.phase = load_phase::done;
+    app.filters_dirty = true;
+}
+
+static nlohmann::json settings_json(const view_settings& s) {
+    nlohmann::json attrs = nlohmann::json::array();
+    for (const auto& f : s.attributes) attrs.push_back({{"key", f.key}, {"values", f.values}, {"exclude", f.exclude}});
+    std::string segs;
+    for (int i = 0; i < 3; ++i)
+        if (s.segments & (1 << i)) segs += std::string(segs.empty() ? "" : ",") + segment_name(static_cast<segment>(i));
+    nlohmann::json j = {{"range", date_preset_name(s.range)}, {"segments", segs},  {"attributes", attrs},
+                        {"exclude_rule", s.exclude_rule},      {"text", s.text},       {"by", time_bucket_name(s.bucket)},
+                        {"breakdown", s.breakdown},            {"theme", s.dark ? "dark" : "light"}};
+    if (s.range == date_preset::custom) {
+        j["from"] = format_date(s.custom_since_day);
+        j["to"] = format_date(s.custom_until_day);
+    }
+    return j;
+}
+
+std::string app_state_json(const app_state& app) {
+    nlohmann::json j = nlohmann::json::parse(report_to_json(app.rep, app.store), nullptr, false);
+    if (j.is_discarded()) j = nlohmann::json::object();
+    j["ready"] = true;
+    j["trend"] = j["groups"];
+    j["filters"] = settings_json(app.settings);
+    j["hash"] = encode_view_hash(app.settings);
+    nlohmann::json examples = nlohmann::json::array();
+    for (const auto& p : app.load.stats.examples) examples.push_back({{"line", p.line}, {"reason", p.reason}});
+    const load_status& l = app.load;
+    double end = l.finished_ms ? l.finished_ms : now_ms();
+    j["load"] = {{"kind", source_kind_name(l.kind)},       {"phase", load_phase_name(l.phase)},
+                 {"name", l.name},                          {"error", l.error},
+                 {"format", input_format_name(l.format)},   {"bytes", l.fed_bytes},
+                 {"total_bytes", l.total_bytes},            {"records", l.stats.records},
+                 {"accepted", l.stats.accepted},            {"skipped", l.stats.skipped},
+                 {"bad_rows", l.stats.skipped},             {"examples", examples},
+                 {"seconds", l.started_ms ? (end - l.started_ms) / 1000.0 : 0.0}};
+    if (app.importer) j["load"]["header"] = app.importer->header();
+    j["live"] = {{"state", live_state_name(app.live.state)}, {"events", app.live.events}, {"rejected", app.live.rejected}};
+    j["rows"] = app.store.size();
+    j["memory_bytes"] = app.store.memory_bytes();
+    j["comment_bytes"] = app.store.comment_pool.size();
+    j["build_ms"] = app.build_cpu_ms;
+    j["frame_ms"] = app.frame_cpu_ms;
+    j["builds"] = app.builds;
+    j["dpr"] = app.dpr;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void app_export_csv(const app_state& app) {
+    report_desc d;
+    response_filter f = filter_for(app.settings, static_cast<int64_t>(web_now_ms()));
+    std::vector<uint32_t> rows = matching_responses(app.store, f);
+    std::reverse(rows.begin(), rows.end());  // oldest first reads naturally in a spreadsheet
+    web_download("npskit-responses.csv", "text/csv;charset=utf-8", export_csv(app.store, rows));
+}
+
+void app_export_report(const app_state& app) {
+    web_download("npskit-report.json", "application/json", report_to_json(app.rep, app.store, 2));
+}
+
+}  // namespace npskit::dashboard

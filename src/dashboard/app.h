@@ -1,0 +1,103 @@
+// npskit dashboard: the application state and its data flow (no drawing here).
+// Sources → core importer → store → report (core) → panels. One app_state, passed explicitly.
+//
+// [SECTION] State
+// [SECTION] Lifecycle and per-frame work
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "import.h"
+#include "report.h"
+#include "store.h"
+
+struct ImFont;
+
+namespace npskit::dashboard {
+
+//-----------------------------------------------------------------------------
+// [SECTION] State
+//-----------------------------------------------------------------------------
+enum class source_kind : uint8_t { none = 0, file = 1, url = 2, collector = 3, demo = 4 };
+const char* source_kind_name(source_kind k);
+enum class load_phase : uint8_t { idle, loading, mapping, done, failed };
+const char* load_phase_name(load_phase p);
+enum class live_state : uint8_t { off = 0, connecting = 1, live = 2, reconnecting = 3 };
+const char* live_state_name(live_state s);
+
+struct load_status {
+    source_kind kind = source_kind::none;
+    load_phase phase = load_phase::idle;
+    std::string name;            // file name or URL
+    std::string error;           // a sentence for people (network, unreadable file, no records)
+    double total_bytes = 0;      // 0 = unknown
+    double fed_bytes = 0;        // handed to the importer
+    double started_ms = 0, finished_ms = 0;  // performance clock
+    bool stream_ended = false;   // all bytes arrived (finish() waits for a mapping if needed)
+    import_stats stats;
+    input_format format = input_format::unknown;
+};
+
+struct live_status {
+    live_state state = live_state::off;
+    double retry_in_ms = 0;
+    uint64_t events = 0, rejected = 0;
+    double last_event_ms = 0;
+};
+
+struct ui_state {
+    breakdown_column sort_by = breakdown_column::n;
+    bool sort_descending = true;
+    column_mapping pending_mapping;  // the mapping step's choices
+    char url[512] = "";
+    char search[256] = "";
+    char exclude[256] = "";
+    char custom_from[16] = "", custom_to[16] = "";
+    bool scroll_to_comments = false;
+};
+
+struct app_state {
+    response_store store;
+    std::unique_ptr<response_importer> importer;
+    int js_load_id = 0;
+    load_status load;
+    live_status live;
+    view_settings settings;
+    std::string hash_written;         // last hash we wrote (so our own write is not re-applied)
+    report rep;
+    bool filters_dirty = true;        // re-score at once
+    bool data_dirty = false;          // re-score, throttled while data streams in
+    double last_build_ms = 0;         // when (performance clock)
+    double build_cpu_ms = 0;          // how long the last re-score took
+    double frame_cpu_ms = 0;          // smoothed CPU time of a frame (update + draw lists + GL calls)
+    uint64_t builds = 0;
+    float dpr = 1;
+    ImFont* font_regular = nullptr;
+    ImFont* font_big = nullptr;
+    ui_state ui;
+    std::vector<char> chunk;          // pull buffer
+};
+
+//-----------------------------------------------------------------------------
+// [SECTION] Lifecycle and per-frame work
+//-----------------------------------------------------------------------------
+double now_ms();  // monotonic, milliseconds (performance clock)
+void app_setup(app_state& app);
+// Reads a new URL hash (if any), starts the data source it names.
+void app_poll_hash(app_state& app);
+void app_write_hash(app_state& app);
+// Pulls bytes and live events into the store, for at most `budget_ms`.
+void app_pump(app_state& app, double budget_ms);
+void app_rebuild_if_dirty(app_state& app);
+void app_rebuild(app_state& app);     // unconditional (benchmarks)
+void app_settings_changed(app_state& app);  // a filter changed: hash + re-score
+void app_apply_mapping(app_state& app, const column_mapping& mapping);
+void app_load_demo(app_state& app, uint64_t rows);
+void app_start_source(app_state& app);  // from settings.source / settings.key
+std::string app_state_json(const app_state& app);
+void app_export_csv(const app_state& app);
+void app_export_report(const app_state& app);
+
+}  // namespace npskit::dashboard

@@ -1,0 +1,933 @@
+// npskit dashboard panels.
+//
+// [SECTION] Palette and small helpers
+// [SECTION] Charts drawn with the draw list (gauge, stacked bar, histogram, trend)
+// [SECTION] Top bar, load status, column mapping
+// [SECTION] Filters
+// [SECTION] Panels: headline, distribution, trend, breakdown, response rate, comments
+// [SECTION] Layout
+#include "panels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "calendar.h"
+#include "imgui.h"
+#include "imgui_internal.h"
+#include "web_source.h"
+
+namespace npskit::dashboard {
+
+//-----------------------------------------------------------------------------
+// [SECTION] Palette and small helpers
+//-----------------------------------------------------------------------------
+namespace {
+const ImU32 col_detractor = IM_COL32(229, 72, 77, 255);
+const ImU32 col_passive = IM_COL32(240, 160, 32, 255);
+const ImU32 col_promoter = IM_COL32(48, 164, 108, 255);
+const ImU32 segment_colors[3] = {col_detractor, col_passive, col_promoter};
+// Reference bands: < 0, 0–30, 30–50, ≥ 50.
+const ImU32 band_colors[4] = {IM_COL32(229, 72, 77, 40), IM_COL32(240, 160, 32, 36), IM_COL32(120, 190, 80, 40),
+                              IM_COL32(48, 164, 108, 56)};
+const double band_edges[5] = {-100, 0, 30, 50, 100};
+
+float S(float logical, const app_state& app) { return logical * app.dpr; }  // logical → device pixels
+
+ImVec4 to_vec4(ImU32 c) { return ImGui::ColorConvertU32ToFloat4(c); }
+
+std::string with_thousands(uint64_t n) {
+    std::string digits = std::to_string(n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out.push_back(',');
+        out.push_back(digits[i]);
+    }
+    return out;
+}
+
+std::string fmt(const char* format, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+// NPS for people: rounded half away from zero, explicit sign, a real minus sign.
+std::string nps_text(double nps) {
+    std::string t = format_rounded(nps, 0);
+    if (t == "-0") t = "0";
+    if (!t.empty() && t[0] == '-') return "\xE2\x88\x92" + t.substr(1);
+    return (nps >= 0.5 ? "+" : "") + t;
+}
+std::string signed_text(double v, int decimals = 1) {
+    std::string t = format_rounded(v, decimals);
+    if (!t.empty() && t[0] == '-') return "\xE2\x88\x92" + t.substr(1);
+    return "+" + t;
+}
+
+ImU32 text_color() { return ImGui::GetColorU32(ImGuiCol_Text); }
+ImU32 muted_color() { return ImGui::GetColorU32(ImGuiCol_TextDisabled); }
+
+void muted(const char* text) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextUnformatted(text);
+    ImGui::PopStyleColor();
+}
+
+void panel_title(const char* title) {
+    ImGui::TextUnformatted(title);
+    ImGui::Separator();
+}
+
+bool begin_panel(const char* id, float height) {
+    return ImGui::BeginChild(id, ImVec2(0, height), true);
+}
+
+// A chip-like toggle button; returns true when clicked.
+bool chip(const char* label, bool active, ImU32 color = 0) {
+    if (active) {
+        ImU32 c = color ? color : ImGui::GetColorU32(ImGuiCol_ButtonActive);
+        ImGui::PushStyleColor(ImGuiCol_Button, c);
+        ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32_WHITE);
+    }
+    bool clicked = ImGui::SmallButton(label);
+    if (active) ImGui::PopStyleColor(2);
+    return clicked;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Charts drawn with the draw list
+//-----------------------------------------------------------------------------
+void stacked_bar(const app_state& app, const nps_result& s, float height) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    float width = ImGui::GetContentRegionAvail().x;
+    ImGui::Dummy(ImVec2(width, height));
+    float rounding = S(3, app);
+    if (!s.n) {
+        dl->AddRectFilled(p, ImVec2(p.x + width, p.y + height), ImGui::GetColorU32(ImGuiCol_FrameBg), rounding);
+        return;
+    }
+    const uint64_t counts[3] = {s.detractors, s.passives, s.promoters};
+    float x = p.x;
+    for (int i = 2; i >= 0; --i) {  // promoters on the left, as people read NPS
+        float w = width * static_cast<float>(counts[i]) / static_cast<float>(s.n);
+        if (w <= 0) continue;
+        dl->AddRectFilled(ImVec2(x, p.y), ImVec2(x + w, p.y + height), segment_colors[i]);
+        std::string label = format_rounded(100.0 * counts[i] / s.n, 0) + "%";
+        ImVec2 ts = ImGui::CalcTextSize(label.c_str());
+        if (ts.x + S(6, app) < w)
+            dl->AddText(ImVec2(x + (w - ts.x) / 2, p.y + (height - ts.y) / 2), IM_COL32_WHITE, label.c_str());
+        x += w;
+    }
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("promoters %s · passives %s · detractors %s", with_thousands(s.promoters).c_str(),
+                          with_thousands(s.passives).c_str(), with_thousands(s.detractors).c_str());
+}
+
+// Half-circle gauge from −100 (left) to +100 (right): reference bands, the CI arc, a needle.
+void gauge(const app_state& app, const nps_result& s, float radius) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    ImVec2 center(p.x + radius + S(4, app), p.y + radius + S(4, app));
+    ImGui::Dummy(ImVec2(radius * 2 + S(8, app), radius + S(24, app)));
+    auto angle = [](double v) { return static_cast<float>(IM_PI + (v + 100.0) / 200.0 * IM_PI); };
+    float thick = radius * 0.22f;
+    for (int b = 0; b < 4; ++b) {
+        dl->PathArcTo(center, radius - thick / 2, angle(band_edges[b]), angle(band_edges[b + 1]), 32);
+        ImU32 c = band_colors[b] | IM_COL32(0, 0, 0, 255);
+        c = (c & 0x00FFFFFF) | (static_cast<ImU32>(110) << 24);
+        dl->PathStroke(c, 0, thick);
+    }
+    if (!s.has_score) return;
+    // Confidence interval as a darker arc inside the band ring.
+    dl->PathArcTo(center, radius - thick - S(5, app), angle(s.ci_low), angle(s.ci_high), 32);
+    dl->PathStroke(text_color() & 0x80FFFFFF, 0, S(4, app));
+    float a = angle(s.nps);
+    ImVec2 tip(center.x + std::cos(a) * (radius - S(2, app)), center.y + std::sin(a) * (radius - S(2, app)));
+    dl->AddLine(center, tip, text_color(), S(2.5f, app));
+    dl->AddCircleFilled(center, S(5, app), text_color(), 24);
+    ImVec2 l = ImGui::CalcTextSize("-100");
+    dl->AddText(ImVec2(center.x - radius, center.y + S(4, app)), muted_color(), "-100");
+    dl->AddText(ImVec2(center.x + radius - l.x * 0.75f, center.y + S(4, app)), muted_color(), "100");
+}
+
+void histogram_chart(const app_state& app, const score_histogram& h, float height) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    float width = ImGui::GetContentRegionAvail().x;
+    ImGui::InvisibleButton("histogram", ImVec2(width, height));
+    float label_h = ImGui::GetTextLineHeight();
+    float top = p.y + label_h + S(2, app), bottom = p.y + height - label_h - S(4, app);
+    uint64_t max_count = 1;
+    for (uint64_t c : h.bins) max_count = std::max(max_count, c);
+    uint64_t n = h.n();
+    float slot = width / 11.0f, gap = std::max(S(2, app), slot * 0.14f);
+    int hovered = -1;
+    if (ImGui::IsItemHovered()) hovered = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - p.x) / slot), 0, 10);
+    for (int s = 0; s <= 10; ++s) {
+        float x0 = p.x + s * slot + gap / 2, x1 = p.x + (s + 1) * slot - gap / 2;
+        float bh = (bottom - top) * static_cast<float>(h.bins[s]) / static_cast<float>(max_count);
+        ImU32 c = segment_colors[static_cast<int>(segment_of(s))];
+        if (hovered >= 0 && hovered != s) c = (c & 0x00FFFFFF) | (static_cast<ImU32>(150) << 24);
+        dl->AddRectFilled(ImVec2(x0, bottom - bh), ImVec2(x1, bottom), c, S(2, app), ImDrawFlags_RoundCornersTop);
+        std::string count = h.bins[s] >= 10000 ? fmt("%.0fk", h.bins[s] / 1000.0) : std::to_string(h.bins[s]);
+        ImVec2 cs = ImGui::CalcTextSize(count.c_str());
+        if (cs.x <= slot) dl->AddText(ImVec2((x0 + x1 - cs.x) / 2, bottom - bh - cs.y - S(1, app)), muted_color(), count.c_str());
+        std::string label = std::to_string(s);
+        ImVec2 ls = ImGui::CalcTextSize(label.c_str());
+        dl->AddText(ImVec2((x0 + x1 - ls.x) / 2, bottom + S(3, app)), text_color(), label.c_str());
+    }
+    if (hovered >= 0)
+        ImGui::SetTooltip("score %d (%s): %s responses, %s%%", hovered, segment_name(segment_of(hovered)),
+                          with_thousands(h.bins[hovered]).c_str(),
+                          n ? format_rounded(100.0 * h.bins[hovered] / n, 1).c_str() : "0");
+}
+
+void trend_chart(const app_state& app, const report& rep, float height) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    float width = ImGui::GetContentRegionAvail().x;
+    ImGui::InvisibleButton("trend", ImVec2(width, height));
+    const auto& pts = rep.trend;
+    float axis_w = ImGui::CalcTextSize("-100").x + S(6, app);
+    float label_h = ImGui::GetTextLineHeight();
+    float counts_h = std::max(S(28, app), height * 0.18f);
+    ImVec2 plot0(p.x + axis_w, p.y + S(4, app));
+    ImVec2 plot1(p.x + width - S(4, app), p.y + height - counts_h - label_h - S(10, app));
+    float counts_top = plot1.y + S(6, app), counts_bottom = counts_top + counts_h;
+    if (pts.empty() || plot1.x <= plot0.x) {
+        dl->AddText(ImVec2(plot0.x, plot0.y), muted_color(), "No responses in this range.");
+        return;
+    }
+    double lo = 100, hi = -100;
+    uint64_t max_n = 1;
+    for (const auto& t : pts) {
+        max_n = std::max(max_n, t.score.n);
+        if (!t.score.has_score) continue;
+        lo = std::min(lo, t.score.ci_low);
+        hi = std::max(hi, t.score.ci_high);
+    }
+    if (lo > hi) lo = -100, hi = 100;
+    lo = std::max(-100.0, std::floor((lo - 5) / 10) * 10);
+    hi = std::min(100.0, std::ceil((hi + 5) / 10) * 10);
+    if (hi - lo < 20) hi = std::min(100.0, lo + 20), lo = hi - 20;
+    auto y_of = [&](double v) { return static_cast<float>(plot1.y - (v - lo) / (hi - lo) * (plot1.y - plot0.y)); };
+    size_t count = pts.size();
+    float step = (plot1.x - plot0.x) / static_cast<float>(count);
+    auto x_of = [&](size_t i) { return plot0.x + step * (static_cast<float>(i) + 0.5f); };
+
+    dl->PushClipRect(plot0, plot1, true);
+    for (int b = 0; b < 4; ++b) {
+        if (band_edges[b + 1] <= lo || band_edges[b] >= hi) continue;
+        dl->AddRectFilled(ImVec2(plot0.x, y_of(std::min(hi, band_edges[b + 1]))),
+                          ImVec2(plot1.x, y_of(std::max(lo, band_edges[b]))), band_colors[b]);
+    }
+    dl->PopClipRect();
+    for (double g = lo; g <= hi + 1e-9; g += (hi - lo) > 100 ? 50 : (hi - lo) > 40 ? 20 : 10) {
+        float y = y_of(g);
+        dl->AddLine(ImVec2(plot0.x, y), ImVec2(plot1.x, y), ImGui::GetColorU32(ImGuiCol_Border), g == 0 ? S(1.5f, app) : S(1, app));
+        std::string t = fmt("%.0f", g);
+        ImVec2 ts = ImGui::CalcTextSize(t.c_str());
+        dl->AddText(ImVec2(plot0.x - ts.x - S(4, app), y - ts.y / 2), muted_color(), t.c_str());
+    }
+    // Confidence band: one trapezoid per pair of neighbouring scored buckets (each convex).
+    ImU32 band = ImGui::GetColorU32(ImGuiCol_PlotLines, 0.22f);
+    ImU32 line = ImGui::GetColorU32(ImGuiCol_PlotLines);
+    if (app.settings.dark) band = IM_COL32(120, 170, 255, 60), line = IM_COL32(130, 180, 255, 255);
+    else band = IM_COL32(40, 100, 220, 45), line = IM_COL32(30, 90, 210, 255);
+    for (size_t i = 0; i + 1 < count; ++i) {
+        const auto &a = pts[i].score, &b = pts[i + 1].score;
+        if (!a.has_score || !b.has_score) continue;
+        ImVec2 quad[4] = {ImVec2(x_of(i), y_of(a.ci_high)), ImVec2(x_of(i + 1), y_of(b.ci_high)),
+                          ImVec2(x_of(i + 1), y_of(b.ci_low)), ImVec2(x_of(i), y_of(a.ci_low))};
+        dl->AddConvexPolyFilled(quad, 4, band);
+    }
+    // The line, broken where a bucket has no answers.
+    std::vector<ImVec2> run;
+    auto flush = [&] {
+        if (run.size() >= 2) dl->AddPolyline(run.data(), static_cast<int>(run.size()), line, 0, S(2, app));
+        run.clear();
+    };
+    for (size_t i = 0; i < count; ++i) {
+        if (!pts[i].score.has_score) {
+            flush();
+            continue;
+        }
+        run.push_back(ImVec2(x_of(i), y_of(pts[i].score.nps)));
+    }
+    flush();
+    float dot = count > 60 ? S(1.5f, app) : S(3, app);
+    for (size_t i = 0; i < count; ++i)
+        if (pts[i].score.has_score) {
+            ImVec2 c(x_of(i), y_of(pts[i].score.nps));
+            if (count == 1) {  // a single bucket: show its interval as an error bar
+                dl->AddLine(ImVec2(c.x, y_of(pts[i].score.ci_low)), ImVec2(c.x, y_of(pts[i].score.ci_high)), line, S(2, app));
+            }
+            dl->AddCircleFilled(c, dot, line, 12);
+        }
+    // Response counts under the chart.
+    float bar_w = std::max(S(1, app), step * 0.7f);
+    for (size_t i = 0; i < count; ++i) {
+        float h = counts_h * static_cast<float>(pts[i].score.n) / static_cast<float>(max_n);
+        dl->AddRectFilled(ImVec2(x_of(i) - bar_w / 2, counts_bottom - h), ImVec2(x_of(i) + bar_w / 2, counts_bottom),
+                          ImGui::GetColorU32(ImGuiCol_TextDisabled, 0.55f));
+    }
+    dl->AddText(ImVec2(p.x, counts_top), muted_color(), "n");
+    // Sparse x labels: first, last and evenly spaced between.
+    float label_w = ImGui::CalcTextSize("2026-W00").x + S(12, app);
+    size_t every = std::max<size_t>(1, static_cast<size_t>(std::ceil(label_w / step)));
+    float last_x = -1e9f;
+    for (size_t i = 0; i < count; i += every) {
+        ImVec2 ts = ImGui::CalcTextSize(pts[i].key.c_str());
+        float x = std::clamp(x_of(i) - ts.x / 2, p.x, p.x + width - ts.x);
+        if (x < last_x) continue;
+        dl->AddText(ImVec2(x, counts_bottom + S(3, app)), muted_color(), pts[i].key.c_str());
+        last_x = x + ts.x + S(8, app);
+    }
+    if (ImGui::IsItemHovered()) {
+        float mx = ImGui::GetIO().MousePos.x;
+        size_t i = static_cast<size_t>(std::clamp((mx - plot0.x) / step, 0.0f, static_cast<float>(count - 1)));
+        dl->AddLine(ImVec2(x_of(i), plot0.y), ImVec2(x_of(i), counts_bottom), muted_color(), S(1, app));
+        const trend_point& t = pts[i];
+        ImGui::BeginTooltip();
+        ImGui::Text("%s", t.key.c_str());
+        if (t.score.has_score) {
+            ImGui::Text("NPS %s  (95%% CI %s to %s)", nps_text(t.score.nps).c_str(), format_rounded(t.score.ci_low, 1).c_str(),
+                        format_rounded(t.score.ci_high, 1).c_str());
+        } else {
+            ImGui::TextUnformatted("no answers");
+        }
+        ImGui::Text("n = %s · shown %s · dismissed %s", with_thousands(t.score.n).c_str(), with_thousands(t.shown).c_str(),
+                    with_thousands(t.dismissed).c_str());
+        if (t.vs_previous.valid)
+            ImGui::Text("vs previous: %s%s", signed_text(t.vs_previous.difference).c_str(),
+                        t.vs_previous.significant ? " (significant)" : " (not significant)");
+        ImGui::EndTooltip();
+    }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Top bar, load status, column mapping
+//-----------------------------------------------------------------------------
+void draw_top_bar(app_state& app) {
+    ImGui::PushFont(app.font_regular);
+    ImGui::TextUnformatted("npskit");
+    ImGui::SameLine();
+    muted("NPS dashboard");
+    ImGui::SameLine(0, S(16, app));
+    // Source and live state.
+    const load_status& l = app.load;
+    if (app.live.state != live_state::off) {
+        ImU32 c = app.live.state == live_state::live ? col_promoter : app.live.state == live_state::connecting ? col_passive : col_detractor;
+        ImVec2 pos = ImGui::GetCursorScreenPos();
+        float r = S(5, app), h = ImGui::GetTextLineHeight();
+        ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(pos.x + r, pos.y + h / 2), r, c, 16);
+        ImGui::Dummy(ImVec2(r * 2 + S(2, app), h));
+        ImGui::SameLine();
+        if (app.live.state == live_state::reconnecting)
+            ImGui::Text("reconnecting in %.0f s", std::ceil(app.live.retry_in_ms / 1000));
+        else
+            ImGui::TextUnformatted(app.live.state == live_state::live ? "live" : "connecting");
+        ImGui::SameLine();
+    }
+    if (l.kind != source_kind::none) {
+        std::string src = l.name;
+        if (src.size() > 60) src = "…" + src.substr(src.size() - 58);
+        muted((std::string(source_kind_name(l.kind)) + ": " + src + " · " + with_thousands(app.store.size()) + " records").c_str());
+    }
+    ImGui::PopFont();
+
+    // Actions.
+    if (ImGui::Button("Open file…")) web_pick_file();
+    ImGui::SameLine();
+    float url_w = std::min(S(320, app), ImGui::GetContentRegionAvail().x * 0.4f);
+    ImGui::SetNextItemWidth(url_w);
+    bool go = ImGui::InputTextWithHint("##url", "https://… JSON, NDJSON or CSV", app.ui.url, sizeof app.ui.url,
+                                       ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    go |= ImGui::Button("Load URL");
+    if (go && app.ui.url[0]) {
+        app.settings.source = app.ui.url;
+        app.settings.key.clear();
+        app_settings_changed(app);
+        web_open_url(app.settings.source);
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Demo data")) app_load_demo(app, 20000);
+    float right = ImGui::CalcTextSize("Export CSV").x + ImGui::CalcTextSize("Report JSON").x + ImGui::CalcTextSize("Light").x +
+                  ImGui::GetStyle().FramePadding.x * 6 + ImGui::GetStyle().ItemSpacing.x * 3;
+    if (ImGui::GetContentRegionAvail().x > right) ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - right);
+    if (ImGui::Button("Export CSV")) app_export_csv(app);
+    ImGui::SameLine();
+    if (ImGui::Button("Report JSON")) app_export_report(app);
+    ImGui::SameLine();
+    if (ImGui::Button(app.settings.dark ? "Light" : "Dark")) {
+        app.settings.dark = !app.settings.dark;
+        app_write_hash(app);
+    }
+}
+
+void draw_load_status(app_state& app) {
+    load_status& l = app.load;
+    if (l.phase == load_phase::loading) {
+        float fraction = l.total_bytes > 0 ? static_cast<float>(l.fed_bytes / l.total_bytes) : -1.0f;
+        std::string label = fmt("%.1f MB", l.fed_bytes / 1e6) + " · " + with_thousands(l.stats.accepted) + " responses";
+        if (fraction >= 0) {
+            ImGui::ProgressBar(std::min(fraction, 1.0f), ImVec2(-1, 0), label.c_str());
+        } else {
+            // Unknown size (collector pages, chunked URLs): an indeterminate bar.
+            float t = static_cast<float>(std::fmod(ImGui::GetTime(), 1.5) / 1.5);
+            ImGui::ProgressBar(t, ImVec2(-1, 0), label.c_str());
+        }
+    }
+    if (!l.error.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(col_detractor));
+        ImGui::TextWrapped("%s", l.error.c_str());
+        ImGui::PopStyleColor();
+    }
+    if (l.stats.skipped > 0) {
+        std::string title = with_thousands(l.stats.skipped) + " bad rows skipped (of " + with_thousands(l.stats.records) +
+                            ")###badrows";
+        ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(col_passive));
+        bool open = ImGui::CollapsingHeader(title.c_str(), l.phase == load_phase::failed ? ImGuiTreeNodeFlags_DefaultOpen : 0);
+        ImGui::PopStyleColor();
+        if (open) {
+            for (const auto& p : l.stats.examples) ImGui::BulletText("line %llu: %s", static_cast<unsigned long long>(p.line), p.reason.c_str());
+            if (l.stats.examples.size() < l.stats.skipped) muted("(first examples only)");
+        }
+    }
+    if (l.phase == load_phase::mapping && app.importer) {
+        if (!ImGui::IsPopupOpen("Map columns")) ImGui::OpenPopup("Map columns");
+    }
+    ImGui::SetNextWindowSize(ImVec2(std::min(S(520, app), ImGui::GetIO().DisplaySize.x * 0.95f), 0));
+    if (ImGui::BeginPopupModal("Map columns", nullptr, ImGuiWindowFlags_NoResize)) {
+        const auto& header = app.importer ? app.importer->header() : std::vector<std::string>{};
+        ImGui::TextWrapped("The columns of %s were not recognised. Which column holds what?", l.name.c_str());
+        column_mapping& m = app.ui.pending_mapping;
+        struct role { const char* label; int* column; };
+        role roles[] = {{"Score (0-10), required", &m.score}, {"Date", &m.ts}, {"Comment", &m.comment},
+                        {"Survey", &m.survey}, {"User", &m.user}};
+        for (auto& r : roles) {
+            const char* current = *r.column >= 0 && *r.column < static_cast<int>(header.size()) ? header[*r.column].c_str() : "(none)";
+            if (ImGui::BeginCombo(r.label, current)) {
+                if (ImGui::Selectable("(none)", *r.column < 0)) *r.column = -1;
+                for (int i = 0; i < static_cast<int>(header.size()); ++i) {
+                    ImGui::PushID(i);
+                    if (ImGui::Selectable(header[i].c_str(), *r.column == i)) *r.column = i;
+                    ImGui::PopID();
+                }
+                ImGui::EndCombo();
+            }
+        }
+        muted("Other columns become attributes (breakdowns and filters).");
+        ImGui::BeginDisabled(!m.complete());
+        if (ImGui::Button("Import")) {
+            app_apply_mapping(app, m);
+            ImGui::CloseCurrentPopup();
+        }
+        ImGui::EndDisabled();
+        ImGui::EndPopup();
+    }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Filters
+//-----------------------------------------------------------------------------
+void toggle_attribute_value(app_state& app, const std::string& key, const std::string& value) {
+    auto& attrs = app.settings.attributes;
+    auto it = std::find_if(attrs.begin(), attrs.end(), [&](const attribute_filter& f) { return f.key == key && !f.exclude; });
+    if (it == attrs.end()) {
+        attrs.push_back({key, {value}, false});
+    } else {
+        auto v = std::find(it->values.begin(), it->values.end(), value);
+        if (v == it->values.end()) it->values.push_back(value);
+        else it->values.erase(v);
+        if (it->values.empty()) attrs.erase(it);
+    }
+    app_settings_changed(app);
+}
+
+void draw_filters(app_state& app) {
+    view_settings& s = app.settings;
+    static const date_preset presets[] = {date_preset::all, date_preset::last_7_days, date_preset::last_30_days,
+                                          date_preset::last_90_days, date_preset::last_365_days, date_preset::custom};
+    static const char* preset_labels[] = {"All time", "Last 7 days", "Last 30 days", "Last 90 days", "Last 12 months", "Custom…"};
+    int current = static_cast<int>(s.range);
+    ImGui::SetNextItemWidth(S(140, app));
+    if (ImGui::Combo("##range", &current, preset_labels, 6)) {
+        s.range = presets[current];
+        if (s.range == date_preset::custom) {
+            int64_t last = app.store.size() ? floor_div(app.store.max_time_ms, ms_per_day) : floor_div(static_cast<int64_t>(web_now_ms()), ms_per_day);
+            int64_t first = app.store.size() ? floor_div(app.store.min_time_ms, ms_per_day) : last - 30;
+            s.custom_since_day = first;
+            s.custom_until_day = last;
+            std::snprintf(app.ui.custom_from, sizeof app.ui.custom_from, "%s", format_date(first).c_str());
+            std::snprintf(app.ui.custom_to, sizeof app.ui.custom_to, "%s", format_date(last).c_str());
+        }
+        app_settings_changed(app);
+    }
+    if (s.range == date_preset::custom) {
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(S(100, app));
+        bool changed = ImGui::InputText("##from", app.ui.custom_from, sizeof app.ui.custom_from);
+        ImGui::SameLine();
+        ImGui::TextUnformatted("to");
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(S(100, app));
+        changed |= ImGui::InputText("##to", app.ui.custom_to, sizeof app.ui.custom_to);
+        if (changed) {
+            auto a = parse_timestamp(app.ui.custom_from, true), b = parse_timestamp(app.ui.custom_to, true);
+            if (a && b && *a <= *b) {
+                s.custom_since_day = floor_div(*a, ms_per_day);
+                s.custom_until_day = floor_div(*b, ms_per_day);
+                app_settings_changed(app);
+            }
+        }
+    }
+    ImGui::SameLine(0, S(14, app));
+    static const char* seg_labels[3] = {"Detractors", "Passives", "Promoters"};
+    for (int i = 2; i >= 0; --i) {
+        bool on = s.segments & (1 << i);
+        if (chip(seg_labels[i], on, segment_colors[i])) {
+            s.segments ^= static_cast<uint8_t>(1 << i);
+            app_settings_changed(app);
+        }
+        ImGui::SameLine();
+    }
+    ImGui::SameLine(0, S(14, app));
+    if (ImGui::SmallButton("+ Filter")) ImGui::OpenPopup("add_filter");
+    if (ImGui::BeginPopup("add_filter")) {
+        for (const auto& col : app.store.attributes) {
+            if (col.values.empty() || col.values.size() > 200) continue;
+            if (ImGui::BeginMenu(col.key.c_str())) {
+                for (const auto& v : col.values) {
+                    bool active = false;
+                    for (const auto& f : s.attributes)
+                        if (f.key == col.key && !f.exclude && std::find(f.values.begin(), f.values.end(), v) != f.values.end()) active = true;
+                    if (ImGui::MenuItem(v.c_str(), nullptr, active)) toggle_attribute_value(app, col.key, v);
+                }
+                ImGui::EndMenu();
+            }
+        }
+        if (app.store.attributes.empty()) muted("no attributes in this data");
+        ImGui::EndPopup();
+    }
+    // Active filters as removable chips.
+    for (size_t i = 0; i < s.attributes.size(); ++i) {
+        const auto& f = s.attributes[i];
+        std::string label = f.key + (f.exclude ? " ≠ " : " = ");
+        for (size_t k = 0; k < f.values.size(); ++k) label += (k ? " | " : "") + f.values[k];
+        label += "  ×##attr" + std::to_string(i);
+        ImGui::SameLine();
+        if (chip(label.c_str(), true)) {
+            s.attributes.erase(s.attributes.begin() + static_cast<long>(i));
+            app_settings_changed(app);
+            break;
+        }
+    }
+    if (!s.text.empty()) {
+        ImGui::SameLine();
+        if (chip(("text: " + s.text + "  ×##text").c_str(), true)) {
+            s.text.clear();
+            app.ui.search[0] = 0;
+            app_settings_changed(app);
+        }
+    }
+    ImGui::SameLine(0, S(14, app));
+    float avail = ImGui::GetContentRegionAvail().x;
+    if (avail < S(260, app)) ImGui::NewLine();
+    ImGui::TextUnformatted("Exclude");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(S(150, app));
+    if (ImGui::InputTextWithHint("##exclude", "internal=true", app.ui.exclude, sizeof app.ui.exclude)) {
+        attribute_filter rule = parse_exclude_rule(app.ui.exclude);
+        std::string next = rule.key.empty() ? "" : std::string(app.ui.exclude);
+        if (next != s.exclude_rule) {
+            s.exclude_rule = next;
+            app_settings_changed(app);
+        }
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Leave out internal or test responses: attribute=value, values separated by |");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Reset")) {
+        view_settings keep;
+        keep.source = s.source;
+        keep.key = s.key;
+        keep.dark = s.dark;
+        s = keep;
+        app.ui.search[0] = app.ui.exclude[0] = 0;
+        app_settings_changed(app);
+    }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Panels
+//-----------------------------------------------------------------------------
+void draw_headline(app_state& app, float height) {
+    if (!begin_panel("headline", height)) { ImGui::EndChild(); return; }
+    const headline_view& h = app.rep.headline;
+    const nps_result& s = h.score;
+    panel_title("Net Promoter Score");
+    float gauge_r = std::min(S(95, app), ImGui::GetContentRegionAvail().x * 0.22f);
+    bool side_gauge = ImGui::GetContentRegionAvail().x > S(430, app);
+    ImGui::BeginGroup();
+    ImGui::PushFont(app.font_big);
+    if (s.has_score) {
+        ImGui::TextUnformatted(nps_text(s.nps).c_str());
+    } else {
+        ImGui::TextDisabled("no score");
+    }
+    ImGui::PopFont();
+    if (s.has_score) {
+        ImGui::SameLine();
+        ImGui::BeginGroup();
+        ImGui::Dummy(ImVec2(0, S(8, app)));
+        ImGui::Text("± %s", format_rounded(s.margin, 1).c_str());
+        int band = s.nps < 0 ? 0 : s.nps < 30 ? 1 : s.nps < 50 ? 2 : 3;
+        ImGui::PushStyleColor(ImGuiCol_Text, to_vec4((band_colors[band] & 0x00FFFFFF) | 0xFF000000));
+        ImGui::TextUnformatted(nps_band_name(s.nps));
+        ImGui::PopStyleColor();
+        ImGui::EndGroup();
+        ImGui::Text("95%% CI %s to %s · n = %s", format_rounded(s.ci_low, 1).c_str(), format_rounded(s.ci_high, 1).c_str(),
+                    with_thousands(s.n).c_str());
+    } else {
+        muted("Load responses to see the score: open a file, drop one here, or pass #src=URL.");
+    }
+    if (h.has_previous && h.change.valid) {
+        const nps_comparison& c = h.change;
+        bool up = c.difference >= 0;
+        ImU32 col = !c.significant ? muted_color() : up ? col_promoter : col_detractor;
+        ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(col));
+        ImGui::Text("%s %s vs previous period", up ? "▲" : "▼", signed_text(c.difference).c_str());
+        ImGui::PopStyleColor();
+        ImGui::SameLine();
+        muted(c.significant ? fmt("(significant, p = %.3f)", c.p_value).c_str() : fmt("(not significant, p = %.2f)", c.p_value).c_str());
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("previous %s to %s: NPS %s, n = %s", format_date(floor_div(h.previous_since_ms, ms_per_day)).c_str(),
+                              format_date(floor_div(h.since_ms - 1, ms_per_day)).c_str(), nps_text(h.previous.nps).c_str(),
+                              with_thousands(h.previous.n).c_str());
+    } else if (s.has_score) {
+        muted("No answers in the previous period of the same length.");
+    }
+    ImGui::EndGroup();
+    if (side_gauge) {
+        ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - gauge_r * 2 - S(10, app));
+        gauge(app, s, gauge_r);
+    }
+    ImGui::Spacing();
+    stacked_bar(app, s, S(22, app));
+    if (s.n) {
+        ImGui::TextColored(to_vec4(col_promoter), "promoters %s", format_rounded(100.0 * s.promoters / s.n, 0).c_str());
+        ImGui::SameLine();
+        ImGui::TextColored(to_vec4(col_passive), "passives %s", format_rounded(100.0 * s.passives / s.n, 0).c_str());
+        ImGui::SameLine();
+        ImGui::TextColored(to_vec4(col_detractor), "detractors %s", format_rounded(100.0 * s.detractors / s.n, 0).c_str());
+        ImGui::SameLine();
+        muted("(%)");
+    }
+    ImGui::EndChild();
+}
+
+void draw_distribution(app_state& app, float height) {
+    if (!begin_panel("distribution", height)) { ImGui::EndChild(); return; }
+    panel_title("Distribution of scores");
+    histogram_chart(app, app.rep.headline.histogram, ImGui::GetContentRegionAvail().y);
+    ImGui::EndChild();
+}
+
+void draw_trend(app_state& app, float height) {
+    if (!begin_panel("trend", height)) { ImGui::EndChild(); return; }
+    ImGui::TextUnformatted("Trend");
+    ImGui::SameLine(0, S(16, app));
+    for (time_bucket b : {time_bucket::day, time_bucket::week, time_bucket::month}) {
+        if (chip(time_bucket_name(b), app.settings.bucket == b)) {
+            app.settings.bucket = b;
+            app_settings_changed(app);
+        }
+        ImGui::SameLine();
+    }
+    // Period over period: the last bucket with answers against the one before.
+    const auto& pts = app.rep.trend;
+    int last = -1;
+    for (int i = static_cast<int>(pts.size()) - 1; i >= 0; --i)
+        if (pts[i].score.has_score) { last = i; break; }
+    if (last > 0 && pts[last].vs_previous.valid) {
+        const auto& c = pts[last].vs_previous;
+        ImU32 col = !c.significant ? muted_color() : c.difference >= 0 ? col_promoter : col_detractor;
+        ImGui::SameLine(0, S(12, app));
+        ImGui::TextColored(to_vec4(col), "%s: %s (%s vs %s)%s", pts[last].key.c_str(), nps_text(pts[last].score.nps).c_str(),
+                           signed_text(c.difference).c_str(), pts[last - 1].key.c_str(), c.significant ? " significant" : "");
+    }
+    ImGui::NewLine();
+    ImGui::Separator();
+    trend_chart(app, app.rep, ImGui::GetContentRegionAvail().y);
+    ImGui::EndChild();
+}
+
+void draw_breakdown(app_state& app, float height) {
+    if (!begin_panel("breakdown", height)) { ImGui::EndChild(); return; }
+    ImGui::TextUnformatted("Breakdown by");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(S(130, app));
+    const std::string& key = app.settings.breakdown;
+    if (ImGui::BeginCombo("##bd", key.empty() ? "(none)" : key.c_str())) {
+        for (const auto& col : app.store.attributes)
+            if (ImGui::Selectable(col.key.c_str(), col.key == key)) {
+                app.settings.breakdown = col.key;
+                app_settings_changed(app);
+            }
+        ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    if (chip("split surveys", key == "survey")) {
+        app.settings.breakdown = "survey";
+        app_settings_changed(app);
+    }
+    ImGui::Separator();
+    const auto& rows = app.rep.breakdown;
+    ImGuiTableFlags flags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
+                            ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp;
+    if (ImGui::BeginTable("breakdown_table", 5, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
+        ImGui::TableSetupScrollFreeze(0, 1);
+        ImGui::TableSetupColumn(key.empty() ? "value" : key.c_str(), ImGuiTableColumnFlags_WidthStretch, 2.0f);
+        ImGui::TableSetupColumn("n", ImGuiTableColumnFlags_PreferSortDescending | ImGuiTableColumnFlags_DefaultSort, 1.0f);
+        ImGui::TableSetupColumn("NPS", ImGuiTableColumnFlags_PreferSortDescending, 0.8f);
+        ImGui::TableSetupColumn("95% CI", ImGuiTableColumnFlags_NoSort, 1.4f);
+        ImGui::TableSetupColumn("vs overall", ImGuiTableColumnFlags_PreferSortDescending, 1.3f);
+        ImGui::TableHeadersRow();
+        if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs()) {
+            if (specs->SpecsDirty && specs->SpecsCount > 0) {
+                static const breakdown_column cols[] = {breakdown_column::value, breakdown_column::n, breakdown_column::nps,
+                                                        breakdown_column::nps, breakdown_column::difference};
+                app.ui.sort_by = cols[specs->Specs[0].ColumnIndex];
+                app.ui.sort_descending = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+                sort_breakdown(app.rep.breakdown, app.ui.sort_by, app.ui.sort_descending);
+                specs->SpecsDirty = false;
+            }
+        }
+        const attribute_filter* active = nullptr;
+        for (const auto& f : app.settings.attributes)
+            if (f.key == key && !f.exclude) active = &f;
+        for (size_t i = 0; i < rows.size(); ++i) {
+            const breakdown_row& r = rows[i];
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            bool selected = active && std::find(active->values.begin(), active->values.end(), r.value) != active->values.end();
+            std::string label = (r.value.empty() ? "(none)" : r.value) + "##bd" + std::to_string(i);
+            if (ImGui::Selectable(label.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns) && !r.value.empty())
+                toggle_attribute_value(app, key, r.value);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("Click to filter every panel to %s = %s", key.c_str(), r.value.c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(with_thousands(r.score.n).c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(r.score.has_score ? nps_text(r.score.nps).c_str() : "–");
+            ImGui::TableNextColumn();
+            if (r.score.has_score) ImGui::Text("%s to %s", format_rounded(r.score.ci_low, 0).c_str(), format_rounded(r.score.ci_high, 0).c_str());
+            ImGui::TableNextColumn();
+            if (r.score.has_score && app.rep.headline.score.has_score) {
+                bool sig = r.vs_rest.valid && r.vs_rest.significant;
+                ImU32 col = !sig ? muted_color() : r.difference >= 0 ? col_promoter : col_detractor;
+                ImGui::TextColored(to_vec4(col), "%s%s", signed_text(r.difference).c_str(), sig ? " ●" : "");
+                if (ImGui::IsItemHovered())
+                    ImGui::SetTooltip(sig ? "Significantly different from the other rows (p = %.3f)" : "Not significantly different (p = %.2f)",
+                                      r.vs_rest.p_value);
+            }
+        }
+        ImGui::EndTable();
+    }
+    ImGui::EndChild();
+}
+
+void draw_rate(app_state& app, float height) {
+    if (!begin_panel("rate", height)) { ImGui::EndChild(); return; }
+    const response_rate_view& r = app.rep.rate;
+    panel_title("Response rate");
+    if (!r.shown) {
+        muted("No display events (shown / dismissed) in this data.");
+    } else {
+        ImGui::Text("shown %s · answered %s (%s%%) · dismissed %s (%s%%)", with_thousands(r.shown).c_str(),
+                    with_thousands(r.answered).c_str(), format_rounded(100 * r.answer_rate, 1).c_str(),
+                    with_thousands(r.dismissed).c_str(), format_rounded(100 * r.dismiss_rate, 1).c_str());
+    }
+    ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH;
+    if (ImGui::BeginTable("rate_table", 5, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
+        ImGui::TableSetupScrollFreeze(0, 1);
+        ImGui::TableSetupColumn("period");
+        ImGui::TableSetupColumn("shown");
+        ImGui::TableSetupColumn("answered");
+        ImGui::TableSetupColumn("dismissed");
+        ImGui::TableSetupColumn("rate");
+        ImGui::TableHeadersRow();
+        const auto& pts = app.rep.trend;
+        for (size_t k = pts.size(); k-- > 0;) {  // newest first
+            const trend_point& t = pts[k];
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(t.key.c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(with_thousands(t.shown).c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(with_thousands(t.score.n).c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(with_thousands(t.dismissed).c_str());
+            ImGui::TableNextColumn();
+            if (t.shown) ImGui::Text("%s%%", format_rounded(100.0 * t.score.n / t.shown, 0).c_str());
+            else ImGui::TextDisabled("–");
+        }
+        ImGui::EndTable();
+    }
+    ImGui::EndChild();
+}
+
+void draw_comments(app_state& app, float height) {
+    if (app.ui.scroll_to_comments) {
+        ImGui::SetScrollHereY(0.0f);
+        app.ui.scroll_to_comments = false;
+    }
+    if (!begin_panel("comments", height)) { ImGui::EndChild(); return; }
+    view_settings& s = app.settings;
+    ImGui::TextUnformatted("Comments");
+    ImGui::SameLine(0, S(12, app));
+    ImGui::SetNextItemWidth(S(200, app));
+    if (ImGui::InputTextWithHint("##search", "search comments", app.ui.search, sizeof app.ui.search)) {
+        s.text = app.ui.search;
+        app_settings_changed(app);
+    }
+    ImGui::SameLine();
+    bool passives_only = s.segments == 0b010;
+    if (chip("Passives: what would make them promoters?", passives_only, col_passive)) {
+        s.segments = passives_only ? 0b111 : 0b010;
+        s.text.clear();
+        app.ui.search[0] = 0;
+        app_settings_changed(app);
+    }
+    ImGui::Separator();
+    // Top themes per segment; a click filters every panel to comments containing it.
+    static const char* titles[3] = {"Detractors say", "Passives say", "Promoters say"};
+    float col_w = ImGui::GetContentRegionAvail().x;
+    bool three = col_w > S(640, app);
+    if (ImGui::BeginTable("themes", three ? 3 : 1, ImGuiTableFlags_SizingStretchSame)) {
+        for (int seg : {0, 1, 2}) {
+            if (!(s.segments & (1 << seg))) continue;
+            ImGui::TableNextColumn();
+            ImGui::TextColored(to_vec4(segment_colors[seg]), "%s", titles[seg]);
+            ImGui::SameLine();
+            muted(fmt("(%.0f comments)", app.rep.themed_comments[seg]).c_str());
+            const auto& list = app.rep.themes[seg];
+            if (list.empty()) muted("no recurring theme yet");
+            float line_w = 0, max_w = ImGui::GetContentRegionAvail().x;
+            for (size_t i = 0; i < list.size(); ++i) {
+                std::string label = list[i].text + " " + std::to_string(list[i].count) + "##t" + std::to_string(seg * 100 + i);
+                float w = ImGui::CalcTextSize(label.c_str(), nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2;
+                if (i && line_w + w < max_w) ImGui::SameLine();
+                else line_w = 0;
+                line_w += w + ImGui::GetStyle().ItemSpacing.x;
+                if (chip(label.c_str(), s.text == list[i].text, segment_colors[seg])) {
+                    s.text = s.text == list[i].text ? "" : list[i].text;
+                    std::snprintf(app.ui.search, sizeof app.ui.search, "%s", s.text.c_str());
+                    app_settings_changed(app);
+                }
+            }
+        }
+        ImGui::EndTable();
+    }
+    ImGui::Separator();
+    const auto& comments = app.rep.comments;
+    if (comments.empty()) muted("No comments match these filters.");
+    ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH |
+                            ImGuiTableFlags_SizingStretchProp;
+    if (!comments.empty() && ImGui::BeginTable("comment_list", 3, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
+        ImGui::TableSetupScrollFreeze(0, 1);
+        ImGui::TableSetupColumn("date", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("2026-01-01").x);
+        ImGui::TableSetupColumn("score", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("score").x);
+        ImGui::TableSetupColumn("comment", ImGuiTableColumnFlags_WidthStretch);
+        ImGui::TableHeadersRow();
+        ImGuiListClipper clipper;
+        clipper.Begin(static_cast<int>(comments.size()));
+        while (clipper.Step()) {
+            for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+                const comment_view& c = comments[static_cast<size_t>(i)];
+                ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(format_date(floor_div(c.ts_ms, ms_per_day)).c_str());
+                ImGui::TableNextColumn();
+                ImGui::TextColored(to_vec4(segment_colors[static_cast<int>(segment_of(c.score))]), "%d", c.score);
+                ImGui::TableNextColumn();
+                std::string_view text = app.store.comment(c.row);
+                ImGui::PushTextWrapPos(0);
+                ImGui::TextUnformatted(text.data(), text.data() + text.size());
+                ImGui::PopTextWrapPos();
+                std::string attrs;
+                for (const auto& col : app.store.attributes) {
+                    if (c.row >= col.codes.size() || !col.codes[c.row]) continue;
+                    if (!attrs.empty()) attrs += " · ";
+                    attrs += col.key + " " + std::string(col.value_of(col.codes[c.row]));
+                }
+                if (!attrs.empty()) {
+                    ImGui::PushTextWrapPos(0);
+                    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+                    ImGui::TextUnformatted(attrs.c_str());
+                    ImGui::PopStyleColor();
+                    ImGui::PopTextWrapPos();
+                }
+            }
+        }
+        ImGui::EndTable();
+    }
+    ImGui::EndChild();
+}
+}  // namespace
+
+//-----------------------------------------------------------------------------
+// [SECTION] Layout
+//-----------------------------------------------------------------------------
+void draw_dashboard(app_state& app) {
+    ImGuiIO& io = ImGui::GetIO();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(io.DisplaySize);
+    ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                             ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGui::Begin("npskit", nullptr, flags | ImGuiWindowFlags_AlwaysVerticalScrollbar * 0);
+    draw_top_bar(app);
+    draw_load_status(app);
+    draw_filters(app);
+    ImGui::Spacing();
+    float logical_w = io.DisplaySize.x / app.dpr;
+    bool wide = logical_w >= 900;
+    float gap = ImGui::GetStyle().ItemSpacing.x;
+    float full = ImGui::GetContentRegionAvail().x;
+    if (wide) {
+        float half = (full - gap) / 2;
+        ImGui::BeginGroup();
+        ImGui::PushItemWidth(half);
+        ImGui::BeginChild("col_a", ImVec2(half, S(250, app)), false);
+        draw_headline(app, S(250, app));
+        ImGui::EndChild();
+        ImGui::PopItemWidth();
+        ImGui::EndGroup();
+        ImGui::SameLine();
+        ImGui::BeginChild("col_b", ImVec2(half, S(250, app)), false);
+        draw_distribution(app, S(250, app));
+        ImGui::EndChild();
+        draw_trend(app, S(330, app));
+        ImGui::BeginChild("col_c", ImVec2(half * 1.15f, S(300, app)), false);
+        draw_breakdown(app, S(300, app));
+        ImGui::EndChild();
+        ImGui::SameLine();
+        ImGui::BeginChild("col_d", ImVec2(full - half * 1.15f - gap, S(300, app)), false);
+        draw_rate(app, S(300, app));
+        ImGui::EndChild();
+        draw_comments(app, S(440, app));
+    } else {
+        draw_headline(app, S(270, app));
+        draw_distribution(app, S(200, app));
+        draw_trend(app, S(300, app));
+        draw_breakdown(app, S(280, app));
+        draw_comments(app, S(520, app));
+        draw_rate(app, S(240, app));
+    }
+    ImGui::End();
+}
+
+}  // namespace npskit::dashboard

@@ -1,0 +1,124 @@
+#include "web_source.h"
+
+#include <emscripten.h>
+#include <emscripten/html5.h>
+
+#include <vector>
+
+// clang-format off
+EM_JS(double, npskit_js_fit_canvas, (), { return NpskitWeb.fitCanvas(); });
+EM_JS(double, npskit_js_now_ms, (), { return Date.now(); });
+EM_JS(void, npskit_js_load_info, (double* out), {
+  const l = NpskitWeb.load;
+  const v = l ? [l.id, l.kind, l.total, l.received] : [0, 0, 0, 0];
+  for (let i = 0; i < 4; ++i) HEAPF64[(out >> 3) + i] = v[i];
+});
+EM_JS(int, npskit_js_load_text, (int which, char* buf, int cap), {
+  const l = NpskitWeb.load;
+  return NpskitWeb.writeString(l ? (which ? l.error : l.name) : "", buf, cap);
+});
+EM_JS(int, npskit_js_pull_chunk, (char* buf, int cap), { return NpskitWeb.pull(buf, cap); });
+EM_JS(int, npskit_js_pull_event, (char* buf, int cap), { return NpskitWeb.pullEvent(buf, cap); });
+EM_JS(int, npskit_js_live_state, (double* retry), {
+  const L = NpskitWeb.live;
+  HEAPF64[retry >> 3] = L.state === 3 ? Math.max(0, L.retryAt - performance.now()) : 0;
+  return L.state;
+});
+EM_JS(void, npskit_js_open_url, (const char* url), { NpskitWeb.openUrl(UTF8ToString(url)); });
+EM_JS(void, npskit_js_open_collector, (const char* base, const char* key), {
+  NpskitWeb.openCollector(UTF8ToString(base), UTF8ToString(key));
+});
+EM_JS(void, npskit_js_pick_file, (), { NpskitWeb.pickFile(); });
+EM_JS(int, npskit_js_take_hash, (char* buf, int cap), {
+  if (!NpskitWeb.hashChanged) return -1;
+  const n = NpskitWeb.writeString(location.hash.replace(/^#/, ""), buf, cap);
+  if (n >= 0) NpskitWeb.hashChanged = false;
+  return n;
+});
+EM_JS(void, npskit_js_set_hash, (const char* hash), {
+  const h = UTF8ToString(hash);
+  if (location.hash.replace(/^#/, "") !== h) history.replaceState(null, "", h ? '#' + h : location.pathname + location.search);
+});
+EM_JS(void, npskit_js_set_clipboard, (const char* text), {
+  const t = UTF8ToString(text);
+  NpskitWeb.clipboard = t;
+  if (navigator.clipboard) navigator.clipboard.writeText(t).catch(() => {});
+});
+EM_JS(int, npskit_js_get_clipboard, (char* buf, int cap), { return NpskitWeb.writeString(NpskitWeb.clipboard, buf, cap); });
+EM_JS(void, npskit_js_download, (const char* name, const char* mime, const char* data, int len), {
+  NpskitWeb.download(UTF8ToString(name), UTF8ToString(mime), HEAPU8.slice(data, data + len));
+});
+EM_JS(int, npskit_js_prefers_dark, (), {
+  return window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches ? 1 : 0;
+});
+// clang-format on
+
+namespace npskit::dashboard {
+
+namespace {
+// Calls a writeString-style shim, growing the buffer when JS asks for more.
+template <typename F>
+bool read_js_string(std::string& out, F&& call) {
+    static std::vector<char> buffer(4096);
+    int n = call(buffer.data(), static_cast<int>(buffer.size()));
+    if (n < -1) {
+        buffer.resize(static_cast<size_t>(-n) + 16);
+        n = call(buffer.data(), static_cast<int>(buffer.size()));
+    }
+    if (n < 0) return false;
+    out.assign(buffer.data(), static_cast<size_t>(n));
+    return true;
+}
+}  // namespace
+
+double web_fit_canvas() { return npskit_js_fit_canvas(); }
+void web_canvas_size(int& width, int& height) { emscripten_get_canvas_element_size("#canvas", &width, &height); }
+double web_now_ms() { return npskit_js_now_ms(); }
+
+js_load_info web_load_info() {
+    double v[4];
+    npskit_js_load_info(v);
+    return {static_cast<int>(v[0]), static_cast<int>(v[1]), v[2], v[3]};
+}
+
+std::string web_load_text(int which) {
+    std::string out;
+    read_js_string(out, [which](char* b, int c) { return npskit_js_load_text(which, b, c); });
+    return out;
+}
+
+int web_pull_chunk(char* buffer, int capacity) { return npskit_js_pull_chunk(buffer, capacity); }
+
+bool web_pull_event(std::string& out) {
+    static std::vector<char> buffer(64 * 1024);
+    int n = npskit_js_pull_event(buffer.data(), static_cast<int>(buffer.size()));
+    if (n < 0) {
+        buffer.resize(static_cast<size_t>(-n) + 16);
+        n = npskit_js_pull_event(buffer.data(), static_cast<int>(buffer.size()));
+    }
+    if (n <= 0) return false;
+    out.assign(buffer.data(), static_cast<size_t>(n));
+    return true;
+}
+
+int web_live_state(double& retry_in_ms) { return npskit_js_live_state(&retry_in_ms); }
+void web_open_url(const std::string& url) { npskit_js_open_url(url.c_str()); }
+void web_open_collector(const std::string& base, const std::string& key) { npskit_js_open_collector(base.c_str(), key.c_str()); }
+void web_pick_file() { npskit_js_pick_file(); }
+
+bool web_take_hash(std::string& out) {
+    return read_js_string(out, [](char* b, int c) { return npskit_js_take_hash(b, c); });
+}
+void web_set_hash(const std::string& hash) { npskit_js_set_hash(hash.c_str()); }
+void web_set_clipboard(const char* text) { npskit_js_set_clipboard(text); }
+const char* web_get_clipboard() {
+    static std::string text;
+    read_js_string(text, [](char* b, int c) { return npskit_js_get_clipboard(b, c); });
+    return text.c_str();
+}
+void web_download(const std::string& name, const std::string& mime, const std::string& data) {
+    npskit_js_download(name.c_str(), mime.c_str(), data.data(), static_cast<int>(data.size()));
+}
+bool web_prefers_dark() { return npskit_js_prefers_dark() != 0; }
+
+}  // namespace npskit::dashboard

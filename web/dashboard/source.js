@@ -1,0 +1,218 @@
+// npskit dashboard page glue, linked in front of dashboard.js (--pre-js).
+// [X] data sources: picked or dropped files, any URL (JSON array / NDJSON / CSV), the collector
+//     (paged GET /v1/responses, then /v1/stream SSE with reconnect and backoff)
+// [X] bytes are queued here and pulled by the wasm side in chunks, a budget per frame, so long
+//     loads never block a frame; all parsing and scoring happens in C++ (never here)
+// [X] canvas sized to CSS size × devicePixelRatio; clipboard; downloads through a Blob
+// [X] window.npskitDashboard: state() for tests, benchmark hooks
+// [ ] touch input (GLFW's compatibility mouse events only)
+var NpskitWeb = {
+  load: null,        // {id, kind, name, total, received, ended, error}
+  loadSeq: 0,
+  chunks: [],        // Uint8Array queue of the current load
+  chunkOffset: 0,    // bytes of chunks[0] already pulled
+  events: [],        // live SSE payloads (JSON text), oldest first
+  live: { state: 0, attempt: 0, retryAt: 0, cursor: '', base: '', key: '', es: null, timer: 0 },
+  clipboard: '',
+  ready: false,      // set by main() once the app runs
+  hashChanged: true, // the first poll reads the initial hash
+  encoder: new TextEncoder(),
+
+  // ---- loads ---------------------------------------------------------------------------
+  beginLoad(kind, name, total) {
+    this.load = { id: ++this.loadSeq, kind, name, total, received: 0, ended: false, error: '' };
+    this.chunks = [];
+    this.chunkOffset = 0;
+    return this.load;
+  },
+  push(load, bytes) {
+    if (load !== this.load || !bytes.length) return;
+    this.chunks.push(bytes);
+    load.received += bytes.length;
+  },
+  end(load) { if (load === this.load) load.ended = true; },
+  fail(load, message) { if (load === this.load) { load.error = message; load.ended = true; } },
+  async readStream(load, reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (load !== this.load) { reader.cancel().catch(() => {}); return; }
+      if (done) return;
+      this.push(load, value);
+    }
+  },
+  openFile(file) {
+    this.stopLive();
+    const load = this.beginLoad(1, file.name, file.size);
+    this.readStream(load, file.stream().getReader())
+      .then(() => this.end(load), (e) => this.fail(load, 'Could not read ' + file.name + ': ' + e.message));
+  },
+  async openUrl(url) {
+    this.stopLive();
+    const load = this.beginLoad(2, url, 0);
+    try {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      load.total = Number(res.headers.get('content-length')) || 0;
+      await this.readStream(load, res.body.getReader());
+      this.end(load);
+    } catch (e) {
+      this.fail(load, 'Could not load ' + url + ': ' + e.message);
+    }
+  },
+  async openCollector(base, key) {
+    this.stopLive();
+    base = base.replace(/\/+$/, '');
+    const load = this.beginLoad(3, base || location.origin, 0);
+    const headers = key ? { Authorization: 'Bearer ' + key } : {};
+    const limit = 5000;
+    let cursor = '';
+    try {
+      for (let page = 0; page < 100000; ++page) {
+        const url = base + '/v1/responses?format=ndjson&limit=' + limit + (cursor ? '&since=' + encodeURIComponent(cursor) : '');
+        const res = await fetch(url, { headers });
+        if (res.status === 401 || res.status === 403) throw new Error('HTTP ' + res.status + ': the read key is missing or wrong (#key=…)');
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        const body = new Uint8Array(await res.arrayBuffer());
+        if (load !== this.load) return;
+        let lines = 0;
+        for (let i = 0; i < body.length; ++i) if (body[i] === 10) ++lines;
+        if (body.length && body[body.length - 1] !== 10) { ++lines; this.push(load, body); this.push(load, new Uint8Array([10])); }
+        else this.push(load, body);
+        const next = res.headers.get('X-Next-Cursor') || '';
+        const moved = next && next !== cursor;
+        if (next) cursor = next;
+        if (!moved || lines < limit) break;
+      }
+      this.end(load);
+      this.startLive(base, key, cursor);
+    } catch (e) {
+      this.fail(load, 'Could not load from the collector ' + (base || location.origin) + ': ' + e.message);
+    }
+  },
+  // Copies up to `cap` queued bytes to wasm memory. >0 bytes, 0 wait, -1 ended, -2 failed.
+  pull(ptr, cap) {
+    const load = this.load;
+    if (!load) return 0;
+    let n = 0;
+    while (n < cap && this.chunks.length) {
+      const c = this.chunks[0];
+      const take = Math.min(cap - n, c.length - this.chunkOffset);
+      HEAPU8.set(c.subarray(this.chunkOffset, this.chunkOffset + take), ptr + n);
+      n += take;
+      this.chunkOffset += take;
+      if (this.chunkOffset === c.length) { this.chunks.shift(); this.chunkOffset = 0; }
+    }
+    if (n) return n;
+    if (load.ended) return load.error ? -2 : -1;
+    return 0;
+  },
+
+  // ---- live updates ----------------------------------------------------------------------
+  startLive(base, key, cursor) {
+    const L = this.live;
+    Object.assign(L, { base, key, cursor, attempt: 0 });
+    this.connect();
+  },
+  connect() {
+    const L = this.live;
+    if (L.es) L.es.close();
+    clearTimeout(L.timer);
+    L.state = 1;  // connecting
+    const q = [];
+    if (L.key) q.push('access_token=' + encodeURIComponent(L.key));
+    if (L.cursor) q.push('since=' + encodeURIComponent(L.cursor));
+    const es = new EventSource(L.base + '/v1/stream' + (q.length ? '?' + q.join('&') : ''));
+    L.es = es;
+    const onEvent = (e) => {
+      if (L.es !== es) return;
+      if (e.lastEventId) L.cursor = e.lastEventId;
+      this.events.push(e.data);
+      L.state = 2;
+    };
+    es.onopen = () => { if (L.es === es) { L.state = 2; L.attempt = 0; } };
+    es.addEventListener('response', onEvent);
+    es.onmessage = onEvent;
+    es.onerror = () => {
+      if (L.es !== es) return;
+      es.close();  // we pace reconnects ourselves (EventSource would retry every ~3 s forever)
+      L.es = null;
+      L.attempt += 1;
+      const delay = Math.min(30000, 500 * 2 ** (L.attempt - 1)) * (0.8 + 0.4 * Math.random());
+      L.state = 3;  // reconnecting
+      L.retryAt = performance.now() + delay;
+      L.timer = setTimeout(() => this.connect(), delay);
+    };
+  },
+  stopLive() {
+    const L = this.live;
+    if (L.es) L.es.close();
+    clearTimeout(L.timer);
+    L.es = null;
+    L.state = 0;
+    this.events = [];
+  },
+  // Next live payload into wasm memory: its length, 0 when none, -needed when cap is too small.
+  pullEvent(ptr, cap) {
+    if (!this.events.length) return 0;
+    const bytes = this.encoder.encode(this.events[0]);
+    if (bytes.length + 1 > cap) return -(bytes.length + 1);
+    HEAPU8.set(bytes, ptr);
+    HEAPU8[ptr + bytes.length] = 0;
+    this.events.shift();
+    return bytes.length;
+  },
+
+  // ---- page ------------------------------------------------------------------------------
+  writeString(text, ptr, cap) {  // NUL-terminated; -needed when cap is too small
+    const bytes = this.encoder.encode(text);
+    if (bytes.length + 1 > cap) return -(bytes.length + 1);
+    HEAPU8.set(bytes, ptr);
+    HEAPU8[ptr + bytes.length] = 0;
+    return bytes.length;
+  },
+  fitCanvas() {
+    const c = Module.canvas;
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(c.clientWidth * dpr)), h = Math.max(1, Math.round(c.clientHeight * dpr));
+    if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+    return dpr;
+  },
+  download(name, mime, bytes) {
+    const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  },
+  pickFile() { document.getElementById('npskit-file').click(); },
+  setup() {
+    Module.canvas = document.getElementById('canvas');
+    const input = document.getElementById('npskit-file');
+    input.addEventListener('change', () => { if (input.files[0]) this.openFile(input.files[0]); input.value = ''; });
+    window.addEventListener('dragover', (e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; });
+    window.addEventListener('drop', (e) => {
+      e.preventDefault();
+      if (e.dataTransfer.files[0]) this.openFile(e.dataTransfer.files[0]);
+    });
+    window.addEventListener('hashchange', () => { this.hashChanged = true; });
+    // ImGui asks for the clipboard on Ctrl+V's keydown; the paste event lands before the
+    // next frame, so the text is here by the time ImGui reads it.
+    window.addEventListener('paste', (e) => { this.clipboard = e.clipboardData.getData('text') || ''; });
+    Module.canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+  },
+};
+NpskitWeb.setup();
+
+window.npskitDashboard = {
+  // The current figures as the C++ report computes them (never recomputed here).
+  state() {
+    if (!NpskitWeb.ready) return { ready: false };
+    return JSON.parse(UTF8ToString(Module['_npskit_state_json']()));
+  },
+  // Benchmarks: load `rows` synthetic responses in wasm; time a full re-score.
+  demo(rows) { Module['_npskit_load_demo'](rows); },
+  rescoreMs() { return Module['_npskit_rescore_ms'](); },
+};
