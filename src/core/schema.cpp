@@ -102,6 +102,18 @@ static bool nesting_within(std::string_view text, int max_depth) {
 }
 
 namespace {
+// not_json stands for "no problem" here: a text field is fine, or the code of its problem.
+schema_error_code text_problem(std::string_view s, size_t max_chars, bool multiline) {
+    if (!is_valid_utf8(s)) return schema_error_code::bad_utf8;
+    if (utf8_length(s) > max_chars) return schema_error_code::too_long;
+    for (char c : s) {
+        unsigned char u = static_cast<unsigned char>(c);
+        bool allowed = u >= 0x20 || (multiline && (c == '\n' || c == '\r' || c == '\t'));
+        if (!allowed || u == 0x7f) return schema_error_code::control_character;
+    }
+    return schema_error_code::not_json;
+}
+
 struct validator {
     const schema_limits& limits;
     std::vector<schema_error>& errors;
@@ -109,36 +121,21 @@ struct validator {
     void fail(schema_error_code code, std::string field) { errors.push_back({code, std::move(field)}); }
 
     // A text field: string (or null = absent), bounded, no control characters except in comments.
-    std::optional<std::string> text(const json& obj, const char* key, size_t max_chars, bool multiline = false) {
-        auto it = obj.find(key);
-        if (it == obj.end() || it->is_null()) return std::nullopt;
-        if (!it->is_string()) {
+    std::optional<std::string> text(const json& value, const char* key, size_t max_chars, bool multiline = false) {
+        if (value.is_null()) return std::nullopt;
+        if (!value.is_string()) {
             fail(schema_error_code::wrong_type, key);
             return std::nullopt;
         }
-        const std::string& s = it->get_ref<const std::string&>();
-        if (!is_valid_utf8(s)) {
-            fail(schema_error_code::bad_utf8, key);
+        const std::string& s = value.get_ref<const std::string&>();
+        schema_error_code problem = text_problem(s, max_chars, multiline);
+        if (problem != schema_error_code::not_json) {
+            fail(problem, key);
             return std::nullopt;
-        }
-        if (utf8_length(s) > max_chars) {
-            fail(schema_error_code::too_long, key);
-            return std::nullopt;
-        }
-        for (char c : s) {
-            unsigned char u = static_cast<unsigned char>(c);
-            bool allowed = u >= 0x20 || (multiline && (c == '\n' || c == '\r' || c == '\t'));
-            if (!allowed || u == 0x7f) {
-                fail(schema_error_code::control_character, key);
-                return std::nullopt;
-            }
         }
         return s;
     }
 };
-
-const char* const known_fields[] = {"v",       "id",   "type",   "survey",     "score", "ts",        "comment",
-                                    "user",    "trigger", "page", "locale",   "contact_ok", "email", "attributes"};
 }  // namespace
 
 parse_result parse_response(std::string_view json_text, const schema_limits& limits) {
@@ -167,24 +164,46 @@ parse_result parse_response(const json& j, const schema_limits& limits) {
     }
     validator v{limits, r.errors};
     response& out = r.value;
-
+    // One pass over the object's fields (this runs for every imported row: no find() per field).
+    const json *version = nullptr, *id = nullptr, *type = nullptr, *survey = nullptr, *score = nullptr, *ts = nullptr,
+               *attrs = nullptr, *contact = nullptr;
     for (auto it = j.begin(); it != j.end(); ++it) {
-        if (std::find(std::begin(known_fields), std::end(known_fields), it.key()) == std::end(known_fields))
-            v.fail(schema_error_code::unknown_field, it.key());
+        const std::string& key = it.key();
+        const json& value = it.value();
+        switch (key.empty() ? '\0' : key[0]) {
+            case 'a': if (key == "attributes") { attrs = &value; continue; } break;
+            case 'c':
+                if (key == "comment") { out.comment = v.text(value, "comment", limits.max_comment_chars, true); continue; }
+                if (key == "contact_ok") { contact = &value; continue; }
+                break;
+            case 'e': if (key == "email") { out.email = v.text(value, "email", limits.max_text_chars); continue; } break;
+            case 'i': if (key == "id") { id = &value; continue; } break;
+            case 'l': if (key == "locale") { out.locale = v.text(value, "locale", limits.max_text_chars); continue; } break;
+            case 'p': if (key == "page") { out.page = v.text(value, "page", limits.max_page_chars); continue; } break;
+            case 's':
+                if (key == "score") { score = &value; continue; }
+                if (key == "survey") { survey = &value; continue; }
+                break;
+            case 't':
+                if (key == "ts") { ts = &value; continue; }
+                if (key == "type") { type = &value; continue; }
+                if (key == "trigger") { out.trigger = v.text(value, "trigger", limits.max_text_chars); continue; }
+                break;
+            case 'u': if (key == "user") { out.user = v.text(value, "user", limits.max_text_chars); continue; } break;
+            case 'v': if (key == "v") { version = &value; continue; } break;
+        }
+        v.fail(schema_error_code::unknown_field, key);
     }
 
-    auto version = j.find("v");
-    if (version == j.end()) v.fail(schema_error_code::missing, "v");
+    if (!version) v.fail(schema_error_code::missing, "v");
     else if (!version->is_number_integer() || version->get<int64_t>() != 1) v.fail(schema_error_code::bad_version, "v");
 
-    auto id = j.find("id");
-    if (id == j.end()) v.fail(schema_error_code::missing, "id");
+    if (!id) v.fail(schema_error_code::missing, "id");
     else if (!id->is_string()) v.fail(schema_error_code::wrong_type, "id");
     else if (!is_valid_id(id->get_ref<const std::string&>())) v.fail(schema_error_code::bad_id, "id");
-    else out.id = id->get<std::string>();
+    else out.id = id->get_ref<const std::string&>();
 
-    auto type = j.find("type");
-    if (type != j.end() && !type->is_null()) {
+    if (type && !type->is_null()) {
         if (!type->is_string()) v.fail(schema_error_code::wrong_type, "type");
         else {
             const std::string& t = type->get_ref<const std::string&>();
@@ -195,15 +214,13 @@ parse_result parse_response(const json& j, const schema_limits& limits) {
         }
     }
 
-    auto survey = j.find("survey");
-    if (survey == j.end()) v.fail(schema_error_code::missing, "survey");
+    if (!survey) v.fail(schema_error_code::missing, "survey");
     else if (!survey->is_string()) v.fail(schema_error_code::wrong_type, "survey");
     else if (!is_valid_survey(survey->get_ref<const std::string&>())) v.fail(schema_error_code::bad_survey, "survey");
-    else out.survey = survey->get<std::string>();
+    else out.survey = survey->get_ref<const std::string&>();
 
-    auto score = j.find("score");
     bool is_response = out.type == event_type::response;
-    if (score == j.end() || score->is_null()) {
+    if (!score || score->is_null()) {
         if (is_response) v.fail(schema_error_code::missing, "score");
     } else if (!is_response) {
         v.fail(schema_error_code::score_not_allowed, "score");
@@ -218,8 +235,7 @@ parse_result parse_response(const json& j, const schema_limits& limits) {
         v.fail(score->is_number() ? schema_error_code::score_not_integer : schema_error_code::wrong_type, "score");
     }
 
-    auto ts = j.find("ts");
-    if (ts == j.end()) v.fail(schema_error_code::missing, "ts");
+    if (!ts) v.fail(schema_error_code::missing, "ts");
     else if (!ts->is_string()) v.fail(schema_error_code::wrong_type, "ts");
     else {
         auto ms = parse_timestamp(ts->get_ref<const std::string&>(), false);
@@ -228,57 +244,39 @@ parse_result parse_response(const json& j, const schema_limits& limits) {
         else out.ts_ms = *ms;
     }
 
-    out.comment = v.text(j, "comment", limits.max_comment_chars, true);
-    out.user = v.text(j, "user", limits.max_text_chars);
-    out.trigger = v.text(j, "trigger", limits.max_text_chars);
-    out.page = v.text(j, "page", limits.max_page_chars);
-    out.locale = v.text(j, "locale", limits.max_text_chars);
-    out.email = v.text(j, "email", limits.max_text_chars);
-
-    auto contact = j.find("contact_ok");
-    if (contact != j.end() && !contact->is_null()) {
+    if (contact && !contact->is_null()) {
         if (contact->is_boolean()) out.contact_ok = contact->get<bool>();
         else v.fail(schema_error_code::wrong_type, "contact_ok");
     }
 
-    auto attrs = j.find("attributes");
-    if (attrs != j.end() && !attrs->is_null()) {
+    if (attrs && !attrs->is_null()) {
         if (!attrs->is_object()) v.fail(schema_error_code::wrong_type, "attributes");
         else if (attrs->size() > limits.max_attributes) v.fail(schema_error_code::too_many_attributes, "attributes");
         else {
+            out.attributes.reserve(attrs->size());
             for (auto it = attrs->begin(); it != attrs->end(); ++it) {
-                std::string field = "attributes." + it.key();
                 if (!is_valid_attribute_key(it.key())) {
-                    v.fail(schema_error_code::bad_attribute_key, field);
+                    v.fail(schema_error_code::bad_attribute_key, "attributes." + it.key());
                     continue;
                 }
                 std::string value;
                 const json& a = it.value();
-                if (a.is_string()) value = a.get<std::string>();
+                if (a.is_string()) value = a.get_ref<const std::string&>();
                 else if (a.is_boolean()) value = a.get<bool>() ? "true" : "false";
                 else if (a.is_number_integer()) value = a.dump();
                 else if (a.is_number_float() && std::isfinite(a.get<double>())) value = a.dump();
                 else {
-                    v.fail(schema_error_code::bad_attribute_value, field);
+                    v.fail(schema_error_code::bad_attribute_value, "attributes." + it.key());
                     continue;
                 }
-                if (!is_valid_utf8(value)) {
-                    v.fail(schema_error_code::bad_utf8, field);
-                    continue;
-                }
-                if (utf8_length(value) > limits.max_attribute_value_chars) {
-                    v.fail(schema_error_code::too_long, field);
-                    continue;
-                }
-                bool control = std::any_of(value.begin(), value.end(),
-                                           [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-                if (control) {
-                    v.fail(schema_error_code::control_character, field);
+                schema_error_code problem = text_problem(value, limits.max_attribute_value_chars, false);
+                if (problem != schema_error_code::not_json) {
+                    v.fail(problem, "attributes." + it.key());
                     continue;
                 }
                 out.attributes.emplace_back(it.key(), std::move(value));
             }
-            std::sort(out.attributes.begin(), out.attributes.end());  // nlohmann objects are sorted already
+            // nlohmann objects iterate in key order: attributes are sorted already.
         }
     }
     return r;
