@@ -1,7 +1,7 @@
 -- wrk script: POST one new schema v1 answer per request (unique ids per thread), and
 -- count non-202 answers so the report says how many were acknowledged.
+-- thread_id is set per thread by setup() (a global in each thread's own Lua state).
 local counter = 0
-local thread_id = 0
 local threads = {}
 
 function setup(thread)
