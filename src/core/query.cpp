@@ -88,10 +88,15 @@ bool contains_ignoring_case(std::string_view hay, std::string_view needle) {
     return false;
 }
 
+// Time range as one unsigned comparison (no overflow at the int64 limits).
+inline bool in_time_range(int64_t t, const response_filter& f) {
+    return static_cast<uint64_t>(t) - static_cast<uint64_t>(f.since_ms) <
+           static_cast<uint64_t>(f.until_ms) - static_cast<uint64_t>(f.since_ms);
+}
+
 inline bool passes(const response_store& store, const compiled_filter& c, size_t row) {
-    int64_t t = store.times_ms[row];
     const response_filter& f = *c.filter;
-    if (t < f.since_ms || t >= f.until_ms) return false;
+    if (!in_time_range(store.times_ms[row], f)) return false;
     uint8_t slot = store.slots[row];
     if (!c.slot_allowed[slot]) return false;
     for (const auto& a : c.attributes)
@@ -102,6 +107,45 @@ inline bool passes(const response_store& store, const compiled_filter& c, size_t
         if (!f.text.empty() && !contains_ignoring_case(comment, f.text)) return false;
     }
     return true;
+}
+
+// The hot loop. Calls visit(row) for every row that passes. Segment conditions only select
+// slots, so the fast path (no comment condition) leaves them to the caller's counters.
+template <typename Visit>
+inline void scan(const response_store& store, const compiled_filter& c, Visit&& visit) {
+    const size_t n = store.size();
+    const response_filter& f = *c.filter;
+    const int64_t* times = store.times_ms.data();
+    if (c.needs_comment_check) {
+        for (size_t row = 0; row < n; ++row)
+            if (passes(store, c, row)) visit(row);
+        return;
+    }
+    const uint64_t since = static_cast<uint64_t>(f.since_ms);
+    const uint64_t range = static_cast<uint64_t>(f.until_ms) - since;
+    if (c.attributes.empty()) {
+        for (size_t row = 0; row < n; ++row)
+            if (static_cast<uint64_t>(times[row]) - since < range) visit(row);
+        return;
+    }
+    for (size_t row = 0; row < n; ++row) {
+        if (static_cast<uint64_t>(times[row]) - since >= range) continue;
+        bool ok = true;
+        for (const auto& a : c.attributes) ok &= a.allowed[(*a.codes)[row]] != 0;
+        if (ok) visit(row);
+    }
+}
+
+// Drops the slots a segment filter excludes (display slots always stay).
+inline void mask_slots(const compiled_filter& c, uint64_t* counts) {
+    for (int s = 0; s < slot_count; ++s)
+        if (!c.slot_allowed[s]) counts[s] = 0;
+}
+
+// Floor division by the constant day length: the compiler turns it into a multiply.
+inline int64_t day_of(int64_t ms) {
+    int64_t q = ms / ms_per_day;
+    return (ms % ms_per_day < 0) ? q - 1 : q;
 }
 
 void add_slots(group_stats& g, const std::array<uint64_t, slot_count>& counts) {
@@ -122,10 +166,14 @@ group_stats aggregate(const response_store& store, const response_filter& filter
     g.key = "all";
     compiled_filter c = compile(store, filter);
     if (c.matches_nothing) return g;
+    // Four sets of counters so that consecutive equal scores do not wait on each other.
+    std::array<std::array<uint64_t, 16>, 4> lanes{};
+    const uint8_t* slots = store.slots.data();
+    scan(store, c, [&](size_t row) { ++lanes[row & 3][slots[row]]; });
     std::array<uint64_t, slot_count> counts{};
-    const size_t n = store.size();
-    for (size_t row = 0; row < n; ++row)
-        if (passes(store, c, row)) ++counts[store.slots[row]];
+    for (const auto& lane : lanes)
+        for (int s = 0; s < slot_count; ++s) counts[s] += lane[s];
+    mask_slots(c, counts.data());
     add_slots(g, counts);
     return g;
 }
@@ -141,12 +189,24 @@ std::vector<group_stats> group_by_time(const response_store& store, const respon
     if (last_day < first_day) return out;
     // One pass into dense per-day counters, then days fold into weeks or months.
     std::vector<std::array<uint64_t, slot_count>> days(static_cast<size_t>(last_day - first_day + 1));
-    const size_t n = store.size();
-    for (size_t row = 0; row < n; ++row) {
-        if (!passes(store, c, row)) continue;
-        int64_t day = floor_div(store.times_ms[row] + offset_ms, ms_per_day) - first_day;
-        ++days[static_cast<size_t>(day)][store.slots[row]];
-    }
+    const int64_t* times = store.times_ms.data();
+    const uint8_t* slots = store.slots.data();
+    uint64_t* counts = days.front().data();
+    const int64_t shift = offset_ms;
+    // Rows mostly arrive in time order: remember the current day's bounds and divide only when
+    // a row leaves them (wasm has no 64-bit multiply-high, so the division is a real one there).
+    uint64_t day_lo = static_cast<uint64_t>(std::numeric_limits<int64_t>::min());
+    size_t day_base = 0;
+    scan(store, c, [&](size_t row) {
+        int64_t t = times[row] + shift;
+        if (static_cast<uint64_t>(t) - day_lo >= static_cast<uint64_t>(ms_per_day)) {
+            int64_t day = day_of(t);
+            day_lo = static_cast<uint64_t>(day * ms_per_day);
+            day_base = static_cast<size_t>(day - first_day) * slot_count;
+        }
+        ++counts[day_base + slots[row]];
+    });
+    for (auto& day : days) mask_slots(c, day.data());
     for (int64_t d = first_day; d <= last_day; ++d) {
         int64_t start = bucket_start_day(d, bucket);
         if (out.empty() || out.back().start_ms != start * ms_per_day - offset_ms) {
@@ -172,12 +232,10 @@ std::vector<group_stats> group_by_attribute(const response_store& store, const r
     size_t codes = col ? col->values.size() + 1 : 1;
     if (col && col->values.size() >= attribute_column::other_code) codes = attribute_column::other_code + 1;
     std::vector<std::array<uint64_t, slot_count>> counts(codes);
-    const size_t n = store.size();
-    for (size_t row = 0; row < n; ++row) {
-        if (!passes(store, c, row)) continue;
-        uint16_t code = col ? col->codes[row] : 0;
-        ++counts[code][store.slots[row]];
-    }
+    const uint8_t* slots = store.slots.data();
+    const uint16_t* column = col ? col->codes.data() : nullptr;
+    scan(store, c, [&](size_t row) { ++counts[column ? column[row] : 0][slots[row]]; });
+    for (auto& group : counts) mask_slots(c, group.data());
     for (size_t code = 0; code < codes; ++code) {
         uint64_t total = 0;
         for (uint64_t v : counts[code]) total += v;
