@@ -605,9 +605,16 @@ const char* const index_page = R"html(<!doctype html>
 <p>API: see docs/http-api.md.</p></html>
 )html";
 
+constexpr size_t max_header_count = 100;
+
 void install_routes(httplib::Server& server, collector_state& st) {
     server.set_pre_routing_handler([&st](const httplib::Request& req, httplib::Response& res) {
         request_started = steady::now();
+        // cpp-httplib bounds each header line (8 KB) but not their number.
+        if (req.headers.size() > max_header_count) {
+            send_error(res, 431, "too_many_headers", "", "more than 100 header lines");
+            return httplib::Server::HandlerResponse::Handled;
+        }
         std::string origin = req.get_header_value("Origin");
         if (origin.empty() || req.path.rfind("/v1/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
         bool allowed = st.access.origin_allowed(req, origin);

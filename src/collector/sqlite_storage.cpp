@@ -126,7 +126,8 @@ public:
             !update_.prepare(writer_.db,
                              "UPDATE responses SET cursor = ?2, type = ?3, survey = ?4, score = ?5, ts_ms = ?6, body = ?7 WHERE id = ?1") ||
             !begin_.prepare(writer_.db, "BEGIN IMMEDIATE") || !commit_.prepare(writer_.db, "COMMIT") ||
-            !rollback_.prepare(writer_.db, "ROLLBACK")) {
+            !rollback_.prepare(writer_.db, "ROLLBACK") ||
+            !max_cursor_.prepare(writer_.db, "SELECT COALESCE(MAX(cursor), 0) FROM responses")) {
             error = sqlite3_errmsg(writer_.db);
             return false;
         }
@@ -142,8 +143,11 @@ public:
     bool write(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) override {
         results.assign(batch.size(), {});
         if (batch.empty()) return true;
-        uint64_t cursor = last_cursor_;
         if (!step_done(begin_, error)) return false;
+        // Read inside the write transaction: right even if another process wrote since.
+        uint64_t cursor = 0;
+        if (sqlite3_step(max_cursor_.s) == SQLITE_ROW) cursor = static_cast<uint64_t>(sqlite3_column_int64(max_cursor_.s, 0));
+        sqlite3_reset(max_cursor_.s);
         for (size_t i = 0; i < batch.size(); ++i) {
             const response& incoming = batch[i];
             select_.reset();
@@ -281,7 +285,7 @@ private:
 
     sqlite_storage_desc desc_;
     db_handle writer_;
-    statement select_, insert_, update_, begin_, commit_, rollback_;
+    statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_;
     std::atomic<uint64_t> last_cursor_{0};
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<reader>> readers_;

@@ -63,6 +63,14 @@ describe('collector: writes, reads and access', () => {
     assert.equal((await post(c.base, padded)).status, 202);
   });
 
+  test('431 for too many header lines', async () => {
+    const headers = {};
+    for (let i = 0; i < 120; i++) headers[`x-filler-${i}`] = 'x';
+    const r = await post(c.base, answer(), { headers });
+    assert.equal(r.status, 431);
+    assert.equal(r.json.errors[0].code, 'too_many_headers');
+  });
+
   test('upsert by id: a replay is a no-op, a later comment merges and moves the cursor', async () => {
     const first = answer({ score: 3, trigger: 'invoice_paid', attributes: { plan: 'free' } });
     assert.equal((await post(c.base, first)).status, 202);
