@@ -127,7 +127,9 @@ struct reader {
             if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
             int e = 0;
             while (i < s.size() && s[i] >= '0' && s[i] <= '9') e = e < 400 ? e * 10 + (s[i++] - '0') : (++i, e);
-            v *= std::pow(10.0, neg_exp ? -e : e);
+            double scale = 1;
+            for (int k = 0; k < e && scale < 1e308; ++k) scale *= 10;  // no pow(): keeps the widget small
+            v = neg_exp ? v / scale : v * scale;
         }
         out = negative ? -v : v;
         return i > start;

@@ -1,0 +1,388 @@
+// npskit widget: the JS API (init / track / identify / show / reset / destroy), the survey
+// rules and the delivery queue, glued to the browser by the shims in web_io.cpp.
+//
+// [SECTION] State, clock, ids, storage
+// [SECTION] Config
+// [SECTION] Identity and history
+// [SECTION] Records and delivery
+// [SECTION] API dispatch (npskit_on_command) and other callbacks from JS
+#include <emscripten/emscripten.h>
+
+
+#include "calendar.h"
+#include "widget.h"
+
+namespace npskit::widget {
+
+//-----------------------------------------------------------------------------
+// [SECTION] State, clock, ids, storage
+//-----------------------------------------------------------------------------
+state g;
+
+int64_t now_ms() { return static_cast<int64_t>(npskit_js_now()); }
+
+std::string new_uuid() {
+    char buf[37] = {};
+    npskit_js_uuid(buf);
+    return buf;
+}
+
+// Storage may be missing, full or blocked: every read falls back to "", every write may fail.
+static std::string storage_get(const std::string& key) {
+    std::string out(256, '\0');
+    int n = npskit_js_get(key.c_str(), out.data(), static_cast<int>(out.size()));
+    if (n >= static_cast<int>(out.size())) {
+        out.assign(static_cast<size_t>(n) + 1, '\0');
+        n = npskit_js_get(key.c_str(), out.data(), static_cast<int>(out.size()));
+    }
+    out.resize(n > 0 && n < static_cast<int>(out.size()) ? static_cast<size_t>(n) : 0);
+    return out;
+}
+
+static std::string env(int what) {
+    char buf[600];
+    int n = npskit_js_env(what, buf, sizeof buf);
+    return std::string(buf, n > 0 && n < static_cast<int>(sizeof buf) ? static_cast<size_t>(n) : 0);
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Config
+//-----------------------------------------------------------------------------
+static std::string text_of(const json_value& c, const char* key) {
+    const json_value* v = c.get(key);
+    return v && v->kind != json_kind::null && !v->is_object() && !v->is_array() ? v->as_text() : std::string();
+}
+
+static bool valid_brand(const std::string& s) {
+    if ((s.size() != 4 && s.size() != 7) || s[0] != '#') return false;
+    for (size_t k = 1; k < s.size(); ++k) {
+        char c = s[k];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+    }
+    return true;
+}
+
+// Text on the brand colour: dark on light brands, white on dark ones (WCAG relative luminance).
+const char* brand_text(const std::string& hex) {
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 32) - 'a' + 10; };
+    double rgb[3];
+    for (int k = 0; k < 3; ++k) {
+        int v = hex.size() == 4 ? nibble(hex[1 + k]) * 17 : nibble(hex[1 + 2 * k]) * 16 + nibble(hex[2 + 2 * k]);
+        double c = v / 255.0;
+        rgb[k] = c * c;  // gamma 2.0: close enough to pick the readable text colour, and no pow()
+    }
+    double lum = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+    double on_white = 1.05 / (lum + 0.05), on_dark = (lum + 0.05) / 0.0556;  // #111111: L = 0.0056
+    return on_dark > on_white ? "#111111" : "#ffffff";
+}
+
+static void load_identity();
+static void flush();
+
+static void apply_config() {
+    const json_value& c = g.config;
+    survey_desc d;
+    d.endpoint = text_of(c, "endpoint");
+    d.survey = text_of(c, "survey");
+    if (std::string p = text_of(c, "product"); !p.empty()) d.product = p;
+    d.locale = text_of(c, "locale");
+    std::string pos = text_of(c, "position");
+    d.where = pos == "bottom-center" ? position::bottom_center : pos == "center" ? position::center : position::bottom_right;
+    std::string th = text_of(c, "theme");
+    d.look = th == "light" ? theme::light : th == "dark" ? theme::dark : theme::auto_;
+    if (std::string b = text_of(c, "brand"); valid_brand(b)) d.brand = b;
+    std::string url = text_of(c, "promoterUrl");
+    if (url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0 || (url.size() > 1 && url[0] == '/' && url[1] != '/'))
+        d.promoter_url = url;
+    d.display_events = text_of(c, "displayEvents") != "false";
+    read_survey_rules(c, d.rules);
+    json_value retry;
+    if (parse_json_text(text_of(c, "retryBaseMs"), retry) && retry.is_number() && retry.number >= 1)
+        d.delivery.base_delay_ms = static_cast<int>(retry.number);
+    if (const json_value* t = c.get("texts"); t && t->is_object())
+        for (size_t k = 0; k < t->keys.size(); ++k)
+            if (t->items[k].is_string()) d.texts.emplace_back(t->keys[k], t->items[k].text);
+
+    g.texts = texts_for_locale(d.locale.empty() ? env(1) : d.locale);
+    for (const auto& [name, value] : d.texts) override_text(g.texts, name, value);
+    std::string headers;
+    if (const json_value* h = c.get("headers"); h && h->is_object()) {
+        for (size_t k = 0; k < h->keys.size(); ++k) {
+            headers += headers.empty() ? '{' : ',';
+            append_json_string(headers, h->keys[k]);
+            headers += ':';
+            append_json_string(headers, h->items[k].as_text());
+        }
+        headers += '}';
+    }
+    g.desc = std::move(d);
+    if (g.ready || g.desc.endpoint.empty() || !is_valid_survey(g.desc.survey)) {
+        if (!g.ready && !g.desc.survey.empty() && !is_valid_survey(g.desc.survey))
+            npskit_js_warn("npskit: survey must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+        if (g.ready) npskit_js_transport(g.desc.endpoint.c_str(), headers.c_str(), 1);
+        return;
+    }
+    g.ready = true;
+    npskit_js_transport(g.desc.endpoint.c_str(), headers.c_str(), 1);
+    g.queue.setup(g.desc.delivery);
+    g.queue.from_text(storage_get("npskit:q"), now_ms());
+    load_identity();
+    flush();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Identity and history
+//-----------------------------------------------------------------------------
+static const std::string& sample_key() { return g.user_id.empty() ? g.anon_id : g.user_id; }
+static std::string history_key() { return "npskit:h:" + g.desc.survey + ":" + sample_key(); }
+
+static void load_history() {
+    g.history = {};
+    history_from_text(storage_get(history_key()), g.history);
+    json_value global;
+    if (parse_json_text(storage_get("npskit:g"), global) && global.is_number())
+        g.history.last_any_shown_ms = static_cast<int64_t>(global.number);
+    if (g.history.first_seen_ms <= 0) {
+        g.history.first_seen_ms = now_ms();
+        save_history();
+    }
+}
+
+void save_history() {
+    if (!g.ready) return;
+    npskit_js_set(history_key().c_str(), history_to_text(g.history).c_str());
+    std::string any;
+    append_integer(any, g.history.last_any_shown_ms);
+    npskit_js_set("npskit:g", any.c_str());
+}
+
+static void load_identity() {
+    g.anon_id = storage_get("npskit:a");
+    if (!is_valid_id(g.anon_id)) {
+        g.anon_id = new_uuid();
+        npskit_js_set("npskit:a", g.anon_id.c_str());
+    }
+    if (g.user_id.empty()) g.user_id = storage_get("npskit:u");
+    load_history();
+}
+
+// The age of the user for "new users only after N days": a signed_up/created_at trait wins.
+static void apply_signup_trait() {
+    for (const auto& [k, v] : g.traits)
+        if (k == "signed_up" || k == "signedUp" || k == "created_at" || k == "createdAt")
+            if (v.size() >= 10 && v[4] == '-' && v[7] == '-') {  // "2026-01-10…": the date is enough
+                int y = 0, m = 0, d = 0;
+                for (int k = 0; k < 4; ++k) y = y * 10 + (v[k] - '0');
+                m = (v[5] - '0') * 10 + (v[6] - '0');
+                d = (v[8] - '0') * 10 + (v[9] - '0');
+                if (y >= 1970 && y < 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31)
+                    g.history.first_seen_ms = days_from_civil(y, m, d) * ms_per_day;
+            }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Records and delivery
+//-----------------------------------------------------------------------------
+static std::string clean_text(std::string s, size_t max_chars) {
+    std::string out;
+    size_t chars = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        unsigned char u = static_cast<unsigned char>(s[i]);
+        if (u < 0x20 || u == 0x7f) continue;
+        if ((u & 0xc0) != 0x80 && ++chars > max_chars) break;
+        out += s[i];
+    }
+    return out;
+}
+
+response base_record(event_type type) {
+    response r;
+    r.id = new_uuid();
+    r.type = type;
+    r.survey = g.desc.survey;
+    r.ts_ms = now_ms();
+    if (!g.user_id.empty()) r.user = g.user_id;
+    if (!g.prompt.trigger.empty()) r.trigger = g.prompt.trigger;
+    r.page = clean_text(env(0), 512);
+    r.locale = g.texts.locale;
+    for (const auto& kv : g.traits)
+        if (r.attributes.size() < 32) r.attributes.push_back(kv);
+    return r;
+}
+
+static void save_queue() { npskit_js_set("npskit:q", g.queue.to_text().c_str()); }
+
+static void flush() {
+    if (!g.ready) return;
+    int64_t now = now_ms();
+    while (const queued_item* it = g.queue.begin_next(now)) {
+        int token = g.next_token++;
+        g.in_flight.emplace_back(token, it->id);
+        npskit_js_post(token, it->body.c_str(), 0);
+    }
+    save_queue();
+    int64_t wake = g.queue.next_wake_in(now);
+    npskit_js_timer(timer_delivery, wake < 0 ? -1 : static_cast<int>(wake < 2000000000 ? wake : 2000000000));
+}
+
+void enqueue_record(const response& r) {
+    if (r.type != event_type::response && !g.desc.display_events) return;
+    g.queue.enqueue(r.id, write_response_json(r), now_ms());
+    flush();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] API dispatch
+//-----------------------------------------------------------------------------
+static void merge_config(const json_value& add) {
+    if (!add.is_object()) return;
+    if (!g.config.is_object()) g.config = json_value{json_kind::object};
+    for (size_t k = 0; k < add.keys.size(); ++k) {
+        g.config.keys.push_back(add.keys[k]);
+        g.config.items.push_back(add.items[k]);
+    }
+}
+
+static void identify(const json_value* user, const json_value* traits) {
+    std::string id = user && (user->is_string() || user->is_number()) ? clean_text(user->as_text(), 256) : std::string();
+    g.traits.clear();
+    g.email.clear();
+    if (traits && traits->is_object()) {
+        for (size_t k = 0; k < traits->keys.size(); ++k) {
+            const std::string& key = traits->keys[k];
+            const json_value& v = traits->items[k];
+            if (v.is_object() || v.is_array() || v.kind == json_kind::null) continue;
+            if (key == "email") {  // personal data: only ever sent with an explicit contact opt-in
+                g.email = clean_text(v.as_text(), 256);
+                continue;
+            }
+            if (!is_valid_attribute_key(key) || g.traits.size() >= 32) continue;
+            // Sorted by key, last value wins (an insertion, not std::sort: the widget is size-bound).
+            size_t at = 0;
+            while (at < g.traits.size() && g.traits[at].first < key) ++at;
+            std::string value = clean_text(v.as_text(), 256);
+            if (at < g.traits.size() && g.traits[at].first == key) g.traits[at].second = std::move(value);
+            else g.traits.insert(g.traits.begin() + static_cast<long>(at), {key, std::move(value)});
+        }
+
+    }
+    if (id != g.user_id) {
+        g.user_id = id;
+        if (id.empty()) npskit_js_del("npskit:u");
+        else npskit_js_set("npskit:u", id.c_str());
+        if (g.ready) load_history();
+    }
+    apply_signup_trait();
+}
+
+static void track(const std::string& event, const json_value* props) {
+    if (!g.ready || g.prompt.current != step::hidden || event.empty()) return;
+    event_context ctx{event, props, "", sample_key(), g.desc.survey, now_ms()};
+    std::string path = env(0);
+    ctx.path = path;
+    decision d = decide_on_event(g.desc.rules, g.history, ctx);
+    if (!d.show()) return;
+    if (d.delay_ms > 0) {
+        g.pending_trigger = clean_text(event, 256);
+        npskit_js_timer(timer_show, d.delay_ms);
+    } else {
+        prompt_show(clean_text(event, 256));
+    }
+}
+
+static void destroy() {
+    if (g.prompt.current != step::hidden) prompt_close(false);
+    if (g.ready) save_queue();
+    npskit_js_timer(timer_delivery, -1);
+    npskit_js_timer(timer_show, -1);
+    npskit_js_timer(timer_chord, -1);
+    npskit_js_transport("", "", 0);  // removes the page-hide and online listeners
+    g.ready = false;
+    g.config = json_value{};
+    g.queue.clear();
+    g.in_flight.clear();
+    g.traits.clear();
+    g.user_id.clear();
+    g.email.clear();
+    g.pending_trigger.clear();
+}
+
+}  // namespace npskit::widget
+
+using namespace npskit;
+using namespace npskit::widget;
+
+extern "C" {
+
+// Every call of window.npskit(name, …args) lands here with the arguments as a JSON array.
+EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_json) {
+    std::string_view cmd = name;
+    json_value args;
+    if (!parse_json_text(args_json, args) || !args.is_array()) args = json_value{json_kind::array};
+    const json_value* a0 = args.items.size() > 0 ? &args.items[0] : nullptr;
+    const json_value* a1 = args.items.size() > 1 ? &args.items[1] : nullptr;
+    if (cmd == "init") {
+        if (a0) merge_config(*a0);
+        apply_config();
+    } else if (cmd == "track") {
+        if (a0 && a0->is_string()) track(a0->text, a1);
+    } else if (cmd == "identify") {
+        identify(a0, a1);
+    } else if (cmd == "show") {
+        if (g.ready && g.prompt.current == step::hidden) {
+            bool force = !(a0 && a0->is_object() && a0->get("respectWaits") && a0->get("respectWaits")->boolean);
+            if (decide_when_asked(g.desc.rules, g.history, now_ms(), force).show()) prompt_show("show");
+        }
+    } else if (cmd == "reset") {
+        if (g.prompt.current != step::hidden) prompt_close(false);
+        npskit_js_timer(timer_show, -1);
+        npskit_js_del("npskit:u");
+        npskit_js_del("npskit:a");
+        g.user_id.clear();
+        g.traits.clear();
+        g.email.clear();
+        if (g.ready) load_identity();
+    } else if (cmd == "destroy") {
+        destroy();
+    } else {
+        npskit_js_warn("npskit: unknown command");
+    }
+}
+
+EMSCRIPTEN_KEEPALIVE int npskit_on_ui(int code, int key) { return prompt_on_ui(code, key); }
+
+EMSCRIPTEN_KEEPALIVE void npskit_on_timer(int code) {
+    if (code == timer_delivery) flush();
+    else if (code == timer_chord) prompt_on_chord_timeout();
+    else if (code == timer_show && g.ready && g.prompt.current == step::hidden && !g.pending_trigger.empty()) {
+        std::string trigger = std::move(g.pending_trigger);
+        g.pending_trigger.clear();
+        prompt_show(trigger);
+    }
+}
+
+EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int token, int status, double retry_after_ms) {
+    for (size_t k = 0; k < g.in_flight.size(); ++k) {
+        if (g.in_flight[k].first != token) continue;
+        std::string id = std::move(g.in_flight[k].second);
+        g.in_flight.erase(g.in_flight.begin() + static_cast<long>(k));
+        send_outcome out = g.queue.finish(id, status, static_cast<int64_t>(retry_after_ms), now_ms(), npskit_js_random());
+        if (out == send_outcome::dropped && !g.warned_drop) {
+            g.warned_drop = true;
+            npskit_js_warn("npskit: the endpoint refused a record (HTTP 4xx); it was dropped. Check data-endpoint and the survey id.");
+        }
+        flush();
+        return;
+    }
+}
+
+// The page is being hidden (tab closed, navigation, app switch): what never left goes by beacon.
+EMSCRIPTEN_KEEPALIVE void npskit_on_page_hide() {
+    if (!g.ready) return;
+    for (const queued_item* it : g.queue.take_for_beacon(now_ms(), npskit_js_random())) npskit_js_post(0, it->body.c_str(), 1);
+    save_queue();
+}
+
+EMSCRIPTEN_KEEPALIVE void npskit_on_online() { flush(); }
+
+}  // extern "C"

@@ -1,0 +1,222 @@
+// npskit widget: the JavaScript half of the shims (web_dom.cpp, web_io.cpp) and the boot.
+// Everything here runs inside the bundle's closure (extern-pre.js): the only global is
+// window.npskit. Every entry from the page or the browser into the wasm goes through `guard`,
+// so no exception ever reaches the host page.
+
+var npskitScript = document.currentScript;  // only valid while this script first runs
+
+// Closure renames properties: everything the browser or the host page sees is quoted.
+function npskitGuard(f) {
+  return function () {
+    try {
+      return f.apply(null, arguments);
+    } catch (e) {
+      console.warn("npskit:", e);
+    }
+  };
+}
+
+var npskitKeys = { Escape: 27, Esc: 27, End: 35, Home: 36, ArrowLeft: 37, ArrowUp: 38, ArrowRight: 39, ArrowDown: 40 };
+
+var npskitCss =
+  ".w{position:fixed;z-index:2147483647;bottom:20px;right:20px;width:420px;max-width:calc(100vw - 40px);box-sizing:border-box;padding:18px 18px 16px;border-radius:12px;" +
+  "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;text-align:start;animation:npskit-in .18s ease-out;" +
+  "color:#1f2328;background:#fff;border:1px solid #d0d7de;box-shadow:0 10px 30px rgba(0,0,0,.18);--m:#57606a;--l:#d0d7de;--h:#f3f4f6}" +
+  ".dk{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}" +
+  "@media (prefers-color-scheme:dark){.a{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}}" +
+  ".bc{right:0;left:0;margin:0 auto}.c{top:0;left:0;right:0;margin:auto;height:max-content}" +
+  ".bd{position:fixed;inset:0;z-index:2147483646;background:rgba(0,0,0,.45)}" +
+  ".w *{box-sizing:border-box;margin:0;font:inherit;color:inherit;letter-spacing:normal;text-transform:none}" +
+  ".q{font-weight:600;font-size:15px;padding-inline-end:32px}.t{margin-top:8px}" +
+  ".x{position:absolute;top:8px;inset-inline-end:8px;width:32px;height:32px;padding:0;border:0;border-radius:6px;background:none;font-size:22px;line-height:1;cursor:pointer;color:var(--m)}" +
+  ".x:hover,.g:hover{background:var(--h)}" +
+  ".s{display:grid;grid-template-columns:repeat(11,1fr);gap:4px;margin-top:14px}" +
+  ".s button{height:36px;min-width:0;padding:0;border:1px solid var(--l);border-radius:6px;background:none;cursor:pointer;font-weight:600;font-variant-numeric:tabular-nums}" +
+  ".s button:hover{background:var(--b);border-color:var(--b);color:var(--bt)}" +
+  ".e{display:flex;justify-content:space-between;gap:8px;margin-top:6px;font-size:12px;color:var(--m)}" +
+  "textarea{display:block;width:100%;min-height:76px;margin-top:12px;padding:8px 10px;border:1px solid var(--l);border-radius:6px;background:none;resize:vertical}" +
+  "textarea::placeholder{color:var(--m);opacity:1}" +
+  ".r{display:flex;flex-wrap:wrap;justify-content:flex-end;gap:8px;margin-top:12px}" +
+  ".p,.g{display:inline-flex;align-items:center;height:36px;padding:0 14px;border:1px solid var(--b);border-radius:6px;font-weight:600;cursor:pointer;text-decoration:none}" +
+  ".p{background:var(--b);color:var(--bt)}.g{background:none;border-color:var(--l)}" +
+  ":focus-visible{outline:2px solid var(--b);outline-offset:2px}" +
+  "@media (pointer:coarse){.s button,.p,.g{height:44px}.x{width:44px;height:44px;top:4px;inset-inline-end:4px}}" +
+  "@media (max-width:480px){.w{left:0;right:0;bottom:0;top:auto;width:auto;max-width:none;margin:0;border-radius:14px 14px 0 0;border-width:1px 0 0}}" +
+  "@media (max-width:480px) and (pointer:coarse){.s{grid-template-columns:repeat(6,1fr)}}" +
+  "@keyframes npskit-in{from{opacity:0;transform:translateY(10px)}}" +
+  "@media (prefers-reduced-motion:reduce){.w{animation:none}}";
+
+var npskitDom = {
+  h: [null], host: null, focusWasOurs: false,
+  mount: function (position, theme, rtl, brand, brandText, lang) {
+    var d = npskitDom, host = document.createElement("npskit-prompt"), root, sheet, card;
+    d.unmount();
+    host.style.setProperty("all", "initial", "important");
+    root = host.attachShadow({ "mode": "open" });
+    if ("adoptedStyleSheets" in root && typeof CSSStyleSheet == "function") {
+      sheet = new CSSStyleSheet();
+      sheet["replaceSync"](npskitCss);
+      root["adoptedStyleSheets"] = [sheet];
+    } else {
+      sheet = document.createElement("style");
+      sheet.textContent = npskitCss;
+      root.appendChild(sheet);
+    }
+    if (position == 2) root.appendChild(document.createElement("div")).className = "bd";
+    card = root.appendChild(document.createElement("div"));
+    card.className = "w " + ["br", "bc", "c"][position] + " " + ["a", "l", "dk"][theme];
+    card.setAttribute("role", "dialog");
+    if (position == 2) card.setAttribute("aria-modal", "true");
+    card.setAttribute("dir", rtl ? "rtl" : "ltr");
+    card.setAttribute("lang", lang);
+    card.style.setProperty("--b", brand);
+    card.style.setProperty("--bt", brandText);
+    (document.body || document.documentElement).appendChild(host);
+    d.host = host;
+    d.h = [null, card];
+    return 1;
+  },
+  unmount: function () {
+    var d = npskitDom;
+    if (d.host) d.host.remove();
+    d.host = null;
+    d.h = [null];
+  },
+  on: function (h, type, code) {
+    npskitDom.h[h].addEventListener(type, function (e) {
+      try {
+        var key = 0;
+        if (type == "keydown") {
+          if (e.ctrlKey || e.metaKey || e.altKey) return;
+          key = npskitKeys[e.key] || (/^[0-9]$/.test(e.key) ? e.key.charCodeAt(0) : 0);
+          if (!key) return;
+        }
+        if (_npskit_on_ui(code, key)) {
+          e.preventDefault();
+          e.stopPropagation();
+        }
+      } catch (x) {
+        console.warn("npskit:", x);
+      }
+    });
+  },
+  clear: function (h) {
+    var d = npskitDom, e = d.h[h];
+    d.focusWasOurs = !!(d.host && d.host.shadowRoot.activeElement);
+    while (e.firstChild) e.removeChild(e.firstChild);
+    d.h.length = h + 1;
+  },
+  // Never steal focus from a field the user is typing in; after a step change, keep focus in
+  // the prompt only if it was there.
+  focus: function (h, onlyIfOurs) {
+    var d = npskitDom, a = document.activeElement, e = d.h[h];
+    if (!e) return;
+    if (onlyIfOurs ? !d.focusWasOurs : a && a != d.host && (a.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName))) return;
+    e.focus({ "preventScroll": true });
+  }
+};
+
+var npskitIo = {
+  memory: {}, url: "", headers: {}, hasHeaders: false, timers: {}, listening: false,
+  get: function (k) {
+    try {
+      var v = window["localStorage"].getItem(k);
+      if (v != null) return v;
+    } catch (e) {}
+    return npskitIo.memory[k];
+  },
+  set: function (k, v) {
+    var m = npskitIo.memory;
+    if (v == null) delete m[k];
+    else m[k] = v;
+    try {
+      if (v == null) window["localStorage"].removeItem(k);
+      else window["localStorage"].setItem(k, v);
+    } catch (e) {}
+  },
+  hide: npskitGuard(function (e) {
+    if (e.type == "pagehide" || document.visibilityState == "hidden") _npskit_on_page_hide();
+  }),
+  online: npskitGuard(function () {
+    _npskit_on_online();
+  }),
+  transport: function (url, headers, on) {
+    var io = npskitIo, verb = on ? "addEventListener" : "removeEventListener";
+    io.url = url;
+    try {
+      io.headers = headers ? JSON.parse(headers) : {};
+    } catch (e) {
+      io.headers = {};
+    }
+    io.hasHeaders = Object.keys(io.headers).length > 0;
+    if (!on) for (var t in io.timers) clearTimeout(io.timers[t]);
+    if (!!on == io.listening) return;
+    io.listening = !!on;
+    document[verb]("visibilitychange", io.hide);
+    window[verb]("pagehide", io.hide);
+    window[verb]("online", io.online);
+  },
+  post: function (token, body, beacon) {
+    var io = npskitIo, headers = {}, k, sent = false;
+    for (k in io.headers) headers[k] = io.headers[k];
+    if (beacon) {
+      try {
+        if (!io.hasHeaders && navigator.sendBeacon) sent = navigator.sendBeacon(io.url, body);
+      } catch (e) {}
+      headers["Content-Type"] = "text/plain";
+      if (!sent) fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit" }).catch(function () {});
+      return;
+    }
+    headers["Content-Type"] = "application/json";
+    var done = npskitGuard(function (status, wait) {
+      _npskit_on_sent(token, status, wait);
+    });
+    try {
+      fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit", "cache": "no-store" }).then(function (r) {
+        var ra = r.headers.get("Retry-After"), wait = -1;
+        if (ra) wait = /^\d+$/.test(ra) ? ra * 1000 : Date.parse(ra) - Date.now();
+        done(r.status, wait >= 0 ? wait : -1);
+      }, function () {
+        done(0, -1);
+      });
+    } catch (e) {
+      setTimeout(function () { done(0, -1); }, 0);
+    }
+  },
+  timer: function (code, ms) {
+    var t = npskitIo.timers;
+    clearTimeout(t[code]);
+    if (ms >= 0) t[code] = setTimeout(npskitGuard(function () { _npskit_on_timer(code); }), ms);
+  },
+  call: npskitGuard(function (name, args) {
+    var json = "[]", n, a, pn, pa;
+    try {
+      json = JSON.stringify(args) || "[]";
+    } catch (e) {}
+    n = lengthBytesUTF8(name) + 1;
+    a = lengthBytesUTF8(json) + 1;
+    pn = _malloc(n);
+    pa = _malloc(a);
+    stringToUTF8(name, pn, n);
+    stringToUTF8(json, pa, a);
+    try {
+      _npskit_on_command(pn, pa);
+    } finally {
+      _free(pn);
+      _free(pa);
+    }
+  }),
+  // Installs window.npskit, applies the script tag's data-* attributes, replays queued calls.
+  boot: function () {
+    var queued = (window["npskit"] && window["npskit"]["q"]) || [], config = {}, ds = npskitScript && npskitScript.dataset, k, i;
+    if (window["npskit"] && window["npskit"]["loaded"]) return;  // a second copy of the script: the first one serves
+    function npskit(name) {
+      npskitIo.call(String(name), Array.prototype.slice.call(arguments, 1));
+    }
+    npskit["loaded"] = true;
+    window["npskit"] = npskit;
+    if (ds) for (k in ds) config[k] = ds[k];
+    npskitIo.call("init", [config]);
+    for (i = 0; i < queued.length; i++) npskit.apply(null, queued[i]);
+  }
+};

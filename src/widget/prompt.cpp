@@ -1,0 +1,258 @@
+// npskit widget: the prompt's step machine (scale -> follow-up -> thank-you) and its DOM,
+// built through the npskit_js_* shims inside a shadow root. Text only ever goes into text
+// nodes; attributes are set one by one; no HTML string is ever parsed.
+//
+// [SECTION] Small DOM helpers
+// [SECTION] Steps: scale, follow-up, thank-you
+// [SECTION] Events: choose, keys (roving focus, digits, "1 then 0"), close
+#include "widget.h"
+
+namespace npskit::widget {
+
+//-----------------------------------------------------------------------------
+// [SECTION] Small DOM helpers
+//-----------------------------------------------------------------------------
+static int card = 0;  // the prompt box (re-filled at each step)
+
+static int el(int parent, const char* tag, const char* cls, const std::string& text = {}) {
+    int h = npskit_js_el(parent, tag, cls);
+    if (!text.empty()) npskit_js_text(h, text.c_str());
+    return h;
+}
+
+static int button(int parent, const char* cls, const std::string& text, int code) {
+    int h = el(parent, "button", cls, text);
+    npskit_js_attr(h, "type", "button");
+    npskit_js_on(h, "click", code);
+    return h;
+}
+
+static std::string segment_text(int score) {
+    return g.texts[score <= 6 ? text_id::follow_detractor : score <= 8 ? text_id::follow_passive : text_id::follow_promoter];
+}
+
+static void question(const std::string& text) {
+    npskit_js_attr(el(card, "p", "q", text), "id", "npskit-q");
+}
+
+static void close_button() {
+    int x = button(card, "x", "\xc3\x97", ui_close);  // ×
+    npskit_js_attr(x, "aria-label", g.texts[text_id::close].c_str());
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Steps
+//-----------------------------------------------------------------------------
+static void render_scale(bool take_focus) {
+    npskit_js_clear(card);
+    close_button();
+    question(fill_placeholder(g.texts[text_id::question], "product", g.desc.product));
+    int group = el(card, "div", "s");
+    npskit_js_attr(group, "role", "radiogroup");
+    npskit_js_attr(group, "aria-labelledby", "npskit-q");
+    npskit_js_attr(group, "aria-describedby", "npskit-e");
+    for (int n = 0; n <= 10; ++n) {
+        std::string digit;
+        append_integer(digit, n);
+        int b = button(group, "", digit, ui_choose + n);
+        npskit_js_attr(b, "role", "radio");
+        npskit_js_attr(b, "aria-checked", "false");
+        npskit_js_attr(b, "aria-label", fill_placeholder(g.texts[text_id::score_label], "n", digit).c_str());
+        npskit_js_attr(b, "tabindex", n == g.prompt.focused ? "0" : "-1");
+        npskit_js_on(b, "focus", ui_focus + n);
+        g.prompt.handles[n] = b;
+    }
+    int ends = el(card, "div", "e");
+    npskit_js_attr(ends, "id", "npskit-e");
+    el(ends, "span", "", g.texts[text_id::low_label]);
+    el(ends, "span", "", g.texts[text_id::high_label]);
+    if (take_focus) npskit_js_focus(g.prompt.handles[g.prompt.focused], 0);
+}
+
+static void render_follow_up() {
+    npskit_js_clear(card);
+    close_button();
+    question(segment_text(g.prompt.score));
+    int ta = el(card, "textarea", "");
+    npskit_js_attr(ta, "aria-labelledby", "npskit-q");
+    npskit_js_attr(ta, "placeholder", g.texts[text_id::comment_hint].c_str());
+    npskit_js_attr(ta, "maxlength", "2000");
+    npskit_js_attr(ta, "rows", "3");
+    g.prompt.textarea = ta;
+    int row = el(card, "div", "r");
+    button(row, "g", g.texts[text_id::skip], ui_skip);
+    button(row, "p", g.texts[text_id::send], ui_send);
+    npskit_js_focus(ta, 1);
+}
+
+static void render_thanks() {
+    npskit_js_clear(card);
+    close_button();
+    question(g.texts[text_id::thanks]);
+    int row = 0;
+    int score = g.prompt.score;
+    if (score >= 9 && !g.desc.promoter_url.empty()) {
+        row = el(card, "div", "r");
+        int a = el(row, "a", "p", g.texts[text_id::promoter_cta]);
+        npskit_js_attr(a, "href", g.desc.promoter_url.c_str());
+        npskit_js_attr(a, "target", "_blank");
+        npskit_js_attr(a, "rel", "noopener noreferrer");
+    } else if (score >= 0 && score <= 6) {
+        if (g.prompt.contact_given) {
+            el(card, "p", "t", g.texts[text_id::contact_done]);
+        } else {
+            el(card, "p", "t", g.texts[text_id::contact_question]);
+            if (!g.email.empty()) el(card, "p", "t", fill_placeholder(g.texts[text_id::contact_email], "email", g.email));
+            row = el(card, "div", "r");
+            button(row, "p", g.texts[text_id::contact_yes], ui_contact);
+        }
+    }
+    if (!row) row = el(card, "div", "r");
+    int done = button(row, "g", g.texts[text_id::done], ui_done);
+    npskit_js_focus(done, 1);
+}
+
+void prompt_show(const std::string& trigger) {
+    if (g.prompt.current != step::hidden) return;
+    g.prompt = prompt_state{};
+    g.prompt.trigger = trigger;
+    g.prompt.current = step::scale;
+    int64_t now = now_ms();
+    g.history.last_shown_ms = g.history.last_any_shown_ms = now;
+    ++g.history.displays;
+    save_history();
+    card = npskit_js_mount(static_cast<int>(g.desc.where), static_cast<int>(g.desc.look), g.texts.rtl,
+                           g.desc.brand.c_str(), brand_text(g.desc.brand), g.texts.locale.c_str());
+    npskit_js_attr(card, "aria-label", g.texts[text_id::dialog_label].c_str());
+    npskit_js_on(card, "keydown", ui_key);
+    render_scale(true);
+    enqueue_record(base_record(event_type::shown));
+}
+
+void prompt_close(bool dismissed) {
+    if (g.prompt.current == step::hidden) return;
+    if (dismissed) {
+        g.history.last_dismissed_ms = now_ms();
+        save_history();
+        enqueue_record(base_record(event_type::dismissed));
+    }
+    npskit_js_timer(timer_chord, -1);
+    npskit_js_unmount();
+    card = 0;
+    g.prompt.current = step::hidden;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Events
+//-----------------------------------------------------------------------------
+static void choose(int score) {
+    if (g.prompt.current != step::scale || score < 0 || score > 10) return;
+    npskit_js_timer(timer_chord, -1);
+    g.prompt.pending_digit = -1;
+    g.prompt.score = score;
+    g.prompt.answer = base_record(event_type::response);
+    g.prompt.answer.score = score;
+    enqueue_record(g.prompt.answer);  // sent the moment it is chosen
+    g.history.last_answered_ms = now_ms();
+    save_history();
+    g.prompt.current = step::follow_up;
+    render_follow_up();
+}
+
+static void send_comment() {
+    char buf[8192];
+    int n = npskit_js_value(g.prompt.textarea, buf, sizeof buf);
+    std::string comment(buf, n > 0 && n < static_cast<int>(sizeof buf) ? static_cast<size_t>(n) : 0);
+    std::string clean;
+    size_t chars = 0;
+    for (char c : comment) {  // keep newlines and tabs, drop other control characters, cap at 2000
+        unsigned char u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7f) continue;
+        if ((u & 0xc0) != 0x80 && ++chars > 2000) break;
+        clean += c;
+    }
+    size_t first = clean.find_first_not_of(" \n\r\t"), last = clean.find_last_not_of(" \n\r\t");
+    if (first != std::string::npos) {
+        g.prompt.answer.comment = clean.substr(first, last - first + 1);
+        enqueue_record(g.prompt.answer);  // the same id: an update of the answer
+    }
+}
+
+static void move_focus(int to) {
+    if (to < 0) to = 0;
+    if (to > 10) to = 10;
+    npskit_js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "-1");
+    g.prompt.focused = to;
+    npskit_js_attr(g.prompt.handles[to], "tabindex", "0");
+    npskit_js_focus(g.prompt.handles[to], 0);
+}
+
+void prompt_on_chord_timeout() {
+    if (g.prompt.pending_digit >= 0) choose(g.prompt.pending_digit);
+}
+
+int prompt_on_ui(int code, int key) {
+    if (g.prompt.current == step::hidden) return 0;
+    if (code >= ui_choose && code <= ui_choose + 10) {
+        choose(code - ui_choose);
+        return 1;
+    }
+    if (code >= ui_focus && code <= ui_focus + 10) {
+        if (g.prompt.current == step::scale && code - ui_focus != g.prompt.focused) {
+            npskit_js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "-1");
+            g.prompt.focused = code - ui_focus;
+            npskit_js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "0");
+        }
+        return 0;
+    }
+    switch (code) {
+        case ui_close:
+        case ui_done: prompt_close(g.prompt.current == step::scale); return 1;
+        case ui_send:
+            send_comment();
+            g.prompt.current = step::thanks;
+            render_thanks();
+            return 1;
+        case ui_skip:
+            g.prompt.current = step::thanks;
+            render_thanks();
+            return 1;
+        case ui_contact:
+            g.prompt.answer.contact_ok = true;
+            if (!g.email.empty()) g.prompt.answer.email = g.email;
+            enqueue_record(g.prompt.answer);
+            g.prompt.contact_given = true;
+            render_thanks();
+            return 1;
+        default: break;
+    }
+    if (code != ui_key) return 0;
+    if (key == key_escape) {
+        prompt_close(g.prompt.current == step::scale);
+        return 1;
+    }
+    if (g.prompt.current != step::scale) return 0;
+    if (key >= '0' && key <= '9') {
+        int digit = key - '0';
+        if (g.prompt.pending_digit == 1) {
+            choose(digit == 0 ? 10 : 1);
+        } else if (digit == 1) {
+            g.prompt.pending_digit = 1;  // maybe the start of "10"
+            move_focus(1);
+            npskit_js_timer(timer_chord, 700);
+        } else {
+            choose(digit);
+        }
+        return 1;
+    }
+    int forward = g.texts.rtl ? key_left : key_right;
+    int backward = g.texts.rtl ? key_right : key_left;
+    if (key == forward || key == key_down) move_focus(g.prompt.focused + 1);
+    else if (key == backward || key == key_up) move_focus(g.prompt.focused - 1);
+    else if (key == key_home) move_focus(0);
+    else if (key == key_end) move_focus(10);
+    else return 0;
+    return 1;
+}
+
+}  // namespace npskit::widget
