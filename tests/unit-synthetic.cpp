@@ -34,6 +34,9 @@ TEST_CASE("synthetic: deterministic for a seed, different across seeds") {
     auto a = generate(desc), b = generate(desc);
     REQUIRE(a.size() == b.size());
     CHECK(fingerprint(a) == fingerprint(b));
+    // The same bytes natively (libstdc++) and in wasm (libc++): a golden fingerprint. Change it
+    // only with a deliberate change to the generator.
+    CHECK(fingerprint(a) == 0x84af9640bd9dbca7ULL);
     desc.seed = 8;
     auto c = generate(desc);
     CHECK(fingerprint(a) != fingerprint(c));
@@ -104,7 +107,7 @@ TEST_CASE("synthetic: the default demo set has 20,000 answers over 12 months") {
 
 TEST_CASE("synthetic: attributes, comments that fit scores, a dip and a recovery") {
     synthetic_desc desc;
-    desc.responses = 12000;
+    desc.responses = 8000;
     desc.seed = 3;
     desc.display_events = false;
     auto rows = generate(desc);
