@@ -272,6 +272,9 @@ std::string app_state_json(const app_state& app) {
     j["frame_ms"] = app.frame_cpu_ms;
     j["builds"] = app.builds;
     j["dpr"] = app.dpr;
+    nlohmann::json rects = nlohmann::json::object();  // CSS pixels
+    for (const auto& [name, r] : app.ui.rects) rects[name] = {r[0] / app.dpr, r[1] / app.dpr, r[2] / app.dpr, r[3] / app.dpr};
+    j["ui"] = std::move(rects);
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -4,7 +4,9 @@
 // [SECTION] State
 // [SECTION] Lifecycle and per-frame work
 #pragma once
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +58,8 @@ struct ui_state {
     char exclude[256] = "";
     char custom_from[16] = "", custom_to[16] = "";
     bool scroll_to_comments = false;
+    // Screen rectangles (x, y, w, h in device pixels) of a few controls, for browser tests.
+    std::map<std::string, std::array<float, 4>> rects;
 };
 
 struct app_state {

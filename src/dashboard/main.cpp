@@ -132,11 +132,20 @@ extern "C" {
 // window.npskitDashboard.state(): the current figures as JSON (valid until the next call).
 EMSCRIPTEN_KEEPALIVE const char* npskit_state_json() {
     static std::string text;
+    if (g_app.filters_dirty) app_rebuild(g_app);  // figures always match the filters reported
     text = app_state_json(g_app);
     return text.c_str();
 }
 EMSCRIPTEN_KEEPALIVE void npskit_load_demo(double rows) { app_load_demo(g_app, static_cast<uint64_t>(rows)); }
 // Re-scores every panel now and returns the CPU milliseconds it took.
+// The column-mapping step without the modal (tests): -1 = absent.
+EMSCRIPTEN_KEEPALIVE void npskit_set_mapping(int score, int ts, int comment) {
+    npskit::column_mapping m = g_app.ui.pending_mapping;
+    m.score = score;
+    m.ts = ts;
+    m.comment = comment;
+    app_apply_mapping(g_app, m);
+}
 EMSCRIPTEN_KEEPALIVE double npskit_rescore_ms() {
     app_rebuild(g_app);
     return g_app.build_cpu_ms;

@@ -79,6 +79,12 @@ void panel_title(const char* title) {
     ImGui::Separator();
 }
 
+// Remembers the last item's rectangle under `name` (the test hook reports it).
+void note_rect(app_state& app, const std::string& name) {
+    ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    app.ui.rects[name] = {a.x, a.y, b.x - a.x, b.y - a.y};
+}
+
 bool begin_panel(const char* id, float height) {
     return ImGui::BeginChild(id, ImVec2(0, height), true);
 }
@@ -340,6 +346,7 @@ void draw_top_bar(app_state& app) {
 
     // Actions.
     if (ImGui::Button("Open file…")) web_pick_file();
+    note_rect(app, "open_file");
     ImGui::SameLine();
     float url_w = std::min(S(320, app), ImGui::GetContentRegionAvail().x * 0.4f);
     ImGui::SetNextItemWidth(url_w);
@@ -359,13 +366,16 @@ void draw_top_bar(app_state& app) {
                   ImGui::GetStyle().FramePadding.x * 6 + ImGui::GetStyle().ItemSpacing.x * 3;
     if (ImGui::GetContentRegionAvail().x > right) ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - right);
     if (ImGui::Button("Export CSV")) app_export_csv(app);
+    note_rect(app, "export_csv");
     ImGui::SameLine();
     if (ImGui::Button("Report JSON")) app_export_report(app);
+    note_rect(app, "export_json");
     ImGui::SameLine();
     if (ImGui::Button(app.settings.dark ? "Light" : "Dark")) {
         app.settings.dark = !app.settings.dark;
         app_write_hash(app);
     }
+    note_rect(app, "theme");
 }
 
 void draw_load_status(app_state& app) {
@@ -493,6 +503,7 @@ void draw_filters(app_state& app) {
             s.segments ^= static_cast<uint8_t>(1 << i);
             app_settings_changed(app);
         }
+        note_rect(app, std::string("segment_") + segment_name(static_cast<segment>(i)));
         ImGui::SameLine();
     }
     ImGui::SameLine(0, S(14, app));
@@ -645,6 +656,7 @@ void draw_trend(app_state& app, float height) {
             app.settings.bucket = b;
             app_settings_changed(app);
         }
+        note_rect(app, std::string("bucket_") + time_bucket_name(b));
         ImGui::SameLine();
     }
     // Period over period: the last bucket with answers against the one before.
@@ -658,8 +670,9 @@ void draw_trend(app_state& app, float height) {
         ImGui::SameLine(0, S(12, app));
         ImGui::TextColored(to_vec4(col), "%s: %s (%s vs %s)%s", pts[last].key.c_str(), nps_text(pts[last].score.nps).c_str(),
                            signed_text(c.difference).c_str(), pts[last - 1].key.c_str(), c.significant ? " significant" : "");
+    } else {
+        ImGui::NewLine();
     }
-    ImGui::NewLine();
     ImGui::Separator();
     trend_chart(app, app.rep, ImGui::GetContentRegionAvail().y);
     ImGui::EndChild();
@@ -802,6 +815,7 @@ void draw_comments(app_state& app, float height) {
         app.ui.search[0] = 0;
         app_settings_changed(app);
     }
+    note_rect(app, "passives_to_promoters");
     ImGui::Separator();
     // Top themes per segment; a click filters every panel to comments containing it.
     static const char* titles[3] = {"Detractors say", "Passives say", "Promoters say"};

@@ -215,4 +215,6 @@ window.npskitDashboard = {
   // Benchmarks: load `rows` synthetic responses in wasm; time a full re-score.
   demo(rows) { Module['_npskit_load_demo'](rows); },
   rescoreMs() { return Module['_npskit_rescore_ms'](); },
+  // The column-mapping step's choice (column indexes, -1 = none), as the modal would apply it.
+  map({ score = -1, ts = -1, comment = -1 }) { Module['_npskit_set_mapping'](score, ts, comment); },
 };
