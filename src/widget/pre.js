@@ -24,7 +24,7 @@ var npskitCss =
   "color:#1f2328;background:#fff;border:1px solid #d0d7de;box-shadow:0 10px 30px rgba(0,0,0,.18);--m:#57606a;--l:#d0d7de;--h:#f3f4f6}" +
   ".dk{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}" +
   "@media (prefers-color-scheme:dark){.a{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}}" +
-  ".bc{right:0;left:0;margin:0 auto}.c{top:0;left:0;right:0;margin:auto;height:max-content}" +
+  ".bc{right:0;left:0;margin:0 auto}.c{top:0;bottom:0;left:0;right:0;margin:auto;height:max-content}" +
   ".bd{position:fixed;inset:0;z-index:2147483646;background:rgba(0,0,0,.45)}" +
   ".w *{box-sizing:border-box;margin:0;font:inherit;color:inherit;letter-spacing:normal;text-transform:none}" +
   ".q{font-weight:600;font-size:15px;padding-inline-end:32px}.t{margin-top:8px}" +
