@@ -312,7 +312,8 @@ bool parse_cursor(const std::string& text, uint64_t& out) {
 }
 
 // "+01:00", "-05:30", "Z", "+0100" → minutes east of UTC.
-bool parse_utc_offset(const std::string& text, int& minutes) {
+bool parse_utc_offset(std::string text, int& minutes) {
+    if (!text.empty() && text[0] == ' ') text[0] = '+';  // an unencoded '+' in a query string arrives as ' '
     if (text.empty() || text == "Z" || text == "z" || text == "UTC") {
         minutes = 0;
         return true;

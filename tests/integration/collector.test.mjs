@@ -368,6 +368,15 @@ describe('collector: aggregate equals the CLI for the same rows', () => {
       assert.ok(cli.n > 10);
       const bad = await fetch(`${c.base}/v1/aggregate?by=week&tz=noon`, { headers: auth });
       assert.equal(bad.status, 400);
+      // Time zones: the same buckets as `npskit score --tz` (a raw '+' in a URL is a space).
+      const cliTz = JSON.parse((await runToExit(cliBinary, ['score', '--by', 'day', '--tz', '+05:30', file])).stdout);
+      for (const tz of ['%2B05:30', '+05:30']) {
+        const aggTz = await fetch(`${c.base}/v1/aggregate?by=day&tz=${tz}`, { headers: auth }).then((r) => r.json());
+        assert.equal(aggTz.tz, 330);
+        const nonEmpty = aggTz.groups.filter((g) => g.histogram.some((v) => v > 0));
+        const cliNonEmpty = cliTz.groups.filter((g) => g.n > 0);
+        assert.deepEqual(nonEmpty.map((g) => [g.key, g.histogram]), cliNonEmpty.map((g) => [g.key, g.histogram]));
+      }
     } finally {
       await c.stop(); c.cleanup(); removeDir(dir);
     }
