@@ -306,6 +306,36 @@ describe('collector: live stream (SSE)', () => {
   });
 });
 
+describe('collector: stream limit', () => {
+  test('streams beyond --threads − 16 get 503 with Retry-After; a closed one frees its slot', async () => {
+    const c = await startCollector({ args: ['--threads', '18'] });  // 2 streams
+    try {
+      const s1 = openStream(`${c.base}/v1/stream`, auth), s2 = openStream(`${c.base}/v1/stream`, auth);
+      await new Promise((r) => setTimeout(r, 300));
+      const third = await fetch(`${c.base}/v1/stream`, { headers: auth });
+      assert.equal(third.status, 503);
+      assert.equal(third.headers.get('retry-after'), '5');
+      assert.equal((await third.json()).errors[0].code, 'too_many_streams');
+      // Writes and reads still have workers.
+      assert.equal((await post(c.base, answer())).status, 202);
+      await s1.waitFor(1);
+      await s1.close();
+      // The server notices the closed stream at its next write (an event or the heartbeat).
+      assert.equal((await post(c.base, answer())).status, 202);
+      await s2.waitFor(2);
+      let status = 0;
+      for (let i = 0; i < 30 && status !== 200; i++) {
+        const again = await fetch(`${c.base}/v1/stream`, { headers: auth, signal: AbortSignal.timeout(1000) }).catch(() => null);
+        status = again?.status ?? 0;
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+        else await again.body.cancel();
+      }
+      assert.equal(status, 200);
+      await s2.close();
+    } finally { await c.stop(); c.cleanup(); }
+  });
+});
+
 describe('collector: aggregate equals the CLI for the same rows', () => {
   test('week and attribute groups: histograms, shown and dismissed match `npskit score`', async () => {
     assert.ok(existsSync(cliBinary), `${cliBinary} is missing`);
