@@ -300,9 +300,9 @@ describe('collector: live stream (SSE)', () => {
       lags.push(events[i].at - sent);
     }
     await stream.close();
-    // Not a timing assertion on the machine's speed: only that rows are pushed, not polled
-    // every few seconds (the heartbeat is 10 s).
-    assert.ok(Math.max(...lags) < 2000, lags.join(','));
+    // Not a timing assertion on the machine's speed: only that rows are pushed, not found
+    // every 10 s (the heartbeat). Latency figures: BENCHMARKS.md.
+    assert.ok(Math.max(...lags) < 5000, lags.join(','));
   });
 });
 
