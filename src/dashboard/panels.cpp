@@ -79,6 +79,18 @@ void panel_title(const char* title) {
     ImGui::Separator();
 }
 
+// Lays the next item of `width` on the current line when it fits, else on a new line
+// (narrow screens wrap toolbars instead of overlapping them).
+void flow(float width) {
+    float x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
+    float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    if (x + width <= right) ImGui::SameLine();
+}
+float button_width(const char* label) {
+    return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2;
+}
+float small_button_width(const char* label) { return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2; }
+
 // Remembers the last item's rectangle under `name` (the test hook reports it).
 void note_rect(app_state& app, const std::string& name) {
     ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
@@ -322,6 +334,7 @@ void draw_top_bar(app_state& app) {
     ImGui::SameLine();
     muted("NPS dashboard");
     ImGui::SameLine(0, S(16, app));
+    if (ImGui::GetContentRegionAvail().x < S(160, app)) ImGui::NewLine();
     // Source and live state.
     const load_status& l = app.load;
     if (app.live.state != live_state::off) {
@@ -340,19 +353,22 @@ void draw_top_bar(app_state& app) {
     if (l.kind != source_kind::none) {
         std::string src = l.name;
         if (src.size() > 60) src = "…" + src.substr(src.size() - 58);
-        muted((std::string(source_kind_name(l.kind)) + ": " + src + " · " + with_thousands(app.store.size()) + " records").c_str());
+        std::string line = std::string(source_kind_name(l.kind)) + ": " + src + " · " + with_thousands(app.store.size()) + " records";
+        ImGui::PushTextWrapPos(0);
+        muted(line.c_str());
+        ImGui::PopTextWrapPos();
     }
     ImGui::PopFont();
 
     // Actions.
     if (ImGui::Button("Open file…")) web_pick_file();
     note_rect(app, "open_file");
-    ImGui::SameLine();
-    float url_w = std::min(S(320, app), ImGui::GetContentRegionAvail().x * 0.4f);
+    float url_w = std::min(S(320, app), ImGui::GetContentRegionAvail().x * 0.55f);
+    flow(url_w);
     ImGui::SetNextItemWidth(url_w);
     bool go = ImGui::InputTextWithHint("##url", "https://… JSON, NDJSON or CSV", app.ui.url, sizeof app.ui.url,
                                        ImGuiInputTextFlags_EnterReturnsTrue);
-    ImGui::SameLine();
+    flow(button_width("Load URL"));
     go |= ImGui::Button("Load URL");
     if (go && app.ui.url[0]) {
         app.settings.source = app.ui.url;
@@ -360,17 +376,18 @@ void draw_top_bar(app_state& app) {
         app_settings_changed(app);
         web_open_url(app.settings.source);
     }
-    ImGui::SameLine();
+    flow(button_width("Demo data"));
     if (ImGui::Button("Demo data")) app_load_demo(app, 20000);
-    float right = ImGui::CalcTextSize("Export CSV").x + ImGui::CalcTextSize("Report JSON").x + ImGui::CalcTextSize("Light").x +
-                  ImGui::GetStyle().FramePadding.x * 6 + ImGui::GetStyle().ItemSpacing.x * 3;
-    if (ImGui::GetContentRegionAvail().x > right) ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - right);
+    float right = button_width("Export CSV") + button_width("Report JSON") + button_width("Light") + ImGui::GetStyle().ItemSpacing.x * 2;
+    float line_end = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x * 4;
+    float content_right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    if (line_end + right <= content_right) ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - right);
     if (ImGui::Button("Export CSV")) app_export_csv(app);
     note_rect(app, "export_csv");
-    ImGui::SameLine();
+    flow(button_width("Report JSON"));
     if (ImGui::Button("Report JSON")) app_export_report(app);
     note_rect(app, "export_json");
-    ImGui::SameLine();
+    flow(button_width("Light"));
     if (ImGui::Button(app.settings.dark ? "Light" : "Dark")) {
         app.settings.dark = !app.settings.dark;
         app_write_hash(app);
@@ -495,18 +512,17 @@ void draw_filters(app_state& app) {
             }
         }
     }
-    ImGui::SameLine(0, S(14, app));
     static const char* seg_labels[3] = {"Detractors", "Passives", "Promoters"};
     for (int i = 2; i >= 0; --i) {
         bool on = s.segments & (1 << i);
+        flow(small_button_width(seg_labels[i]) + (i == 2 ? S(8, app) : 0));
         if (chip(seg_labels[i], on, segment_colors[i])) {
             s.segments ^= static_cast<uint8_t>(1 << i);
             app_settings_changed(app);
         }
         note_rect(app, std::string("segment_") + segment_name(static_cast<segment>(i)));
-        ImGui::SameLine();
     }
-    ImGui::SameLine(0, S(14, app));
+    flow(small_button_width("+ Filter"));
     if (ImGui::SmallButton("+ Filter")) ImGui::OpenPopup("add_filter");
     if (ImGui::BeginPopup("add_filter")) {
         for (const auto& col : app.store.attributes) {
@@ -530,7 +546,7 @@ void draw_filters(app_state& app) {
         std::string label = f.key + (f.exclude ? " ≠ " : " = ");
         for (size_t k = 0; k < f.values.size(); ++k) label += (k ? " | " : "") + f.values[k];
         label += "  ×##attr" + std::to_string(i);
-        ImGui::SameLine();
+        flow(small_button_width(label.c_str()));
         if (chip(label.c_str(), true)) {
             s.attributes.erase(s.attributes.begin() + static_cast<long>(i));
             app_settings_changed(app);
@@ -538,16 +554,14 @@ void draw_filters(app_state& app) {
         }
     }
     if (!s.text.empty()) {
-        ImGui::SameLine();
+        flow(small_button_width(("text: " + s.text + "  ×").c_str()));
         if (chip(("text: " + s.text + "  ×##text").c_str(), true)) {
             s.text.clear();
             app.ui.search[0] = 0;
             app_settings_changed(app);
         }
     }
-    ImGui::SameLine(0, S(14, app));
-    float avail = ImGui::GetContentRegionAvail().x;
-    if (avail < S(260, app)) ImGui::NewLine();
+    flow(ImGui::CalcTextSize("Exclude").x + S(150, app) + ImGui::GetStyle().ItemSpacing.x * 2 + S(14, app));
     ImGui::TextUnformatted("Exclude");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(S(150, app));
@@ -560,7 +574,7 @@ void draw_filters(app_state& app) {
         }
     }
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Leave out internal or test responses: attribute=value, values separated by |");
-    ImGui::SameLine();
+    flow(small_button_width("Reset"));
     if (ImGui::SmallButton("Reset")) {
         view_settings keep;
         keep.source = s.source;
@@ -603,7 +617,9 @@ void draw_headline(app_state& app, float height) {
         ImGui::Text("95%% CI %s to %s · n = %s", format_rounded(s.ci_low, 1).c_str(), format_rounded(s.ci_high, 1).c_str(),
                     with_thousands(s.n).c_str());
     } else {
-        muted("Load responses to see the score: open a file, drop one here, or pass #src=URL.");
+        ImGui::PushTextWrapPos(ImGui::GetContentRegionMax().x);
+        muted("Load responses to see the score: open a file, drop one here, pass #src=URL, or #key=READ_KEY on the collector.");
+        ImGui::PopTextWrapPos();
     }
     if (h.has_previous && h.change.valid) {
         const nps_comparison& c = h.change;
@@ -622,7 +638,7 @@ void draw_headline(app_state& app, float height) {
         muted("No answers in the previous period of the same length.");
     }
     ImGui::EndGroup();
-    if (side_gauge) {
+    if (side_gauge && s.has_score) {
         ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - gauge_r * 2 - S(10, app));
         gauge(app, s, gauge_r);
     }
@@ -652,12 +668,12 @@ void draw_trend(app_state& app, float height) {
     ImGui::TextUnformatted("Trend");
     ImGui::SameLine(0, S(16, app));
     for (time_bucket b : {time_bucket::day, time_bucket::week, time_bucket::month}) {
+        if (b != time_bucket::day) ImGui::SameLine();
         if (chip(time_bucket_name(b), app.settings.bucket == b)) {
             app.settings.bucket = b;
             app_settings_changed(app);
         }
         note_rect(app, std::string("bucket_") + time_bucket_name(b));
-        ImGui::SameLine();
     }
     // Period over period: the last bucket with answers against the one before.
     const auto& pts = app.rep.trend;
@@ -667,11 +683,11 @@ void draw_trend(app_state& app, float height) {
     if (last > 0 && pts[last].vs_previous.valid) {
         const auto& c = pts[last].vs_previous;
         ImU32 col = !c.significant ? muted_color() : c.difference >= 0 ? col_promoter : col_detractor;
-        ImGui::SameLine(0, S(12, app));
+        std::string pop = pts[last].key + ": " + nps_text(pts[last].score.nps) + " (" + signed_text(c.difference) + " vs " +
+                          pts[last - 1].key + ")" + (c.significant ? " significant" : "");
+        flow(ImGui::CalcTextSize(pop.c_str()).x + S(12, app));
         ImGui::TextColored(to_vec4(col), "%s: %s (%s vs %s)%s", pts[last].key.c_str(), nps_text(pts[last].score.nps).c_str(),
                            signed_text(c.difference).c_str(), pts[last - 1].key.c_str(), c.significant ? " significant" : "");
-    } else {
-        ImGui::NewLine();
     }
     ImGui::Separator();
     trend_chart(app, app.rep, ImGui::GetContentRegionAvail().y);
@@ -934,8 +950,8 @@ void draw_dashboard(app_state& app) {
         ImGui::EndChild();
         draw_comments(app, S(440, app));
     } else {
-        draw_headline(app, S(270, app));
-        draw_distribution(app, S(200, app));
+        draw_headline(app, S(210, app));
+        draw_distribution(app, S(190, app));
         draw_trend(app, S(300, app));
         draw_breakdown(app, S(280, app));
         draw_comments(app, S(520, app));
