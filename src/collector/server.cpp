@@ -772,6 +772,14 @@ int run_collector(const collector_desc& desc) {
         log_line({{"level", "error"}, {"msg", "--examples is not a folder"}, {"examples", desc.examples_dir}});
         return 2;
     }
+    // cpp-httplib's library build listens with a backlog of 5: a burst of new connections
+    // (browsers, wrk) overflows it and waits for TCP retransmits. Keep the listening socket
+    // and listen again with a real backlog once bound.
+    int listen_fd = -1;
+    server.set_socket_options([&listen_fd](socket_t sock) {
+        httplib::default_socket_options(sock);
+        listen_fd = sock;
+    });
     install_routes(server, st);
 
     int port = desc.port;
@@ -782,6 +790,8 @@ int run_collector(const collector_desc& desc) {
                   {"bind", desc.bind}, {"port", desc.port}});
         return 1;
     }
+
+    if (listen_fd >= 0) ::listen(listen_fd, 1024);
 
     std::atomic<bool> listening_done{false};
     std::thread signal_thread([&] {
