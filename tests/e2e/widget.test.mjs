@@ -226,3 +226,23 @@ test('reset on logout and destroy: the page is left as it was', async () => {
   const globals = await page.evaluate(() => Object.keys(window).filter((k) => /npskit|Module|wasm/i.test(k)));
   assert.deepEqual(globals, ['npskit'], 'one global');
 });
+
+test('ES module: load() + npskit() from npskit.mjs, calls before load replayed', async () => {
+  s.ep.setPage('/esm', {
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>esm</title></head><body><main><h1>ESM</h1></main>
+<script type="module">
+import npskit, { load } from '/npskit.mjs';
+npskit('identify', 'esm-user');
+load({ endpoint: '/v1/responses', survey: 'product-nps', product: 'Acme', triggers: 'checkout' });
+npskit('track', 'checkout');
+</script></body></html>`,
+  });
+  const page = await s.newPage();
+  await page.goto(s.ep.origin + '/esm');
+  await scaleButton(page, 6).click();
+  await s.ep.waitFor(() => postsFor('/esm').some((p) => p.body.type === 'response'));
+  const r = postsFor('/esm').find((p) => p.body.type === 'response').body;
+  assert.equal(r.user, 'esm-user');
+  assert.equal(r.trigger, 'checkout');
+  assertValid([JSON.stringify(r)]);
+});
