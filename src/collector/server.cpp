@@ -474,6 +474,9 @@ void get_stream(collector_state& st, const httplib::Request& req, httplib::Respo
         send_error(res, 400, "bad_parameter", field, std::string(field) + " must be a cursor (a whole number)");
         return;
     }
+    // A cursor from the future belongs to another (or a reset) database: replay from the start
+    // rather than wait forever; clients upsert by id, so replayed rows are harmless.
+    if (since > st.storage.last_cursor()) since = 0;
     if (st.streams.fetch_add(1) >= st.max_streams) {
         st.streams.fetch_sub(1);
         res.set_header("Retry-After", "5");

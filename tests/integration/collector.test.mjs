@@ -287,6 +287,12 @@ describe('collector: live stream (SSE)', () => {
     const all = await replay.waitFor(5);
     assert.deepEqual(all.map((e) => e.data.id), [b.id, x.id, a.id, ...missed.map((m) => m.id)]);
     await replay.close();
+
+    // A cursor from another (reset) database replays from the start instead of waiting forever.
+    const future = openStream(`${c.base}/v1/stream`, { ...auth, 'Last-Event-ID': '999999' });
+    const fromStart = await future.waitFor(5);
+    assert.equal(fromStart[0].data.id, b.id);  // a was updated later: its row now sits at its new cursor
+    await future.close();
   });
 
   test('a new row reaches an open stream quickly', async () => {
