@@ -60,7 +60,8 @@ public:
 // `update` arrives for an id already stored as `stored`. The widget sends the score first
 // and the comment / contact opt-in later under the same id, each time the whole record as it
 // knows it. Fields present in the update win; fields it leaves out keep their stored value;
-// attributes merge key by key; the timestamp stays the first one (when it was answered).
+// attributes merge key by key (stored ones beyond the schema's 32 are dropped, the update's
+// never); the timestamp stays the first one (when it was answered). The result is valid v1.
 response merge_update(const response& stored, const response& update);
 
 }  // namespace npskit
