@@ -1,9 +1,11 @@
 // npskit-collector: the reference collector. Flags override environment variables.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
+#include <vector>
 
+#include "calendar.h"
 #include "server.h"
 
 namespace {
@@ -70,10 +72,6 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 
 }  // namespace
-
-#include <cerrno>
-
-#include "calendar.h"
 
 int main(int argc, char** argv) {
     npskit::collector_desc desc;
