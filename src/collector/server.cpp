@@ -600,13 +600,24 @@ void get_aggregate(collector_state& st, const httplib::Request& req, httplib::Re
 
 const char* const index_page = R"html(<!doctype html>
 <html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>npskit collector</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}</style>
+<style>
+body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1.25rem;color:#1d2230;background:#f6f7f9}
+h1{font-size:1.5rem;margin:0 0 .25rem}p.lead{margin:0 0 1.5rem;color:#566}
+a.card{display:block;padding:1rem 1.25rem;margin:.75rem 0;border-radius:.6rem;background:#fff;border:1px solid #d8dce3;color:inherit;text-decoration:none}
+a.card:hover,a.card:focus-visible{border-color:#2f6fdb;outline:2px solid #2f6fdb;outline-offset:1px}
+a.card strong{display:block;color:#2357b5;font-size:1.1rem}code{font-size:.9em}footer{margin-top:2rem;font-size:.9rem;color:#566}
+@media (prefers-color-scheme:dark){body{color:#e6e8ee;background:#14171d}p.lead,footer{color:#9aa3b2}
+a.card{background:#1d2129;border-color:#343a46}a.card strong{color:#8db4ff}}
+</style>
 <h1>npskit collector</h1>
-<ul><li><a href="/examples/saas-demo/">Demo SaaS app</a> (the prompt posts here)</li>
-<li><a href="/dashboard/">Dashboard</a> (add <code>#key=READKEY</code>)</li>
-<li><a href="/healthz">/healthz</a></li></ul>
-<p>API: see docs/http-api.md.</p></html>
+<p class="lead">Collects NPS answers into SQLite and streams them live.</p>
+<a class="card" href="/examples/saas-demo/"><strong>Demo SaaS app</strong>A sample product page whose prompt posts here.</a>
+<a class="card" href="/dashboard/"><strong>Dashboard</strong>Add <code>#key=READ_KEY</code> to the address to load this collector&#39;s data.</a>
+<a class="card" href="/healthz"><strong>Health</strong><code>/healthz</code></a>
+<footer>API: <code>docs/http-api.md</code> in the npskit repository.</footer>
+</html>
 )html";
 
 constexpr size_t max_header_count = 100;

@@ -443,6 +443,13 @@ describe('collector: static files, flags and shutdown', () => {
       const demo = await fetch(`${c.base}/examples/saas-demo/`);
       assert.equal(demo.status, 200);
       assert.match(await demo.text(), /demo/);
+      // Without an index.html in --web, / is a page of links to the demo and the dashboard.
+      const index = await fetch(`${c.base}/`);
+      assert.equal(index.status, 200);
+      assert.match(index.headers.get('content-type'), /text\/html/);
+      const html = await index.text();
+      assert.match(html, /href="\/examples\/saas-demo\/"/);
+      assert.match(html, /href="\/dashboard\/"/);
       const missing = await fetch(`${c.base}/examples/nope.html`);
       assert.equal(missing.status, 404);
       const escape = await fetch(`${c.base}/examples/..%2f..%2fetc/passwd`);
