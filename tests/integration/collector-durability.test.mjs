@@ -50,7 +50,11 @@ test('kill -9 during concurrent writes loses no acknowledged row and duplicates 
   const writers = Array.from({ length: 8 }, (_, w) => writer(w));
   const kills = 4;
   for (let k = 0; k < kills; k++) {
-    await sleep(400 + 150 * k);
+    // Kill while writes flow: after at least 25 new acknowledgements (however slow the
+    // machine), plus a little more so the kill lands at a different point each time.
+    const start = acked.size, deadline = Date.now() + 15000;
+    while (acked.size < start + 25 && Date.now() < deadline) await sleep(10);
+    await sleep(50 + 70 * k);
     const before = acked.size;
     const exit = await collector.kill9();
     assert.equal(exit.signal, 'SIGKILL');
