@@ -1,3 +1,8 @@
-/* npskit: in-product NPS survey prompt. MIT. https://github.com/ (see README) */
-(function () {
-var Module = {};  // never a host page's own emscripten Module
+/* npskit: in-product NPS survey prompt. MIT. docs/js-api.md */
+(function (script) {
+// Fetch npskit.wasm from beside this script, then run the (minimal) runtime with its bytes.
+fetch(new URL("npskit.wasm", script.src).href, { credentials: "omit" }).then(function (r) {
+  if (!r.ok) throw new Error("HTTP " + r.status);
+  return r.arrayBuffer();
+}).then(function (bytes) {
+var Module = { wasm: bytes, script: script };  // never a host page's own emscripten Module

@@ -3,7 +3,7 @@
 // window.npskit. Every entry from the page or the browser into the wasm goes through `guard`,
 // so no exception ever reaches the host page.
 
-var npskitScript = document.currentScript;  // only valid while this script first runs
+var npskitScript = Module["script"];  // document.currentScript, captured by extern-pre.js
 
 // Closure renames properties: everything the browser or the host page sees is quoted.
 function npskitGuard(f) {
