@@ -97,6 +97,7 @@ TEST_CASE("delivery: an update of the same id replaces or follows, never duplica
         q.enqueue("ans-0000001", "{\"score\":9,\"comment\":\"x\"}", t0);
         CHECK(q.size() == 2);
         CHECK(q.begin_next(t0) == nullptr);  // same id in flight
+        CHECK(q.next_wake_in(t0) == -1);     // no busy timer while it waits
         CHECK(q.finish("ans-0000001", 202, -1, t0, 0) == send_outcome::delivered);
         const queued_item* next = q.begin_next(t0);
         REQUIRE(next);

@@ -117,6 +117,10 @@ int64_t delivery_queue::next_wake_in(int64_t now_ms) const {
     int64_t best = -1;
     for (const auto& it : items) {
         if (it.in_flight) continue;
+        // Waiting behind the same id in flight: finish() wakes it, not the clock.
+        bool sibling_in_flight = false;
+        for (const auto& other : items) sibling_in_flight = sibling_in_flight || (other.in_flight && other.id == it.id);
+        if (sibling_in_flight) continue;
         int64_t in = it.next_attempt_ms > now_ms ? it.next_attempt_ms - now_ms : 0;
         if (best < 0 || in < best) best = in;
     }

@@ -62,7 +62,8 @@ struct delivery_queue {
     // due after one backoff step (a beacon's result is never known; if it arrived, the endpoint
     // upserts the repeat by id).
     std::vector<const queued_item*> take_for_beacon(int64_t now_ms, uint32_t random);
-    // Milliseconds until the next item is due (0 = now), or -1 when nothing waits.
+    // Milliseconds until the next item is due (0 = now), or -1 when nothing waits on the clock
+    // (an item behind the same id in flight waits for finish(), not for a timer).
     int64_t next_wake_in(int64_t now_ms) const;
     size_t size() const { return items.size(); }
     void clear() { items.clear(); }

@@ -133,6 +133,7 @@ static void apply_config() {
 //-----------------------------------------------------------------------------
 // [SECTION] Identity and history
 //-----------------------------------------------------------------------------
+static void apply_signup_trait();
 static const std::string& sample_key() { return g.user_id.empty() ? g.anon_id : g.user_id; }
 static std::string history_key() { return "npskit:h:" + g.desc.survey + ":" + sample_key(); }
 
@@ -146,6 +147,7 @@ static void load_history() {
         g.history.first_seen_ms = now_ms();
         save_history();
     }
+    apply_signup_trait();  // identify() may have come before init
 }
 
 void save_history() {
