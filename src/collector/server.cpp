@@ -362,6 +362,72 @@ struct access_policy {
 thread_local steady::time_point request_started{};
 
 //-----------------------------------------------------------------------------
+// [SECTION] Request framing: no ambiguity about where a request ends
+//-----------------------------------------------------------------------------
+// cpp-httplib 0.11 trusts the first Content-Length, prefers Transfer-Encoding over it, buffers
+// chunked bodies without a bound, leaves the body of a GET/OPTIONS (and of any request answered
+// before routing) unread, and keeps the connection open after a framing error: the unread bytes
+// would then be parsed as the next request (request smuggling behind a proxy that frames
+// differently). So request bodies need exactly one plain Content-Length, and after any framing
+// error the connection is closed once the answer is written.
+
+bool all_digits(const std::string& s) {
+    if (s.empty() || s.size() > 19) return false;
+    for (char c : s)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
+// Returns the status to refuse the request with (0 = fine).
+int framing_problem(const httplib::Request& req, std::string& message) {
+    if (req.headers.count("Transfer-Encoding")) {
+        message = "send the body with a Content-Length; Transfer-Encoding is not accepted";
+        return 411;
+    }
+    size_t lengths = req.headers.count("Content-Length");
+    if (lengths > 1) {
+        message = "more than one Content-Length header";
+        return 400;
+    }
+    std::string length = req.get_header_value("Content-Length");
+    if (lengths == 1 && !all_digits(length)) {
+        message = "Content-Length must be a plain decimal number";
+        return 400;
+    }
+    bool has_body = lengths == 1 && length.find_first_not_of('0') != std::string::npos;
+    bool body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    if (body_method && lengths == 0) {
+        message = "a request body needs a Content-Length";
+        return 411;
+    }
+    if (!body_method && has_body) {
+        message = req.method + " requests carry no body here";
+        return 400;
+    }
+    return 0;
+}
+
+// Answers with an error and closes the connection after it: the body goes out as one chunk
+// and the final chunk, then the provider reports failure, which makes cpp-httplib end the
+// connection instead of reading a next request from bytes whose framing is unknown.
+void send_error_and_close(const httplib::Request& req, httplib::Response& res, int status, const char* code,
+                          const std::string& message) {
+    json body = {{"errors", json::array({{{"code", code}, {"field", ""}, {"message", message}}})}};
+    auto text = std::make_shared<std::string>(body.dump(-1, ' ', false, json::error_handler_t::replace));
+    res.status = status;
+    res.body.clear();
+    res.set_header("Connection", "close");
+    res.set_chunked_content_provider("application/json", [text](size_t, httplib::DataSink& sink) {
+        sink.write(text->data(), text->size());
+        sink.done();
+        return false;
+    });
+    // A HEAD answer has no body, so its provider would never run (and never close): the
+    // request object is the library's own non-const local, answered as a GET.
+    if (req.method == "HEAD") const_cast<httplib::Request&>(req).method = "GET";
+}
+
+//-----------------------------------------------------------------------------
 // [SECTION] Routes
 //-----------------------------------------------------------------------------
 struct collector_state {
@@ -625,9 +691,14 @@ constexpr size_t max_header_count = 100;
 void install_routes(httplib::Server& server, collector_state& st) {
     server.set_pre_routing_handler([&st](const httplib::Request& req, httplib::Response& res) {
         request_started = steady::now();
+        std::string framing;
+        if (int status = framing_problem(req, framing)) {
+            send_error_and_close(req, res, status, status == 411 ? "length_required" : "bad_framing", framing);
+            return httplib::Server::HandlerResponse::Handled;
+        }
         // cpp-httplib bounds each header line (8 KB) but not their number.
         if (req.headers.size() > max_header_count) {
-            send_error(res, 431, "too_many_headers", "", "more than 100 header lines");
+            send_error_and_close(req, res, 431, "too_many_headers", "more than 100 header lines");  // body unread
             return httplib::Server::HandlerResponse::Handled;
         }
         std::string origin = req.get_header_value("Origin");
@@ -663,8 +734,8 @@ void install_routes(httplib::Server& server, collector_state& st) {
     }
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(index_page, "text/html; charset=utf-8"); });
 
-    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return;
+    server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty() || res.is_chunked_content_provider_) return;
         const char* code = res.status == 404   ? "not_found"
                            : res.status == 413 ? "too_large"
                            : res.status == 405 ? "method_not_allowed"
@@ -673,7 +744,10 @@ void install_routes(httplib::Server& server, collector_state& st) {
                            : res.status == 413 ? "the body is larger than 64 KB"
                            : res.status == 405 ? "method not allowed here"
                                                : "the request could not be handled";
-        send_error(res, res.status, code, "", text);
+        // An error from the library itself (bad request line or header, body shorter than
+        // announced, too large): where a next request would start is unknown.
+        if (res.status != 404 && res.status != 405) send_error_and_close(req, res, res.status, code, text);
+        else send_error(res, res.status, code, "", text);
     });
 
     if (!st.desc.log_requests) return;
