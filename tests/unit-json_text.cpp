@@ -45,6 +45,37 @@ TEST_CASE("json_text: reader") {
     }
 }
 
+TEST_CASE("json_text: decimals and tagged text (the widget's JS -> wasm format)") {
+    double n = 0;
+    CHECK((parse_decimal("-12.5", n) && n == -12.5));
+    CHECK((parse_decimal("+3", n) && n == 3));
+    CHECK((parse_decimal("1e3", n) && n == 1000));
+    CHECK((parse_decimal(".5", n) && n == 0.5));
+    for (const char* bad : {"", "-", "1x", "e3", "1e", "1.2.3", " 1"}) CHECK_FALSE(parse_decimal(bad, n));
+
+    json_value v;
+    auto tagged = [](std::string t) {  // '|' stands for the '\x01' terminator
+        for (char& c : t)
+            if (c == '|') c = '\x01';
+        return t;
+    };
+    // ['trial_ended', {plan: 'pro', seats: 12, tags: ['a', null], ok: true}]
+    REQUIRE(parse_tagged_text(tagged("a2|strial_ended|o4|plan|spro|seats|n12|tags|a2|sa|z|ok|t|"), v));
+    REQUIRE(v.is_array());
+    CHECK(v.items[0].text == "trial_ended");
+    const json_value& props = v.items[1];
+    CHECK(props.get("plan")->text == "pro");
+    CHECK(props.get("seats")->number == 12);
+    CHECK(props.get("seats")->as_text() == "12");
+    CHECK(props.get("tags")->items[1].kind == json_kind::null);
+    CHECK(props.get("ok")->boolean);
+    CHECK((parse_tagged_text(tagged("se\xc3\xa9\nx|"), v) && v.text == "e\xc3\xa9\nx"));
+    for (const char* bad : {"", "s", "a2|sx|", "o1|k|", "q|", "n1x|", "t|z|", "tx|"}) CHECK_FALSE(parse_tagged_text(tagged(bad), v));
+    std::string deep;
+    for (int k = 0; k < 40; ++k) deep += "a1|";
+    CHECK_FALSE(parse_tagged_text(tagged(deep + "z|"), v));
+}
+
 TEST_CASE("json_text: writer") {
     std::string out;
     append_json_string(out, "a\"b\\c\n\t\x01\x7f\xc3\xa9");

@@ -14,11 +14,37 @@ const json_value* json_value::get(std::string_view key) const {
 }
 
 std::string json_value::as_text() const {
-    std::string out;
-    if (kind == json_kind::string) out = text;
-    else if (kind == json_kind::boolean) out = boolean ? "true" : "false";
-    else if (kind == json_kind::number) append_json_number(out, number);
-    return out;
+    if (kind == json_kind::string || kind == json_kind::number) return text;
+    if (kind == json_kind::boolean) return boolean ? "true" : "false";
+    return {};
+}
+
+bool parse_decimal(std::string_view s, double& out) {
+    size_t i = 0, digits = 0;
+    bool negative = false;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) negative = s[i++] == '-';
+    double v = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0'), ++digits;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        double scale = 0.1;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') v += (s[i++] - '0') * scale, scale *= 0.1, ++digits;
+    }
+    if (!digits) return false;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        bool neg_exp = false;
+        if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg_exp = s[i++] == '-';
+        int e = 0, exp_digits = 0;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') e = e < 400 ? e * 10 + (s[i] - '0') : e, ++i, ++exp_digits;
+        if (!exp_digits) return false;
+        double scale = 1;
+        for (int k = 0; k < e && scale < 1e308; ++k) scale *= 10;  // no pow(): keeps the widget small
+        v = neg_exp ? v / scale : v * scale;
+    }
+    if (i != s.size()) return false;
+    out = negative ? -v : v;
+    return true;
 }
 
 namespace {
@@ -103,36 +129,24 @@ struct reader {
         }
         return false;
     }
-    bool number(double& out) {
+    // JSON's grammar (no leading zeros, no "+", digits after "."), the value from parse_decimal.
+    bool number(json_value& out) {
         size_t start = i;
-        bool negative = i < s.size() && s[i] == '-';
-        if (negative) ++i;
+        if (i < s.size() && s[i] == '-') ++i;
         if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
         if (s[i] == '0' && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '9') return false;
-        double v = 0;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
         if (i < s.size() && s[i] == '.') {
-            ++i;
-            double scale = 0.1;
-            if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
-            while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-                v += (s[i++] - '0') * scale;
-                scale *= 0.1;
-            }
+            if (++i >= s.size() || s[i] < '0' || s[i] > '9') return false;
+            while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
         }
         if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-            ++i;
-            bool neg_exp = false;
-            if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg_exp = s[i++] == '-';
+            if (++i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
             if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
-            int e = 0;
-            while (i < s.size() && s[i] >= '0' && s[i] <= '9') e = e < 400 ? e * 10 + (s[i++] - '0') : (++i, e);
-            double scale = 1;
-            for (int k = 0; k < e && scale < 1e308; ++k) scale *= 10;  // no pow(): keeps the widget small
-            v = neg_exp ? v / scale : v * scale;
+            while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
         }
-        out = negative ? -v : v;
-        return i > start;
+        out.text = std::string(s.substr(start, i - start));
+        return parse_decimal(out.text, out.number);
     }
     bool value(json_value& out, int depth) {
         if (depth > 16) return false;
@@ -183,7 +197,7 @@ struct reader {
         if (literal("false")) { out.kind = json_kind::boolean; return true; }
         if (literal("null")) { out.kind = json_kind::null; return true; }
         out.kind = json_kind::number;
-        return number(out.number);
+        return number(out);
     }
 };
 }  // namespace
@@ -197,6 +211,61 @@ bool parse_json_text(std::string_view text, json_value& out) {
     }
     r.skip_space();
     if (r.i != text.size()) {
+        out = json_value{};
+        return false;
+    }
+    return true;
+}
+
+namespace {
+struct tagged_reader {
+    std::string_view s;
+    size_t i = 0;
+
+    bool token(std::string_view& out) {
+        size_t end = s.find('\x01', i);
+        if (end == std::string_view::npos) return false;
+        out = s.substr(i, end - i);
+        i = end + 1;
+        return true;
+    }
+    bool value(json_value& v, int depth) {
+        std::string_view t;
+        if (depth > 16 || !token(t) || t.empty()) return false;
+        char tag = t[0];
+        t.remove_prefix(1);
+        switch (tag) {
+            case 's': v.kind = json_kind::string; v.text = std::string(t); return true;
+            case 'n': v.kind = json_kind::number; v.text = std::string(t); return parse_decimal(t, v.number);
+            case 't':
+            case 'f': v.kind = json_kind::boolean; v.boolean = tag == 't'; return t.empty();
+            case 'z': return t.empty();
+            case 'a':
+            case 'o': {
+                double count = 0;
+                if (!parse_decimal(t, count) || count < 0 || count > 100000) return false;
+                v.kind = tag == 'a' ? json_kind::array : json_kind::object;
+                for (int k = 0; k < static_cast<int>(count); ++k) {
+                    if (tag == 'o') {
+                        std::string_view key;
+                        if (!token(key)) return false;
+                        v.keys.emplace_back(key);
+                    }
+                    v.items.emplace_back();
+                    if (!value(v.items.back(), depth + 1)) return false;
+                }
+                return true;
+            }
+            default: return false;
+        }
+    }
+};
+}  // namespace
+
+bool parse_tagged_text(std::string_view text, json_value& out) {
+    out = json_value{};
+    tagged_reader r{text};
+    if (!r.value(out, 0) || r.i != text.size()) {
         out = json_value{};
         return false;
     }

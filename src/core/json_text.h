@@ -4,6 +4,7 @@
 // with this writer. The collector, CLI and dashboard keep using nlohmann (src/core/schema).
 //
 // [SECTION] Value and reader (objects keep insertion order; depth limited; never throws)
+// [SECTION] Tagged text (how the widget's JS shim hands over a JS value: no JSON parser in the bundle)
 // [SECTION] Writer (escapes every control character, so a record is always one line)
 // [SECTION] Schema v1 record (output validates with npskit::parse_response)
 #pragma once
@@ -34,12 +35,24 @@ struct json_value {
     bool is_number() const { return kind == json_kind::number; }
     bool is_object() const { return kind == json_kind::object; }
     bool is_array() const { return kind == json_kind::array; }
-    // Scalar as text: strings as is, numbers without a trailing ".0", booleans "true"/"false".
+    // Scalar as text: strings as is, numbers as written in the input ("12", "2.5"), booleans
+    // "true"/"false"; "" for null, arrays and objects.
     std::string as_text() const;
 };
 
 // Parses one JSON document. Returns false on any syntax error, bad UTF-8 escape, or depth > 16.
 bool parse_json_text(std::string_view text, json_value& out);
+
+// A decimal number, the whole text: "-12.5", "3", "1e3", "+2". False for anything else.
+bool parse_decimal(std::string_view text, double& out);
+
+//-----------------------------------------------------------------------------
+// [SECTION] Tagged text
+//-----------------------------------------------------------------------------
+// Preorder tokens, each ended by '\x01': "s<text>" string, "n<decimal>" number, "t", "f", "z" (null),
+// "a<count>" then the items, "o<count>" then for each member "<key>" and the value. Text never
+// holds '\x01' (the shim removes it). Depth limited to 16, like parse_json_text.
+bool parse_tagged_text(std::string_view text, json_value& out);
 
 //-----------------------------------------------------------------------------
 // [SECTION] Writer

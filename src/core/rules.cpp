@@ -24,9 +24,7 @@ static bool read_int(const json_value* v, int& out, int lo, int hi, int& bad) {
     if (!v) return false;
     double n = v->number;
     if (v->is_string()) {  // data-* attributes arrive as text
-        json_value parsed;
-        if (!parse_json_text(v->text, parsed) || !parsed.is_number()) return ++bad, false;
-        n = parsed.number;
+        if (!parse_decimal(v->text, n)) return ++bad, false;
     } else if (!v->is_number()) {
         return ++bad, false;
     }
@@ -124,9 +122,7 @@ static bool condition_holds(const property_condition& c, const json_value* props
     if (c.op == condition_op::at_least || c.op == condition_op::at_most) {
         double n = v->number;
         if (v->is_string()) {
-            json_value parsed;
-            if (!parse_json_text(v->text, parsed) || !parsed.is_number()) return false;
-            n = parsed.number;
+            if (!parse_decimal(v->text, n)) return false;
         } else if (!v->is_number()) return false;
         return c.op == condition_op::at_least ? n >= c.bound : n <= c.bound;
     }

@@ -96,9 +96,9 @@ static void apply_config() {
         d.promoter_url = url;
     d.display_events = text_of(c, "displayEvents") != "false";
     read_survey_rules(c, d.rules);
-    json_value retry;
-    if (parse_json_text(text_of(c, "retryBaseMs"), retry) && retry.is_number() && retry.number >= 1)
-        d.delivery.base_delay_ms = static_cast<int>(retry.number);
+    double retry = 0;
+    if (parse_decimal(text_of(c, "retryBaseMs"), retry) && retry >= 1 && retry < 3600000)
+        d.delivery.base_delay_ms = static_cast<int>(retry);
     if (const json_value* t = c.get("texts"); t && t->is_object())
         for (size_t k = 0; k < t->keys.size(); ++k)
             if (t->items[k].is_string()) d.texts.emplace_back(t->keys[k], t->items[k].text);
@@ -140,9 +140,8 @@ static std::string history_key() { return "npskit:h:" + g.desc.survey + ":" + sa
 static void load_history() {
     g.history = {};
     history_from_text(storage_get(history_key()), g.history);
-    json_value global;
-    if (parse_json_text(storage_get("npskit:g"), global) && global.is_number())
-        g.history.last_any_shown_ms = static_cast<int64_t>(global.number);
+    double any = 0;
+    if (parse_decimal(storage_get("npskit:g"), any)) g.history.last_any_shown_ms = static_cast<int64_t>(any);
     if (g.history.first_seen_ms <= 0) {
         g.history.first_seen_ms = now_ms();
         save_history();
@@ -316,11 +315,12 @@ using namespace npskit::widget;
 
 extern "C" {
 
-// Every call of window.npskit(name, …args) lands here with the arguments as a JSON array.
-EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_json) {
+// Every call of window.npskit(name, …args) lands here with the arguments as an array in tagged
+// text (json_text.h; the shim encodes it: no JSON parser in the bundle).
+EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_tagged) {
     std::string_view cmd = name;
     json_value args;
-    if (!parse_json_text(args_json, args) || !args.is_array()) args = json_value{json_kind::array};
+    if (!parse_tagged_text(args_tagged, args) || !args.is_array()) args = json_value{json_kind::array};
     const json_value* a0 = args.items.size() > 0 ? &args.items[0] : nullptr;
     const json_value* a1 = args.items.size() > 1 ? &args.items[1] : nullptr;
     if (cmd == "init") {

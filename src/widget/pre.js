@@ -188,11 +188,30 @@ var npskitIo = {
     clearTimeout(t[code]);
     if (ms >= 0) t[code] = setTimeout(npskitGuard(function () { _npskit_on_timer(code); }), ms);
   },
+  // A JS value as tagged text (src/core/json_text.h): what JSON.stringify would keep, without
+  // needing a JSON parser in the wasm. Cycles and depth beyond 16 become null.
+  encode: function (v, parents) {
+    var t, out = "", n = 0, k;
+    if (v && typeof v.toJSON == "function") v = v.toJSON();
+    t = typeof v;
+    if (t == "string") return "s" + v.replace(/[\x00\x01]/g, "") + "\x01";
+    if (t == "number") return isFinite(v) ? "n" + v + "\x01" : "z\x01";
+    if (t == "boolean") return (v ? "t" : "f") + "\x01";
+    if (!v || t != "object" || parents.length > 15 || parents.indexOf(v) >= 0) return "z\x01";
+    parents = parents.concat([v]);
+    if (Array.isArray(v)) {
+      for (k = 0; k < v.length; k++) out += npskitIo.encode(v[k], parents);
+      return "a" + v.length + "\x01" + out;
+    }
+    for (k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k) || v[k] === undefined || typeof v[k] == "function") continue;
+      out += k.replace(/[\x00\x01]/g, "") + "\x01" + npskitIo.encode(v[k], parents);
+      n++;
+    }
+    return "o" + n + "\x01" + out;
+  },
   call: npskitGuard(function (name, args) {
-    var json = "[]", n, a, pn, pa;
-    try {
-      json = JSON.stringify(args) || "[]";
-    } catch (e) {}
+    var json = npskitIo.encode(args, []), n, a, pn, pa;
     n = lengthBytesUTF8(name) + 1;
     a = lengthBytesUTF8(json) + 1;
     pn = _malloc(n);
