@@ -64,9 +64,14 @@ TEST_CASE("export_csv") {
         std::vector<response> back;
         importer_desc d;
         auto stats = import_text(csv, d, [&](const response& r) { back.push_back(r); });
-        CHECK(stats.accepted == 2);  // the display event has no score: not an answer
-        REQUIRE(back.size() >= 2);
+        CHECK(stats.accepted == 3);
+        CHECK(stats.skipped == 0);
+        REQUIRE(back.size() == 3);
         CHECK(back[0].score == 3);
         CHECK(back[0].comment.value_or("") == "slow, buggy");
+        CHECK(back[0].ts_ms == *parse_timestamp("2026-01-11T08:30:00Z"));
+        CHECK(back[1].score == 10);
+        CHECK(back[1].comment.value_or("") == "'=cmd|' /C calc'!A0");  // the escape is visible, never run
+        CHECK(back[2].type == event_type::shown);
     }
 }

@@ -314,7 +314,19 @@ report build_report(const response_store& store, const report_desc& desc) {
     // Comments: the newest ones list; their themes per segment.
     response_filter with_comment = filter;
     with_comment.with_comment = true;
-    std::vector<uint32_t> rows = matching_responses(store, with_comment, std::max(desc.comment_limit, desc.theme_sample));
+    // Only the newest rows are wanted: ask for a recent window first (sorting every matching
+    // row of a million is the slow part), widening it until it holds enough rows. Exact: all
+    // rows inside a window are newer than any row outside it.
+    size_t wanted = std::max(desc.comment_limit, desc.theme_sample);
+    std::vector<uint32_t> rows;
+    int64_t end = std::min(filter.until_ms, store.max_time_ms + 1);
+    int64_t begin = std::max(filter.since_ms, store.min_time_ms);
+    for (int64_t span = std::max<int64_t>((end - begin) / 32, ms_per_day);; span *= 4) {
+        bool whole = end - span <= begin;
+        with_comment.since_ms = whole ? filter.since_ms : end - span;
+        rows = matching_responses(store, with_comment, wanted);
+        if (whole || rows.size() >= wanted) break;
+    }
     std::array<theme_counter, 3> counters;
     for (size_t i = 0; i < rows.size(); ++i) {
         uint32_t row = rows[i];

@@ -66,7 +66,7 @@ struct report_desc {
     std::string breakdown_key = "survey";  // "" = no breakdown
     double confidence = 0.95;
     size_t comment_limit = 200;   // comments listed
-    size_t theme_sample = 5000;   // newest comments whose themes are counted
+    size_t theme_sample = 2000;   // newest comments whose themes are counted
     theme_desc themes;
 };
 

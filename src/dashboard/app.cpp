@@ -212,7 +212,8 @@ void app_rebuild_if_dirty(app_state& app) {
     }
     if (!app.data_dirty) return;
     // Streaming data re-scores at most ~5 times a second while loading, 10 when live.
-    double wait = app.load.phase == load_phase::loading ? 200 : 100;
+    // Large stores: keep re-scoring under ~10 % of the time while a load is running.
+    double wait = app.load.phase == load_phase::loading ? std::max(250.0, 10 * app.build_cpu_ms) : 100;
     if (now_ms() - app.last_build_ms >= wait) app_rebuild(app);
 }
 

@@ -1,0 +1,112 @@
+// Dashboard benchmark: 1,000,000 responses in Chromium (SwiftShader, headless).
+//   node bench/dashboard-bench.mjs [ROWS]      (env NPSKIT_BUILD_WEB, NPSKIT_BUILD_NATIVE)
+// Measures: loading an NDJSON URL (fetch + core importer + store, in wasm), bytes per response,
+// re-scoring every panel after a filter change (the core report), the steady frame's CPU time,
+// and the same weekly 11-bin aggregation written in plain JavaScript in the same page
+// (typed arrays, then the usual array-of-objects code) for comparison.
+import { createServer } from 'node:http';
+import { createReadStream, existsSync, mkdirSync, openSync, closeSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const ROOT = resolve(new URL('..', import.meta.url).pathname);
+const WEB = resolve(ROOT, process.env.NPSKIT_BUILD_WEB || 'build-web');
+const NATIVE = resolve(ROOT, process.env.NPSKIT_BUILD_NATIVE || 'build-native');
+const ROWS = Number(process.argv[2] || 1000000);
+const DATA = join(WEB, 'benchdata', `${ROWS}.ndjson`);
+
+if (!existsSync(DATA)) {
+  mkdirSync(join(WEB, 'benchdata'), { recursive: true });
+  const fd = openSync(DATA, 'w');
+  execFileSync(join(NATIVE, 'npskit'), ['generate', '--rows', String(ROWS), '--no-display'], { stdio: ['ignore', fd, 'inherit'] });
+  closeSync(fd);
+}
+const bytes = statSync(DATA).size;
+
+const server = createServer((req, res) => {
+  const path = new URL(req.url, 'http://x').pathname;
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  if (path === '/data.ndjson') {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': bytes });
+    createReadStream(DATA, { highWaterMark: 1 << 20 }).pipe(res);
+    return;
+  }
+  const file = join(WEB, 'dist', 'dashboard', path.replace('/dashboard/', '') || 'index.html');
+  if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
+  res.writeHead(200, { 'content-type': types[file.slice(file.lastIndexOf('.'))] || 'application/octet-stream' });
+  createReadStream(file).pipe(res);
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const { chromium } = require('playwright-core');
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu',
+  '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--enable-unsafe-swiftshader'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const state = () => page.evaluate(() => window.npskitDashboard.state());
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const waitFor = async (pred, ms = 600000) => {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await page.evaluate(() => window.npskitDashboard.state());
+    if (s.ready && pred(s)) return s;
+    if (Date.now() - t0 > ms) throw new Error('timeout: ' + JSON.stringify(s.load));
+    if (process.env.BENCH_VERBOSE) console.error(JSON.stringify({ load: s.load.phase, bytes: s.load.bytes, rows: s.rows, builds: s.builds }));
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+};
+
+await page.goto(`${base}/dashboard/index.html#src=${encodeURIComponent(base + '/data.ndjson')}`);
+let s = await waitFor((x) => x.load.phase === 'done' || x.load.phase === 'failed');
+const load = { rows: s.rows, n: s.n, seconds: s.load.seconds, mb: bytes / 1e6 };
+const perRow = (s.memory_bytes - s.comment_bytes) / s.rows;
+
+// Filter changes: each sets the URL hash like a shared link would, then times a full re-score.
+const src = `src=${encodeURIComponent(base + '/data.ndjson')}`;
+const filters = ['', 'a.plan=pro', 'seg=dp', 'range=2025-06-01..2025-08-31&bd=country', 'x=country%3DUS&by=day',
+  'q=slow', 'a.plan=pro|enterprise&seg=p&by=month&bd=locale'];
+const rescore = [];
+for (const f of filters) {
+  const before = (await state()).builds;
+  const changed = await page.evaluate((h) => { const c = location.hash.slice(1) !== h; location.hash = h; return c; },
+    src + (f ? '&' + f : ''));
+  if (changed) await waitFor((x) => x.builds > before);
+  const times = [];
+  for (let i = 0; i < 5; ++i) times.push(await page.evaluate(() => window.npskitDashboard.rescoreMs()));
+  const st = await state();
+  rescore.push({ filter: f || '(none)', ms: median(times), n: st.n });
+}
+await page.evaluate((h) => { location.hash = h; }, src);
+await page.waitForTimeout(3000);
+s = await state();
+const frame = s.frame_ms;
+
+// Plain JavaScript, same page: weekly 11-bin histogram over ROWS synthetic rows.
+const js = await page.evaluate((rows) => {
+  const scores = new Uint8Array(rows), ts = new Float64Array(rows);
+  const t0 = Date.UTC(2025, 0, 1), span = 365 * 86400000;
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  for (let i = 0; i < rows; ++i) { scores[i] = Math.floor(rnd() * 11); ts[i] = t0 + Math.floor(rnd() * span); }
+  const objects = Array.from({ length: rows }, (_, i) => ({ score: scores[i], ts: new Date(ts[i]).toISOString(), plan: i % 3 ? 'free' : 'pro' }));
+  const time = (f) => { const a = performance.now(); f(); return performance.now() - a; };
+  const typed = time(() => {
+    const h = new Uint32Array(53 * 11);
+    for (let i = 0; i < rows; ++i) h[Math.floor((ts[i] - t0) / 604800000) * 11 + scores[i]]++;
+  });
+  const objectsMs = time(() => {
+    const m = new Map();
+    objects.filter((o) => o.plan !== 'x').forEach((o) => {
+      const d = new Date(o.ts); const k = Math.floor((d - t0) / 604800000);
+      const h = m.get(k) || Array(11).fill(0); h[o.score]++; m.set(k, h);
+    });
+  });
+  return { typed, objects: objectsMs };
+}, ROWS);
+
+console.log(JSON.stringify({ rows: ROWS, bytes, load, bytes_per_response: perRow, rescore, frame_ms: frame, js }, null, 1));
+await browser.close();
+server.close();
