@@ -4,7 +4,9 @@
 // 4xx dropped with one warning; destroy leaves the page as it was.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { hostPage, promptCard, scaleButton, setup, sleep, validateBodies } from './widget-helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostPage, promptCard, ROOT, scaleButton, setup, sleep, validateBodies } from './widget-helpers.mjs';
 
 let s;
 before(async () => {
@@ -155,9 +157,12 @@ test('503 three times then 200 across a reload: the queue survives in localStora
   assert.equal(await page.evaluate(() => localStorage.getItem('npskit:q')), '', 'queue empty once delivered');
 });
 
-test('calls queued by the snippet before load are replayed (identify, track)', async () => {
+test('calls queued by the snippet (web/snippet.html, verbatim) before load are replayed', async () => {
+  const snippet = readFileSync(join(ROOT, 'web', 'snippet.html'), 'utf8');
   s.ep.setPage('/queued', {
-    body: hostPage({ calls: "npskit('identify','user-42',{plan:'pro',seats:12,email:'ada@example.com'});npskit('track','purchase_completed')" }),
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>queued</title>${snippet}
+<script>npskit('identify','user-42',{plan:'pro',seats:12,email:'ada@example.com'});npskit('track','purchase_completed')</script>
+</head><body><main><h1>Queued</h1></main></body></html>`,
   });
   const page = await s.newPage();
   await page.goto(s.ep.origin + '/queued');
