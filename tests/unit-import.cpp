@@ -206,3 +206,11 @@ TEST_CASE("example files: every row accounted for") {
         CHECK(c.stats.skipped == 3);
     }
 }
+
+TEST_CASE("a minified JSON array without ids: every record keeps its own id") {
+    collected c = run("[{\"score\":9,\"date\":\"2026-01-01\"},{\"score\":8,\"date\":\"2026-01-02\"},{\"score\":1,\"date\":\"2026-01-03\"}]");
+    REQUIRE(c.rows.size() == 3);
+    CHECK(c.rows[0].id != c.rows[1].id);
+    CHECK(c.rows[1].id != c.rows[2].id);
+    CHECK(c.rows[0].id != c.rows[2].id);
+}

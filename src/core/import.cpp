@@ -108,8 +108,14 @@ void finish_record(json& obj, const importer_desc& desc, uint64_t line, const re
     obj["v"] = 1;
     if (!obj.contains("survey")) obj["survey"] = desc.default_survey;
     if (!obj.contains("id")) {
-        char id[32];
-        std::snprintf(id, sizeof id, "-%08llu", static_cast<unsigned long long>(line));
+        char id[48];
+        // Records of a JSON array can share a line (a minified export): the record number keeps
+        // their ids apart, or every record of a line would upsert the same id.
+        if (desc.format == input_format::json_array)
+            std::snprintf(id, sizeof id, "-%08llu-%llu", static_cast<unsigned long long>(line),
+                          static_cast<unsigned long long>(stats.records));
+        else
+            std::snprintf(id, sizeof id, "-%08llu", static_cast<unsigned long long>(line));
         obj["id"] = desc.id_prefix + id;
     }
     if (!obj.contains("ts") && desc.default_ts_ms > 0) obj["ts"] = format_timestamp(desc.default_ts_ms);
