@@ -48,12 +48,16 @@ static std::string env(int what) {
 //-----------------------------------------------------------------------------
 // [SECTION] Config
 //-----------------------------------------------------------------------------
-static std::string text_of(const json_value& c, const char* key) {
+// A config value as text, without a copy: data-* attributes are strings, init() may pass numbers
+// and booleans.
+static std::string_view text_of(const json_value& c, const char* key) {
     const json_value* v = c.get(key);
-    return v && v->kind != json_kind::null && !v->is_object() && !v->is_array() ? v->as_text() : std::string();
+    if (!v) return {};
+    if (v->kind == json_kind::boolean) return v->boolean ? "true" : "false";
+    return v->text;  // strings and numbers; "" for null, arrays and objects
 }
 
-static bool valid_brand(const std::string& s) {
+static bool valid_brand(std::string_view s) {
     if ((s.size() != 4 && s.size() != 7) || s[0] != '#') return false;
     for (size_t k = 1; k < s.size(); ++k) {
         char c = s[k];
@@ -84,15 +88,15 @@ static void apply_config() {
     survey_desc d;
     d.endpoint = text_of(c, "endpoint");
     d.survey = text_of(c, "survey");
-    if (std::string p = text_of(c, "product"); !p.empty()) d.product = p;
+    if (std::string_view p = text_of(c, "product"); !p.empty()) d.product = p;
     d.locale = text_of(c, "locale");
-    std::string pos = text_of(c, "position");
+    std::string_view pos = text_of(c, "position");
     d.where = pos == "bottom-center" ? position::bottom_center : pos == "center" ? position::center : position::bottom_right;
-    std::string th = text_of(c, "theme");
+    std::string_view th = text_of(c, "theme");
     d.look = th == "light" ? theme::light : th == "dark" ? theme::dark : theme::auto_;
-    if (std::string b = text_of(c, "brand"); valid_brand(b)) d.brand = b;
-    std::string url = text_of(c, "promoterUrl");
-    if (url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0 || (url.size() > 1 && url[0] == '/' && url[1] != '/'))
+    if (std::string_view b = text_of(c, "brand"); valid_brand(b)) d.brand = b;
+    std::string_view url = text_of(c, "promoterUrl");
+    if (url.substr(0, 8) == "https://" || url.substr(0, 7) == "http://" || (url.size() > 1 && url[0] == '/' && url[1] != '/'))
         d.promoter_url = url;
     d.display_events = text_of(c, "displayEvents") != "false";
     read_survey_rules(c, d.rules);
@@ -184,7 +188,7 @@ static void apply_signup_trait() {
 //-----------------------------------------------------------------------------
 // [SECTION] Records and delivery
 //-----------------------------------------------------------------------------
-static std::string clean_text(std::string s, size_t max_chars) {
+static std::string clean_text(std::string_view s, size_t max_chars) {
     std::string out;
     size_t chars = 0;
     for (size_t i = 0; i < s.size(); ++i) {
