@@ -61,7 +61,7 @@ const waitFor = async (pred, ms = 600000) => {
 
 await page.goto(`${base}/dashboard/index.html#src=${encodeURIComponent(base + '/data.ndjson')}`);
 let s = await waitFor((x) => x.load.phase === 'done' || x.load.phase === 'failed');
-const load = { rows: s.rows, n: s.n, seconds: s.load.seconds, mb: bytes / 1e6 };
+const load = { rows: s.rows, n: s.n, seconds: s.load.seconds, import_seconds: s.load.import_seconds, mb: bytes / 1e6 };
 const perRow = (s.memory_bytes - s.comment_bytes) / s.rows;
 
 // Filter changes: each sets the URL hash like a shared link would, then times a full re-score.

@@ -144,7 +144,9 @@ void app_pump(app_state& app, double budget_ms) {
             while (now_ms() - start < budget_ms) {
                 int n = web_pull_chunk(app.chunk.data(), static_cast<int>(app.chunk.size()));
                 if (n > 0) {
+                    double feed_start = now_ms();
                     app.importer->feed(std::string_view(app.chunk.data(), static_cast<size_t>(n)));
+                    app.load.import_ms += now_ms() - feed_start;
                     app.load.fed_bytes += n;
                     app.data_dirty = true;
                     if (app.importer->needs_mapping()) {
@@ -263,7 +265,8 @@ std::string app_state_json(const app_state& app) {
                  {"total_bytes", l.total_bytes},            {"records", l.stats.records},
                  {"accepted", l.stats.accepted},            {"skipped", l.stats.skipped},
                  {"bad_rows", l.stats.skipped},             {"examples", examples},
-                 {"seconds", l.started_ms ? (end - l.started_ms) / 1000.0 : 0.0}};
+                 {"seconds", l.started_ms ? (end - l.started_ms) / 1000.0 : 0.0},
+                 {"import_seconds", l.import_ms / 1000.0}};
     if (app.importer) j["load"]["header"] = app.importer->header();
     j["live"] = {{"state", live_state_name(app.live.state)}, {"events", app.live.events}, {"rejected", app.live.rejected}};
     j["rows"] = app.store.size();

@@ -37,6 +37,7 @@ struct load_status {
     double total_bytes = 0;      // 0 = unknown
     double fed_bytes = 0;        // handed to the importer
     double started_ms = 0, finished_ms = 0;  // performance clock
+    double import_ms = 0;        // CPU time inside the core importer (parse + validate + store)
     bool stream_ended = false;   // all bytes arrived (finish() waits for a mapping if needed)
     import_stats stats;
     input_format format = input_format::unknown;

@@ -107,7 +107,7 @@ void frame() {
     }
     app_poll_hash(g_app);
     bool busy = g_app.load.phase == load_phase::loading;
-    app_pump(g_app, busy ? 40.0 : 4.0);
+    app_pump(g_app, busy ? 100.0 : 4.0);  // a load may hold the frame longer: 10 fps progress is fine
     app_rebuild_if_dirty(g_app);
 
     int width = 0, height = 0;
