@@ -145,3 +145,12 @@ TEST_CASE("limits and hostile input") {
         CHECK(parse_response(base + "\"2026-01-10T14:30:00+02:00\"}").ok());
     }
 }
+
+TEST_CASE("a raw NUL byte makes a body invalid JSON, even after a complete object") {
+    std::string body = R"({"v":1,"id":"abcdefgh-1","survey":"s","score":9,"ts":"2026-03-02T10:00:00Z"})";
+    CHECK(parse_response(std::string_view(body)).ok());
+    std::string trailing = body + std::string(1, '\0') + "{}";
+    parse_result r = parse_response(std::string_view(trailing));
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].code == schema_error_code::not_json);
+}

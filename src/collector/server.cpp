@@ -841,6 +841,8 @@ int run_collector(const collector_desc& desc) {
     httplib::Server server;
     server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     server.set_payload_max_length(schema_limits{}.max_body_bytes);
+    // Stored text is data: no browser may sniff a JSON answer (or an echoed field name) as HTML.
+    server.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
     server.set_read_timeout(desc.timeout_seconds, 0);
     server.set_write_timeout(desc.timeout_seconds, 0);
     server.set_keep_alive_timeout(desc.timeout_seconds);

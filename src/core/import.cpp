@@ -375,7 +375,9 @@ void response_importer::on_record(std::string_view text, uint64_t line) {
 void response_importer::on_json_record(std::string_view text, uint64_t line) {
     ++stats_.records;
     auto report = [this](uint64_t l, std::string reason) { problem(l, std::move(reason)); };
-    json j = json::parse(text.begin(), text.end(), nullptr, false);
+    // A raw NUL is never valid JSON, and nlohmann's lexer would stop at it as if the input ended.
+    json j = text.find('\0') == std::string_view::npos ? json::parse(text.begin(), text.end(), nullptr, false)
+                                                       : json(json::value_t::discarded);
     if (j.is_discarded()) return problem(line, "not valid JSON");
     if (!j.is_object()) return problem(line, "not a JSON object");
     if (j.contains("v") || desc_.strict_schema) {  // schema v1 as it is: strict

@@ -148,7 +148,10 @@ parse_result parse_response(std::string_view json_text, const schema_limits& lim
         r.errors.push_back({schema_error_code::too_deep, ""});
         return r;
     }
-    json j = json::parse(json_text.begin(), json_text.end(), nullptr, false);
+    // nlohmann's lexer takes a NUL byte for the end of input, so "{…}\0anything" would pass;
+    // a raw NUL is never valid JSON (inside strings it must be escaped).
+    json j = json_text.find('\0') == std::string_view::npos ? json::parse(json_text.begin(), json_text.end(), nullptr, false)
+                                                            : json(json::value_t::discarded);
     if (j.is_discarded()) {
         r.errors.push_back({schema_error_code::not_json, ""});
         return r;

@@ -430,7 +430,9 @@ describe('security: request smuggling basics (raw TCP)', () => {
     const deadline = Date.now() + 1500;  // below the collector's 2 s read timeout
     while (!data && !closed && Date.now() < deadline) await sleep(20);
     socket.destroy();
-    assert.match(data, /^HTTP\/1\.1 41[13]/, `no 411/413 before the read timeout (closed=${closed})`);
-    assert.match(data, /length_required|too_large/);
+    // Either the refusal arrived, or the server closed (with unread bytes pending, the close is
+    // a reset that can overtake the answer): both well before the read timeout.
+    assert.ok(closed || /^HTTP\/1\.1 41[13]/.test(data), `neither a 411/413 nor a close before the read timeout: ${data.slice(0, 60)}`);
+    if (data) assert.match(data, /^HTTP\/1\.1 41[13][^]*(length_required|too_large)/);
   });
 });
