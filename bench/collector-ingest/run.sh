@@ -17,8 +17,9 @@ trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf
 pid=$!
 for _ in $(seq 1 100); do grep -q '"listening"' "$dir/log" && break; sleep 0.05; done
 port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$dir/log" | head -1)
-echo "collector on port $port (sync=$sync), wrk -t2 -c$connections -d${seconds}s, $(nproc) cores shared by both"
-wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/collector-ingest/post.lua "http://127.0.0.1:$port/" | tee "$dir/wrk.txt"
+threads=$(( connections < 2 ? connections : 2 ))
+echo "collector on port $port (sync=$sync), wrk -t$threads -c$connections -d${seconds}s, $(nproc) cores shared by both"
+wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s bench/collector-ingest/post.lua "http://127.0.0.1:$port/" | tee "$dir/wrk.txt"
 rows=$(curl -s "http://127.0.0.1:$port/healthz" | sed -n 's/.*"cursor":\([0-9]*\).*/\1/p')
 acked=$(sed -n 's/^acknowledged: \([0-9]*\) of.*/\1/p' "$dir/wrk.txt")
 echo "rows in the database: $rows (acknowledged: $acked)"
