@@ -132,7 +132,8 @@ extern "C" {
 // window.npskitDashboard.state(): the current figures as JSON (valid until the next call).
 EMSCRIPTEN_KEEPALIVE const char* npskit_state_json() {
     static std::string text;
-    if (g_app.filters_dirty) app_rebuild(g_app);  // figures always match the filters reported
+    // Figures always match the filters and the rows reported (no throttled re-score pending).
+    if (g_app.filters_dirty || g_app.data_dirty) app_rebuild(g_app);
     text = app_state_json(g_app);
     return text.c_str();
 }

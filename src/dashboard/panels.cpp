@@ -242,7 +242,8 @@ void trend_chart(const app_state& app, const report& rep, float height) {
                           ImVec2(plot1.x, y_of(std::max(lo, band_edges[b]))), band_colors[b]);
     }
     dl->PopClipRect();
-    for (double g = lo; g <= hi + 1e-9; g += (hi - lo) > 100 ? 50 : (hi - lo) > 40 ? 20 : 10) {
+    const double grid = (hi - lo) > 100 ? 50 : (hi - lo) > 40 ? 20 : 10;
+    for (double g = std::ceil(lo / grid) * grid; g <= hi + 1e-9; g += grid) {
         float y = y_of(g);
         dl->AddLine(ImVec2(plot0.x, y), ImVec2(plot1.x, y), ImGui::GetColorU32(ImGuiCol_Border), g == 0 ? S(1.5f, app) : S(1, app));
         std::string t = fmt("%.0f", g);

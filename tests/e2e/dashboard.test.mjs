@@ -99,6 +99,25 @@ test('each import format (picked file) gives the CLI figures', { skip }, async (
   await page.close();
 });
 
+test('a file dropped on the page loads like a picked one; accents render', { skip }, async () => {
+  const page = await openPage('', { width: 900, height: 1400 });
+  const text = readFileSync(join(DATA_DIR, 'dashboard-plain-fr.csv'), 'utf8');
+  await page.evaluate((csv) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([csv], 'dropped.csv', { type: 'text/csv' }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, text);
+  const s = await waitForState(page, (x) => x.load.name === 'dropped.csv' && x.load.phase === 'done', { what: 'the drop' });
+  assertHeadlineEqualsCli(s, cli([join(DATA_DIR, 'dashboard-plain-fr.csv')]), 'dropped');
+  assert.equal(s.load.kind, 'file');
+  // Look at this one: French comments with accents in the comment list (DejaVu Sans).
+  await page.mouse.move(450, 700);
+  for (let i = 0; i < 10; ++i) await page.mouse.wheel(0, 100);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(BUILD_WEB, 'dashboard-accents.png') });
+  await page.close();
+});
+
 test('bad rows are counted and shown with examples; the good rows still load', { skip }, async () => {
   const page = await openPage();
   const s = await openFile(page, 'dashboard-malformed.ndjson');
