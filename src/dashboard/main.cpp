@@ -171,10 +171,12 @@ int main() {
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;  // no file system; the layout is fixed and the view is in the URL hash
-    io.GetClipboardTextFn = get_clipboard;
-    io.SetClipboardTextFn = set_clipboard;
     io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     ImGui_ImplGlfw_InitForOpenGL(g_window, true);
+    // After the GLFW backend, which installs Emscripten GLFW's clipboard (a no-op).
+    io.GetClipboardTextFn = get_clipboard;
+    io.SetClipboardTextFn = set_clipboard;
+    io.ClipboardUserData = nullptr;
     glfwSetScrollCallback(g_window, on_scroll);
     if (!renderer_setup()) {
         std::fprintf(stderr, "npskit: WebGL2 renderer failed to start\n");

@@ -824,6 +824,7 @@ void draw_comments(app_state& app, float height) {
         s.text = app.ui.search;
         app_settings_changed(app);
     }
+    note_rect(app, "search");
     ImGui::SameLine();
     bool passives_only = s.segments == 0b010;
     if (chip("Passives: what would make them promoters?", passives_only, col_passive)) {

@@ -255,3 +255,45 @@ test('CSV export: the filtered responses, formulas escaped; report JSON download
   assert.equal(body.nps, s.nps);
   await page.close();
 });
+
+test('keyboard text input and the clipboard (copy out of and paste into an ImGui field)', { skip }, async () => {
+  const page = await openPage('', { width: 1280, height: 2000 });  // tall: every panel on screen
+  await openFile(page, 'dashboard-plain-fr.csv');
+  const click = async (r) => {
+    await page.mouse.move(r[0] + r[2] / 2, r[1] + r[3] / 2);
+    await page.mouse.down();
+    await page.waitForTimeout(80);
+    await page.mouse.up();
+    await page.waitForTimeout(80);
+  };
+  // ImGui 1.86 polls key state once a frame: hold each chord across frames, like a person.
+  const chord = async (...keys) => {
+    for (const k of keys) await page.keyboard.down(k);
+    await page.waitForTimeout(80);
+    for (const k of keys.reverse()) await page.keyboard.up(k);
+    await page.waitForTimeout(80);
+  };
+  let s = await state(page);
+  await click(s.ui.search);
+  await page.keyboard.type('cher');
+  s = await waitForState(page, (x) => x.filters.text === 'cher', { what: 'typed search text' });
+  assert.equal(s.n, 1);  // "+ trop cher, - pas clair"
+  assert.match(new URL(page.url()).hash, /q=cher/);
+  // Copy: Ctrl+A, Ctrl+C in the field puts the text on the clipboard (io.SetClipboardTextFn).
+  await chord('Control', 'a');
+  await chord('Control', 'c');
+  assert.equal(await page.evaluate(() => NpskitWeb.clipboard), 'cher');
+  // Clear the field, then Ctrl+V: Chromium fires a paste event with the system clipboard
+  // (written by the copy above), and ImGui inserts it through io.GetClipboardTextFn.
+  await chord('Control', 'a');
+  await chord('Backspace');
+  s = await waitForState(page, (x) => x.filters.text === '', { what: 'the cleared field' });
+  assert.equal(s.n, 8);
+  await page.evaluate(() => { NpskitWeb.clipboard = 'stale'; });  // only the paste event may refill it
+  await chord('Control', 'v');
+  s = await waitForState(page, (x) => x.filters.text === 'cher', { what: 'pasted search text' });
+  assert.equal(s.n, 1);
+  assert.equal(s.comments[0].comment, '+ trop cher, - pas clair');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
