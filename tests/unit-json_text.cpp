@@ -148,3 +148,13 @@ TEST_CASE("json_text: every record the widget writes validates with parse_respon
         CHECK(nlohmann::json::parse(write_response_json(r)) == nlohmann::json::parse(response_to_json(r)));
     }
 }
+
+TEST_CASE("parse_decimal refuses numbers that are not finite") {
+    double v = 0;
+    CHECK_FALSE(parse_decimal("1e999", v));
+    CHECK_FALSE(parse_decimal("-1e999", v));
+    CHECK_FALSE(parse_decimal("0e0000000000895374", v));  // 0 x infinity: NaN (found by fuzz/widget_config_fuzzer)
+    CHECK(parse_decimal("1e308", v));
+    CHECK(parse_decimal("0e5", v));
+    CHECK(v == 0);
+}

@@ -43,6 +43,7 @@ bool parse_decimal(std::string_view s, double& out) {
         v = neg_exp ? v / scale : v * scale;
     }
     if (i != s.size()) return false;
+    if (v - v != 0) return false;  // not finite: "1e999" is infinity, "0e999" 0 × infinity = NaN
     out = negative ? -v : v;
     return true;
 }

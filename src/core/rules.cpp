@@ -28,7 +28,7 @@ static bool read_int(const json_value* v, int& out, int lo, int hi, int& bad) {
     } else if (!v->is_number()) {
         return ++bad, false;
     }
-    if (n < lo || n > hi) return ++bad, false;
+    if (!(n >= lo && n <= hi)) return ++bad, false;  // also NaN, whose cast to int is undefined (a wasm trap)
     out = static_cast<int>(n);
     return true;
 }
@@ -59,59 +59,67 @@ static bool read_condition(const std::string& key, const json_value& v, property
     return true;
 }
 
-static void split_words(std::string_view text, std::vector<std::string>& out) {
-    size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && (text[i] == ' ' || text[i] == ',')) ++i;
-        size_t start = i;
-        while (i < text.size() && text[i] != ' ' && text[i] != ',') ++i;
-        if (i > start) out.emplace_back(text.substr(start, i - start));
-    }
+// The next word of a space- or comma-separated list ("" at the end).
+static std::string_view next_word(std::string_view text, size_t& i) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == ',')) ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ' && text[i] != ',') ++i;
+    return text.substr(start, i - start);
 }
+
+// The numeric fields, table-driven: one read_int call site instead of six.
+static const struct {
+    const char* key;
+    int survey_rules::*field;
+    int hi;
+} int_fields[] = {
+    {"sample", &survey_rules::sample_percent, 100},
+    {"waitAfterAnswerDays", &survey_rules::wait_after_answer_days, 3650},
+    {"waitAfterDismissDays", &survey_rules::wait_after_dismiss_days, 3650},
+    {"cooldownDays", &survey_rules::cooldown_days, 3650},
+    {"maxDisplays", &survey_rules::max_displays, 1000000},
+    {"newUserDays", &survey_rules::new_user_days, 3650},
+};
 
 int read_survey_rules(const json_value& config, survey_rules& rules) {
     int bad = 0;
     if (const json_value* t = config.get("triggers")) {
         rules.triggers.clear();
         if (t->is_string()) {  // data-triggers="trial_ended purchase_completed"
-            std::vector<std::string> names;
-            split_words(t->text, names);
-            for (auto& n : names) rules.triggers.push_back({std::move(n), {}, 0});
+            size_t i = 0;
+            for (std::string_view w; !(w = next_word(t->text, i)).empty();) rules.triggers.emplace_back().event = w;
         } else if (t->is_array()) {
             for (const auto& item : t->items) {
-                trigger_rule rule;
-                if (item.is_string()) rule.event = item.text;
-                else if (const json_value* e = item.get("event"); e && e->is_string()) {
-                    rule.event = e->text;
-                    if (const json_value* w = item.get("where"); w && w->is_object()) {
-                        for (size_t k = 0; k < w->keys.size(); ++k) {
-                            property_condition c;
-                            if (read_condition(w->keys[k], w->items[k], c)) rule.conditions.push_back(std::move(c));
-                            else ++bad;
-                        }
-                    }
-                    read_int(item.get("delay"), rule.delay_ms, 0, 3600000, bad);
-                } else {
+                const json_value* e = item.is_string() ? &item : item.get("event");
+                if (!e || !e->is_string()) {
                     ++bad;
                     continue;
                 }
-                rules.triggers.push_back(std::move(rule));
+                trigger_rule& rule = rules.triggers.emplace_back();  // built in place: no trigger_rule moves
+                rule.event = e->text;
+                if (e == &item) continue;
+                if (const json_value* w = item.get("where"); w && w->is_object()) {
+                    for (size_t k = 0; k < w->keys.size(); ++k) {
+                        if (!read_condition(w->keys[k], w->items[k], rule.conditions.emplace_back())) {
+                            rule.conditions.pop_back();
+                            ++bad;
+                        }
+                    }
+                }
+                read_int(item.get("delay"), rule.delay_ms, 0, 3600000, bad);
             }
         } else ++bad;
     }
     if (const json_value* p = config.get("paths")) {
         rules.paths.clear();
-        if (p->is_string()) split_words(p->text, rules.paths);
-        else if (p->is_array())
+        if (p->is_string()) {
+            size_t i = 0;
+            for (std::string_view w; !(w = next_word(p->text, i)).empty();) rules.paths.emplace_back(w);
+        } else if (p->is_array())
             for (const auto& item : p->items) rules.paths.push_back(item.as_text());
         else ++bad;
     }
-    read_int(config.get("sample"), rules.sample_percent, 0, 100, bad);
-    read_int(config.get("waitAfterAnswerDays"), rules.wait_after_answer_days, 0, 3650, bad);
-    read_int(config.get("waitAfterDismissDays"), rules.wait_after_dismiss_days, 0, 3650, bad);
-    read_int(config.get("cooldownDays"), rules.cooldown_days, 0, 3650, bad);
-    read_int(config.get("maxDisplays"), rules.max_displays, 0, 1000000, bad);
-    read_int(config.get("newUserDays"), rules.new_user_days, 0, 3650, bad);
+    for (const auto& f : int_fields) read_int(config.get(f.key), rules.*f.field, 0, f.hi, bad);
     return bad;
 }
 
