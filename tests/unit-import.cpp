@@ -214,3 +214,17 @@ TEST_CASE("a minified JSON array without ids: every record keeps its own id") {
     CHECK(c.rows[1].id != c.rows[2].id);
     CHECK(c.rows[0].id != c.rows[2].id);
 }
+
+TEST_CASE("a byte-order mark split across chunks is still skipped") {
+    std::string text = "\xEF\xBB\xBFscore,date\n9,2026-01-01\n";
+    for (size_t chunk : {1, 2, 3, 100}) {
+        importer_desc desc;
+        size_t n = 0;
+        response_importer imp(desc, [&](const response&) { ++n; });
+        for (size_t i = 0; i < text.size(); i += chunk) imp.feed(std::string_view(text).substr(i, chunk));
+        imp.finish();
+        CHECK(n == 1);
+        CHECK(imp.stats().skipped == 0);
+        CHECK(imp.header()[0] == "score");
+    }
+}

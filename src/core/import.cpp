@@ -201,6 +201,8 @@ void response_importer::feed(std::string_view chunk) {
     if (!started_) {
         // Detection needs the first non-blank byte; keep blanks until it arrives.
         pending_.append(chunk);
+        // A byte-order mark split across chunks: wait for the rest (found by fuzz/import_stream).
+        if (pending_.size() < 3 && std::string_view("\xEF\xBB\xBF").substr(0, pending_.size()) == pending_) return;
         std::string_view head = trim(skip_bom(pending_));
         if (head.empty()) return;
         if (desc_.format == input_format::unknown) desc_.format = detect_format(head);
