@@ -1,5 +1,5 @@
 // Screenshots of the dashboard, light and dark, narrow (390 px, dpr 3 like a phone) and wide
-// (1280 px, dpr 1 and 2), written under $NPSKIT_BUILD_WEB/screens for a person to look at.
+// (1280 px, dpr 1), written under $NPSKIT_BUILD_WEB/screens for a person to look at.
 // The test checks what it can without eyes: the canvas is sized to CSS × devicePixelRatio,
 // the theme follows the hash, and the page has no error.
 import { test, before, after } from 'node:test';
@@ -22,7 +22,6 @@ after(async () => { await browser?.close(); await server?.close(); });
 const sizes = [
   { name: 'narrow', viewport: { width: 390, height: 844 }, dpr: 3 },
   { name: 'wide', viewport: { width: 1280, height: 900 }, dpr: 1 },
-  { name: 'wide-hidpi', viewport: { width: 1280, height: 900 }, dpr: 2 },
 ];
 
 for (const theme of ['light', 'dark']) {
