@@ -9,6 +9,8 @@ import { createReadStream, existsSync, mkdirSync, openSync, closeSync, statSync 
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
+import { machine } from './lib/report.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -107,6 +109,11 @@ const js = await page.evaluate((rows) => {
   return { typed, objects: objectsMs };
 }, ROWS);
 
-console.log(JSON.stringify({ rows: ROWS, bytes, load, bytes_per_response: perRow, rescore, frame_ms: frame, js }, null, 1));
+const result = { rows: ROWS, bytes, load, bytes_per_response: perRow, rescore, frame_ms: frame, js,
+  machine: machine(), loadavg: (await import('node:os')).loadavg() };
+console.log(JSON.stringify(result, null, 1));
+// Raw figures beside the other drivers' (BENCHMARKS.md's "Dashboard" section interprets them).
+mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench', 'results', `dashboard-${ROWS}.json`), JSON.stringify(result, null, 2) + '\n');
 await browser.close();
 server.close();
