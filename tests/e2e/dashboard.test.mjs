@@ -297,3 +297,34 @@ test('keyboard text input and the clipboard (copy out of and paste into an ImGui
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('touch: a tap clicks once where the finger is, a vertical drag scrolls', { skip }, async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, hasTouch: true,
+    isMobile: true });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/dashboard/index.html`);
+  await waitForState(page, () => true);
+  await page.evaluate(() => window.npskitDashboard.demo(2000));
+  let s = await waitForState(page, (x) => x.n === 2000, { what: 'demo data' });
+  const chip = s.ui.segment_passive;
+  await page.touchscreen.tap(chip[0] + chip[2] / 2, chip[1] + chip[3] / 2);
+  s = await waitForState(page, (x) => x.filters.segments === 'detractor,promoter', { what: 'the tapped chip' });
+  await page.waitForTimeout(300);
+  s = await state(page);
+  assert.equal(s.filters.segments, 'detractor,promoter', 'one tap toggles once (no double click)');
+  // Drag up by 300 CSS px: the page content moves up.
+  const before = s.ui.segment_passive[1];
+  const cdp = await context.newCDPSession(page);
+  const touchAt = (type, y) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x: 200, y }] });
+  await touchAt('touchStart', 600);
+  for (let y = 580; y >= 300; y -= 20) {
+    await touchAt('touchMove', y);
+    await page.waitForTimeout(20);
+  }
+  await touchAt('touchEnd', 300);
+  await page.waitForTimeout(300);
+  s = await state(page);
+  assert.ok(s.ui.segment_passive[1] < before - 100, `scrolled: ${before} -> ${s.ui.segment_passive[1]}`);
+  assert.equal(s.filters.segments, 'detractor,promoter', 'a drag is not a tap');
+  await context.close();
+});

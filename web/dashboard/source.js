@@ -5,7 +5,8 @@
 //     loads never block a frame; all parsing and scoring happens in C++ (never here)
 // [X] canvas sized to CSS size × devicePixelRatio; clipboard; downloads through a Blob
 // [X] window.npskitDashboard: state() for tests, benchmark hooks
-// [ ] touch input (GLFW's compatibility mouse events only)
+// [X] touch: a tap is one click at the touch point, a vertical drag scrolls (Emscripten's GLFW
+//     reads no position from touch events, and compatibility mouse events would click twice)
 var NpskitWeb = {
   load: null,        // {id, kind, name, total, received, ended, error}
   loadSeq: 0,
@@ -202,6 +203,49 @@ var NpskitWeb = {
     // next frame, so the text is here by the time ImGui reads it.
     window.addEventListener('paste', (e) => { this.clipboard = e.clipboardData.getData('text') || ''; });
     Module.canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+    this.setupTouch(Module.canvas);
+  },
+  setupTouch(c) {
+    let touch = null;  // {id, y, startX, startY, moved, acc}
+    const find = (e) => touch && [...e.changedTouches].find((t) => t.identifier === touch.id);
+    const mouse = (type, t, buttons) => c.dispatchEvent(new MouseEvent(type, { clientX: t.clientX, clientY: t.clientY,
+      screenX: t.screenX, screenY: t.screenY, button: 0, buttons, bubbles: true, cancelable: true, view: window }));
+    const own = (e) => { e.preventDefault(); e.stopImmediatePropagation(); };  // before GLFW's listeners
+    c.addEventListener('touchstart', (e) => {
+      own(e);
+      if (touch) return;
+      const t = e.changedTouches[0];
+      touch = { id: t.identifier, y: t.clientY, startX: t.clientX, startY: t.clientY, moved: false, acc: 0 };
+      mouse('mousemove', t, 0);  // hover first, so ImGui sees the pointer where the finger is
+    }, { capture: true, passive: false });
+    c.addEventListener('touchmove', (e) => {
+      own(e);
+      const t = find(e);
+      if (!t) return;
+      if (Math.hypot(t.clientX - touch.startX, t.clientY - touch.startY) > 10) touch.moved = true;
+      if (touch.moved) {
+        // ImGui scrolls ~5 lines (75 CSS px) a wheel notch; the C++ side reads 100 px as a notch.
+        touch.acc += touch.y - t.clientY;
+        if (Math.abs(touch.acc) >= 15) {
+          c.dispatchEvent(new WheelEvent('wheel', { deltaY: touch.acc * 100 / 75, deltaMode: 0, clientX: t.clientX,
+            clientY: t.clientY, bubbles: true, cancelable: true }));
+          touch.acc = 0;
+        }
+      }
+      touch.y = t.clientY;
+    }, { capture: true, passive: false });
+    const end = (e) => {
+      own(e);
+      const t = find(e);
+      if (!t) return;
+      if (!touch.moved && e.type === 'touchend') {
+        mouse('mousedown', t, 1);
+        setTimeout(() => mouse('mouseup', t, 0), 80);  // ImGui 1.86 samples the button once a frame
+      }
+      touch = null;
+    };
+    c.addEventListener('touchend', end, { capture: true, passive: false });
+    c.addEventListener('touchcancel', end, { capture: true, passive: false });
   },
 };
 NpskitWeb.setup();
