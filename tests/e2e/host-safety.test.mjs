@@ -2,7 +2,8 @@
 // JSON.stringify/parse, fetch; a frozen Object.prototype) gets a prompt that renders and sends a
 // valid record, or fails closed, and never an exception thrown into the page; a CSP without
 // 'wasm-unsafe-eval' fails with a clear console message; after destroy the widget leaves no
-// listener on window/document, no global but `npskit`, no cookie.
+// listener on window/document, no global but `npskit`, no cookie; hostile product name, texts,
+// traits and links are shown as text and nothing executes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { hostPage, scaleButton, setup, sleep, validateBodies } from './widget-helpers.mjs';
@@ -150,5 +151,52 @@ test('after destroy: no listener left on window or document, no global but npski
   assert.deepEqual(globals, ['npskit']);
   assert.equal(await page.evaluate(() => document.cookie), '');
   assert.equal((await page.context().cookies()).length, 0);
+  await page.context().close();
+});
+
+test('hostile product name, texts, traits, email and promoter link: shown as text, nothing executes', async () => {
+  const xss = (n) => `<img src=x onerror="window.__xss=${n}">`;
+  s.ep.setPage('/hostile-text', {
+    body: hostPage({
+      data: { displayEvents: 'false', product: xss(1), promoterUrl: 'javascript:window.__xss=5' },
+      // ("<\/script>" keeps this inline script whole; the string value still holds "</script>")
+      calls: `npskit('init', { texts: { question: '<b onmouseover="window.__xss=2">{product}</b>', thanks: '</style><script>window.__xss=3<\\/script>',
+        follow_promoter: '\\u202Eevil\\u202C <svg onload="window.__xss=4">' } });
+        npskit('identify', 'user-<script>', { plan: '<svg onload="window.__xss=6">', email: '"><img src=x onerror=window.__xss=7>@x.y' });`,
+    }),
+  });
+  const page = await s.newPage();
+  await page.goto(s.ep.origin + '/hostile-text');
+  await page.waitForFunction(() => window.npskit && window.npskit.loaded);
+  await page.evaluate(() => npskit('show'));
+  await scaleButton(page, 10).waitFor();
+  const question = await page.locator('npskit-prompt [role=radiogroup]').getAttribute('aria-labelledby').then(
+    (id) => (id ? page.evaluate((i) => document.querySelector('npskit-prompt').shadowRoot.getElementById(i)?.textContent, id) : null));
+  const text = await page.evaluate(() => document.querySelector('npskit-prompt').shadowRoot.textContent);
+  assert.ok(text.includes('<img src=x onerror="window.__xss=1">'), `the product name is literal text: ${question ?? text.slice(0, 200)}`);
+  await scaleButton(page, 10).click();
+  await page.locator('npskit-prompt textarea').fill('<script>window.__xss=8</script> "quoted" \u202Ertl');
+  await page.locator('npskit-prompt .r .p').click();
+  await s.ep.waitFor(() => s.ep.accepted.some((p) => p.body && p.body.page === '/hostile-text' && p.body.comment));
+  await sleep(300);
+  const dom = await page.evaluate(() => {
+    const root = document.querySelector('npskit-prompt')?.shadowRoot;
+    return {
+      elements: root ? [...root.querySelectorAll('img, svg, script, b, iframe, object')].map((e) => e.tagName) : [],
+      links: root ? [...root.querySelectorAll('a')].map((a) => a.getAttribute('href')) : [],
+      xss: window.__xss ?? null,
+    };
+  });
+  assert.deepEqual(dom.elements, [], 'no element made from text');
+  assert.ok(dom.links.every((h) => !/^\s*javascript:/i.test(h)), `no javascript: link: ${dom.links}`);
+  assert.equal(dom.xss, null, 'nothing executed');
+  const sent = s.ep.accepted.filter((p) => p.body && p.body.page === '/hostile-text');
+  const update = sent.find((p) => p.body.comment).body;
+  assert.equal(update.comment, '<script>window.__xss=8</script> "quoted" \u202Ertl');
+  assert.equal(update.attributes.plan, '<svg onload="window.__xss=6">');
+  assert.equal(update.user, 'user-<script>');
+  const v = validateBodies(sent.map((p) => p.text));
+  assert.equal(v.invalid, 0, v.output);
+  assert.deepEqual(page.errors.filter((e) => !/status of 404/.test(e)), []);
   await page.context().close();
 });
