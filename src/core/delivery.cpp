@@ -55,6 +55,13 @@ bool delivery_queue::enqueue(std::string_view id, std::string_view body, int64_t
     return true;
 }
 
+// Another record with the same id is in flight (it waits: one id is never in flight twice).
+bool delivery_queue::sibling_in_flight(const queued_item& it) const {
+    for (const auto& other : items)
+        if (other.in_flight && other.id == it.id) return true;
+    return false;
+}
+
 const queued_item* delivery_queue::begin_next(int64_t now_ms) {
     for (size_t k = 0; k < items.size();) {  // expire old items first
         if (!items[k].in_flight && now_ms - items[k].created_ms > desc.max_age_ms) items.erase(items.begin() + static_cast<long>(k));
@@ -62,9 +69,7 @@ const queued_item* delivery_queue::begin_next(int64_t now_ms) {
     }
     for (auto& it : items) {
         if (it.in_flight || it.next_attempt_ms > now_ms) continue;
-        bool sibling_in_flight = false;
-        for (const auto& other : items) sibling_in_flight = sibling_in_flight || (other.in_flight && other.id == it.id);
-        if (sibling_in_flight) continue;
+        if (sibling_in_flight(it)) continue;
         it.in_flight = true;
         ++it.attempts;
         return &it;
@@ -99,17 +104,19 @@ send_outcome delivery_queue::finish(std::string_view id, int status, int64_t ret
     return outcome;
 }
 
-std::vector<const queued_item*> delivery_queue::take_for_beacon(int64_t now_ms, uint32_t random) {
-    std::vector<const queued_item*> out;
+const queued_item* delivery_queue::next_for_beacon(int64_t now_ms, uint32_t random) {
     for (auto& it : items) {
-        if (it.in_flight || it.attempts > 0) continue;
-        bool sibling_in_flight = false;
-        for (const auto& other : items) sibling_in_flight = sibling_in_flight || (other.in_flight && other.id == it.id);
-        if (sibling_in_flight) continue;
+        if (it.in_flight || it.attempts > 0 || sibling_in_flight(it)) continue;
         ++it.attempts;
         it.next_attempt_ms = now_ms + backoff_ms(it.attempts, random);
-        out.push_back(&it);
+        return &it;
     }
+    return nullptr;
+}
+
+std::vector<const queued_item*> delivery_queue::take_for_beacon(int64_t now_ms, uint32_t random) {
+    std::vector<const queued_item*> out;
+    while (const queued_item* it = next_for_beacon(now_ms, random)) out.push_back(it);
     return out;
 }
 
@@ -118,9 +125,7 @@ int64_t delivery_queue::next_wake_in(int64_t now_ms) const {
     for (const auto& it : items) {
         if (it.in_flight) continue;
         // Waiting behind the same id in flight: finish() wakes it, not the clock.
-        bool sibling_in_flight = false;
-        for (const auto& other : items) sibling_in_flight = sibling_in_flight || (other.in_flight && other.id == it.id);
-        if (sibling_in_flight) continue;
+        if (sibling_in_flight(it)) continue;
         int64_t in = it.next_attempt_ms > now_ms ? it.next_attempt_ms - now_ms : 0;
         if (best < 0 || in < best) best = in;
     }

@@ -62,6 +62,8 @@ struct delivery_queue {
     // due after one backoff step (a beacon's result is never known; if it arrived, the endpoint
     // upserts the repeat by id).
     std::vector<const queued_item*> take_for_beacon(int64_t now_ms, uint32_t random);
+    // The same, one item per call (nullptr when none is left): no vector for the widget.
+    const queued_item* next_for_beacon(int64_t now_ms, uint32_t random);
     // Milliseconds until the next item is due (0 = now), or -1 when nothing waits on the clock
     // (an item behind the same id in flight waits for finish(), not for a timer).
     int64_t next_wake_in(int64_t now_ms) const;
@@ -74,6 +76,7 @@ struct delivery_queue {
 
     std::vector<queued_item> items;
     int64_t backoff_ms(int attempts, uint32_t random) const;  // equal jitter: [d/2, d)
+    bool sibling_in_flight(const queued_item& it) const;
 };
 
 send_outcome classify_status(int status);

@@ -57,6 +57,12 @@ static std::string_view text_of(const json_value& c, const char* key) {
     return v->text;  // strings and numbers; "" for null, arrays and objects
 }
 
+static std::string_view text_of(const json_value& c, size_t k) {
+    const json_value& v = c.items[k];
+    if (v.kind == json_kind::boolean) return v.boolean ? "true" : "false";
+    return v.text;
+}
+
 static bool valid_brand(std::string_view s) {
     if ((s.size() != 4 && s.size() != 7) || s[0] != '#') return false;
     for (size_t k = 1; k < s.size(); ++k) {
@@ -83,52 +89,53 @@ const char* brand_text(const std::string& hex) {
 static void load_identity();
 static void flush();
 
+// Fills g.desc in place (no survey_desc temporary): every field from the merged config, the
+// default when a value is missing or unusable.
 static void apply_config() {
     const json_value& c = g.config;
-    survey_desc d;
+    survey_desc& d = g.desc;
+    d.rules = survey_rules{};
     d.endpoint = text_of(c, "endpoint");
     d.survey = text_of(c, "survey");
-    if (std::string_view p = text_of(c, "product"); !p.empty()) d.product = p;
+    std::string_view p = text_of(c, "product");
+    d.product = p.empty() ? std::string_view("us") : p;
     d.locale = text_of(c, "locale");
     std::string_view pos = text_of(c, "position");
     d.where = pos == "bottom-center" ? position::bottom_center : pos == "center" ? position::center : position::bottom_right;
     std::string_view th = text_of(c, "theme");
     d.look = th == "light" ? theme::light : th == "dark" ? theme::dark : theme::auto_;
-    if (std::string_view b = text_of(c, "brand"); valid_brand(b)) d.brand = b;
+    std::string_view b = text_of(c, "brand");
+    d.brand = valid_brand(b) ? b : std::string_view("#2563eb");
     std::string_view url = text_of(c, "promoterUrl");
-    if (url.substr(0, 8) == "https://" || url.substr(0, 7) == "http://" || (url.size() > 1 && url[0] == '/' && url[1] != '/'))
-        d.promoter_url = url;
+    bool url_ok = url.substr(0, 8) == "https://" || url.substr(0, 7) == "http://" || (url.size() > 1 && url[0] == '/' && url[1] != '/');
+    d.promoter_url = url_ok ? url : std::string_view();
     d.display_events = text_of(c, "displayEvents") != "false";
     read_survey_rules(c, d.rules);
     double retry = 0;
-    if (parse_decimal(text_of(c, "retryBaseMs"), retry) && retry >= 1 && retry < 3600000)
-        d.delivery.base_delay_ms = static_cast<int>(retry);
-    if (const json_value* t = c.get("texts"); t && t->is_object())
-        for (size_t k = 0; k < t->keys.size(); ++k)
-            if (t->items[k].is_string()) d.texts.emplace_back(t->keys[k], t->items[k].text);
+    d.delivery.base_delay_ms = parse_decimal(text_of(c, "retryBaseMs"), retry) && retry >= 1 && retry < 3600000 ? static_cast<int>(retry) : 0;
 
     g.texts = texts_for_locale(d.locale.empty() ? env(1) : d.locale);
-    for (const auto& [name, value] : d.texts) override_text(g.texts, name, value);
     std::string headers;
+    if (const json_value* t = c.get("texts"); t && t->is_object())
+        for (size_t k = 0; k < t->keys.size(); ++k)
+            if (t->items[k].is_string()) override_text(g.texts, t->keys[k], t->items[k].text);
     if (const json_value* h = c.get("headers"); h && h->is_object()) {
         for (size_t k = 0; k < h->keys.size(); ++k) {
             headers += headers.empty() ? '{' : ',';
             append_json_string(headers, h->keys[k]);
             headers += ':';
-            append_json_string(headers, h->items[k].as_text());
+            append_json_string(headers, text_of(*h, k));
         }
         headers += '}';
     }
-    g.desc = std::move(d);
-    if (g.ready || g.desc.endpoint.empty() || !is_valid_survey(g.desc.survey)) {
-        if (!g.ready && !g.desc.survey.empty() && !is_valid_survey(g.desc.survey))
-            npskit_js_warn("npskit: survey must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
-        if (g.ready) npskit_js_transport(g.desc.endpoint.c_str(), headers.c_str(), 1);
-        return;
-    }
+    bool valid = !d.endpoint.empty() && is_valid_survey(d.survey);
+    if (!g.ready && !valid && !d.survey.empty() && !is_valid_survey(d.survey))
+        npskit_js_warn("npskit: survey must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+    if (!g.ready && !valid) return;
+    npskit_js_transport(d.endpoint.c_str(), headers.c_str(), 1);
+    if (g.ready) return;
     g.ready = true;
-    npskit_js_transport(g.desc.endpoint.c_str(), headers.c_str(), 1);
-    g.queue.setup(g.desc.delivery);
+    g.queue.setup(d.delivery);
     g.queue.from_text(storage_get("npskit:q"), now_ms());
     load_identity();
     flush();
@@ -222,7 +229,12 @@ static void flush() {
     int64_t now = now_ms();
     while (const queued_item* it = g.queue.begin_next(now)) {
         int token = g.next_token++;
-        g.in_flight.emplace_back(token, it->id);
+        state::flight* f = g.in_flight;
+        while (f->token && f < g.in_flight + 127) ++f;  // a free slot (at most 100 items are queued)
+        f->token = token;
+        size_t n = it->id.size() < sizeof f->id - 1 ? it->id.size() : sizeof f->id - 1;
+        __builtin_memcpy(f->id, it->id.data(), n);
+        f->id[n] = 0;
         npskit_js_post(token, it->body.c_str(), 0);
     }
     save_queue();
@@ -239,12 +251,12 @@ void enqueue_record(const response& r) {
 //-----------------------------------------------------------------------------
 // [SECTION] API dispatch
 //-----------------------------------------------------------------------------
-static void merge_config(const json_value& add) {
+static void merge_config(json_value& add) {  // moves the members: no json_value copies
     if (!add.is_object()) return;
     if (!g.config.is_object()) g.config = json_value{json_kind::object};
     for (size_t k = 0; k < add.keys.size(); ++k) {
-        g.config.keys.push_back(add.keys[k]);
-        g.config.items.push_back(add.items[k]);
+        g.config.keys.push_back(std::move(add.keys[k]));
+        g.config.items.push_back(std::move(add.items[k]));
     }
 }
 
@@ -305,7 +317,7 @@ static void destroy() {
     g.ready = false;
     g.config = json_value{};
     g.queue.clear();
-    g.in_flight.clear();
+    for (auto& f : g.in_flight) f.token = 0;
     g.traits.clear();
     g.user_id.clear();
     g.email.clear();
@@ -325,7 +337,7 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_t
     std::string_view cmd = name;
     json_value args;
     if (!parse_tagged_text(args_tagged, args) || !args.is_array()) args = json_value{json_kind::array};
-    const json_value* a0 = args.items.size() > 0 ? &args.items[0] : nullptr;
+    json_value* a0 = args.items.size() > 0 ? &args.items[0] : nullptr;
     const json_value* a1 = args.items.size() > 1 ? &args.items[1] : nullptr;
     if (cmd == "init") {
         if (a0) merge_config(*a0);
@@ -368,24 +380,23 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_timer(int code) {
 }
 
 EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int token, int status, double retry_after_ms) {
-    for (size_t k = 0; k < g.in_flight.size(); ++k) {
-        if (g.in_flight[k].first != token) continue;
-        std::string id = std::move(g.in_flight[k].second);
-        g.in_flight.erase(g.in_flight.begin() + static_cast<long>(k));
-        send_outcome out = g.queue.finish(id, status, static_cast<int64_t>(retry_after_ms), now_ms(), npskit_js_random());
-        if (out == send_outcome::dropped && !g.warned_drop) {
-            g.warned_drop = true;
-            npskit_js_warn("npskit: the endpoint refused a record (HTTP 4xx); it was dropped. Check data-endpoint and the survey id.");
-        }
-        flush();
-        return;
+    state::flight* f = g.in_flight;
+    while (f->token != token || !token)
+        if (++f == g.in_flight + 128) return;
+    f->token = 0;
+    send_outcome out = g.queue.finish(f->id, status, static_cast<int64_t>(retry_after_ms), now_ms(), npskit_js_random());
+    if (out == send_outcome::dropped && !g.warned_drop) {
+        g.warned_drop = true;
+        npskit_js_warn("npskit: the endpoint refused a record (HTTP 4xx); it was dropped. Check data-endpoint and the survey id.");
     }
+    flush();
 }
 
 // The page is being hidden (tab closed, navigation, app switch): what never left goes by beacon.
 EMSCRIPTEN_KEEPALIVE void npskit_on_page_hide() {
     if (!g.ready) return;
-    for (const queued_item* it : g.queue.take_for_beacon(now_ms(), npskit_js_random())) npskit_js_post(0, it->body.c_str(), 1);
+    int64_t now = now_ms();
+    while (const queued_item* it = g.queue.next_for_beacon(now, npskit_js_random())) npskit_js_post(0, it->body.c_str(), 1);
     save_queue();
 }
 

@@ -31,7 +31,6 @@ struct survey_desc {
     bool display_events = true;  // send 'shown' / 'dismissed'
     survey_rules rules;
     delivery_desc delivery;
-    std::vector<std::pair<std::string, std::string>> texts;  // string overrides by id name
 };
 
 // UI event codes from the DOM (web_dom.cpp forwards them to npskit_on_ui).
@@ -72,7 +71,10 @@ struct state {
     prompt_state prompt;
     std::string pending_trigger;  // a delayed show
     bool warned_drop = false;
-    std::vector<std::pair<int, std::string>> in_flight;  // send token -> id
+    // Send token -> record id for the POSTs in flight: fixed slots, no vector of strings (the
+    // queue holds at most 100 items, so 128 slots never run out).
+    struct flight { int token; char id[68]; };
+    flight in_flight[128];
     int next_token = 1;
 };
 
