@@ -91,3 +91,22 @@ TEST_CASE("hash_text is stable") {
     CHECK(hash_text("") == 14695981039346656037ull);
     CHECK(hash_text("a") == 0xaf63dc4c8601ec8cull);
 }
+
+TEST_CASE("id index: open addressing keeps every id through growth") {
+    id_index index;
+    for (uint32_t i = 0; i < 100000; ++i) {
+        auto [row, inserted] = index.insert(hash_text("id-" + std::to_string(i)), i);
+        CHECK(inserted);
+        CHECK(row == i);
+    }
+    CHECK(index.size() == 100000);
+    for (uint32_t i = 0; i < 100000; i += 997) {
+        auto [row, inserted] = index.insert(hash_text("id-" + std::to_string(i)), 4242424);
+        CHECK_FALSE(inserted);
+        CHECK(row == i);
+    }
+    CHECK(index.insert(0, 7).second);  // a zero hash is stored (as 1), not taken for "empty"
+    CHECK(index.insert(0, 8).first == 7);
+    // ≤ 32 bytes per id at any load between growths
+    CHECK(static_cast<double>(index.memory_bytes()) / index.size() <= 32.0);
+}

@@ -13,6 +13,43 @@ uint64_t hash_text(std::string_view text) {
     return h;
 }
 
+void id_index::clear() {
+    keys_.clear();
+    rows_.clear();
+    size_ = 0;
+}
+
+void id_index::grow(size_t slots) {
+    std::vector<uint64_t> old_keys = std::move(keys_);
+    std::vector<uint32_t> old_rows = std::move(rows_);
+    keys_.assign(slots, 0);
+    rows_.assign(slots, 0);
+    size_ = 0;
+    for (size_t i = 0; i < old_keys.size(); ++i)
+        if (old_keys[i]) insert(old_keys[i], old_rows[i]);
+}
+
+void id_index::reserve(size_t ids) {
+    size_t slots = 16;
+    while (slots * 3 / 4 < ids) slots *= 2;
+    if (slots > keys_.size()) grow(slots);
+}
+
+std::pair<uint32_t, bool> id_index::insert(uint64_t hash, uint32_t row) {
+    if (hash == 0) hash = 1;
+    if ((size_ + 1) * 4 > keys_.size() * 3) grow(keys_.empty() ? 16 : keys_.size() * 2);
+    const size_t mask = keys_.size() - 1;
+    for (size_t i = static_cast<size_t>(hash ^ (hash >> 32)) & mask;; i = (i + 1) & mask) {
+        if (keys_[i] == hash) return {rows_[i], false};
+        if (keys_[i] == 0) {
+            keys_[i] = hash;
+            rows_[i] = row;
+            ++size_;
+            return {row, true};
+        }
+    }
+}
+
 uint16_t attribute_column::find(std::string_view value) const {
     auto it = code_by_value.find(std::string(value));
     return it == code_by_value.end() ? 0 : it->second;
@@ -93,9 +130,9 @@ size_t response_store::add(const response& r) {
     size_t row = slots.size();
     bool is_update = false;
     if (desc_.index_ids && !r.id.empty()) {
-        auto [it, inserted] = row_by_id_.emplace(hash_text(r.id), static_cast<uint32_t>(row));
+        auto [existing, inserted] = row_by_id_.insert(hash_text(r.id), static_cast<uint32_t>(row));
         if (!inserted) {
-            row = it->second;
+            row = existing;
             is_update = true;
         }
     }
@@ -132,8 +169,7 @@ size_t response_store::memory_bytes() const {
         bytes += a.codes.capacity() * sizeof(uint16_t);
         for (const auto& v : a.values) bytes += v.capacity() + sizeof(std::string) * 3;  // value + map entry
     }
-    bytes += row_by_id_.size() * (sizeof(std::pair<uint64_t, uint32_t>) + 2 * sizeof(void*)) +
-             row_by_id_.bucket_count() * sizeof(void*);
+    bytes += row_by_id_.memory_bytes();
     return bytes;
 }
 

@@ -32,6 +32,24 @@ struct attribute_column {
     std::string_view value_of(uint16_t code) const;  // "" for 0
 };
 
+// id hash → row, open addressing with linear probing: 12 bytes a slot at a load of 3/8..3/4
+// (≈ 16–32 bytes per id) instead of ≈ 50 for std::unordered_map's nodes.
+class id_index {
+public:
+    // The row stored for `hash`, or `row` after inserting it; .second tells which.
+    std::pair<uint32_t, bool> insert(uint64_t hash, uint32_t row);
+    void reserve(size_t ids);
+    void clear();
+    size_t size() const { return size_; }
+    size_t memory_bytes() const { return keys_.capacity() * sizeof(uint64_t) + rows_.capacity() * sizeof(uint32_t); }
+
+private:
+    void grow(size_t slots);
+    std::vector<uint64_t> keys_;  // 0 = empty slot (a zero hash is stored as 1)
+    std::vector<uint32_t> rows_;
+    size_t size_ = 0;
+};
+
 struct store_desc {
     bool index_ids = true;  // = true: keep an id → row index so updates replace (live data)
 };
@@ -70,7 +88,7 @@ private:
     void set_attribute(size_t row, std::string_view key, std::string_view value);
     void set_comment(size_t row, std::string_view text);
     store_desc desc_;
-    std::unordered_map<uint64_t, uint32_t> row_by_id_;  // 64-bit hash of the id
+    id_index row_by_id_;  // 64-bit hash of the id (a collision would merge two ids: ~5e-6 at 10^7 ids)
 };
 
 uint64_t hash_text(std::string_view text);  // FNV-1a 64, stable across platforms
