@@ -171,3 +171,34 @@ TEST_CASE("matching responses come newest first") {
     CHECK(s.slots[rows[0]] == 2);
     CHECK(s.slots[rows[1]] == 3);
 }
+
+TEST_CASE("one, two and three attribute filters agree with the row-by-row check") {
+    response_store s;
+    const char* plans[] = {"free", "pro", "team"};
+    const char* countries[] = {"FR", "US"};
+    const char* locales[] = {"en", "fr", "de"};
+    for (int i = 0; i < 600; ++i) {
+        response r;
+        r.id = "multi-" + std::to_string(100000 + i);
+        r.survey = "s";
+        r.score = i % 11;
+        r.ts_ms = at(2026, 1, 1 + i % 28);
+        r.locale = locales[i % 3];
+        r.attributes = {{"country", countries[(i / 3) % 2]}, {"plan", plans[(i / 7) % 3]}};
+        s.add(r);
+    }
+    response_filter f;
+    f.since_ms = at(2026, 1, 3, 0);
+    f.attributes.push_back({"plan", {"pro", "team"}});
+    for (int k = 1; k <= 3; ++k) {
+        if (k == 2) f.attributes.push_back({"country", {"US"}, true});
+        if (k == 3) f.attributes.push_back({"locale", {"fr"}});
+        uint64_t expected = 0;
+        for (size_t row = 0; row < s.size(); ++row) expected += row_matches(s, f, row);
+        CHECK(aggregate(s, f).histogram.n() == expected);
+        score_histogram by_day;
+        for (const auto& g : group_by_time(s, f, time_bucket::day)) by_day += g.histogram;
+        CHECK(by_day.n() == expected);
+        CHECK(expected > 0);
+    }
+}

@@ -79,14 +79,21 @@ compiled_filter compile(const response_store& store, const response_filter& f) {
 char ascii_lower(char ch) { return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch; }
 
 bool contains_ignoring_case(std::string_view hay, std::string_view needle) {
+    if (needle.empty()) return true;
     if (needle.size() > hay.size()) return false;
-    for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-        size_t k = 0;
+    // Find the first byte in either case with memchr-like scans, then compare the rest.
+    const char first_lower = ascii_lower(needle[0]);
+    const char first_upper = (first_lower >= 'a' && first_lower <= 'z') ? static_cast<char>(first_lower - 'a' + 'A') : first_lower;
+    const size_t last = hay.size() - needle.size();
+    for (size_t i = 0; i <= last; ++i) {
+        if (hay[i] != first_lower && hay[i] != first_upper) continue;
+        size_t k = 1;
         while (k < needle.size() && ascii_lower(hay[i + k]) == ascii_lower(needle[k])) ++k;
         if (k == needle.size()) return true;
     }
     return false;
 }
+
 
 // Time range as one unsigned comparison (no overflow at the int64 limits).
 inline bool in_time_range(int64_t t, const response_filter& f) {
@@ -128,13 +135,31 @@ inline void scan(const response_store& store, const compiled_filter& c, Visit&& 
             if (static_cast<uint64_t>(times[row]) - since < range) visit(row);
         return;
     }
+    // Raw pointers in locals: through the vectors, every counter write could alias them and the
+    // loop would reload them per row (wasm has no alias information to prove otherwise).
+    const uint16_t* codes0 = c.attributes[0].codes->data();
+    const uint8_t* allowed0 = c.attributes[0].allowed.data();
+    if (c.attributes.size() == 1) {
+        for (size_t row = 0; row < n; ++row)
+            if (static_cast<uint64_t>(times[row]) - since < range && allowed0[codes0[row]]) visit(row);
+        return;
+    }
+    const uint16_t* codes1 = c.attributes[1].codes->data();
+    const uint8_t* allowed1 = c.attributes[1].allowed.data();
+    if (c.attributes.size() == 2) {
+        for (size_t row = 0; row < n; ++row)
+            if (static_cast<uint64_t>(times[row]) - since < range && allowed0[codes0[row]] && allowed1[codes1[row]])
+                visit(row);
+        return;
+    }
     for (size_t row = 0; row < n; ++row) {
-        if (static_cast<uint64_t>(times[row]) - since >= range) continue;
+        if (static_cast<uint64_t>(times[row]) - since >= range || !allowed0[codes0[row]] || !allowed1[codes1[row]]) continue;
         bool ok = true;
-        for (const auto& a : c.attributes) ok &= a.allowed[(*a.codes)[row]] != 0;
+        for (size_t k = 2; k < c.attributes.size() && ok; ++k) ok = c.attributes[k].allowed[(*c.attributes[k].codes)[row]] != 0;
         if (ok) visit(row);
     }
 }
+
 
 // Drops the slots a segment filter excludes (display slots always stay).
 inline void mask_slots(const compiled_filter& c, uint64_t* counts) {
