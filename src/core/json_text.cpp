@@ -250,7 +250,7 @@ struct tagged_reader {
                     if (tag == 'o') {
                         std::string_view key;
                         if (!token(key)) return false;
-                        v.keys.emplace_back(key);
+                        v.keys.push_back(std::string(key));  // push_back(&&) only: one vector<string> growth path
                     }
                     v.items.emplace_back();
                     if (!value(v.items.back(), depth + 1)) return false;

@@ -83,28 +83,44 @@ static const struct {
 
 int read_survey_rules(const json_value& config, survey_rules& rules) {
     int bad = 0;
+    // Vectors are sized once (vector(n)) and filled in place: no element is ever moved, so no
+    // growth code for trigger_rule / property_condition is linked into the widget.
     if (const json_value* t = config.get("triggers")) {
         rules.triggers.clear();
         if (t->is_string()) {  // data-triggers="trial_ended purchase_completed"
-            size_t i = 0;
-            for (std::string_view w; !(w = next_word(t->text, i)).empty();) rules.triggers.emplace_back().event = w;
+            size_t i = 0, n = 0;
+            while (!next_word(t->text, i).empty()) ++n;
+            rules.triggers = std::vector<trigger_rule>(n);
+            i = n = 0;
+            for (std::string_view w; !(w = next_word(t->text, i)).empty();) rules.triggers[n++].event = w;
         } else if (t->is_array()) {
-            for (const auto& item : t->items) {
+            auto event_of = [](const json_value& item) {
                 const json_value* e = item.is_string() ? &item : item.get("event");
-                if (!e || !e->is_string()) {
+                return e && e->is_string() ? e : nullptr;
+            };
+            size_t n = 0;
+            for (const auto& item : t->items) n += event_of(item) != nullptr;
+            rules.triggers = std::vector<trigger_rule>(n);
+            n = 0;
+            for (const auto& item : t->items) {
+                const json_value* e = event_of(item);
+                if (!e) {
                     ++bad;
                     continue;
                 }
-                trigger_rule& rule = rules.triggers.emplace_back();  // built in place: no trigger_rule moves
+                trigger_rule& rule = rules.triggers[n++];
                 rule.event = e->text;
                 if (e == &item) continue;
                 if (const json_value* w = item.get("where"); w && w->is_object()) {
+                    rule.conditions = std::vector<property_condition>(w->keys.size());
+                    size_t used = 0;
                     for (size_t k = 0; k < w->keys.size(); ++k) {
-                        if (!read_condition(w->keys[k], w->items[k], rule.conditions.emplace_back())) {
-                            rule.conditions.pop_back();
-                            ++bad;
-                        }
+                        property_condition& c = rule.conditions[used];
+                        c.values.clear();
+                        if (read_condition(w->keys[k], w->items[k], c)) ++used;
+                        else ++bad;
                     }
+                    while (rule.conditions.size() > used) rule.conditions.pop_back();
                 }
                 read_int(item.get("delay"), rule.delay_ms, 0, 3600000, bad);
             }
@@ -114,7 +130,7 @@ int read_survey_rules(const json_value& config, survey_rules& rules) {
         rules.paths.clear();
         if (p->is_string()) {
             size_t i = 0;
-            for (std::string_view w; !(w = next_word(p->text, i)).empty();) rules.paths.emplace_back(w);
+            for (std::string_view w; !(w = next_word(p->text, i)).empty();) rules.paths.push_back(std::string(w));
         } else if (p->is_array())
             for (const auto& item : p->items) rules.paths.push_back(item.as_text());
         else ++bad;

@@ -218,7 +218,7 @@ response base_record(event_type type) {
     r.page = clean_text(env(0), 512);
     r.locale = g.texts.locale;
     for (const auto& kv : g.traits)
-        if (r.attributes.size() < 32) r.attributes.push_back(kv);
+        if (r.attributes.size() < 32) r.attributes.push_back(std::pair(kv));  // push_back(&&) only
     return r;
 }
 
@@ -256,7 +256,7 @@ static void merge_config(json_value& add) {  // moves the members: no json_value
     if (!g.config.is_object()) g.config = json_value{json_kind::object};
     for (size_t k = 0; k < add.keys.size(); ++k) {
         g.config.keys.push_back(std::move(add.keys[k]));
-        g.config.items.push_back(std::move(add.items[k]));
+        g.config.items.emplace_back() = std::move(add.items[k]);  // the reader's growth path
     }
 }
 
@@ -278,8 +278,12 @@ static void identify(const json_value* user, const json_value* traits) {
             size_t at = 0;
             while (at < g.traits.size() && g.traits[at].first < key) ++at;
             std::string value = clean_text(v.as_text(), 256);
-            if (at < g.traits.size() && g.traits[at].first == key) g.traits[at].second = std::move(value);
-            else g.traits.insert(g.traits.begin() + static_cast<long>(at), {key, std::move(value)});
+            if (at < g.traits.size() && g.traits[at].first == key) {
+                g.traits[at].second = std::move(value);
+                continue;
+            }
+            g.traits.push_back({key, std::move(value)});  // then swapped down into place
+            for (size_t j = g.traits.size() - 1; j > at; --j) g.traits[j].swap(g.traits[j - 1]);
         }
 
     }

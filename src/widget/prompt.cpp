@@ -114,9 +114,14 @@ static void render_thanks() {
 
 void prompt_show(const std::string& trigger) {
     if (g.prompt.current != step::hidden) return;
-    g.prompt = prompt_state{};
-    g.prompt.trigger = trigger;
-    g.prompt.current = step::scale;
+    // Field by field, not `g.prompt = prompt_state{}`: no temporary record to build and move
+    // (`answer` is rebuilt by choose() before it is ever read).
+    prompt_state& p = g.prompt;
+    p.score = p.pending_digit = -1;
+    p.focused = p.textarea = 0;
+    p.contact_given = false;
+    p.trigger = trigger;
+    p.current = step::scale;
     int64_t now = now_ms();
     g.history.last_shown_ms = g.history.last_any_shown_ms = now;
     ++g.history.displays;
