@@ -46,12 +46,16 @@ bool delivery_queue::enqueue(std::string_view id, std::string_view body, int64_t
                 break;
             }
     }
-    queued_item item;
-    item.id = std::string(id);
-    item.body = std::string(body);
+    // One slot more, the items moved over: no push_back growth code (the widget is size-bound;
+    // at most max_items moves).
+    std::vector<queued_item> grown(items.size() + 1);
+    for (size_t k = 0; k < items.size(); ++k) grown[k] = std::move(items[k]);
+    queued_item& item = grown.back();
+    item.id = id;
+    item.body = body;
     item.created_ms = now_ms;
     item.next_attempt_ms = now_ms;
-    items.push_back(std::move(item));
+    items = std::move(grown);
     return true;
 }
 
@@ -164,7 +168,11 @@ static bool read_int64(std::string_view s, int64_t& out) {
 }
 
 size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
-    items.clear();
+    size_t lines = 0;
+    for (char c : text) lines += c == '\n';
+    // Sized once (at most max_items), the unused slots dropped at the end: no growth code.
+    std::vector<queued_item> out(lines + 1 < static_cast<size_t>(desc.max_items) ? lines + 1 : static_cast<size_t>(desc.max_items));
+    size_t used = 0;
     size_t pos = 0;
     while (pos < text.size()) {
         size_t end = text.find('\n', pos);
@@ -181,17 +189,20 @@ size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
         }
         if (n != 4) continue;
         parts[4] = line.substr(start);
-        queued_item it;
+        if (used == out.size()) break;
+        queued_item& it = out[used];
         int64_t attempts = 0;
         if (parts[0].empty() || parts[4].empty() || parts[4][0] != '{' || !read_int64(parts[1], attempts) ||
             !read_int64(parts[2], it.created_ms) || !read_int64(parts[3], it.next_attempt_ms))
             continue;
-        if (now_ms - it.created_ms > desc.max_age_ms || items.size() >= static_cast<size_t>(desc.max_items)) continue;
-        it.id = std::string(parts[0]);
-        it.body = std::string(parts[4]);
+        if (now_ms - it.created_ms > desc.max_age_ms) continue;
+        it.id = parts[0];
+        it.body = parts[4];
         it.attempts = static_cast<int>(attempts);
-        items.push_back(std::move(it));
+        ++used;
     }
+    while (out.size() > used) out.pop_back();
+    items = std::move(out);
     return items.size();
 }
 

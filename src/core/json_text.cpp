@@ -244,16 +244,20 @@ struct tagged_reader {
             case 'a':
             case 'o': {
                 double count = 0;
-                if (!parse_decimal(t, count) || count < 0 || count > 100000) return false;
+                // Each item takes at least one '\x01' of what is left: that bounds the sizes below.
+                if (!parse_decimal(t, count) || count < 0 || count > 100000 || count > s.size() - i) return false;
                 v.kind = tag == 'a' ? json_kind::array : json_kind::object;
-                for (int k = 0; k < static_cast<int>(count); ++k) {
+                // Sized once, filled in place: no vector growth code in the widget.
+                size_t n = static_cast<size_t>(count);
+                v.items = std::vector<json_value>(n);
+                if (tag == 'o') v.keys = std::vector<std::string>(n);
+                for (size_t k = 0; k < n; ++k) {
                     if (tag == 'o') {
                         std::string_view key;
                         if (!token(key)) return false;
-                        v.keys.push_back(std::string(key));  // push_back(&&) only: one vector<string> growth path
+                        v.keys[k] = key;
                     }
-                    v.items.emplace_back();
-                    if (!value(v.items.back(), depth + 1)) return false;
+                    if (!value(v.items[k], depth + 1)) return false;
                 }
                 return true;
             }

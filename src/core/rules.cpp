@@ -39,12 +39,14 @@ static bool read_condition(const std::string& key, const json_value& v, property
     c.key = key;
     if (v.is_array()) {
         c.op = condition_op::one_of;
-        for (const auto& item : v.items) c.values.push_back(item.as_text());
+        c.values = std::vector<std::string>(v.items.size());
+        for (size_t k = 0; k < v.items.size(); ++k) c.values[k] = v.items[k].as_text();
         return true;
     }
     if (!v.is_object()) {
         c.op = condition_op::equals;
-        c.values.push_back(v.as_text());
+        c.values = std::vector<std::string>(1);
+        c.values[0] = v.as_text();
         return v.kind != json_kind::null;
     }
     if (v.items.size() != 1) return false;
@@ -129,11 +131,15 @@ int read_survey_rules(const json_value& config, survey_rules& rules) {
     if (const json_value* p = config.get("paths")) {
         rules.paths.clear();
         if (p->is_string()) {
-            size_t i = 0;
-            for (std::string_view w; !(w = next_word(p->text, i)).empty();) rules.paths.push_back(std::string(w));
-        } else if (p->is_array())
-            for (const auto& item : p->items) rules.paths.push_back(item.as_text());
-        else ++bad;
+            size_t i = 0, n = 0;
+            while (!next_word(p->text, i).empty()) ++n;
+            rules.paths = std::vector<std::string>(n);
+            i = n = 0;
+            for (std::string_view w; !(w = next_word(p->text, i)).empty();) rules.paths[n++] = w;
+        } else if (p->is_array()) {
+            rules.paths = std::vector<std::string>(p->items.size());
+            for (size_t k = 0; k < p->items.size(); ++k) rules.paths[k] = p->items[k].as_text();
+        } else ++bad;
     }
     for (const auto& f : int_fields) read_int(config.get(f.key), rules.*f.field, 0, f.hi, bad);
     return bad;

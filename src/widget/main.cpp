@@ -217,8 +217,8 @@ response base_record(event_type type) {
     if (!g.prompt.trigger.empty()) r.trigger = g.prompt.trigger;
     r.page = clean_text(env(0), 512);
     r.locale = g.texts.locale;
-    for (const auto& kv : g.traits)
-        if (r.attributes.size() < 32) r.attributes.push_back(std::pair(kv));  // push_back(&&) only
+    r.attributes = std::vector<std::pair<std::string, std::string>>(g.traits.size());  // at most 32
+    for (size_t k = 0; k < g.traits.size(); ++k) r.attributes[k] = g.traits[k];
     return r;
 }
 
@@ -251,19 +251,27 @@ void enqueue_record(const response& r) {
 //-----------------------------------------------------------------------------
 // [SECTION] API dispatch
 //-----------------------------------------------------------------------------
-static void merge_config(json_value& add) {  // moves the members: no json_value copies
+// Appends the members (moved, never copied) into vectors sized once: no growth code.
+static void merge_config(json_value& add) {
     if (!add.is_object()) return;
     if (!g.config.is_object()) g.config = json_value{json_kind::object};
-    for (size_t k = 0; k < add.keys.size(); ++k) {
-        g.config.keys.push_back(std::move(add.keys[k]));
-        g.config.items.emplace_back() = std::move(add.items[k]);  // the reader's growth path
+    size_t old = g.config.keys.size(), n = old + add.keys.size();
+    std::vector<std::string> keys(n);
+    std::vector<json_value> items(n);
+    for (size_t k = 0; k < n; ++k) {
+        keys[k] = std::move(k < old ? g.config.keys[k] : add.keys[k - old]);
+        items[k] = std::move(k < old ? g.config.items[k] : add.items[k - old]);
     }
+    g.config.keys = std::move(keys);
+    g.config.items = std::move(items);
 }
 
 static void identify(const json_value* user, const json_value* traits) {
     std::string id = user && (user->is_string() || user->is_number()) ? clean_text(user->as_text(), 256) : std::string();
-    g.traits.clear();
     g.email.clear();
+    // 32 slots made at once, the unused ones dropped at the end: no vector growth code.
+    std::vector<std::pair<std::string, std::string>> t(32);
+    size_t used = 0;
     if (traits && traits->is_object()) {
         for (size_t k = 0; k < traits->keys.size(); ++k) {
             const std::string& key = traits->keys[k];
@@ -273,20 +281,21 @@ static void identify(const json_value* user, const json_value* traits) {
                 g.email = clean_text(v.as_text(), 256);
                 continue;
             }
-            if (!is_valid_attribute_key(key) || g.traits.size() >= 32) continue;
+            if (!is_valid_attribute_key(key) || used >= 32) continue;
             // Sorted by key, last value wins (an insertion, not std::sort: the widget is size-bound).
             size_t at = 0;
-            while (at < g.traits.size() && g.traits[at].first < key) ++at;
+            while (at < used && t[at].first < key) ++at;
             std::string value = clean_text(v.as_text(), 256);
-            if (at < g.traits.size() && g.traits[at].first == key) {
-                g.traits[at].second = std::move(value);
+            if (at < used && t[at].first == key) {
+                t[at].second = std::move(value);
                 continue;
             }
-            g.traits.push_back({key, std::move(value)});  // then swapped down into place
-            for (size_t j = g.traits.size() - 1; j > at; --j) g.traits[j].swap(g.traits[j - 1]);
+            t[used] = {key, std::move(value)};  // then swapped down into place
+            for (size_t j = used++; j > at; --j) t[j].swap(t[j - 1]);
         }
-
     }
+    while (t.size() > used) t.pop_back();
+    g.traits = std::move(t);
     if (id != g.user_id) {
         g.user_id = id;
         if (id.empty()) npskit_js_del("npskit:u");
