@@ -28,14 +28,11 @@ std::string new_uuid() {
 }
 
 // Storage may be missing, full or blocked: every read falls back to "", every write may fail.
-static std::string storage_get(const std::string& key) {
-    std::string out(256, '\0');
-    int n = npskit_js_get(key.c_str(), out.data(), static_cast<int>(out.size()));
-    if (n >= static_cast<int>(out.size())) {
-        out.assign(static_cast<size_t>(n) + 1, '\0');
-        n = npskit_js_get(key.c_str(), out.data(), static_cast<int>(out.size()));
-    }
-    out.resize(n > 0 && n < static_cast<int>(out.size()) ? static_cast<size_t>(n) : 0);
+// Asks for the length first, then reads into a string of exactly that size (+ its terminator).
+static std::string storage_get(const char* key) {
+    int n = npskit_js_get(key, nullptr, 0);
+    std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+    if (n > 0 && npskit_js_get(key, out.data(), n + 1) != n) out.clear();  // changed in between
     return out;
 }
 
@@ -150,7 +147,7 @@ static std::string history_key() { return "npskit:h:" + g.desc.survey + ":" + sa
 
 static void load_history() {
     g.history = {};
-    history_from_text(storage_get(history_key()), g.history);
+    history_from_text(storage_get(history_key().c_str()), g.history);
     double any = 0;
     if (parse_decimal(storage_get("npskit:g"), any)) g.history.last_any_shown_ms = static_cast<int64_t>(any);
     if (g.history.first_seen_ms <= 0) {

@@ -14,24 +14,24 @@ namespace npskit::widget {
 //-----------------------------------------------------------------------------
 static int card = 0;  // the prompt box (re-filled at each step)
 
-static int el(int parent, const char* tag, const char* cls, const std::string& text = {}) {
+static int el(int parent, const char* tag, const char* cls, const char* text = "") {
     int h = npskit_js_el(parent, tag, cls);
-    if (!text.empty()) npskit_js_text(h, text.c_str());
+    if (*text) npskit_js_text(h, text);
     return h;
 }
 
-static int button(int parent, const char* cls, const std::string& text, int code) {
+static int button(int parent, const char* cls, const char* text, int code) {
     int h = el(parent, "button", cls, text);
     npskit_js_attr(h, "type", "button");
     npskit_js_on(h, "click", code);
     return h;
 }
 
-static std::string segment_text(int score) {
+static const std::string& segment_text(int score) {
     return g.texts[score <= 6 ? text_id::follow_detractor : score <= 8 ? text_id::follow_passive : text_id::follow_promoter];
 }
 
-static void question(const std::string& text) {
+static void question(const char* text) {
     npskit_js_attr(el(card, "p", "q", text), "id", "npskit-q");
 }
 
@@ -46,7 +46,7 @@ static void close_button() {
 static void render_scale(bool take_focus) {
     npskit_js_clear(card);
     close_button();
-    question(fill_placeholder(g.texts[text_id::question], "product", g.desc.product));
+    question(fill_placeholder(g.texts[text_id::question], "product", g.desc.product).c_str());
     int group = el(card, "div", "s");
     npskit_js_attr(group, "role", "radiogroup");
     npskit_js_attr(group, "aria-labelledby", "npskit-q");
@@ -54,7 +54,7 @@ static void render_scale(bool take_focus) {
     for (int n = 0; n <= 10; ++n) {
         std::string digit;
         append_integer(digit, n);
-        int b = button(group, "", digit, ui_choose + n);
+        int b = button(group, "", digit.c_str(), ui_choose + n);
         npskit_js_attr(b, "role", "radio");
         npskit_js_attr(b, "aria-checked", "false");
         npskit_js_attr(b, "aria-label", fill_placeholder(g.texts[text_id::score_label], "n", digit).c_str());
@@ -64,15 +64,15 @@ static void render_scale(bool take_focus) {
     }
     int ends = el(card, "div", "e");
     npskit_js_attr(ends, "id", "npskit-e");
-    el(ends, "span", "", g.texts[text_id::low_label]);
-    el(ends, "span", "", g.texts[text_id::high_label]);
+    el(ends, "span", "", g.texts[text_id::low_label].c_str());
+    el(ends, "span", "", g.texts[text_id::high_label].c_str());
     if (take_focus) npskit_js_focus(g.prompt.handles[g.prompt.focused], 0);
 }
 
 static void render_follow_up() {
     npskit_js_clear(card);
     close_button();
-    question(segment_text(g.prompt.score));
+    question(segment_text(g.prompt.score).c_str());
     int ta = el(card, "textarea", "");
     npskit_js_attr(ta, "aria-labelledby", "npskit-q");
     npskit_js_attr(ta, "placeholder", g.texts[text_id::comment_hint].c_str());
@@ -80,35 +80,35 @@ static void render_follow_up() {
     npskit_js_attr(ta, "rows", "3");
     g.prompt.textarea = ta;
     int row = el(card, "div", "r");
-    button(row, "g", g.texts[text_id::skip], ui_skip);
-    button(row, "p", g.texts[text_id::send], ui_send);
+    button(row, "g", g.texts[text_id::skip].c_str(), ui_skip);
+    button(row, "p", g.texts[text_id::send].c_str(), ui_send);
     npskit_js_focus(ta, 1);
 }
 
 static void render_thanks() {
     npskit_js_clear(card);
     close_button();
-    question(g.texts[text_id::thanks]);
+    question(g.texts[text_id::thanks].c_str());
     int row = 0;
     int score = g.prompt.score;
     if (score >= 9 && !g.desc.promoter_url.empty()) {
         row = el(card, "div", "r");
-        int a = el(row, "a", "p", g.texts[text_id::promoter_cta]);
+        int a = el(row, "a", "p", g.texts[text_id::promoter_cta].c_str());
         npskit_js_attr(a, "href", g.desc.promoter_url.c_str());
         npskit_js_attr(a, "target", "_blank");
         npskit_js_attr(a, "rel", "noopener noreferrer");
     } else if (score >= 0 && score <= 6) {
         if (g.prompt.contact_given) {
-            el(card, "p", "t", g.texts[text_id::contact_done]);
+            el(card, "p", "t", g.texts[text_id::contact_done].c_str());
         } else {
-            el(card, "p", "t", g.texts[text_id::contact_question]);
-            if (!g.email.empty()) el(card, "p", "t", fill_placeholder(g.texts[text_id::contact_email], "email", g.email));
+            el(card, "p", "t", g.texts[text_id::contact_question].c_str());
+            if (!g.email.empty()) el(card, "p", "t", fill_placeholder(g.texts[text_id::contact_email], "email", g.email).c_str());
             row = el(card, "div", "r");
-            button(row, "p", g.texts[text_id::contact_yes], ui_contact);
+            button(row, "p", g.texts[text_id::contact_yes].c_str(), ui_contact);
         }
     }
     if (!row) row = el(card, "div", "r");
-    int done = button(row, "g", g.texts[text_id::done], ui_done);
+    int done = button(row, "g", g.texts[text_id::done].c_str(), ui_done);
     npskit_js_focus(done, 1);
 }
 
