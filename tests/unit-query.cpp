@@ -202,3 +202,42 @@ TEST_CASE("one, two and three attribute filters agree with the row-by-row check"
         CHECK(expected > 0);
     }
 }
+
+TEST_CASE("time-sorted fast path and the row-by-row path give the same figures") {
+    response_store sorted, shuffled;
+    std::vector<response> rows;
+    for (int i = 0; i < 3000; ++i) {
+        response r;
+        r.id = "order-" + std::to_string(100000 + i);
+        r.survey = "s";
+        r.type = i % 17 == 0 ? event_type::shown : event_type::response;
+        r.score = r.type == event_type::response ? (i * 7) % 11 : -1;
+        r.ts_ms = at(2025, 12, 1) + static_cast<int64_t>(i) * 3'600'000LL * 7 / 3;  // ~7 months, hour steps
+        rows.push_back(r);
+    }
+    for (const auto& r : rows) sorted.add(r);
+    for (size_t i = 0; i < rows.size(); ++i) shuffled.add(rows[(i * 7919) % rows.size()]);  // 7919 is prime
+    CHECK(sorted.time_sorted);
+    CHECK_FALSE(shuffled.time_sorted);
+    std::vector<response_filter> filters(4);
+    filters[1].since_ms = at(2026, 1, 3, 5);
+    filters[1].until_ms = at(2026, 3, 9, 17);
+    filters[2].segments = 1 << static_cast<int>(segment::promoter);
+    filters[3].until_ms = at(2026, 2, 1, 0);
+    for (const auto& f : filters) {
+        group_stats a = aggregate(sorted, f), b = aggregate(shuffled, f);
+        CHECK(a.histogram == b.histogram);
+        CHECK(a.shown == b.shown);
+        for (int offset : {0, 90, -300}) {
+            for (time_bucket bucket : {time_bucket::day, time_bucket::week, time_bucket::month}) {
+                auto ga = group_by_time(sorted, f, bucket, offset), gb = group_by_time(shuffled, f, bucket, offset);
+                REQUIRE(ga.size() == gb.size());
+                for (size_t k = 0; k < ga.size(); ++k) {
+                    CHECK(ga[k].key == gb[k].key);
+                    CHECK(ga[k].histogram == gb[k].histogram);
+                    CHECK(ga[k].shown == gb[k].shown);
+                }
+            }
+        }
+    }
+}

@@ -10,7 +10,7 @@ import { root, machine, stats, writeSection, chromiumArgs } from '../lib/report.
 
 const args = process.argv.slice(2);
 const runs = Number(args.includes('--runs') ? args[args.indexOf('--runs') + 1] : 7);
-const dist = path.join(root, process.env.NPSKIT_BUILD_WEB || 'build-web', 'dist');
+const dist = path.resolve(root, process.env.NPSKIT_BUILD_WEB || 'build-web', 'dist');
 const posthogDist = path.join(root, 'bench/peers/node_modules/posthog-js/dist');
 
 const NPS_QUESTION = 'How likely are you to recommend Acme to a friend or colleague?';

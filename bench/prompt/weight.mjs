@@ -6,7 +6,7 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import path from 'node:path';
 import { root, machine, writeSection } from '../lib/report.mjs';
 
-const dist = path.join(root, process.env.NPSKIT_BUILD_WEB || 'build-web', 'dist');
+const dist = path.resolve(root, process.env.NPSKIT_BUILD_WEB || 'build-web', 'dist');
 const peers = path.join(root, 'bench/peers/node_modules');
 
 function weigh(files) {

@@ -14,8 +14,8 @@ const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
 const sizes = opt('--sizes', '1e6,1e7').split(',').map(Number);
 const reps = Number(opt('--reps', '5'));
-const native = path.join(root, process.env.NPSKIT_BUILD_NATIVE || 'build-native', 'bench/scoring_bench');
-const wasm = path.join(root, process.env.NPSKIT_BUILD_WEB || 'build-web', 'bench/scoring_bench.js');
+const native = path.resolve(root, process.env.NPSKIT_BUILD_NATIVE || 'build-native', 'bench/scoring_bench');
+const wasm = path.resolve(root, process.env.NPSKIT_BUILD_WEB || 'build-web', 'bench/scoring_bench.js');
 
 const START_MS = 1735689600000, SPAN_MS = 365 * 86400000, DAY = 86400000;
 

@@ -161,6 +161,37 @@ inline void scan(const response_store& store, const compiled_filter& c, Visit&& 
 }
 
 
+// Rows appended in time order with no per-row condition: the filter is a row range, found by
+// binary search, and counting is a plain byte histogram (several times faster, in wasm above all).
+inline bool has_sorted_fast_path(const response_store& store, const compiled_filter& c) {
+    return store.time_sorted && !c.needs_comment_check && c.attributes.empty();
+}
+
+inline std::pair<size_t, size_t> time_range_rows(const response_store& store, const response_filter& f) {
+    const int64_t* begin = store.times_ms.data();
+    const int64_t* end = begin + store.size();
+    const int64_t* lo = f.since_ms == std::numeric_limits<int64_t>::min() ? begin : std::lower_bound(begin, end, f.since_ms);
+    const int64_t* hi = f.until_ms == std::numeric_limits<int64_t>::max() ? end : std::lower_bound(lo, end, f.until_ms);
+    return {static_cast<size_t>(lo - begin), static_cast<size_t>(hi - begin)};
+}
+
+// counts[slot] += occurrences in slots[0, n). Four sets of 32-bit lanes, flushed every 2^30 rows.
+inline void count_slots(const uint8_t* slots, size_t n, uint64_t* counts) {
+    size_t i = 0;
+    while (i < n) {
+        uint32_t lanes[4][16] = {};
+        const size_t end = std::min(n, i + (size_t{1} << 30));
+        for (; i + 4 <= end; i += 4) {
+            ++lanes[0][slots[i]];
+            ++lanes[1][slots[i + 1]];
+            ++lanes[2][slots[i + 2]];
+            ++lanes[3][slots[i + 3]];
+        }
+        for (; i < end; ++i) ++lanes[0][slots[i]];
+        for (int s = 0; s < slot_count; ++s) counts[s] += uint64_t{lanes[0][s]} + lanes[1][s] + lanes[2][s] + lanes[3][s];
+    }
+}
+
 // Drops the slots a segment filter excludes (display slots always stay).
 inline void mask_slots(const compiled_filter& c, uint64_t* counts) {
     for (int s = 0; s < slot_count; ++s)
@@ -191,13 +222,18 @@ group_stats aggregate(const response_store& store, const response_filter& filter
     g.key = "all";
     compiled_filter c = compile(store, filter);
     if (c.matches_nothing) return g;
-    // Four sets of counters so that consecutive equal scores do not wait on each other.
-    std::array<std::array<uint64_t, 16>, 4> lanes{};
-    const uint8_t* slots = store.slots.data();
-    scan(store, c, [&](size_t row) { ++lanes[row & 3][slots[row]]; });
     std::array<uint64_t, slot_count> counts{};
-    for (const auto& lane : lanes)
-        for (int s = 0; s < slot_count; ++s) counts[s] += lane[s];
+    const uint8_t* slots = store.slots.data();
+    if (has_sorted_fast_path(store, c)) {
+        auto [lo, hi] = time_range_rows(store, filter);
+        count_slots(slots + lo, hi - lo, counts.data());
+    } else {
+        // Four sets of counters so that consecutive equal scores do not wait on each other.
+        std::array<std::array<uint64_t, 16>, 4> lanes{};
+        scan(store, c, [&](size_t row) { ++lanes[row & 3][slots[row]]; });
+        for (const auto& lane : lanes)
+            for (int s = 0; s < slot_count; ++s) counts[s] += lane[s];
+    }
     mask_slots(c, counts.data());
     add_slots(g, counts);
     return g;
@@ -218,19 +254,29 @@ std::vector<group_stats> group_by_time(const response_store& store, const respon
     const uint8_t* slots = store.slots.data();
     uint64_t* counts = days.front().data();
     const int64_t shift = offset_ms;
-    // Rows mostly arrive in time order: remember the current day's bounds and divide only when
-    // a row leaves them (wasm has no 64-bit multiply-high, so the division is a real one there).
-    uint64_t day_lo = static_cast<uint64_t>(std::numeric_limits<int64_t>::min());
-    size_t day_base = 0;
-    scan(store, c, [&](size_t row) {
-        int64_t t = times[row] + shift;
-        if (static_cast<uint64_t>(t) - day_lo >= static_cast<uint64_t>(ms_per_day)) {
-            int64_t day = day_of(t);
-            day_lo = static_cast<uint64_t>(day * ms_per_day);
-            day_base = static_cast<size_t>(day - first_day) * slot_count;
+    if (has_sorted_fast_path(store, c)) {  // day boundaries by binary search, then byte histograms
+        auto [row, hi] = time_range_rows(store, filter);
+        for (int64_t d = first_day; d <= last_day && row < hi; ++d) {
+            const int64_t day_end_ms = (d + 1) * ms_per_day - shift;  // exclusive, UTC
+            size_t end = static_cast<size_t>(std::lower_bound(times + row, times + hi, day_end_ms) - times);
+            count_slots(slots + row, end - row, counts + static_cast<size_t>(d - first_day) * slot_count);
+            row = end;
         }
-        ++counts[day_base + slots[row]];
-    });
+    } else {
+        // Rows mostly arrive in time order: remember the current day's bounds and divide only
+        // when a row leaves them (wasm has no 64-bit multiply-high: the division is a real one).
+        uint64_t day_lo = static_cast<uint64_t>(std::numeric_limits<int64_t>::min());
+        size_t day_base = 0;
+        scan(store, c, [&](size_t row) {
+            int64_t t = times[row] + shift;
+            if (static_cast<uint64_t>(t) - day_lo >= static_cast<uint64_t>(ms_per_day)) {
+                int64_t day = day_of(t);
+                day_lo = static_cast<uint64_t>(day * ms_per_day);
+                day_base = static_cast<size_t>(day - first_day) * slot_count;
+            }
+            ++counts[day_base + slots[row]];
+        });
+    }
     for (auto& day : days) mask_slots(c, day.data());
     for (int64_t d = first_day; d <= last_day; ++d) {
         int64_t start = bucket_start_day(d, bucket);

@@ -70,6 +70,7 @@ void response_store::clear() {
     attributes.clear();
     row_by_id_.clear();
     min_time_ms = max_time_ms = 0;
+    time_sorted = true;
 }
 
 void response_store::reserve(size_t rows) {
@@ -140,6 +141,7 @@ size_t response_store::add(const response& r) {
                    : r.type == event_type::dismissed ? slot_dismissed
                                                      : static_cast<uint8_t>(r.score);
     if (!is_update) {
+        if (row > 0 && r.ts_ms < times_ms[row - 1]) time_sorted = false;
         slots.push_back(slot);
         times_ms.push_back(r.ts_ms);
         comment_offsets.push_back(static_cast<uint32_t>(comment_pool.size()));

@@ -82,6 +82,7 @@ public:
     std::string comment_pool;
     std::vector<attribute_column> attributes;
     int64_t min_time_ms = 0, max_time_ms = 0;  // over all rows; equal when empty
+    bool time_sorted = true;  // rows were appended in time order: ranges are found by binary search
 
 private:
     attribute_column& column(std::string_view key);
