@@ -143,7 +143,13 @@ static void apply_config() {
 //-----------------------------------------------------------------------------
 static void apply_signup_trait();
 static const std::string& sample_key() { return g.user_id.empty() ? g.anon_id : g.user_id; }
-static std::string history_key() { return "npskit:h:" + g.desc.survey + ":" + sample_key(); }
+static std::string history_key() {  // appends, not operator+ (no temporaries)
+    std::string k = "npskit:h:";
+    k += g.desc.survey;
+    k += ":";
+    k += sample_key();
+    return k;
+}
 
 static void load_history() {
     g.history = {};
