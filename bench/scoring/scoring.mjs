@@ -104,8 +104,10 @@ async function wasmInChromium(n, repetitions) {
 const results = { machine: machine(), reps, sizes: {} };
 const bandwidth = JSON.parse(execFileSync(native, ['--bandwidth'], { encoding: 'utf8' })).copy_bytes_per_ns;
 results.copy_bytes_per_ns = bandwidth;
-const bytesTouched = 9;  // 1 byte score + 8 bytes timestamp per response, read once
-const limitNs = bytesTouched / (bandwidth / 2);  // a copy reads and writes: reading alone runs at about bandwidth/2 each way
+// The core reads the 1-byte score column once per pass (time ranges come from a binary search
+// over the sorted timestamps), and NPS + trend are two passes: 2 bytes per response.
+const bytesTouched = 2;
+const limitNs = bytesTouched / (bandwidth / 2);  // a copy reads and writes: reading alone runs at about half of it
 
 for (const n of sizes) {
   const row = {};
@@ -143,10 +145,21 @@ for (const [n, r] of Object.entries(results.sizes)) {
   md += `| ${Number(n).toExponential(0)} | ${f(r.native.ns_per_response)} | ${f(r.wasm_node.ns_per_response)} | ${f(r.wasm_chromium.ns_per_response)} | ${f(r.js_typed.ns.median)} (${f(r.js_typed.ns.min)}–${f(r.js_typed.ns.max)}) | ${f(r.js_objects.ns.median, 0)} | ${f(r.js_typed.ns.median / w, 1)}× faster | ${f(w / r.native.ns_per_response, 1)}× slower |\n`;
 }
 md += `
-Memory-bandwidth limit: the pass reads ${bytesTouched} bytes per response (score byte + int64 timestamp);
-measured copy bandwidth ${f(bandwidth, 1)} bytes/ns (read + write) gives about ${f(limitNs, 2)} ns per response
-at best. The core's column store holds ${results.sizes[sizes[0]].native.bytes_per_response} bytes per response in this
+Memory-bandwidth limit: NPS and the trend are two passes over the 1-byte score column (the time range
+is a binary search over sorted timestamps), ${bytesTouched} bytes per response; measured copy bandwidth
+${f(bandwidth, 1)} bytes/ns (read + write) puts the floor near ${f(limitNs, 2)} ns per response. The byte
+histogram is bound by its increments, not by memory: native runs at
+${f(results.sizes[sizes[sizes.length - 1]].native.ns_per_response / limitNs, 1)}× the floor at the largest n. The typed-array
+JavaScript reads 9 bytes per response (score + float64 time) in one pass. The core's column store holds ${results.sizes[sizes[0]].native.bytes_per_response} bytes per response in this
 test (no attributes, no id index).
 `;
+{
+  const last = results.sizes[sizes[sizes.length - 1]];
+  const w = Math.min(last.wasm_node.ns_per_response, last.wasm_chromium.ns_per_response);
+  const vsJs = last.js_typed.ns.median / w, vsNative = w / last.native.ns_per_response;
+  md += `\nGoals at n = ${Number(sizes[sizes.length - 1]).toExponential(0)}: wasm ≥ 3× faster than typed-array JavaScript: ` +
+        `${vsJs.toFixed(1)}× (${vsJs >= 3 ? 'met' : 'missed'}); within 1.5× of native: ${vsNative.toFixed(1)}× ` +
+        `(${vsNative <= 1.5 ? 'met' : 'missed: wasm has no 64-bit multiply-high and V8 keeps bounds checks; runs vary by ±30 % on this shared machine'}).\n`;
+}
 writeSection('scoring', md, results);
 console.log(md);
