@@ -13,7 +13,7 @@ const json_value* json_value::get(std::string_view key) const {
     return nullptr;
 }
 
-std::string json_value::as_text() const {
+std::string_view json_value::as_text() const {
     if (kind == json_kind::string || kind == json_kind::number) return text;
     if (kind == json_kind::boolean) return boolean ? "true" : "false";
     return {};

@@ -36,8 +36,8 @@ struct json_value {
     bool is_object() const { return kind == json_kind::object; }
     bool is_array() const { return kind == json_kind::array; }
     // Scalar as text: strings as is, numbers as written in the input ("12", "2.5"), booleans
-    // "true"/"false"; "" for null, arrays and objects.
-    std::string as_text() const;
+    // "true"/"false"; "" for null, arrays and objects. A view (no copy): valid while the value is.
+    std::string_view as_text() const;
 };
 
 // Parses one JSON document. Returns false on any syntax error, bad UTF-8 escape, or depth > 16.

@@ -156,7 +156,7 @@ static bool condition_holds(const property_condition& c, const json_value* props
         } else if (!v->is_number()) return false;
         return c.op == condition_op::at_least ? n >= c.bound : n <= c.bound;
     }
-    std::string text = v->as_text();
+    std::string_view text = v->as_text();
     for (const auto& want : c.values)
         if (want == text) return true;
     return false;

@@ -49,15 +49,7 @@ static std::string env(int what) {
 // and booleans.
 static std::string_view text_of(const json_value& c, const char* key) {
     const json_value* v = c.get(key);
-    if (!v) return {};
-    if (v->kind == json_kind::boolean) return v->boolean ? "true" : "false";
-    return v->text;  // strings and numbers; "" for null, arrays and objects
-}
-
-static std::string_view text_of(const json_value& c, size_t k) {
-    const json_value& v = c.items[k];
-    if (v.kind == json_kind::boolean) return v.boolean ? "true" : "false";
-    return v.text;
+    return v ? v->as_text() : std::string_view();
 }
 
 static bool valid_brand(std::string_view s) {
@@ -121,7 +113,7 @@ static void apply_config() {
             headers += headers.empty() ? '{' : ',';
             append_json_string(headers, h->keys[k]);
             headers += ':';
-            append_json_string(headers, text_of(*h, k));
+            append_json_string(headers, h->items[k].as_text());
         }
         headers += '}';
     }
