@@ -64,15 +64,15 @@ static bool valid_brand(std::string_view s) {
 // Text on the brand colour: dark on light brands, white on dark ones (WCAG relative luminance).
 const char* brand_text(const std::string& hex) {
     auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 32) - 'a' + 10; };
-    double rgb[3];
+    static const uint32_t weight[3] = {2126, 7152, 722};  // relative luminance x 10000
+    uint32_t lum = 0;  // x 10000 x 255^2, gamma 2.0 (close enough to pick the text colour; no pow())
     for (int k = 0; k < 3; ++k) {
-        int v = hex.size() == 4 ? nibble(hex[1 + k]) * 17 : nibble(hex[1 + 2 * k]) * 16 + nibble(hex[2 + 2 * k]);
-        double c = v / 255.0;
-        rgb[k] = c * c;  // gamma 2.0: close enough to pick the readable text colour, and no pow()
+        uint32_t v = hex.size() == 4 ? nibble(hex[1 + k]) * 17 : nibble(hex[1 + 2 * k]) * 16 + nibble(hex[2 + 2 * k]);
+        lum += weight[k] * v * v;
     }
-    double lum = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
-    double on_white = 1.05 / (lum + 0.05), on_dark = (lum + 0.05) / 0.0556;  // #111111: L = 0.0056
-    return on_dark > on_white ? "#111111" : "#ffffff";
+    // Contrast on #111111 (L = 0.0056) beats contrast on white when (L + 0.05)^2 > 1.05 x 0.0556,
+    // i.e. L > 0.19162: integers only.
+    return lum > 124600905u ? "#111111" : "#ffffff";
 }
 
 static void load_identity();
@@ -307,11 +307,12 @@ static void track(const std::string& event, const json_value* props) {
     ctx.path = path;
     decision d = decide_on_event(g.desc.rules, g.history, ctx);
     if (!d.show()) return;
+    std::string trigger = clean_text(event, 256);
     if (d.delay_ms > 0) {
-        g.pending_trigger = clean_text(event, 256);
+        g.pending_trigger = std::move(trigger);
         npskit_js_timer(timer_show, d.delay_ms);
     } else {
-        prompt_show(clean_text(event, 256));
+        prompt_show(trigger);
     }
 }
 

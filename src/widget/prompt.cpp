@@ -167,15 +167,15 @@ static void choose(int score) {
 static void send_comment() {
     char buf[8192];
     int n = npskit_js_value(g.prompt.textarea, buf, sizeof buf);
-    std::string comment(buf, n > 0 && n < static_cast<int>(sizeof buf) ? static_cast<size_t>(n) : 0);
-    std::string clean;
-    size_t chars = 0;
-    for (char c : comment) {  // keep newlines and tabs, drop other control characters, cap at 2000
+    size_t len = 0, chars = 0;
+    for (int i = 0; i < n && n < static_cast<int>(sizeof buf); ++i) {  // filtered in place, no copies
+        char c = buf[i];  // keep newlines and tabs, drop other control characters, cap at 2000
         unsigned char u = static_cast<unsigned char>(c);
         if ((u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7f) continue;
         if ((u & 0xc0) != 0x80 && ++chars > 2000) break;
-        clean += c;
+        buf[len++] = c;
     }
+    std::string_view clean(buf, len);
     size_t first = clean.find_first_not_of(" \n\r\t"), last = clean.find_last_not_of(" \n\r\t");
     if (first != std::string::npos) {
         g.prompt.answer.comment = clean.substr(first, last - first + 1);
