@@ -114,7 +114,7 @@ var npskitDom = {
 };
 
 var npskitIo = {
-  memory: {}, url: "", headers: {}, hasHeaders: false, timers: {}, listening: false,
+  memory: {}, url: "", headers: {}, hasHeaders: false, timers: {}, listening: false, warned: false,
   get: function (k) {
     try {
       var v = window["localStorage"].getItem(k);
@@ -129,7 +129,11 @@ var npskitIo = {
     try {
       if (v == null) window["localStorage"].removeItem(k);
       else window["localStorage"].setItem(k, v);
-    } catch (e) {}
+    } catch (e) {
+      // Blocked or full: answers still go out from this page's memory; say so once.
+      if (!npskitIo.warned) console.warn("npskit: localStorage unavailable or full: unsent answers live in this page only");
+      npskitIo.warned = true;
+    }
   },
   hide: npskitGuard(function (e) {
     if (e.type == "pagehide" || document.visibilityState == "hidden") _npskit_on_page_hide();
@@ -161,7 +165,7 @@ var npskitIo = {
         if (!io.hasHeaders && navigator.sendBeacon) sent = navigator.sendBeacon(io.url, body);
       } catch (e) {}
       headers["Content-Type"] = "text/plain";
-      if (!sent) fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit" }).catch(function () {});
+      if (!sent) try { fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit" }).catch(function () {}); } catch (e) {}
       return;
     }
     headers["Content-Type"] = "application/json";

@@ -108,7 +108,8 @@ describe('faults end to end: kills, storage, tabs', () => {
       assert.equal(new Set(accepted.map((b) => b.id)).size, 3);
       assert.deepEqual(accepted.map((b) => b.score).sort((a, b) => a - b), [4, 8, 10]);
       assert.deepEqual(errors, []);
-      if (!notes.some((n) => /storage|quota/i.test(n))) console.log('# note: the widget logs no console note when storage is full (issue 7 asks for one)');
+      const storageNotes = notes.filter((n) => /npskit/.test(n) && /localStorage/i.test(n));
+      assert.equal(storageNotes.length, 1, `one console note about storage, got: ${JSON.stringify(notes)}`);
     } finally {
       await context.close();
       await ep.close();

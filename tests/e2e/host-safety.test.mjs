@@ -34,10 +34,8 @@ const hostile = {
 };
 hostile['everything at once'] = Object.entries(hostile).filter(([k, v]) => v && !k.includes('broken')).map(([, v]) => v).join('\n');
 
-// Known widget defects, kept visible as todos until fixed (see RELIABILITY.md).
-const todo = {
-  'fetch and sendBeacon broken': 'widget: extern-pre.js calls fetch() for npskit.wasm outside a try; a host fetch that throws synchronously escapes into the page',
-};
+// Known widget defects, kept visible as todos until fixed (see RELIABILITY.md); none open now.
+const todo = {};
 
 for (const [name, script] of Object.entries(hostile)) {
   test(`hostile host page: ${name} → sends a valid record or fails closed, never throws into the page`, { todo: todo[name] }, async () => {
@@ -79,9 +77,7 @@ for (const [name, script] of Object.entries(hostile)) {
   });
 }
 
-test('CSP without wasm-unsafe-eval: a clear console message, no exception, the page keeps working', {
-  todo: "widget: WebAssembly.instantiate's CompileError is an unhandled rejection (a page error) and no 'npskit … CSP' message is printed",
-}, async () => {
+test('CSP without wasm-unsafe-eval: a clear console message, no exception, the page keeps working', async () => {
   // No inline script or handler on this page: the only CSP problem is the widget's wasm.
   s.ep.setPage('/csp-missing', {
     body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>csp</title>
