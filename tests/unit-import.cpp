@@ -228,3 +228,21 @@ TEST_CASE("a byte-order mark split across chunks is still skipped") {
         CHECK(imp.header()[0] == "score");
     }
 }
+
+TEST_CASE("format detection does not depend on where blanks and byte-order marks are split") {
+    // Found by fuzz/import_stream: two marks, the second split across chunks, then a JSON array.
+    std::string text = "\xEF\xBB\xBF\xEF\xBB\xBF [{\"score\":9,\"date\":\"2026-01-01\"}]";
+    collected whole = run(text);
+    CHECK(whole.rows.size() == 1);
+    for (size_t step = 1; step <= 17; ++step) {
+        collected split = run_chunked(text, step);
+        CHECK(split.rows.size() == whole.rows.size());
+        CHECK(split.stats.skipped == whole.stats.skipped);
+    }
+    std::string blank_then_mark = " \n\xEF\xBB\xBF" "score,date\n9,2026-01-01\n";
+    for (size_t step = 1; step <= 5; ++step) {
+        collected c = run_chunked(blank_then_mark, step);
+        REQUIRE(c.rows.size() == 1);
+        CHECK(c.rows[0].id == "row-00000003");  // line numbers count the blank line
+    }
+}

@@ -201,16 +201,29 @@ void response_importer::feed(std::string_view chunk) {
     if (!started_) {
         // Detection needs the first non-blank byte; keep blanks until it arrives.
         pending_.append(chunk);
-        // A byte-order mark split across chunks: wait for the rest (found by fuzz/import_stream).
-        if (pending_.size() < 3 && std::string_view("\xEF\xBB\xBF").substr(0, pending_.size()) == pending_) return;
-        std::string_view head = trim(skip_bom(pending_));
+        // Skip every leading blank and byte-order mark; when what is left could still be the start
+        // of a mark split across chunks, wait for more bytes, so that detection never depends on
+        // where the input was split (found by fuzz/import_stream).
+        std::string_view head = pending_;
+        for (;;) {
+            while (!head.empty() && is_blank(head.front())) head.remove_prefix(1);
+            if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") {
+                head.remove_prefix(3);
+                continue;
+            }
+            if (!head.empty() && head.size() < 3 && std::string_view("\xEF\xBB\xBF").substr(0, head.size()) == head) return;
+            break;
+        }
         if (head.empty()) return;
         if (desc_.format == input_format::unknown) desc_.format = detect_format(head);
         started_ = true;
+        // Start at the first real byte (a CSV header may follow blank lines); lines still count.
+        const size_t skipped = static_cast<size_t>(head.data() - pending_.data());
         std::string all = std::move(pending_);
         pending_.clear();
-        std::string_view rest = skip_bom(all);
-        feed(rest);
+        for (size_t i = 0; i < skipped; ++i) line_ += all[i] == '\n';
+        record_line_ = line_;
+        feed(std::string_view(all).substr(skipped));
         return;
     }
     switch (desc_.format) {
