@@ -4,16 +4,7 @@ import assert from 'node:assert/strict';
 import { hostPage } from './widget-helpers.mjs';
 
 // Seeded choices for the test's own actions (what to answer, when to reload or close).
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../tools/fault-proxy.mjs';
 
 // Shows the prompt, chooses `score`, closes the follow-up: one answer (one new id).
 export async function answerOnce(page, score) {

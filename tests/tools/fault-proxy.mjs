@@ -12,7 +12,8 @@ import http from 'node:http';
 
 export const FAULTS = ['status_503', 'status_500', 'status_429', 'hang', 'reset_before', 'reset_after', 'slow_body'];
 
-function mulberry32(seed) {
+// Seeded generator (mulberry32), also used by the fault tests for their own choices.
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
