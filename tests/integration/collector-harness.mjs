@@ -127,3 +127,25 @@ export async function readAll(base, readKey, { since = 0, limit = 1000 } = {}) {
     cursor = page.next;
   }
 }
+
+// Reads a Server-Sent Events body (a fetch response's body) and calls onEvent({id, event, data})
+// for each event that carries data; comment lines (keep-alives) are skipped. Ends with the body.
+export async function readSseEvents(body, onEvent) {
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of body) {
+    buf += decoder.decode(chunk, { stream: true });
+    let sep;
+    while ((sep = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, sep);
+      buf = buf.slice(sep + 2);
+      const ev = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        ev[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
+      }
+      if (ev.data !== undefined) onEvent({ id: ev.id === undefined ? null : Number(ev.id), event: ev.event, data: ev.data });
+    }
+  }
+}

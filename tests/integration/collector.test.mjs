@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   startCollector, runToExit, collectorBinary, cliBinary, tempDir, removeDir, answer, post, readAll, READ_KEY,
+  readSseEvents,
 } from './collector-harness.mjs';
 
 const auth = { Authorization: `Bearer ${READ_KEY}` };
@@ -219,28 +220,11 @@ function openStream(url, headers = {}) {
   const done = (async () => {
     const res = await fetch(url, { headers, signal: controller.signal });
     if (res.status !== 200) throw new Error(`stream: ${res.status}`);
-    const decoder = new TextDecoder();
-    let buf = '';
     try {
-      for await (const chunk of res.body) {
-        buf += decoder.decode(chunk, { stream: true });
-        let sep;
-        while ((sep = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, sep);
-          buf = buf.slice(sep + 2);
-          const ev = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            const key = line.slice(0, colon), value = line.slice(colon + 1).replace(/^ /, '');
-            ev[key] = value;
-          }
-          if (ev.data !== undefined) {
-            events.push({ id: Number(ev.id), event: ev.event, data: JSON.parse(ev.data), at: Date.now() });
-            for (const w of waiters.splice(0)) w();
-          }
-        }
-      }
+      await readSseEvents(res.body, (ev) => {
+        events.push({ id: ev.id, event: ev.event, data: JSON.parse(ev.data), at: Date.now() });
+        for (const w of waiters.splice(0)) w();
+      });
     } catch (e) { if (e.name !== 'AbortError') throw e; }
   })();
   return {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startCollector, tempDir, removeDir, answer, readAll, READ_KEY } from './collector-harness.mjs';
+import { startCollector, tempDir, removeDir, answer, readAll, READ_KEY, readSseEvents } from './collector-harness.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,26 +24,12 @@ function follow(getBase) {
         const res = await fetch(`${getBase()}/v1/stream${last === null ? '?since=0' : ''}`, { headers, signal: controller.signal });
         if (res.status !== 200) throw new Error(`stream ${res.status}`);
         connections++;
-        const decoder = new TextDecoder();
-        let buf = '';
-        for await (const chunk of res.body) {
-          buf += decoder.decode(chunk, { stream: true });
-          let sep;
-          while ((sep = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, sep);
-            buf = buf.slice(sep + 2);
-            let id = null, data = null;
-            for (const line of block.split('\n')) {
-              if (line.startsWith('id: ')) id = Number(line.slice(4));
-              else if (line.startsWith('data: ')) data = line.slice(6);
-            }
-            if (data === null) continue;
-            const rec = JSON.parse(data);
-            cursors.set(id, (cursors.get(id) || 0) + 1);
-            view.set(rec.id, rec);
-            last = id;
-          }
-        }
+        await readSseEvents(res.body, ({ id, data }) => {
+          const rec = JSON.parse(data);
+          cursors.set(id, (cursors.get(id) || 0) + 1);
+          view.set(rec.id, rec);
+          last = id;
+        });
       } catch { /* dropped: reconnect */ }
       if (running) await sleep(100);
     }
