@@ -87,6 +87,36 @@ TEST_CASE("memory per response stays small") {
     CHECK(per_row <= 32.0);
 }
 
+TEST_CASE("a finished load gives back the id index and the growth slack") {
+    response_store store;  // ids indexed, no reserve: vectors grow by doubling
+    const int rows = 100000;
+    for (int i = 0; i < rows; ++i) {
+        response r = make("id-" + std::to_string(1000000 + i), i % 11, i * 1000LL, i % 3 ? "pro" : "free");
+        if (i % 4 == 0) r.comment = "Slow exports on Mondays";
+        store.add(r);
+    }
+    const size_t comments = store.comment_pool.size();
+    const double before = static_cast<double>(store.memory_bytes() - comments) / rows;
+    CHECK(before > 32.0);  // the index alone is ≈ 25 B per id
+    // An update by id before the release replaces the row...
+    CHECK(store.add(make("id-1000005", 10, 5000)) == 5);
+    store.shrink_to_fit();
+    store.release_id_index();
+    CHECK_FALSE(store.indexes_ids());
+    CHECK(store.comment_pool.capacity() == comments);
+    const double after = static_cast<double>(store.memory_bytes() - comments) / rows;
+    CHECK(after <= 32.0);
+    // ...and the columns are unchanged by the shrink.
+    CHECK(store.size() == rows);
+    CHECK(store.slots[5] == 10);
+    CHECK(store.comment(8) == "Slow exports on Mondays");
+    CHECK(store.comment(9).empty());
+    CHECK(store.attribute("plan")->value_of(store.attribute("plan")->codes[3]) == "free");
+    // After the release a record with a known id is a new row (no index to find it in).
+    CHECK(store.add(make("id-1000005", 0, 6000)) == rows);
+    CHECK(store.size() == rows + 1);
+}
+
 TEST_CASE("hash_text is stable") {
     CHECK(hash_text("") == 14695981039346656037ull);
     CHECK(hash_text("a") == 0xaf63dc4c8601ec8cull);

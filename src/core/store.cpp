@@ -19,6 +19,12 @@ void id_index::clear() {
     size_ = 0;
 }
 
+void id_index::release() {
+    std::vector<uint64_t>().swap(keys_);
+    std::vector<uint32_t>().swap(rows_);
+    size_ = 0;
+}
+
 void id_index::grow(size_t slots) {
     std::vector<uint64_t> old_keys = std::move(keys_);
     std::vector<uint32_t> old_rows = std::move(rows_);
@@ -71,6 +77,7 @@ void response_store::clear() {
     row_by_id_.clear();
     min_time_ms = max_time_ms = 0;
     time_sorted = true;
+    comments_in_row_order = true;
 }
 
 void response_store::reserve(size_t rows) {
@@ -80,6 +87,20 @@ void response_store::reserve(size_t rows) {
     comment_lengths.reserve(rows);
     for (auto& a : attributes) a.codes.reserve(rows);
     if (desc_.index_ids) row_by_id_.reserve(rows);
+}
+
+void response_store::release_id_index() {
+    desc_.index_ids = false;
+    row_by_id_.release();
+}
+
+void response_store::shrink_to_fit() {
+    slots.shrink_to_fit();
+    times_ms.shrink_to_fit();
+    comment_offsets.shrink_to_fit();
+    comment_lengths.shrink_to_fit();
+    comment_pool.shrink_to_fit();
+    for (auto& a : attributes) a.codes.shrink_to_fit();
 }
 
 const attribute_column* response_store::attribute(std::string_view key) const {
@@ -122,6 +143,7 @@ void response_store::set_comment(size_t row, std::string_view text) {
         comment_lengths[row] = static_cast<uint16_t>(text.size());
         return;
     }
+    if (row + 1 != slots.size()) comments_in_row_order = false;
     comment_offsets[row] = static_cast<uint32_t>(comment_pool.size());
     comment_lengths[row] = static_cast<uint16_t>(text.size());
     comment_pool.append(text);

@@ -42,6 +42,7 @@ public:
     void clear();
     size_t size() const { return size_; }
     size_t memory_bytes() const { return keys_.capacity() * sizeof(uint64_t) + rows_.capacity() * sizeof(uint32_t); }
+    void release();  // frees the table (capacity 0)
 
 private:
     void grow(size_t slots);
@@ -64,6 +65,13 @@ public:
     size_t size() const { return slots.size(); }
     void clear();
     void reserve(size_t rows);
+    // Once no more records can arrive for existing ids (a file or URL load has ended), the id
+    // index is dead weight (≈ 25 B per response at 10^6): free it; later adds append.
+    void release_id_index();
+    bool indexes_ids() const { return desc_.index_ids; }
+    // Gives back the growth slack of every column and of the comment pool (a copy of each, once,
+    // when a load ends): memory_bytes() counts capacities.
+    void shrink_to_fit();
 
     // Built-in fields that are also attributes (so that breakdowns treat them alike).
     static constexpr const char* builtin_attributes[] = {"survey", "trigger", "page", "locale"};
@@ -83,6 +91,9 @@ public:
     std::vector<attribute_column> attributes;
     int64_t min_time_ms = 0, max_time_ms = 0;  // over all rows; equal when empty
     bool time_sorted = true;  // rows were appended in time order: ranges are found by binary search
+    // Comment offsets never decrease with the row (only an update of an older row's comment
+    // breaks it): a text search scans the pool once and finds rows by binary search.
+    bool comments_in_row_order = true;
 
 private:
     attribute_column& column(std::string_view key);
