@@ -1,6 +1,9 @@
 // Filters and grouping: one pass, time buckets with UTC offsets, attributes.
 #include <doctest/doctest.h>
 
+#include <cctype>
+#include <string>
+
 #include "calendar.h"
 #include "query.h"
 
@@ -240,4 +243,121 @@ TEST_CASE("time-sorted fast path and the row-by-row path give the same figures")
             }
         }
     }
+}
+
+// A store with every case the combined pass and the text search must get right: sorted or
+// not, display events, rows without attributes, equal timestamps, comments replaced by id.
+static response_store mixed_store(bool sorted, bool replace_comments, uint32_t seed) {
+    response_store s;
+    const char* plans[] = {"free", "pro", "team", nullptr};
+    const char* texts[] = {"Too SLOW on mobile", "slowness", "great, fast", "sl", "ok", "Lent, trop lent", "",
+                           "s", "export is slow!"};
+    const int64_t t0 = at(2025, 12, 20);
+    for (int i = 0; i < 3000; ++i) {
+        seed = seed * 1103515245u + 12345u;
+        response r;
+        r.id = "mix-" + std::to_string(100000 + i);
+        r.survey = (seed >> 7) % 5 ? "product-nps" : "onboarding";
+        int64_t step = static_cast<int64_t>((seed >> 9) % 4) * 3'600'000LL;  // 0: same time as the row before
+        r.ts_ms = sorted ? t0 + (i / 3) * 4 * 3'600'000LL + (i % 3 == 2 ? step : 0)
+                         : t0 + static_cast<int64_t>((seed >> 3) % (40 * 24)) * 3'600'000LL;
+        int kind = static_cast<int>((seed >> 13) % 20);
+        if (kind == 0) r.type = event_type::shown;
+        else if (kind == 1) r.type = event_type::dismissed;
+        else r.score = static_cast<int>((seed >> 16) % 11);
+        if (const char* plan = plans[(seed >> 20) % 4]) r.attributes.emplace_back("plan", plan);
+        if ((seed >> 24) % 2) r.comment = texts[(seed >> 25) % 9];
+        s.add(r);
+        if (replace_comments && i > 10 && i % 97 == 0) {  // the widget's comment arrives later
+            response again = r;
+            again.id = "mix-" + std::to_string(100000 + i - 7);
+            again.comment = texts[i % 9];
+            s.add(again);
+        }
+    }
+    return s;
+}
+
+static void check_same_groups(const std::vector<group_stats>& a, const std::vector<group_stats>& b) {
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        CHECK(a[i].key == b[i].key);
+        CHECK(a[i].start_ms == b[i].start_ms);
+        CHECK(a[i].histogram.bins == b[i].histogram.bins);
+        CHECK(a[i].shown == b[i].shown);
+        CHECK(a[i].dismissed == b[i].dismissed);
+    }
+}
+
+TEST_CASE("the report's combined pass equals the per-panel queries") {
+    for (int variant = 0; variant < 3; ++variant) {
+        const bool sorted = variant != 1, replaced = variant == 2;
+        response_store s = mixed_store(sorted, replaced, 17u + static_cast<uint32_t>(variant));
+        CHECK(s.time_sorted == sorted);
+        if (replaced) CHECK_FALSE(s.comments_in_row_order);
+        std::vector<response_filter> filters(10);
+        filters[1].attributes = {{"plan", {"pro", "team"}, false}};
+        filters[2].segments = 0b011;
+        filters[3].text = "slow";
+        filters[4].text = "SL";
+        filters[4].attributes = {{"plan", {"free"}, true}};
+        filters[5].since_ms = at(2025, 12, 25);
+        filters[5].until_ms = at(2026, 1, 10);
+        filters[6] = filters[5];
+        filters[6].attributes = {{"plan", {""}, false}, {"survey", {"product-nps"}, false}};
+        filters[7].with_comment = true;
+        filters[8].text = "lent, trop";
+        filters[8].segments = 0b100;
+        filters[9].attributes = {{"nope", {"x"}, false}};  // matches nothing
+        const std::vector<std::string> keys = {"survey", "plan", "", "nope"};
+        for (size_t f = 0; f < filters.size(); ++f) {
+            for (size_t k = 0; k < keys.size(); ++k) {
+                CAPTURE(variant);
+                CAPTURE(f);
+                CAPTURE(k);
+                const time_bucket bucket = static_cast<time_bucket>(k % 3);
+                const int offset = k == 1 ? -300 : k == 2 ? 330 : 0;
+                response_filter prev = filters[f];
+                prev.since_ms = at(2025, 11, 1) + static_cast<int64_t>(k) * ms_per_day * 9;
+                prev.until_ms = at(2025, 12, 24);
+                report_counts got = count_for_report(s, filters[f], bucket, offset, keys[k], prev.since_ms, prev.until_ms);
+                check_same_groups(got.trend, group_by_time(s, filters[f], bucket, offset));
+                if (keys[k].empty()) CHECK(got.breakdown.empty());
+                else check_same_groups(got.breakdown, group_by_attribute(s, filters[f], keys[k]));
+                check_same_groups({got.previous}, {aggregate(s, prev)});
+            }
+            response_filter with_comment = filters[f];
+            with_comment.with_comment = true;
+            for (size_t limit : {size_t{0}, size_t{1}, size_t{7}, size_t{200}, size_t{100000}}) {
+                CAPTURE(limit);
+                CHECK(newest_responses(s, filters[f], limit) == matching_responses(s, filters[f], limit));
+                CHECK(newest_responses(s, with_comment, limit) == matching_responses(s, with_comment, limit));
+            }
+        }
+    }
+}
+
+TEST_CASE("text search over the pool finds exactly the rows the row-by-row check finds") {
+    for (bool replaced : {false, true}) {
+        response_store s = mixed_store(true, replaced, 5);
+        for (const char* text : {"slow", "SLOW", "s", "sl", "lent", "Lent, trop lent", "!", "export is slow!",
+                                 "slow!x", "t, t", "zzz"}) {
+            CAPTURE(text);
+            std::vector<uint32_t> expected;
+            for (size_t row = 0; row < s.size(); ++row) {
+                std::string lowered(s.comment(row)), needle(text);
+                for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                for (char& c : needle) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                if (lowered.find(needle) != std::string::npos) expected.push_back(static_cast<uint32_t>(row));
+            }
+            CHECK(rows_with_text(s, text) == expected);
+        }
+    }
+    // A match may not run from one comment into the next (they sit side by side in the pool).
+    response_store s;
+    add(s, 5, 1, "pro", "abc");
+    add(s, 5, 2, "pro", "def");
+    CHECK(rows_with_text(s, "cd").empty());
+    CHECK(rows_with_text(s, "DEF") == std::vector<uint32_t>{1});
+    CHECK(rows_with_text(s, "").size() == 2);
 }

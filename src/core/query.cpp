@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "calendar.h"
 
@@ -210,6 +211,49 @@ void add_slots(group_stats& g, const std::array<uint64_t, slot_count>& counts) {
     g.dismissed += counts[slot_dismissed];
 }
 
+using slot_counts = std::array<uint64_t, slot_count>;
+
+// Dense per-day counters → buckets (day, ISO week, month), empty ones trimmed at both ends.
+void fold_days(const compiled_filter& c, std::vector<slot_counts>& days, int64_t first_day, time_bucket bucket,
+               int64_t offset_ms, std::vector<group_stats>& out) {
+    for (auto& day : days) mask_slots(c, day.data());
+    const int64_t last_day = first_day + static_cast<int64_t>(days.size()) - 1;
+    for (int64_t d = first_day; d <= last_day; ++d) {
+        int64_t start = bucket_start_day(d, bucket);
+        if (out.empty() || out.back().start_ms != start * ms_per_day - offset_ms) {
+            group_stats& g = out.emplace_back();
+            g.key = bucket_label(start, bucket);
+            g.start_ms = start * ms_per_day - offset_ms;
+        }
+        add_slots(out.back(), days[static_cast<size_t>(d - first_day)]);
+    }
+    auto empty = [](const group_stats& g) { return g.histogram.n() == 0 && g.shown == 0 && g.dismissed == 0; };
+    while (!out.empty() && empty(out.back())) out.pop_back();
+    auto first = std::find_if_not(out.begin(), out.end(), empty);
+    out.erase(out.begin(), first);
+}
+
+// Codes of an attribute column: its dictionary plus the "none" code 0 (and "(other)" when full).
+size_t code_count(const attribute_column* col) {
+    size_t codes = col ? col->values.size() + 1 : 1;
+    if (col && col->values.size() >= attribute_column::other_code) codes = attribute_column::other_code + 1;
+    return codes;
+}
+
+// Per-code counters (flat, slot_count per code) → one group per non-empty code, dictionary order.
+void fold_codes(const compiled_filter& c, const attribute_column* col, std::vector<slot_counts>& counts,
+                std::vector<group_stats>& out) {
+    for (auto& group : counts) mask_slots(c, group.data());
+    for (size_t code = 0; code < counts.size(); ++code) {
+        uint64_t total = 0;
+        for (uint64_t v : counts[code]) total += v;
+        if (total == 0) continue;
+        group_stats& g = out.emplace_back();
+        g.key = col ? std::string(col->value_of(static_cast<uint16_t>(code))) : std::string();
+        add_slots(g, counts[code]);
+    }
+}
+
 }  // namespace
 
 bool row_matches(const response_store& store, const response_filter& filter, size_t row) {
@@ -277,20 +321,7 @@ std::vector<group_stats> group_by_time(const response_store& store, const respon
             ++counts[day_base + slots[row]];
         });
     }
-    for (auto& day : days) mask_slots(c, day.data());
-    for (int64_t d = first_day; d <= last_day; ++d) {
-        int64_t start = bucket_start_day(d, bucket);
-        if (out.empty() || out.back().start_ms != start * ms_per_day - offset_ms) {
-            group_stats& g = out.emplace_back();
-            g.key = bucket_label(start, bucket);
-            g.start_ms = start * ms_per_day - offset_ms;
-        }
-        add_slots(out.back(), days[static_cast<size_t>(d - first_day)]);
-    }
-    auto empty = [](const group_stats& g) { return g.histogram.n() == 0 && g.shown == 0 && g.dismissed == 0; };
-    while (!out.empty() && empty(out.back())) out.pop_back();
-    auto first = std::find_if_not(out.begin(), out.end(), empty);
-    out.erase(out.begin(), first);
+    fold_days(c, days, first_day, bucket, offset_ms, out);
     return out;
 }
 
@@ -300,21 +331,11 @@ std::vector<group_stats> group_by_attribute(const response_store& store, const r
     compiled_filter c = compile(store, filter);
     if (c.matches_nothing) return out;
     const attribute_column* col = store.attribute(key);
-    size_t codes = col ? col->values.size() + 1 : 1;
-    if (col && col->values.size() >= attribute_column::other_code) codes = attribute_column::other_code + 1;
-    std::vector<std::array<uint64_t, slot_count>> counts(codes);
+    std::vector<slot_counts> counts(code_count(col));
     const uint8_t* slots = store.slots.data();
     const uint16_t* column = col ? col->codes.data() : nullptr;
     scan(store, c, [&](size_t row) { ++counts[column ? column[row] : 0][slots[row]]; });
-    for (auto& group : counts) mask_slots(c, group.data());
-    for (size_t code = 0; code < codes; ++code) {
-        uint64_t total = 0;
-        for (uint64_t v : counts[code]) total += v;
-        if (total == 0) continue;
-        group_stats& g = out.emplace_back();
-        g.key = col ? std::string(col->value_of(static_cast<uint16_t>(code))) : std::string();
-        add_slots(g, counts[code]);
-    }
+    fold_codes(c, col, counts, out);
     return out;
 }
 
@@ -327,6 +348,301 @@ std::vector<uint32_t> matching_responses(const response_store& store, const resp
     std::stable_sort(rows.begin(), rows.end(),
                      [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
     if (rows.size() > limit) rows.resize(limit);
+    return rows;
+}
+
+//-----------------------------------------------------------------------------
+// Text search over the comment pool, and the report's combined pass
+//-----------------------------------------------------------------------------
+namespace {
+
+inline uint64_t load64(const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+inline bool equal_ignoring_case(const char* a, std::string_view b) {
+    for (size_t k = 0; k < b.size(); ++k)
+        if (ascii_lower(a[k]) != ascii_lower(b[k])) return false;
+    return true;
+}
+// 16 lanes of bytes (GCC/Clang vector extension: SSE2 natively, SIMD128 in wasm with -msimd128).
+typedef uint8_t bytes16 __attribute__((vector_size(16)));
+inline bytes16 load16(const char* p) {
+    bytes16 v;
+    std::memcpy(&v, p, 16);
+    return v;
+}
+inline bool is_letter(char c) { return ascii_lower(c) >= 'a' && ascii_lower(c) <= 'z'; }
+inline int lowest_byte(uint64_t mask) { return __builtin_ctzll(mask) >> 3; }  // little-endian (x86, wasm)
+
+// Rows > 10 in slots (shown, dismissed): they pass every comment condition.
+void append_display_rows(const response_store& store, std::vector<uint32_t>& out) {
+    const uint8_t* slots = store.slots.data();
+    const size_t n = store.size();
+    size_t row = 0;
+    // Slots are ≤ 12: adding 0x75 sets a byte's top bit exactly when it is > 10, with no carry.
+    for (; row + 8 <= n; row += 8) {
+        uint64_t high = (load64(reinterpret_cast<const char*>(slots + row)) + 0x7575757575757575ull) & 0x8080808080808080ull;
+        for (; high; high &= high - 1) out.push_back(static_cast<uint32_t>(row + lowest_byte(high)));
+    }
+    for (; row < n; ++row)
+        if (slots[row] > 10) out.push_back(static_cast<uint32_t>(row));
+}
+
+// The rows a filter with a text condition can pass: comment matches ∪ display events, ascending.
+std::vector<uint32_t> text_candidates(const response_store& store, const std::vector<uint32_t>& matches) {
+    std::vector<uint32_t> display;
+    append_display_rows(store, display);
+    if (display.empty()) return matches;
+    std::vector<uint32_t> out;
+    out.reserve(matches.size() + display.size());
+    std::set_union(matches.begin(), matches.end(), display.begin(), display.end(), std::back_inserter(out));
+    return out;
+}
+
+// Stable "newest first" from rows walked newest to oldest in a time-sorted store: rows of equal
+// time come out in ascending row order, as std::stable_sort by time would leave them.
+void ascending_ties(const response_store& store, std::vector<uint32_t>& rows, size_t limit) {
+    const int64_t* times = store.times_ms.data();
+    for (size_t i = 0; i < rows.size();) {
+        size_t j = i + 1;
+        while (j < rows.size() && times[rows[j]] == times[rows[i]]) ++j;
+        std::reverse(rows.begin() + static_cast<std::ptrdiff_t>(i), rows.begin() + static_cast<std::ptrdiff_t>(j));
+        i = j;
+    }
+    if (rows.size() > limit) rows.resize(limit);
+}
+
+// Newest first, at most `limit` (plus the rest of a tie at the cut, dropped by ascending_ties).
+template <typename Rows>
+void walk_back(const response_store& store, Rows&& rows_back_to_front, size_t limit, std::vector<uint32_t>& out) {
+    const int64_t* times = store.times_ms.data();
+    rows_back_to_front([&](uint32_t row) {
+        if (out.size() >= limit && times[row] != times[out.back()]) return false;
+        out.push_back(row);
+        return true;
+    });
+    ascending_ties(store, out, limit);
+}
+
+}  // namespace
+
+std::vector<uint32_t> rows_with_text(const response_store& store, std::string_view text) {
+    std::vector<uint32_t> rows;
+    const size_t n = store.size();
+    if (text.empty()) {
+        rows.resize(n);
+        for (size_t i = 0; i < n; ++i) rows[i] = static_cast<uint32_t>(i);
+        return rows;
+    }
+    if (!store.comments_in_row_order) {  // an older row's comment was replaced: row by row
+        for (size_t row = 0; row < n; ++row)
+            if (store.comment_lengths[row] && contains_ignoring_case(store.comment(row), text)) rows.push_back(static_cast<uint32_t>(row));
+        return rows;
+    }
+    // One scan of the pool, 16 bytes at a time, for the first and the last byte of the text;
+    // each hit is checked in full, then found in the offsets (they never decrease with the
+    // row) and the scan jumps to the end of that comment.
+    const char* pool = store.comment_pool.data();
+    const size_t size = store.comment_pool.size();
+    const uint32_t* offsets = store.comment_offsets.data();
+    const uint16_t* lengths = store.comment_lengths.data();
+    const char c0 = text[0];
+    const size_t last = text.size() - 1;
+    size_t row = 0;  // rows before this one are behind the scan
+    auto hit = [&](size_t pos) -> size_t {  // returns where to continue
+        if (pos + text.size() > size || !equal_ignoring_case(pool + pos, text)) return pos + 1;
+        // The last row whose comment starts at or before pos (galloping from the previous hit).
+        size_t step = 1, lo = row;
+        while (lo + step < n && offsets[lo + step] <= pos) lo += step, step *= 2;
+        size_t hi = std::min(n, lo + step);
+        size_t r = static_cast<size_t>(std::upper_bound(offsets + lo, offsets + hi, static_cast<uint32_t>(pos)) - offsets);
+        if (r == 0) return pos + 1;
+        --r;
+        row = r;
+        const size_t end = size_t{offsets[r]} + lengths[r];
+        if (pos < offsets[r] || pos + text.size() > end) return pos + 1;  // across two comments, or replaced text
+        rows.push_back(static_cast<uint32_t>(r));
+        return end;
+    };
+    // (byte | fold) == target: a letter's two cases, or the byte itself.
+    bytes16 fold0, target0, fold1, target1;
+    for (int k = 0; k < 16; ++k) {
+        fold0[k] = is_letter(c0) ? 0x20 : 0;
+        target0[k] = static_cast<uint8_t>(is_letter(c0) ? ascii_lower(c0) : c0);
+        fold1[k] = is_letter(text[last]) ? 0x20 : 0;
+        target1[k] = static_cast<uint8_t>(is_letter(text[last]) ? ascii_lower(text[last]) : text[last]);
+    }
+    size_t i = 0;
+    while (i + last + 16 <= size) {
+        const bytes16 m = reinterpret_cast<bytes16>(((load16(pool + i) | fold0) == target0) &
+                                                    ((load16(pool + i + last) | fold1) == target1));
+        uint64_t lo, hi;
+        std::memcpy(&lo, &m, 8);
+        std::memcpy(&hi, reinterpret_cast<const char*>(&m) + 8, 8);
+        if (!(lo | hi)) {
+            i += 16;
+            continue;
+        }
+        // The first candidate; the scan goes on after it (or after the comment it found).
+        i = hit(i + static_cast<size_t>(lo ? lowest_byte(lo) : 8 + lowest_byte(hi)));
+    }
+    while (i < size) i = ascii_lower(pool[i]) == ascii_lower(c0) ? hit(i) : i + 1;
+    return rows;
+}
+
+report_counts count_for_report(const response_store& store, const response_filter& filter, time_bucket bucket,
+                               int utc_offset_minutes, std::string_view breakdown_key, int64_t previous_since_ms,
+                               int64_t previous_until_ms, const std::vector<uint32_t>* text_rows) {
+    report_counts out;
+    out.previous.key = "all";
+    response_filter prev_filter = filter;
+    prev_filter.since_ms = previous_since_ms;
+    prev_filter.until_ms = previous_until_ms;
+    compiled_filter c = compile(store, filter);
+    compiled_filter cp = compile(store, prev_filter);
+    if (c.matches_nothing) return out;
+    const bool want_breakdown = !breakdown_key.empty();
+    const attribute_column* col = want_breakdown ? store.attribute(breakdown_key) : nullptr;
+    std::vector<slot_counts> codes(want_breakdown ? code_count(col) : 0);
+    slot_counts previous{};
+
+    const int64_t offset_ms = static_cast<int64_t>(utc_offset_minutes) * 60'000;
+    int64_t first_day = 0, last_day = -1;
+    if (store.size()) {
+        first_day = floor_div(std::max(store.min_time_ms, filter.since_ms) + offset_ms, ms_per_day);
+        last_day = floor_div(std::min(store.max_time_ms, filter.until_ms) + offset_ms, ms_per_day);
+    }
+    std::vector<slot_counts> days(last_day >= first_day ? static_cast<size_t>(last_day - first_day + 1) : 0);
+
+    const int64_t* times = store.times_ms.data();
+    const uint8_t* slots = store.slots.data();
+    const uint16_t* column = col ? col->codes.data() : nullptr;
+    uint64_t* code_counts = want_breakdown ? codes.front().data() : nullptr;
+    uint64_t* day_counts = days.empty() ? nullptr : days.front().data();
+    // The current period's counters for one row (the row passed every condition).
+    uint64_t day_lo = static_cast<uint64_t>(std::numeric_limits<int64_t>::min());
+    size_t day_base = 0;
+    auto count_current = [&](size_t row) {
+        const int64_t t = times[row] + offset_ms;
+        if (static_cast<uint64_t>(t) - day_lo >= static_cast<uint64_t>(ms_per_day)) {
+            const int64_t day = day_of(t);
+            day_lo = static_cast<uint64_t>(day * ms_per_day);
+            day_base = static_cast<size_t>(day - first_day) * slot_count;
+        }
+        const uint8_t slot = slots[row];
+        ++day_counts[day_base + slot];
+        if (code_counts) ++code_counts[(column ? column[row] : 0) * size_t{slot_count} + slot];
+    };
+
+    if (c.needs_comment_check || !store.time_sorted) {
+        // Rows to visit: those a text search selects (few), or every row.
+        std::vector<uint32_t> candidates;
+        const bool narrowed = !filter.text.empty();
+        if (narrowed) candidates = text_candidates(store, text_rows ? *text_rows : rows_with_text(store, filter.text));
+        const size_t count = narrowed ? candidates.size() : store.size();
+        for (size_t i = 0; i < count; ++i) {
+            const size_t row = narrowed ? candidates[i] : i;
+            if (passes(store, c, row)) count_current(row);
+            if (passes(store, cp, row)) ++previous[slots[row]];  // the periods may overlap
+        }
+    } else {
+        // Time-sorted, no comment condition: both periods are row ranges (binary search), and
+        // days are sub-ranges; only attribute conditions are checked row by row.
+        const size_t k = c.attributes.size();
+        const uint16_t* const* attr_codes = nullptr;
+        std::array<const uint16_t*, 8> codes_small{};
+        std::array<const uint8_t*, 8> allowed_small{};
+        std::vector<const uint16_t*> codes_big;
+        std::vector<const uint8_t*> allowed_big;
+        const uint8_t* const* attr_allowed = nullptr;
+        if (k <= 8) {
+            for (size_t a = 0; a < k; ++a) codes_small[a] = c.attributes[a].codes->data(), allowed_small[a] = c.attributes[a].allowed.data();
+            attr_codes = codes_small.data();
+            attr_allowed = allowed_small.data();
+        } else {
+            for (const auto& a : c.attributes) codes_big.push_back(a.codes->data()), allowed_big.push_back(a.allowed.data());
+            attr_codes = codes_big.data();
+            attr_allowed = allowed_big.data();
+        }
+        auto attributes_pass = [&](size_t row) {
+            for (size_t a = 0; a < k; ++a)
+                if (!attr_allowed[a][attr_codes[a][row]]) return false;
+            return true;
+        };
+        auto [plo, phi] = time_range_rows(store, prev_filter);
+        if (previous_since_ms >= previous_until_ms) plo = phi = 0;
+        if (k == 0) {
+            count_slots(slots + plo, phi - plo, previous.data());
+        } else {
+            for (size_t row = plo; row < phi; ++row)
+                if (attributes_pass(row)) ++previous[slots[row]];
+        }
+        auto [row, hi] = time_range_rows(store, filter);
+        for (int64_t d = first_day; d <= last_day && row < hi; ++d) {
+            const int64_t day_end_ms = (d + 1) * ms_per_day - offset_ms;  // exclusive, UTC
+            const size_t end = static_cast<size_t>(std::lower_bound(times + row, times + hi, day_end_ms) - times);
+            uint64_t* day = day_counts + static_cast<size_t>(d - first_day) * slot_count;
+            if (k == 0 && !code_counts) {
+                count_slots(slots + row, end - row, day);
+            } else if (k == 0 && !column) {
+                count_slots(slots + row, end - row, day);
+                count_slots(slots + row, end - row, code_counts);
+            } else if (k == 0) {
+                for (size_t r = row; r < end; ++r) {
+                    const uint8_t slot = slots[r];
+                    ++day[slot];
+                    ++code_counts[column[r] * size_t{slot_count} + slot];
+                }
+            } else {
+                for (size_t r = row; r < end; ++r) {
+                    if (!attributes_pass(r)) continue;
+                    const uint8_t slot = slots[r];
+                    ++day[slot];
+                    if (code_counts) ++code_counts[(column ? column[r] : 0) * size_t{slot_count} + slot];
+                }
+            }
+            row = end;
+        }
+    }
+    if (!days.empty()) fold_days(c, days, first_day, bucket, offset_ms, out.trend);
+    if (want_breakdown) fold_codes(c, col, codes, out.breakdown);
+    mask_slots(cp, previous.data());
+    add_slots(out.previous, previous);
+    return out;
+}
+
+std::vector<uint32_t> newest_responses(const response_store& store, const response_filter& filter, size_t limit,
+                                       const std::vector<uint32_t>* text_rows) {
+    std::vector<uint32_t> rows;
+    compiled_filter c = compile(store, filter);
+    if (c.matches_nothing || limit == 0) return rows;
+    auto ok = [&](size_t row) { return store.slots[row] <= 10 && passes(store, c, row); };
+    if (!filter.text.empty()) {
+        std::vector<uint32_t> own;
+        if (!text_rows) own = rows_with_text(store, filter.text);
+        const std::vector<uint32_t>& candidates = text_rows ? *text_rows : own;
+        if (store.time_sorted) {
+            walk_back(store, [&](auto&& take) {
+                for (size_t i = candidates.size(); i-- > 0;)
+                    if (ok(candidates[i]) && !take(candidates[i])) return;
+            }, limit, rows);
+            return rows;
+        }
+        for (uint32_t row : candidates)
+            if (ok(row)) rows.push_back(row);
+        std::stable_sort(rows.begin(), rows.end(),
+                         [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
+        if (rows.size() > limit) rows.resize(limit);
+        return rows;
+    }
+    if (!store.time_sorted) return matching_responses(store, filter, limit);
+    auto [lo, hi] = time_range_rows(store, filter);
+    walk_back(store, [&, lo = lo, hi = hi](auto&& take) {
+        for (size_t row = hi; row-- > lo;)
+            if (ok(row) && !take(static_cast<uint32_t>(row))) return;
+    }, limit, rows);
     return rows;
 }
 

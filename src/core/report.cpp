@@ -255,8 +255,23 @@ report build_report(const response_store& store, const report_desc& desc) {
     r.breakdown_key = desc.breakdown_key;
     const response_filter& filter = desc.filter;
 
-    // Trend first: its buckets sum to the headline, which saves a pass over the rows.
-    std::vector<group_stats> groups = group_by_time(store, filter, desc.bucket, desc.utc_offset_minutes);
+    // The period: the filter's, or the data's span when the filter is open-ended; the previous
+    // period has the same length and ends where this one starts.
+    headline_view& h = r.headline;
+    h.since_ms = filter.since_ms != std::numeric_limits<int64_t>::min() ? filter.since_ms : store.min_time_ms;
+    h.until_ms = filter.until_ms != std::numeric_limits<int64_t>::max() ? filter.until_ms : store.max_time_ms + 1;
+    const bool want_previous = store.size() && h.until_ms > h.since_ms;
+    if (want_previous) h.previous_since_ms = h.since_ms - (h.until_ms - h.since_ms);
+
+    // One pass for the trend, the breakdown and the previous period (query.h: count_for_report).
+    // A text search scans the comment pool once; both passes visit only the rows it found.
+    std::vector<uint32_t> text_rows;
+    if (!filter.text.empty()) text_rows = rows_with_text(store, filter.text);
+    const std::vector<uint32_t>* text = filter.text.empty() ? nullptr : &text_rows;
+    report_counts counts = count_for_report(store, filter, desc.bucket, desc.utc_offset_minutes, desc.breakdown_key,
+                                            want_previous ? h.previous_since_ms : 0, want_previous ? h.since_ms : 0, text);
+    // The trend's buckets sum to the headline.
+    const std::vector<group_stats>& groups = counts.trend;
     score_histogram total;
     const score_histogram* before = nullptr;
     r.trend.reserve(groups.size());
@@ -274,7 +289,6 @@ report build_report(const response_store& store, const report_desc& desc) {
         r.rate.dismissed += g.dismissed;
         r.trend.push_back(std::move(p));
     }
-    headline_view& h = r.headline;
     h.histogram = total;
     h.score = score_nps(total, desc.confidence);
     r.rate.answered = total.n();
@@ -282,23 +296,14 @@ report build_report(const response_store& store, const report_desc& desc) {
         r.rate.answer_rate = static_cast<double>(r.rate.answered) / static_cast<double>(r.rate.shown);
         r.rate.dismiss_rate = static_cast<double>(r.rate.dismissed) / static_cast<double>(r.rate.shown);
     }
-
-    // The period: the filter's, or the data's span when the filter is open-ended.
-    h.since_ms = filter.since_ms != std::numeric_limits<int64_t>::min() ? filter.since_ms : store.min_time_ms;
-    h.until_ms = filter.until_ms != std::numeric_limits<int64_t>::max() ? filter.until_ms : store.max_time_ms + 1;
-    if (store.size() && h.until_ms > h.since_ms) {
-        response_filter prev = filter;
-        prev.until_ms = h.since_ms;
-        prev.since_ms = h.since_ms - (h.until_ms - h.since_ms);
-        h.previous_since_ms = prev.since_ms;
-        group_stats p = aggregate(store, prev);
-        h.previous = score_nps(p.histogram, desc.confidence);
+    if (want_previous) {
+        h.previous = score_nps(counts.previous.histogram, desc.confidence);
         h.has_previous = h.previous.has_score;
-        if (h.has_previous) h.change = compare_nps(total, p.histogram, desc.confidence);
+        if (h.has_previous) h.change = compare_nps(total, counts.previous.histogram, desc.confidence);
     }
 
     if (!desc.breakdown_key.empty()) {
-        for (auto& g : group_by_attribute(store, filter, desc.breakdown_key)) {
+        for (auto& g : counts.breakdown) {
             breakdown_row row;
             row.value = g.key;
             row.score = score_nps(g.histogram, desc.confidence);
@@ -314,18 +319,23 @@ report build_report(const response_store& store, const report_desc& desc) {
     // Comments: the newest ones list; their themes per segment.
     response_filter with_comment = filter;
     with_comment.with_comment = true;
-    // Only the newest rows are wanted: ask for a recent window first (sorting every matching
-    // row of a million is the slow part), widening it until it holds enough rows. Exact: all
-    // rows inside a window are newer than any row outside it.
     size_t wanted = std::max(desc.comment_limit, desc.theme_sample);
     std::vector<uint32_t> rows;
-    int64_t end = std::min(filter.until_ms, store.max_time_ms + 1);
-    int64_t begin = std::max(filter.since_ms, store.min_time_ms);
-    for (int64_t span = std::max<int64_t>((end - begin) / 32, ms_per_day);; span *= 4) {
-        bool whole = end - span <= begin;
-        with_comment.since_ms = whole ? filter.since_ms : end - span;
-        rows = matching_responses(store, with_comment, wanted);
-        if (whole || rows.size() >= wanted) break;
+    if (store.time_sorted || !filter.text.empty()) {
+        // Walks back from the newest row (or over the rows the text search found): no sort.
+        rows = newest_responses(store, with_comment, wanted, text);
+    } else {
+        // Only the newest rows are wanted: ask for a recent window first (sorting every matching
+        // row of a million is the slow part), widening it until it holds enough rows. Exact: all
+        // rows inside a window are newer than any row outside it.
+        int64_t end = std::min(filter.until_ms, store.max_time_ms + 1);
+        int64_t begin = std::max(filter.since_ms, store.min_time_ms);
+        for (int64_t span = std::max<int64_t>((end - begin) / 32, ms_per_day);; span *= 4) {
+            bool whole = end - span <= begin;
+            with_comment.since_ms = whole ? filter.since_ms : end - span;
+            rows = matching_responses(store, with_comment, wanted);
+            if (whole || rows.size() >= wanted) break;
+        }
     }
     std::array<theme_counter, 3> counters;
     for (size_t i = 0; i < rows.size(); ++i) {
