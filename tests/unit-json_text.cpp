@@ -8,81 +8,105 @@
 
 using namespace npskit;
 
-TEST_CASE("json_text: reader") {
-    json_value v;
-    SUBCASE("nested values keep order and types") {
-        REQUIRE(parse_json_text(R"( {"a":1,"b":[true,null,"x\u00e9\n"],"c":{"d":-2.5e1}} )", v));
-        CHECK(v.is_object());
-        CHECK(v.keys.size() == 3);
-        CHECK(v.get("a")->number == 1);
-        CHECK(v.get("b")->items[0].boolean);
-        CHECK(v.get("b")->items[1].kind == json_kind::null);
-        CHECK(v.get("b")->items[2].text == "x\xc3\xa9\n");
-        CHECK(v.get("c")->get("d")->number == -25);
-        CHECK(v.get("missing") == nullptr);
-    }
-    SUBCASE("surrogate pairs become one code point") {
-        REQUIRE(parse_json_text(R"("\ud83d\ude00")", v));
-        CHECK(v.text == "\xf0\x9f\x98\x80");
-        CHECK_FALSE(parse_json_text(R"("\ud83d")", v));
-    }
-    SUBCASE("malformed input is refused without throwing") {
-        for (const char* bad : {"", "{", "[1,]", "{\"a\"}", "01", "1.", "tru", "\"a", "{\"a\":1}x", "\"\x01\""})
-            CHECK_FALSE(parse_json_text(bad, v));
-        std::string deep(40, '[');
-        CHECK_FALSE(parse_json_text(deep + std::string(40, ']'), v));
-    }
+namespace {
+std::string tt(std::string t) {  // '|' stands for the '\x01' terminator
+    for (char& c : t)
+        if (c == '|') c = '\x01';
+    return t;
+}
+std::string from_json(const char* json) {
+    std::string out;
+    REQUIRE(tagged_from_json(json, out));
+    return out;
+}
+}  // namespace
+
+TEST_CASE("json_text: tagged text, read in place (the widget's JS -> wasm format)") {
+    // ['trial_ended', {plan: 'pro', seats: 12, tags: ['a', null], ok: true}]
+    std::string text = tt("a2|strial_ended|o4|kplan|spro|kseats|n12|ktags|a2|sa|z|kok|t|");
+    tagged args(text);
+    REQUIRE(args.is_array());
+    CHECK(args.span().size() == text.size());
+    size_t pos = 0;
+    tagged a0, a1, end;
+    REQUIRE(args.next(pos, a0));
+    REQUIRE(args.next(pos, a1));
+    CHECK_FALSE(args.next(pos, end));
+    CHECK(a0.text() == "trial_ended");
+    CHECK(a1.get("plan").text() == "pro");
+    double n = 0;
+    CHECK((a1.get("seats").number(n) && n == 12));
+    CHECK(a1.get("seats").text() == "12");
+    CHECK(a1.get("tags").kind() == 'a');
+    CHECK(a1.get("ok").text() == "true");
+    CHECK_FALSE(a1.get("missing").present());
+    CHECK_FALSE(a0.get("plan").present());  // not an object
+    std::string_view key;
+    tagged v;
+    pos = 0;
+    REQUIRE(a1.next(pos, v, &key));
+    CHECK(key == "plan");
+
     SUBCASE("last duplicate key wins, as in JavaScript") {
-        REQUIRE(parse_json_text(R"({"a":1,"a":2})", v));
-        CHECK(v.get("a")->number == 2);
+        std::string dup = tt("o2|ka|n1|ka|n2|");
+        CHECK(tagged(dup).get("a").text() == "2");
     }
-    SUBCASE("as_text") {
-        REQUIRE(parse_json_text(R"([3, 2.5, false, "s"])", v));
-        CHECK(v.items[0].as_text() == "3");
-        CHECK(v.items[1].as_text() == "2.5");
-        CHECK(v.items[2].as_text() == "false");
-        CHECK(v.items[3].as_text() == "s");
+    SUBCASE("malformed text reads as absent, never out of bounds") {
+        for (const char* bad : {"", "s", "q|", "tx|", "o1|", "o1|ka|", "o1|xa|n1|", "a99999999999999999999|z|", "o3|kk|"}) {
+            std::string b = tt(bad);
+            tagged t(b);
+            CAPTURE(bad);
+            CHECK(t.span().size() <= b.size());
+            CHECK_FALSE(t.get("a").present());
+            tagged item;
+            size_t p = 0;
+            int items = 0;
+            while (t.next(p, item) && items < 100) ++items;
+            CHECK(items <= 1);
+        }
+        std::string deep;  // nesting costs no stack: 100,000 levels
+        for (int k = 0; k < 100000; ++k) deep += tt("a1|");
+        deep += tt("z|");
+        CHECK(tagged(deep).span().size() == deep.size());
+    }
+    SUBCASE("config layers: the later layer wins") {
+        std::string layers = tt("o2|ksample|n10|kendpoint|s/a|o1|ksample|n20|");
+        config_layers c{layers};
+        CHECK(c.get("sample").text() == "20");
+        CHECK(c.get("endpoint").text() == "/a");
+        CHECK_FALSE(c.get("survey").present());
     }
 }
 
-TEST_CASE("json_text: decimals and tagged text (the widget's JS -> wasm format)") {
+TEST_CASE("json_text: JSON to tagged text (tests and tools)") {
+    CHECK(from_json(R"( {"a":1,"b":[true,null,"x\u00e9\n"],"c":{"d":-2.5e1}} )") ==
+          tt("o3|ka|n1|kb|a3|t|z|sx\xc3\xa9\n|kc|o1|kd|n-2.5e1|"));
+    CHECK(from_json(R"("\ud83d\ude00")") == tt("s\xf0\x9f\x98\x80|"));
+    CHECK(from_json(R"(["a\u0001b", {}, []])") == tt("a3|sab|o0|a0|"));  // the terminator never appears in text
+    std::string out;
+    for (const char* bad : {"", "{", "[1,]", "{\"a\"}", "01", "1.", "tru", "\"a", "{\"a\":1}x", "\"\x01\"", "\"\\ud83d\"", "1e999"}) {
+        CAPTURE(bad);
+        out.clear();
+        CHECK_FALSE(tagged_from_json(bad, out));
+    }
+    std::string deep(40, '[');
+    CHECK_FALSE(tagged_from_json(deep + std::string(40, ']'), out));
+}
+
+TEST_CASE("json_text: decimals") {
     double n = 0;
     CHECK((parse_decimal("-12.5", n) && n == -12.5));
     CHECK((parse_decimal("+3", n) && n == 3));
     CHECK((parse_decimal("1e3", n) && n == 1000));
     CHECK((parse_decimal(".5", n) && n == 0.5));
     for (const char* bad : {"", "-", "1x", "e3", "1e", "1.2.3", " 1"}) CHECK_FALSE(parse_decimal(bad, n));
-
-    json_value v;
-    auto tagged = [](std::string t) {  // '|' stands for the '\x01' terminator
-        for (char& c : t)
-            if (c == '|') c = '\x01';
-        return t;
-    };
-    // ['trial_ended', {plan: 'pro', seats: 12, tags: ['a', null], ok: true}]
-    REQUIRE(parse_tagged_text(tagged("a2|strial_ended|o4|plan|spro|seats|n12|tags|a2|sa|z|ok|t|"), v));
-    REQUIRE(v.is_array());
-    CHECK(v.items[0].text == "trial_ended");
-    const json_value& props = v.items[1];
-    CHECK(props.get("plan")->text == "pro");
-    CHECK(props.get("seats")->number == 12);
-    CHECK(props.get("seats")->as_text() == "12");
-    CHECK(props.get("tags")->items[1].kind == json_kind::null);
-    CHECK(props.get("ok")->boolean);
-    CHECK((parse_tagged_text(tagged("se\xc3\xa9\nx|"), v) && v.text == "e\xc3\xa9\nx"));
-    for (const char* bad : {"", "s", "a2|sx|", "o1|k|", "q|", "n1x|", "t|z|", "tx|"}) CHECK_FALSE(parse_tagged_text(tagged(bad), v));
-    std::string deep;
-    for (int k = 0; k < 40; ++k) deep += "a1|";
-    CHECK_FALSE(parse_tagged_text(tagged(deep + "z|"), v));
 }
 
 TEST_CASE("json_text: writer") {
     std::string out;
     append_json_string(out, "a\"b\\c\n\t\x01\x7f\xc3\xa9");
     CHECK(out == "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\xc3\xa9\"");
-    json_value back;
-    REQUIRE(parse_json_text(out, back));
-    CHECK(back.text == "a\"b\\c\n\t\x01\x7f\xc3\xa9");
+    CHECK(nlohmann::json::parse(out) == "a\"b\\c\n\t\x01\x7f\xc3\xa9");
 
     out.clear();
     append_json_number(out, -12.5);

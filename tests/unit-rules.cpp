@@ -1,6 +1,9 @@
 // rules: triggers, pages, sticky sampling, waits, cooldown, cap, new users — with a fake clock.
 #include <doctest/doctest.h>
 
+#include <deque>
+#include <string>
+
 #include "rules.h"
 
 using namespace npskit;
@@ -9,15 +12,20 @@ namespace {
 constexpr int64_t day = 86400000;
 constexpr int64_t t0 = 1768003200000;  // 2026-01-10T00:00:00Z: the fake clock starts here
 
-json_value parse(const char* text) {
-    json_value v;
-    REQUIRE(parse_json_text(text, v));
-    return v;
+// Tagged text from JSON (how the widget's JS shim hands config and properties over). Kept alive
+// in a deque: rules and properties are views into it.
+std::deque<std::string> kept;
+std::string_view tagged_text(const char* json) {
+    std::string t;
+    REQUIRE(tagged_from_json(json, t));
+    return kept.emplace_back(std::move(t));
 }
+survey_rules rules_from(const char* json) { return read_survey_rules({tagged_text(json)}); }
+tagged props(const char* json) { return tagged(tagged_text(json)); }
 
-decision on(const survey_rules& r, const survey_history& h, const char* event, const json_value* props = nullptr,
+decision on(const survey_rules& r, const survey_history& h, const char* event, tagged properties = {},
             const char* path = "/", int64_t now = t0, const char* who = "user-1") {
-    return decide_on_event(r, h, {event, props, path, who, "product-nps", now});
+    return decide_on_event(r, h, {event, properties, path, who, "product-nps", now});
 }
 }  // namespace
 
@@ -28,51 +36,65 @@ TEST_CASE("rules: defaults") {
     CHECK(r.wait_after_dismiss_days == 30);
     CHECK(r.cooldown_days == 7);
     CHECK(on(r, {}, "anything").show());  // no triggers configured: any tracked event
+    CHECK(on(rules_from(R"({"triggers":[]})"), {}, "anything").show());
+    CHECK(on(rules_from(R"({"triggers":[1,{"where":{}}]})"), {}, "anything").show());  // no usable trigger
 }
 
 TEST_CASE("rules: triggers and property conditions") {
-    survey_rules r;
-    CHECK(read_survey_rules(parse(R"({"triggers":["purchase_completed",
+    survey_rules r = rules_from(R"({"triggers":["purchase_completed",
         {"event":"trial_ended","where":{"plan":"pro","seats":{"gte":5},"region":["eu","us"],"coupon":{"exists":true}},"delay":1500},
-        {"event":"visit","where":{"count":{"lte":3}}}]})"), r) == 0);
-    REQUIRE(r.triggers.size() == 3);
+        {"event":"visit","where":{"count":{"lte":3}}}]})");
     CHECK(on(r, {}, "purchase_completed").show());
+    CHECK(on(r, {}, "purchase_completed").delay_ms == 0);
     CHECK(on(r, {}, "signed_in").code == rule_decision::no_trigger);
 
-    json_value ok = parse(R"({"plan":"pro","seats":5,"region":"eu","coupon":"X"})");
-    decision d = on(r, {}, "trial_ended", &ok);
+    decision d = on(r, {}, "trial_ended", props(R"({"plan":"pro","seats":5,"region":"eu","coupon":"X"})"));
     CHECK(d.show());
     CHECK(d.delay_ms == 1500);
 
     for (const char* bad : {R"({"plan":"free","seats":5,"region":"eu","coupon":"X"})",
                             R"({"plan":"pro","seats":4,"region":"eu","coupon":"X"})",
                             R"({"plan":"pro","seats":5,"region":"asia","coupon":"X"})",
-                            R"({"plan":"pro","seats":5,"region":"eu"})", R"({"plan":"pro","seats":"many","region":"eu","coupon":1})"}) {
-        json_value props = parse(bad);
+                            R"({"plan":"pro","seats":5,"region":"eu"})", R"({"plan":"pro","seats":"many","region":"eu","coupon":1})",
+                            R"({"plan":"pro","seats":5,"region":"eu","coupon":null})"}) {
         CAPTURE(bad);
-        CHECK(on(r, {}, "trial_ended", &props).code == rule_decision::conditions_not_met);
+        CHECK(on(r, {}, "trial_ended", props(bad)).code == rule_decision::conditions_not_met);
     }
     CHECK(on(r, {}, "trial_ended").code == rule_decision::conditions_not_met);  // no properties at all
 
-    json_value few = parse(R"({"count":"2"})");  // numbers as text (data-* attributes) still compare
-    CHECK(on(r, {}, "visit", &few).show());
-    json_value many = parse(R"({"count":4})");
-    CHECK(on(r, {}, "visit", &many).code == rule_decision::conditions_not_met);
+    CHECK(on(r, {}, "visit", props(R"({"count":"2"})")).show());  // numbers as text (data-* attributes) still compare
+    CHECK(on(r, {}, "visit", props(R"({"count":4})")).code == rule_decision::conditions_not_met);
 
-    SUBCASE("data-triggers text form and wildcard") {
-        survey_rules t;
-        read_survey_rules(parse(R"({"triggers":"trial_ended, purchase_completed"})"), t);
-        REQUIRE(t.triggers.size() == 2);
-        CHECK(t.triggers[1].event == "purchase_completed");
-        read_survey_rules(parse(R"({"triggers":["*"]})"), t);
-        CHECK(on(t, {}, "whatever").show());
+    SUBCASE("equals, in, and conditions that cannot be read are ignored") {
+        survey_rules t = rules_from(R"({"triggers":[{"event":"e","where":{"a":{"equals":1},"b":{"in":["x","y"]},
+            "c":{"gte":"3"},"d":{"nope":1},"e":{"gte":1,"lte":2}}}]})");
+        CHECK(on(t, {}, "e", props(R"({"a":1,"b":"y"})")).show());
+        CHECK(on(t, {}, "e", props(R"({"a":"1","b":"z"})")).code == rule_decision::conditions_not_met);
     }
-    SUBCASE("bad config fields are counted and keep defaults") {
-        survey_rules t;
-        CHECK(read_survey_rules(parse(R"({"sample":"lots","cooldownDays":-1,"waitAfterAnswerDays":"45"})"), t) == 2);
+    SUBCASE("the first matching trigger gives the delay; a later one can still match") {
+        survey_rules t = rules_from(R"({"triggers":[{"event":"e","where":{"x":1},"delay":100},{"event":"*","delay":"200"}]})");
+        CHECK(on(t, {}, "e", props(R"({"x":1})")).delay_ms == 100);
+        CHECK(on(t, {}, "e", props(R"({"x":2})")).delay_ms == 200);
+    }
+    SUBCASE("data-triggers text form and wildcard") {
+        survey_rules t = rules_from(R"({"triggers":"trial_ended, purchase_completed"})");
+        CHECK(on(t, {}, "purchase_completed").show());
+        CHECK(on(t, {}, "trial_ended").show());
+        CHECK(on(t, {}, "trial").code == rule_decision::no_trigger);
+        CHECK(on(rules_from(R"({"triggers":["*"]})"), {}, "whatever").show());
+    }
+    SUBCASE("bad config fields keep defaults") {
+        survey_rules t = rules_from(R"({"sample":"lots","cooldownDays":-1,"waitAfterAnswerDays":"45","maxDisplays":2.5e9})");
         CHECK(t.sample_percent == 100);
         CHECK(t.cooldown_days == 7);
         CHECK(t.wait_after_answer_days == 45);
+        CHECK(t.max_displays == 0);
+    }
+    SUBCASE("later config layers win") {
+        std::string layers = std::string(tagged_text(R"({"sample":10,"triggers":"a"})")) + std::string(tagged_text(R"({"sample":20})"));
+        survey_rules t = read_survey_rules({layers});
+        CHECK(t.sample_percent == 20);
+        CHECK(on(t, {}, "b").code == rule_decision::no_trigger);
     }
 }
 
@@ -84,11 +106,13 @@ TEST_CASE("rules: URL path patterns") {
     CHECK(path_matches("/", "/#top"));
     CHECK_FALSE(path_matches("/", "/x"));
     CHECK(path_matches("/a*b*c", "/aXbYbZc"));
-    survey_rules r;
-    read_survey_rules(parse(R"({"paths":["/app/*","/checkout"]})"), r);
-    CHECK(on(r, {}, "x", nullptr, "/app/home").show());
-    CHECK(on(r, {}, "x", nullptr, "/checkout").show());
-    CHECK(on(r, {}, "x", nullptr, "/blog").code == rule_decision::path_not_matched);
+    survey_rules r = rules_from(R"({"paths":["/app/*","/checkout"]})");
+    CHECK(on(r, {}, "x", {}, "/app/home").show());
+    CHECK(on(r, {}, "x", {}, "/checkout").show());
+    CHECK(on(r, {}, "x", {}, "/blog").code == rule_decision::path_not_matched);
+    survey_rules words = rules_from(R"({"paths":"/a/* /b"})");  // data-paths
+    CHECK(on(words, {}, "x", {}, "/b").show());
+    CHECK(on(words, {}, "x", {}, "/c").code == rule_decision::path_not_matched);
 }
 
 TEST_CASE("rules: sampling is sticky per user and survey, and close to the percent") {
@@ -97,10 +121,10 @@ TEST_CASE("rules: sampling is sticky per user and survey, and close to the perce
     int shown = 0;
     for (int u = 0; u < 10000; ++u) {
         std::string who = "user-" + std::to_string(u);
-        bool first = decide_on_event(r, {}, {"e", nullptr, "/", who, "product-nps", t0}).show();
+        bool first = decide_on_event(r, {}, {"e", {}, "/", who, "product-nps", t0}).show();
         // The same user, a year of triggers later: the same answer every time.
         for (int k = 1; k < 5; ++k)
-            REQUIRE(decide_on_event(r, {}, {"e", nullptr, "/", who, "product-nps", t0 + k * 100 * day}).show() == first);
+            REQUIRE(decide_on_event(r, {}, {"e", {}, "/", who, "product-nps", t0 + k * 100 * day}).show() == first);
         shown += first;
     }
     CHECK(shown > 2800);
@@ -116,32 +140,32 @@ TEST_CASE("rules: waits after answer and dismissal, global cooldown, cap, new us
     survey_history h;
     SUBCASE("after an answer: 90 days") {
         h.last_answered_ms = h.last_shown_ms = h.last_any_shown_ms = t0;
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 89 * day).code == rule_decision::answered_recently);
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 90 * day).show());
+        CHECK(on(r, h, "e", {}, "/", t0 + 89 * day).code == rule_decision::answered_recently);
+        CHECK(on(r, h, "e", {}, "/", t0 + 90 * day).show());
     }
     SUBCASE("after a dismissal: 30 days") {
         h.last_dismissed_ms = h.last_shown_ms = h.last_any_shown_ms = t0;
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 29 * day).code == rule_decision::dismissed_recently);
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 30 * day).show());
+        CHECK(on(r, h, "e", {}, "/", t0 + 29 * day).code == rule_decision::dismissed_recently);
+        CHECK(on(r, h, "e", {}, "/", t0 + 30 * day).show());
     }
     SUBCASE("global cooldown: 7 days after any survey was shown") {
         h.last_any_shown_ms = t0;
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 6 * day).code == rule_decision::cooldown);
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 7 * day).show());
+        CHECK(on(r, h, "e", {}, "/", t0 + 6 * day).code == rule_decision::cooldown);
+        CHECK(on(r, h, "e", {}, "/", t0 + 7 * day).show());
     }
     SUBCASE("display cap") {
         r.max_displays = 2;
         h.displays = 2;
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 400 * day).code == rule_decision::display_cap);
+        CHECK(on(r, h, "e", {}, "/", t0 + 400 * day).code == rule_decision::display_cap);
         h.displays = 1;
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 400 * day).show());
+        CHECK(on(r, h, "e", {}, "/", t0 + 400 * day).show());
     }
     SUBCASE("new users only after N days") {
         r.new_user_days = 14;
         CHECK(on(r, h, "e").code == rule_decision::too_new);  // never seen: unknown age
         h.first_seen_ms = t0;
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 13 * day).code == rule_decision::too_new);
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 14 * day).show());
+        CHECK(on(r, h, "e", {}, "/", t0 + 13 * day).code == rule_decision::too_new);
+        CHECK(on(r, h, "e", {}, "/", t0 + 14 * day).show());
     }
     SUBCASE("npskit('show') keeps the waits; force bypasses them") {
         h.last_dismissed_ms = t0;
@@ -152,7 +176,7 @@ TEST_CASE("rules: waits after answer and dismissal, global cooldown, cap, new us
         r.wait_after_dismiss_days = 0;
         r.cooldown_days = 0;
         h.last_dismissed_ms = h.last_any_shown_ms = t0;
-        CHECK(on(r, h, "e", nullptr, "/", t0 + 1).show());
+        CHECK(on(r, h, "e", {}, "/", t0 + 1).show());
     }
 }
 

@@ -20,21 +20,27 @@ static const char* const names[] = {
 
 const char* text_id_name(text_id id) { return names[static_cast<int>(id)]; }
 
-static std::string primary_subtag(std::string_view tag) {
-    std::string out;
+// The primary subtag, lower case, into `out` (9 bytes): "fr-CA" -> "fr". Empty when longer than 8.
+static void primary_subtag(std::string_view tag, char* out) {
+    size_t n = 0;
     for (char c : tag) {
         if (c == '-' || c == '_') break;
-        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        if (n == 8) return void(out[0] = 0);
+        out[n++] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     }
-    return out;
+    out[n] = 0;
 }
 
 language language_of(std::string_view locale_tag) {
-    return primary_subtag(locale_tag) == "fr" ? language::fr : language::en;
+    char p[9];
+    primary_subtag(locale_tag, p);
+    return std::string_view(p) == "fr" ? language::fr : language::en;
 }
 
 bool is_rtl_locale(std::string_view locale_tag) {
-    std::string p = primary_subtag(locale_tag);
+    char buf[9];
+    primary_subtag(locale_tag, buf);
+    std::string_view p = buf;
     return p == "ar" || p == "he" || p == "iw" || p == "fa" || p == "ur";
 }
 
@@ -42,10 +48,10 @@ prompt_texts texts_for_locale(std::string_view locale_tag) {
     prompt_texts t;
     const char* const* table = language_of(locale_tag) == language::fr ? french : english;
     for (int k = 0; k < static_cast<int>(text_id::count); ++k) t.text[k] = table[k];
-    t.locale = primary_subtag(locale_tag);
-    bool valid = t.locale.size() >= 2 && t.locale.size() <= 8;
-    for (char c : t.locale) valid = valid && c >= 'a' && c <= 'z';
-    if (!valid) t.locale = "en";
+    primary_subtag(locale_tag, t.locale);
+    bool valid = t.locale[0] && t.locale[1];  // 2 to 8 letters
+    for (const char* c = t.locale; *c; ++c) valid = valid && *c >= 'a' && *c <= 'z';
+    if (!valid) __builtin_memcpy(t.locale, "en", 3);
     t.rtl = is_rtl_locale(t.locale);
     return t;
 }
@@ -53,7 +59,7 @@ prompt_texts texts_for_locale(std::string_view locale_tag) {
 bool override_text(prompt_texts& texts, std::string_view name, std::string_view value) {
     for (int k = 0; k < static_cast<int>(text_id::count); ++k) {
         if (name == names[k]) {
-            texts.text[k] = std::string(value);
+            texts.text[k] = value;
             return true;
         }
     }

@@ -39,11 +39,13 @@ enum class text_id : uint8_t {
 
 enum class language : uint8_t { en, fr };
 
+// Views: of the built-in tables, or of override text that the caller keeps alive (the widget's
+// config, re-read after every init()).
 struct prompt_texts {
-    std::string locale = "en";  // what the record says: the language actually shown
+    char locale[9] = "en";  // what the record says: the language actually shown (NUL-terminated)
     bool rtl = false;
-    std::string text[static_cast<int>(text_id::count)];
-    const std::string& operator[](text_id id) const { return text[static_cast<int>(id)]; }
+    std::string_view text[static_cast<int>(text_id::count)];
+    std::string_view operator[](text_id id) const { return text[static_cast<int>(id)]; }
 };
 
 // "fr-CA" -> fr; anything else -> en.
@@ -51,7 +53,8 @@ language language_of(std::string_view locale_tag);
 bool is_rtl_locale(std::string_view locale_tag);  // ar, he (and iw), fa, ur
 // Built-in strings for the tag's language; `locale` keeps the tag's primary subtag ("fr", "ar").
 prompt_texts texts_for_locale(std::string_view locale_tag);
-// Overrides one string by its id name ("question", "follow_promoter"…). False for unknown names.
+// Overrides one string by its id name ("question", "follow_promoter"…), as a view of `value`.
+// False for unknown names.
 bool override_text(prompt_texts& texts, std::string_view name, std::string_view value);
 const char* text_id_name(text_id id);
 // Replaces every "{name}" in `tmpl` with `value`.

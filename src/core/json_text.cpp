@@ -6,19 +6,6 @@
 
 namespace npskit {
 
-const json_value* json_value::get(std::string_view key) const {
-    if (kind != json_kind::object) return nullptr;
-    for (size_t i = keys.size(); i-- > 0;)  // the last duplicate wins, as in JavaScript
-        if (keys[i] == key) return &items[i];
-    return nullptr;
-}
-
-std::string_view json_value::as_text() const {
-    if (kind == json_kind::string || kind == json_kind::number) return text;
-    if (kind == json_kind::boolean) return boolean ? "true" : "false";
-    return {};
-}
-
 bool parse_decimal(std::string_view s, double& out) {
     size_t i = 0, digits = 0;
     bool negative = false;
@@ -48,8 +35,115 @@ bool parse_decimal(std::string_view s, double& out) {
     return true;
 }
 
+//-----------------------------------------------------------------------------
+// [SECTION] Tagged text
+//-----------------------------------------------------------------------------
 namespace {
-struct reader {
+constexpr char tag_end = '\x01';
+
+// The item count of an "a<count>" / "o<count>" token, capped at `cap` (each item takes at least
+// one byte of what is left, so a larger count can only mean malformed text).
+size_t count_of(std::string_view digits, size_t cap) {
+    size_t n = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9' || n > cap) return cap;
+        n = n * 10 + static_cast<size_t>(c - '0');
+    }
+    return n < cap ? n : cap;
+}
+
+// Where the value starting at `pos` ends (s.size() when it runs off the end). Iterative: a count
+// of tokens still to read, so hostile nesting costs no stack.
+size_t skip_value(std::string_view s, size_t pos) {
+    size_t pending = 1;
+    while (pending && pos < s.size()) {
+        size_t end = s.find(tag_end, pos);
+        if (end == std::string_view::npos) return s.size();
+        char tag = s[pos];
+        --pending;
+        if (tag == 'a' || tag == 'o') {
+            size_t n = count_of(s.substr(pos + 1, end - pos - 1), s.size());
+            pending += tag == 'o' ? 2 * n : n;  // an object's members are key + value tokens
+        }
+        pos = end + 1;
+    }
+    return pos;
+}
+}  // namespace
+
+tagged::tagged(std::string_view text_from_value) : s_(text_from_value.substr(0, skip_value(text_from_value, 0))) {}
+
+char tagged::kind() const {
+    size_t end = s_.find(tag_end);
+    if (s_.empty() || end == std::string_view::npos) return 0;
+    char tag = s_[0];
+    if (tag == 's' || tag == 'n' || tag == 'a' || tag == 'o') return tag;
+    return (tag == 't' || tag == 'f' || tag == 'z') && end == 1 ? tag : 0;
+}
+
+bool tagged::is_scalar() const {
+    char k = kind();
+    return k == 's' || k == 'n' || k == 't' || k == 'f';
+}
+
+std::string_view tagged::text() const {
+    char k = kind();
+    if (k == 's' || k == 'n') return s_.substr(1, s_.find(tag_end) - 1);
+    if (k == 't') return "true";
+    if (k == 'f') return "false";
+    return {};
+}
+
+bool tagged::number(double& out) const {
+    char k = kind();
+    return (k == 'n' || k == 's') && parse_decimal(text(), out);
+}
+
+bool tagged::next(size_t& pos, tagged& value, std::string_view* key) const {
+    char k = kind();
+    if (k != 'a' && k != 'o') return false;
+    if (pos == 0) pos = s_.find(tag_end) + 1;
+    if (pos >= s_.size()) return false;
+    if (k == 'o') {
+        size_t end = s_.find(tag_end, pos);
+        if (s_[pos] != 'k' || end == std::string_view::npos) return false;
+        if (key) *key = s_.substr(pos + 1, end - pos - 1);
+        pos = end + 1;
+    }
+    value = tagged(s_.substr(pos));
+    pos += value.s_.size();
+    return !value.s_.empty();
+}
+
+tagged tagged::get(std::string_view key) const {
+    tagged found, v;
+    std::string_view k;
+    for (size_t pos = 0; next(pos, v, &k);)
+        if (k == key) found = v;
+    return found;
+}
+
+std::string_view tagged::span() const { return s_; }
+
+//-----------------------------------------------------------------------------
+// [SECTION] Config layers
+//-----------------------------------------------------------------------------
+tagged config_layers::get(std::string_view key) const {
+    tagged found;
+    for (size_t pos = 0; pos < text.size();) {
+        tagged layer(text.substr(pos));
+        if (layer.span().empty()) break;
+        if (tagged v = layer.get(key); v.present()) found = v;
+        pos += layer.span().size();
+    }
+    return found;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] JSON -> tagged text
+//-----------------------------------------------------------------------------
+namespace {
+struct json_to_tagged {
     std::string_view s;
     size_t i = 0;
 
@@ -62,8 +156,9 @@ struct reader {
         return true;
     }
     static void append_utf8(std::string& out, uint32_t cp) {
-        if (cp < 0x80) out += static_cast<char>(cp);
-        else if (cp < 0x800) {
+        if (cp < 0x80) {
+            if (cp != 1) out += static_cast<char>(cp);  // the token terminator never appears in text
+        } else if (cp < 0x800) {
             out += static_cast<char>(0xc0 | (cp >> 6));
             out += static_cast<char>(0x80 | (cp & 0x3f));
         } else if (cp < 0x10000) {
@@ -90,12 +185,13 @@ struct reader {
         }
         return true;
     }
+    // A JSON string's content, unescaped, then the terminator.
     bool string(std::string& out) {
         if (i >= s.size() || s[i] != '"') return false;
         ++i;
         while (i < s.size()) {
             char c = s[i++];
-            if (c == '"') return true;
+            if (c == '"') return out += tag_end, true;
             if (static_cast<unsigned char>(c) < 0x20) return false;
             if (c != '\\') {
                 out += c;
@@ -103,17 +199,15 @@ struct reader {
             }
             if (i >= s.size()) return false;
             char e = s[i++];
+            uint32_t cp = 0;
             switch (e) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
-                case 'u': {
-                    uint32_t cp;
+                case '"': case '\\': case '/': cp = static_cast<uint32_t>(e); break;
+                case 'b': cp = '\b'; break;
+                case 'f': cp = '\f'; break;
+                case 'n': cp = '\n'; break;
+                case 'r': cp = '\r'; break;
+                case 't': cp = '\t'; break;
+                case 'u':
                     if (!hex4(cp)) return false;
                     if (cp >= 0xd800 && cp <= 0xdbff) {  // a surrogate pair
                         uint32_t lo;
@@ -122,16 +216,15 @@ struct reader {
                     } else if (cp >= 0xdc00 && cp <= 0xdfff) {
                         return false;
                     }
-                    append_utf8(out, cp);
                     break;
-                }
                 default: return false;
             }
+            append_utf8(out, cp);
         }
         return false;
     }
-    // JSON's grammar (no leading zeros, no "+", digits after "."), the value from parse_decimal.
-    bool number(json_value& out) {
+    // JSON's grammar (no leading zeros, no "+", digits after "."), kept as written.
+    bool number(std::string& out) {
         size_t start = i;
         if (i < s.size() && s[i] == '-') ++i;
         if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
@@ -146,137 +239,70 @@ struct reader {
             if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
             while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
         }
-        out.text = std::string(s.substr(start, i - start));
-        return parse_decimal(out.text, out.number);
+        double unused;
+        if (!parse_decimal(s.substr(start, i - start), unused)) return false;  // 1e999: not a finite number
+        out += 'n';
+        out += s.substr(start, i - start);
+        out += tag_end;
+        return true;
     }
-    bool value(json_value& out, int depth) {
+    bool value(std::string& out, int depth) {
         if (depth > 16) return false;
         skip_space();
         if (i >= s.size()) return false;
         char c = s[i];
-        if (c == '{') {
+        if (c == '{' || c == '[') {  // the items first, then the count in front of them
             ++i;
-            out.kind = json_kind::object;
+            bool object = c == '{';
+            std::string items;
+            size_t n = 0;
             skip_space();
-            if (i < s.size() && s[i] == '}') return ++i, true;
-            for (;;) {
-                skip_space();
-                std::string key;
-                if (!string(key)) return false;
-                skip_space();
-                if (i >= s.size() || s[i++] != ':') return false;
-                out.keys.push_back(std::move(key));
-                out.items.emplace_back();
-                if (!value(out.items.back(), depth + 1)) return false;
-                skip_space();
-                if (i >= s.size()) return false;
-                if (s[i] == ',') { ++i; continue; }
-                if (s[i] == '}') return ++i, true;
-                return false;
-            }
+            if (i < s.size() && s[i] == (object ? '}' : ']')) ++i;
+            else
+                for (;; ++n) {
+                    skip_space();
+                    if (object) {
+                        items += 'k';
+                        if (!string(items)) return false;
+                        skip_space();
+                        if (i >= s.size() || s[i++] != ':') return false;
+                    }
+                    if (!value(items, depth + 1)) return false;
+                    skip_space();
+                    if (i >= s.size()) return false;
+                    if (s[i] == ',') {
+                        ++i;
+                        continue;
+                    }
+                    if (s[i++] != (object ? '}' : ']')) return false;
+                    ++n;
+                    break;
+                }
+            out += object ? 'o' : 'a';
+            append_integer(out, static_cast<int64_t>(n));
+            out += tag_end;
+            out += items;
+            return true;
         }
-        if (c == '[') {
-            ++i;
-            out.kind = json_kind::array;
-            skip_space();
-            if (i < s.size() && s[i] == ']') return ++i, true;
-            for (;;) {
-                out.items.emplace_back();
-                if (!value(out.items.back(), depth + 1)) return false;
-                skip_space();
-                if (i >= s.size()) return false;
-                if (s[i] == ',') { ++i; continue; }
-                if (s[i] == ']') return ++i, true;
-                return false;
-            }
-        }
-        if (c == '"') {
-            out.kind = json_kind::string;
-            return string(out.text);
-        }
-        if (literal("true")) { out.kind = json_kind::boolean; out.boolean = true; return true; }
-        if (literal("false")) { out.kind = json_kind::boolean; return true; }
-        if (literal("null")) { out.kind = json_kind::null; return true; }
-        out.kind = json_kind::number;
+        if (c == '"') return out += 's', string(out);
+        if (literal("true")) return out += "t\x01", true;
+        if (literal("false")) return out += "f\x01", true;
+        if (literal("null")) return out += "z\x01", true;
         return number(out);
     }
 };
 }  // namespace
 
-bool parse_json_text(std::string_view text, json_value& out) {
-    out = json_value{};
-    reader r{text};
-    if (!r.value(out, 0)) {
-        out = json_value{};
-        return false;
-    }
+bool tagged_from_json(std::string_view json, std::string& out) {
+    json_to_tagged r{json};
+    if (!r.value(out, 0)) return false;
     r.skip_space();
-    if (r.i != text.size()) {
-        out = json_value{};
-        return false;
-    }
-    return true;
+    return r.i == json.size();
 }
 
-namespace {
-struct tagged_reader {
-    std::string_view s;
-    size_t i = 0;
-
-    bool token(std::string_view& out) {
-        size_t end = s.find('\x01', i);
-        if (end == std::string_view::npos) return false;
-        out = s.substr(i, end - i);
-        i = end + 1;
-        return true;
-    }
-    bool value(json_value& v, int depth) {
-        std::string_view t;
-        if (depth > 16 || !token(t) || t.empty()) return false;
-        char tag = t[0];
-        t.remove_prefix(1);
-        switch (tag) {
-            case 's': v.kind = json_kind::string; v.text = std::string(t); return true;
-            case 'n': v.kind = json_kind::number; v.text = std::string(t); return parse_decimal(t, v.number);
-            case 't':
-            case 'f': v.kind = json_kind::boolean; v.boolean = tag == 't'; return t.empty();
-            case 'z': return t.empty();
-            case 'a':
-            case 'o': {
-                double count = 0;
-                // Each item takes at least one '\x01' of what is left: that bounds the sizes below.
-                if (!parse_decimal(t, count) || count < 0 || count > 100000 || count > s.size() - i) return false;
-                v.kind = tag == 'a' ? json_kind::array : json_kind::object;
-                // Sized once, filled in place: no vector growth code in the widget.
-                size_t n = static_cast<size_t>(count);
-                v.items = std::vector<json_value>(n);
-                if (tag == 'o') v.keys = std::vector<std::string>(n);
-                for (size_t k = 0; k < n; ++k) {
-                    if (tag == 'o') {
-                        std::string_view key;
-                        if (!token(key)) return false;
-                        v.keys[k] = key;
-                    }
-                    if (!value(v.items[k], depth + 1)) return false;
-                }
-                return true;
-            }
-            default: return false;
-        }
-    }
-};
-}  // namespace
-
-bool parse_tagged_text(std::string_view text, json_value& out) {
-    out = json_value{};
-    tagged_reader r{text};
-    if (!r.value(out, 0) || r.i != text.size()) {
-        out = json_value{};
-        return false;
-    }
-    return true;
-}
-
+//-----------------------------------------------------------------------------
+// [SECTION] Writer
+//-----------------------------------------------------------------------------
 void append_json_string(std::string& out, std::string_view s) {
     static const char hex[] = "0123456789abcdef";
     out += '"';
@@ -363,15 +389,18 @@ void append_timestamp(std::string& out, int64_t unix_ms) {
     out += 'Z';
 }
 
+//-----------------------------------------------------------------------------
+// [SECTION] Schema v1 record
+//-----------------------------------------------------------------------------
 static void field(std::string& out, const char* name) {
     out += ",\"";
     out += name;
     out += "\":";
 }
 
-std::string write_response_json(const response& r) {
+void append_record_json(std::string& out, const record_view& r) {
     static const char* const type_names[] = {"response", "shown", "dismissed"};
-    std::string out = "{\"v\":1";
+    out += "{\"v\":1";
     field(out, "id");
     append_json_string(out, r.id);
     field(out, "type");
@@ -388,34 +417,54 @@ std::string write_response_json(const response& r) {
     out += '"';
     append_timestamp(out, r.ts_ms);
     out += '"';
-    const std::pair<const char*, const std::optional<std::string>*> texts[] = {
-        {"comment", &r.comment}, {"user", &r.user}, {"trigger", &r.trigger}, {"page", &r.page}, {"locale", &r.locale}};
+    const std::pair<const char*, std::string_view> texts[] = {
+        {"comment", r.comment}, {"user", r.user}, {"trigger", r.trigger}, {"page", r.page}, {"locale", r.locale}};
     for (const auto& [name, value] : texts) {
-        if (!*value) continue;
+        if (value.empty()) continue;
         field(out, name);
-        append_json_string(out, **value);
+        append_json_string(out, value);
     }
-    if (r.contact_ok) {
+    if (r.contact_ok >= 0) {
         field(out, "contact_ok");
-        out += *r.contact_ok ? "true" : "false";
+        out += r.contact_ok ? "true" : "false";
     }
-    if (r.email) {
+    if (!r.email.empty()) {
         field(out, "email");
-        append_json_string(out, *r.email);
+        append_json_string(out, r.email);
     }
-    if (!r.attributes.empty()) {
+    if (!r.attributes_json.empty()) {
         field(out, "attributes");
-        char sep = '{';
-        for (const auto& [key, value] : r.attributes) {
-            out += sep;
-            sep = ',';
-            append_json_string(out, key);
-            out += ':';
-            append_json_string(out, value);
-        }
+        out += '{';
+        out += r.attributes_json;
         out += '}';
     }
     out += '}';
+}
+
+std::string write_response_json(const response& r) {
+    std::string attributes;
+    for (const auto& [key, value] : r.attributes) {
+        if (!attributes.empty()) attributes += ',';
+        append_json_string(attributes, key);
+        attributes += ':';
+        append_json_string(attributes, value);
+    }
+    record_view v;
+    v.id = r.id;
+    v.survey = r.survey;
+    v.type = r.type;
+    v.score = r.score;
+    v.ts_ms = r.ts_ms;
+    v.comment = r.comment ? std::string_view(*r.comment) : std::string_view();
+    v.user = r.user ? std::string_view(*r.user) : std::string_view();
+    v.trigger = r.trigger ? std::string_view(*r.trigger) : std::string_view();
+    v.page = r.page ? std::string_view(*r.page) : std::string_view();
+    v.locale = r.locale ? std::string_view(*r.locale) : std::string_view();
+    v.email = r.email ? std::string_view(*r.email) : std::string_view();
+    v.contact_ok = r.contact_ok ? *r.contact_ok : -1;
+    v.attributes_json = attributes;
+    std::string out;
+    append_record_json(out, v);
     return out;
 }
 

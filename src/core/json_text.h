@@ -1,58 +1,79 @@
-// npskit core: a tiny JSON reader and writer for the widget bundle.
+// npskit core: the widget's values and records without a JSON library.
 // nlohmann/json costs ~20 KB gzip in wasm and the whole prompt budget is 16 KB, so the widget
-// reads its config and the host's event properties with this reader and writes schema v1 records
-// with this writer. The collector, CLI and dashboard keep using nlohmann (src/core/schema).
+// reads its config and the host's event properties as *tagged text* (the JS shim's encoding of a
+// JS value, read in place: no tree is ever built) and writes schema v1 records with the writer
+// below. The collector, CLI and dashboard keep using nlohmann (src/core/schema).
 //
-// [SECTION] Value and reader (objects keep insertion order; depth limited; never throws)
-// [SECTION] Tagged text (how the widget's JS shim hands over a JS value: no JSON parser in the bundle)
+// [SECTION] Tagged text (how the widget's JS shim hands over a JS value) and a view into it
+// [SECTION] Config layers (init() objects, the later one wins)
+// [SECTION] JSON -> tagged text (tests, fuzzing and tools; never linked into the widget)
 // [SECTION] Writer (escapes every control character, so a record is always one line)
 // [SECTION] Schema v1 record (output validates with npskit::parse_response)
 #pragma once
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "schema.h"  // npskit::response (the struct only: this file never calls schema.cpp)
+#include "schema.h"  // npskit::event_type and response (the structs only: the widget never calls schema.cpp)
 
 namespace npskit {
 
 //-----------------------------------------------------------------------------
-// [SECTION] Value and reader
+// [SECTION] Tagged text
 //-----------------------------------------------------------------------------
-enum class json_kind : uint8_t { null, boolean, number, string, array, object };
+// Preorder tokens, each ended by '\x01': "s<text>" string, "n<decimal>" number, "t", "f", "z"
+// (null), "a<count>" then the items, "o<count>" then for each member "k<key>" and the value.
+// Text never holds '\x01' (the encoder removes it). Every reader below is bounded by the text:
+// malformed input reads as absent values, never out of bounds, never recursively.
+class tagged {
+public:
+    tagged() = default;  // absent
+    // The value whose first token starts `text`; it spans its own tokens only.
+    explicit tagged(std::string_view text);
 
-struct json_value {
-    json_kind kind = json_kind::null;
-    bool boolean = false;
-    double number = 0;
-    std::string text;               // string value
-    std::vector<json_value> items;  // array elements, or object values
-    std::vector<std::string> keys;  // object keys, parallel to items
+    // 's' 'n' 't' 'f' 'z' 'a' 'o', or 0 when absent or malformed.
+    char kind() const;
+    bool present() const { return kind() != 0; }
+    bool is_object() const { return kind() == 'o'; }
+    bool is_array() const { return kind() == 'a'; }
+    bool is_string() const { return kind() == 's'; }
+    bool is_scalar() const;  // string, number or boolean
+    // Scalar as text: strings as is, numbers as written ("12", "2.5"), booleans "true"/"false";
+    // "" for null, arrays, objects and absent values. A view into the tagged text.
+    std::string_view text() const;
+    // Numbers, and strings holding a decimal (data-* attributes arrive as text).
+    bool number(double& out) const;
+    // Object member (the last duplicate wins, as in JavaScript), or absent.
+    tagged get(std::string_view key) const;
+    // Arrays and objects: the item (and key) after position `pos`, advancing it; start with pos = 0.
+    // False at the end.
+    bool next(size_t& pos, tagged& value, std::string_view* key = nullptr) const;
+    // Every token of this value (what to copy to keep it).
+    std::string_view span() const;
 
-    const json_value* get(std::string_view key) const;  // object member or nullptr
-    bool is_string() const { return kind == json_kind::string; }
-    bool is_number() const { return kind == json_kind::number; }
-    bool is_object() const { return kind == json_kind::object; }
-    bool is_array() const { return kind == json_kind::array; }
-    // Scalar as text: strings as is, numbers as written in the input ("12", "2.5"), booleans
-    // "true"/"false"; "" for null, arrays and objects. A view (no copy): valid while the value is.
-    std::string_view as_text() const;
+private:
+    std::string_view s_;
 };
-
-// Parses one JSON document. Returns false on any syntax error, bad UTF-8 escape, or depth > 16.
-bool parse_json_text(std::string_view text, json_value& out);
 
 // A decimal number, the whole text: "-12.5", "3", "1e3", "+2". False for anything else.
 bool parse_decimal(std::string_view text, double& out);
 
 //-----------------------------------------------------------------------------
-// [SECTION] Tagged text
+// [SECTION] Config layers
 //-----------------------------------------------------------------------------
-// Preorder tokens, each ended by '\x01': "s<text>" string, "n<decimal>" number, "t", "f", "z" (null),
-// "a<count>" then the items, "o<count>" then for each member "<key>" and the value. Text never
-// holds '\x01' (the shim removes it). Depth limited to 16, like parse_json_text.
-bool parse_tagged_text(std::string_view text, json_value& out);
+// Tagged objects one after the other (data-* attributes first, then each init()): a key's value
+// is its value in the last layer that has it.
+struct config_layers {
+    std::string_view text;
+    tagged get(std::string_view key) const;
+};
+
+//-----------------------------------------------------------------------------
+// [SECTION] JSON -> tagged text
+//-----------------------------------------------------------------------------
+// Appends one JSON document as tagged text. False on any syntax error, a bad \u escape or
+// nesting deeper than 16 (`out` then holds a partial value).
+bool tagged_from_json(std::string_view json, std::string& out);
 
 //-----------------------------------------------------------------------------
 // [SECTION] Writer
@@ -66,7 +87,18 @@ void append_timestamp(std::string& out, int64_t unix_ms);
 //-----------------------------------------------------------------------------
 // [SECTION] Schema v1 record
 //-----------------------------------------------------------------------------
-// Same field order as response_to_json. Attribute values are written as strings.
+// What the widget sends, as views (no copies). An empty text field is left out of the record.
+struct record_view {
+    std::string_view id, survey, comment, user, trigger, page, locale, email;
+    event_type type = event_type::response;
+    int score = -1;          // responses only
+    int64_t ts_ms = 0;
+    int contact_ok = -1;     // -1 = not said, 0 / 1
+    std::string_view attributes_json;  // the members, already written: "\"plan\":\"pro\",\"seats\":\"12\""
+};
+// Same field order as response_to_json. Attribute values are strings.
+void append_record_json(std::string& out, const record_view& r);
+// The same for a parsed response (tests and tools).
 std::string write_response_json(const response& r);
 
 }  // namespace npskit

@@ -20,44 +20,11 @@ const char* rule_decision_text(rule_decision d) {
     return "?";
 }
 
-static bool read_int(const json_value* v, int& out, int lo, int hi, int& bad) {
-    if (!v) return false;
-    double n = v->number;
-    if (v->is_string()) {  // data-* attributes arrive as text
-        if (!parse_decimal(v->text, n)) return ++bad, false;
-    } else if (!v->is_number()) {
-        return ++bad, false;
-    }
-    if (!(n >= lo && n <= hi)) return ++bad, false;  // also NaN, whose cast to int is undefined (a wasm trap)
+// A whole number in [lo, hi] (numbers, or decimals written as text); false otherwise.
+static bool read_int(tagged v, int lo, int hi, int& out) {
+    double n = 0;
+    if (!v.number(n) || !(n >= lo && n <= hi)) return false;  // also NaN, whose cast to int is a wasm trap
     out = static_cast<int>(n);
-    return true;
-}
-
-// A condition value: "pro" (equals), ["a","b"] (one of), {"exists":true}, {"gte":3}, {"lte":9},
-// {"in":[…]}, {"equals":x}.
-static bool read_condition(const std::string& key, const json_value& v, property_condition& c) {
-    c.key = key;
-    if (v.is_array()) {
-        c.op = condition_op::one_of;
-        c.values = std::vector<std::string>(v.items.size());
-        for (size_t k = 0; k < v.items.size(); ++k) c.values[k] = v.items[k].as_text();
-        return true;
-    }
-    if (!v.is_object()) {
-        c.op = condition_op::equals;
-        c.values = std::vector<std::string>(1);
-        c.values[0] = v.as_text();
-        return v.kind != json_kind::null;
-    }
-    if (v.items.size() != 1) return false;
-    const std::string& op = v.keys[0];
-    const json_value& arg = v.items[0];
-    if (op == "exists") c.op = condition_op::exists;
-    else if ((op == "gte" || op == "lte") && arg.is_number()) {
-        c.op = op == "gte" ? condition_op::at_least : condition_op::at_most;
-        c.bound = arg.number;
-    } else if (op == "in" || op == "equals") return read_condition(key, arg, c);
-    else return false;
     return true;
 }
 
@@ -83,83 +50,45 @@ static const struct {
     {"newUserDays", &survey_rules::new_user_days, 3650},
 };
 
-int read_survey_rules(const json_value& config, survey_rules& rules) {
-    int bad = 0;
-    // Vectors are sized once (vector(n)) and filled in place: no element is ever moved, so no
-    // growth code for trigger_rule / property_condition is linked into the widget.
-    if (const json_value* t = config.get("triggers")) {
-        rules.triggers.clear();
-        if (t->is_string()) {  // data-triggers="trial_ended purchase_completed"
-            size_t i = 0, n = 0;
-            while (!next_word(t->text, i).empty()) ++n;
-            rules.triggers = std::vector<trigger_rule>(n);
-            i = n = 0;
-            for (std::string_view w; !(w = next_word(t->text, i)).empty();) rules.triggers[n++].event = w;
-        } else if (t->is_array()) {
-            auto event_of = [](const json_value& item) {
-                const json_value* e = item.is_string() ? &item : item.get("event");
-                return e && e->is_string() ? e : nullptr;
-            };
-            size_t n = 0;
-            for (const auto& item : t->items) n += event_of(item) != nullptr;
-            rules.triggers = std::vector<trigger_rule>(n);
-            n = 0;
-            for (const auto& item : t->items) {
-                const json_value* e = event_of(item);
-                if (!e) {
-                    ++bad;
-                    continue;
-                }
-                trigger_rule& rule = rules.triggers[n++];
-                rule.event = e->text;
-                if (e == &item) continue;
-                if (const json_value* w = item.get("where"); w && w->is_object()) {
-                    rule.conditions = std::vector<property_condition>(w->keys.size());
-                    size_t used = 0;
-                    for (size_t k = 0; k < w->keys.size(); ++k) {
-                        property_condition& c = rule.conditions[used];
-                        c.values.clear();
-                        if (read_condition(w->keys[k], w->items[k], c)) ++used;
-                        else ++bad;
-                    }
-                    while (rule.conditions.size() > used) rule.conditions.pop_back();
-                }
-                read_int(item.get("delay"), rule.delay_ms, 0, 3600000, bad);
-            }
-        } else ++bad;
-    }
-    if (const json_value* p = config.get("paths")) {
-        rules.paths.clear();
-        if (p->is_string()) {
-            size_t i = 0, n = 0;
-            while (!next_word(p->text, i).empty()) ++n;
-            rules.paths = std::vector<std::string>(n);
-            i = n = 0;
-            for (std::string_view w; !(w = next_word(p->text, i)).empty();) rules.paths[n++] = w;
-        } else if (p->is_array()) {
-            rules.paths = std::vector<std::string>(p->items.size());
-            for (size_t k = 0; k < p->items.size(); ++k) rules.paths[k] = p->items[k].as_text();
-        } else ++bad;
-    }
-    for (const auto& f : int_fields) read_int(config.get(f.key), rules.*f.field, 0, f.hi, bad);
-    return bad;
+survey_rules read_survey_rules(const config_layers& config) {
+    survey_rules rules;
+    rules.config = config;
+    for (const auto& f : int_fields) read_int(config.get(f.key), 0, f.hi, rules.*f.field);
+    return rules;
 }
 
-static bool condition_holds(const property_condition& c, const json_value* props) {
-    const json_value* v = props ? props->get(c.key) : nullptr;
-    if (c.op == condition_op::exists) return v && v->kind != json_kind::null;
-    if (!v || v->kind == json_kind::null) return false;
-    if (c.op == condition_op::at_least || c.op == condition_op::at_most) {
-        double n = v->number;
-        if (v->is_string()) {
-            if (!parse_decimal(v->text, n)) return false;
-        } else if (!v->is_number()) return false;
-        return c.op == condition_op::at_least ? n >= c.bound : n <= c.bound;
+// One condition on the event's property `v`: "pro" (equals), ["a","b"] (one of), {"exists":true},
+// {"gte":3}, {"lte":9}, {"in":[…]}, {"equals":x}. -1 when the condition cannot be read (ignored).
+static int condition_holds(tagged cond, tagged v) {
+    bool has = v.present() && v.kind() != 'z';
+    if (cond.is_array()) {
+        tagged want;
+        for (size_t pos = 0; cond.next(pos, want);)
+            if (has && want.text() == v.text()) return 1;
+        return 0;
     }
-    std::string_view text = v->as_text();
-    for (const auto& want : c.values)
-        if (want == text) return true;
-    return false;
+    if (cond.is_scalar()) return has && cond.text() == v.text();
+    if (!cond.is_object()) return -1;
+    std::string_view op;
+    tagged arg;
+    size_t pos = 0;
+    if (!cond.next(pos, arg, &op) || pos != cond.span().size()) return -1;  // exactly one member
+    if (op == "exists") return has;
+    if (op == "in" || op == "equals") return arg.is_object() ? -1 : condition_holds(arg, v);
+    double bound = 0, n = 0;
+    if ((op != "gte" && op != "lte") || arg.kind() != 'n' || !arg.number(bound)) return -1;
+    if (!has || !v.number(n)) return 0;
+    return op == "gte" ? n >= bound : n <= bound;
+}
+
+// Every condition of a trigger's "where" object holds (ignoring those that cannot be read).
+static bool conditions_hold(tagged where, tagged properties) {
+    if (!where.is_object()) return true;
+    tagged cond;
+    std::string_view key;
+    for (size_t pos = 0; where.next(pos, cond, &key);)
+        if (condition_holds(cond, properties.get(key)) == 0) return false;
+    return true;
 }
 
 bool path_matches(std::string_view pattern, std::string_view path) {
@@ -226,39 +155,66 @@ decision decide_when_asked(const survey_rules& rules, const survey_history& h, i
     return d;
 }
 
-decision decide_on_event(const survey_rules& rules, const survey_history& h, const event_context& ctx) {
+// A tracked event against the triggers: no_trigger, conditions_not_met, or show with the delay.
+static decision match_trigger(tagged triggers, const event_context& ctx) {
     decision d;
-    const trigger_rule* matched = nullptr;
-    bool name_matched = rules.triggers.empty();
-    for (const auto& t : rules.triggers) {
-        if (t.event != "*" && t.event != ctx.event) continue;
-        name_matched = true;
-        bool all = true;
-        for (const auto& c : t.conditions) all = all && condition_holds(c, ctx.properties);
-        if (all) {
-            matched = &t;
-            break;
-        }
-    }
-    if (!name_matched) return d;  // no_trigger
-    if (!rules.triggers.empty() && !matched) {
-        d.code = rule_decision::conditions_not_met;
-        return d;
-    }
-    if (!rules.paths.empty()) {
-        bool any = false;
-        for (const auto& p : rules.paths) any = any || path_matches(p, ctx.path);
-        if (!any) {
-            d.code = rule_decision::path_not_matched;
+    bool any_rule = false, name_matched = false;
+    auto event_matches = [&](std::string_view name) {
+        any_rule = any_rule || !name.empty();
+        return !name.empty() && (name == "*" || name == ctx.event);
+    };
+    if (triggers.is_string()) {  // data-triggers="trial_ended purchase_completed"
+        size_t i = 0;
+        for (std::string_view w; !(w = next_word(triggers.text(), i)).empty();)
+            if (event_matches(w)) {
+                d.code = rule_decision::show;
+                return d;
+            }
+    } else {
+        tagged t;
+        for (size_t pos = 0; triggers.next(pos, t);) {  // "name" or {"event":…,"where":…,"delay":…}
+            tagged event = t.is_string() ? t : t.get("event");
+            if (!event.is_string() || !event_matches(event.text())) continue;
+            name_matched = true;
+            if (t.is_object() && !conditions_hold(t.get("where"), ctx.properties)) continue;
+            d.code = rule_decision::show;
+            if (t.is_object()) read_int(t.get("delay"), 0, 3600000, d.delay_ms);
             return d;
         }
+    }
+    if (!any_rule) d.code = rule_decision::show;  // no usable trigger: every tracked event
+    else if (name_matched) d.code = rule_decision::conditions_not_met;
+    return d;
+}
+
+static bool page_matches(tagged paths, std::string_view path) {
+    bool any_rule = false;
+    if (paths.is_string()) {
+        size_t i = 0;
+        for (std::string_view w; !(w = next_word(paths.text(), i)).empty(); any_rule = true)
+            if (path_matches(w, path)) return true;
+    } else {
+        tagged p;
+        for (size_t pos = 0; paths.next(pos, p); any_rule = true)
+            if (path_matches(p.text(), path)) return true;
+    }
+    return !any_rule;
+}
+
+decision decide_on_event(const survey_rules& rules, const survey_history& h, const event_context& ctx) {
+    decision d = match_trigger(rules.config.get("triggers"), ctx);
+    if (!d.show()) return d;
+    if (!page_matches(rules.config.get("paths"), ctx.path)) {
+        d.code = rule_decision::path_not_matched;
+        return d;
     }
     if (!in_sample(ctx.sample_key, ctx.survey, rules.sample_percent)) {
         d.code = rule_decision::not_sampled;
         return d;
     }
+    int delay = d.delay_ms;
     d = decide_when_asked(rules, h, ctx.now_ms, false);
-    if (d.show() && matched) d.delay_ms = matched->delay_ms;
+    if (d.show()) d.delay_ms = delay;
     return d;
 }
 

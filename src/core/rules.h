@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "json_text.h"
 
@@ -17,24 +16,10 @@ namespace npskit {
 //-----------------------------------------------------------------------------
 // [SECTION] Survey rules
 //-----------------------------------------------------------------------------
-enum class condition_op : uint8_t { equals, one_of, exists, at_least, at_most };
-
-struct property_condition {
-    std::string key;
-    condition_op op = condition_op::equals;
-    std::vector<std::string> values;  // equals: one; one_of: several (compared as text)
-    double bound = 0;                 // at_least / at_most
-};
-
-struct trigger_rule {
-    std::string event;  // "*" = any event
-    std::vector<property_condition> conditions;  // all must hold
-    int delay_ms = 0;   // wait after the event before showing
-};
-
+// The numbers are read once; triggers and paths are read where they are used, straight from the
+// config's tagged text (no vectors of rules: the widget is size-bound).
 struct survey_rules {
-    std::vector<trigger_rule> triggers;  // empty = every tracked event triggers
-    std::vector<std::string> paths;      // URL path patterns ('*' = any run); empty = every page
+    config_layers config;                // "triggers" and "paths" (empty: every event, every page)
     int sample_percent = 100;            // = 100, sticky per (user, survey)
     int wait_after_answer_days = 90;     // = 90
     int wait_after_dismiss_days = 30;    // = 30
@@ -43,10 +28,14 @@ struct survey_rules {
     int new_user_days = 0;               // = 0, show to new users at once
 };
 
-// Reads the JSON config form (docs/js-api.md): {"triggers":["a", {"event":"b","where":{…},"delay":2000}],
-// "paths":["/app/*"], "sample":50, "waitAfterAnswerDays":90, …}. Unknown keys are ignored; a
-// wrong type keeps the default. Returns the number of fields it could not use.
-int read_survey_rules(const json_value& config, survey_rules& rules);
+// The config form (docs/js-api.md): {"triggers":["a", {"event":"b","where":{…},"delay":2000}],
+// "paths":["/app/*"], "sample":50, "waitAfterAnswerDays":90, …}; data-* attributes give the same
+// keys as text ("trial_ended purchase_completed", "50"). Unknown keys are ignored; a missing or
+// unusable value keeps the default. Triggers: an event name ("*" = any) with conditions on the
+// event's properties ("pro" equals, ["a","b"] one of, {"exists":true}, {"gte":3}, {"lte":9},
+// {"in":[…]}, {"equals":x}; a condition that cannot be read is ignored); no usable trigger means
+// every tracked event. Paths: '*' matches any run; none means every page.
+survey_rules read_survey_rules(const config_layers& config);
 
 //-----------------------------------------------------------------------------
 // [SECTION] History
@@ -91,7 +80,7 @@ struct decision {
 
 struct event_context {
     std::string_view event;            // tracked event name
-    const json_value* properties = nullptr;  // object or nullptr
+    tagged properties;                 // an object, or absent
     std::string_view path;             // location.pathname
     std::string_view sample_key;       // user id, or the anonymous id
     std::string_view survey;

@@ -45,12 +45,7 @@ static std::string env(int what) {
 //-----------------------------------------------------------------------------
 // [SECTION] Config
 //-----------------------------------------------------------------------------
-// A config value as text, without a copy: data-* attributes are strings, init() may pass numbers
-// and booleans.
-static std::string_view text_of(const json_value& c, const char* key) {
-    const json_value* v = c.get(key);
-    return v ? v->as_text() : std::string_view();
-}
+static std::string_view text_of(const char* key) { return config_layers{g.config}.get(key).text(); }
 
 static bool valid_brand(std::string_view s) {
     if ((s.size() != 4 && s.size() != 7) || s[0] != '#') return false;
@@ -62,7 +57,7 @@ static bool valid_brand(std::string_view s) {
 }
 
 // Text on the brand colour: dark on light brands, white on dark ones (WCAG relative luminance).
-const char* brand_text(const std::string& hex) {
+const char* brand_text(std::string_view hex) {
     auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 32) - 'a' + 10; };
     static const uint32_t weight[3] = {2126, 7152, 722};  // relative luminance x 10000
     uint32_t lum = 0;  // x 10000 x 255^2, gamma 2.0 (close enough to pick the text colour; no pow())
@@ -78,50 +73,51 @@ const char* brand_text(const std::string& hex) {
 static void load_identity();
 static void flush();
 
-// Fills g.desc in place (no survey_desc temporary): every field from the merged config, the
-// default when a value is missing or unusable.
+// Reads g.desc from the config layers: every field a view of g.config, the default when a value
+// is missing or unusable. Runs after every init(), so the views always point into g.config.
 static void apply_config() {
-    const json_value& c = g.config;
+    config_layers c{g.config};
     survey_desc& d = g.desc;
-    d.rules = survey_rules{};
-    d.endpoint = text_of(c, "endpoint");
-    d.survey = text_of(c, "survey");
-    std::string_view p = text_of(c, "product");
-    d.product = p.empty() ? std::string_view("us") : p;
-    d.locale = text_of(c, "locale");
-    std::string_view pos = text_of(c, "position");
+    d.endpoint = text_of("endpoint");
+    d.survey = text_of("survey");
+    std::string_view p = text_of("product");
+    d.product = p.empty() ? "us" : p;
+    std::string_view pos = text_of("position");
     d.where = pos == "bottom-center" ? position::bottom_center : pos == "center" ? position::center : position::bottom_right;
-    std::string_view th = text_of(c, "theme");
+    std::string_view th = text_of("theme");
     d.look = th == "light" ? theme::light : th == "dark" ? theme::dark : theme::auto_;
-    std::string_view b = text_of(c, "brand");
-    d.brand = valid_brand(b) ? b : std::string_view("#2563eb");
-    std::string_view url = text_of(c, "promoterUrl");
+    std::string_view b = text_of("brand");
+    d.brand = valid_brand(b) ? b : "#2563eb";
+    std::string_view url = text_of("promoterUrl");
     bool url_ok = url.substr(0, 8) == "https://" || url.substr(0, 7) == "http://" || (url.size() > 1 && url[0] == '/' && url[1] != '/');
     d.promoter_url = url_ok ? url : std::string_view();
-    d.display_events = text_of(c, "displayEvents") != "false";
-    read_survey_rules(c, d.rules);
+    d.display_events = text_of("displayEvents") != "false";
+    d.rules = read_survey_rules(c);
     double retry = 0;
-    d.delivery.base_delay_ms = parse_decimal(text_of(c, "retryBaseMs"), retry) && retry >= 1 && retry < 3600000 ? static_cast<int>(retry) : 0;
+    d.delivery.base_delay_ms = parse_decimal(text_of("retryBaseMs"), retry) && retry >= 1 && retry < 3600000 ? static_cast<int>(retry) : 0;
 
-    g.texts = texts_for_locale(d.locale.empty() ? env(1) : d.locale);
+    std::string_view locale = text_of("locale");
+    g.texts = texts_for_locale(locale.empty() ? std::string_view(env(1)) : locale);
+    tagged member;
+    std::string_view key;
+    tagged texts = c.get("texts");
+    for (size_t at = 0; texts.next(at, member, &key);)
+        if (member.is_string()) override_text(g.texts, key, member.text());
     std::string headers;
-    if (const json_value* t = c.get("texts"); t && t->is_object())
-        for (size_t k = 0; k < t->keys.size(); ++k)
-            if (t->items[k].is_string()) override_text(g.texts, t->keys[k], t->items[k].text);
-    if (const json_value* h = c.get("headers"); h && h->is_object()) {
-        for (size_t k = 0; k < h->keys.size(); ++k) {
-            headers += headers.empty() ? '{' : ',';
-            append_json_string(headers, h->keys[k]);
-            headers += ':';
-            append_json_string(headers, h->items[k].as_text());
-        }
-        headers += '}';
+    tagged h = c.get("headers");
+    for (size_t at = 0; h.next(at, member, &key);) {
+        if (!h.is_object()) break;
+        headers += headers.empty() ? '{' : ',';
+        append_json_string(headers, key);
+        headers += ':';
+        append_json_string(headers, member.text());
     }
+    if (!headers.empty()) headers += '}';
     bool valid = !d.endpoint.empty() && is_valid_survey(d.survey);
     if (!g.ready && !valid && !d.survey.empty() && !is_valid_survey(d.survey))
         npskit_js_warn("npskit: survey must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
     if (!g.ready && !valid) return;
-    npskit_js_transport(d.endpoint.c_str(), headers.c_str(), 1);
+    npskit_js_transport(d.endpoint.data(), static_cast<int>(d.endpoint.size()), headers.c_str(), 1);
     if (g.ready) return;
     g.ready = true;
     g.queue.setup(d.delivery);
@@ -133,7 +129,6 @@ static void apply_config() {
 //-----------------------------------------------------------------------------
 // [SECTION] Identity and history
 //-----------------------------------------------------------------------------
-static void apply_signup_trait();
 static const std::string& sample_key() { return g.user_id.empty() ? g.anon_id : g.user_id; }
 static std::string history_key() {  // appends, not operator+ (no temporaries)
     std::string k = "npskit:h:";
@@ -152,7 +147,7 @@ static void load_history() {
         g.history.first_seen_ms = now_ms();
         save_history();
     }
-    apply_signup_trait();  // identify() may have come before init
+    if (g.signed_up_ms) g.history.first_seen_ms = g.signed_up_ms;  // identify() may have come before init
 }
 
 void save_history() {
@@ -173,18 +168,15 @@ static void load_identity() {
     load_history();
 }
 
-// The age of the user for "new users only after N days": a signed_up/created_at trait wins.
-static void apply_signup_trait() {
-    for (const auto& [k, v] : g.traits)
-        if (k == "signed_up" || k == "signedUp" || k == "created_at" || k == "createdAt")
-            if (v.size() >= 10 && v[4] == '-' && v[7] == '-') {  // "2026-01-10…": the date is enough
-                int y = 0, m = 0, d = 0;
-                for (int k = 0; k < 4; ++k) y = y * 10 + (v[k] - '0');
-                m = (v[5] - '0') * 10 + (v[6] - '0');
-                d = (v[8] - '0') * 10 + (v[9] - '0');
-                if (y >= 1970 && y < 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31)
-                    g.history.first_seen_ms = days_from_civil(y, m, d) * ms_per_day;
-            }
+// The age of the user for "new users only after N days": a signed_up / created_at trait
+// ("2026-01-10…", the date is enough) wins over the first visit. 0 when not a date.
+static int64_t signup_date_ms(std::string_view v) {
+    if (v.size() < 10 || v[4] != '-' || v[7] != '-') return 0;
+    int y = 0, m = 0, d = 0;
+    for (int k = 0; k < 4; ++k) y = y * 10 + (v[k] - '0');
+    m = (v[5] - '0') * 10 + (v[6] - '0');
+    d = (v[8] - '0') * 10 + (v[9] - '0');
+    return y >= 1970 && y < 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31 ? days_from_civil(y, m, d) * ms_per_day : 0;
 }
 
 //-----------------------------------------------------------------------------
@@ -202,19 +194,27 @@ static std::string clean_text(std::string_view s, size_t max_chars) {
     return out;
 }
 
-response base_record(event_type type) {
-    response r;
-    r.id = new_uuid();
+std::string page_path() { return clean_text(env(0), 512); }
+
+record_view base_record(event_type type, const char* id, std::string_view page, int64_t ts_ms) {
+    record_view r;
+    r.id = id;
     r.type = type;
     r.survey = g.desc.survey;
-    r.ts_ms = now_ms();
-    if (!g.user_id.empty()) r.user = g.user_id;
-    if (!g.prompt.trigger.empty()) r.trigger = g.prompt.trigger;
-    r.page = clean_text(env(0), 512);
+    r.ts_ms = ts_ms;
+    r.user = g.user_id;
+    r.trigger = g.prompt.trigger;
+    r.page = page;
     r.locale = g.texts.locale;
-    r.attributes = std::vector<std::pair<std::string, std::string>>(g.traits.size());  // at most 32
-    for (size_t k = 0; k < g.traits.size(); ++k) r.attributes[k] = g.traits[k];
+    r.attributes_json = g.attributes;
     return r;
+}
+
+void send_display_event(event_type type) {
+    if (!g.desc.display_events) return;
+    char id[37] = {};
+    npskit_js_uuid(id);
+    enqueue_record(base_record(type, id, page_path(), now_ms()));
 }
 
 static void save_queue() { npskit_js_set("npskit:q", g.queue.to_text().c_str()); }
@@ -237,72 +237,53 @@ static void flush() {
     npskit_js_timer(timer_delivery, wake < 0 ? -1 : static_cast<int>(wake < 2000000000 ? wake : 2000000000));
 }
 
-void enqueue_record(const response& r) {
-    if (r.type != event_type::response && !g.desc.display_events) return;
-    g.queue.enqueue(r.id, write_response_json(r), now_ms());
+void enqueue_record(const record_view& r) {
+    std::string body;
+    append_record_json(body, r);
+    g.queue.enqueue(r.id, body, now_ms());
     flush();
 }
 
 //-----------------------------------------------------------------------------
 // [SECTION] API dispatch
 //-----------------------------------------------------------------------------
-// Appends the members (moved, never copied) into vectors sized once: no growth code.
-static void merge_config(json_value& add) {
-    if (!add.is_object()) return;
-    if (!g.config.is_object()) g.config = json_value{json_kind::object};
-    size_t old = g.config.keys.size(), n = old + add.keys.size();
-    std::vector<std::string> keys(n);
-    std::vector<json_value> items(n);
-    for (size_t k = 0; k < n; ++k) {
-        keys[k] = std::move(k < old ? g.config.keys[k] : add.keys[k - old]);
-        items[k] = std::move(k < old ? g.config.items[k] : add.items[k - old]);
-    }
-    g.config.keys = std::move(keys);
-    g.config.items = std::move(items);
-}
-
-static void identify(const json_value* user, const json_value* traits) {
-    std::string id = user && (user->is_string() || user->is_number()) ? clean_text(user->as_text(), 256) : std::string();
+// Traits become the record's attributes (scalars only, cleaned, at most 32, valid keys); the
+// email is kept apart (sent only with a contact opt-in).
+static void identify(tagged user, tagged traits) {
+    std::string id = user.kind() == 's' || user.kind() == 'n' ? clean_text(user.text(), 256) : std::string();
     g.email.clear();
-    // 32 slots made at once, the unused ones dropped at the end: no vector growth code.
-    std::vector<std::pair<std::string, std::string>> t(32);
-    size_t used = 0;
-    if (traits && traits->is_object()) {
-        for (size_t k = 0; k < traits->keys.size(); ++k) {
-            const std::string& key = traits->keys[k];
-            const json_value& v = traits->items[k];
-            if (v.is_object() || v.is_array() || v.kind == json_kind::null) continue;
-            if (key == "email") {  // personal data: only ever sent with an explicit contact opt-in
-                g.email = clean_text(v.as_text(), 256);
-                continue;
-            }
-            if (!is_valid_attribute_key(key) || used >= 32) continue;
-            // Sorted by key, last value wins (an insertion, not std::sort: the widget is size-bound).
-            size_t at = 0;
-            while (at < used && t[at].first < key) ++at;
-            std::string value = clean_text(v.as_text(), 256);
-            if (at < used && t[at].first == key) {
-                t[at].second = std::move(value);
-                continue;
-            }
-            t[used] = {key, std::move(value)};  // then swapped down into place
-            for (size_t j = used++; j > at; --j) t[j].swap(t[j - 1]);
+    g.attributes.clear();
+    g.signed_up_ms = 0;
+    int used = 0;
+    tagged v;
+    std::string_view key;
+    for (size_t at = 0; traits.is_object() && traits.next(at, v, &key);) {
+        if (!v.is_scalar()) continue;
+        std::string value = clean_text(v.text(), 256);
+        if (key == "email") {  // personal data: only ever sent with an explicit contact opt-in
+            g.email = value;
+            continue;
         }
+        if (!is_valid_attribute_key(key) || used == 32) continue;
+        if (key == "signed_up" || key == "signedUp" || key == "created_at" || key == "createdAt")
+            g.signed_up_ms = signup_date_ms(value);
+        if (used++) g.attributes += ',';
+        append_json_string(g.attributes, key);
+        g.attributes += ':';
+        append_json_string(g.attributes, value);
     }
-    while (t.size() > used) t.pop_back();
-    g.traits = std::move(t);
     if (id != g.user_id) {
         g.user_id = id;
         if (id.empty()) npskit_js_del("npskit:u");
         else npskit_js_set("npskit:u", id.c_str());
         if (g.ready) load_history();
     }
-    apply_signup_trait();
+    if (g.signed_up_ms) g.history.first_seen_ms = g.signed_up_ms;
 }
 
-static void track(const std::string& event, const json_value* props) {
+static void track(std::string_view event, tagged props) {
     if (!g.ready || g.prompt.current != step::hidden || event.empty()) return;
-    event_context ctx{event, props, "", sample_key(), g.desc.survey, now_ms()};
+    event_context ctx{event, props.is_object() ? props : tagged(), "", sample_key(), g.desc.survey, now_ms()};
     std::string path = env(0);
     ctx.path = path;
     decision d = decide_on_event(g.desc.rules, g.history, ctx);
@@ -322,12 +303,15 @@ static void destroy() {
     npskit_js_timer(timer_delivery, -1);
     npskit_js_timer(timer_show, -1);
     npskit_js_timer(timer_chord, -1);
-    npskit_js_transport("", "", 0);  // removes the page-hide and online listeners
+    npskit_js_transport("", 0, "", 0);  // removes the page-hide and online listeners
     g.ready = false;
-    g.config = json_value{};
+    g.config.clear();
+    g.desc = survey_desc{};  // its views pointed into the config
+    g.texts = prompt_texts{};
     g.queue.clear();
     for (auto& f : g.in_flight) f.token = 0;
-    g.traits.clear();
+    g.attributes.clear();
+    g.signed_up_ms = 0;
     g.user_id.clear();
     g.email.clear();
     g.pending_trigger.clear();
@@ -344,20 +328,19 @@ extern "C" {
 // text (json_text.h; the shim encodes it: no JSON parser in the bundle).
 EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_tagged) {
     std::string_view cmd = name;
-    json_value args;
-    if (!parse_tagged_text(args_tagged, args) || !args.is_array()) args = json_value{json_kind::array};
-    json_value* a0 = args.items.size() > 0 ? &args.items[0] : nullptr;
-    const json_value* a1 = args.items.size() > 1 ? &args.items[1] : nullptr;
+    tagged args(args_tagged), a0, a1;
+    size_t at = 0;
+    if (args.next(at, a0)) args.next(at, a1);
     if (cmd == "init") {
-        if (a0) merge_config(*a0);
+        if (a0.is_object()) g.config += a0.span();  // a new layer: its keys win
         apply_config();
     } else if (cmd == "track") {
-        if (a0 && a0->is_string()) track(a0->text, a1);
+        if (a0.is_string()) track(a0.text(), a1);
     } else if (cmd == "identify") {
         identify(a0, a1);
     } else if (cmd == "show") {
         if (g.ready && g.prompt.current == step::hidden) {
-            bool force = !(a0 && a0->is_object() && a0->get("respectWaits") && a0->get("respectWaits")->boolean);
+            bool force = a0.get("respectWaits").kind() != 't';
             if (decide_when_asked(g.desc.rules, g.history, now_ms(), force).show()) prompt_show("show");
         }
     } else if (cmd == "reset") {
@@ -366,7 +349,8 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_t
         npskit_js_del("npskit:u");
         npskit_js_del("npskit:a");
         g.user_id.clear();
-        g.traits.clear();
+        g.attributes.clear();
+        g.signed_up_ms = 0;
         g.email.clear();
         if (g.ready) load_identity();
     } else if (cmd == "destroy") {

@@ -206,7 +206,7 @@ var npskitIo = {
     }
     for (k in v) {
       if (!Object.prototype.hasOwnProperty.call(v, k) || v[k] === undefined || typeof v[k] == "function") continue;
-      out += k.replace(/[\x00\x01]/g, "") + "\x01" + npskitIo.encode(v[k], parents);
+      out += "k" + k.replace(/[\x00\x01]/g, "") + "\x01" + npskitIo.encode(v[k], parents);
       n++;
     }
     return "o" + n + "\x01" + out;

@@ -14,30 +14,30 @@ namespace npskit::widget {
 //-----------------------------------------------------------------------------
 static int card = 0;  // the prompt box (re-filled at each step)
 
-static int el(int parent, const char* tag, const char* cls, const char* text = "") {
+static int el(int parent, const char* tag, const char* cls, std::string_view text = {}) {
     int h = npskit_js_el(parent, tag, cls);
-    if (*text) npskit_js_text(h, text);
+    if (!text.empty()) js_text(h, text);
     return h;
 }
 
-static int button(int parent, const char* cls, const char* text, int code) {
+static int button(int parent, const char* cls, std::string_view text, int code) {
     int h = el(parent, "button", cls, text);
-    npskit_js_attr(h, "type", "button");
+    js_attr(h, "type", "button");
     npskit_js_on(h, "click", code);
     return h;
 }
 
-static const std::string& segment_text(int score) {
+static std::string_view segment_text(int score) {
     return g.texts[score <= 6 ? text_id::follow_detractor : score <= 8 ? text_id::follow_passive : text_id::follow_promoter];
 }
 
-static void question(const char* text) {
-    npskit_js_attr(el(card, "p", "q", text), "id", "npskit-q");
+static void question(std::string_view text) {
+    js_attr(el(card, "p", "q", text), "id", "npskit-q");
 }
 
 static void close_button() {
     int x = button(card, "x", "\xc3\x97", ui_close);  // ×
-    npskit_js_attr(x, "aria-label", g.texts[text_id::close].c_str());
+    js_attr(x, "aria-label", g.texts[text_id::close]);
 }
 
 //-----------------------------------------------------------------------------
@@ -46,76 +46,76 @@ static void close_button() {
 static void render_scale(bool take_focus) {
     npskit_js_clear(card);
     close_button();
-    question(fill_placeholder(g.texts[text_id::question], "product", g.desc.product).c_str());
+    question(fill_placeholder(g.texts[text_id::question], "product", g.desc.product));
     int group = el(card, "div", "s");
-    npskit_js_attr(group, "role", "radiogroup");
-    npskit_js_attr(group, "aria-labelledby", "npskit-q");
-    npskit_js_attr(group, "aria-describedby", "npskit-e");
+    js_attr(group, "role", "radiogroup");
+    js_attr(group, "aria-labelledby", "npskit-q");
+    js_attr(group, "aria-describedby", "npskit-e");
     for (int n = 0; n <= 10; ++n) {
         std::string digit;
         append_integer(digit, n);
-        int b = button(group, "", digit.c_str(), ui_choose + n);
-        npskit_js_attr(b, "role", "radio");
-        npskit_js_attr(b, "aria-checked", "false");
-        npskit_js_attr(b, "aria-label", fill_placeholder(g.texts[text_id::score_label], "n", digit).c_str());
-        npskit_js_attr(b, "tabindex", n == g.prompt.focused ? "0" : "-1");
+        int b = button(group, "", digit, ui_choose + n);
+        js_attr(b, "role", "radio");
+        js_attr(b, "aria-checked", "false");
+        js_attr(b, "aria-label", fill_placeholder(g.texts[text_id::score_label], "n", digit));
+        js_attr(b, "tabindex", n == g.prompt.focused ? "0" : "-1");
         npskit_js_on(b, "focus", ui_focus + n);
         g.prompt.handles[n] = b;
     }
     int ends = el(card, "div", "e");
-    npskit_js_attr(ends, "id", "npskit-e");
-    el(ends, "span", "", g.texts[text_id::low_label].c_str());
-    el(ends, "span", "", g.texts[text_id::high_label].c_str());
+    js_attr(ends, "id", "npskit-e");
+    el(ends, "span", "", g.texts[text_id::low_label]);
+    el(ends, "span", "", g.texts[text_id::high_label]);
     if (take_focus) npskit_js_focus(g.prompt.handles[g.prompt.focused], 0);
 }
 
 static void render_follow_up() {
     npskit_js_clear(card);
     close_button();
-    question(segment_text(g.prompt.score).c_str());
+    question(segment_text(g.prompt.score));
     int ta = el(card, "textarea", "");
-    npskit_js_attr(ta, "aria-labelledby", "npskit-q");
-    npskit_js_attr(ta, "placeholder", g.texts[text_id::comment_hint].c_str());
-    npskit_js_attr(ta, "maxlength", "2000");
-    npskit_js_attr(ta, "rows", "3");
+    js_attr(ta, "aria-labelledby", "npskit-q");
+    js_attr(ta, "placeholder", g.texts[text_id::comment_hint]);
+    js_attr(ta, "maxlength", "2000");
+    js_attr(ta, "rows", "3");
     g.prompt.textarea = ta;
     int row = el(card, "div", "r");
-    button(row, "g", g.texts[text_id::skip].c_str(), ui_skip);
-    button(row, "p", g.texts[text_id::send].c_str(), ui_send);
+    button(row, "g", g.texts[text_id::skip], ui_skip);
+    button(row, "p", g.texts[text_id::send], ui_send);
     npskit_js_focus(ta, 1);
 }
 
 static void render_thanks() {
     npskit_js_clear(card);
     close_button();
-    question(g.texts[text_id::thanks].c_str());
+    question(g.texts[text_id::thanks]);
     int row = 0;
     int score = g.prompt.score;
     if (score >= 9 && !g.desc.promoter_url.empty()) {
         row = el(card, "div", "r");
-        int a = el(row, "a", "p", g.texts[text_id::promoter_cta].c_str());
-        npskit_js_attr(a, "href", g.desc.promoter_url.c_str());
-        npskit_js_attr(a, "target", "_blank");
-        npskit_js_attr(a, "rel", "noopener noreferrer");
+        int a = el(row, "a", "p", g.texts[text_id::promoter_cta]);
+        js_attr(a, "href", g.desc.promoter_url);
+        js_attr(a, "target", "_blank");
+        js_attr(a, "rel", "noopener noreferrer");
     } else if (score >= 0 && score <= 6) {
         if (g.prompt.contact_given) {
-            el(card, "p", "t", g.texts[text_id::contact_done].c_str());
+            el(card, "p", "t", g.texts[text_id::contact_done]);
         } else {
-            el(card, "p", "t", g.texts[text_id::contact_question].c_str());
-            if (!g.email.empty()) el(card, "p", "t", fill_placeholder(g.texts[text_id::contact_email], "email", g.email).c_str());
+            el(card, "p", "t", g.texts[text_id::contact_question]);
+            if (!g.email.empty()) el(card, "p", "t", fill_placeholder(g.texts[text_id::contact_email], "email", g.email));
             row = el(card, "div", "r");
-            button(row, "p", g.texts[text_id::contact_yes].c_str(), ui_contact);
+            button(row, "p", g.texts[text_id::contact_yes], ui_contact);
         }
     }
     if (!row) row = el(card, "div", "r");
-    int done = button(row, "g", g.texts[text_id::done].c_str(), ui_done);
+    int done = button(row, "g", g.texts[text_id::done], ui_done);
     npskit_js_focus(done, 1);
 }
 
-void prompt_show(const std::string& trigger) {
+void prompt_show(std::string_view trigger) {
     if (g.prompt.current != step::hidden) return;
     // Field by field, not `g.prompt = prompt_state{}`: no temporary record to build and move
-    // (`answer` is rebuilt by choose() before it is ever read).
+    // (the answer's fields are set by choose() before they are ever read).
     prompt_state& p = g.prompt;
     p.score = p.pending_digit = -1;
     p.focused = p.textarea = 0;
@@ -126,12 +126,13 @@ void prompt_show(const std::string& trigger) {
     g.history.last_shown_ms = g.history.last_any_shown_ms = now;
     ++g.history.displays;
     save_history();
-    card = npskit_js_mount(static_cast<int>(g.desc.where), static_cast<int>(g.desc.look), g.texts.rtl,
-                           g.desc.brand.c_str(), brand_text(g.desc.brand), g.texts.locale.c_str());
-    npskit_js_attr(card, "aria-label", g.texts[text_id::dialog_label].c_str());
+    std::string_view brand = g.desc.brand;
+    card = npskit_js_mount(static_cast<int>(g.desc.where), static_cast<int>(g.desc.look), g.texts.rtl, brand.data(),
+                           static_cast<int>(brand.size()), brand_text(brand), g.texts.locale);
+    js_attr(card, "aria-label", g.texts[text_id::dialog_label]);
     npskit_js_on(card, "keydown", ui_key);
     render_scale(true);
-    enqueue_record(base_record(event_type::shown));
+    send_display_event(event_type::shown);
 }
 
 void prompt_close(bool dismissed) {
@@ -139,7 +140,7 @@ void prompt_close(bool dismissed) {
     if (dismissed) {
         g.history.last_dismissed_ms = now_ms();
         save_history();
-        enqueue_record(base_record(event_type::dismissed));
+        send_display_event(event_type::dismissed);
     }
     npskit_js_timer(timer_chord, -1);
     npskit_js_unmount();
@@ -150,14 +151,29 @@ void prompt_close(bool dismissed) {
 //-----------------------------------------------------------------------------
 // [SECTION] Events
 //-----------------------------------------------------------------------------
+// The whole answer as it stands, under its one id (the endpoint upserts).
+static void send_answer() {
+    prompt_state& p = g.prompt;
+    record_view r = base_record(event_type::response, p.answer_id, p.answer_page, p.answer_ts);
+    r.score = p.score;
+    r.comment = p.comment;
+    r.contact_ok = p.contact_ok;
+    if (p.contact_ok == 1) r.email = g.email;
+    enqueue_record(r);
+}
+
 static void choose(int score) {
     if (g.prompt.current != step::scale || score < 0 || score > 10) return;
     npskit_js_timer(timer_chord, -1);
     g.prompt.pending_digit = -1;
-    g.prompt.score = score;
-    g.prompt.answer = base_record(event_type::response);
-    g.prompt.answer.score = score;
-    enqueue_record(g.prompt.answer);  // sent the moment it is chosen
+    prompt_state& p = g.prompt;
+    p.score = score;
+    npskit_js_uuid(p.answer_id);
+    p.answer_ts = now_ms();
+    p.answer_page = page_path();
+    p.comment.clear();
+    p.contact_ok = -1;
+    send_answer();  // sent the moment it is chosen
     g.history.last_answered_ms = now_ms();
     save_history();
     g.prompt.current = step::follow_up;
@@ -178,17 +194,17 @@ static void send_comment() {
     std::string_view clean(buf, len);
     size_t first = clean.find_first_not_of(" \n\r\t"), last = clean.find_last_not_of(" \n\r\t");
     if (first != std::string::npos) {
-        g.prompt.answer.comment = clean.substr(first, last - first + 1);
-        enqueue_record(g.prompt.answer);  // the same id: an update of the answer
+        g.prompt.comment = clean.substr(first, last - first + 1);
+        send_answer();  // the same id: an update of the answer
     }
 }
 
 static void move_focus(int to) {
     if (to < 0) to = 0;
     if (to > 10) to = 10;
-    npskit_js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "-1");
+    js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "-1");
     g.prompt.focused = to;
-    npskit_js_attr(g.prompt.handles[to], "tabindex", "0");
+    js_attr(g.prompt.handles[to], "tabindex", "0");
     npskit_js_focus(g.prompt.handles[to], 0);
 }
 
@@ -204,9 +220,9 @@ int prompt_on_ui(int code, int key) {
     }
     if (code >= ui_focus && code <= ui_focus + 10) {
         if (g.prompt.current == step::scale && code - ui_focus != g.prompt.focused) {
-            npskit_js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "-1");
+            js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "-1");
             g.prompt.focused = code - ui_focus;
-            npskit_js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "0");
+            js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "0");
         }
         return 0;
     }
@@ -223,9 +239,8 @@ int prompt_on_ui(int code, int key) {
             render_thanks();
             return 1;
         case ui_contact:
-            g.prompt.answer.contact_ok = true;
-            if (!g.email.empty()) g.prompt.answer.email = g.email;
-            enqueue_record(g.prompt.answer);
+            g.prompt.contact_ok = 1;
+            send_answer();
             g.prompt.contact_given = true;
             render_thanks();
             return 1;

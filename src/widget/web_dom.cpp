@@ -14,8 +14,8 @@
 #include <emscripten/emscripten.h>
 
 // clang-format off
-EM_JS(int, npskit_js_mount, (int position, int theme, int rtl, const char* brand, const char* brand_text, const char* lang), {
-  return npskitDom.mount(position, theme, rtl, UTF8ToString(brand), UTF8ToString(brand_text), UTF8ToString(lang));
+EM_JS(int, npskit_js_mount, (int position, int theme, int rtl, const char* brand, int brand_len, const char* brand_text, const char* lang), {
+  return npskitDom.mount(position, theme, rtl, UTF8ToString(brand, brand_len), UTF8ToString(brand_text), UTF8ToString(lang));
 });
 EM_JS(void, npskit_js_unmount, (), { npskitDom.unmount(); });
 EM_JS(int, npskit_js_el, (int parent, const char* tag, const char* cls), {
@@ -25,10 +25,10 @@ EM_JS(int, npskit_js_el, (int parent, const char* tag, const char* cls), {
   d.h.push(e);
   return d.h.length - 1;
 });
-EM_JS(void, npskit_js_attr, (int h, const char* name, const char* value), {
-  npskitDom.h[h].setAttribute(UTF8ToString(name), UTF8ToString(value));
+EM_JS(void, npskit_js_attr, (int h, const char* name, const char* value, int len), {
+  npskitDom.h[h].setAttribute(UTF8ToString(name), UTF8ToString(value, len));
 });
-EM_JS(void, npskit_js_text, (int h, const char* text), { npskitDom.h[h].textContent = UTF8ToString(text); });
+EM_JS(void, npskit_js_text, (int h, const char* text, int len), { npskitDom.h[h].textContent = UTF8ToString(text, len); });
 EM_JS(void, npskit_js_on, (int h, const char* type, int code), { npskitDom.on(h, UTF8ToString(type), code); });
 EM_JS(void, npskit_js_clear, (int h), { npskitDom.clear(h); });
 EM_JS(void, npskit_js_focus, (int h, int only_if_ours), { npskitDom.focus(h, only_if_ours); });

@@ -33,8 +33,8 @@ EM_JS(int, npskit_js_env, (int what, char* buf, int cap), {
   var v = what ? (navigator.language || "") : location.pathname;
   return stringToUTF8(v, buf, cap);
 });
-EM_JS(void, npskit_js_transport, (const char* endpoint, const char* headers, int on), {
-  npskitIo.transport(UTF8ToString(endpoint), UTF8ToString(headers), on);
+EM_JS(void, npskit_js_transport, (const char* endpoint, int endpoint_len, const char* headers, int on), {
+  npskitIo.transport(UTF8ToString(endpoint, endpoint_len), UTF8ToString(headers), on);
 });
 EM_JS(void, npskit_js_post, (int token, const char* body, int beacon), { npskitIo.post(token, UTF8ToString(body), beacon); });
 EM_JS(void, npskit_js_timer, (int code, int ms), { npskitIo.timer(code, ms); });

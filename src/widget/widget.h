@@ -4,8 +4,6 @@
 #pragma once
 #include <cstdint>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "delivery.h"
 #include "i18n.h"
@@ -19,16 +17,16 @@ enum class position : uint8_t { bottom_right, bottom_center, center };
 enum class theme : uint8_t { auto_, light, dark };
 enum class step : uint8_t { hidden, scale, follow_up, thanks };
 
+// The survey as configured: views into state::config, read again after every init().
 struct survey_desc {
-    std::string endpoint;        // POST target (required)
-    std::string survey;          // survey id (required)
-    std::string product = "us";  // fills {product}
-    std::string locale;          // = navigator.language
+    std::string_view endpoint;        // POST target (required)
+    std::string_view survey;          // survey id (required)
+    std::string_view product = "us";  // fills {product}
+    std::string_view brand = "#2563eb";
+    std::string_view promoter_url;    // promoters' call to action; none when empty
     position where = position::bottom_right;
     theme look = theme::auto_;
-    std::string brand = "#2563eb";
-    std::string promoter_url;    // promoters' call to action; none when empty
-    bool display_events = true;  // send 'shown' / 'dismissed'
+    bool display_events = true;       // send 'shown' / 'dismissed'
     survey_rules rules;
     delivery_desc delivery;
 };
@@ -53,7 +51,12 @@ struct prompt_state {
     int focused = 0;          // roving focus index on the scale
     int pending_digit = -1;   // "1" waiting for a "0"
     bool contact_given = false;
-    response answer;          // the record being built (id fixed when the score is chosen)
+    // The answer, sent when the score is chosen and again, whole, under the same id with the
+    // comment and the contact opt-in.
+    char answer_id[37] = {};
+    int64_t answer_ts = 0;
+    std::string answer_page, comment;
+    int contact_ok = -1;
     std::string trigger;
     int handles[11] = {};     // scale buttons
     int textarea = 0;
@@ -61,11 +64,12 @@ struct prompt_state {
 
 struct state {
     bool ready = false;       // endpoint + survey known, storage restored
-    json_value config;        // merged init objects (data-* first)
+    std::string config;       // config layers (json_text.h): data-* first, then each init()
     survey_desc desc;
     prompt_texts texts;
     std::string anon_id, user_id, email;
-    std::vector<std::pair<std::string, std::string>> traits;  // identify() traits -> attributes
+    std::string attributes;   // identify() traits as JSON members ("\"plan\":\"pro\",…")
+    int64_t signed_up_ms = 0; // from a signed_up / created_at trait; 0 = none
     survey_history history;
     delivery_queue queue;
     prompt_state prompt;
@@ -83,13 +87,16 @@ extern state g;  // the one instance: the page has one npskit
 // main.cpp
 int64_t now_ms();
 std::string new_uuid();
-void enqueue_record(const response& r);
+std::string page_path();  // location.pathname, cleaned for a record
+// A record of the current survey, user and trigger; `id` and `page` outlive it.
+record_view base_record(event_type type, const char* id, std::string_view page, int64_t ts_ms);
+void enqueue_record(const record_view& r);
+void send_display_event(event_type type);  // 'shown' / 'dismissed', when display events are on
 void save_history();
-response base_record(event_type type);
-const char* brand_text(const std::string& hex);  // "#111111" or "#ffffff", whichever reads better
+const char* brand_text(std::string_view hex);  // "#111111" or "#ffffff", whichever reads better
 
 // prompt.cpp
-void prompt_show(const std::string& trigger);
+void prompt_show(std::string_view trigger);
 void prompt_close(bool dismissed);
 int prompt_on_ui(int code, int key);
 void prompt_on_chord_timeout();
@@ -99,11 +106,12 @@ void prompt_on_chord_timeout();
 // JS shims (EM_JS, defined in web_dom.cpp and web_io.cpp).
 extern "C" {
 // DOM: handles index a JS table; 0 is "none". Text is always set through text nodes.
-int npskit_js_mount(int position, int theme, int rtl, const char* brand, const char* brand_text, const char* lang);
+// Text arguments are pointer + length where they may be views (tagged text has no NUL).
+int npskit_js_mount(int position, int theme, int rtl, const char* brand, int brand_len, const char* brand_text, const char* lang);
 void npskit_js_unmount();
 int npskit_js_el(int parent, const char* tag, const char* cls);
-void npskit_js_attr(int h, const char* name, const char* value);
-void npskit_js_text(int h, const char* text);
+void npskit_js_attr(int h, const char* name, const char* value, int len);
+void npskit_js_text(int h, const char* text, int len);
 void npskit_js_on(int h, const char* type, int code);
 void npskit_js_clear(int h);
 void npskit_js_focus(int h, int only_if_ours);
@@ -116,8 +124,14 @@ int npskit_js_get(const char* key, char* buf, int cap);
 void npskit_js_set(const char* key, const char* value);
 void npskit_js_del(const char* key);
 int npskit_js_env(int what, char* buf, int cap);  // 0 = pathname, 1 = navigator.language
-void npskit_js_transport(const char* endpoint, const char* headers_json, int on);
+void npskit_js_transport(const char* endpoint, int endpoint_len, const char* headers_json, int on);
 void npskit_js_post(int token, const char* body, int beacon);
 void npskit_js_timer(int code, int ms);  // ms < 0 cancels
 void npskit_js_warn(const char* text);
 }
+
+// The shims that take text as pointer + length, called with a view.
+namespace npskit::widget {
+inline void js_attr(int h, const char* name, std::string_view value) { npskit_js_attr(h, name, value.data(), static_cast<int>(value.size())); }
+inline void js_text(int h, std::string_view text) { npskit_js_text(h, text.data(), static_cast<int>(text.size())); }
+}  // namespace npskit::widget
