@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -9,6 +10,8 @@
 
 #include "calendar.h"
 #include "import.h"
+#include "schema.h"
+#include "synthetic.h"
 
 using namespace npskit;
 
@@ -244,5 +247,118 @@ TEST_CASE("format detection does not depend on where blanks and byte-order marks
         collected c = run_chunked(blank_then_mark, step);
         REQUIRE(c.rows.size() == 1);
         CHECK(c.rows[0].id == "row-00000003");  // line numbers count the blank line
+    }
+}
+
+// The fast path (a scanner for well-formed schema v1 records) and the DOM path must agree on
+// every input: the same records in the same order with the same fields, the same bad-row count,
+// lines and messages. Odd records must fall back to the DOM path, not be misread.
+static std::string fast_path_corpus() {
+    std::string text;
+    synthetic_desc d;
+    d.responses = 400;
+    d.seed = 3;
+    generate_synthetic(d, [&](const response& r) { text += response_to_json(r) + "\n"; });
+    const char* odd[] = {
+        // valid, but written differently from the collector
+        R"( { "v" : 1 , "id" : "odd-00000001" , "survey" : "s" , "score" : 7 , "ts" : "2025-05-01T10:00:00Z" } )",
+        R"({"v":1,"id":"odd-00000002","survey":"s","score":10,"ts":"2025-05-01T10:00:00+02:00","comment":"line\none \"quoted\" a\/b\ttab\\"})",
+        R"({"v":1,"id":"odd-00000003","survey":"s","score":0,"ts":"2025-05-01T10:00:00.5Z","attributes":{"z":"last","a":true,"m":-12,"n":0,"f":false}})",
+        R"({"v":1,"id":"odd-00000004","survey":"s","score":9,"ts":"2025-05-01T10:00:00Z","comment":"caf\u00e9 \ud83d\ude00"})",
+        R"({"v":1,"id":"odd-00000005","type":"shown","survey":"s","ts":"2025-05-01T10:00:00Z","user":"u1","page":"/x","locale":"fr"})",
+        R"({"v":1,"id":"odd-00000006","type":"dismissed","survey":"s","ts":"2025-05-01T10:00:00Z","trigger":"t","contact_ok":false})",
+        R"({"v":1,"id":"odd-00000007","survey":"s","score":3,"ts":"2025-05-01T10:00:00Z","contact_ok":true,"email":"a@b.c","comment":null})",
+        R"({"v":1,"id":"odd-00000008","survey":"s","score":3,"ts":"2025-05-01T10:00:00Z","attributes":{"x":1.5,"y":1e3}})",
+        R"({"v":1,"id":"odd-00000009","survey":"s","score":3,"ts":"2025-05-01T10:00:00Z","attributes":{}})",
+        R"({"v":1,"id":"odd-00000010","survey":"s","score":3,"ts":"2025-05-01T10:00:00Z","attributes":{"big":123456789012345678901,"neg0":-0}})",
+        R"({"v":1,"id":"odd-00000011","survey":"s","score":3,"ts":"2025-05-01T10:00:00Z","type":null})",
+        "{\"v\":1,\"id\":\"odd-00000012\",\"survey\":\"s\",\"score\":3,\"ts\":\"2025-05-01T10:00:00Z\",\"comment\":\"del\x7f\"}",
+        // invalid: each must give the DOM path's message
+        R"({"v":1,"id":"odd-00000020","survey":"s","score":11,"ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000021","survey":"s","score":6.5,"ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000022","survey":"s","score":"9","ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000023","survey":"s","score":-1,"ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000024","survey":"s","score":07,"ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":2,"id":"odd-00000025","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"short","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000027","survey":"bad survey","score":7,"ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000028","survey":"s","score":7,"ts":"2025-05-01"})",
+        R"({"v":1,"id":"odd-00000029","survey":"s","score":7,"ts":"1999-12-31T23:59:59Z"})",
+        R"({"v":1,"id":"odd-00000030","survey":"s","ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000031","type":"shown","survey":"s","score":4,"ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000032","type":"clicked","survey":"s","ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000033","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z","extra":1})",
+        R"({"v":1,"id":"odd-00000034","survey":"s","score":7,"score":8,"ts":"2025-05-01T10:00:00Z"})",
+        R"({"v":1,"id":"odd-00000035","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z"} trailing)",
+        R"({"v":1,"id":"odd-00000036","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z")",
+        R"({"v":1,"id":"odd-00000037","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z","attributes":{"bad key":"x"}})",
+        R"({"v":1,"id":"odd-00000038","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z","attributes":{"k":[1]}})",
+        R"({"v":1,"id":"odd-00000039","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z","attributes":{"k":"a","k":"b"}})",
+        R"({"v":1,"id":"odd-00000040","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z","user":"tab\there"})",
+        R"({"v":1,"id":"odd-00000041","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z","contact_ok":"yes"})",
+        R"({"v":1,"id":"odd-00000042","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z","comment":5})",
+        "{\"v\":1,\"id\":\"odd-00000043\",\"survey\":\"s\",\"score\":7,\"ts\":\"2025-05-01T10:00:00Z\",\"comment\":\"bad \xC3\x28 utf8\"}",
+        "{\"v\":1,\"id\":\"odd-00000044\",\"survey\":\"s\",\"score\":7,\"ts\":\"2025-05-01T10:00:00Z\",\"comment\":\"raw\x01control\"}",
+        "{\"v\":1,\"id\":\"odd-00000045\",\"survey\":\"s\",\"score\":7,\"ts\":\"2025-05-01T10:00:00Z\"}\x00",
+        R"([1,2])",
+        R"("just a string")",
+        R"({"score":9,"created_at":1714557600,"comment":"peer export"})",
+        "{\"v\":1,\"id\":\"odd-00000046\",\"survey\":\"s\",\"score\":7,\"ts\":\"2025-05-01T10:00:00Z\",\"comment\":\"split\n across lines\"}",
+    };
+    for (const char* line : odd) text += std::string(line) + "\n";
+    // the NUL record above: strlen stops at the NUL, so append that one byte by byte
+    static const char nul_record[] = "{\"v\":1,\"id\":\"odd-00000047\",\"survey\":\"s\",\"score\":7,\"ts\":\"2025-05-01T10:00:00Z\"}\0";
+    text += std::string(nul_record, sizeof nul_record - 1) + "\n";
+    text += std::string(R"({"v":1,"id":"odd-00000048","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z","comment":")") +
+            std::string(2001, 'x') + "\"}\n";
+    text += R"({"v":1,"id":"odd-00000001","survey":"s","score":8,"ts":"2025-06-01T10:00:00Z","comment":"update by id"})" "\n";
+    return text;
+}
+
+TEST_CASE("fast path and DOM path read the same records and report the same problems") {
+    const std::string text = fast_path_corpus();
+    for (input_format format : {input_format::ndjson, input_format::json_array}) {
+        CAPTURE(static_cast<int>(format));
+        std::string input = text;
+        if (format == input_format::json_array) {  // the same records as one JSON array, one a line
+            input = "[\n";
+            std::istringstream lines(text);
+            std::string line;
+            bool first = true;
+            while (std::getline(lines, line)) {
+                if (line.find('\0') != std::string::npos || line.find("trailing") != std::string::npos ||
+                    (line.find("odd-00000036") != std::string::npos) || line.find("odd-00000046") != std::string::npos)
+                    continue;  // shapes that cut an array apart
+                input += (first ? "" : ",\n") + line;
+                first = false;
+            }
+            input += "\n]\n";
+        }
+        importer_desc fast_desc, dom_desc;
+        dom_desc.fast_path = false;
+        for (size_t step : {input.size(), size_t{4096}, size_t{7}}) {
+            CAPTURE(step);
+            collected fast = run_chunked(input, step, fast_desc), dom = run_chunked(input, step, dom_desc);
+            CHECK(fast.stats.records == dom.stats.records);
+            CHECK(fast.stats.accepted == dom.stats.accepted);
+            CHECK(fast.stats.skipped == dom.stats.skipped);
+            REQUIRE(fast.stats.examples.size() == dom.stats.examples.size());
+            for (size_t i = 0; i < fast.stats.examples.size(); ++i) {
+                CHECK(fast.stats.examples[i].line == dom.stats.examples[i].line);
+                CHECK(fast.stats.examples[i].reason == dom.stats.examples[i].reason);
+            }
+            REQUIRE(fast.rows.size() == dom.rows.size());
+            for (size_t i = 0; i < fast.rows.size(); ++i) {
+                CAPTURE(i);
+                CHECK(response_to_json(fast.rows[i]) == response_to_json(dom.rows[i]));
+                CHECK(fast.rows[i].score == dom.rows[i].score);
+                CHECK(fast.rows[i].attributes == dom.rows[i].attributes);
+            }
+        }
+        if (format == input_format::ndjson) {
+            collected c = run(input);
+            CHECK(c.stats.accepted > 400);
+            CHECK(c.stats.skipped >= 30);
+        }
     }
 }

@@ -144,6 +144,231 @@ void set_id(json& obj, std::string_view raw, const importer_desc& desc) {
 }  // namespace
 
 //-----------------------------------------------------------------------------
+// The fast path: well-formed schema v1 records without nlohmann's DOM
+//-----------------------------------------------------------------------------
+namespace {
+
+// A record's text, read as the one JSON shape the collector and the generator write. Every
+// method returns false on anything unexpected: the caller then takes the DOM path.
+struct v1_scanner {
+    const char* p;
+    const char* end;
+
+    void blanks() {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
+    }
+    bool eat(char c) {
+        blanks();
+        if (p < end && *p == c) {
+            ++p;
+            return true;
+        }
+        return false;
+    }
+    // A string without \u, \b, \f escapes and without raw control bytes (invalid JSON anyway).
+    bool string(std::string& out) {
+        blanks();
+        if (p >= end || *p != '"') return false;
+        ++p;
+        out.clear();
+        const char* run = p;
+        for (;;) {
+            if (p >= end) return false;
+            const unsigned char c = static_cast<unsigned char>(*p);
+            if (c == '"') break;
+            if (c < 0x20) return false;
+            if (c == '\\') {
+                out.append(run, static_cast<size_t>(p - run));
+                if (p + 1 >= end) return false;
+                switch (p[1]) {
+                    case '"': out += '"'; break;
+                    case '\\': out += '\\'; break;
+                    case '/': out += '/'; break;
+                    case 'n': out += '\n'; break;
+                    case 'r': out += '\r'; break;
+                    case 't': out += '\t'; break;
+                    default: return false;
+                }
+                p += 2;
+                run = p;
+                continue;
+            }
+            ++p;
+        }
+        out.append(run, static_cast<size_t>(p - run));
+        ++p;
+        return true;
+    }
+    bool word(const char* w) {
+        const size_t n = std::strlen(w);
+        if (static_cast<size_t>(end - p) < n || std::memcmp(p, w, n) != 0) return false;
+        p += n;
+        return true;
+    }
+    // true / false, as a bool.
+    bool boolean(bool& out) {
+        blanks();
+        if (word("true")) return out = true, true;
+        if (word("false")) return out = false, true;
+        return false;
+    }
+    // An integer in nlohmann's canonical form (what dump() writes back): -?(0|[1-9][0-9]{0,17}),
+    // not "-0", not followed by a fraction or an exponent.
+    bool integer(std::string_view& text) {
+        blanks();
+        const char* start = p;
+        if (p < end && *p == '-') ++p;
+        const char* digits = p;
+        while (p < end && *p >= '0' && *p <= '9') ++p;
+        const size_t n = static_cast<size_t>(p - digits);
+        if (n == 0 || n > 18 || (n > 1 && *digits == '0') || (n == 1 && *digits == '0' && digits != start)) return false;
+        if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;
+        text = std::string_view(start, static_cast<size_t>(p - start));
+        return true;
+    }
+};
+
+// What parse_response's validator accepts for a text field, checked without building errors.
+bool text_ok(std::string_view s, size_t max_chars, bool multiline) {
+    for (char c : s) {
+        const unsigned char u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) || u == 0x7f) return false;
+    }
+    return is_valid_utf8(s) && utf8_length(s) <= max_chars;
+}
+
+enum v1_field : uint32_t {
+    f_v = 1, f_id = 2, f_type = 4, f_survey = 8, f_score = 16, f_ts = 32, f_comment = 64, f_user = 128,
+    f_trigger = 256, f_page = 512, f_locale = 1024, f_contact = 2048, f_email = 4096, f_attributes = 8192,
+};
+
+}  // namespace
+
+bool response_importer::read_schema_v1(std::string_view text) {
+    const schema_limits limits;
+    v1_scanner in{text.data(), text.data() + text.size()};
+    response& r = fast_;
+    uint32_t seen = 0;
+    size_t attributes = 0;
+    std::string key, value;
+    std::string_view number;
+    // An optional text field read in place (its string keeps its capacity from row to row).
+    auto optional_text = [&](std::optional<std::string>& field, size_t max_chars, bool multiline) {
+        if (!field) field.emplace();
+        return in.string(*field) && text_ok(*field, max_chars, multiline);
+    };
+    if (!in.eat('{')) return false;
+    for (;;) {
+        if (!in.string(key) || !in.eat(':')) return false;
+        uint32_t field = 0;
+        bool ok = false;
+        switch (key.empty() ? '\0' : key[0]) {
+            case 'a':
+                if (key == "attributes") {
+                    field = f_attributes;
+                    if (!in.eat('{')) return false;
+                    if (!in.eat('}')) {
+                        for (;;) {
+                            if (attributes == limits.max_attributes) return false;
+                            if (r.attributes.size() <= attributes) r.attributes.emplace_back();
+                            auto& [k, v] = r.attributes[attributes++];
+                            if (!in.string(k) || !is_valid_attribute_key(k) || !in.eat(':')) return false;
+                            in.blanks();
+                            bool b = false;
+                            if (in.p < in.end && *in.p == '"') {
+                                if (!in.string(v) || !text_ok(v, limits.max_attribute_value_chars, false)) return false;
+                            } else if (in.boolean(b)) {
+                                v = b ? "true" : "false";
+                            } else if (in.integer(number)) {
+                                v.assign(number);
+                            } else {
+                                return false;
+                            }
+                            if (in.eat(',')) continue;
+                            if (in.eat('}')) break;
+                            return false;
+                        }
+                    }
+                    ok = true;
+                }
+                break;
+            case 'c':
+                if (key == "comment") field = f_comment, ok = optional_text(r.comment, limits.max_comment_chars, true);
+                else if (key == "contact_ok") {
+                    field = f_contact;
+                    bool b = false;
+                    ok = in.boolean(b);
+                    r.contact_ok = b;
+                }
+                break;
+            case 'e': if (key == "email") field = f_email, ok = optional_text(r.email, limits.max_text_chars, false); break;
+            case 'i': if (key == "id") field = f_id, ok = in.string(r.id) && is_valid_id(r.id); break;
+            case 'l': if (key == "locale") field = f_locale, ok = optional_text(r.locale, limits.max_text_chars, false); break;
+            case 'p': if (key == "page") field = f_page, ok = optional_text(r.page, limits.max_page_chars, false); break;
+            case 's':
+                if (key == "score") {
+                    field = f_score;
+                    ok = in.integer(number) && number.size() <= 2 && number[0] != '-';
+                    if (ok) r.score = std::stoi(std::string(number));  // ≤ 2 digits: no overflow
+                    ok = ok && r.score <= 10;
+                } else if (key == "survey") {
+                    field = f_survey, ok = in.string(r.survey) && is_valid_survey(r.survey);
+                }
+                break;
+            case 't':
+                if (key == "ts") {
+                    field = f_ts;
+                    if (in.string(value)) {
+                        std::optional<int64_t> ms = parse_timestamp(value, false);
+                        int year = ms ? civil_from_days(floor_div(*ms, ms_per_day)).year : 0;
+                        ok = ms && year >= limits.min_year && year <= limits.max_year;
+                        if (ok) r.ts_ms = *ms;
+                    }
+                } else if (key == "type") {
+                    field = f_type;
+                    ok = in.string(value);
+                    if (value == "response") r.type = event_type::response;
+                    else if (value == "shown") r.type = event_type::shown;
+                    else if (value == "dismissed") r.type = event_type::dismissed;
+                    else ok = false;
+                } else if (key == "trigger") {
+                    field = f_trigger, ok = optional_text(r.trigger, limits.max_text_chars, false);
+                }
+                break;
+            case 'u': if (key == "user") field = f_user, ok = optional_text(r.user, limits.max_text_chars, false); break;
+            case 'v': if (key == "v") field = f_v, ok = in.integer(number) && number == "1"; break;
+        }
+        if (!ok || (seen & field)) return false;  // unknown, invalid, or repeated (the DOM keeps the last)
+        seen |= field;
+        if (in.eat(',')) continue;
+        if (in.eat('}')) break;
+        return false;
+    }
+    in.blanks();
+    if (in.p != in.end) return false;
+    if (!(seen & f_v) || !(seen & f_id) || !(seen & f_survey) || !(seen & f_ts)) return false;
+    if (!(seen & f_type)) r.type = event_type::response;
+    const bool is_response = r.type == event_type::response;
+    if (is_response != static_cast<bool>(seen & f_score)) return false;  // missing, or not allowed
+    if (!is_response) r.score = -1;
+    // Fields the record does not have are absent, as parse_response leaves them.
+    if (!(seen & f_comment)) r.comment.reset();
+    if (!(seen & f_user)) r.user.reset();
+    if (!(seen & f_trigger)) r.trigger.reset();
+    if (!(seen & f_page)) r.page.reset();
+    if (!(seen & f_locale)) r.locale.reset();
+    if (!(seen & f_email)) r.email.reset();
+    if (!(seen & f_contact)) r.contact_ok.reset();
+    r.attributes.resize(attributes);
+    // The DOM iterates an object's keys in byte order, and rejects nothing for order: sort.
+    auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+    if (!std::is_sorted(r.attributes.begin(), r.attributes.end(), by_key)) std::sort(r.attributes.begin(), r.attributes.end(), by_key);
+    for (size_t i = 1; i < r.attributes.size(); ++i)
+        if (r.attributes[i].first == r.attributes[i - 1].first) return false;  // repeated key
+    return true;
+}
+
+//-----------------------------------------------------------------------------
 // Column detection (CSV)
 //-----------------------------------------------------------------------------
 column_mapping detect_columns(const std::vector<std::string>& header) {
@@ -389,6 +614,10 @@ void response_importer::on_record(std::string_view text, uint64_t line) {
 
 void response_importer::on_json_record(std::string_view text, uint64_t line) {
     ++stats_.records;
+    if (desc_.fast_path && read_schema_v1(text)) {
+        ++stats_.accepted;
+        return sink_(fast_);
+    }
     auto report = [this](uint64_t l, std::string reason) { problem(l, std::move(reason)); };
     // A raw NUL is never valid JSON, and nlohmann's lexer would stop at it as if the input ended.
     json j = text.find('\0') == std::string_view::npos ? json::parse(text.begin(), text.end(), nullptr, false)

@@ -57,6 +57,13 @@ std::pair<uint32_t, bool> id_index::insert(uint64_t hash, uint32_t row) {
 }
 
 uint16_t attribute_column::find(std::string_view value) const {
+    // Most columns hold a handful of values (plan, country, locale): comparing them is faster
+    // than hashing a std::string made for the lookup, for every attribute of every row.
+    if (values.size() <= 16) {
+        for (size_t i = 0; i < values.size(); ++i)
+            if (values[i] == value) return static_cast<uint16_t>(i + 1);
+        return 0;
+    }
     auto it = code_by_value.find(std::string(value));
     return it == code_by_value.end() ? 0 : it->second;
 }
