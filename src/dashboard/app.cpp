@@ -72,6 +72,10 @@ static void finish_load(app_state& app) {
         app.load.stats = app.importer->stats();
         app.load.format = app.importer->format();
     }
+    // Files and URLs get no more records: their id index is dead weight (≈ 25 B per response);
+    // the collector keeps it for live updates by id. Either way the growth slack goes.
+    if (app.load.kind != source_kind::collector) app.store.release_id_index();
+    app.store.shrink_to_fit();
     app.load.finished_ms = now_ms();
     app.load.phase = load_phase::done;
     if (app.load.stats.records > 0 && app.load.stats.accepted == 0)
@@ -226,6 +230,8 @@ void app_load_demo(app_state& app, uint64_t rows) {
     d.responses = rows;
     app.store.reserve(rows * 2);
     generate_synthetic(d, [&app](const response& r) { app.store.add(r); });
+    app.store.release_id_index();
+    app.store.shrink_to_fit();
     app.load.stats.records = app.load.stats.accepted = app.store.size();
     app.load.finished_ms = now_ms();
     app.load.phase = load_phase::done;
