@@ -86,6 +86,29 @@ static void finish_load(app_state& app) {
     app.data_dirty = true;
 }
 
+// A source with no valid response in its first 16 MB is not NPS data (garbage, a wrong URL, a
+// body that never ends): stop reading instead of counting bad rows until memory runs out.
+constexpr double give_up_bytes = 16.0 * 1024 * 1024;
+
+// A CSV header worth a mapping step: readable text, not binary noise or an HTML page.
+static bool readable_header(const std::vector<std::string>& header) {
+    if (header.empty() || (!header[0].empty() && header[0][0] == '<')) return false;
+    for (const auto& cell : header) {
+        if (!is_valid_utf8(cell)) return false;
+        for (unsigned char c : cell)
+            if (c < 0x20 && c != '\t') return false;
+    }
+    return true;
+}
+
+static void give_up_load(app_state& app, int js_load_id, const char* why) {
+    app.load.error = why;
+    app.load.phase = load_phase::failed;
+    app.load.finished_ms = now_ms();
+    if (app.importer) app.load.stats = app.importer->stats();
+    web_cancel_load(js_load_id);  // the page stops reading (and frees what it queued)
+}
+
 void app_start_source(app_state& app) {
     const view_settings& s = app.settings;
     if (!s.key.empty()) {
@@ -153,6 +176,14 @@ void app_pump(app_state& app, double budget_ms) {
                     app.load.import_ms += now_ms() - feed_start;
                     app.load.fed_bytes += n;
                     app.data_dirty = true;
+                    if (app.importer->needs_mapping() && !readable_header(app.importer->header())) {
+                        give_up_load(app, info.id, "This is not JSON, NDJSON or CSV: its first line is not a readable header.");
+                        break;
+                    }
+                    if (app.load.fed_bytes >= give_up_bytes && app.importer->stats().accepted == 0 && !app.importer->needs_mapping()) {
+                        give_up_load(app, info.id, "No valid response in the first 16 MB: stopped reading. Is this JSON, NDJSON or CSV of NPS answers?");
+                        break;
+                    }
                     if (app.importer->needs_mapping()) {
                         app.load.phase = load_phase::mapping;
                         app.ui.pending_mapping = app.importer->mapping();

@@ -18,6 +18,7 @@ EM_JS(int, npskit_js_load_text, (int which, char* buf, int cap), {
   return NpskitWeb.writeString(l ? (which ? l.error : l.name) : "", buf, cap);
 });
 EM_JS(int, npskit_js_pull_chunk, (char* buf, int cap), { return NpskitWeb.pull(buf, cap); });
+EM_JS(void, npskit_js_cancel_load, (int id), { NpskitWeb.cancel(id); });
 EM_JS(int, npskit_js_pull_event, (char* buf, int cap), { return NpskitWeb.pullEvent(buf, cap); });
 EM_JS(int, npskit_js_live_state, (double* retry), {
   const L = NpskitWeb.live;
@@ -88,6 +89,7 @@ std::string web_load_text(int which) {
 }
 
 int web_pull_chunk(char* buffer, int capacity) { return npskit_js_pull_chunk(buffer, capacity); }
+void web_cancel_load(int id) { npskit_js_cancel_load(id); }
 
 bool web_pull_event(std::string& out) {
     static std::vector<char> buffer(64 * 1024);

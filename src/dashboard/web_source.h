@@ -20,6 +20,7 @@ double web_now_ms();                           // Date.now()
 js_load_info web_load_info();
 std::string web_load_text(int which);          // 0 name, 1 error
 int web_pull_chunk(char* buffer, int capacity);  // > 0 bytes, 0 wait, -1 ended, -2 failed
+void web_cancel_load(int id);                  // stop reading load `id` and drop its queued bytes
 bool web_pull_event(std::string& out);         // next live SSE payload
 int web_live_state(double& retry_in_ms);       // 0 off, 1 connecting, 2 live, 3 reconnecting
 void web_open_url(const std::string& url);

@@ -27,16 +27,23 @@ var NpskitWeb = {
     return this.load;
   },
   push(load, bytes) {
-    if (load !== this.load || !bytes.length) return;
+    if (load !== this.load || load.cancelled || !bytes.length) return;
     this.chunks.push(bytes);
     load.received += bytes.length;
   },
   end(load) { if (load === this.load) load.ended = true; },
   fail(load, message) { if (load === this.load) { load.error = message; load.ended = true; } },
+  // The app gave up on load `id` (not NPS data): stop reading it, drop what is queued.
+  cancel(id) {
+    if (!this.load || this.load.id !== id) return;
+    this.load.cancelled = true;
+    this.chunks = [];
+    this.chunkOffset = 0;
+  },
   async readStream(load, reader) {
     for (;;) {
       const { done, value } = await reader.read();
-      if (load !== this.load) { reader.cancel().catch(() => {}); return; }
+      if (load !== this.load || load.cancelled) { reader.cancel().catch(() => {}); return; }
       if (done) return;
       this.push(load, value);
     }
