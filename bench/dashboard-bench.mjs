@@ -1,5 +1,7 @@
 // Dashboard benchmark: 1,000,000 responses in Chromium (SwiftShader, headless).
 //   node bench/dashboard-bench.mjs [ROWS]      (env NPSKIT_BUILD_WEB, NPSKIT_BUILD_NATIVE)
+//   NPSKIT_BUILD_WEB_BASELINE=<another build dir>: the same measurements on that build first, in the
+//   same run (before/after comparisons on a shared machine: ratios hold, absolute times drift).
 // Measures: loading an NDJSON URL (fetch + core importer + store, in wasm), bytes per response,
 // re-scoring every panel after a filter change (the core report), the steady frame's CPU time,
 // and the same weekly 11-bin aggregation written in plain JavaScript in the same page
@@ -27,6 +29,7 @@ if (!existsSync(DATA)) {
 }
 const bytes = statSync(DATA).size;
 
+let WEB_DIST = join(WEB, 'dist');  // the bundle being measured (the baseline's, then ours)
 const server = createServer((req, res) => {
   const path = new URL(req.url, 'http://x').pathname;
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -35,7 +38,7 @@ const server = createServer((req, res) => {
     createReadStream(DATA, { highWaterMark: 1 << 20 }).pipe(res);
     return;
   }
-  const file = join(WEB, 'dist', 'dashboard', path.replace('/dashboard/', '') || 'index.html');
+  const file = join(WEB_DIST, 'dashboard', path.replace('/dashboard/', '') || 'index.html');
   if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
   res.writeHead(200, { 'content-type': types[file.slice(file.lastIndexOf('.'))] || 'application/octet-stream' });
   createReadStream(file).pipe(res);
@@ -47,22 +50,31 @@ const { chromium } = require('playwright-core');
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu',
   '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--enable-unsafe-swiftshader'] });
+async function measure(dist) {
+WEB_DIST = dist;
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 const state = () => page.evaluate(() => window.npskitDashboard.state());
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const waitFor = async (pred, ms = 600000) => {
+const minMedMax = (xs) => { const v = [...xs].sort((a, b) => a - b); return { min: v[0], median: v[Math.floor(v.length / 2)], max: v[v.length - 1] }; };
+// While loading, poll the light loadStatus() hook (state() re-scores on every call, which would
+// slow the load it measures); a baseline build without it falls back to state().
+const waitFor = async (pred, ms = 600000, light = false) => {
   const t0 = Date.now();
   for (;;) {
-    const s = await page.evaluate(() => window.npskitDashboard.state());
+    const s = await page.evaluate((l) => (l && window.npskitDashboard && window.npskitDashboard.loadStatus
+      ? { ...window.npskitDashboard.loadStatus(), load: window.npskitDashboard.loadStatus(), hasLoadStatus: true }
+      : window.npskitDashboard.state()), light);
     if (s.ready && pred(s)) return s;
     if (Date.now() - t0 > ms) throw new Error('timeout: ' + JSON.stringify(s.load));
     if (process.env.BENCH_VERBOSE) console.error(JSON.stringify({ load: s.load.phase, bytes: s.load.bytes, rows: s.rows, builds: s.builds }));
-    await new Promise((ok) => setTimeout(ok, 250));
+    // Without the light hook, poll seldom: each state() call re-scores.
+    await new Promise((ok) => setTimeout(ok, light && !s.hasLoadStatus ? 2000 : 250));
   }
 };
 
 await page.goto(`${base}/dashboard/index.html#src=${encodeURIComponent(base + '/data.ndjson')}`);
-let s = await waitFor((x) => x.load.phase === 'done' || x.load.phase === 'failed');
+await waitFor((x) => x.load.phase === 'done' || x.load.phase === 'failed', 600000, true);
+let s = await state();
 const load = { rows: s.rows, n: s.n, seconds: s.load.seconds, import_seconds: s.load.import_seconds, mb: bytes / 1e6 };
 const perRow = (s.memory_bytes - s.comment_bytes) / s.rows;
 
@@ -77,9 +89,9 @@ for (const f of filters) {
     src + (f ? '&' + f : ''));
   if (changed) await waitFor((x) => x.builds > before);
   const times = [];
-  for (let i = 0; i < 5; ++i) times.push(await page.evaluate(() => window.npskitDashboard.rescoreMs()));
+  for (let i = 0; i < 7; ++i) times.push(await page.evaluate(() => window.npskitDashboard.rescoreMs()));
   const st = await state();
-  rescore.push({ filter: f || '(none)', ms: median(times), n: st.n });
+  rescore.push({ filter: f || '(none)', ms: median(times), ...minMedMax(times), n: st.n });
 }
 await page.evaluate((h) => { location.hash = h; }, src);
 await page.waitForTimeout(3000);
@@ -109,7 +121,14 @@ const js = await page.evaluate((rows) => {
   return { typed, objects: objectsMs };
 }, ROWS);
 
-const result = { rows: ROWS, bytes, load, bytes_per_response: perRow, rescore, frame_ms: frame, js,
+await page.close();
+return { load, bytes_per_response: perRow, rescore, frame_ms: frame, js };
+}
+
+const baselineDir = process.env.NPSKIT_BUILD_WEB_BASELINE;
+const baseline = baselineDir ? await measure(join(resolve(ROOT, baselineDir), 'dist')) : undefined;
+const { load, bytes_per_response: perRow, rescore, frame_ms: frame, js } = await measure(join(WEB, 'dist'));
+const result = { rows: ROWS, bytes, load, bytes_per_response: perRow, rescore, frame_ms: frame, js, baseline,
   machine: machine(), loadavg: (await import('node:os')).loadavg() };
 console.log(JSON.stringify(result, null, 1));
 // Raw figures beside the other drivers' (BENCHMARKS.md's "Dashboard" section interprets them).

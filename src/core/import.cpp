@@ -230,10 +230,16 @@ struct v1_scanner {
 
 // What parse_response's validator accepts for a text field, checked without building errors.
 bool text_ok(std::string_view s, size_t max_chars, bool multiline) {
+    bool ascii = true;  // then it is valid UTF-8 and its length is its size: one pass, not three
     for (char c : s) {
         const unsigned char u = static_cast<unsigned char>(c);
+        if (u >= 0x80) {
+            ascii = false;
+            continue;
+        }
         if ((u < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) || u == 0x7f) return false;
     }
+    if (ascii) return s.size() <= max_chars;
     return is_valid_utf8(s) && utf8_length(s) <= max_chars;
 }
 

@@ -285,18 +285,12 @@ static nlohmann::json settings_json(const view_settings& s) {
     return j;
 }
 
-std::string app_state_json(const app_state& app) {
-    nlohmann::json j = nlohmann::json::parse(report_to_json(app.rep, app.store), nullptr, false);
-    if (j.is_discarded()) j = nlohmann::json::object();
-    j["ready"] = true;
-    j["trend"] = j["groups"];
-    j["filters"] = settings_json(app.settings);
-    j["hash"] = encode_view_hash(app.settings);
+static nlohmann::json load_json(const app_state& app) {
     nlohmann::json examples = nlohmann::json::array();
     for (const auto& p : app.load.stats.examples) examples.push_back({{"line", p.line}, {"reason", p.reason}});
     const load_status& l = app.load;
     double end = l.finished_ms ? l.finished_ms : now_ms();
-    j["load"] = {{"kind", source_kind_name(l.kind)},       {"phase", load_phase_name(l.phase)},
+    nlohmann::json j = {{"kind", source_kind_name(l.kind)},       {"phase", load_phase_name(l.phase)},
                  {"name", l.name},                          {"error", l.error},
                  {"format", input_format_name(l.format)},   {"bytes", l.fed_bytes},
                  {"total_bytes", l.total_bytes},            {"records", l.stats.records},
@@ -304,6 +298,24 @@ std::string app_state_json(const app_state& app) {
                  {"bad_rows", l.stats.skipped},             {"examples", examples},
                  {"seconds", l.started_ms ? (end - l.started_ms) / 1000.0 : 0.0},
                  {"import_seconds", l.import_ms / 1000.0}};
+    return j;
+}
+
+std::string app_load_json(const app_state& app) {
+    nlohmann::json j = load_json(app);
+    j["rows"] = app.store.size();
+    j["builds"] = app.builds;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string app_state_json(const app_state& app) {
+    nlohmann::json j = nlohmann::json::parse(report_to_json(app.rep, app.store), nullptr, false);
+    if (j.is_discarded()) j = nlohmann::json::object();
+    j["ready"] = true;
+    j["trend"] = j["groups"];
+    j["filters"] = settings_json(app.settings);
+    j["hash"] = encode_view_hash(app.settings);
+    j["load"] = load_json(app);
     if (app.importer) j["load"]["header"] = app.importer->header();
     j["live"] = {{"state", live_state_name(app.live.state)}, {"events", app.live.events}, {"rejected", app.live.rejected}};
     j["rows"] = app.store.size();

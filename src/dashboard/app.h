@@ -102,6 +102,8 @@ void app_apply_mapping(app_state& app, const column_mapping& mapping);
 void app_load_demo(app_state& app, uint64_t rows);
 void app_start_source(app_state& app);  // from settings.source / settings.key
 std::string app_state_json(const app_state& app);
+// The load's progress only (no re-score): for polling while a large load runs.
+std::string app_load_json(const app_state& app);
 void app_export_csv(const app_state& app);
 void app_export_report(const app_state& app);
 

@@ -137,6 +137,12 @@ EMSCRIPTEN_KEEPALIVE const char* npskit_state_json() {
     text = app_state_json(g_app);
     return text.c_str();
 }
+// window.npskitDashboard.loadStatus(): the load's progress, without re-scoring.
+EMSCRIPTEN_KEEPALIVE const char* npskit_load_json() {
+    static std::string text;
+    text = app_load_json(g_app);
+    return text.c_str();
+}
 EMSCRIPTEN_KEEPALIVE void npskit_load_demo(double rows) { app_load_demo(g_app, static_cast<uint64_t>(rows)); }
 // Re-scores every panel now and returns the CPU milliseconds it took.
 // The column-mapping step without the modal (tests): -1 = absent.

@@ -72,7 +72,7 @@ var NpskitWeb = {
     base = base.replace(/\/+$/, '');
     const load = this.beginLoad(3, base || location.origin, 0);
     const headers = key ? { Authorization: 'Bearer ' + key } : {};
-    const limit = 5000;
+    const limit = 10000;  // the collector's largest page (docs/http-api.md): fewer round trips
     let cursor = '';
     try {
       for (let page = 0; page < 100000; ++page) {
@@ -262,6 +262,12 @@ window.npskitDashboard = {
   state() {
     if (!NpskitWeb.ready) return { ready: false };
     return JSON.parse(UTF8ToString(Module['_npskit_state_json']()));
+  },
+  // The load's progress ({phase, bytes, records, seconds, …, rows}) without re-scoring: polling
+  // state() during a long load would re-score on every call and slow the load down.
+  loadStatus() {
+    if (!NpskitWeb.ready) return { ready: false };
+    return Object.assign({ ready: true }, JSON.parse(UTF8ToString(Module['_npskit_load_json']())));  // no spread: Emscripten 3.1.6's JS optimizer predates it
   },
   // Benchmarks: load `rows` synthetic responses in wasm; time a full re-score.
   demo(rows) { Module['_npskit_load_demo'](rows); },
