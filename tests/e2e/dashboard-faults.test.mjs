@@ -255,7 +255,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('the stream is cut 5 times (mid-event too) while answers are posted: no gap, no double count', { skip }, async (t) => {
+test('the stream is cut 6 times (mid-event too) while answers are posted: no gap, no double count', { skip }, async (t) => {
   const dir = tempDir('npskit-dashfaults-');
   let collector = await startCollector({ db: join(dir, 'cuts.db'), args: ['--rate', '0', '--seed-demo', '300', '--web', DASHBOARD_DIR] });
   cleanups.push(async () => { await collector.stop(); removeDir(dir); });
