@@ -8,14 +8,34 @@ delivery_desc delivery_defaults(delivery_desc d) {
     if (d.base_delay_ms <= 0) d.base_delay_ms = 2000;
     if (d.max_delay_ms <= 0) d.max_delay_ms = 300000;
     if (d.max_delay_ms < d.base_delay_ms) d.max_delay_ms = d.base_delay_ms;
-    if (d.max_items <= 0) d.max_items = 100;
+    if (d.max_items <= 0 || d.max_items > delivery_queue::capacity) d.max_items = delivery_queue::capacity;
     if (d.max_age_ms <= 0) d.max_age_ms = 7 * 86400000LL;
     return d;
 }
 
 void delivery_queue::setup(const delivery_desc& d) {
     desc = delivery_defaults(d);
-    items.clear();
+    clear();
+}
+
+void delivery_queue::clear() {
+    while (count) remove(count - 1);
+}
+
+void delivery_queue::remove(size_t k) {
+    for (; k + 1 < count; ++k) {  // swapped down: the strings' buffers move, nothing is copied
+        queued_item& a = items[k];
+        queued_item& b = items[k + 1];
+        a.id.swap(b.id);
+        a.body.swap(b.body);
+        a.attempts = b.attempts;
+        a.created_ms = b.created_ms;
+        a.next_attempt_ms = b.next_attempt_ms;
+        a.in_flight = b.in_flight;
+    }
+    queued_item& last = items[--count];
+    last.id.clear();
+    last.body.clear();
 }
 
 send_outcome classify_status(int status) {
@@ -33,45 +53,41 @@ int64_t delivery_queue::backoff_ms(int attempts, uint32_t random) const {
 
 bool delivery_queue::enqueue(std::string_view id, std::string_view body, int64_t now_ms) {
     if (id.empty() || body.empty()) return false;
-    for (auto& it : items) {
+    for (size_t k = 0; k < count; ++k) {
+        queued_item& it = items[k];
         if (it.id == id && !it.in_flight) {  // not left yet: send the newer record instead
-            it.body = std::string(body);
+            it.body = body;
             return true;
         }
     }
-    if (items.size() >= static_cast<size_t>(desc.max_items)) {
-        for (size_t k = 0; k < items.size(); ++k)
-            if (!items[k].in_flight) {
-                items.erase(items.begin() + static_cast<long>(k));
-                break;
-            }
+    if (count >= static_cast<size_t>(desc.max_items)) {  // full: the oldest that is not in flight goes
+        size_t k = 0;
+        while (k + 1 < count && items[k].in_flight) ++k;
+        remove(k);
     }
-    // One slot more, the items moved over: no push_back growth code (the widget is size-bound;
-    // at most max_items moves).
-    std::vector<queued_item> grown(items.size() + 1);
-    for (size_t k = 0; k < items.size(); ++k) grown[k] = std::move(items[k]);
-    queued_item& item = grown.back();
+    queued_item& item = items[count++];
     item.id = id;
     item.body = body;
-    item.created_ms = now_ms;
-    item.next_attempt_ms = now_ms;
-    items = std::move(grown);
+    item.attempts = 0;
+    item.in_flight = false;
+    item.created_ms = item.next_attempt_ms = now_ms;
     return true;
 }
 
 // Another record with the same id is in flight (it waits: one id is never in flight twice).
 bool delivery_queue::sibling_in_flight(const queued_item& it) const {
-    for (const auto& other : items)
-        if (other.in_flight && other.id == it.id) return true;
+    for (size_t k = 0; k < count; ++k)
+        if (items[k].in_flight && items[k].id == it.id) return true;
     return false;
 }
 
 const queued_item* delivery_queue::begin_next(int64_t now_ms) {
-    for (size_t k = 0; k < items.size();) {  // expire old items first
-        if (!items[k].in_flight && now_ms - items[k].created_ms > desc.max_age_ms) items.erase(items.begin() + static_cast<long>(k));
+    for (size_t k = 0; k < count;) {  // expire old items first
+        if (!items[k].in_flight && now_ms - items[k].created_ms > desc.max_age_ms) remove(k);
         else ++k;
     }
-    for (auto& it : items) {
+    for (size_t k = 0; k < count; ++k) {
+        queued_item& it = items[k];
         if (it.in_flight || it.next_attempt_ms > now_ms) continue;
         if (sibling_in_flight(it)) continue;
         it.in_flight = true;
@@ -84,23 +100,23 @@ const queued_item* delivery_queue::begin_next(int64_t now_ms) {
 send_outcome delivery_queue::finish(std::string_view id, int status, int64_t retry_after_ms, int64_t now_ms,
                                     uint32_t random) {
     size_t k = 0;
-    while (k < items.size() && !(items[k].in_flight && items[k].id == id)) ++k;
-    if (k == items.size()) return send_outcome::unknown;
+    while (k < count && !(items[k].in_flight && items[k].id == id)) ++k;
+    if (k == count) return send_outcome::unknown;
     send_outcome outcome = classify_status(status);
     queued_item& it = items[k];
     it.in_flight = false;
     if (outcome != send_outcome::retry) {
-        items.erase(items.begin() + static_cast<long>(k));
+        remove(k);
         return outcome;
     }
     int64_t wait = backoff_ms(it.attempts, random);
     if (retry_after_ms >= 0) wait = retry_after_ms > 86400000 ? 86400000 : retry_after_ms;
     // A newer record with the same id is waiting: it replaces this one and inherits the wait.
-    for (size_t j = 0; j < items.size(); ++j) {
+    for (size_t j = 0; j < count; ++j) {
         if (j != k && items[j].id == id && !items[j].in_flight) {
             items[j].attempts = it.attempts;
             items[j].next_attempt_ms = now_ms + wait;
-            items.erase(items.begin() + static_cast<long>(k));
+            remove(k);
             return outcome;
         }
     }
@@ -109,7 +125,8 @@ send_outcome delivery_queue::finish(std::string_view id, int status, int64_t ret
 }
 
 const queued_item* delivery_queue::next_for_beacon(int64_t now_ms, uint32_t random) {
-    for (auto& it : items) {
+    for (size_t k = 0; k < count; ++k) {
+        queued_item& it = items[k];
         if (it.in_flight || it.attempts > 0 || sibling_in_flight(it)) continue;
         ++it.attempts;
         it.next_attempt_ms = now_ms + backoff_ms(it.attempts, random);
@@ -126,7 +143,8 @@ std::vector<const queued_item*> delivery_queue::take_for_beacon(int64_t now_ms, 
 
 int64_t delivery_queue::next_wake_in(int64_t now_ms) const {
     int64_t best = -1;
-    for (const auto& it : items) {
+    for (size_t k = 0; k < count; ++k) {
+        const queued_item& it = items[k];
         if (it.in_flight) continue;
         // Waiting behind the same id in flight: finish() wakes it, not the clock.
         if (sibling_in_flight(it)) continue;
@@ -140,7 +158,8 @@ int64_t delivery_queue::next_wake_in(int64_t now_ms) const {
 // (json_text's writer escapes every control character).
 std::string delivery_queue::to_text() const {
     std::string out;
-    for (const auto& it : items) {
+    for (size_t k = 0; k < count; ++k) {
+        const queued_item& it = items[k];
         out += it.id;
         for (int64_t n : {static_cast<int64_t>(it.attempts), it.created_ms, it.next_attempt_ms}) {
             out += '\t';
@@ -168,13 +187,9 @@ static bool read_int64(std::string_view s, int64_t& out) {
 }
 
 size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
-    size_t lines = 0;
-    for (char c : text) lines += c == '\n';
-    // Sized once (at most max_items), the unused slots dropped at the end: no growth code.
-    std::vector<queued_item> out(lines + 1 < static_cast<size_t>(desc.max_items) ? lines + 1 : static_cast<size_t>(desc.max_items));
-    size_t used = 0;
+    clear();
     size_t pos = 0;
-    while (pos < text.size()) {
+    while (pos < text.size() && count < static_cast<size_t>(desc.max_items)) {
         size_t end = text.find('\n', pos);
         if (end == std::string_view::npos) end = text.size();
         std::string_view line = text.substr(pos, end - pos);
@@ -189,8 +204,7 @@ size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
         }
         if (n != 4) continue;
         parts[4] = line.substr(start);
-        if (used == out.size()) break;
-        queued_item& it = out[used];
+        queued_item& it = items[count];
         int64_t attempts = 0;
         if (parts[0].empty() || parts[4].empty() || parts[4][0] != '{' || !read_int64(parts[1], attempts) ||
             !read_int64(parts[2], it.created_ms) || !read_int64(parts[3], it.next_attempt_ms))
@@ -199,11 +213,10 @@ size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
         it.id = parts[0];
         it.body = parts[4];
         it.attempts = static_cast<int>(attempts);
-        ++used;
+        it.in_flight = false;
+        ++count;
     }
-    while (out.size() > used) out.pop_back();
-    items = std::move(out);
-    return items.size();
+    return count;
 }
 
 }  // namespace npskit

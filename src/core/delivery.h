@@ -22,7 +22,7 @@ namespace npskit {
 struct delivery_desc {
     int base_delay_ms = 0;     // = 2000, first retry
     int max_delay_ms = 0;      // = 300000 (5 min), backoff ceiling
-    int max_items = 0;         // = 100, oldest dropped beyond
+    int max_items = 0;         // = 100 (at most delivery_queue::capacity), oldest dropped beyond
     int64_t max_age_ms = 0;    // = 7 days, then dropped
 };
 delivery_desc delivery_defaults(delivery_desc d);
@@ -47,6 +47,7 @@ enum class send_outcome : uint8_t {
 };
 
 struct delivery_queue {
+    static constexpr int capacity = 100;  // fixed slots: no vector code in the widget
     delivery_desc desc;  // filled by setup
 
     void setup(const delivery_desc& d);
@@ -67,14 +68,16 @@ struct delivery_queue {
     // Milliseconds until the next item is due (0 = now), or -1 when nothing waits on the clock
     // (an item behind the same id in flight waits for finish(), not for a timer).
     int64_t next_wake_in(int64_t now_ms) const;
-    size_t size() const { return items.size(); }
-    void clear() { items.clear(); }
+    size_t size() const { return count; }
+    void clear();
 
     std::string to_text() const;
     // Replaces the content; skips malformed lines. Returns the number of items restored.
     size_t from_text(std::string_view text, int64_t now_ms);
 
-    std::vector<queued_item> items;
+    queued_item items[capacity];  // items[0 .. count), oldest first
+    size_t count = 0;
+    void remove(size_t k);       // keeps the order
     int64_t backoff_ms(int attempts, uint32_t random) const;  // equal jitter: [d/2, d)
     bool sibling_in_flight(const queued_item& it) const;
 };

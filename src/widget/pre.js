@@ -16,11 +16,30 @@ function npskitGuard(f) {
   };
 }
 
+// Text in and out of the wasm memory. The views are made at each use: the heap
+// (src/widget/heap.cpp) grows with memory.grow, which detaches older views.
+var npskitUtf8 = new TextEncoder(), npskitDecoder = new TextDecoder();
+// The UTF-8 text at ptr, up to a NUL or `len` bytes.
+function npskitStr(ptr, len) {
+  var heap = new Uint8Array(wasmMemory.buffer), end = ptr;
+  while (heap[end] && !(end - ptr >= len)) end++;
+  return npskitDecoder.decode(heap.subarray(ptr, end));
+}
+// Writes s as UTF-8 and a NUL at ptr when that fits in cap bytes; returns its length in bytes.
+function npskitPut(s, ptr, cap) {
+  var bytes = npskitUtf8.encode(s), heap = new Uint8Array(wasmMemory.buffer);
+  if (bytes.length < cap) {
+    heap.set(bytes, ptr);
+    heap[ptr + bytes.length] = 0;
+  }
+  return bytes.length;
+}
+
 var npskitKeys = { "Escape": 27, "Esc": 27, "End": 35, "Home": 36, "ArrowLeft": 37, "ArrowUp": 38, "ArrowRight": 39, "ArrowDown": 40 };
 
 var npskitCss =
   ".w{position:fixed;z-index:2147483647;bottom:20px;right:20px;width:420px;max-width:calc(100vw - 40px);box-sizing:border-box;padding:18px 18px 16px;border-radius:12px;" +
-  "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;text-align:start;animation:npskit-in .18s ease-out;" +
+  "font:14px/1.45 system-ui,-apple-system,sans-serif;text-align:start;animation:npskit-in .18s ease-out;" +
   "color:#1f2328;background:#fff;border:1px solid #d0d7de;box-shadow:0 10px 30px rgba(0,0,0,.18);--m:#57606a;--l:#d0d7de;--h:#f3f4f6}" +
   ".dk{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}" +
   "@media (prefers-color-scheme:dark){.a{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}}" +
@@ -213,12 +232,12 @@ var npskitIo = {
   },
   call: npskitGuard(function (name, args) {
     var json = npskitIo.encode(args, []), n, a, pn, pa;
-    n = lengthBytesUTF8(name) + 1;
-    a = lengthBytesUTF8(json) + 1;
+    n = npskitUtf8.encode(name).length + 1;
+    a = npskitUtf8.encode(json).length + 1;
     pn = _malloc(n);
     pa = _malloc(a);
-    stringToUTF8(name, pn, n);
-    stringToUTF8(json, pa, a);
+    npskitPut(name, pn, n);
+    npskitPut(json, pa, a);
     try {
       _npskit_on_command(pn, pa);
     } finally {

@@ -15,24 +15,24 @@
 
 // clang-format off
 EM_JS(int, npskit_js_mount, (int position, int theme, int rtl, const char* brand, int brand_len, const char* brand_text, const char* lang), {
-  return npskitDom.mount(position, theme, rtl, UTF8ToString(brand, brand_len), UTF8ToString(brand_text), UTF8ToString(lang));
+  return npskitDom.mount(position, theme, rtl, npskitStr(brand, brand_len), npskitStr(brand_text), npskitStr(lang));
 });
 EM_JS(void, npskit_js_unmount, (), { npskitDom.unmount(); });
 EM_JS(int, npskit_js_el, (int parent, const char* tag, const char* cls), {
-  var d = npskitDom, e = document.createElement(UTF8ToString(tag)), c = UTF8ToString(cls);
+  var d = npskitDom, e = document.createElement(npskitStr(tag)), c = npskitStr(cls);
   if (c) e.className = c;
   d.h[parent].appendChild(e);
   d.h.push(e);
   return d.h.length - 1;
 });
 EM_JS(void, npskit_js_attr, (int h, const char* name, const char* value, int len), {
-  npskitDom.h[h].setAttribute(UTF8ToString(name), UTF8ToString(value, len));
+  npskitDom.h[h].setAttribute(npskitStr(name), npskitStr(value, len));
 });
-EM_JS(void, npskit_js_text, (int h, const char* text, int len), { npskitDom.h[h].textContent = UTF8ToString(text, len); });
-EM_JS(void, npskit_js_on, (int h, const char* type, int code), { npskitDom.on(h, UTF8ToString(type), code); });
+EM_JS(void, npskit_js_text, (int h, const char* text, int len), { npskitDom.h[h].textContent = npskitStr(text, len); });
+EM_JS(void, npskit_js_on, (int h, const char* type, int code), { npskitDom.on(h, npskitStr(type), code); });
 EM_JS(void, npskit_js_clear, (int h), { npskitDom.clear(h); });
 EM_JS(void, npskit_js_focus, (int h, int only_if_ours), { npskitDom.focus(h, only_if_ours); });
 EM_JS(int, npskit_js_value, (int h, char* buf, int cap), {
-  return stringToUTF8(npskitDom.h[h].value || "", buf, cap);
+  return npskitPut(npskitDom.h[h].value || "", buf, cap);
 });
 // clang-format on

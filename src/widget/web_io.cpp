@@ -18,27 +18,25 @@ EM_JS(void, npskit_js_uuid, (char* buf), {
   b[6] = b[6] & 15 | 64;
   b[8] = b[8] & 63 | 128;
   for (var i = 0; i < 16; i++) s += (i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "") + (b[i] + 256).toString(16).slice(1);
-  stringToUTF8(s, buf, 37);
+  npskitPut(s, buf, 37);
 });
 EM_JS(int, npskit_js_get, (const char* key, char* buf, int cap), {
-  var v = npskitIo.get(UTF8ToString(key));
+  var v = npskitIo.get(npskitStr(key));
   if (v == null) return 0;
-  var n = lengthBytesUTF8(v);
-  if (n < cap) stringToUTF8(v, buf, cap);
-  return n;
+  return npskitPut(v, buf, cap);
 });
-EM_JS(void, npskit_js_set, (const char* key, const char* value), { npskitIo.set(UTF8ToString(key), UTF8ToString(value)); });
-EM_JS(void, npskit_js_del, (const char* key), { npskitIo.set(UTF8ToString(key), null); });
+EM_JS(void, npskit_js_set, (const char* key, const char* value), { npskitIo.set(npskitStr(key), npskitStr(value)); });
+EM_JS(void, npskit_js_del, (const char* key), { npskitIo.set(npskitStr(key), null); });
 EM_JS(int, npskit_js_env, (int what, char* buf, int cap), {
   var v = what ? (navigator.language || "") : location.pathname;
-  return stringToUTF8(v, buf, cap);
+  return npskitPut(v, buf, cap);
 });
 EM_JS(void, npskit_js_transport, (const char* endpoint, int endpoint_len, const char* headers, int on), {
-  npskitIo.transport(UTF8ToString(endpoint, endpoint_len), UTF8ToString(headers), on);
+  npskitIo.transport(npskitStr(endpoint, endpoint_len), npskitStr(headers), on);
 });
-EM_JS(void, npskit_js_post, (int token, const char* body, int beacon), { npskitIo.post(token, UTF8ToString(body), beacon); });
+EM_JS(void, npskit_js_post, (int token, const char* body, int beacon), { npskitIo.post(token, npskitStr(body), beacon); });
 EM_JS(void, npskit_js_timer, (int code, int ms), { npskitIo.timer(code, ms); });
-EM_JS(void, npskit_js_warn, (const char* text), { console.warn(UTF8ToString(text)); });
+EM_JS(void, npskit_js_warn, (const char* text), { console.warn(npskitStr(text)); });
 EM_JS(void, npskit_js_boot, (), { npskitIo.boot(); });
 // clang-format on
 
