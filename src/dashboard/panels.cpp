@@ -419,6 +419,7 @@ void draw_load_status(app_state& app) {
                             ")###badrows";
         ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(col_passive));
         bool open = ImGui::CollapsingHeader(title.c_str(), l.phase == load_phase::failed ? ImGuiTreeNodeFlags_DefaultOpen : 0);
+        note_rect(app, "bad_rows");
         ImGui::PopStyleColor();
         if (open) {
             for (const auto& p : l.stats.examples) ImGui::BulletText("line %llu: %s", static_cast<unsigned long long>(p.line), p.reason.c_str());

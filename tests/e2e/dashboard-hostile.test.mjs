@@ -290,8 +290,16 @@ test('hostile NDJSON (picked) and JSON array (dropped): nothing runs, bad rows =
   const comments = s.comments.map((c) => c.comment);
   for (const text of [IMG, BIDI, SVG, ...FORMULAS]) assert.ok(comments.includes(text), `comment ${JSON.stringify(text)} kept verbatim`);
   await assertNothingRan(page, 'hostile.ndjson');
-  // Look at it: the bad-row list open, hostile comments drawn as text.
+  // Look at it: the bad-row list open (its examples on screen), hostile comments drawn as text.
+  await click(page, s.ui.bad_rows);
+  await page.waitForTimeout(300);
   await page.screenshot({ path: join(BUILD_WEB, 'dashboard-hostile-ndjson.png') });
+  await page.mouse.move(640, 1450);
+  for (let i = 0; i < 4; ++i) await page.mouse.wheel(0, 100);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(BUILD_WEB, 'dashboard-hostile-ndjson-comments.png') });
+  await click(page, (await state(page)).ui.bad_rows);  // closed again: the chips stay where they were
+  await page.waitForTimeout(200);
   await assertResponsive(page, 'hostile.ndjson');
   const rows = assertFormulasEscaped(await exportCsv(page), 'hostile.ndjson export');
   assert.equal(rows.length, 1 + s.n);
@@ -312,12 +320,18 @@ test('hostile NDJSON (picked) and JSON array (dropped): nothing runs, bad rows =
 
 test('hostile CSV with formula cells: nothing runs, bad rows = CLI, export escapes every formula', { skip }, async () => {
   const page = await openPage({ width: 390, height: 1400 });
+  await page.evaluate(() => { location.hash = 'theme=dark'; });
+  await waitForState(page, (x) => x.filters.theme === 'dark', { what: 'the dark theme' });
   const csvPath = await pick(page, 'hostile.csv', hostileCsv());
   const s = await loaded(page, 'hostile.csv');
   assert.equal(s.load.format, 'csv');
   assertSameAsCli(s, cliView(csvPath, 'score'), 'hostile.csv');
   await assertNothingRan(page, 'hostile.csv');
-  await page.screenshot({ path: join(BUILD_WEB, 'dashboard-hostile-csv-narrow.png') });
+  await click(page, s.ui.bad_rows);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(BUILD_WEB, 'dashboard-hostile-csv-narrow-dark.png') });
+  await click(page, (await state(page)).ui.bad_rows);
+  await page.waitForTimeout(200);
   await assertResponsive(page, 'hostile.csv');
   const rows = assertFormulasEscaped(await exportCsv(page), 'hostile.csv export');
   assert.equal(rows.length, 1 + s.n);
