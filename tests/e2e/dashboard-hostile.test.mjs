@@ -278,7 +278,7 @@ function assertFormulasEscaped(csv, label) {
 }
 
 // ---- tests ---------------------------------------------------------------------------------
-test('hostile NDJSON (picked) and JSON array (dropped): nothing runs, bad rows = CLI validate, still responsive', { skip }, async () => {
+test('hostile NDJSON (picked) and JSON array (dropped): nothing runs, bad rows = CLI validate, still responsive', { skip }, async (t) => {
   const page = await openPage();
   const ndjson = hostileNdjson();
   const ndPath = await pick(page, 'hostile.ndjson', ndjson);
@@ -286,6 +286,7 @@ test('hostile NDJSON (picked) and JSON array (dropped): nothing runs, bad rows =
   const cNd = cliView(ndPath, 'validate');
   assertSameAsCli(s, cNd, 'hostile.ndjson');
   assert.ok(s.load.bad_rows >= 10, `${s.load.bad_rows} bad rows`);
+  t.diagnostic(`hostile.ndjson: ${s.load.records} records, ${s.n} valid, ${s.load.bad_rows} bad`);
   // The hostile-but-valid text is kept verbatim (shown as text, not markup).
   const comments = s.comments.map((c) => c.comment);
   for (const text of [IMG, BIDI, SVG, ...FORMULAS]) assert.ok(comments.includes(text), `comment ${JSON.stringify(text)} kept verbatim`);
@@ -313,12 +314,13 @@ test('hostile NDJSON (picked) and JSON array (dropped): nothing runs, bad rows =
   assert.equal(s.load.format, 'json');
   assertSameAsCli(s, cliView(jsonPath, 'validate'), 'hostile.json');
   assert.ok(s.load.bad_rows >= 3, `${s.load.bad_rows} bad rows`);
+  t.diagnostic(`hostile.json: ${s.load.records} records, ${s.n} valid, ${s.load.bad_rows} bad`);
   await assertNothingRan(page, 'hostile.json');
   await assertResponsive(page, 'hostile.json');
   await page.close();
 });
 
-test('hostile CSV with formula cells: nothing runs, bad rows = CLI, export escapes every formula', { skip }, async () => {
+test('hostile CSV with formula cells: nothing runs, bad rows = CLI, export escapes every formula', { skip }, async (t) => {
   const page = await openPage({ width: 390, height: 1400 });
   await page.evaluate(() => { location.hash = 'theme=dark'; });
   await waitForState(page, (x) => x.filters.theme === 'dark', { what: 'the dark theme' });
@@ -326,6 +328,7 @@ test('hostile CSV with formula cells: nothing runs, bad rows = CLI, export escap
   const s = await loaded(page, 'hostile.csv');
   assert.equal(s.load.format, 'csv');
   assertSameAsCli(s, cliView(csvPath, 'score'), 'hostile.csv');
+  t.diagnostic(`hostile.csv: ${s.load.records} records, ${s.n} valid, ${s.load.bad_rows} bad`);
   await assertNothingRan(page, 'hostile.csv');
   await click(page, s.ui.bad_rows);
   await page.waitForTimeout(300);
