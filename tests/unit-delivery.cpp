@@ -47,7 +47,7 @@ TEST_CASE("delivery: 503 three times then 200 -> delivered exactly once, with gr
         }
         CHECK(q.begin_next(now) == nullptr);  // never the same id twice in flight
         ++posts;
-        auto out = q.finish(it->id, posts <= 3 ? 503 : 200, -1, now, 0xffffffffu);
+        auto out = q.finish(it->serial, posts <= 3 ? 503 : 200, -1, now, 0xffffffffu);
         delivered += out == send_outcome::delivered;
     }
     CHECK(posts == 4);
@@ -74,13 +74,17 @@ TEST_CASE("delivery: Retry-After is honoured; 4xx drops; unknown ids are ignored
     q.enqueue("id-00000001", "{}", t0);
     const queued_item* it = q.begin_next(t0);
     REQUIRE(it);
-    CHECK(q.finish("id-00000001", 429, 30000, t0, 0) == send_outcome::retry);
+    uint32_t first = it->serial;
+    CHECK(q.finish(first, 429, 30000, t0, 0) == send_outcome::retry);
     CHECK(q.next_wake_in(t0) == 30000);
     CHECK(q.begin_next(t0 + 29999) == nullptr);
-    REQUIRE(q.begin_next(t0 + 30000));
-    CHECK(q.finish("id-00000001", 400, -1, t0 + 30000, 0) == send_outcome::dropped);
+    REQUIRE((it = q.begin_next(t0 + 30000)));
+    uint32_t second = it->serial;
+    CHECK(second != first);  // each send has its own serial
+    CHECK(q.finish(first, 400, -1, t0 + 30000, 0) == send_outcome::unknown);  // an older send's late answer
+    CHECK(q.finish(second, 400, -1, t0 + 30000, 0) == send_outcome::dropped);
     CHECK(q.size() == 0);
-    CHECK(q.finish("id-00000001", 200, -1, t0, 0) == send_outcome::unknown);
+    CHECK(q.finish(second, 200, -1, t0, 0) == send_outcome::unknown);
 }
 
 TEST_CASE("delivery: an update of the same id replaces or follows, never duplicates") {
@@ -93,21 +97,23 @@ TEST_CASE("delivery: an update of the same id replaces or follows, never duplica
     }
     SUBCASE("in flight: the update waits, then goes") {
         q.enqueue("ans-0000001", "{\"score\":9}", t0);
-        REQUIRE(q.begin_next(t0));
+        const queued_item* sent = q.begin_next(t0);
+        REQUIRE(sent);
         q.enqueue("ans-0000001", "{\"score\":9,\"comment\":\"x\"}", t0);
         CHECK(q.size() == 2);
         CHECK(q.begin_next(t0) == nullptr);  // same id in flight
         CHECK(q.next_wake_in(t0) == -1);     // no busy timer while it waits
-        CHECK(q.finish("ans-0000001", 202, -1, t0, 0) == send_outcome::delivered);
+        CHECK(q.finish(sent->serial, 202, -1, t0, 0) == send_outcome::delivered);
         const queued_item* next = q.begin_next(t0);
         REQUIRE(next);
         CHECK(next->body == "{\"score\":9,\"comment\":\"x\"}");
     }
     SUBCASE("in flight fails: the newer record replaces it and inherits the wait") {
         q.enqueue("ans-0000001", "{\"score\":9}", t0);
-        REQUIRE(q.begin_next(t0));
+        const queued_item* sent = q.begin_next(t0);
+        REQUIRE(sent);
         q.enqueue("ans-0000001", "{\"score\":9,\"comment\":\"x\"}", t0);
-        CHECK(q.finish("ans-0000001", 503, 5000, t0, 0) == send_outcome::retry);
+        CHECK(q.finish(sent->serial, 503, 5000, t0, 0) == send_outcome::retry);
         CHECK(q.size() == 1);
         CHECK(q.begin_next(t0 + 4999) == nullptr);
         CHECK(q.begin_next(t0 + 5000)->body == "{\"score\":9,\"comment\":\"x\"}");
@@ -124,8 +130,9 @@ TEST_CASE("delivery: survives a reload through text; in-flight items are due aga
     delivery_queue q = make_queue();
     q.enqueue("aaaaaaaa", "{\"a\":\"tab\\tnewline\\n\"}", t0);
     q.enqueue("bbbbbbbb", "{\"b\":1}", t0);
-    REQUIRE(q.begin_next(t0));
-    q.finish("aaaaaaaa", 503, -1, t0, 0);
+    const queued_item* a = q.begin_next(t0);
+    REQUIRE(a);
+    q.finish(a->serial, 503, -1, t0, 0);
     REQUIRE(q.begin_next(t0));  // bbbbbbbb in flight when the page goes away
     std::string saved = q.to_text();
 

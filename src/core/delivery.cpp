@@ -32,6 +32,7 @@ void delivery_queue::remove(size_t k) {
         a.created_ms = b.created_ms;
         a.next_attempt_ms = b.next_attempt_ms;
         a.in_flight = b.in_flight;
+        a.serial = b.serial;
     }
     queued_item& last = items[--count];
     last.id.clear();
@@ -91,17 +92,19 @@ const queued_item* delivery_queue::begin_next(int64_t now_ms) {
         if (it.in_flight || it.next_attempt_ms > now_ms) continue;
         if (sibling_in_flight(it)) continue;
         it.in_flight = true;
+        it.serial = ++last_serial;
         ++it.attempts;
         return &it;
     }
     return nullptr;
 }
 
-send_outcome delivery_queue::finish(std::string_view id, int status, int64_t retry_after_ms, int64_t now_ms,
+send_outcome delivery_queue::finish(uint32_t serial, int status, int64_t retry_after_ms, int64_t now_ms,
                                     uint32_t random) {
     size_t k = 0;
-    while (k < count && !(items[k].in_flight && items[k].id == id)) ++k;
+    while (k < count && !(items[k].in_flight && items[k].serial == serial)) ++k;
     if (k == count) return send_outcome::unknown;
+    std::string_view id = items[k].id;
     send_outcome outcome = classify_status(status);
     queued_item& it = items[k];
     it.in_flight = false;
@@ -156,8 +159,8 @@ int64_t delivery_queue::next_wake_in(int64_t now_ms) const {
 
 // id \t attempts \t created \t next \t body \n — a body never holds a raw tab or newline
 // (json_text's writer escapes every control character).
-std::string delivery_queue::to_text() const {
-    std::string out;
+text delivery_queue::to_text() const {
+    text out;
     for (size_t k = 0; k < count; ++k) {
         const queued_item& it = items[k];
         out += it.id;
@@ -172,20 +175,6 @@ std::string delivery_queue::to_text() const {
     return out;
 }
 
-static bool read_int64(std::string_view s, int64_t& out) {
-    if (s.empty() || s.size() > 18) return false;
-    bool neg = s[0] == '-';
-    size_t i = neg ? 1 : 0;
-    if (i == s.size()) return false;
-    int64_t v = 0;
-    for (; i < s.size(); ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    out = neg ? -v : v;
-    return true;
-}
-
 size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
     clear();
     size_t pos = 0;
@@ -194,25 +183,21 @@ size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
         if (end == std::string_view::npos) end = text.size();
         std::string_view line = text.substr(pos, end - pos);
         pos = end + 1;
-        std::string_view parts[5];
-        size_t n = 0, start = 0;
-        while (n < 4) {
-            size_t tab = line.find('\t', start);
-            if (tab == std::string_view::npos) break;
-            parts[n++] = line.substr(start, tab - start);
-            start = tab + 1;
-        }
-        if (n != 4) continue;
-        parts[4] = line.substr(start);
+        // id \t attempts \t created \t next \t body
+        size_t tab = line.find('\t'), used = 0;
+        if (tab == 0 || tab == std::string_view::npos) continue;
+        std::string_view rest = line.substr(tab + 1);
+        int64_t numbers[3];
+        if (read_integers(rest, '\t', numbers, 3, used) != 3 || rest[used - 1] != '\t') continue;
+        std::string_view body = rest.substr(used);
+        if (body.empty() || body[0] != '{') continue;
         queued_item& it = items[count];
-        int64_t attempts = 0;
-        if (parts[0].empty() || parts[4].empty() || parts[4][0] != '{' || !read_int64(parts[1], attempts) ||
-            !read_int64(parts[2], it.created_ms) || !read_int64(parts[3], it.next_attempt_ms))
-            continue;
+        it.created_ms = numbers[1];
+        it.next_attempt_ms = numbers[2];
         if (now_ms - it.created_ms > desc.max_age_ms) continue;
-        it.id = parts[0];
-        it.body = parts[4];
-        it.attempts = static_cast<int>(attempts);
+        it.id = line.substr(0, tab);
+        it.body = body;
+        it.attempts = static_cast<int>(numbers[0]);
         it.in_flight = false;
         ++count;
     }

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "small_text.h"
+
 namespace npskit {
 
 //-----------------------------------------------------------------------------
@@ -31,12 +33,13 @@ delivery_desc delivery_defaults(delivery_desc d);
 // [SECTION] Queue
 //-----------------------------------------------------------------------------
 struct queued_item {
-    std::string id;
-    std::string body;
+    text id;
+    text body;
     int attempts = 0;
     int64_t created_ms = 0;
     int64_t next_attempt_ms = 0;  // due when now >= this
     bool in_flight = false;       // not persisted: an in-flight item is due again after a reload
+    uint32_t serial = 0;          // this send's number: the platform reports the result with it
 };
 
 enum class send_outcome : uint8_t {
@@ -56,9 +59,9 @@ struct delivery_queue {
     // The next item to send now, marked in flight; nullptr when nothing is due. One id is never
     // in flight twice; items keep their order.
     const queued_item* begin_next(int64_t now_ms);
-    // The result of sending `id`: HTTP status (0 = network error), Retry-After in ms (-1 = none),
-    // a random 32-bit number for the jitter.
-    send_outcome finish(std::string_view id, int status, int64_t retry_after_ms, int64_t now_ms, uint32_t random);
+    // The result of the send numbered `serial`: HTTP status (0 = network error), Retry-After in
+    // ms (-1 = none), a random 32-bit number for the jitter. `unknown` for a send no longer in flight.
+    send_outcome finish(uint32_t serial, int status, int64_t retry_after_ms, int64_t now_ms, uint32_t random);
     // Page is being hidden: every item not in flight and not yet attempted, marked attempted and
     // due after one backoff step (a beacon's result is never known; if it arrived, the endpoint
     // upserts the repeat by id).
@@ -71,12 +74,13 @@ struct delivery_queue {
     size_t size() const { return count; }
     void clear();
 
-    std::string to_text() const;
+    text to_text() const;
     // Replaces the content; skips malformed lines. Returns the number of items restored.
     size_t from_text(std::string_view text, int64_t now_ms);
 
     queued_item items[capacity];  // items[0 .. count), oldest first
     size_t count = 0;
+    uint32_t last_serial = 0;
     void remove(size_t k);       // keeps the order
     int64_t backoff_ms(int attempts, uint32_t random) const;  // equal jitter: [d/2, d)
     bool sibling_in_flight(const queued_item& it) const;

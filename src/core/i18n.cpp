@@ -32,16 +32,18 @@ static void primary_subtag(std::string_view tag, char* out) {
 }
 
 language language_of(std::string_view locale_tag) {
-    char p[9];
+    char p[9] = {};
     primary_subtag(locale_tag, p);
-    return std::string_view(p) == "fr" ? language::fr : language::en;
+    return p[0] == 'f' && p[1] == 'r' && !p[2] ? language::fr : language::en;
 }
 
 bool is_rtl_locale(std::string_view locale_tag) {
-    char buf[9];
-    primary_subtag(locale_tag, buf);
-    std::string_view p = buf;
-    return p == "ar" || p == "he" || p == "iw" || p == "fa" || p == "ur";
+    char p[9] = {};
+    primary_subtag(locale_tag, p);
+    static const char rtl[] = "arheiwfaur";  // Arabic, Hebrew (and its old code), Persian, Urdu
+    for (int k = 0; k < 10; k += 2)
+        if (p[0] == rtl[k] && p[1] == rtl[k + 1] && !p[2]) return true;
+    return false;
 }
 
 prompt_texts texts_for_locale(std::string_view locale_tag) {
@@ -66,8 +68,8 @@ bool override_text(prompt_texts& texts, std::string_view name, std::string_view 
     return false;
 }
 
-std::string fill_placeholder(std::string_view tmpl, std::string_view name, std::string_view value) {
-    std::string out;
+text fill_placeholder(std::string_view tmpl, std::string_view name, std::string_view value) {
+    text out;
     size_t i = 0;
     while (i < tmpl.size()) {
         if (tmpl[i] == '{' && tmpl.substr(i + 1, name.size()) == name && i + 1 + name.size() < tmpl.size() &&

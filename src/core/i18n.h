@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "small_text.h"
+
 namespace npskit {
 
 // X(id, English, French). {product} and {n} are filled in at render time.
@@ -58,6 +60,6 @@ prompt_texts texts_for_locale(std::string_view locale_tag);
 bool override_text(prompt_texts& texts, std::string_view name, std::string_view value);
 const char* text_id_name(text_id id);
 // Replaces every "{name}" in `tmpl` with `value`.
-std::string fill_placeholder(std::string_view tmpl, std::string_view name, std::string_view value);
+text fill_placeholder(std::string_view tmpl, std::string_view name, std::string_view value);
 
 }  // namespace npskit

@@ -35,6 +35,22 @@ bool parse_decimal(std::string_view s, double& out) {
     return true;
 }
 
+size_t read_integers(std::string_view text, char sep, int64_t* out, size_t max, size_t& used) {
+    size_t n = 0, i = 0;
+    while (n < max) {
+        bool negative = i < text.size() && text[i] == '-';
+        size_t start = i += negative;
+        int64_t v = 0;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 17) v = v * 10 + (text[i++] - '0');
+        if (i == start) break;
+        out[n++] = negative ? -v : v;
+        if (i == text.size() || text[i] != sep) break;
+        ++i;
+    }
+    used = i;
+    return n;
+}
+
 //-----------------------------------------------------------------------------
 // [SECTION] Tagged text
 //-----------------------------------------------------------------------------
@@ -279,7 +295,7 @@ struct json_to_tagged {
                     break;
                 }
             out += object ? 'o' : 'a';
-            append_integer(out, static_cast<int64_t>(n));
+            out += std::to_string(n);
             out += tag_end;
             out += items;
             return true;
@@ -303,7 +319,7 @@ bool tagged_from_json(std::string_view json, std::string& out) {
 //-----------------------------------------------------------------------------
 // [SECTION] Writer
 //-----------------------------------------------------------------------------
-void append_json_string(std::string& out, std::string_view s) {
+void append_json_string(text& out, std::string_view s) {
     static const char hex[] = "0123456789abcdef";
     out += '"';
     for (char c : s) {
@@ -322,7 +338,7 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
-void append_integer(std::string& out, int64_t n) {
+void append_integer(text& out, int64_t n) {
     char buf[24];
     int len = 0;
     uint64_t u = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
@@ -334,7 +350,7 @@ void append_integer(std::string& out, int64_t n) {
     while (len) out += buf[--len];
 }
 
-void append_json_number(std::string& out, double n) {
+void append_json_number(text& out, double n) {
     if (!std::isfinite(n)) {
         out += "null";
         return;
@@ -357,17 +373,17 @@ void append_json_number(std::string& out, double n) {
         for (int k = 5; k >= 0; --k, frac /= 10) digits[k] = static_cast<char>('0' + frac % 10);
         int last = 5;
         while (digits[last] == '0') --last;
-        out.append(digits, last + 1);
+        out.append(digits, static_cast<size_t>(last + 1));
     }
 }
 
-static void append_padded(std::string& out, int v, int width) {
+static void append_padded(text& out, int v, int width) {
     char buf[8];
     for (int k = width - 1; k >= 0; --k, v /= 10) buf[k] = static_cast<char>('0' + v % 10);
-    out.append(buf, width);
+    out.append(buf, static_cast<size_t>(width));
 }
 
-void append_timestamp(std::string& out, int64_t unix_ms) {
+void append_timestamp(text& out, int64_t unix_ms) {
     int64_t day = floor_div(unix_ms, ms_per_day);
     int64_t rest = unix_ms - day * ms_per_day;
     civil_date cd = civil_from_days(day);
@@ -392,13 +408,13 @@ void append_timestamp(std::string& out, int64_t unix_ms) {
 //-----------------------------------------------------------------------------
 // [SECTION] Schema v1 record
 //-----------------------------------------------------------------------------
-static void field(std::string& out, const char* name) {
+static void field(text& out, const char* name) {
     out += ",\"";
     out += name;
     out += "\":";
 }
 
-void append_record_json(std::string& out, const record_view& r) {
+void append_record_json(text& out, const record_view& r) {
     static const char* const type_names[] = {"response", "shown", "dismissed"};
     out += "{\"v\":1";
     field(out, "id");
@@ -414,9 +430,7 @@ void append_record_json(std::string& out, const record_view& r) {
         append_integer(out, r.score);
     }
     field(out, "ts");
-    out += '"';
-    append_timestamp(out, r.ts_ms);
-    out += '"';
+    append_json_string(out, r.ts);
     const std::pair<const char*, std::string_view> texts[] = {
         {"comment", r.comment}, {"user", r.user}, {"trigger", r.trigger}, {"page", r.page}, {"locale", r.locale}};
     for (const auto& [name, value] : texts) {
@@ -442,7 +456,7 @@ void append_record_json(std::string& out, const record_view& r) {
 }
 
 std::string write_response_json(const response& r) {
-    std::string attributes;
+    text attributes;
     for (const auto& [key, value] : r.attributes) {
         if (!attributes.empty()) attributes += ',';
         append_json_string(attributes, key);
@@ -454,7 +468,9 @@ std::string write_response_json(const response& r) {
     v.survey = r.survey;
     v.type = r.type;
     v.score = r.score;
-    v.ts_ms = r.ts_ms;
+    text ts;
+    append_timestamp(ts, r.ts_ms);
+    v.ts = ts;
     v.comment = r.comment ? std::string_view(*r.comment) : std::string_view();
     v.user = r.user ? std::string_view(*r.user) : std::string_view();
     v.trigger = r.trigger ? std::string_view(*r.trigger) : std::string_view();
@@ -463,9 +479,9 @@ std::string write_response_json(const response& r) {
     v.email = r.email ? std::string_view(*r.email) : std::string_view();
     v.contact_ok = r.contact_ok ? *r.contact_ok : -1;
     v.attributes_json = attributes;
-    std::string out;
+    text out;
     append_record_json(out, v);
-    return out;
+    return std::string(std::string_view(out));
 }
 
 }  // namespace npskit

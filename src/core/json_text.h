@@ -14,7 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "schema.h"  // npskit::event_type and response (the structs only: the widget never calls schema.cpp)
+#include "schema.h"
+#include "small_text.h"  // npskit::event_type and response (the structs only: the widget never calls schema.cpp)
 
 namespace npskit {
 
@@ -57,6 +58,10 @@ private:
 
 // A decimal number, the whole text: "-12.5", "3", "1e3", "+2". False for anything else.
 bool parse_decimal(std::string_view text, double& out);
+// Up to `max` integers ("-12", at most 17 digits) separated by `sep` at the start of `text`, into
+// `out`; the separator after each is consumed. Returns how many were read; `used` is where reading
+// stopped (a caller checks that it stopped where its format says).
+size_t read_integers(std::string_view text, char sep, int64_t* out, size_t max, size_t& used);
 
 //-----------------------------------------------------------------------------
 // [SECTION] Config layers
@@ -78,11 +83,11 @@ bool tagged_from_json(std::string_view json, std::string& out);
 //-----------------------------------------------------------------------------
 // [SECTION] Writer
 //-----------------------------------------------------------------------------
-void append_json_string(std::string& out, std::string_view s);  // with quotes
-void append_json_number(std::string& out, double n);            // integers exactly; else 6 decimals
-void append_integer(std::string& out, int64_t n);
+void append_json_string(text& out, std::string_view s);  // with quotes
+void append_json_number(text& out, double n);            // integers exactly; else 6 decimals
+void append_integer(text& out, int64_t n);
 // "2026-01-10T12:30:00.123Z" (milliseconds only when non-zero), without printf.
-void append_timestamp(std::string& out, int64_t unix_ms);
+void append_timestamp(text& out, int64_t unix_ms);
 
 //-----------------------------------------------------------------------------
 // [SECTION] Schema v1 record
@@ -92,12 +97,12 @@ struct record_view {
     std::string_view id, survey, comment, user, trigger, page, locale, email;
     event_type type = event_type::response;
     int score = -1;          // responses only
-    int64_t ts_ms = 0;
+    std::string_view ts;     // RFC 3339 UTC ("2026-01-10T12:30:00.123Z"): the widget has the browser's
     int contact_ok = -1;     // -1 = not said, 0 / 1
     std::string_view attributes_json;  // the members, already written: "\"plan\":\"pro\",\"seats\":\"12\""
 };
 // Same field order as response_to_json. Attribute values are strings.
-void append_record_json(std::string& out, const record_view& r);
+void append_record_json(text& out, const record_view& r);
 // The same for a parsed response (tests and tools).
 std::string write_response_json(const response& r);
 

@@ -218,8 +218,8 @@ decision decide_on_event(const survey_rules& rules, const survey_history& h, con
     return d;
 }
 
-std::string history_to_text(const survey_history& h) {
-    std::string out;
+text history_to_text(const survey_history& h) {
+    text out;
     const int64_t fields[] = {h.first_seen_ms, h.last_shown_ms, h.last_answered_ms,
                               h.last_dismissed_ms, h.displays, h.last_any_shown_ms};
     for (int64_t f : fields) {
@@ -231,19 +231,8 @@ std::string history_to_text(const survey_history& h) {
 
 bool history_from_text(std::string_view text, survey_history& h) {
     int64_t fields[6] = {};
-    size_t n = 0, i = 0;
-    while (n < 6) {
-        bool neg = i < text.size() && text[i] == '-';
-        if (neg) ++i;
-        size_t start = i;
-        int64_t v = 0;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 16) v = v * 10 + (text[i++] - '0');
-        if (i == start) return false;
-        fields[n++] = neg ? -v : v;
-        if (i == text.size()) break;
-        if (text[i++] != ',') return false;
-    }
-    if (n < 5 || i != text.size()) return false;
+    size_t used = 0, n = read_integers(text, ',', fields, 6, used);
+    if (n < 5 || used != text.size() || text.back() == ',') return false;
     h = survey_history{fields[0], fields[1], fields[2], fields[3], static_cast<int>(fields[4]), fields[5]};
     return true;
 }

@@ -102,7 +102,7 @@ uint32_t stable_hash(std::string_view a, std::string_view b);        // FNV-1a o
 int sample_bucket(std::string_view sample_key, std::string_view survey);
 bool in_sample(std::string_view sample_key, std::string_view survey, int percent);
 
-std::string history_to_text(const survey_history& h);  // "first,shown,answered,dismissed,displays,any"
+text history_to_text(const survey_history& h);  // "first,shown,answered,dismissed,displays,any"
 bool history_from_text(std::string_view text, survey_history& h);
 
 }  // namespace npskit

@@ -21,7 +21,7 @@ state g;
 
 int64_t now_ms() { return static_cast<int64_t>(npskit_js_now()); }
 
-std::string new_uuid() {
+text new_uuid() {
     char buf[37] = {};
     npskit_js_uuid(buf);
     return buf;
@@ -29,17 +29,18 @@ std::string new_uuid() {
 
 // Storage may be missing, full or blocked: every read falls back to "", every write may fail.
 // Asks for the length first, then reads into a string of exactly that size (+ its terminator).
-static std::string storage_get(const char* key) {
+static text storage_get(const char* key) {
     int n = npskit_js_get(key, nullptr, 0);
-    std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+    text out;
+    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
     if (n > 0 && npskit_js_get(key, out.data(), n + 1) != n) out.clear();  // changed in between
     return out;
 }
 
-static std::string env(int what) {
+static text env(int what) {
     char buf[600];
     int n = npskit_js_env(what, buf, sizeof buf);
-    return std::string(buf, n > 0 && n < static_cast<int>(sizeof buf) ? static_cast<size_t>(n) : 0);
+    return text(std::string_view(buf, n > 0 && n < static_cast<int>(sizeof buf) ? static_cast<size_t>(n) : 0));
 }
 
 //-----------------------------------------------------------------------------
@@ -103,7 +104,7 @@ static void apply_config() {
     tagged texts = c.get("texts");
     for (size_t at = 0; texts.next(at, member, &key);)
         if (member.is_string()) override_text(g.texts, key, member.text());
-    std::string headers;
+    text headers;
     tagged h = c.get("headers");
     for (size_t at = 0; h.next(at, member, &key);) {
         if (!h.is_object()) break;
@@ -115,7 +116,7 @@ static void apply_config() {
     if (!headers.empty()) headers += '}';
     bool valid = !d.endpoint.empty() && is_valid_survey(d.survey);
     if (!g.ready && !valid && !d.survey.empty() && !is_valid_survey(d.survey))
-        npskit_js_warn("npskit: survey must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+        npskit_js_warn("npskit: data-survey must be 1 to 64 of A-Z a-z 0-9 _ . -");
     if (!g.ready && !valid) return;
     npskit_js_transport(d.endpoint.data(), static_cast<int>(d.endpoint.size()), headers.c_str(), 1);
     if (g.ready) return;
@@ -129,9 +130,9 @@ static void apply_config() {
 //-----------------------------------------------------------------------------
 // [SECTION] Identity and history
 //-----------------------------------------------------------------------------
-static const std::string& sample_key() { return g.user_id.empty() ? g.anon_id : g.user_id; }
-static std::string history_key() {  // appends, not operator+ (no temporaries)
-    std::string k = "npskit:h:";
+static const text& sample_key() { return g.user_id.empty() ? g.anon_id : g.user_id; }
+static text history_key() {  // appends, not operator+ (no temporaries)
+    text k = "npskit:h:";
     k += g.desc.survey;
     k += ":";
     k += sample_key();
@@ -153,7 +154,7 @@ static void load_history() {
 void save_history() {
     if (!g.ready) return;
     npskit_js_set(history_key().c_str(), history_to_text(g.history).c_str());
-    std::string any;
+    text any;
     append_integer(any, g.history.last_any_shown_ms);
     npskit_js_set("npskit:g", any.c_str());
 }
@@ -182,8 +183,8 @@ static int64_t signup_date_ms(std::string_view v) {
 //-----------------------------------------------------------------------------
 // [SECTION] Records and delivery
 //-----------------------------------------------------------------------------
-static std::string clean_text(std::string_view s, size_t max_chars) {
-    std::string out;
+static text clean_text(std::string_view s, size_t max_chars) {
+    text out;
     size_t chars = 0;
     for (size_t i = 0; i < s.size(); ++i) {
         unsigned char u = static_cast<unsigned char>(s[i]);
@@ -194,14 +195,14 @@ static std::string clean_text(std::string_view s, size_t max_chars) {
     return out;
 }
 
-std::string page_path() { return clean_text(env(0), 512); }
+text page_path() { return clean_text(env(0), 512); }
 
-record_view base_record(event_type type, const char* id, std::string_view page, int64_t ts_ms) {
+record_view base_record(event_type type, const char* id, std::string_view page, const char* ts) {
     record_view r;
     r.id = id;
     r.type = type;
     r.survey = g.desc.survey;
-    r.ts_ms = ts_ms;
+    r.ts = ts;
     r.user = g.user_id;
     r.trigger = g.prompt.trigger;
     r.page = page;
@@ -212,9 +213,10 @@ record_view base_record(event_type type, const char* id, std::string_view page, 
 
 void send_display_event(event_type type) {
     if (!g.desc.display_events) return;
-    char id[37] = {};
+    char id[37] = {}, ts[32] = {};
     npskit_js_uuid(id);
-    enqueue_record(base_record(type, id, page_path(), now_ms()));
+    npskit_js_now_iso(ts);
+    enqueue_record(base_record(type, id, page_path(), ts));
 }
 
 static void save_queue() { npskit_js_set("npskit:q", g.queue.to_text().c_str()); }
@@ -222,23 +224,14 @@ static void save_queue() { npskit_js_set("npskit:q", g.queue.to_text().c_str());
 static void flush() {
     if (!g.ready) return;
     int64_t now = now_ms();
-    while (const queued_item* it = g.queue.begin_next(now)) {
-        int token = g.next_token++;
-        state::flight* f = g.in_flight;
-        while (f->token && f < g.in_flight + 127) ++f;  // a free slot (at most 100 items are queued)
-        f->token = token;
-        size_t n = it->id.size() < sizeof f->id - 1 ? it->id.size() : sizeof f->id - 1;
-        __builtin_memcpy(f->id, it->id.data(), n);
-        f->id[n] = 0;
-        npskit_js_post(token, it->body.c_str(), 0);
-    }
+    while (const queued_item* it = g.queue.begin_next(now)) npskit_js_post(static_cast<int>(it->serial), it->body.c_str(), 0);
     save_queue();
     int64_t wake = g.queue.next_wake_in(now);
     npskit_js_timer(timer_delivery, wake < 0 ? -1 : static_cast<int>(wake < 2000000000 ? wake : 2000000000));
 }
 
 void enqueue_record(const record_view& r) {
-    std::string body;
+    text body;
     append_record_json(body, r);
     g.queue.enqueue(r.id, body, now_ms());
     flush();
@@ -250,7 +243,7 @@ void enqueue_record(const record_view& r) {
 // Traits become the record's attributes (scalars only, cleaned, at most 32, valid keys); the
 // email is kept apart (sent only with a contact opt-in).
 static void identify(tagged user, tagged traits) {
-    std::string id = user.kind() == 's' || user.kind() == 'n' ? clean_text(user.text(), 256) : std::string();
+    text id = user.kind() == 's' || user.kind() == 'n' ? clean_text(user.text(), 256) : text();
     g.email.clear();
     g.attributes.clear();
     g.signed_up_ms = 0;
@@ -259,13 +252,13 @@ static void identify(tagged user, tagged traits) {
     std::string_view key;
     for (size_t at = 0; traits.is_object() && traits.next(at, v, &key);) {
         if (!v.is_scalar()) continue;
-        std::string value = clean_text(v.text(), 256);
+        text value = clean_text(v.text(), 256);
         if (key == "email") {  // personal data: only ever sent with an explicit contact opt-in
             g.email = value;
             continue;
         }
         if (!is_valid_attribute_key(key) || used == 32) continue;
-        if (key == "signed_up" || key == "signedUp" || key == "created_at" || key == "createdAt")
+        if (key == "signed_up" || key == "created_at")
             g.signed_up_ms = signup_date_ms(value);
         if (used++) g.attributes += ',';
         append_json_string(g.attributes, key);
@@ -284,11 +277,11 @@ static void identify(tagged user, tagged traits) {
 static void track(std::string_view event, tagged props) {
     if (!g.ready || g.prompt.current != step::hidden || event.empty()) return;
     event_context ctx{event, props.is_object() ? props : tagged(), "", sample_key(), g.desc.survey, now_ms()};
-    std::string path = env(0);
+    text path = env(0);
     ctx.path = path;
     decision d = decide_on_event(g.desc.rules, g.history, ctx);
     if (!d.show()) return;
-    std::string trigger = clean_text(event, 256);
+    text trigger = clean_text(event, 256);
     if (d.delay_ms > 0) {
         g.pending_trigger = std::move(trigger);
         npskit_js_timer(timer_show, d.delay_ms);
@@ -297,24 +290,26 @@ static void track(std::string_view event, tagged props) {
     }
 }
 
-static void destroy() {
+// Logout and destroy: the prompt closes; the user and a delayed show are forgotten.
+static void forget_user() {
     if (g.prompt.current != step::hidden) prompt_close(false);
-    if (g.ready) save_queue();
-    npskit_js_timer(timer_delivery, -1);
     npskit_js_timer(timer_show, -1);
-    npskit_js_timer(timer_chord, -1);
-    npskit_js_transport("", 0, "", 0);  // removes the page-hide and online listeners
+    g.pending_trigger.clear();
+    g.user_id.clear();
+    g.attributes.clear();
+    g.email.clear();
+    g.signed_up_ms = 0;
+}
+
+static void destroy() {
+    forget_user();
+    if (g.ready) save_queue();
+    npskit_js_transport("", 0, "", 0);  // removes the page-hide and online listeners, clears every timer
     g.ready = false;
     g.config.clear();
     g.desc = survey_desc{};  // its views pointed into the config
     g.texts = prompt_texts{};
     g.queue.clear();
-    for (auto& f : g.in_flight) f.token = 0;
-    g.attributes.clear();
-    g.signed_up_ms = 0;
-    g.user_id.clear();
-    g.email.clear();
-    g.pending_trigger.clear();
 }
 
 }  // namespace npskit::widget
@@ -344,14 +339,9 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_t
             if (decide_when_asked(g.desc.rules, g.history, now_ms(), force).show()) prompt_show("show");
         }
     } else if (cmd == "reset") {
-        if (g.prompt.current != step::hidden) prompt_close(false);
-        npskit_js_timer(timer_show, -1);
+        forget_user();
         npskit_js_del("npskit:u");
         npskit_js_del("npskit:a");
-        g.user_id.clear();
-        g.attributes.clear();
-        g.signed_up_ms = 0;
-        g.email.clear();
         if (g.ready) load_identity();
     } else if (cmd == "destroy") {
         destroy();
@@ -366,21 +356,18 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_timer(int code) {
     if (code == timer_delivery) flush();
     else if (code == timer_chord) prompt_on_chord_timeout();
     else if (code == timer_show && g.ready && g.prompt.current == step::hidden && !g.pending_trigger.empty()) {
-        std::string trigger = std::move(g.pending_trigger);
+        text trigger = std::move(g.pending_trigger);
         g.pending_trigger.clear();
         prompt_show(trigger);
     }
 }
 
-EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int token, int status, double retry_after_ms) {
-    state::flight* f = g.in_flight;
-    while (f->token != token || !token)
-        if (++f == g.in_flight + 128) return;
-    f->token = 0;
-    send_outcome out = g.queue.finish(f->id, status, static_cast<int64_t>(retry_after_ms), now_ms(), npskit_js_random());
+// `serial` is the queue's number for that send (a late answer from before destroy() is ignored).
+EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int serial, int status, double retry_after_ms) {
+    send_outcome out = g.queue.finish(static_cast<uint32_t>(serial), status, static_cast<int64_t>(retry_after_ms), now_ms(), npskit_js_random());
     if (out == send_outcome::dropped && !g.warned_drop) {
         g.warned_drop = true;
-        npskit_js_warn("npskit: the endpoint refused a record (HTTP 4xx); it was dropped. Check data-endpoint and the survey id.");
+        npskit_js_warn("npskit: the endpoint refused a record (HTTP 4xx) and it was dropped: check data-endpoint and data-survey");
     }
     flush();
 }

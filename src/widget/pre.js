@@ -176,7 +176,7 @@ var npskitIo = {
     window[verb]("pagehide", io.hide);
     window[verb]("online", io.online);
   },
-  post: function (token, body, beacon) {
+  post: function (serial, body, beacon) {
     var io = npskitIo, headers = {}, k, sent = false;
     for (k in io.headers) headers[k] = io.headers[k];
     if (beacon) {
@@ -189,7 +189,7 @@ var npskitIo = {
     }
     headers["Content-Type"] = "application/json";
     var done = npskitGuard(function (status, wait) {
-      _npskit_on_sent(token, status, wait);
+      _npskit_on_sent(serial, status, wait);
     });
     try {
       fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit", "cache": "no-store" }).then(function (r) {

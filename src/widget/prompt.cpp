@@ -52,7 +52,7 @@ static void render_scale(bool take_focus) {
     js_attr(group, "aria-labelledby", "npskit-q");
     js_attr(group, "aria-describedby", "npskit-e");
     for (int n = 0; n <= 10; ++n) {
-        std::string digit;
+        text digit;
         append_integer(digit, n);
         int b = button(group, "", digit, ui_choose + n);
         js_attr(b, "role", "radio");
@@ -169,7 +169,7 @@ static void choose(int score) {
     prompt_state& p = g.prompt;
     p.score = score;
     npskit_js_uuid(p.answer_id);
-    p.answer_ts = now_ms();
+    npskit_js_now_iso(p.answer_ts);
     p.answer_page = page_path();
     p.comment.clear();
     p.contact_ok = -1;

@@ -20,6 +20,7 @@ EM_JS(void, npskit_js_uuid, (char* buf), {
   for (var i = 0; i < 16; i++) s += (i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "") + (b[i] + 256).toString(16).slice(1);
   npskitPut(s, buf, 37);
 });
+EM_JS(void, npskit_js_now_iso, (char* buf), { npskitPut(new Date().toISOString(), buf, 32); });
 EM_JS(int, npskit_js_get, (const char* key, char* buf, int cap), {
   var v = npskitIo.get(npskitStr(key));
   if (v == null) return 0;
@@ -34,7 +35,7 @@ EM_JS(int, npskit_js_env, (int what, char* buf, int cap), {
 EM_JS(void, npskit_js_transport, (const char* endpoint, int endpoint_len, const char* headers, int on), {
   npskitIo.transport(npskitStr(endpoint, endpoint_len), npskitStr(headers), on);
 });
-EM_JS(void, npskit_js_post, (int token, const char* body, int beacon), { npskitIo.post(token, npskitStr(body), beacon); });
+EM_JS(void, npskit_js_post, (int serial, const char* body, int beacon), { npskitIo.post(serial, npskitStr(body), beacon); });
 EM_JS(void, npskit_js_timer, (int code, int ms), { npskitIo.timer(code, ms); });
 EM_JS(void, npskit_js_warn, (const char* text), { console.warn(npskitStr(text)); });
 EM_JS(void, npskit_js_boot, (), { npskitIo.boot(); });

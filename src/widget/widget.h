@@ -54,42 +54,37 @@ struct prompt_state {
     // The answer, sent when the score is chosen and again, whole, under the same id with the
     // comment and the contact opt-in.
     char answer_id[37] = {};
-    int64_t answer_ts = 0;
-    std::string answer_page, comment;
+    char answer_ts[32] = {};
+    text answer_page, comment;
     int contact_ok = -1;
-    std::string trigger;
+    text trigger;
     int handles[11] = {};     // scale buttons
     int textarea = 0;
 };
 
 struct state {
     bool ready = false;       // endpoint + survey known, storage restored
-    std::string config;       // config layers (json_text.h): data-* first, then each init()
+    text config;       // config layers (json_text.h): data-* first, then each init()
     survey_desc desc;
     prompt_texts texts;
-    std::string anon_id, user_id, email;
-    std::string attributes;   // identify() traits as JSON members ("\"plan\":\"pro\",…")
+    text anon_id, user_id, email;
+    text attributes;   // identify() traits as JSON members ("\"plan\":\"pro\",…")
     int64_t signed_up_ms = 0; // from a signed_up / created_at trait; 0 = none
     survey_history history;
     delivery_queue queue;
     prompt_state prompt;
-    std::string pending_trigger;  // a delayed show
+    text pending_trigger;  // a delayed show
     bool warned_drop = false;
-    // Send token -> record id for the POSTs in flight: fixed slots, no vector of strings (the
-    // queue holds at most 100 items, so 128 slots never run out).
-    struct flight { int token; char id[68]; };
-    flight in_flight[128];
-    int next_token = 1;
 };
 
 extern state g;  // the one instance: the page has one npskit
 
 // main.cpp
 int64_t now_ms();
-std::string new_uuid();
-std::string page_path();  // location.pathname, cleaned for a record
+text new_uuid();
+text page_path();  // location.pathname, cleaned for a record
 // A record of the current survey, user and trigger; `id` and `page` outlive it.
-record_view base_record(event_type type, const char* id, std::string_view page, int64_t ts_ms);
+record_view base_record(event_type type, const char* id, std::string_view page, const char* ts);
 void enqueue_record(const record_view& r);
 void send_display_event(event_type type);  // 'shown' / 'dismissed', when display events are on
 void save_history();
@@ -120,12 +115,13 @@ int npskit_js_value(int h, char* buf, int cap);
 double npskit_js_now();
 unsigned npskit_js_random();
 void npskit_js_uuid(char* buf37);
+void npskit_js_now_iso(char* buf32);  // the time as RFC 3339 (Date.prototype.toISOString)
 int npskit_js_get(const char* key, char* buf, int cap);
 void npskit_js_set(const char* key, const char* value);
 void npskit_js_del(const char* key);
 int npskit_js_env(int what, char* buf, int cap);  // 0 = pathname, 1 = navigator.language
 void npskit_js_transport(const char* endpoint, int endpoint_len, const char* headers_json, int on);
-void npskit_js_post(int token, const char* body, int beacon);
+void npskit_js_post(int serial, const char* body, int beacon);  // serial 0: a beacon, no answer
 void npskit_js_timer(int code, int ms);  // ms < 0 cancels
 void npskit_js_warn(const char* text);
 }
