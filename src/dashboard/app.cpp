@@ -256,6 +256,7 @@ void app_rebuild_if_dirty(app_state& app) {
 
 void app_load_demo(app_state& app, uint64_t rows) {
     app.js_load_id = web_load_info().id;  // a demo replaces any load in flight
+    if (app.js_load_id) web_cancel_load(app.js_load_id);
     begin_load(app, source_kind::demo, "demo data (" + std::to_string(rows) + " responses)");
     synthetic_desc d;
     d.responses = rows;

@@ -114,9 +114,10 @@ function cliView(path, command) {
 
 // ---- the page ------------------------------------------------------------------------------
 let server, garbageServer, browser;
-let garbageBytes = 0, endlessBytes = 0, endlessOpen = 0;
+let garbageBytes = 0, endlessBytes = 0, endlessOpen = 0, stalledOpen = 0;
 
-// 50 MB of seeded random bytes (no content-length lies), and a body that never ends.
+// 50 MB of seeded random bytes (no content-length lies), a body that never ends, and one that
+// stalls.
 async function startGarbageServer() {
   const random = mulberry32(7);
   const block = Buffer.alloc(MB);
@@ -136,6 +137,12 @@ async function startGarbageServer() {
       };
       res.on('close', () => { sent = 50; });
       return more();
+    }
+    if (req.url === '/stalled.ndjson') {  // a few bytes, then silence with the connection open
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      stalledOpen++;
+      res.on('close', () => { stalledOpen--; });
+      return res.write('{"v":1,');
     }
     if (req.url === '/endless.json') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -343,16 +350,25 @@ test('hostile CSV with formula cells: nothing runs, bad rows = CLI, export escap
   await page.close();
 });
 
-test('a URL answering 50 MB of garbage, and one whose body never ends: a clear error, no hang', { skip }, async (t) => {
+test('URLs answering 50 MB of garbage, a body that never ends, a body that stalls: a clear error, no hang', { skip }, async (t) => {
   const page = await openPage();
+  // Stalled: the load waits (progress shown), the page still answers, and the next source
+  // replaces it and closes its connection.
+  const stalled = `${garbageServer.url}/stalled.ndjson`;
+  await page.evaluate((u) => { location.hash = 'src=' + encodeURIComponent(u); }, stalled);
+  let s = await waitForState(page, (x) => x.load.name === stalled && x.load.bytes > 0, { what: 'the stalled body\'s first bytes' });
+  assert.equal(s.load.phase, 'loading');
+  await assertResponsive(page, 'while a body stalls');
+  assert.equal(stalledOpen, 1);
   const garbage = `${garbageServer.url}/garbage.ndjson`;
   await page.evaluate((u) => { location.hash = 'src=' + encodeURIComponent(u); }, garbage);
-  let s = await waitForState(page, (x) => x.load.name === garbage && ['done', 'failed', 'mapping'].includes(x.load.phase),
+  s = await waitForState(page, (x) => x.load.name === garbage && ['done', 'failed', 'mapping'].includes(x.load.phase),
     { timeout: 60000, what: 'the 50 MB of garbage to end' });
   t.diagnostic(`garbage: phase ${s.load.phase}, ${s.load.bytes} bytes read, ${s.load.bad_rows} bad rows, error: ${s.load.error}`);
   assert.equal(s.load.phase, 'failed');
   assert.match(s.load.error, /not JSON, NDJSON or CSV/);  // random bytes: "CSV" with an unreadable header
   assert.equal(s.n, 0);
+  await waitForState(page, () => stalledOpen === 0, { what: 'the stalled connection to close once replaced' });
   await page.screenshot({ path: join(BUILD_WEB, 'dashboard-hostile-garbage.png') });
   await assertNothingRan(page, 'garbage URL');
 
@@ -366,8 +382,11 @@ test('a URL answering 50 MB of garbage, and one whose body never ends: a clear e
   // The page stopped reading: the server sees its connection closed.
   await waitForState(page, () => endlessOpen === 0, { what: 'the endless connection to close' });
   await assertNothingRan(page, 'endless URL');
-  // Still a working dashboard: demo data loads and filters.
+  // Demo data replaces a stalled load and closes its connection too; it loads and filters.
+  await page.evaluate((u) => { location.hash = 'src=' + encodeURIComponent(u); }, stalled);
+  await waitForState(page, (x) => x.load.name === stalled && x.load.bytes > 0 && stalledOpen === 1, { what: 'the stalled body again' });
   await page.evaluate(() => window.npskitDashboard.demo(2000));
+  await waitForState(page, () => stalledOpen === 0, { what: 'the stalled connection to close for demo data' });
   await waitForState(page, (x) => x.n === 2000, { what: 'demo data after the hostile URLs' });
   await assertResponsive(page, 'after the hostile URLs');
   await page.close();

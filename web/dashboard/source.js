@@ -21,6 +21,7 @@ var NpskitWeb = {
 
   // ---- loads ---------------------------------------------------------------------------
   beginLoad(kind, name, total) {
+    if (this.load) this.stopReading(this.load);  // a new source replaces the old one at once
     this.load = { id: ++this.loadSeq, kind, name, total, received: 0, ended: false, error: '' };
     this.chunks = [];
     this.chunkOffset = 0;
@@ -33,10 +34,16 @@ var NpskitWeb = {
   },
   end(load) { if (load === this.load) load.ended = true; },
   fail(load, message) { if (load === this.load) { load.error = message; load.ended = true; } },
-  // The app gave up on load `id` (not NPS data): stop reading it, drop what is queued.
+  // Closes the load's connection even when its body has stalled (no read would ever return).
+  stopReading(load) {
+    load.cancelled = true;
+    if (load.abort) load.abort.abort();
+  },
+  // The app gave up on load `id` (not NPS data, or replaced by demo data): stop reading it,
+  // drop what is queued.
   cancel(id) {
     if (!this.load || this.load.id !== id) return;
-    this.load.cancelled = true;
+    this.stopReading(this.load);
     this.chunks = [];
     this.chunkOffset = 0;
   },
@@ -57,14 +64,15 @@ var NpskitWeb = {
   async openUrl(url) {
     this.stopLive();
     const load = this.beginLoad(2, url, 0);
+    load.abort = new AbortController();
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, { signal: load.abort.signal });
       if (!res.ok) throw new Error('HTTP ' + res.status);
       load.total = Number(res.headers.get('content-length')) || 0;
       await this.readStream(load, res.body.getReader());
       this.end(load);
     } catch (e) {
-      this.fail(load, 'Could not load ' + url + ': ' + e.message);
+      if (!load.cancelled) this.fail(load, 'Could not load ' + url + ': ' + e.message);
     }
   },
   async openCollector(base, key) {
