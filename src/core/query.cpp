@@ -595,6 +595,30 @@ report_counts count_for_report(const response_store& store, const response_filte
                     ++day[slot];
                     ++code_counts[column[r] * size_t{slot_count} + slot];
                 }
+            } else if (k <= 2) {
+                // One or two attribute conditions, branch-free: a row adds its pass (0 or 1) to the
+                // counters, so a filter that keeps rows at random costs no mispredicted branches.
+                const uint16_t* codes0 = attr_codes[0];
+                const uint8_t* allowed0 = attr_allowed[0];
+                const uint16_t* codes1 = k == 2 ? attr_codes[1] : codes0;
+                const uint8_t* allowed1 = k == 2 ? attr_allowed[1] : allowed0;
+                if (!code_counts) {
+                    for (size_t r = row; r < end; ++r) day[slots[r]] += allowed0[codes0[r]] & allowed1[codes1[r]];
+                } else if (!column) {
+                    for (size_t r = row; r < end; ++r) {
+                        const uint8_t slot = slots[r];
+                        const uint64_t pass = allowed0[codes0[r]] & allowed1[codes1[r]];
+                        day[slot] += pass;
+                        code_counts[slot] += pass;
+                    }
+                } else {
+                    for (size_t r = row; r < end; ++r) {
+                        const uint8_t slot = slots[r];
+                        const uint64_t pass = allowed0[codes0[r]] & allowed1[codes1[r]];
+                        day[slot] += pass;
+                        code_counts[column[r] * size_t{slot_count} + slot] += pass;
+                    }
+                }
             } else {
                 for (size_t r = row; r < end; ++r) {
                     if (!attributes_pass(r)) continue;
