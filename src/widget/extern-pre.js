@@ -10,11 +10,15 @@ new Promise(function (ok) {
   try { new Wasm.Module(new Uint8Array([0,97,115,109,1,0,0,0])); }
   catch (e) { throw Error("CSP blocks WebAssembly: add 'wasm-unsafe-eval' to script-src"); }
   if (!r.ok) throw Error("HTTP " + r.status);
-  // Served as application/wasm: compiled off the main thread while the bytes arrive.
-  return Wasm.compileStreaming && /^application\/wasm/.test(r.headers.get("Content-Type")) ? Wasm.compileStreaming(r) : r.arrayBuffer().then(Wasm.compile);
-}).then(function (mod) {
+  return r.arrayBuffer();
+}).then(function (bytes) {
 // Never a host page's own emscripten Module.
-var Module = {wasm: mod, script: script};
-// The runtime instantiates Module.wasm and reads .instance (bytes give {module, instance});
-// a compiled module gives the instance itself: wrapped here, everything else as the browser's.
-var WebAssembly = {__proto__: Wasm, instantiate: function (m, i) { return Wasm.instantiate(m, i).then(function (x) { return {instance: x}; }); }};
+var Module = {wasm: bytes, script: script};
+// Compiled (lazily: ~1 ms for these bytes) and instantiated in this task, not through V8's
+// background threads, which wait their turn on a busy machine (compileStreaming measured
+// slower here: BENCHMARKS.md "Time to prompt"). Where a browser refuses to compile on the
+// main thread (old Chrome: over 4 KB), the asynchronous way.
+var WebAssembly = {__proto__: Wasm, instantiate: function (b, i) {
+  try { return Promise.resolve({instance: new Wasm.Instance(new Wasm.Module(b), i)}); }
+  catch (e) { return Wasm.instantiate(b, i); }
+}};
