@@ -93,6 +93,26 @@ TEST_CASE("json_text: JSON to tagged text (tests and tools)") {
     CHECK_FALSE(tagged_from_json(deep + std::string(40, ']'), out));
 }
 
+TEST_CASE("json_text: small helpers the widget uses instead of libc's") {
+    CHECK(same("init", "init"));
+    CHECK_FALSE(same("init", "ini"));
+    CHECK_FALSE(same("ini", "init"));
+    CHECK(same("", ""));
+    CHECK_FALSE(same(std::string_view("a\0", 2), "a"));
+    CHECK(find_byte("a\tb\tc", '\t') == 1);
+    CHECK(find_byte("a\tb\tc", '\t', 2) == 3);
+    CHECK(find_byte("abc", '\t') == std::string_view::npos);
+    int64_t n[3] = {};
+    size_t used = 0;
+    CHECK(read_integers("12,-3,4x", ',', n, 3, used) == 3);
+    CHECK((n[0] == 12 && n[1] == -3 && n[2] == 4));
+    CHECK(used == 7);  // stopped at the 'x'
+    CHECK(read_integers("1\t2\tbody", '\t', n, 3, used) == 2);
+    CHECK(read_integers("-", ',', n, 3, used) == 0);
+    CHECK(read_integers("123456789012345678", ',', n, 1, used) == 1);
+    CHECK(used == 17);  // at most 17 digits: no overflow
+}
+
 TEST_CASE("json_text: decimals") {
     double n = 0;
     CHECK((parse_decimal("-12.5", n) && n == -12.5));

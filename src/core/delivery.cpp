@@ -179,12 +179,12 @@ size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
     clear();
     size_t pos = 0;
     while (pos < text.size() && count < static_cast<size_t>(desc.max_items)) {
-        size_t end = text.find('\n', pos);
+        size_t end = find_byte(text, '\n', pos);
         if (end == std::string_view::npos) end = text.size();
         std::string_view line = text.substr(pos, end - pos);
         pos = end + 1;
         // id \t attempts \t created \t next \t body
-        size_t tab = line.find('\t'), used = 0;
+        size_t tab = find_byte(line, '\t'), used = 0;
         if (tab == 0 || tab == std::string_view::npos) continue;
         std::string_view rest = line.substr(tab + 1);
         int64_t numbers[3];

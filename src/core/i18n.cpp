@@ -1,5 +1,7 @@
 #include "i18n.h"
 
+#include "json_text.h"
+
 namespace npskit {
 
 static const char* const english[] = {
@@ -60,7 +62,7 @@ prompt_texts texts_for_locale(std::string_view locale_tag) {
 
 bool override_text(prompt_texts& texts, std::string_view name, std::string_view value) {
     for (int k = 0; k < static_cast<int>(text_id::count); ++k) {
-        if (name == names[k]) {
+        if (same(name, names[k])) {
             texts.text[k] = value;
             return true;
         }

@@ -35,6 +35,19 @@ bool parse_decimal(std::string_view s, double& out) {
     return true;
 }
 
+bool same(std::string_view a, const char* b) {
+    size_t i = 0;
+    for (; i < a.size(); ++i)
+        if (!b[i] || a[i] != b[i]) return false;
+    return !b[i];
+}
+
+size_t find_byte(std::string_view s, char c, size_t from) {
+    for (; from < s.size(); ++from)
+        if (s[from] == c) return from;
+    return std::string_view::npos;
+}
+
 size_t read_integers(std::string_view text, char sep, int64_t* out, size_t max, size_t& used) {
     size_t n = 0, i = 0;
     while (n < max) {
@@ -73,7 +86,7 @@ size_t count_of(std::string_view digits, size_t cap) {
 size_t skip_value(std::string_view s, size_t pos) {
     size_t pending = 1;
     while (pending && pos < s.size()) {
-        size_t end = s.find(tag_end, pos);
+        size_t end = find_byte(s, tag_end, pos);
         if (end == std::string_view::npos) return s.size();
         char tag = s[pos];
         --pending;
@@ -90,7 +103,7 @@ size_t skip_value(std::string_view s, size_t pos) {
 tagged::tagged(std::string_view text_from_value) : s_(text_from_value.substr(0, skip_value(text_from_value, 0))) {}
 
 char tagged::kind() const {
-    size_t end = s_.find(tag_end);
+    size_t end = find_byte(s_, tag_end);
     if (s_.empty() || end == std::string_view::npos) return 0;
     char tag = s_[0];
     if (tag == 's' || tag == 'n' || tag == 'a' || tag == 'o') return tag;
@@ -104,7 +117,7 @@ bool tagged::is_scalar() const {
 
 std::string_view tagged::text() const {
     char k = kind();
-    if (k == 's' || k == 'n') return s_.substr(1, s_.find(tag_end) - 1);
+    if (k == 's' || k == 'n') return s_.substr(1, find_byte(s_, tag_end) - 1);
     if (k == 't') return "true";
     if (k == 'f') return "false";
     return {};
@@ -118,10 +131,10 @@ bool tagged::number(double& out) const {
 bool tagged::next(size_t& pos, tagged& value, std::string_view* key) const {
     char k = kind();
     if (k != 'a' && k != 'o') return false;
-    if (pos == 0) pos = s_.find(tag_end) + 1;
+    if (pos == 0) pos = find_byte(s_, tag_end) + 1;
     if (pos >= s_.size()) return false;
     if (k == 'o') {
-        size_t end = s_.find(tag_end, pos);
+        size_t end = find_byte(s_, tag_end, pos);
         if (s_[pos] != 'k' || end == std::string_view::npos) return false;
         if (key) *key = s_.substr(pos + 1, end - pos - 1);
         pos = end + 1;
@@ -414,6 +427,12 @@ static void field(text& out, const char* name) {
     out += "\":";
 }
 
+static void text_field(text& out, const char* name, std::string_view value) {  // left out when empty
+    if (value.empty()) return;
+    field(out, name);
+    append_json_string(out, value);
+}
+
 void append_record_json(text& out, const record_view& r) {
     static const char* const type_names[] = {"response", "shown", "dismissed"};
     out += "{\"v\":1";
@@ -431,21 +450,16 @@ void append_record_json(text& out, const record_view& r) {
     }
     field(out, "ts");
     append_json_string(out, r.ts);
-    const std::pair<const char*, std::string_view> texts[] = {
-        {"comment", r.comment}, {"user", r.user}, {"trigger", r.trigger}, {"page", r.page}, {"locale", r.locale}};
-    for (const auto& [name, value] : texts) {
-        if (value.empty()) continue;
-        field(out, name);
-        append_json_string(out, value);
-    }
+    text_field(out, "comment", r.comment);
+    text_field(out, "user", r.user);
+    text_field(out, "trigger", r.trigger);
+    text_field(out, "page", r.page);
+    text_field(out, "locale", r.locale);
     if (r.contact_ok >= 0) {
         field(out, "contact_ok");
         out += r.contact_ok ? "true" : "false";
     }
-    if (!r.email.empty()) {
-        field(out, "email");
-        append_json_string(out, r.email);
-    }
+    text_field(out, "email", r.email);
     if (!r.attributes_json.empty()) {
         field(out, "attributes");
         out += '{';

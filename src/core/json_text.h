@@ -58,6 +58,12 @@ private:
 
 // A decimal number, the whole text: "-12.5", "3", "1e3", "+2". False for anything else.
 bool parse_decimal(std::string_view text, double& out);
+// `a` equals the NUL-terminated `b`. Out of line, with no strlen: comparing a view with a
+// literal through std::string_view costs a strlen call and a compare call at every use.
+bool same(std::string_view a, const char* b);
+// The first `c` at or after `from`, or npos. A plain loop: std::string_view::find pulls libc's
+// word-at-a-time memchr into the widget (~400 bytes of wasm).
+size_t find_byte(std::string_view s, char c, size_t from = 0);
 // Up to `max` integers ("-12", at most 17 digits) separated by `sep` at the start of `text`, into
 // `out`; the separator after each is consumed. Returns how many were read; `used` is where reading
 // stopped (a caller checks that it stopped where its format says).

@@ -61,24 +61,21 @@ survey_rules read_survey_rules(const config_layers& config) {
 // {"gte":3}, {"lte":9}, {"in":[…]}, {"equals":x}. -1 when the condition cannot be read (ignored).
 static int condition_holds(tagged cond, tagged v) {
     bool has = v.present() && v.kind() != 'z';
-    if (cond.is_array()) {
-        tagged want;
-        for (size_t pos = 0; cond.next(pos, want);)
-            if (has && want.text() == v.text()) return 1;
-        return 0;
-    }
-    if (cond.is_scalar()) return has && cond.text() == v.text();
-    if (!cond.is_object()) return -1;
-    std::string_view op;
-    tagged arg;
+    std::string_view op = "in";
+    tagged arg = cond;
     size_t pos = 0;
-    if (!cond.next(pos, arg, &op) || pos != cond.span().size()) return -1;  // exactly one member
-    if (op == "exists") return has;
-    if (op == "in" || op == "equals") return arg.is_object() ? -1 : condition_holds(arg, v);
+    if (cond.is_object() && (!cond.next(pos, arg, &op) || pos != cond.span().size())) return -1;  // exactly one member
+    if (same(op, "exists")) return has;
     double bound = 0, n = 0;
-    if ((op != "gte" && op != "lte") || arg.kind() != 'n' || !arg.number(bound)) return -1;
-    if (!has || !v.number(n)) return 0;
-    return op == "gte" ? n >= bound : n <= bound;
+    if (same(op, "gte") || same(op, "lte")) {
+        if (arg.kind() != 'n' || !arg.number(bound)) return -1;
+        return has && v.number(n) && (same(op, "gte") ? n >= bound : n <= bound);
+    }
+    if ((!same(op, "in") && !same(op, "equals")) || !(arg.is_array() || arg.is_scalar())) return -1;
+    tagged want = arg;  // a scalar is a list of one
+    for (pos = 0; arg.is_array() ? arg.next(pos, want) : pos++ == 0;)
+        if (has && want.text() == v.text()) return 1;
+    return 0;
 }
 
 // Every condition of a trigger's "where" object holds (ignoring those that cannot be read).
@@ -92,8 +89,8 @@ static bool conditions_hold(tagged where, tagged properties) {
 }
 
 bool path_matches(std::string_view pattern, std::string_view path) {
-    size_t q = path.find_first_of("?#");
-    if (q != std::string_view::npos) path = path.substr(0, q);
+    for (size_t q = 0; q < path.size(); ++q)
+        if (path[q] == '?' || path[q] == '#') path = path.substr(0, q);
     // Iterative glob with one backtrack point: linear enough for short paths.
     size_t p = 0, s = 0, star = std::string_view::npos, mark = 0;
     while (s < path.size()) {
@@ -161,7 +158,7 @@ static decision match_trigger(tagged triggers, const event_context& ctx) {
     bool any_rule = false, name_matched = false;
     auto event_matches = [&](std::string_view name) {
         any_rule = any_rule || !name.empty();
-        return !name.empty() && (name == "*" || name == ctx.event);
+        return !name.empty() && (same(name, "*") || name == ctx.event);
     };
     if (triggers.is_string()) {  // data-triggers="trial_ended purchase_completed"
         size_t i = 0;

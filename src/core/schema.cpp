@@ -70,8 +70,8 @@ size_t utf8_length(std::string_view s) {
 
 static bool all_chars(std::string_view s, std::string_view extra) {
     for (char c : s) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  extra.find(c) != std::string_view::npos;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        for (char e : extra) ok = ok || c == e;  // a loop, not find(): no memchr in the widget
         if (!ok) return false;
     }
     return true;

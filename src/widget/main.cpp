@@ -84,15 +84,15 @@ static void apply_config() {
     std::string_view p = text_of("product");
     d.product = p.empty() ? "us" : p;
     std::string_view pos = text_of("position");
-    d.where = pos == "bottom-center" ? position::bottom_center : pos == "center" ? position::center : position::bottom_right;
+    d.where = same(pos, "bottom-center") ? position::bottom_center : same(pos, "center") ? position::center : position::bottom_right;
     std::string_view th = text_of("theme");
-    d.look = th == "light" ? theme::light : th == "dark" ? theme::dark : theme::auto_;
+    d.look = same(th, "light") ? theme::light : same(th, "dark") ? theme::dark : theme::auto_;
     std::string_view b = text_of("brand");
     d.brand = valid_brand(b) ? b : "#2563eb";
     std::string_view url = text_of("promoterUrl");
-    bool url_ok = url.substr(0, 8) == "https://" || url.substr(0, 7) == "http://" || (url.size() > 1 && url[0] == '/' && url[1] != '/');
+    bool url_ok = same(url.substr(0, 8), "https://") || same(url.substr(0, 7), "http://") || (url.size() > 1 && url[0] == '/' && url[1] != '/');
     d.promoter_url = url_ok ? url : std::string_view();
-    d.display_events = text_of("displayEvents") != "false";
+    d.display_events = !same(text_of("displayEvents"), "false");
     d.rules = read_survey_rules(c);
     double retry = 0;
     d.delivery.base_delay_ms = parse_decimal(text_of("retryBaseMs"), retry) && retry >= 1 && retry < 3600000 ? static_cast<int>(retry) : 0;
@@ -142,8 +142,8 @@ static text history_key() {  // appends, not operator+ (no temporaries)
 static void load_history() {
     g.history = {};
     history_from_text(storage_get(history_key().c_str()), g.history);
-    double any = 0;
-    if (parse_decimal(storage_get("npskit:g"), any)) g.history.last_any_shown_ms = static_cast<int64_t>(any);
+    size_t used = 0;  // the last display of any survey (the global cooldown), written by save_history
+    read_integers(storage_get("npskit:g"), ',', &g.history.last_any_shown_ms, 1, used);
     if (g.history.first_seen_ms <= 0) {
         g.history.first_seen_ms = now_ms();
         save_history();
@@ -253,12 +253,12 @@ static void identify(tagged user, tagged traits) {
     for (size_t at = 0; traits.is_object() && traits.next(at, v, &key);) {
         if (!v.is_scalar()) continue;
         text value = clean_text(v.text(), 256);
-        if (key == "email") {  // personal data: only ever sent with an explicit contact opt-in
+        if (same(key, "email")) {  // personal data: only ever sent with an explicit contact opt-in
             g.email = value;
             continue;
         }
         if (!is_valid_attribute_key(key) || used == 32) continue;
-        if (key == "signed_up" || key == "created_at")
+        if (same(key, "signed_up") || same(key, "created_at"))
             g.signed_up_ms = signup_date_ms(value);
         if (used++) g.attributes += ',';
         append_json_string(g.attributes, key);
@@ -326,24 +326,24 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_t
     tagged args(args_tagged), a0, a1;
     size_t at = 0;
     if (args.next(at, a0)) args.next(at, a1);
-    if (cmd == "init") {
+    if (same(cmd, "init")) {
         if (a0.is_object()) g.config += a0.span();  // a new layer: its keys win
         apply_config();
-    } else if (cmd == "track") {
+    } else if (same(cmd, "track")) {
         if (a0.is_string()) track(a0.text(), a1);
-    } else if (cmd == "identify") {
+    } else if (same(cmd, "identify")) {
         identify(a0, a1);
-    } else if (cmd == "show") {
+    } else if (same(cmd, "show")) {
         if (g.ready && g.prompt.current == step::hidden) {
             bool force = a0.get("respectWaits").kind() != 't';
             if (decide_when_asked(g.desc.rules, g.history, now_ms(), force).show()) prompt_show("show");
         }
-    } else if (cmd == "reset") {
+    } else if (same(cmd, "reset")) {
         forget_user();
         npskit_js_del("npskit:u");
         npskit_js_del("npskit:a");
         if (g.ready) load_identity();
-    } else if (cmd == "destroy") {
+    } else if (same(cmd, "destroy")) {
         destroy();
     } else {
         npskit_js_warn("npskit: unknown command");

@@ -35,7 +35,7 @@ function npskitPut(s, ptr, cap) {
   return bytes.length;
 }
 
-var npskitKeys = { "Escape": 27, "Esc": 27, "End": 35, "Home": 36, "ArrowLeft": 37, "ArrowUp": 38, "ArrowRight": 39, "ArrowDown": 40 };
+var npskitKeys = { "Escape": 27, "End": 35, "Home": 36, "ArrowLeft": 37, "ArrowUp": 38, "ArrowRight": 39, "ArrowDown": 40 };
 
 var npskitCss =
   ".w{position:fixed;z-index:2147483647;bottom:20px;right:20px;width:420px;max-width:calc(100vw - 40px);box-sizing:border-box;padding:18px 18px 16px;border-radius:12px;" +
@@ -45,7 +45,7 @@ var npskitCss =
   "@media (prefers-color-scheme:dark){.a{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}}" +
   ".bc{right:0;left:0;margin:0 auto}.c{top:0;bottom:0;left:0;right:0;margin:auto;height:max-content}" +
   ".bd{position:fixed;inset:0;z-index:2147483646;background:rgba(0,0,0,.45)}" +
-  ".w *{box-sizing:border-box;margin:0;font:inherit;color:inherit;letter-spacing:normal;text-transform:none}" +
+  ".w *{box-sizing:border-box;margin:0;font:inherit;color:inherit}" +
   ".q{font-weight:600;font-size:15px;padding-inline-end:32px}.t{margin-top:8px}" +
   ".x{position:absolute;top:8px;inset-inline-end:8px;width:32px;height:32px;padding:0;border:0;border-radius:6px;background:none;font-size:22px;line-height:1;cursor:pointer;color:var(--m)}" +
   ".x:hover,.g:hover{background:var(--h)}" +
@@ -176,20 +176,18 @@ var npskitIo = {
     window[verb]("pagehide", io.hide);
     window[verb]("online", io.online);
   },
+  // serial 0: a beacon on page hide (no answer to wait for): sendBeacon, or fetch keepalive when
+  // extra headers are needed. Otherwise the queue hears back with the status and Retry-After.
   post: function (serial, body, beacon) {
     var io = npskitIo, headers = {}, k, sent = false;
     for (k in io.headers) headers[k] = io.headers[k];
-    if (beacon) {
-      try {
-        if (!io.hasHeaders && navigator.sendBeacon) sent = navigator.sendBeacon(io.url, body);
-      } catch (e) {}
-      headers["Content-Type"] = "text/plain";
-      if (!sent) try { fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit" }).catch(function () {}); } catch (e) {}
-      return;
-    }
-    headers["Content-Type"] = "application/json";
+    try {
+      sent = beacon && !io.hasHeaders && navigator.sendBeacon(io.url, body);
+    } catch (e) {}
+    if (sent) return;
+    headers["Content-Type"] = beacon ? "text/plain" : "application/json";
     var done = npskitGuard(function (status, wait) {
-      _npskit_on_sent(serial, status, wait);
+      if (serial) _npskit_on_sent(serial, status, wait);
     });
     try {
       fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit", "cache": "no-store" }).then(function (r) {

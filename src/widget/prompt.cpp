@@ -191,10 +191,11 @@ static void send_comment() {
         if ((u & 0xc0) != 0x80 && ++chars > 2000) break;
         buf[len++] = c;
     }
-    std::string_view clean(buf, len);
-    size_t first = clean.find_first_not_of(" \n\r\t"), last = clean.find_last_not_of(" \n\r\t");
-    if (first != std::string::npos) {
-        g.prompt.comment = clean.substr(first, last - first + 1);
+    size_t first = 0;  // trimmed: control characters are gone, so blanks are what is <= ' '
+    while (first < len && static_cast<unsigned char>(buf[first]) <= ' ') ++first;
+    while (len > first && static_cast<unsigned char>(buf[len - 1]) <= ' ') --len;
+    if (first < len) {
+        g.prompt.comment = std::string_view(buf + first, len - first);
         send_answer();  // the same id: an update of the answer
     }
 }
