@@ -167,3 +167,40 @@ TEST_CASE("delivery: page hide hands out unsent items once, bounded queue") {
     CHECK(small.items[0].id == "id-2aaaaa");
     CHECK_FALSE(small.enqueue("", "{}", t0));
 }
+
+TEST_CASE("delivery: two tabs share one storage key; neither erases the other's records") {
+    delivery_queue a = make_queue(), b = make_queue();
+    std::string storage;  // localStorage's "npskit:q", written whole by each tab
+    a.enqueue("tab-a-answer", "{\"score\":2}", t0);
+    storage = std::string(std::string_view(a.to_text(storage)));
+    b.enqueue("tab-b-answer", "{\"score\":9}", t0);
+    storage = std::string(std::string_view(b.to_text(storage)));  // b carries a's line over
+    CHECK(storage.find("tab-a-answer") != std::string::npos);
+    CHECK(storage.find("tab-b-answer") != std::string::npos);
+
+    // Tab a delivers its answer: its next save drops it, and keeps b's.
+    const queued_item* sent = a.begin_next(t0);
+    REQUIRE(sent);
+    CHECK(a.finish(sent->serial, 202, -1, t0, 0) == send_outcome::delivered);
+    storage = std::string(std::string_view(a.to_text(storage)));
+    CHECK(storage.find("tab-a-answer") == std::string::npos);
+    CHECK(storage.find("tab-b-answer") != std::string::npos);
+    // b saves again from its own memory: a's delivered answer does not come back.
+    storage = std::string(std::string_view(b.to_text(storage)));
+    CHECK(storage.find("tab-a-answer") == std::string::npos);
+
+    // Both tabs closed; a new page restores b's answer.
+    delivery_queue c = make_queue();
+    CHECK(c.from_text(storage, t0 + 1) == 1);
+    CHECK(c.items[0].id == "tab-b-answer");
+
+    SUBCASE("what is carried over stays within max_items, own items first") {
+        delivery_queue small;
+        small.setup({1000, 60000, 2, 0});
+        small.enqueue("own-0000001", "{}", t0);
+        small.enqueue("own-0000002", "{}", t0);
+        std::string text(std::string_view(small.to_text("other-00001\t0\t1\t1\t{}\n")));
+        CHECK(text.find("other-00001") == std::string::npos);
+        CHECK(text.find("own-0000002") != std::string::npos);
+    }
+}

@@ -4,6 +4,14 @@
 
 namespace npskit {
 
+// FNV-1a 64: which ids this queue has finished, without keeping their text.
+static uint64_t hash_text(std::string_view s) {
+    uint64_t h = 14695981039346656037ull;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    return h;
+}
+
+
 delivery_desc delivery_defaults(delivery_desc d) {
     if (d.base_delay_ms <= 0) d.base_delay_ms = 2000;
     if (d.max_delay_ms <= 0) d.max_delay_ms = 300000;
@@ -109,6 +117,7 @@ send_outcome delivery_queue::finish(uint32_t serial, int status, int64_t retry_a
     queued_item& it = items[k];
     it.in_flight = false;
     if (outcome != send_outcome::retry) {
+        finished[finished_count++ % 32] = hash_text(id);
         remove(k);
         return outcome;
     }
@@ -159,7 +168,7 @@ int64_t delivery_queue::next_wake_in(int64_t now_ms) const {
 
 // id \t attempts \t created \t next \t body \n — a body never holds a raw tab or newline
 // (json_text's writer escapes every control character).
-text delivery_queue::to_text() const {
+text delivery_queue::to_text(std::string_view stored) const {
     text out;
     for (size_t k = 0; k < count; ++k) {
         const queued_item& it = items[k];
@@ -171,6 +180,21 @@ text delivery_queue::to_text() const {
         out += '\t';
         out += it.body;
         out += '\n';
+    }
+    size_t lines = count;
+    for (size_t pos = 0; pos < stored.size() && lines < static_cast<size_t>(desc.max_items);) {
+        size_t end = find_byte(stored, '\n', pos);
+        if (end == std::string_view::npos) end = stored.size();
+        std::string_view line = stored.substr(pos, end - pos), id = line.substr(0, find_byte(line, '\t'));
+        pos = end + 1;
+        bool known = false;
+        uint64_t h = hash_text(id);
+        for (size_t k = 0; k < count; ++k) known = known || items[k].id == id;
+        for (uint64_t f : finished) known = known || f == h;
+        if (known || id.size() == line.size()) continue;  // ours, finished here, or not an item line
+        out += line;
+        out += '\n';
+        ++lines;
     }
     return out;
 }

@@ -74,13 +74,18 @@ struct delivery_queue {
     size_t size() const { return count; }
     void clear();
 
-    text to_text() const;
+    // Every tab of a page shares one storage key but holds its own queue: a save carries over
+    // the lines of `stored` (what is in storage now) whose id this queue neither holds nor has
+    // finished, after its own items, up to max_items. So no tab erases another tab's records.
+    text to_text(std::string_view stored = {}) const;
     // Replaces the content; skips malformed lines. Returns the number of items restored.
     size_t from_text(std::string_view text, int64_t now_ms);
 
     queued_item items[capacity];  // items[0 .. count), oldest first
     size_t count = 0;
     uint32_t last_serial = 0;
+    uint64_t finished[32] = {};  // hashes of the ids delivered or dropped here lately (a ring)
+    uint32_t finished_count = 0;
     void remove(size_t k);       // keeps the order
     int64_t backoff_ms(int attempts, uint32_t random) const;  // equal jitter: [d/2, d)
     bool sibling_in_flight(const queued_item& it) const;

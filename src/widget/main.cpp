@@ -219,7 +219,8 @@ void send_display_event(event_type type) {
     enqueue_record(base_record(type, id, page_path(), ts));
 }
 
-static void save_queue() { npskit_js_set("npskit:q", g.queue.to_text().c_str()); }
+// Read, merged, written: other tabs of the page save their own records under the same key.
+static void save_queue() { npskit_js_set("npskit:q", g.queue.to_text(storage_get("npskit:q")).c_str()); }
 
 static void flush() {
     if (!g.ready) return;

@@ -1,6 +1,6 @@
 // Nothing lost end to end, continued (faults.test.mjs has the fault-proxy run): the collector
 // SIGKILLed and restarted while browsers answer and the widget retries; localStorage full; two
-// tabs of one browser sharing the queue (a known widget defect, kept as a todo).
+// tabs of one browser sharing the queue.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -116,12 +116,9 @@ describe('faults end to end: kills, storage, tabs', () => {
     }
   });
 
-  // Two tabs of one browser share `npskit:q`, but each keeps its own copy in memory and writes
-  // it whole: the last tab to write wins, and a record only the other tab knew is gone from
-  // storage. Reported to the widget owner; kept as a todo until the queue merges on write.
-  test('two tabs of one browser, endpoint down, both closed: both answers delivered later', {
-    todo: 'widget: tabs overwrite each other\'s npskit:q (last writer wins), so a record can be lost',
-  }, async () => {
+  // Two tabs of one browser share `npskit:q`, each with its own queue in memory: a save carries
+  // over the other tab's lines (src/core/delivery.h to_text), so the last writer erases nothing.
+  test('two tabs of one browser, endpoint down, both closed: both answers delivered later', async () => {
     const ep = await startTestEndpoint({ roots: { '/': DIST }, pages: { '/tabs': { body: page({}) } } });
     const context = await browser.newContext();
     try {
