@@ -4,7 +4,8 @@
 // formula cells. Nothing executes (the payloads would set window.__pwned, open a dialog or log
 // an error), the bad-row count and examples equal the CLI's on the same file, the dashboard
 // still answers a filter change, and the exported CSV escapes formula cells. Then URLs that
-// answer 50 MB of garbage or a body that never ends: a clear error, no hang.
+// answer 50 MB of garbage or a body that never ends: a clear error, no hang; and one that
+// stalls: still responsive, its connection closed once another source replaces it.
 // Needs: $NPSKIT_BUILD_WEB/dist/dashboard and $NPSKIT_BUILD_NATIVE/npskit (CLI).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
