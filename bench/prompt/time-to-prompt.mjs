@@ -361,7 +361,7 @@ Why, and what changed this session:
   CSS for ~145 ms) while the page loaded. Now: resolver rules, a server process, an idle tab first,
   and no Playwright script injected into the measured page.
 - npskit's critical path is three requests in a row (HTML → npskit.js → npskit.wasm), then one task
-  that compiles, instantiates and boots the wasm and builds the prompt (~30–40 ms of main-thread
+  that compiles, instantiates and boots the wasm and builds the prompt (~25–40 ms of main-thread
   CPU cold, in the table above: the first localStorage read, the prompt's first style and layout
   (forced by focus()), lazy wasm compilation, the boot itself), then the next frame.
   On this shared 2-core machine (load 10–25 during these runs) every hop between processes and
