@@ -8,29 +8,34 @@ namespace npskit {
 
 bool parse_decimal(std::string_view s, double& out) {
     size_t i = 0, digits = 0;
-    bool negative = false;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) negative = s[i++] == '-';
+    bool negative = i < s.size() && s[i] == '-', dot = false;
+    i += negative || (i < s.size() && s[i] == '+');
     double v = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0'), ++digits;
-    if (i < s.size() && s[i] == '.') {
-        ++i;
-        double scale = 0.1;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') v += (s[i++] - '0') * scale, scale *= 0.1, ++digits;
+    int shift = 0;  // the digits read, as an integer, times 10^shift
+    for (; i < s.size(); ++i) {
+        if (s[i] == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9') break;
+        v = v * 10 + (s[i] - '0');
+        ++digits;
+        shift -= dot;
     }
     if (!digits) return false;
     if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-        ++i;
-        bool neg_exp = false;
-        if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg_exp = s[i++] == '-';
-        int e = 0, exp_digits = 0;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') e = e < 400 ? e * 10 + (s[i] - '0') : e, ++i, ++exp_digits;
-        if (!exp_digits) return false;
-        double scale = 1;
-        for (int k = 0; k < e && scale < 1e308; ++k) scale *= 10;  // no pow(): keeps the widget small
-        v = neg_exp ? v / scale : v * scale;
+        bool negative_exponent = ++i < s.size() && s[i] == '-';
+        i += negative_exponent || (i < s.size() && s[i] == '+');
+        int e = 0;
+        size_t start = i;
+        for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) e = e < 400 ? e * 10 + (s[i] - '0') : e;
+        if (i == start) return false;
+        shift += negative_exponent ? -e : e;
     }
     if (i != s.size()) return false;
-    if (v - v != 0) return false;  // not finite: "1e999" is infinity, "0e999" 0 × infinity = NaN
+    for (; shift > 0; --shift) v *= 10;  // no pow(): keeps the widget small
+    for (; shift < 0; ++shift) v /= 10;
+    if (v - v != 0) return false;  // not finite: "1e999" is infinity
     out = negative ? -v : v;
     return true;
 }
