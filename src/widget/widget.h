@@ -129,5 +129,6 @@ void npskit_js_warn(const char* text);
 // The shims that take text as pointer + length, called with a view.
 namespace npskit::widget {
 inline void js_attr(int h, const char* name, std::string_view value) { npskit_js_attr(h, name, value.data(), static_cast<int>(value.size())); }
+inline void js_attr(int h, const char* name, const char* value) { npskit_js_attr(h, name, value, 0x7fffffff); }  // up to its NUL
 inline void js_text(int h, std::string_view text) { npskit_js_text(h, text.data(), static_cast<int>(text.size())); }
 }  // namespace npskit::widget
