@@ -4,23 +4,31 @@
 
 namespace npskit {
 
-static const char* const english[] = {
-#define NPSKIT_X(id, en, fr) en,
+// Each table is one literal, its strings NUL-separated in text_id order: no tables of pointers
+// (57 relocated addresses in the widget's data).
+static const char english[] =
+#define NPSKIT_X(id, en, fr) en "\0"
     NPSKIT_TEXTS(NPSKIT_X)
 #undef NPSKIT_X
-};
-static const char* const french[] = {
-#define NPSKIT_X(id, en, fr) fr,
+    ;
+static const char french[] =
+#define NPSKIT_X(id, en, fr) fr "\0"
     NPSKIT_TEXTS(NPSKIT_X)
 #undef NPSKIT_X
-};
-static const char* const names[] = {
-#define NPSKIT_X(id, en, fr) #id,
+    ;
+static const char names[] =
+#define NPSKIT_X(id, en, fr) #id "\0"
     NPSKIT_TEXTS(NPSKIT_X)
 #undef NPSKIT_X
-};
+    ;
 
-const char* text_id_name(text_id id) { return names[static_cast<int>(id)]; }
+// The k-th string of a table.
+static const char* nth(const char* table, int k) {
+    while (k--) table += __builtin_strlen(table) + 1;
+    return table;
+}
+
+const char* text_id_name(text_id id) { return nth(names, static_cast<int>(id)); }
 
 // The primary subtag, lower case, into `out` (9 bytes): "fr-CA" -> "fr". Empty when longer than 8.
 static void primary_subtag(std::string_view tag, char* out) {
@@ -50,8 +58,11 @@ bool is_rtl_locale(std::string_view locale_tag) {
 
 prompt_texts texts_for_locale(std::string_view locale_tag) {
     prompt_texts t;
-    const char* const* table = language_of(locale_tag) == language::fr ? french : english;
-    for (int k = 0; k < static_cast<int>(text_id::count); ++k) t.text[k] = table[k];
+    const char* table = language_of(locale_tag) == language::fr ? french : english;
+    for (int k = 0; k < static_cast<int>(text_id::count); ++k) {
+        t.text[k] = table;  // up to its NUL
+        table += t.text[k].size() + 1;
+    }
     primary_subtag(locale_tag, t.locale);
     bool valid = t.locale[0] && t.locale[1];  // 2 to 8 letters
     for (const char* c = t.locale; *c; ++c) valid = valid && *c >= 'a' && *c <= 'z';
@@ -62,7 +73,7 @@ prompt_texts texts_for_locale(std::string_view locale_tag) {
 
 bool override_text(prompt_texts& texts, std::string_view name, std::string_view value) {
     for (int k = 0; k < static_cast<int>(text_id::count); ++k) {
-        if (same(name, names[k])) {
+        if (same(name, nth(names, k))) {
             texts.text[k] = value;
             return true;
         }

@@ -48,6 +48,13 @@ static text env(int what) {
 //-----------------------------------------------------------------------------
 static std::string_view text_of(const char* key) { return config_layers{g.config}.get(key).text(); }
 
+// The index of `value` among NUL-separated `options` (in enum order), 0 when it is none of them.
+static int choice(std::string_view value, const char* options) {
+    for (int k = 0; *options; ++k, options += __builtin_strlen(options) + 1)
+        if (same(value, options)) return k;
+    return 0;
+}
+
 static bool valid_brand(std::string_view s) {
     if ((s.size() != 4 && s.size() != 7) || s[0] != '#') return false;
     for (size_t k = 1; k < s.size(); ++k) {
@@ -83,10 +90,8 @@ static void apply_config() {
     d.survey = text_of("survey");
     std::string_view p = text_of("product");
     d.product = p.empty() ? "us" : p;
-    std::string_view pos = text_of("position");
-    d.where = same(pos, "bottom-center") ? position::bottom_center : same(pos, "center") ? position::center : position::bottom_right;
-    std::string_view th = text_of("theme");
-    d.look = same(th, "light") ? theme::light : same(th, "dark") ? theme::dark : theme::auto_;
+    d.where = static_cast<position>(choice(text_of("position"), "bottom-right\0bottom-center\0center\0"));
+    d.look = static_cast<theme>(choice(text_of("theme"), "auto\0light\0dark\0"));
     std::string_view b = text_of("brand");
     d.brand = valid_brand(b) ? b : "#2563eb";
     std::string_view url = text_of("promoterUrl");
@@ -368,7 +373,7 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int serial, int status, double retry_af
     send_outcome out = g.queue.finish(static_cast<uint32_t>(serial), status, static_cast<int64_t>(retry_after_ms), now_ms(), npskit_js_random());
     if (out == send_outcome::dropped && !g.warned_drop) {
         g.warned_drop = true;
-        npskit_js_warn("npskit: the endpoint refused a record (HTTP 4xx) and it was dropped: check data-endpoint and data-survey");
+        npskit_js_warn("npskit: the endpoint refused a record (HTTP 4xx): dropped");
     }
     flush();
 }

@@ -40,13 +40,18 @@ static void close_button() {
     js_attr(x, "aria-label", g.texts[text_id::close]);
 }
 
+// A step starts empty, with the close button and its question.
+static void start_step(std::string_view question_text) {
+    npskit_js_clear(card);
+    close_button();
+    question(question_text);
+}
+
 //-----------------------------------------------------------------------------
 // [SECTION] Steps
 //-----------------------------------------------------------------------------
 static void render_scale(bool take_focus) {
-    npskit_js_clear(card);
-    close_button();
-    question(fill_placeholder(g.texts[text_id::question], "product", g.desc.product));
+    start_step(fill_placeholder(g.texts[text_id::question], "product", g.desc.product));
     int group = el(card, "div", "s");
     js_attr(group, "role", "radiogroup");
     js_attr(group, "aria-labelledby", "npskit-q");
@@ -70,9 +75,7 @@ static void render_scale(bool take_focus) {
 }
 
 static void render_follow_up() {
-    npskit_js_clear(card);
-    close_button();
-    question(segment_text(g.prompt.score));
+    start_step(segment_text(g.prompt.score));
     int ta = el(card, "textarea", "");
     js_attr(ta, "aria-labelledby", "npskit-q");
     js_attr(ta, "placeholder", g.texts[text_id::comment_hint]);
@@ -86,9 +89,7 @@ static void render_follow_up() {
 }
 
 static void render_thanks() {
-    npskit_js_clear(card);
-    close_button();
-    question(g.texts[text_id::thanks]);
+    start_step(g.texts[text_id::thanks]);
     int row = 0;
     int score = g.prompt.score;
     if (score >= 9 && !g.desc.promoter_url.empty()) {
