@@ -165,8 +165,8 @@ void save_history() {
 }
 
 static void load_identity() {
-    g.anon_id = storage_get("npskit:a");
-    if (!is_valid_id(g.anon_id)) {
+    g.anon_id = storage_get("npskit:a");  // never sent: it keys sampling and the history
+    if (g.anon_id.size() < 8) {
         g.anon_id = new_uuid();
         npskit_js_set("npskit:a", g.anon_id.c_str());
     }
@@ -177,26 +177,29 @@ static void load_identity() {
 // The age of the user for "new users only after N days": a signed_up / created_at trait
 // ("2026-01-10…", the date is enough) wins over the first visit. 0 when not a date.
 static int64_t signup_date_ms(std::string_view v) {
-    if (v.size() < 10 || v[4] != '-' || v[7] != '-') return 0;
-    int y = 0, m = 0, d = 0;
-    for (int k = 0; k < 4; ++k) y = y * 10 + (v[k] - '0');
-    m = (v[5] - '0') * 10 + (v[6] - '0');
-    d = (v[8] - '0') * 10 + (v[9] - '0');
-    return y >= 1970 && y < 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31 ? days_from_civil(y, m, d) * ms_per_day : 0;
+    int64_t ymd[3] = {};
+    size_t used = 0;
+    if (read_integers(v.substr(0, 10), '-', ymd, 3, used) != 3 || used != 10) return 0;
+    const int64_t y = ymd[0], m = ymd[1], d = ymd[2];
+    return y >= 1970 && y < 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31 ? days_from_civil(static_cast<int>(y), static_cast<int>(m), static_cast<int>(d)) * ms_per_day : 0;
 }
 
 //-----------------------------------------------------------------------------
 // [SECTION] Records and delivery
 //-----------------------------------------------------------------------------
-static text clean_text(std::string_view s, size_t max_chars) {
+text clean_text(std::string_view s, size_t max_chars, bool lines) {
     text out;
     size_t chars = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-        unsigned char u = static_cast<unsigned char>(s[i]);
-        if (u < 0x20 || u == 0x7f) continue;
+    for (char c : s) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && !(lines && (c == '\n' || c == '\r' || c == '\t'))) || u == 0x7f) continue;
+        if (out.empty() && u <= ' ') continue;  // leading blanks
         if ((u & 0xc0) != 0x80 && ++chars > max_chars) break;
-        out += s[i];
+        out += c;
     }
+    size_t end = out.size();  // trailing blanks
+    while (end && static_cast<unsigned char>(out.data()[end - 1]) <= ' ') --end;
+    out.resize(end);
     return out;
 }
 
@@ -273,8 +276,7 @@ static void identify(tagged user, tagged traits) {
     }
     if (id != g.user_id) {
         g.user_id = id;
-        if (id.empty()) npskit_js_del("npskit:u");
-        else npskit_js_set("npskit:u", id.c_str());
+        npskit_js_set("npskit:u", id.empty() ? nullptr : id.c_str());
         if (g.ready) load_history();
     }
     if (g.signed_up_ms) g.history.first_seen_ms = g.signed_up_ms;
@@ -346,8 +348,8 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_t
         }
     } else if (same(cmd, "reset")) {
         forget_user();
-        npskit_js_del("npskit:u");
-        npskit_js_del("npskit:a");
+        npskit_js_set("npskit:u", nullptr);
+        npskit_js_set("npskit:a", nullptr);
         if (g.ready) load_identity();
     } else if (same(cmd, "destroy")) {
         destroy();

@@ -39,7 +39,7 @@ var npskitKeys = { "Escape": 27, "End": 35, "Home": 36, "ArrowLeft": 37, "ArrowU
 
 var npskitCss =
   ".w{position:fixed;z-index:2147483647;bottom:20px;right:20px;width:420px;max-width:calc(100vw - 40px);box-sizing:border-box;padding:18px 18px 16px;border-radius:12px;" +
-  "font:14px/1.45 system-ui,-apple-system,sans-serif;text-align:start;animation:npskit-in .18s ease-out;" +
+  "font:14px/1.45 system-ui,sans-serif;text-align:start;animation:npskit-in .18s ease-out;" +
   "color:#1f2328;background:#fff;border:1px solid #d0d7de;box-shadow:0 10px 30px rgba(0,0,0,.18);--m:#57606a;--l:#d0d7de;--h:#f3f4f6}" +
   ".dk{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}" +
   "@media (prefers-color-scheme:dark){.a{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}}" +
@@ -50,7 +50,7 @@ var npskitCss =
   ".x{position:absolute;top:8px;inset-inline-end:8px;width:32px;height:32px;padding:0;border:0;border-radius:6px;background:none;font-size:22px;line-height:1;cursor:pointer;color:var(--m)}" +
   ".x:hover,.g:hover{background:var(--h)}" +
   ".s{display:grid;grid-template-columns:repeat(11,1fr);gap:4px;margin-top:14px}" +
-  ".s button{height:36px;min-width:0;padding:0;border:1px solid var(--l);border-radius:6px;background:none;cursor:pointer;font-weight:600;font-variant-numeric:tabular-nums}" +
+  ".s button{height:36px;min-width:0;padding:0;border:1px solid var(--l);border-radius:6px;background:none;cursor:pointer;font-weight:600}" +
   ".s button:hover{background:var(--b);border-color:var(--b);color:var(--bt)}" +
   ".e{display:flex;justify-content:space-between;gap:8px;margin-top:6px;font-size:12px;color:var(--m)}" +
   "textarea{display:block;width:100%;min-height:76px;margin-top:12px;padding:8px 10px;border:1px solid var(--l);border-radius:6px;background:none;resize:vertical}" +

@@ -184,31 +184,12 @@ static void choose(int score) {
 static void send_comment() {
     char buf[8192];
     int n = npskit_js_value(g.prompt.textarea, buf, sizeof buf);
-    size_t len = 0, chars = 0;
-    for (int i = 0; i < n && n < static_cast<int>(sizeof buf); ++i) {  // filtered in place, no copies
-        char c = buf[i];  // keep newlines and tabs, drop other control characters, cap at 2000
-        unsigned char u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7f) continue;
-        if ((u & 0xc0) != 0x80 && ++chars > 2000) break;
-        buf[len++] = c;
-    }
-    size_t first = 0;  // trimmed: control characters are gone, so blanks are what is <= ' '
-    while (first < len && static_cast<unsigned char>(buf[first]) <= ' ') ++first;
-    while (len > first && static_cast<unsigned char>(buf[len - 1]) <= ' ') --len;
-    if (first < len) {
-        g.prompt.comment = std::string_view(buf + first, len - first);
-        send_answer();  // the same id: an update of the answer
-    }
+    g.prompt.comment = clean_text(std::string_view(buf, n > 0 && n < static_cast<int>(sizeof buf) ? n : 0), 2000, true);
+    if (!g.prompt.comment.empty()) send_answer();  // the same id: an update of the answer
 }
 
-static void move_focus(int to) {
-    if (to < 0) to = 0;
-    if (to > 10) to = 10;
-    js_attr(g.prompt.handles[g.prompt.focused], "tabindex", "-1");
-    g.prompt.focused = to;
-    js_attr(g.prompt.handles[to], "tabindex", "0");
-    npskit_js_focus(g.prompt.handles[to], 0);
-}
+// Focus moves; the button's focus event (ui_focus) then moves the roving tabindex.
+static void move_focus(int to) { npskit_js_focus(g.prompt.handles[to < 0 ? 0 : to > 10 ? 10 : to], 0); }
 
 void prompt_on_chord_timeout() {
     if (g.prompt.pending_digit >= 0) choose(g.prompt.pending_digit);

@@ -26,8 +26,7 @@ EM_JS(int, npskit_js_get, (const char* key, char* buf, int cap), {
   if (v == null) return 0;
   return npskitPut(v, buf, cap);
 });
-EM_JS(void, npskit_js_set, (const char* key, const char* value), { npskitIo.set(npskitStr(key), npskitStr(value)); });
-EM_JS(void, npskit_js_del, (const char* key), { npskitIo.set(npskitStr(key), null); });
+EM_JS(void, npskit_js_set, (const char* key, const char* value), { npskitIo.set(npskitStr(key), value ? npskitStr(value) : null); });
 EM_JS(int, npskit_js_env, (int what, char* buf, int cap), {
   var v = what ? (navigator.language || "") : location.pathname;
   return npskitPut(v, buf, cap);

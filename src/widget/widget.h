@@ -82,6 +82,9 @@ extern state g;  // the one instance: the page has one npskit
 // main.cpp
 int64_t now_ms();
 text new_uuid();
+// Text for a record: control characters dropped (newlines and tabs kept when `lines`), blanks
+// trimmed at both ends, at most `max_chars` code points.
+text clean_text(std::string_view s, size_t max_chars, bool lines = false);
 text page_path();  // location.pathname, cleaned for a record
 // A record of the current survey, user and trigger; `id` and `page` outlive it.
 record_view base_record(event_type type, const char* id, std::string_view page, const char* ts);
@@ -117,8 +120,7 @@ unsigned npskit_js_random();
 void npskit_js_uuid(char* buf37);
 void npskit_js_now_iso(char* buf32);  // the time as RFC 3339 (Date.prototype.toISOString)
 int npskit_js_get(const char* key, char* buf, int cap);
-void npskit_js_set(const char* key, const char* value);
-void npskit_js_del(const char* key);
+void npskit_js_set(const char* key, const char* value);  // nullptr removes the key
 int npskit_js_env(int what, char* buf, int cap);  // 0 = pathname, 1 = navigator.language
 void npskit_js_transport(const char* endpoint, int endpoint_len, const char* headers_json, int on);
 void npskit_js_post(int serial, const char* body, int beacon);  // serial 0: a beacon, no answer
