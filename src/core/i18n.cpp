@@ -41,33 +41,39 @@ static void primary_subtag(std::string_view tag, char* out) {
     out[n] = 0;
 }
 
-language language_of(std::string_view locale_tag) {
-    char p[9] = {};
-    primary_subtag(locale_tag, p);
-    return p[0] == 'f' && p[1] == 'r' && !p[2] ? language::fr : language::en;
-}
-
-bool is_rtl_locale(std::string_view locale_tag) {
-    char p[9] = {};
-    primary_subtag(locale_tag, p);
+// On a primary subtag (lower case, NUL-terminated).
+static bool is_french(const char* p) { return p[0] == 'f' && p[1] == 'r' && !p[2]; }
+static bool is_rtl(const char* p) {
     static const char rtl[] = "arheiwfaur";  // Arabic, Hebrew (and its old code), Persian, Urdu
     for (int k = 0; k < 10; k += 2)
         if (p[0] == rtl[k] && p[1] == rtl[k + 1] && !p[2]) return true;
     return false;
 }
 
+language language_of(std::string_view locale_tag) {
+    char p[9] = {};
+    primary_subtag(locale_tag, p);
+    return is_french(p) ? language::fr : language::en;
+}
+
+bool is_rtl_locale(std::string_view locale_tag) {
+    char p[9] = {};
+    primary_subtag(locale_tag, p);
+    return is_rtl(p);
+}
+
 prompt_texts texts_for_locale(std::string_view locale_tag) {
     prompt_texts t;
-    const char* table = language_of(locale_tag) == language::fr ? french : english;
+    primary_subtag(locale_tag, t.locale);
+    const char* table = is_french(t.locale) ? french : english;
     for (int k = 0; k < static_cast<int>(text_id::count); ++k) {
         t.text[k] = table;  // up to its NUL
         table += t.text[k].size() + 1;
     }
-    primary_subtag(locale_tag, t.locale);
     bool valid = t.locale[0] && t.locale[1];  // 2 to 8 letters
     for (const char* c = t.locale; *c; ++c) valid = valid && *c >= 'a' && *c <= 'z';
     if (!valid) __builtin_memcpy(t.locale, "en", 3);
-    t.rtl = is_rtl_locale(t.locale);
+    t.rtl = is_rtl(t.locale);
     return t;
 }
 

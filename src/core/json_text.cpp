@@ -108,11 +108,9 @@ size_t skip_value(std::string_view s, size_t pos) {
 tagged::tagged(std::string_view text_from_value) : s_(text_from_value.substr(0, skip_value(text_from_value, 0))) {}
 
 char tagged::kind() const {
-    size_t end = find_byte(s_, tag_end);
-    if (s_.empty() || end == std::string_view::npos) return 0;
-    char tag = s_[0];
-    if (tag == 's' || tag == 'n' || tag == 'a' || tag == 'o') return tag;
-    return (tag == 't' || tag == 'f' || tag == 'z') && end == 1 ? tag : 0;
+    // A whole value's span ends with a terminator; one cut short by the end of the text does not.
+    char tag = s_.empty() || s_.back() != tag_end ? 0 : s_[0];
+    return tag == 's' || tag == 'n' || tag == 'a' || tag == 'o' || tag == 't' || tag == 'f' || tag == 'z' ? tag : 0;
 }
 
 bool tagged::is_scalar() const {

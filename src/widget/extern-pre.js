@@ -12,13 +12,7 @@ new Promise(function (ok) {
   if (!r.ok) throw Error("HTTP " + r.status);
   return r.arrayBuffer();
 }).then(function (bytes) {
-// Never a host page's own emscripten Module.
+// Never a host page's own emscripten Module. (Compiling on the main thread in this task instead
+// of WebAssembly.instantiate's background compile measured within the noise: BENCHMARKS.md
+// "Time to prompt"; not worth its bytes in the 16 KB budget.)
 var Module = {wasm: bytes, script: script};
-// Compiled (lazily: ~1 ms for these bytes) and instantiated in this task, not through V8's
-// background threads, which wait their turn on a busy machine (compileStreaming measured
-// slower here: BENCHMARKS.md "Time to prompt"). Where a browser refuses to compile on the
-// main thread (old Chrome: over 4 KB), the asynchronous way.
-var WebAssembly = {__proto__: Wasm, instantiate: function (b, i) {
-  try { return Promise.resolve({instance: new Wasm.Instance(new Wasm.Module(b), i)}); }
-  catch (e) { return Wasm.instantiate(b, i); }
-}};

@@ -40,15 +40,15 @@ var npskitKeys = { "Escape": 27, "End": 35, "Home": 36, "ArrowLeft": 37, "ArrowU
 var npskitCss =
   ".w{position:fixed;z-index:2147483647;bottom:20px;right:20px;width:420px;max-width:calc(100vw - 40px);box-sizing:border-box;padding:18px 18px 16px;border-radius:12px;" +
   "font:14px/1.45 system-ui,sans-serif;text-align:start;animation:npskit-in .18s ease-out;" +
-  "color:#1f2328;background:#fff;border:1px solid #d0d7de;box-shadow:0 10px 30px rgba(0,0,0,.18);--m:#57606a;--l:#d0d7de;--h:#f3f4f6}" +
-  ".dk{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}" +
-  "@media (prefers-color-scheme:dark){.a{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68;--h:#2d333b}}" +
-  ".bc{right:0;left:0;margin:0 auto}.c{top:0;bottom:0;left:0;right:0;margin:auto;height:max-content}" +
-  ".bd{position:fixed;inset:0;z-index:2147483646;background:rgba(0,0,0,.45)}" +
+  "color:#1f2328;background:#fff;border:1px solid #d0d7de;box-shadow:0 10px 30px #0000002e;--m:#57606a;--l:#d0d7de}" +
+  ".dk{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68}" +
+  "@media (prefers-color-scheme:dark){.a{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68}}" +
+  ".bc{inset-inline:0;margin:0 auto}.c{inset:0;margin:auto;height:max-content}" +
+  ".bd{position:fixed;inset:0;z-index:2147483646;background:#0007}" +
   ".w *{box-sizing:border-box;margin:0;font:inherit;color:inherit}" +
   ".q{font-weight:600;font-size:15px;padding-inline-end:32px}.t{margin-top:8px}" +
   ".x{position:absolute;top:8px;inset-inline-end:8px;width:32px;height:32px;padding:0;border:0;border-radius:6px;background:none;font-size:22px;line-height:1;cursor:pointer;color:var(--m)}" +
-  ".x:hover,.g:hover{background:var(--h)}" +
+  ".x:hover,.g:hover{background:#8882}" +  // a grey veil: reads on light and dark
   ".s{display:grid;grid-template-columns:repeat(11,1fr);gap:4px;margin-top:14px}" +
   ".s button{height:36px;min-width:0;padding:0;border:1px solid var(--l);border-radius:6px;background:none;cursor:pointer;font-weight:600}" +
   ".s button:hover{background:var(--b);border-color:var(--b);color:var(--bt)}" +
@@ -60,7 +60,7 @@ var npskitCss =
   ".p{background:var(--b);color:var(--bt)}.g{background:none;border-color:var(--l)}" +
   ":focus-visible{outline:2px solid var(--b);outline-offset:2px}" +
   "@media (pointer:coarse){.s button,.p,.g{height:44px}.x{width:44px;height:44px;top:4px;inset-inline-end:4px}}" +
-  "@media (max-width:480px){.w{left:0;right:0;bottom:0;top:auto;width:auto;max-width:none;margin:0;border-radius:14px 14px 0 0;border-width:1px 0 0}}" +
+  "@media (max-width:480px){.w{inset:auto 0 0;width:auto;max-width:none;margin:0;border-radius:14px 14px 0 0;border-width:1px 0 0}}" +
   "@media (max-width:480px) and (pointer:coarse){.s{grid-template-columns:repeat(6,1fr)}}" +
   "@keyframes npskit-in{from{opacity:0;transform:translateY(10px)}}" +
   "@media (prefers-reduced-motion:reduce){.w{animation:none}}";

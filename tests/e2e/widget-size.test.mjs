@@ -19,11 +19,7 @@ after(async () => {
   await s?.close();
 });
 
-// Measured once per run, asserted twice: the 16 KB budget (issue 3) is not met yet (20,073 B at
-// the last commit), so it is a todo test: it reports the figure on every run without failing
-// `npm test`, until the budget is met and the todo is removed. The regression guard below
-// fails as soon as the prompt grows past what it weighs today.
-const REGRESSION_GUARD = 20480;
+// Measured once per run: the same figure for the budget test and the report below.
 let measured;
 async function measure() {
   if (measured) return measured;
@@ -45,17 +41,11 @@ async function measure() {
   return measured;
 }
 
-test(`the prompt never grows past ${REGRESSION_GUARD} bytes gzip -9, and downloads nothing else`, async () => {
+test(`the prompt costs <= ${BUDGET} bytes gzip -9, everything included, and downloads nothing else`, async () => {
   const { files, total, table } = await measure();
   assert.deepEqual(files.map((f) => f.url).sort(), ['/npskit.js', '/npskit.wasm'], 'nothing else is downloaded');
-  assert.ok(total <= REGRESSION_GUARD, `${total} B gzip -9 > ${REGRESSION_GUARD} B regression guard (${table})`);
+  assert.ok(total <= BUDGET, `${total} B gzip -9 > ${BUDGET} B budget (${table})`);
 });
-
-test(`the prompt costs <= ${BUDGET} bytes gzip -9, everything included`,
-  { todo: 'budget not met yet: see BENCHMARKS.md "Prompt size" for the remaining work' }, async () => {
-    const { total, table } = await measure();
-    assert.ok(total <= BUDGET, `${total} B gzip -9 > ${BUDGET} B budget (${table})`);
-  });
 
 test('page load to the buttons on screen (reported, not asserted)', async () => {
   const times = [], longTasks = [];
