@@ -366,9 +366,10 @@ Why, and what changed this session:
   (forced by focus()), lazy wasm compilation, the boot itself), then the next frame.
   On this shared 2-core machine (load 10–25 during these runs) every hop between processes and
   threads waits for a time slice, so the wall time is mostly waiting.
-- The loader (src/widget/extern-pre.js) now starts the wasm fetch while npskit.js is evaluated, and
-  compiles and instantiates in the task that receives the bytes (falling back to the asynchronous
-  way where a browser refuses to compile on the main thread). \`WebAssembly.compileStreaming\` was
+- The loader (src/widget/extern-pre.js) starts the wasm fetch while npskit.js is evaluated.
+  Compiling and instantiating in the task that receives the bytes was measured within this
+  machine's noise (19–32 % faster in three same-run comparisons out of four, 19 % slower once) and
+  was dropped again for its 66 B against the 16 KB budget. \`WebAssembly.compileStreaming\` was
   measured too: no faster for 26 KB on localhost (one read), and its background compile waits its
   turn under load; it is not used.${Object.keys(v).some((k) => k.startsWith('npskit, ')) ? ` This run has the build with the previous loader
   beside it (\`--baseline NAME=DIR\`). The difference is smaller than this machine's noise: in the
