@@ -8,7 +8,7 @@ new Promise(function (ok) {
   ok(fetch(new URL("npskit.wasm", script.src).href, {credentials: "omit"}));
 }).then(function (r) {
   try { new Wasm.Module(new Uint8Array([0,97,115,109,1,0,0,0])); }
-  catch (e) { throw Error("CSP blocks WebAssembly: add 'wasm-unsafe-eval' to script-src"); }
+  catch (e) { throw Error("CSP: script-src needs 'wasm-unsafe-eval'"); }
   if (!r.ok) throw Error("HTTP " + r.status);
   return r.arrayBuffer();
 }).then(function (bytes) {

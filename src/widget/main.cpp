@@ -360,15 +360,6 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_t
 
 EMSCRIPTEN_KEEPALIVE int npskit_on_ui(int code, int key) { return prompt_on_ui(code, key); }
 
-EMSCRIPTEN_KEEPALIVE void npskit_on_timer(int code) {
-    if (code == timer_delivery) flush();
-    else if (code == timer_chord) prompt_on_chord_timeout();
-    else if (code == timer_show && g.ready && g.prompt.current == step::hidden && !g.pending_trigger.empty()) {
-        text trigger = std::move(g.pending_trigger);
-        g.pending_trigger.clear();
-        prompt_show(trigger);
-    }
-}
 
 // `serial` is the queue's number for that send (a late answer from before destroy() is ignored).
 EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int serial, int status, double retry_after_ms) {
@@ -380,14 +371,21 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int serial, int status, double retry_af
     flush();
 }
 
-// The page is being hidden (tab closed, navigation, app switch): what never left goes by beacon.
-EMSCRIPTEN_KEEPALIVE void npskit_on_page_hide() {
-    if (!g.ready) return;
-    int64_t now = now_ms();
-    while (const queued_item* it = g.queue.next_for_beacon(now, npskit_js_random())) npskit_js_post(0, it->body.c_str(), 1);
-    save_queue();
+// A timer fired, or the browser said something (codes in widget.h): the page is being hidden
+// (tab closed, navigation, app switch): what never left goes by beacon; back online: send now.
+EMSCRIPTEN_KEEPALIVE void npskit_on_wake(int code) {
+    if (code == timer_delivery) flush();
+    else if (code == timer_chord) prompt_on_chord_timeout();
+    else if (code == timer_show && g.ready && g.prompt.current == step::hidden && !g.pending_trigger.empty()) {
+        text trigger = std::move(g.pending_trigger);
+        g.pending_trigger.clear();
+        prompt_show(trigger);
+    } else if (code == wake_page_hide && g.ready) {
+        int64_t now = now_ms();
+        while (const queued_item* it = g.queue.next_for_beacon(now, npskit_js_random())) npskit_js_post(0, it->body.c_str(), 1);
+        save_queue();
+    }
 }
 
-EMSCRIPTEN_KEEPALIVE void npskit_on_online() { flush(); }
 
 }  // extern "C"

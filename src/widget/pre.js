@@ -82,7 +82,13 @@ var npskitDom = {
     card = root.appendChild(document.createElement("div"));
     card.className = "w " + ["br", "bc", "c"][position] + " " + ["a", "l", "dk"][theme];
     card.setAttribute("role", "dialog");
-    if (position == 2) card.setAttribute("aria-modal", "true");
+    if (position == 2) {
+      card.setAttribute("aria-modal", "true");
+      // The modal keeps focus: when it leaves the card (Tab past the end), it comes back.
+      card.addEventListener("focusout", function (e) {
+        if (!card.contains(e.relatedTarget)) setTimeout(function () { card.querySelector("button").focus(); });  // detached: no-op
+      });
+    }
     card.setAttribute("dir", rtl ? "rtl" : "ltr");
     card.setAttribute("lang", lang);
     card.style.setProperty("--b", brand);
@@ -150,15 +156,15 @@ var npskitIo = {
       else window["localStorage"].setItem(k, v);
     } catch (e) {
       // Blocked or full: answers still go out from this page's memory; say so once.
-      if (!npskitIo.warned) console.warn("npskit: localStorage unavailable or full: unsent answers live in this page only");
+      if (!npskitIo.warned) console.warn("npskit: localStorage unavailable or full: answers are kept in this page only");
       npskitIo.warned = true;
     }
   },
   hide: npskitGuard(function (e) {
-    if (e.type == "pagehide" || document.visibilityState == "hidden") _npskit_on_page_hide();
+    if (e.type == "pagehide" || document.visibilityState == "hidden") _npskit_on_wake(4);  // wake_page_hide
   }),
   online: npskitGuard(function () {
-    _npskit_on_online();
+    _npskit_on_wake(1);  // back online: what waits goes now (timer_delivery in widget.h)
   }),
   transport: function (url, headers, on) {
     var io = npskitIo, verb = on ? "addEventListener" : "removeEventListener";
@@ -204,7 +210,7 @@ var npskitIo = {
   timer: function (code, ms) {
     var t = npskitIo.timers;
     clearTimeout(t[code]);
-    if (ms >= 0) t[code] = setTimeout(npskitGuard(function () { _npskit_on_timer(code); }), ms);
+    if (ms >= 0) t[code] = setTimeout(npskitGuard(function () { _npskit_on_wake(code); }), ms);
   },
   // A JS value as tagged text (src/core/json_text.h): what JSON.stringify would keep, without
   // needing a JSON parser in the wasm. Cycles and depth beyond 16 become null.

@@ -8,7 +8,7 @@
 // [X] light, dark, auto (prefers-color-scheme); brand colour as a CSS custom property
 // [X] prefers-reduced-motion, focus ring, 44 px targets on coarse pointers, RTL via logical properties
 // [X] focus is moved only when the user is not typing in a field of the host page
-// [ ] focus trap in the center modal (Esc and the close button always work)
+// [X] the center modal keeps focus (focus leaving the card comes back); Esc and close always work
 #include "widget.h"
 
 #include <emscripten/emscripten.h>

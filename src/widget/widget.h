@@ -43,7 +43,8 @@ enum ui_code : int {
     ui_focus = 40,      // + index 0..10: a scale button got focus
 };
 enum key_code : int { key_escape = 27, key_end = 35, key_home = 36, key_left = 37, key_up = 38, key_right = 39, key_down = 40 };
-enum timer_code : int { timer_delivery = 1, timer_show = 2, timer_chord = 3 };
+// npskit_on_wake codes: the timers, and the page being hidden (going online wakes the delivery).
+enum timer_code : int { timer_delivery = 1, timer_show = 2, timer_chord = 3, wake_page_hide = 4 };
 
 struct prompt_state {
     step current = step::hidden;

@@ -89,6 +89,27 @@ test('keyboard: focus is not stolen from a field; arrows rove; "1" then "0" choo
   assertValid(postsFor('/keys').map((p) => p.text));
 });
 
+test('center modal: it takes focus, and Tab or Shift+Tab past its controls brings focus back', async () => {
+  const page = await open('/modal', { data: { position: 'center' } });
+  await page.evaluate(() => npskit('track', 'trial_ended'));
+  await promptCard(page).waitFor();
+  const inPrompt = () => page.evaluate(() => document.activeElement?.tagName === 'NPSKIT-PROMPT' && !!document.querySelector('npskit-prompt').shadowRoot.activeElement);
+  assert.ok(await inPrompt(), 'the modal has focus when it opens');
+  for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+    await page.keyboard.press(key);
+    await sleep(60);
+    assert.ok(await inPrompt(), `focus is still in the modal after ${key}`);
+  }
+  // The bottom-right prompt is not modal: Tab may leave it.
+  const corner = await open('/corner');
+  await corner.evaluate(() => npskit('track', 'trial_ended'));
+  await promptCard(corner).waitFor();
+  await scaleButton(corner, 0).focus();
+  for (let k = 0; k < 3; k++) await corner.keyboard.press('Tab');
+  await sleep(60);
+  assert.equal(await corner.evaluate(() => document.activeElement?.tagName === 'NPSKIT-PROMPT'), false, 'the corner prompt lets focus go');
+});
+
 test('keyboard: a single digit chooses it; Enter on a focused score chooses it', async () => {
   const page = await open('/digit');
   await page.evaluate(() => npskit('show'));
