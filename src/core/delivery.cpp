@@ -4,13 +4,6 @@
 
 namespace npskit {
 
-// FNV-1a 64: which ids this queue has finished, without keeping their text.
-static uint64_t hash_text(std::string_view s) {
-    uint64_t h = 14695981039346656037ull;
-    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    return h;
-}
-
 
 delivery_desc delivery_defaults(delivery_desc d) {
     if (d.base_delay_ms <= 0) d.base_delay_ms = 2000;

@@ -4,14 +4,6 @@
 
 namespace npskit {
 
-uint64_t hash_text(std::string_view text) {
-    uint64_t h = 14695981039346656037ull;
-    for (char c : text) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 void id_index::clear() {
     keys_.clear();

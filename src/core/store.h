@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "json_text.h"  // hash_text
 #include "schema.h"
 
 namespace npskit {
@@ -103,6 +104,5 @@ private:
     id_index row_by_id_;  // 64-bit hash of the id (a collision would merge two ids: ~5e-6 at 10^7 ids)
 };
 
-uint64_t hash_text(std::string_view text);  // FNV-1a 64, stable across platforms
 
 }  // namespace npskit
