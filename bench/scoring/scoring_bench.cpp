@@ -6,6 +6,9 @@
 //          scoring_bench --kernel N [reps]   → the byte-histogram kernel alone: the core's scalar
 //                                              loop (as in query.cpp) beside a SIMD one (a proposal)
 //          scoring_bench --bandwidth         → memory copy bandwidth
+//          scoring_bench --text N [reps] [text…] → the comment text search over N synthetic
+//                                              responses (the demo generator): the pool scan, the
+//                                              report's counting pass, the whole report
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -15,8 +18,10 @@
 #include <vector>
 
 #include "query.h"
+#include "report.h"
 #include "score.h"
 #include "store.h"
+#include "synthetic.h"
 
 using namespace npskit;
 
@@ -110,7 +115,52 @@ static int kernel_main(size_t n, int reps) {
     return same ? 0 : 1;
 }
 
+// Milliseconds (best of reps, after one untimed warm-up) of the text search's parts, per text.
+static int text_main(size_t n, int reps, std::vector<const char*> texts) {
+    if (texts.empty()) texts = {"slow", "sync", "e", "Great product", "zzz", "xq"};
+    response_store store(store_desc{.index_ids = false});
+    store.reserve(n);
+    synthetic_desc desc;
+    desc.responses = n;
+    desc.display_events = false;  // as `npskit generate --no-display` (the dashboard bench's file)
+    generate_synthetic(desc, [&](const response& r) { store.add(r); });
+    store.shrink_to_fit();
+    std::printf("{\"n\":%zu,\"pool_bytes\":%zu,\"reps\":%d,\"texts\":[", n, store.comment_pool.size(), reps);
+    for (size_t t = 0; t < texts.size(); ++t) {
+        using clock = std::chrono::steady_clock;
+        auto ms = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+        double best_scan = 1e300, best_count = 1e300, best_report = 1e300;
+        size_t hits = 0;
+        uint64_t answered = 0;
+        report_desc rd;
+        rd.filter.text = texts[t];
+        for (int r = -1; r < reps; ++r) {
+            auto t0 = clock::now();
+            std::vector<uint32_t> rows = rows_with_text(store, rd.filter.text);
+            auto t1 = clock::now();
+            report_counts counts = count_for_report(store, rd.filter, time_bucket::week, 0, "survey", 0, 0, &rows);
+            auto t2 = clock::now();
+            report rep = build_report(store, rd);
+            auto t3 = clock::now();
+            if (r < 0) continue;
+            best_scan = std::min(best_scan, ms(t0, t1));
+            best_count = std::min(best_count, ms(t1, t2));
+            best_report = std::min(best_report, ms(t2, t3));
+            hits = rows.size();
+            answered = rep.headline.histogram.n();
+            (void)counts;
+        }
+        std::printf("%s{\"text\":\"%s\",\"rows\":%zu,\"n\":%llu,\"scan_ms\":%.3f,\"count_ms\":%.3f,\"report_ms\":%.3f}",
+                    t ? "," : "", texts[t], hits, static_cast<unsigned long long>(answered), best_scan, best_count, best_report);
+    }
+    std::printf("]}\n");
+    return 0;
+}
+
 int main(int argc, char** argv) {
+    if (argc > 2 && std::strcmp(argv[1], "--text") == 0)
+        return text_main(std::strtoull(argv[2], nullptr, 10), argc > 3 ? std::atoi(argv[3]) : 5,
+                         std::vector<const char*>(argv + std::min(argc, 4), argv + argc));
     if (argc > 2 && std::strcmp(argv[1], "--kernel") == 0)
         return kernel_main(std::strtoull(argv[2], nullptr, 10), argc > 3 ? std::atoi(argv[3]) : 5);
     if (argc > 1 && std::strcmp(argv[1], "--bandwidth") == 0) {

@@ -50,6 +50,7 @@ struct compiled_filter {
     std::vector<attribute_test> attributes;
     std::array<uint8_t, slot_count> slot_allowed{};  // segment filter, display events always pass
     bool needs_comment_check = false;
+    bool text_known = false;  // = false; true: the rows visited are text search matches (no re-check)
     const response_filter* filter = nullptr;
 };
 
@@ -110,9 +111,8 @@ inline bool passes(const response_store& store, const compiled_filter& c, size_t
     for (const auto& a : c.attributes)
         if (!a.allowed[(*a.codes)[row]]) return false;
     if (c.needs_comment_check && slot <= 10) {
-        std::string_view comment = store.comment(row);
-        if (f.with_comment && comment.empty()) return false;
-        if (!f.text.empty() && !contains_ignoring_case(comment, f.text)) return false;
+        if (f.with_comment && store.comment_lengths[row] == 0) return false;
+        if (!c.text_known && !f.text.empty() && !contains_ignoring_case(store.comment(row), f.text)) return false;
     }
     return true;
 }
@@ -373,8 +373,57 @@ inline bytes16 load16(const char* p) {
     std::memcpy(&v, p, 16);
     return v;
 }
+inline bytes16 splat16(int byte) {
+    bytes16 v;
+    std::memset(&v, byte, 16);
+    return v;
+}
+// Lanes are 0 or 0xff (comparison results).
+inline bool any_set(bytes16 m) {
+    uint64_t half[2];
+    std::memcpy(half, &m, 16);
+    return (half[0] | half[1]) != 0;
+}
+inline bool all_set(bytes16 m) {
+    uint64_t half[2];
+    std::memcpy(half, &m, 16);
+    return (half[0] & half[1]) == ~uint64_t{0};
+}
+// One bit per lane (bit k = lane k), without a target-specific movemask: one bit kept per byte,
+// then a multiply gathers the 8 bits of each half into its top byte (no carries).
+inline uint64_t bit_mask(bytes16 m) {
+    uint64_t half[2];
+    std::memcpy(half, &m, 16);
+    const uint64_t lo = ((half[0] & 0x8040201008040201ull) * 0x0101010101010101ull) >> 56;
+    const uint64_t hi = ((half[1] & 0x8040201008040201ull) * 0x0101010101010101ull) >> 56;
+    return lo | hi << 8;
+}
 inline bool is_letter(char c) { return ascii_lower(c) >= 'a' && ascii_lower(c) <= 'z'; }
 inline int lowest_byte(uint64_t mask) { return __builtin_ctzll(mask) >> 3; }  // little-endian (x86, wasm)
+
+// Roughly how often a byte occurs in comment text, per mille (English and French letter
+// frequencies, case folded). The pool scan looks for a text's two rarest bytes: fewer places
+// to check in full than its first and last byte ("slow": l and w, not s and w).
+inline int byte_frequency(char ch) {
+    static constexpr uint8_t letters[26] = {65, 12, 28, 30, 105, 15, 15, 35, 60, 2, 5, 40, 22,
+                                            60, 58, 22, 3, 55, 55, 68, 35, 10, 12, 3, 12, 2};
+    const char l = ascii_lower(ch);
+    if (l >= 'a' && l <= 'z') return letters[l - 'a'];
+    if (ch == ' ') return 170;
+    if (ch == '.' || ch == ',' || ch == '\'') return 10;
+    return static_cast<unsigned char>(ch) >= 0x80 ? 6 : 3;  // UTF-8 (accents); digits, other punctuation
+}
+
+// Positions of the two rarest bytes of a (non-empty) text, in order; the same twice for one byte.
+inline std::pair<size_t, size_t> rare_pair(std::string_view text) {
+    size_t a = 0;
+    for (size_t k = 1; k < text.size(); ++k)
+        if (byte_frequency(text[k]) < byte_frequency(text[a])) a = k;
+    size_t b = a;
+    for (size_t k = 0; k < text.size(); ++k)
+        if (k != a && (b == a || byte_frequency(text[k]) < byte_frequency(text[b]))) b = k;
+    return {std::min(a, b), std::max(a, b)};
+}
 
 // Rows > 10 in slots (shown, dismissed): they pass every comment condition.
 void append_display_rows(const response_store& store, std::vector<uint32_t>& out) {
@@ -391,14 +440,16 @@ void append_display_rows(const response_store& store, std::vector<uint32_t>& out
 }
 
 // The rows a filter with a text condition can pass: comment matches ∪ display events, ascending.
-std::vector<uint32_t> text_candidates(const response_store& store, const std::vector<uint32_t>& matches) {
+// Returns `matches` itself when the store has no display events (no copy).
+const std::vector<uint32_t>& text_candidates(const response_store& store, const std::vector<uint32_t>& matches,
+                                             std::vector<uint32_t>& merged) {
     std::vector<uint32_t> display;
     append_display_rows(store, display);
     if (display.empty()) return matches;
-    std::vector<uint32_t> out;
-    out.reserve(matches.size() + display.size());
-    std::set_union(matches.begin(), matches.end(), display.begin(), display.end(), std::back_inserter(out));
-    return out;
+    merged.clear();
+    merged.reserve(matches.size() + display.size());
+    std::set_union(matches.begin(), matches.end(), display.begin(), display.end(), std::back_inserter(merged));
+    return merged;
 }
 
 // Stable "newest first" from rows walked newest to oldest in a time-sorted store: rows of equal
@@ -441,54 +492,83 @@ std::vector<uint32_t> rows_with_text(const response_store& store, std::string_vi
             if (store.comment_lengths[row] && contains_ignoring_case(store.comment(row), text)) rows.push_back(static_cast<uint32_t>(row));
         return rows;
     }
-    // One scan of the pool, 16 bytes at a time, for the first and the last byte of the text;
-    // each hit is checked in full, then found in the offsets (they never decrease with the
-    // row) and the scan jumps to the end of that comment.
+    // One scan of the pool, 64 bytes at a time, for the two rarest bytes of the text at their
+    // distance; each candidate is checked in full, then found in the offsets (they never
+    // decrease with the row) and the scan jumps to the end of that comment.
     const char* pool = store.comment_pool.data();
     const size_t size = store.comment_pool.size();
+    const size_t len = text.size();
+    if (len > size) return rows;
     const uint32_t* offsets = store.comment_offsets.data();
     const uint16_t* lengths = store.comment_lengths.data();
-    const char c0 = text[0];
-    const size_t last = text.size() - 1;
+    std::string lowered(text);
+    for (char& ch : lowered) ch = ascii_lower(ch);
+    const size_t p0 = rare_pair(lowered).first, p1 = rare_pair(lowered).second;
+    // The text's first 16 bytes as a vector check: (pool | fold) == want, lanes past the text
+    // always equal (0xff | anything = 0xff).
+    bytes16 fold_text = splat16(0xff), want_text = splat16(0xff);
+    for (size_t k = 0; k < std::min<size_t>(len, 16); ++k) {
+        fold_text[k] = is_letter(lowered[k]) ? 0x20 : 0;
+        want_text[k] = static_cast<uint8_t>(lowered[k]);
+    }
+    auto text_at = [&](size_t pos) {
+        if (pos + 16 > size) {
+            for (size_t k = 0; k < len; ++k)
+                if (ascii_lower(pool[pos + k]) != lowered[k]) return false;
+            return true;
+        }
+        if (!all_set((load16(pool + pos) | fold_text) == want_text)) return false;
+        for (size_t k = 16; k < len; ++k)
+            if (ascii_lower(pool[pos + k]) != lowered[k]) return false;
+        return true;
+    };
     size_t row = 0;  // rows before this one are behind the scan
-    auto hit = [&](size_t pos) -> size_t {  // returns where to continue
-        if (pos + text.size() > size || !equal_ignoring_case(pool + pos, text)) return pos + 1;
-        // The last row whose comment starts at or before pos (galloping from the previous hit).
+    // 0 when the text is not at pos (or straddles two comments, or lies in replaced text);
+    // otherwise the end of the comment that holds it.
+    auto hit = [&](size_t pos) -> size_t {
+        if (!text_at(pos)) return 0;
+        // The last row whose comment starts at or before pos: galloping from the previous hit,
+        // then a branch-free binary search in the last step's window.
         size_t step = 1, lo = row;
         while (lo + step < n && offsets[lo + step] <= pos) lo += step, step *= 2;
-        size_t hi = std::min(n, lo + step);
-        size_t r = static_cast<size_t>(std::upper_bound(offsets + lo, offsets + hi, static_cast<uint32_t>(pos)) - offsets);
-        if (r == 0) return pos + 1;
-        --r;
-        row = r;
-        const size_t end = size_t{offsets[r]} + lengths[r];
-        if (pos < offsets[r] || pos + text.size() > end) return pos + 1;  // across two comments, or replaced text
-        rows.push_back(static_cast<uint32_t>(r));
+        for (step /= 2; step; step /= 2)
+            lo = (lo + step < n && offsets[lo + step] <= pos) ? lo + step : lo;
+        row = lo;
+        const size_t end = size_t{offsets[lo]} + lengths[lo];
+        if (pos < offsets[lo] || pos + len > end) return 0;
+        rows.push_back(static_cast<uint32_t>(lo));
         return end;
     };
     // (byte | fold) == target: a letter's two cases, or the byte itself.
-    bytes16 fold0, target0, fold1, target1;
-    for (int k = 0; k < 16; ++k) {
-        fold0[k] = is_letter(c0) ? 0x20 : 0;
-        target0[k] = static_cast<uint8_t>(is_letter(c0) ? ascii_lower(c0) : c0);
-        fold1[k] = is_letter(text[last]) ? 0x20 : 0;
-        target1[k] = static_cast<uint8_t>(is_letter(text[last]) ? ascii_lower(text[last]) : text[last]);
-    }
-    size_t i = 0;
-    while (i + last + 16 <= size) {
-        const bytes16 m = reinterpret_cast<bytes16>(((load16(pool + i) | fold0) == target0) &
-                                                    ((load16(pool + i + last) | fold1) == target1));
-        uint64_t lo, hi;
-        std::memcpy(&lo, &m, 8);
-        std::memcpy(&hi, reinterpret_cast<const char*>(&m) + 8, 8);
-        if (!(lo | hi)) {
-            i += 16;
-            continue;
+    const char b0 = lowered[p0], b1 = lowered[p1];
+    const bytes16 fold0 = splat16(is_letter(b0) ? 0x20 : 0), target0 = splat16(b0);
+    const bytes16 fold1 = splat16(is_letter(b1) ? 0x20 : 0), target1 = splat16(b1);
+    auto candidates16 = [&](size_t at) {  // 0xff where the text could start at at + k
+        return reinterpret_cast<bytes16>(((load16(pool + at + p0) | fold0) == target0) &
+                                         ((load16(pool + at + p1) | fold1) == target1));
+    };
+    const size_t stop = size - len + 1;  // a match starts before this
+    size_t i = 0, resume = 0;            // candidates before `resume` lie in a comment already found
+    while (i + 64 <= stop) {
+        const bytes16 m0 = candidates16(i), m1 = candidates16(i + 16), m2 = candidates16(i + 32), m3 = candidates16(i + 48);
+        if (any_set(m0 | m1 | m2 | m3)) {
+            // Bit k: the text may start at i + k (the scan never resumes inside a block: resume ≤ i).
+            uint64_t bits = bit_mask(m0) | bit_mask(m1) << 16 | bit_mask(m2) << 32 | bit_mask(m3) << 48;
+            while (bits) {
+                const size_t pos = i + static_cast<size_t>(__builtin_ctzll(bits));
+                bits &= bits - 1;
+                if (const size_t end = hit(pos)) {  // that comment is done: skip to its end
+                    resume = end;
+                    bits = end - i >= 64 ? 0 : bits & (~uint64_t{0} << (end - i));
+                }
+            }
         }
-        // The first candidate; the scan goes on after it (or after the comment it found).
-        i = hit(i + static_cast<size_t>(lo ? lowest_byte(lo) : 8 + lowest_byte(hi)));
+        i = std::max(i + 64, resume);
     }
-    while (i < size) i = ascii_lower(pool[i]) == ascii_lower(c0) ? hit(i) : i + 1;
+    for (i = std::max(i, resume); i < stop; ++i) {
+        if (ascii_lower(pool[i + p0]) != b0 || ascii_lower(pool[i + p1]) != b1) continue;
+        if (size_t end = hit(i)) i = end - 1;  // the loop's ++i: the comment's end (any text is ≥ 1 byte)
+    }
     return rows;
 }
 
@@ -524,8 +604,8 @@ report_counts count_for_report(const response_store& store, const response_filte
     // The current period's counters for one row (the row passed every condition).
     uint64_t day_lo = static_cast<uint64_t>(std::numeric_limits<int64_t>::min());
     size_t day_base = 0;
-    auto count_current = [&](size_t row) {
-        const int64_t t = times[row] + offset_ms;
+    auto count_current = [&](size_t row, int64_t time_ms) {
+        const int64_t t = time_ms + offset_ms;
         if (static_cast<uint64_t>(t) - day_lo >= static_cast<uint64_t>(ms_per_day)) {
             const int64_t day = day_of(t);
             day_lo = static_cast<uint64_t>(day * ms_per_day);
@@ -536,15 +616,44 @@ report_counts count_for_report(const response_store& store, const response_filte
         if (code_counts) ++code_counts[(column ? column[row] : 0) * size_t{slot_count} + slot];
     };
 
-    if (c.needs_comment_check || !store.time_sorted) {
-        // Rows to visit: those a text search selects (few), or every row.
-        std::vector<uint32_t> candidates;
-        const bool narrowed = !filter.text.empty();
-        if (narrowed) candidates = text_candidates(store, text_rows ? *text_rows : rows_with_text(store, filter.text));
-        const size_t count = narrowed ? candidates.size() : store.size();
-        for (size_t i = 0; i < count; ++i) {
-            const size_t row = narrowed ? candidates[i] : i;
-            if (passes(store, c, row)) count_current(row);
+    if (!filter.text.empty()) {
+        // Only the rows the text search selects (and display events). Their times and slots are
+        // gathered a block at a time first: the rows are far apart in the columns, and a tight
+        // loop of independent loads keeps many cache misses in flight. Both periods share every
+        // condition but time, and the text needs no second check.
+        std::vector<uint32_t> own, merged;
+        if (!text_rows) own = rows_with_text(store, filter.text);
+        const std::vector<uint32_t>& candidates = text_candidates(store, text_rows ? *text_rows : own, merged);
+        const uint32_t* rows = candidates.data();
+        const uint16_t* comment_lengths = store.comment_lengths.data();
+        const bool with_comment = filter.with_comment;
+        const size_t k = c.attributes.size();
+        constexpr size_t block = 256;
+        int64_t block_times[block];
+        uint8_t block_slots[block];
+        for (size_t base = 0; base < candidates.size(); base += block) {
+            const size_t m = std::min(block, candidates.size() - base);
+            for (size_t j = 0; j < m; ++j) {
+                block_times[j] = times[rows[base + j]];
+                block_slots[j] = slots[rows[base + j]];
+            }
+            for (size_t j = 0; j < m; ++j) {
+                const size_t row = rows[base + j];
+                const int64_t t = block_times[j];
+                const uint8_t slot = block_slots[j];
+                const bool current = in_time_range(t, filter), before = in_time_range(t, prev_filter);
+                if (!(current || before) || !c.slot_allowed[slot]) continue;
+                if (with_comment && slot <= 10 && comment_lengths[row] == 0) continue;
+                bool ok = true;
+                for (size_t a = 0; a < k && ok; ++a) ok = c.attributes[a].allowed[(*c.attributes[a].codes)[row]] != 0;
+                if (!ok) continue;
+                if (current) count_current(row, t);
+                if (before) ++previous[slot];  // the periods may overlap
+            }
+        }
+    } else if (c.needs_comment_check || !store.time_sorted) {
+        for (size_t row = 0; row < store.size(); ++row) {
+            if (passes(store, c, row)) count_current(row, times[row]);
             if (passes(store, cp, row)) ++previous[slots[row]];  // the periods may overlap
         }
     } else {
@@ -644,6 +753,7 @@ std::vector<uint32_t> newest_responses(const response_store& store, const respon
     if (c.matches_nothing || limit == 0) return rows;
     auto ok = [&](size_t row) { return store.slots[row] <= 10 && passes(store, c, row); };
     if (!filter.text.empty()) {
+        c.text_known = true;  // every candidate below is a text match
         std::vector<uint32_t> own;
         if (!text_rows) own = rows_with_text(store, filter.text);
         const std::vector<uint32_t>& candidates = text_rows ? *text_rows : own;
