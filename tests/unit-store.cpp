@@ -117,6 +117,26 @@ TEST_CASE("a finished load gives back the id index and the growth slack") {
     CHECK(store.size() == rows + 1);
 }
 
+TEST_CASE("a store reserved from a close estimate keeps its columns when the load ends") {
+    response_store store;
+    const int rows = 10000;
+    store.reserve(rows + rows / 20, rows * 4 + rows / 5);  // 5 % more than arrives, as the dashboard estimates
+    const uint8_t* slots_before = store.slots.data();
+    const char* pool_before = store.comment_pool.data();
+    for (int i = 0; i < rows; ++i) {
+        response r = make("id-" + std::to_string(1000000 + i), i % 11, i * 1000LL);
+        if (i % 2 == 0) r.comment = "Too slow";  // 8 bytes every other row: the pool's estimate
+        store.add(r);
+    }
+    CHECK(store.slots.data() == slots_before);  // reserved: no growth copy
+    CHECK(store.comment_pool.data() == pool_before);
+    store.shrink_to_fit();
+    CHECK(store.slots.data() == slots_before);  // 5 % slack: not worth a copy of every column
+    CHECK(store.comment_pool.data() == pool_before);
+    CHECK(store.slots.capacity() < rows + rows / 10);
+    CHECK(store.comment(4) == "Too slow");
+}
+
 TEST_CASE("hash_text is stable") {
     CHECK(hash_text("") == 14695981039346656037ull);
     CHECK(hash_text("a") == 0xaf63dc4c8601ec8cull);

@@ -166,11 +166,46 @@ struct v1_scanner {
         return false;
     }
     // A string without \u, \b, \f escapes and without raw control bytes (invalid JSON anyway).
-    bool string(std::string& out) {
+    // `out` views the input when the string has no escape (nearly always), else `scratch`
+    // holds it decoded. `plain`: every byte is ASCII from 0x20 to 0x7e (then it is valid UTF-8
+    // and its length in code points is its size), so text_ok need not look at it again.
+    bool string(std::string_view& out, std::string& scratch, bool& plain) {
         blanks();
         if (p >= end || *p != '"') return false;
-        ++p;
-        out.clear();
+        const char* start = ++p;
+        uint64_t high = 0;
+        // Eight bytes at a time up to the first quote, backslash or control byte; a byte-wise
+        // test flags the first such byte exactly (later flags may be false: they are not used).
+        constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        while (end - p >= 8) {
+            uint64_t x;
+            std::memcpy(&x, p, 8);
+            const uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+            const uint64_t stop = (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((x - ones * 0x20) & ~x)) & highs;
+            if (stop) {
+                const int at = __builtin_ctzll(stop) >> 3;
+                high |= (((x & ~highs) + ones) | x) & highs & ((uint64_t{1} << (at * 8)) - 1);  // bytes ≥ 0x7f before it
+                p += at;
+                break;
+            }
+            high |= (((x & ~highs) + ones) | x) & highs;
+            p += 8;
+        }
+        for (;; ++p) {
+            if (p >= end) return false;
+            const unsigned char c = static_cast<unsigned char>(*p);
+            if (c == '"' || c == '\\' || c < 0x20) break;
+            high |= c >= 0x7f;
+        }
+        if (*p == '"') {
+            out = std::string_view(start, static_cast<size_t>(p - start));
+            ++p;
+            plain = !high;
+            return true;
+        }
+        if (*p != '\\') return false;  // a raw control byte
+        scratch.assign(start, static_cast<size_t>(p - start));
+        plain = false;
         const char* run = p;
         for (;;) {
             if (p >= end) return false;
@@ -178,15 +213,15 @@ struct v1_scanner {
             if (c == '"') break;
             if (c < 0x20) return false;
             if (c == '\\') {
-                out.append(run, static_cast<size_t>(p - run));
+                scratch.append(run, static_cast<size_t>(p - run));
                 if (p + 1 >= end) return false;
                 switch (p[1]) {
-                    case '"': out += '"'; break;
-                    case '\\': out += '\\'; break;
-                    case '/': out += '/'; break;
-                    case 'n': out += '\n'; break;
-                    case 'r': out += '\r'; break;
-                    case 't': out += '\t'; break;
+                    case '"': scratch += '"'; break;
+                    case '\\': scratch += '\\'; break;
+                    case '/': scratch += '/'; break;
+                    case 'n': scratch += '\n'; break;
+                    case 'r': scratch += '\r'; break;
+                    case 't': scratch += '\t'; break;
                     default: return false;
                 }
                 p += 2;
@@ -195,8 +230,9 @@ struct v1_scanner {
             }
             ++p;
         }
-        out.append(run, static_cast<size_t>(p - run));
+        scratch.append(run, static_cast<size_t>(p - run));
         ++p;
+        out = scratch;
         return true;
     }
     bool word(const char* w) {
@@ -229,7 +265,8 @@ struct v1_scanner {
 };
 
 // What parse_response's validator accepts for a text field, checked without building errors.
-bool text_ok(std::string_view s, size_t max_chars, bool multiline) {
+bool text_ok(std::string_view s, size_t max_chars, bool multiline, bool plain) {
+    if (plain) return s.size() <= max_chars;  // printable ASCII: valid, one code point a byte
     bool ascii = true;  // then it is valid UTF-8 and its length is its size: one pass, not three
     for (char c : s) {
         const unsigned char u = static_cast<unsigned char>(c);
@@ -256,21 +293,31 @@ bool response_importer::read_schema_v1(std::string_view text) {
     response& r = fast_;
     uint32_t seen = 0;
     size_t attributes = 0;
-    std::string key, value;
-    std::string_view number;
-    // An optional text field read in place (its string keeps its capacity from row to row).
+    std::string& scratch = scratch_;  // decoded text of a string with escapes (rare)
+    std::string_view key, value, number;
+    bool plain = false;
+    // A text field: a view first, checked, then copied into the record's string (which keeps
+    // its capacity from row to row).
+    auto text_into = [&](std::string& field, size_t max_chars, bool multiline) {
+        if (!in.string(value, scratch, plain) || !text_ok(value, max_chars, multiline, plain)) return false;
+        field.assign(value);
+        return true;
+    };
     auto optional_text = [&](std::optional<std::string>& field, size_t max_chars, bool multiline) {
         if (!field) field.emplace();
-        return in.string(*field) && text_ok(*field, max_chars, multiline);
+        return text_into(*field, max_chars, multiline);
     };
+    std::string key_scratch;
     if (!in.eat('{')) return false;
     for (;;) {
-        if (!in.string(key) || !in.eat(':')) return false;
+        bool key_plain = false;
+        if (!in.string(key, key_scratch, key_plain) || !in.eat(':')) return false;
         uint32_t field = 0;
         bool ok = false;
+        using namespace std::string_view_literals;
         switch (key.empty() ? '\0' : key[0]) {
             case 'a':
-                if (key == "attributes") {
+                if (key == "attributes"sv) {
                     field = f_attributes;
                     if (!in.eat('{')) return false;
                     if (!in.eat('}')) {
@@ -278,11 +325,12 @@ bool response_importer::read_schema_v1(std::string_view text) {
                             if (attributes == limits.max_attributes) return false;
                             if (r.attributes.size() <= attributes) r.attributes.emplace_back();
                             auto& [k, v] = r.attributes[attributes++];
-                            if (!in.string(k) || !is_valid_attribute_key(k) || !in.eat(':')) return false;
+                            if (!in.string(value, scratch, plain) || !is_valid_attribute_key(value) || !in.eat(':')) return false;
+                            k.assign(value);
                             in.blanks();
                             bool b = false;
                             if (in.p < in.end && *in.p == '"') {
-                                if (!in.string(v) || !text_ok(v, limits.max_attribute_value_chars, false)) return false;
+                                if (!text_into(v, limits.max_attribute_value_chars, false)) return false;
                             } else if (in.boolean(b)) {
                                 v = b ? "true" : "false";
                             } else if (in.integer(number)) {
@@ -299,50 +347,52 @@ bool response_importer::read_schema_v1(std::string_view text) {
                 }
                 break;
             case 'c':
-                if (key == "comment") field = f_comment, ok = optional_text(r.comment, limits.max_comment_chars, true);
-                else if (key == "contact_ok") {
+                if (key == "comment"sv) field = f_comment, ok = optional_text(r.comment, limits.max_comment_chars, true);
+                else if (key == "contact_ok"sv) {
                     field = f_contact;
                     bool b = false;
                     ok = in.boolean(b);
                     r.contact_ok = b;
                 }
                 break;
-            case 'e': if (key == "email") field = f_email, ok = optional_text(r.email, limits.max_text_chars, false); break;
-            case 'i': if (key == "id") field = f_id, ok = in.string(r.id) && is_valid_id(r.id); break;
-            case 'l': if (key == "locale") field = f_locale, ok = optional_text(r.locale, limits.max_text_chars, false); break;
-            case 'p': if (key == "page") field = f_page, ok = optional_text(r.page, limits.max_page_chars, false); break;
+            case 'e': if (key == "email"sv) field = f_email, ok = optional_text(r.email, limits.max_text_chars, false); break;
+            case 'i':
+                if (key == "id"sv) field = f_id, ok = in.string(value, scratch, plain) && is_valid_id(value), r.id.assign(value);
+                break;
+            case 'l': if (key == "locale"sv) field = f_locale, ok = optional_text(r.locale, limits.max_text_chars, false); break;
+            case 'p': if (key == "page"sv) field = f_page, ok = optional_text(r.page, limits.max_page_chars, false); break;
             case 's':
-                if (key == "score") {
+                if (key == "score"sv) {
                     field = f_score;
                     ok = in.integer(number) && number.size() <= 2 && number[0] != '-';
-                    if (ok) r.score = std::stoi(std::string(number));  // ≤ 2 digits: no overflow
+                    if (ok) r.score = number.size() == 1 ? number[0] - '0' : (number[0] - '0') * 10 + (number[1] - '0');
                     ok = ok && r.score <= 10;
-                } else if (key == "survey") {
-                    field = f_survey, ok = in.string(r.survey) && is_valid_survey(r.survey);
+                } else if (key == "survey"sv) {
+                    field = f_survey, ok = in.string(value, scratch, plain) && is_valid_survey(value), r.survey.assign(value);
                 }
                 break;
             case 't':
-                if (key == "ts") {
+                if (key == "ts"sv) {
                     field = f_ts;
-                    if (in.string(value)) {
+                    if (in.string(value, scratch, plain)) {
                         std::optional<int64_t> ms = parse_timestamp(value, false);
                         int year = ms ? civil_from_days(floor_div(*ms, ms_per_day)).year : 0;
                         ok = ms && year >= limits.min_year && year <= limits.max_year;
                         if (ok) r.ts_ms = *ms;
                     }
-                } else if (key == "type") {
+                } else if (key == "type"sv) {
                     field = f_type;
-                    ok = in.string(value);
-                    if (value == "response") r.type = event_type::response;
-                    else if (value == "shown") r.type = event_type::shown;
-                    else if (value == "dismissed") r.type = event_type::dismissed;
+                    ok = in.string(value, scratch, plain);
+                    if (value == "response"sv) r.type = event_type::response;
+                    else if (value == "shown"sv) r.type = event_type::shown;
+                    else if (value == "dismissed"sv) r.type = event_type::dismissed;
                     else ok = false;
-                } else if (key == "trigger") {
+                } else if (key == "trigger"sv) {
                     field = f_trigger, ok = optional_text(r.trigger, limits.max_text_chars, false);
                 }
                 break;
-            case 'u': if (key == "user") field = f_user, ok = optional_text(r.user, limits.max_text_chars, false); break;
-            case 'v': if (key == "v") field = f_v, ok = in.integer(number) && number == "1"; break;
+            case 'u': if (key == "user"sv) field = f_user, ok = optional_text(r.user, limits.max_text_chars, false); break;
+            case 'v': if (key == "v"sv) field = f_v, ok = in.integer(number) && number == "1"sv; break;
         }
         if (!ok || (seen & field)) return false;  // unknown, invalid, or repeated (the DOM keeps the last)
         seen |= field;
@@ -410,6 +460,12 @@ column_mapping detect_columns(const std::vector<std::string>& header) {
 //-----------------------------------------------------------------------------
 // The streaming importer
 //-----------------------------------------------------------------------------
+size_t rows_expected(double total_bytes, double fed_bytes, uint64_t records) {
+    if (total_bytes <= 0 || fed_bytes <= 0 || records == 0) return 0;
+    const double rows = total_bytes / fed_bytes * static_cast<double>(records) * 1.05;
+    return static_cast<size_t>(std::min(rows, 1e8));  // a wild estimate must not reserve gigabytes
+}
+
 response_importer::response_importer(importer_desc desc, sink on_response)
     : desc_(std::move(desc)), sink_(std::move(on_response)) {
     if (desc_.mapping) mapping_ = *desc_.mapping;
@@ -462,6 +518,12 @@ void response_importer::feed(std::string_view chunk) {
             while (!chunk.empty()) {
                 const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
                 size_t take = nl ? static_cast<size_t>(nl - chunk.data()) : chunk.size();
+                if (nl && pending_.empty() && !oversized_ && take <= desc_.max_record_bytes) {
+                    on_record(chunk.substr(0, take), line_);  // a whole line in the chunk: read in place
+                    chunk.remove_prefix(take + 1);
+                    ++line_;
+                    continue;
+                }
                 if (!oversized_) {
                     if (pending_.size() + take > desc_.max_record_bytes) {
                         oversized_ = true;

@@ -6,42 +6,39 @@ namespace npskit {
 
 
 void id_index::clear() {
-    keys_.clear();
-    rows_.clear();
+    slots_.clear();
     size_ = 0;
 }
 
 void id_index::release() {
-    std::vector<uint64_t>().swap(keys_);
-    std::vector<uint32_t>().swap(rows_);
+    std::vector<slot>().swap(slots_);
     size_ = 0;
 }
 
-void id_index::grow(size_t slots) {
-    std::vector<uint64_t> old_keys = std::move(keys_);
-    std::vector<uint32_t> old_rows = std::move(rows_);
-    keys_.assign(slots, 0);
-    rows_.assign(slots, 0);
+void id_index::grow(size_t count) {
+    std::vector<slot> old = std::move(slots_);
+    slots_.assign(count, slot{});
     size_ = 0;
-    for (size_t i = 0; i < old_keys.size(); ++i)
-        if (old_keys[i]) insert(old_keys[i], old_rows[i]);
+    for (const slot& s : old)
+        if (s.hash_low | s.hash_high) insert(uint64_t{s.hash_high} << 32 | s.hash_low, s.row);
 }
 
 void id_index::reserve(size_t ids) {
-    size_t slots = 16;
-    while (slots * 3 / 4 < ids) slots *= 2;
-    if (slots > keys_.size()) grow(slots);
+    size_t count = 16;
+    while (count * 3 / 4 < ids) count *= 2;
+    if (count > slots_.size()) grow(count);
 }
 
 std::pair<uint32_t, bool> id_index::insert(uint64_t hash, uint32_t row) {
     if (hash == 0) hash = 1;
-    if ((size_ + 1) * 4 > keys_.size() * 3) grow(keys_.empty() ? 16 : keys_.size() * 2);
-    const size_t mask = keys_.size() - 1;
-    for (size_t i = static_cast<size_t>(hash ^ (hash >> 32)) & mask;; i = (i + 1) & mask) {
-        if (keys_[i] == hash) return {rows_[i], false};
-        if (keys_[i] == 0) {
-            keys_[i] = hash;
-            rows_[i] = row;
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow(slots_.empty() ? 16 : slots_.size() * 2);
+    const uint32_t low = static_cast<uint32_t>(hash), high = static_cast<uint32_t>(hash >> 32);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = static_cast<size_t>(low ^ high) & mask;; i = (i + 1) & mask) {
+        slot& s = slots_[i];
+        if (s.hash_low == low && s.hash_high == high) return {s.row, false};
+        if ((s.hash_low | s.hash_high) == 0) {
+            s = slot{low, high, row};
             ++size_;
             return {row, true};
         }
@@ -79,7 +76,8 @@ void response_store::clear() {
     comments_in_row_order = true;
 }
 
-void response_store::reserve(size_t rows) {
+void response_store::reserve(size_t rows, size_t comment_bytes) {
+    comment_pool.reserve(comment_bytes);
     slots.reserve(rows);
     times_ms.reserve(rows);
     comment_offsets.reserve(rows);
@@ -93,13 +91,20 @@ void response_store::release_id_index() {
     row_by_id_.release();
 }
 
+namespace {
+template <typename Container>
+void shrink_when_slack(Container& c) {
+    if (c.capacity() - c.size() > c.size() / 10 + 64) c.shrink_to_fit();
+}
+}  // namespace
+
 void response_store::shrink_to_fit() {
-    slots.shrink_to_fit();
-    times_ms.shrink_to_fit();
-    comment_offsets.shrink_to_fit();
-    comment_lengths.shrink_to_fit();
-    comment_pool.shrink_to_fit();
-    for (auto& a : attributes) a.codes.shrink_to_fit();
+    shrink_when_slack(slots);
+    shrink_when_slack(times_ms);
+    shrink_when_slack(comment_offsets);
+    shrink_when_slack(comment_lengths);
+    shrink_when_slack(comment_pool);
+    for (auto& a : attributes) shrink_when_slack(a.codes);
 }
 
 const attribute_column* response_store::attribute(std::string_view key) const {

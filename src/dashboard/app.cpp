@@ -176,6 +176,14 @@ void app_pump(app_state& app, double budget_ms) {
                     app.load.import_ms += now_ms() - feed_start;
                     app.load.fed_bytes += n;
                     app.data_dirty = true;
+                    // Reserve the store once, from the first records and the total size: its
+                    // columns and id index then never copy themselves while growing.
+                    if (!app.load.reserved && app.load.total_bytes > 0 && app.importer->stats().records > 0) {
+                        const double share = app.load.total_bytes / app.load.fed_bytes * 1.05;
+                        app.store.reserve(rows_expected(app.load.total_bytes, app.load.fed_bytes, app.importer->stats().records),
+                                          static_cast<size_t>(static_cast<double>(app.store.comment_pool.size()) * share));
+                        app.load.reserved = true;
+                    }
                     if (app.importer->needs_mapping() && !readable_header(app.importer->header())) {
                         give_up_load(app, info.id, "This is not JSON, NDJSON or CSV: its first line is not a readable header.");
                         break;

@@ -39,6 +39,7 @@ struct load_status {
     double started_ms = 0, finished_ms = 0;  // performance clock
     double import_ms = 0;        // CPU time inside the core importer (parse + validate + store)
     bool stream_ended = false;   // all bytes arrived (finish() waits for a mapping if needed)
+    bool reserved = false;       // the store was reserved for the expected rows
     import_stats stats;
     input_format format = input_format::unknown;
 };

@@ -91,6 +91,32 @@ void apply_style(float dpr, bool dark) {
     ImGui::GetStyle() = style;
 }
 
+// What the last drawn frame showed: a frame is drawn only when this differs, when input
+// arrived, or when a second has passed. A still dashboard then costs the page (and the GPU, or
+// software GL in a headless browser, which took ~70 ms a frame of CPU away from a large load)
+// almost nothing.
+struct drawn_frame {
+    double at_ms = -1e9;
+    uint64_t builds = ~0ull, live_events = 0;
+    int width = 0, height = 0;
+    float dpr = 0;
+    bool dark = false;
+    load_phase phase = load_phase::idle;
+    live_state live = live_state::off;
+};
+drawn_frame g_drawn;
+
+bool frame_needed(const app_state& app, int width, int height, double now) {
+    const drawn_frame& d = g_drawn;
+    const double since = now - d.at_ms;
+    if (web_input_age_ms() < 1000 || ImGui::GetIO().WantTextInput) return true;  // hover, caret, popups
+    if (width != d.width || height != d.height || app.dpr != d.dpr || app.settings.dark != d.dark) return true;
+    if (app.load.phase != d.phase) return true;
+    if (app.load.phase == load_phase::loading) return since >= 500;  // progress and partial figures, twice a second
+    if (app.builds != d.builds || app.live.events != d.live_events || app.live.state != d.live) return true;
+    return since >= 1000;  // countdowns ("reconnecting in 3 s") and anything else that ages
+}
+
 void frame() {
     double start = now_ms();
     ImGuiIO& io = ImGui::GetIO();
@@ -106,12 +132,15 @@ void frame() {
         g_theme_set = true;
     }
     app_poll_hash(g_app);
+    // A load is also pumped between frames (npskit_pump, scheduled by the page as bytes
+    // arrive), so the frame itself only takes a short turn.
     bool busy = g_app.load.phase == load_phase::loading;
-    app_pump(g_app, busy ? 100.0 : 4.0);  // a load may hold the frame longer: 10 fps progress is fine
+    app_pump(g_app, busy ? 20.0 : 4.0);
     app_rebuild_if_dirty(g_app);
 
     int width = 0, height = 0;
     web_canvas_size(width, height);
+    if (!frame_needed(g_app, width, height, now_ms())) return;
     ImGui_ImplGlfw_NewFrame();
     // The canvas is already in device pixels (mouse coordinates too): one ImGui unit = one pixel.
     io.DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
@@ -123,7 +152,9 @@ void frame() {
     glClearColor(bg.x, bg.y, bg.z, 1);
     glClear(GL_COLOR_BUFFER_BIT);
     renderer_draw(ImGui::GetDrawData(), width, height);
-    double spent = now_ms() - start - (busy ? 0 : 0);
+    g_drawn = {now_ms(), g_app.builds, g_app.live.events, width, height, dpr, g_app.settings.dark, g_app.load.phase,
+               g_app.live.state};
+    double spent = now_ms() - start;
     g_app.frame_cpu_ms = g_app.frame_cpu_ms == 0 ? spent : g_app.frame_cpu_ms * 0.9 + spent * 0.1;
 }
 }  // namespace
@@ -142,6 +173,13 @@ EMSCRIPTEN_KEEPALIVE const char* npskit_load_json() {
     static std::string text;
     text = app_load_json(g_app);
     return text.c_str();
+}
+// Imports queued bytes for up to `budget_ms` between frames; true while a load wants more turns.
+// The frame loop alone would import only while rAF runs, and a frame that waits for the
+// compositor (software GL in headless Chromium: ~100 ms) would leave the main thread idle.
+EMSCRIPTEN_KEEPALIVE int npskit_pump(double budget_ms) {
+    app_pump(g_app, budget_ms);
+    return g_app.load.phase == load_phase::loading ? 1 : 0;
 }
 EMSCRIPTEN_KEEPALIVE void npskit_load_demo(double rows) { app_load_demo(g_app, static_cast<uint64_t>(rows)); }
 // Re-scores every panel now and returns the CPU milliseconds it took.

@@ -8,6 +8,7 @@
 // clang-format off
 EM_JS(double, npskit_js_fit_canvas, (), { return NpskitWeb.fitCanvas(); });
 EM_JS(double, npskit_js_now_ms, (), { return Date.now(); });
+EM_JS(double, npskit_js_input_age_ms, (), { return performance.now() - NpskitWeb.inputAt; });
 EM_JS(void, npskit_js_load_info, (double* out), {
   const l = NpskitWeb.load;
   const v = l ? [l.id, l.kind, l.total, l.received] : [0, 0, 0, 0];
@@ -75,6 +76,7 @@ bool read_js_string(std::string& out, F&& call) {
 double web_fit_canvas() { return npskit_js_fit_canvas(); }
 void web_canvas_size(int& width, int& height) { emscripten_get_canvas_element_size("#canvas", &width, &height); }
 double web_now_ms() { return npskit_js_now_ms(); }
+double web_input_age_ms() { return npskit_js_input_age_ms(); }
 
 js_load_info web_load_info() {
     double v[4];

@@ -17,6 +17,7 @@ struct js_load_info {
 double web_fit_canvas();                       // resizes the canvas; returns devicePixelRatio
 void web_canvas_size(int& width, int& height);
 double web_now_ms();                           // Date.now()
+double web_input_age_ms();                     // since the last pointer, key, wheel, touch or focus event
 js_load_info web_load_info();
 std::string web_load_text(int which);          // 0 name, 1 error
 int web_pull_chunk(char* buffer, int capacity);  // > 0 bytes, 0 wait, -1 ended, -2 failed

@@ -187,7 +187,8 @@ async function openPage(viewport = { width: 1280, height: 1600 }) {
   page.on('dialog', (d) => { incidents.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
   page.on('pageerror', (e) => incidents.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error' || (m.type() === 'warning' && !/GL Driver Message/.test(m.text()))) incidents.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith(garbageServer.url)) incidents.push(`request: ${r.url()}`); });
+  // blob:<page origin> is the dashboard's own reader worker (web/dashboard/source.js).
+  page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith(garbageServer.url) && !r.url().startsWith('blob:' + server.url)) incidents.push(`request: ${r.url()}`); });
   await page.goto(`${server.url}/dashboard/index.html`);
   await waitForState(page, () => true, { what: 'the wasm app to start' });
   page.incidents = incidents;

@@ -17,6 +17,7 @@ var NpskitWeb = {
   clipboard: '',
   ready: false,      // set by main() once the app runs
   hashChanged: true, // the first poll reads the initial hash
+  inputAt: 0,        // performance.now() of the last input event: the app draws frames while input comes
   encoder: new TextEncoder(),
 
   // ---- loads ---------------------------------------------------------------------------
@@ -31,13 +32,30 @@ var NpskitWeb = {
     if (load !== this.load || load.cancelled || !bytes.length) return;
     this.chunks.push(bytes);
     load.received += bytes.length;
+    this.schedulePump();
   },
-  end(load) { if (load === this.load) load.ended = true; },
+  // Imports between frames too: a task per ~40 ms slice while bytes wait (a MessageChannel
+  // task, not setTimeout, which clamps to 4 ms after a few nested calls).
+  pumpChannel: null,
+  pumpQueued: false,
+  schedulePump() {
+    if (this.pumpQueued || !this.ready) return;
+    if (!this.pumpChannel) {
+      this.pumpChannel = new MessageChannel();
+      this.pumpChannel.port1.onmessage = () => {
+        this.pumpQueued = false;
+        if (Module['_npskit_pump'](40) && this.chunks.length) this.schedulePump();
+      };
+    }
+    this.pumpQueued = true;
+    this.pumpChannel.port2.postMessage(0);
+  },
+  end(load) { if (load === this.load) { load.ended = true; this.schedulePump(); } },
   fail(load, message) { if (load === this.load) { load.error = message; load.ended = true; } },
   // Closes the load's connection even when its body has stalled (no read would ever return).
   stopReading(load) {
     load.cancelled = true;
-    if (load.abort) load.abort.abort();
+    if (load.worker) { load.worker.terminate(); load.worker = null; }
   },
   // The app gave up on load `id` (not NPS data, or replaced by demo data): stop reading it,
   // drop what is queued.
@@ -47,33 +65,41 @@ var NpskitWeb = {
     this.chunks = [];
     this.chunkOffset = 0;
   },
-  async readStream(load, reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (load !== this.load || load.cancelled) { reader.cancel().catch(() => {}); return; }
-      if (done) return;
-      this.push(load, value);
-    }
-  },
+  // Files and URLs are read in a worker: there, reading never waits for a frame that is busy
+  // importing, so the browser's delivery (~1 s for 274 MB here) overlaps the import instead of
+  // adding to it. The worker reads with a BYOB reader into 2 MB buffers and hands each one over
+  // (transferred, not copied); it pauses while more than 16 MB wait here unread.
   openFile(file) {
     this.stopLive();
-    const load = this.beginLoad(1, file.name, file.size);
-    this.readStream(load, file.stream().getReader())
-      .then(() => this.end(load), (e) => this.fail(load, 'Could not read ' + file.name + ': ' + e.message));
+    this.readInWorker(this.beginLoad(1, file.name, file.size), file);
   },
-  async openUrl(url) {
+  openUrl(url) {
     this.stopLive();
-    const load = this.beginLoad(2, url, 0);
-    load.abort = new AbortController();
+    let absolute = url;
+    try { absolute = new URL(url, location.href).href; } catch (e) {}
+    this.readInWorker(this.beginLoad(2, url, 0), absolute);
+  },
+  readInWorker(load, source) {
+    const what = typeof source === 'string' ? 'load ' + load.name : 'read ' + load.name;
+    let worker;
     try {
-      const res = await fetch(url, { signal: load.abort.signal });
-      if (!res.ok) throw new Error('HTTP ' + res.status);
-      load.total = Number(res.headers.get('content-length')) || 0;
-      await this.readStream(load, res.body.getReader());
-      this.end(load);
+      worker = new Worker(URL.createObjectURL(new Blob(['(' + npskitReader.toString() + ')()'], { type: 'text/javascript' })));
     } catch (e) {
-      if (!load.cancelled) this.fail(load, 'Could not load ' + url + ': ' + e.message);
+      this.fail(load, 'Could not ' + what + ': ' + e.message);
+      return;
     }
+    load.worker = worker;
+    worker.onmessage = (e) => {
+      const m = e.data;
+      if (load !== this.load || load.cancelled) return;
+      if (m.total) load.total = m.total;
+      if (m.bytes) this.push(load, new Uint8Array(m.bytes));
+      if (m.error) this.fail(load, 'Could not ' + what + ': ' + m.error);
+      else if (m.done) this.end(load);
+      if (m.done || m.error) { worker.terminate(); load.worker = null; }
+    };
+    worker.onerror = (e) => { e.preventDefault(); this.fail(load, 'Could not ' + what + ': ' + (e.message || 'reader failed')); worker.terminate(); };
+    worker.postMessage({ source, highWater: 16 << 20 });
   },
   async openCollector(base, key) {
     this.stopLive();
@@ -116,9 +142,19 @@ var NpskitWeb = {
       HEAPU8.set(c.subarray(this.chunkOffset, this.chunkOffset + take), ptr + n);
       n += take;
       this.chunkOffset += take;
-      if (this.chunkOffset === c.length) { this.chunks.shift(); this.chunkOffset = 0; }
+      if (this.chunkOffset === c.length) {
+        this.chunks.shift();
+        this.chunkOffset = 0;
+        // Back to the worker for its next read: fresh pages cost ~3 ms a MB to touch on a
+        // virtual machine like CI's, more than the copy itself.
+        if (load.worker && c.byteLength === c.buffer.byteLength) load.worker.postMessage({ spare: c.buffer }, [c.buffer]);
+      }
     }
-    if (n) return n;
+    if (n) {
+      load.pulled = (load.pulled || 0) + n;
+      if (load.worker && load.pulled - (load.acked || 0) >= 4 << 20) { load.acked = load.pulled; load.worker.postMessage({ pulled: load.pulled }); }
+      return n;
+    }
     if (load.ended) return load.error ? -2 : -1;
     return 0;
   },
@@ -214,6 +250,9 @@ var NpskitWeb = {
       if (e.dataTransfer.files[0]) this.openFile(e.dataTransfer.files[0]);
     });
     window.addEventListener('hashchange', () => { this.hashChanged = true; });
+    for (const type of ['pointermove', 'pointerdown', 'pointerup', 'mousemove', 'mousedown', 'mouseup', 'wheel', 'keydown', 'keyup',
+      'touchstart', 'touchmove', 'touchend', 'focus', 'blur', 'resize', 'paste', 'visibilitychange'])
+      window.addEventListener(type, () => { this.inputAt = performance.now(); }, { capture: true, passive: true });
     // ImGui asks for the clipboard on Ctrl+V's keydown; the paste event lands before the
     // next frame, so the text is here by the time ImGui reads it.
     window.addEventListener('paste', (e) => { this.clipboard = e.clipboardData.getData('text') || ''; });
@@ -263,6 +302,69 @@ var NpskitWeb = {
     c.addEventListener('touchcancel', end, { capture: true, passive: false });
   },
 };
+// The worker's body (stringified into a Blob worker: one bundle, no second file to serve).
+// Reads a File or fetches a URL; posts {total}, then {bytes} buffers, then {done} or {error}.
+function npskitReader() {
+  let pulled = 0, wake = null;
+  const spares = [];  // buffers the page has read, given back for reuse
+  onmessage = async (e) => {
+    const m = e.data;
+    if (m.spare) { if (m.spare.byteLength === 2 << 20) spares.push(m.spare); return; }
+    if (m.pulled !== undefined) { pulled = m.pulled; if (wake) wake(); return; }
+    try {
+      let stream = m.source, total = 0;
+      if (typeof stream === 'string') {
+        const res = await fetch(stream);
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        total = Number(res.headers.get('content-length')) || 0;
+        stream = res.body;
+      } else {
+        total = stream.size;
+        stream = stream.stream();
+      }
+      postMessage({ total });
+      let byob = null, reader;
+      try { reader = byob = stream.getReader({ mode: 'byob' }); } catch (err) { reader = stream.getReader(); }
+      const size = 2 << 20;  // (the spares' size too)
+      let buffer = new ArrayBuffer(size), filled = 0, sent = 0, last = Date.now();
+      const flush = () => {
+        if (!filled) return;
+        const out = filled === size ? buffer : buffer.slice(0, filled);
+        postMessage({ bytes: out }, [out]);
+        sent += filled;
+        buffer = spares.pop() || new ArrayBuffer(size);
+        filled = 0;
+        last = Date.now();
+      };
+      for (;;) {
+        while (sent - pulled > m.highWater) await new Promise((ok) => { wake = ok; });
+        wake = null;
+        let r;
+        if (byob) {
+          r = await byob.read(new Uint8Array(buffer, filled, size - filled));
+          if (r.value) { buffer = r.value.buffer; filled += r.value.length; }
+        } else {
+          r = await reader.read();
+          for (let v = r.value, at = 0; v && at < v.length;) {  // copy into the 2 MB buffers
+            const take = Math.min(size - filled, v.length - at);
+            new Uint8Array(buffer, filled, take).set(v.subarray(at, at + take));
+            filled += take;
+            at += take;
+            if (filled === size) flush();
+          }
+        }
+        if (r.done) break;
+        // Full, or the source trickles (a short read, or 50 ms since the last hand-over): hand
+        // over what came, so a slow or stalled body still shows its bytes.
+        if (filled === size || (r.value && r.value.length < 32768) || Date.now() - last > 50) flush();
+      }
+      flush();
+      postMessage({ done: true });
+    } catch (err) {
+      postMessage({ error: err.message || String(err) });
+    }
+  };
+}
 NpskitWeb.setup();
 
 window.npskitDashboard = {
