@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten/heap.h>
+#endif
+
 #include "import.h"
 #include "store.h"
 
@@ -53,8 +57,12 @@ int main(int argc, char** argv) {
         store.release_id_index();
         store.shrink_to_fit();
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        std::printf("{\"ms\":%.1f,\"mb_per_s\":%.1f,\"records\":%llu,\"rows\":%zu,\"bytes_per_row\":%.1f}\n", ms,
-                    total / 1e6 / (ms / 1000), static_cast<unsigned long long>(importer.stats().records), store.size(),
+        double heap_mb = 0;
+#ifdef __EMSCRIPTEN__
+        heap_mb = static_cast<double>(emscripten_get_heap_size()) / 1e6;  // the wasm memory, all of it
+#endif
+        std::printf("{\"heap_mb\":%.0f,\"store_mb\":%.1f,\"ms\":%.1f,\"mb_per_s\":%.1f,\"records\":%llu,\"rows\":%zu,\"bytes_per_row\":%.1f}\n",
+                    heap_mb, static_cast<double>(store.memory_bytes()) / 1e6, ms, total / 1e6 / (ms / 1000), static_cast<unsigned long long>(importer.stats().records), store.size(),
                     static_cast<double>(store.memory_bytes() - store.comment_pool.capacity()) / static_cast<double>(store.size()));
     }
     return 0;

@@ -56,7 +56,7 @@ static void begin_load(app_state& app, source_kind kind, const std::string& name
     app.load.kind = kind;
     app.load.name = name;
     app.load.phase = load_phase::loading;
-    app.load.started_ms = now_ms();
+    app.load.started_ms = app.load.last_bytes_ms = now_ms();
     app.live = live_status{};
     app.data_dirty = true;
     if (kind == source_kind::demo) return;
@@ -89,6 +89,12 @@ static void finish_load(app_state& app) {
 // A source with no valid response in its first 16 MB is not NPS data (garbage, a wrong URL, a
 // body that never ends): stop reading instead of counting bad rows until memory runs out.
 constexpr double give_up_bytes = 16.0 * 1024 * 1024;
+// A body that stops sending without closing (a stalled server or proxy) fails after this long,
+// instead of showing "loading" for ever. (The collector's pages are fetched whole.)
+constexpr double stall_ms = 30000;
+// A body of valid records that never ends stops before the wasm heap (4 GB) runs out: ~40
+// million responses with comments.
+constexpr size_t max_store_bytes = size_t{2500} * 1024 * 1024;
 
 // A CSV header worth a mapping step: readable text, not binary noise or an HTML page.
 static bool readable_header(const std::vector<std::string>& header) {
@@ -167,6 +173,18 @@ void app_pump(app_state& app, double budget_ms) {
     }
     if (info.id == app.js_load_id && app.load.kind != source_kind::demo) {
         app.load.total_bytes = info.total;
+        const double now = now_ms();
+        if (info.received != app.load.received_bytes) {
+            app.load.received_bytes = info.received;
+            app.load.last_bytes_ms = now;
+        }
+        if (app.load.phase == load_phase::loading && app.load.kind != source_kind::collector &&
+            now - app.load.last_bytes_ms > stall_ms) {
+            give_up_load(app, info.id, "The source sent nothing for 30 s: stopped reading. Is the server still answering?");
+        }
+        if (app.load.phase == load_phase::loading && app.importer && app.store.memory_bytes() > max_store_bytes) {
+            give_up_load(app, info.id, "Stopped reading: the data already loaded fills the memory this tab can use. Load a shorter range or a smaller file.");
+        }
         if (app.load.phase == load_phase::loading && app.importer) {
             while (now_ms() - start < budget_ms) {
                 int n = web_pull_chunk(app.chunk.data(), static_cast<int>(app.chunk.size()));

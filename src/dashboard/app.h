@@ -36,6 +36,8 @@ struct load_status {
     std::string error;           // a sentence for people (network, unreadable file, no records)
     double total_bytes = 0;      // 0 = unknown
     double fed_bytes = 0;        // handed to the importer
+    double received_bytes = 0;   // arrived in the page (JS)
+    double last_bytes_ms = 0;    // when received_bytes last grew
     double started_ms = 0, finished_ms = 0;  // performance clock
     double import_ms = 0;        // CPU time inside the core importer (parse + validate + store)
     bool stream_ended = false;   // all bytes arrived (finish() waits for a mapping if needed)

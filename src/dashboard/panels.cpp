@@ -354,10 +354,17 @@ void draw_top_bar(app_state& app) {
     if (l.kind != source_kind::none) {
         std::string src = l.name;
         if (src.size() > 60) src = "…" + src.substr(src.size() - 58);
-        std::string line = std::string(source_kind_name(l.kind)) + ": " + src + " · " + with_thousands(app.store.size()) + " records";
-        ImGui::PushTextWrapPos(0);
-        muted(line.c_str());
-        ImGui::PopTextWrapPos();
+        std::string head = std::string(source_kind_name(l.kind)) + ": " + src;
+        std::string count = with_thousands(app.store.size()) + " records";
+        std::string line = head + " · " + count;
+        if (ImGui::CalcTextSize(line.c_str()).x <= ImGui::GetContentRegionAvail().x) {
+            muted(line.c_str());
+        } else {  // narrow: the source wraps, the count keeps a line of its own (ImGui breaks after commas)
+            ImGui::PushTextWrapPos(0);
+            muted(head.c_str());
+            ImGui::PopTextWrapPos();
+            muted(count.c_str());
+        }
     }
     ImGui::PopFont();
 

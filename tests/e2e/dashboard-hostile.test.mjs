@@ -393,3 +393,19 @@ test('URLs answering 50 MB of garbage, a body that never ends, a body that stall
   await assertResponsive(page, 'after the hostile URLs');
   await page.close();
 });
+
+test('a body that stalls for 30 s fails with a clear error, and its connection is closed', { skip }, async (t) => {
+  const page = await openPage();
+  const stalled = `${garbageServer.url}/stalled.ndjson`;
+  await page.evaluate((u) => { location.hash = 'src=' + encodeURIComponent(u); }, stalled);
+  await waitForState(page, (x) => x.load.name === stalled && x.load.bytes > 0, { what: 'the stalled body\'s first bytes' });
+  const started = Date.now();
+  const s = await waitForState(page, (x) => x.load.phase !== 'loading', { timeout: 60000, what: 'the stall to be given up' });
+  t.diagnostic(`stalled body given up after ${Date.now() - started} ms: ${s.load.error}`);
+  assert.equal(s.load.phase, 'failed');
+  assert.match(s.load.error, /sent nothing for 30 s/);
+  await waitForState(page, () => stalledOpen === 0, { what: 'the stalled connection to close' });
+  await assertResponsive(page, 'after a stall');
+  await assertNothingRan(page, 'stalled URL');
+  await page.close();
+});
