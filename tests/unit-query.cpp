@@ -354,10 +354,100 @@ TEST_CASE("text search over the pool finds exactly the rows the row-by-row check
         }
     }
     // A match may not run from one comment into the next (they sit side by side in the pool).
+    response_store two;
+    add(two, 5, 1, "pro", "abc");
+    add(two, 5, 2, "pro", "def");
+    CHECK(rows_with_text(two, "cd").empty());
+    CHECK(rows_with_text(two, "DEF") == std::vector<uint32_t>{1});
+    CHECK(rows_with_text(two, "").size() == 2);
+}
+
+// The reference: each row's comment lowered (ASCII only) and searched with std::string::find.
+static std::vector<uint32_t> rows_with_text_by_row(const response_store& s, std::string_view text) {
+    std::string needle(text);
+    for (char& c : needle) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::vector<uint32_t> rows;
+    for (size_t row = 0; row < s.size(); ++row) {
+        std::string lowered(s.comment(row));
+        for (char& c : lowered) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (lowered.find(needle) != std::string::npos) rows.push_back(static_cast<uint32_t>(row));
+    }
+    return rows;
+}
+
+TEST_CASE("text search: pool edges, long and one-byte texts, case folding, replaced comments") {
+    // Comments from a small alphabet (many near misses), with the bytes a case fold must not
+    // confuse: '@' / '`' and '[' / '{' differ from a letter pair by 0x20 too; UTF-8 bytes.
+    const char* pieces[] = {"a", "B", "ab", "Ab", "aB", "ba", " ", "@", "`", "[", "{", "\xc3\xa9", "\xc3\x89",
+                            "slow ", "SLOW", "x", "0", "9", ",", "Zz"};
+    for (int variant = 0; variant < 4; ++variant) {
+        CAPTURE(variant);
+        uint32_t seed = 99u + static_cast<uint32_t>(variant);
+        auto next = [&] { return (seed = seed * 1103515245u + 12345u) >> 8; };
+        response_store s;
+        std::vector<std::string> comments;
+        for (int i = 0; i < 700; ++i) {
+            response r;
+            r.id = "txt-" + std::to_string(100000 + i);
+            r.ts_ms = at(2025, 6, 1) + i * 60'000LL;
+            r.score = static_cast<int>(next() % 11);
+            const uint32_t size = next() % 9 == 0 ? 0 : next() % 9 == 0 ? 60 + next() % 140 : next() % 24;
+            std::string c;
+            while (c.size() < size) c += pieces[next() % 20];
+            if (!c.empty()) r.comment = c;
+            s.add(r);
+            comments.push_back(c);
+        }
+        if (variant >= 2) {  // updates by id: shortened in place (stale bytes stay in the pool), moved to the pool's end
+            for (int k = 0; k < 60; ++k) {
+                const size_t row = next() % s.size();
+                response r;
+                r.id = "txt-" + std::to_string(100000 + row);
+                r.ts_ms = at(2025, 6, 1) + static_cast<int64_t>(row) * 60'000LL;
+                r.score = 3;
+                std::string& old = comments[row];
+                if (variant == 2 && old.size() < 2) continue;
+                old = variant == 2 ? old.substr(0, old.size() / 2) : std::string(pieces[k % 20]) + "tail";
+                r.comment = old;
+                s.add(r);
+            }
+        }
+        CHECK(s.comments_in_row_order == (variant != 3));
+        const std::string pool = s.comment_pool;
+        std::vector<std::string> texts = {"a", "A", "@", "`", "[", "{", " ", "\xc3", "\xa9", "\xc3\x89", "slow", "SlOw s",
+                                          "ab", "Zz", "zZ", "aa", "bab", "ab ab", ",9"};
+        texts.push_back(pool.substr(0, 1));                           // the pool's first byte
+        texts.push_back(pool.substr(0, 7));                           // the pool's first bytes
+        texts.push_back(pool.substr(pool.size() - 1));                // its last byte
+        texts.push_back(pool.substr(pool.size() - 9));                // its last bytes
+        for (int k = 0; k < 40; ++k) {                                // pieces of real comments, in any case
+            const std::string& c = comments[next() % comments.size()];
+            if (c.empty()) continue;
+            const size_t from = next() % c.size();
+            const size_t len = k % 4 == 0 ? c.size() - from : 1 + next() % std::min<size_t>(c.size() - from, 80);
+            std::string t = c.substr(from, len);
+            for (char& ch : t)
+                if (next() % 2) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            texts.push_back(t);
+        }
+        for (const std::string& c : comments)  // whole comments longer than 16 and 64 bytes
+            if (c.size() > 64) { texts.push_back(c); break; }
+        for (const std::string& c : comments)
+            if (c.size() > 16 && c.size() < 40) { texts.push_back(c); break; }
+        texts.push_back(std::string(300, 'a'));  // longer than any comment
+        for (const std::string& t : texts) {
+            CAPTURE(t);
+            CHECK(rows_with_text(s, t) == rows_with_text_by_row(s, t));
+        }
+    }
+    // A text at the very start and the very end of the pool, and one that spans both comments.
     response_store s;
-    add(s, 5, 1, "pro", "abc");
-    add(s, 5, 2, "pro", "def");
-    CHECK(rows_with_text(s, "cd").empty());
-    CHECK(rows_with_text(s, "DEF") == std::vector<uint32_t>{1});
-    CHECK(rows_with_text(s, "").size() == 2);
+    add(s, 9, 1, "pro", "Sync is slow");
+    add(s, 2, 2, "pro", "really SLOW sync");
+    CHECK(rows_with_text(s, "sync is") == std::vector<uint32_t>{0});
+    CHECK(rows_with_text(s, "W SYNC") == std::vector<uint32_t>{1});
+    CHECK(rows_with_text(s, "slow sync") == std::vector<uint32_t>{1});
+    CHECK(rows_with_text(s, "slowreally").empty());
+    CHECK(rows_with_text(s, "C") == std::vector<uint32_t>{0, 1});
+    CHECK(rows_with_text(s, "sync") == std::vector<uint32_t>{0, 1});
 }
