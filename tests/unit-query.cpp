@@ -295,7 +295,7 @@ TEST_CASE("the report's combined pass equals the per-panel queries") {
         response_store s = mixed_store(sorted, replaced, 17u + static_cast<uint32_t>(variant));
         CHECK(s.time_sorted == sorted);
         if (replaced) CHECK_FALSE(s.comments_in_row_order);
-        std::vector<response_filter> filters(10);
+        std::vector<response_filter> filters(12);
         filters[1].attributes = {{"plan", {"pro", "team"}, false}};
         filters[2].segments = 0b011;
         filters[3].text = "slow";
@@ -309,6 +309,13 @@ TEST_CASE("the report's combined pass equals the per-panel queries") {
         filters[8].text = "lent, trop";
         filters[8].segments = 0b100;
         filters[9].attributes = {{"nope", {"x"}, false}};  // matches nothing
+        filters[10].text = "S";  // text with a time range and an attribute (the pass over text matches)
+        filters[10].since_ms = at(2025, 12, 25);
+        filters[10].until_ms = at(2026, 1, 5);
+        filters[10].attributes = {{"plan", {"pro", ""}, false}};
+        filters[11].text = "o";
+        filters[11].with_comment = true;
+        filters[11].segments = 0b101;
         const std::vector<std::string> keys = {"survey", "plan", "", "nope"};
         for (size_t f = 0; f < filters.size(); ++f) {
             for (size_t k = 0; k < keys.size(); ++k) {
