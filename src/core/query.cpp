@@ -604,21 +604,20 @@ report_counts count_for_report(const response_store& store, const response_filte
     // The current period's counters for one row (the row passed every condition).
     uint64_t day_lo = static_cast<uint64_t>(std::numeric_limits<int64_t>::min());
     size_t day_base = 0;
-    auto count_current = [&](size_t row, int64_t time_ms) {
+    auto count_current = [&](int64_t time_ms, uint8_t slot, uint16_t code) {
         const int64_t t = time_ms + offset_ms;
         if (static_cast<uint64_t>(t) - day_lo >= static_cast<uint64_t>(ms_per_day)) {
             const int64_t day = day_of(t);
             day_lo = static_cast<uint64_t>(day * ms_per_day);
             day_base = static_cast<size_t>(day - first_day) * slot_count;
         }
-        const uint8_t slot = slots[row];
         ++day_counts[day_base + slot];
-        if (code_counts) ++code_counts[(column ? column[row] : 0) * size_t{slot_count} + slot];
+        if (code_counts) ++code_counts[code * size_t{slot_count} + slot];
     };
 
     if (!filter.text.empty()) {
-        // Only the rows the text search selects (and display events). Their times and slots are
-        // gathered a block at a time first: the rows are far apart in the columns, and a tight
+        // Only the rows the text search selects (and display events). Their times, slots and
+        // breakdown codes are gathered a block at a time first: the rows are far apart in the columns, and a tight
         // loop of independent loads keeps many cache misses in flight. Both periods share every
         // condition but time, and the text needs no second check.
         std::vector<uint32_t> own, merged;
@@ -631,12 +630,15 @@ report_counts count_for_report(const response_store& store, const response_filte
         constexpr size_t block = 256;
         int64_t block_times[block];
         uint8_t block_slots[block];
+        uint16_t block_codes[block] = {};
         for (size_t base = 0; base < candidates.size(); base += block) {
             const size_t m = std::min(block, candidates.size() - base);
             for (size_t j = 0; j < m; ++j) {
                 block_times[j] = times[rows[base + j]];
                 block_slots[j] = slots[rows[base + j]];
             }
+            if (column)
+                for (size_t j = 0; j < m; ++j) block_codes[j] = column[rows[base + j]];
             for (size_t j = 0; j < m; ++j) {
                 const size_t row = rows[base + j];
                 const int64_t t = block_times[j];
@@ -647,13 +649,13 @@ report_counts count_for_report(const response_store& store, const response_filte
                 bool ok = true;
                 for (size_t a = 0; a < k && ok; ++a) ok = c.attributes[a].allowed[(*c.attributes[a].codes)[row]] != 0;
                 if (!ok) continue;
-                if (current) count_current(row, t);
+                if (current) count_current(t, slot, block_codes[j]);
                 if (before) ++previous[slot];  // the periods may overlap
             }
         }
     } else if (c.needs_comment_check || !store.time_sorted) {
         for (size_t row = 0; row < store.size(); ++row) {
-            if (passes(store, c, row)) count_current(row, times[row]);
+            if (passes(store, c, row)) count_current(times[row], slots[row], column ? column[row] : 0);
             if (passes(store, cp, row)) ++previous[slots[row]];  // the periods may overlap
         }
     } else {
