@@ -137,6 +137,82 @@ TEST_CASE("a store reserved from a close estimate keeps its columns when the loa
     CHECK(store.comment(4) == "Too slow");
 }
 
+// The same records, one store updating by id as they come, the other in a bulk load settled
+// at the end: the same rows, values, comments and dictionaries.
+static void check_bulk_equals_immediate(const std::vector<response>& records) {
+    response_store immediate, bulk;
+    bulk.begin_bulk();
+    CHECK(bulk.in_bulk());
+    for (const auto& r : records) immediate.add(r), bulk.add(r);
+    bulk.end_bulk();
+    CHECK_FALSE(bulk.in_bulk());
+    REQUIRE(bulk.size() == immediate.size());
+    CHECK(bulk.slots == immediate.slots);
+    CHECK(bulk.times_ms == immediate.times_ms);
+    CHECK(bulk.min_time_ms == immediate.min_time_ms);
+    CHECK(bulk.max_time_ms == immediate.max_time_ms);
+    CHECK(bulk.time_sorted == immediate.time_sorted);
+    for (size_t row = 0; row < bulk.size(); ++row) {
+        if (bulk.comment(row) != immediate.comment(row)) FAIL_CHECK("row " << row << " comment differs");
+    }
+    REQUIRE(bulk.attributes.size() == immediate.attributes.size());
+    for (size_t a = 0; a < bulk.attributes.size(); ++a) {
+        CHECK(bulk.attributes[a].key == immediate.attributes[a].key);
+        CHECK(bulk.attributes[a].values == immediate.attributes[a].values);
+        CHECK(bulk.attributes[a].codes == immediate.attributes[a].codes);
+    }
+    // After the load the ids stay indexed: a live update finds its row in both.
+    for (size_t i = 0; i < records.size(); i += records.size() / 7 + 1) {
+        response update = records[i];
+        update.score = 10;
+        update.comment = "live update";
+        CHECK(bulk.add(update) == immediate.add(update));
+    }
+    response fresh = make("id-brand-new", 4, 5);
+    CHECK(bulk.add(fresh) == immediate.add(fresh));
+    CHECK(bulk.add(fresh) == immediate.add(fresh));  // the new id is indexed too
+    CHECK(bulk.size() == immediate.size());
+    CHECK(bulk.slots == immediate.slots);
+}
+
+TEST_CASE("a bulk load settles repeated ids as add() does, and keeps them indexed") {
+    SUBCASE("no repeated id") {
+        std::vector<response> records;
+        for (int i = 0; i < 5000; ++i) records.push_back(make("id-" + std::to_string(100000 + i), i % 11, i * 10LL, i % 2 ? "pro" : "free"));
+        check_bulk_equals_immediate(records);
+    }
+    SUBCASE("scores then comments, display events, attributes added later, times out of order") {
+        std::vector<response> records;
+        uint64_t seed = 42;
+        auto next = [&seed](uint64_t bound) { seed = seed * 6364136223846793005ull + 1442695040888963407ull; return (seed >> 33) % bound; };
+        for (int i = 0; i < 20000; ++i) {
+            // ~1 record in 4 repeats an id seen before (up to 5 times), sometimes much later.
+            const uint64_t id = i > 100 && next(4) == 0 ? next(static_cast<uint64_t>(i)) : static_cast<uint64_t>(i) + 1000000;
+            response r = make("id-" + std::to_string(id), static_cast<int>(next(11)), static_cast<int64_t>(id % 1000000) * 1000 + static_cast<int64_t>(next(3)) * 7, nullptr);
+            if (next(5) == 0) r.type = next(2) ? event_type::shown : event_type::dismissed, r.score = -1;
+            if (next(3) == 0) r.comment = next(6) == 0 ? std::string() : "comment " + std::to_string(next(50));
+            if (next(2) == 0) r.attributes.emplace_back("plan", next(2) ? "pro" : "free");
+            if (next(7) == 0) r.attributes.emplace_back("zone", "z" + std::to_string(next(4)));
+            if (next(9) == 0) r.page = "/p" + std::to_string(next(3));
+            records.push_back(r);
+        }
+        response no_id = make("", 7, 3);  // records without an id always append
+        records.push_back(no_id);
+        records.push_back(no_id);
+        check_bulk_equals_immediate(records);
+    }
+}
+
+TEST_CASE("an update with an empty comment keeps the stored one") {
+    response_store store;
+    response r = make("id-000001", 3, 1000);
+    r.comment = "Too slow";
+    store.add(r);
+    r.comment = "";
+    store.add(r);
+    CHECK(store.comment(0) == "Too slow");
+}
+
 TEST_CASE("hash_text is stable") {
     CHECK(hash_text("") == 14695981039346656037ull);
     CHECK(hash_text("a") == 0xaf63dc4c8601ec8cull);

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
         npskit::importer_desc d;
         d.id_prefix = "row";
         npskit::response_importer importer(d, [&store](const npskit::response& r) { store.add(r); });
+        store.begin_bulk();
         double fed = 0;
         bool reserved = false;
         for (const auto& c : chunks) {
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
             }
         }
         importer.finish();
+        store.end_bulk();
         store.release_id_index();
         store.shrink_to_fit();
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -71,6 +71,10 @@ void response_store::clear() {
     comment_pool.clear();
     attributes.clear();
     row_by_id_.clear();
+    settled_hashes_.clear();
+    settled_rows_.clear();
+    bulk_ = false;
+    bulk_hashes_.clear();
     min_time_ms = max_time_ms = 0;
     time_sorted = true;
     comments_in_row_order = true;
@@ -83,12 +87,123 @@ void response_store::reserve(size_t rows, size_t comment_bytes) {
     comment_offsets.reserve(rows);
     comment_lengths.reserve(rows);
     for (auto& a : attributes) a.codes.reserve(rows);
-    if (desc_.index_ids) row_by_id_.reserve(rows);
+    if (bulk_) bulk_hashes_.reserve(rows);
+    else if (desc_.index_ids) row_by_id_.reserve(rows);
 }
 
 void response_store::release_id_index() {
     desc_.index_ids = false;
     row_by_id_.release();
+    std::vector<uint64_t>().swap(settled_hashes_);
+    std::vector<uint32_t>().swap(settled_rows_);
+}
+
+std::pair<size_t, bool> response_store::find_settled(uint64_t hash) const {
+    hash |= 1;  // as bulk_hashes_ stores it
+    auto it = std::lower_bound(settled_hashes_.begin(), settled_hashes_.end(), hash);
+    if (it == settled_hashes_.end() || *it != hash) return {0, false};
+    return {settled_rows_[static_cast<size_t>(it - settled_hashes_.begin())], true};
+}
+
+void response_store::begin_bulk() {
+    if (!desc_.index_ids || !slots.empty()) return;  // only into an empty, indexed store
+    bulk_ = true;
+    bulk_hashes_.clear();
+    bulk_hashes_.reserve(slots.capacity());
+}
+
+void response_store::update_row(size_t row, size_t from) {
+    slots[row] = slots[from];  // the first timestamp stays, as add() keeps it
+    if (comment_lengths[from] != 0) {
+        comment_offsets[row] = comment_offsets[from];
+        comment_lengths[row] = comment_lengths[from];
+        comments_in_row_order = false;
+    }
+    for (auto& a : attributes)
+        if (a.codes[from] != 0) a.codes[row] = a.codes[from];
+}
+
+void response_store::remove_rows(const std::vector<uint32_t>& sorted_rows) {
+    if (sorted_rows.empty()) return;
+    auto compact = [&](auto& column) {
+        size_t out = sorted_rows[0], next = 0;
+        for (size_t in = sorted_rows[0]; in < column.size(); ++in) {
+            if (next < sorted_rows.size() && sorted_rows[next] == in) {
+                ++next;
+                continue;
+            }
+            column[out++] = column[in];
+        }
+        column.resize(out);
+    };
+    compact(slots);
+    compact(times_ms);
+    compact(comment_offsets);
+    compact(comment_lengths);
+    for (auto& a : attributes) compact(a.codes);
+}
+
+void response_store::end_bulk() {
+    if (!bulk_) return;
+    bulk_ = false;
+    // (hash, row) of every row with an id, grouped by hash: a counting pass on the top 16 bits,
+    // then each small bucket sorted (rows stay in order within a hash: the pass is stable).
+    const size_t n = bulk_hashes_.size();
+    std::vector<uint32_t> counts(65537, 0);
+    size_t with_id = 0;
+    for (uint64_t h : bulk_hashes_)
+        if (h) ++counts[(h >> 48) + 1], ++with_id;
+    for (size_t b = 1; b < counts.size(); ++b) counts[b] += counts[b - 1];
+    std::vector<uint64_t> hashes(with_id);
+    std::vector<uint32_t> rows(with_id);
+    for (size_t row = 0; row < n; ++row) {
+        const uint64_t h = bulk_hashes_[row];
+        if (!h) continue;
+        const uint32_t at = counts[h >> 48]++;
+        hashes[at] = h;
+        rows[at] = static_cast<uint32_t>(row);
+    }
+    std::vector<uint64_t>().swap(bulk_hashes_);
+    // Sort each bucket by (hash, row); buckets hold ~n / 65536 entries.
+    std::vector<std::pair<uint64_t, uint32_t>> bucket;
+    for (size_t start = 0; start < with_id;) {
+        size_t end = start + 1;
+        while (end < with_id && (hashes[end] >> 48) == (hashes[start] >> 48)) ++end;
+        if (end - start > 1) {
+            bucket.clear();
+            for (size_t i = start; i < end; ++i) bucket.emplace_back(hashes[i], rows[i]);
+            std::sort(bucket.begin(), bucket.end());
+            for (size_t i = start; i < end; ++i) hashes[i] = bucket[i - start].first, rows[i] = bucket[i - start].second;
+        }
+        start = end;
+    }
+    // A repeated id: its later rows update the first, in row order, then go.
+    std::vector<uint32_t> removed;
+    size_t kept = 0;
+    for (size_t i = 0; i < with_id; ++i) {
+        if (i > 0 && hashes[i] == hashes[i - 1]) {
+            update_row(rows[kept - 1], rows[i]);
+            removed.push_back(rows[i]);
+            continue;
+        }
+        hashes[kept] = hashes[i];
+        rows[kept] = rows[i];
+        ++kept;
+    }
+    hashes.resize(kept);
+    rows.resize(kept);
+    if (!removed.empty()) {
+        std::sort(removed.begin(), removed.end());
+        remove_rows(removed);
+        for (uint32_t& row : rows)  // rows move up by the removed rows before them
+            row -= static_cast<uint32_t>(std::lower_bound(removed.begin(), removed.end(), row) - removed.begin());
+        // What add() would have said: updates never append, so only the kept rows' order counts.
+        time_sorted = std::is_sorted(times_ms.begin(), times_ms.end());
+    }
+    hashes.shrink_to_fit();
+    rows.shrink_to_fit();
+    settled_hashes_ = std::move(hashes);
+    settled_rows_ = std::move(rows);
 }
 
 namespace {
@@ -156,11 +271,20 @@ void response_store::set_comment(size_t row, std::string_view text) {
 size_t response_store::add(const response& r) {
     size_t row = slots.size();
     bool is_update = false;
-    if (desc_.index_ids && !r.id.empty()) {
-        auto [existing, inserted] = row_by_id_.insert(hash_text(r.id), static_cast<uint32_t>(row));
-        if (!inserted) {
-            row = existing;
+    if (bulk_) {
+        bulk_hashes_.push_back(r.id.empty() ? 0 : hash_text(r.id) | 1);  // | 1: never 0
+    } else if (desc_.index_ids && !r.id.empty()) {
+        const uint64_t hash = hash_text(r.id);
+        auto [settled_row, found] = find_settled(hash);
+        if (found) {
+            row = settled_row;
             is_update = true;
+        } else {
+            auto [existing, inserted] = row_by_id_.insert(hash, static_cast<uint32_t>(row));
+            if (!inserted) {
+                row = existing;
+                is_update = true;
+            }
         }
     }
     uint8_t slot = r.type == event_type::shown       ? slot_shown
@@ -179,7 +303,8 @@ size_t response_store::add(const response& r) {
     }
     min_time_ms = std::min(min_time_ms, r.ts_ms);
     max_time_ms = std::max(max_time_ms, r.ts_ms);
-    if (r.comment) set_comment(row, *r.comment);
+    // An update with an empty comment keeps the one stored (end_bulk cannot tell "" from absent).
+    if (r.comment && (!is_update || !r.comment->empty())) set_comment(row, *r.comment);
     set_attribute(row, "survey", r.survey);
     if (r.trigger) set_attribute(row, "trigger", *r.trigger);
     if (r.page) set_attribute(row, "page", *r.page);
@@ -197,7 +322,8 @@ size_t response_store::memory_bytes() const {
         bytes += a.codes.capacity() * sizeof(uint16_t);
         for (const auto& v : a.values) bytes += v.capacity() + sizeof(std::string) * 3;  // value + map entry
     }
-    bytes += row_by_id_.memory_bytes();
+    bytes += row_by_id_.memory_bytes() + settled_hashes_.capacity() * sizeof(uint64_t) +
+             settled_rows_.capacity() * sizeof(uint32_t) + bulk_hashes_.capacity() * sizeof(uint64_t);
     return bytes;
 }
 

@@ -64,6 +64,7 @@ static void begin_load(app_state& app, source_kind kind, const std::string& name
     d.default_ts_ms = static_cast<int64_t>(web_now_ms());
     d.id_prefix = "row";
     app.importer = std::make_unique<response_importer>(d, [&app](const response& r) { app.store.add(r); });
+    app.store.begin_bulk();  // repeated ids are settled once, when the load ends
 }
 
 static void finish_load(app_state& app) {
@@ -72,7 +73,8 @@ static void finish_load(app_state& app) {
         app.load.stats = app.importer->stats();
         app.load.format = app.importer->format();
     }
-    // Files and URLs get no more records: their id index is dead weight (≈ 25 B per response);
+    app.store.end_bulk();
+    // Files and URLs get no more records: their id index is dead weight (12 B per response);
     // the collector keeps it for live updates by id. Either way the growth slack goes.
     if (app.load.kind != source_kind::collector) app.store.release_id_index();
     app.store.shrink_to_fit();
@@ -108,6 +110,7 @@ static bool readable_header(const std::vector<std::string>& header) {
 }
 
 static void give_up_load(app_state& app, int js_load_id, const char* why) {
+    app.store.end_bulk();  // what was read stays consistent (each id once)
     app.load.error = why;
     app.load.phase = load_phase::failed;
     app.load.finished_ms = now_ms();
@@ -218,6 +221,7 @@ void app_pump(app_state& app, double budget_ms) {
                     continue;
                 }
                 if (n == -2) {
+                    app.store.end_bulk();
                     app.load.error = web_load_text(1);
                     app.load.phase = load_phase::failed;
                     app.load.finished_ms = now_ms();
@@ -286,8 +290,10 @@ void app_load_demo(app_state& app, uint64_t rows) {
     begin_load(app, source_kind::demo, "demo data (" + std::to_string(rows) + " responses)");
     synthetic_desc d;
     d.responses = rows;
+    app.store.begin_bulk();
     app.store.reserve(rows * 2);
     generate_synthetic(d, [&app](const response& r) { app.store.add(r); });
+    app.store.end_bulk();
     app.store.release_id_index();
     app.store.shrink_to_fit();
     app.load.stats.records = app.load.stats.accepted = app.store.size();
