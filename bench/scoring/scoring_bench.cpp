@@ -131,7 +131,7 @@ static int text_main(size_t n, int reps, std::vector<const char*> texts) {
         auto ms = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
         double best_scan = 1e300, best_count = 1e300, best_report = 1e300;
         size_t hits = 0;
-        uint64_t answered = 0;
+        uint64_t answered = 0, listed = 0;  // listed: FNV-1a of the comments listed and the themes (same before/after a change)
         report_desc rd;
         rd.filter.text = texts[t];
         for (int r = -1; r < reps; ++r) {
@@ -148,10 +148,19 @@ static int text_main(size_t n, int reps, std::vector<const char*> texts) {
             best_report = std::min(best_report, ms(t2, t3));
             hits = rows.size();
             answered = rep.headline.histogram.n();
+            listed = 14695981039346656037ull;
+            auto mix = [&](uint64_t v) { listed = (listed ^ v) * 1099511628211ull; };
+            for (const auto& c : rep.comments) mix(c.row);
+            for (const auto& segment : rep.themes)
+                for (const auto& th : segment) {
+                    for (char ch : th.text) mix(static_cast<uint8_t>(ch));
+                    mix(th.count);
+                }
             (void)counts;
         }
-        std::printf("%s{\"text\":\"%s\",\"rows\":%zu,\"n\":%llu,\"scan_ms\":%.3f,\"count_ms\":%.3f,\"report_ms\":%.3f}",
-                    t ? "," : "", texts[t], hits, static_cast<unsigned long long>(answered), best_scan, best_count, best_report);
+        std::printf("%s{\"text\":\"%s\",\"rows\":%zu,\"n\":%llu,\"scan_ms\":%.3f,\"count_ms\":%.3f,\"report_ms\":%.3f,\"listed\":\"%016llx\"}",
+                    t ? "," : "", texts[t], hits, static_cast<unsigned long long>(answered), best_scan, best_count, best_report,
+                    static_cast<unsigned long long>(listed));
     }
     std::printf("]}\n");
     return 0;

@@ -60,18 +60,50 @@ bool is_word_sequence(std::string_view seq) {
 }
 }  // namespace
 
-std::string lowercase_utf8(std::string_view text) {
-    std::string out(text);
-    for (size_t i = 0; i < out.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(out[i]);
+namespace {
+// Lower-cases ASCII and Latin-1 capitals (UTF-8 0xC3 0x80..0x9E, except ×) in place.
+void lowercase_in_place(char* text, size_t size) {
+    for (size_t i = 0; i < size; ++i) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
         if (c >= 'A' && c <= 'Z') {
-            out[i] = static_cast<char>(c + 32);
-        } else if (c == 0xC3 && i + 1 < out.size()) {
-            unsigned char c1 = static_cast<unsigned char>(out[i + 1]);
-            if (c1 >= 0x80 && c1 <= 0x9E && c1 != 0x97) out[i + 1] = static_cast<char>(c1 + 0x20);
+            text[i] = static_cast<char>(c + 32);
+        } else if (c == 0xC3 && i + 1 < size) {
+            unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
+            if (c1 >= 0x80 && c1 <= 0x9E && c1 != 0x97) text[i + 1] = static_cast<char>(c1 + 0x20);
             ++i;
         }
     }
+}
+
+// The tokens of `text`, lower-cased, appended one after another to `out`, with their
+// [begin, end) in `out` appended to `spans`: no allocation per token once the buffers have grown.
+void tokenize_into(std::string_view text, std::string& out, std::vector<std::pair<uint32_t, uint32_t>>& spans) {
+    size_t start = 0;
+    bool in_token = false;
+    auto close = [&] {
+        lowercase_in_place(out.data() + start, out.size() - start);
+        spans.emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(out.size()));
+        in_token = false;
+    };
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t len = std::min(sequence_length(static_cast<unsigned char>(text[i])), text.size() - i);
+        std::string_view seq = text.substr(i, len);
+        if (is_word_sequence(seq)) {
+            if (!in_token) start = out.size(), in_token = true;
+            out.append(seq);
+        } else if (in_token) {
+            close();
+        }
+        i += len;
+    }
+    if (in_token) close();
+}
+}  // namespace
+
+std::string lowercase_utf8(std::string_view text) {
+    std::string out(text);
+    lowercase_in_place(out.data(), out.size());
     return out;
 }
 
@@ -83,41 +115,47 @@ bool is_stop_word(std::string_view w) {
 }
 
 std::vector<std::string> tokenize(std::string_view text) {
+    std::string buffer;
+    std::vector<std::pair<uint32_t, uint32_t>> spans;
+    tokenize_into(text, buffer, spans);
     std::vector<std::string> tokens;
-    std::string current;
-    size_t i = 0;
-    while (i < text.size()) {
-        size_t len = std::min(sequence_length(static_cast<unsigned char>(text[i])), text.size() - i);
-        std::string_view seq = text.substr(i, len);
-        if (is_word_sequence(seq)) {
-            current.append(seq);
-        } else if (!current.empty()) {
-            tokens.push_back(lowercase_utf8(current));
-            current.clear();
-        }
-        i += len;
-    }
-    if (!current.empty()) tokens.push_back(lowercase_utf8(current));
+    tokens.reserve(spans.size());
+    for (auto [b, e] : spans) tokens.emplace_back(buffer, b, e - b);
     return tokens;
 }
 
 void theme_counter::add(std::string_view comment) {
-    std::vector<std::string> tokens = tokenize(comment);
-    if (tokens.empty()) return;
+    // Tokens, words and phrases live in reused buffers (the dashboard adds thousands of comments
+    // per re-score); only a theme seen for the first time allocates, as its map key.
+    tokens_.clear();
+    spans_.clear();
+    tokenize_into(comment, tokens_, spans_);
+    if (spans_.empty()) return;
     ++comments_;
+    auto token = [&](size_t i) { return std::string_view(tokens_).substr(spans_[i].first, spans_[i].second - spans_[i].first); };
+    stop_.assign(spans_.size(), 0);
+    for (size_t i = 0; i < spans_.size(); ++i) stop_[i] = is_stop_word(token(i));
     // Each comment counts once per theme: collect its distinct themes first.
-    std::vector<std::string> words, phrases;
-    for (size_t i = 0; i < tokens.size(); ++i) {
-        if (is_stop_word(tokens[i])) continue;
-        words.push_back(tokens[i]);
-        if (i + 1 < tokens.size() && !is_stop_word(tokens[i + 1])) phrases.push_back(tokens[i] + " " + tokens[i + 1]);
+    phrase_text_.clear();
+    phrase_spans_.clear();
+    words_seen_.clear();
+    for (size_t i = 0; i < spans_.size(); ++i) {
+        if (stop_[i]) continue;
+        words_seen_.push_back(token(i));
+        if (i + 1 < spans_.size() && !stop_[i + 1]) {
+            const size_t start = phrase_text_.size();
+            phrase_text_.append(token(i)).append(1, ' ').append(token(i + 1));
+            phrase_spans_.emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(phrase_text_.size()));
+        }
     }
-    std::sort(words.begin(), words.end());
-    words.erase(std::unique(words.begin(), words.end()), words.end());
-    std::sort(phrases.begin(), phrases.end());
-    phrases.erase(std::unique(phrases.begin(), phrases.end()), phrases.end());
-    for (auto& w : words) ++words_[w];
-    for (auto& p : phrases) ++phrases_[p];
+    phrases_seen_.clear();
+    for (auto [b, e] : phrase_spans_) phrases_seen_.push_back(std::string_view(phrase_text_).substr(b, e - b));
+    for (auto* seen : {&words_seen_, &phrases_seen_}) {
+        std::sort(seen->begin(), seen->end());
+        seen->erase(std::unique(seen->begin(), seen->end()), seen->end());
+    }
+    for (std::string_view w : words_seen_) ++words_[key_.assign(w)];
+    for (std::string_view p : phrases_seen_) ++phrases_[key_.assign(p)];
 }
 
 std::vector<theme> theme_counter::top(const theme_desc& desc) const {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace npskit {
@@ -53,6 +54,11 @@ public:
 private:
     std::unordered_map<std::string, uint32_t> words_, phrases_;
     uint32_t comments_ = 0;
+    // Scratch buffers of add(), kept between calls.
+    std::string tokens_, phrase_text_, key_;
+    std::vector<std::pair<uint32_t, uint32_t>> spans_, phrase_spans_;
+    std::vector<uint8_t> stop_;
+    std::vector<std::string_view> words_seen_, phrases_seen_;
 };
 
 }  // namespace npskit
