@@ -511,7 +511,7 @@ std::vector<uint32_t> rows_with_text(const response_store& store, std::string_vi
         fold_text[k] = is_letter(lowered[k]) ? 0x20 : 0;
         want_text[k] = static_cast<uint8_t>(lowered[k]);
     }
-    auto text_at = [&](size_t pos) {
+    auto text_at = [&](size_t pos) __attribute__((always_inline)) {
         if (pos + 16 > size) {
             for (size_t k = 0; k < len; ++k)
                 if (ascii_lower(pool[pos + k]) != lowered[k]) return false;
@@ -525,7 +525,7 @@ std::vector<uint32_t> rows_with_text(const response_store& store, std::string_vi
     size_t row = 0;  // rows before this one are behind the scan
     // 0 when the text is not at pos (or straddles two comments, or lies in replaced text);
     // otherwise the end of the comment that holds it.
-    auto hit = [&](size_t pos) -> size_t {
+    auto hit = [&](size_t pos) __attribute__((always_inline)) -> size_t {
         if (!text_at(pos)) return 0;
         // The last row whose comment starts at or before pos: galloping from the previous hit,
         // then a branch-free binary search in the last step's window.
