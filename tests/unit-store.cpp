@@ -203,14 +203,25 @@ TEST_CASE("a bulk load settles repeated ids as add() does, and keeps them indexe
     }
 }
 
-TEST_CASE("an update with an empty comment keeps the stored one") {
-    response_store store;
-    response r = make("id-000001", 3, 1000);
-    r.comment = "Too slow";
-    store.add(r);
-    r.comment = "";
-    store.add(r);
-    CHECK(store.comment(0) == "Too slow");
+TEST_CASE("an update with an empty comment clears the stored one, in a bulk load too") {
+    for (bool bulk : {false, true}) {
+        response_store store;
+        if (bulk) store.begin_bulk();
+        response r = make("id-000001", 3, 1000);
+        r.comment = "Too slow";
+        store.add(r);
+        r.comment = "";
+        store.add(r);
+        response other = make("id-000002", 3, 1000);
+        other.comment = "Kept";
+        store.add(other);
+        other.comment.reset();  // absent: the stored one stays
+        store.add(other);
+        store.end_bulk();
+        REQUIRE(store.size() == 2);
+        CHECK(store.comment(0).empty());
+        CHECK(store.comment(1) == "Kept");
+    }
 }
 
 TEST_CASE("hash_text is stable") {

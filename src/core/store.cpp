@@ -75,6 +75,7 @@ void response_store::clear() {
     settled_rows_.clear();
     bulk_ = false;
     bulk_hashes_.clear();
+    bulk_empty_comments_.clear();
     min_time_ms = max_time_ms = 0;
     time_sorted = true;
     comments_in_row_order = true;
@@ -109,12 +110,15 @@ void response_store::begin_bulk() {
     if (!desc_.index_ids || !slots.empty()) return;  // only into an empty, indexed store
     bulk_ = true;
     bulk_hashes_.clear();
+    bulk_empty_comments_.clear();
     bulk_hashes_.reserve(slots.capacity());
 }
 
 void response_store::update_row(size_t row, size_t from) {
     slots[row] = slots[from];  // the first timestamp stays, as add() keeps it
-    if (comment_lengths[from] != 0) {
+    // A comment, or an empty one sent on purpose (it clears, as in add()); none: the row's stays.
+    if (comment_lengths[from] != 0 ||
+        std::binary_search(bulk_empty_comments_.begin(), bulk_empty_comments_.end(), static_cast<uint32_t>(from))) {
         comment_offsets[row] = comment_offsets[from];
         comment_lengths[row] = comment_lengths[from];
         comments_in_row_order = false;
@@ -192,6 +196,7 @@ void response_store::end_bulk() {
     }
     hashes.resize(kept);
     rows.resize(kept);
+    std::vector<uint32_t>().swap(bulk_empty_comments_);
     if (!removed.empty()) {
         std::sort(removed.begin(), removed.end());
         remove_rows(removed);
@@ -303,8 +308,8 @@ size_t response_store::add(const response& r) {
     }
     min_time_ms = std::min(min_time_ms, r.ts_ms);
     max_time_ms = std::max(max_time_ms, r.ts_ms);
-    // An update with an empty comment keeps the one stored (end_bulk cannot tell "" from absent).
-    if (r.comment && (!is_update || !r.comment->empty())) set_comment(row, *r.comment);
+    if (r.comment) set_comment(row, *r.comment);
+    if (bulk_ && r.comment && r.comment->empty()) bulk_empty_comments_.push_back(static_cast<uint32_t>(row));
     set_attribute(row, "survey", r.survey);
     if (r.trigger) set_attribute(row, "trigger", *r.trigger);
     if (r.page) set_attribute(row, "page", *r.page);

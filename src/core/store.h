@@ -125,6 +125,7 @@ private:
     std::vector<uint32_t> settled_rows_;
     bool bulk_ = false;
     std::vector<uint64_t> bulk_hashes_;  // bulk load: row i's id hash (0: no id)
+    std::vector<uint32_t> bulk_empty_comments_;  // bulk load: rows whose record had comment "" (rare)
 };
 
 
