@@ -72,10 +72,40 @@ const waitFor = async (pred, ms = 600000, light = false) => {
   }
 };
 
+// The browser's own floor first, in the same page: the same bytes fetched and read in a worker
+// with nothing done with them (BYOB reader), and the same file read from disk.
+await page.goto(`${base}/dashboard/index.html`);
+await waitFor(() => true);
+const floor = await page.evaluate(async (url) => {
+  const body = `onmessage = async (e) => { const t = performance.now(); const r = await fetch(e.data); const rd = r.body.getReader({ mode: 'byob' });
+    let buf = new ArrayBuffer(2 << 20), n = 0; for (;;) { const x = await rd.read(new Uint8Array(buf)); if (x.done) break; n += x.value.length; buf = x.value.buffer; }
+    postMessage({ n, ms: performance.now() - t }); };`;
+  const w = new Worker(URL.createObjectURL(new Blob([body], { type: 'text/javascript' })));
+  const r = await new Promise((ok) => { w.onmessage = (e) => ok(e.data); w.postMessage(url); });
+  w.terminate();
+  return { fetch_seconds: r.ms / 1000, bytes: r.n };
+}, base + '/data.ndjson');
 await page.goto(`${base}/dashboard/index.html#src=${encodeURIComponent(base + '/data.ndjson')}`);
 await waitFor((x) => x.load.phase === 'done' || x.load.phase === 'failed', 600000, true);
 let s = await state();
-const load = { rows: s.rows, n: s.n, seconds: s.load.seconds, import_seconds: s.load.import_seconds, mb: bytes / 1e6 };
+const load = { rows: s.rows, n: s.n, seconds: s.load.seconds, import_seconds: s.load.import_seconds, mb: bytes / 1e6,
+  browser_fetch_floor_seconds: floor.fetch_seconds };
+// The same data as a file picked on the page (no network): read in the same worker path.
+{
+  const filePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await filePage.goto(`${base}/dashboard/index.html`);
+  await filePage.waitForFunction(() => window.npskitDashboard && window.npskitDashboard.state().ready);
+  await filePage.setInputFiles('#npskit-file', DATA);
+  let f;
+  for (;;) {
+    f = await filePage.evaluate(() => window.npskitDashboard.loadStatus ? window.npskitDashboard.loadStatus() : window.npskitDashboard.state().load);
+    if (f.phase === 'done' || f.phase === 'failed') break;
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  load.file_seconds = f.seconds;
+  load.file_import_seconds = f.import_seconds;
+  await filePage.close();
+}
 const perRow = (s.memory_bytes - s.comment_bytes) / s.rows;
 
 // Filter changes: each sets the URL hash like a shared link would, then times a full re-score.

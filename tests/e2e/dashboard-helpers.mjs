@@ -15,8 +15,9 @@ export const DATA_DIR = join(ROOT, 'examples', 'data');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
   '.json': 'application/json', '.ndjson': 'application/x-ndjson', '.csv': 'text/csv', '.png': 'image/png' };
 
-// Serves /dashboard/* from the bundle, /data/* from examples/data, and `routes` (path → body).
-export async function startStaticServer(routes = {}) {
+// Serves /dashboard/* from the bundle, /data/* from examples/data, and `routes` (path → body);
+// `pageHeaders` go on the dashboard's own files (a Content-Security-Policy, say).
+export async function startStaticServer(routes = {}, pageHeaders = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (routes[path] !== undefined) {
@@ -32,7 +33,8 @@ export async function startStaticServer(routes = {}) {
     try {
       if (!file) throw new Error('not found');
       await stat(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'access-control-allow-origin': '*' });
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'access-control-allow-origin': '*',
+        ...(path.startsWith('/dashboard/') ? pageHeaders : {}) });
       res.end(await readFile(file));
     } catch {
       res.writeHead(404);

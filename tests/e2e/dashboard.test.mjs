@@ -80,6 +80,32 @@ test('headline, CI and weekly trend equal the CLI for the same NDJSON (loaded fr
   await page.close();
 });
 
+test('files and URLs are read in a worker, or in the page when a CSP forbids blob: workers: same figures', { skip }, async (t) => {
+  const csp = await startStaticServer({}, { 'content-security-policy': "worker-src 'none'" });
+  try {
+    const c = cli(['--by', 'week', join(DATA_DIR, 'responses.ndjson')]);
+    for (const [base, reader] of [[server.url, 'worker'], [csp.url, 'page']]) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${base}/dashboard/index.html#src=${encodeURIComponent(base + '/data/responses.ndjson')}`);
+      let s = await waitForLoad(page);
+      assert.equal(s.load.phase, 'done', `${reader}: ${s.load.error}`);
+      assert.equal(await page.evaluate(() => NpskitWeb.load.reader), reader, 'URL read by the ' + reader);
+      assertHeadlineEqualsCli(s, c, `URL, ${reader}`);
+      await page.setInputFiles('#npskit-file', join(DATA_DIR, 'responses.ndjson'));
+      s = await waitForState(page, (x) => x.load.kind === 'file' && x.load.phase === 'done', { what: 'the picked file' });
+      assert.equal(await page.evaluate(() => NpskitWeb.load.reader), reader, 'file read by the ' + reader);
+      assertHeadlineEqualsCli(s, c, `file, ${reader}`);
+      assert.deepEqual(errors, []);
+      t.diagnostic(`${base === csp.url ? "worker-src 'none'" : 'no CSP'}: read in the ${reader}, n ${s.n}`);
+      await page.close();
+    }
+  } finally {
+    await csp.close();
+  }
+});
+
 test('each import format (picked file) gives the CLI figures', { skip }, async () => {
   const page = await openPage();
   const formats = { 'responses.ndjson': 'ndjson', 'delighted-survey_responses.json': 'json',

@@ -55,6 +55,7 @@ var NpskitWeb = {
   // Closes the load's connection even when its body has stalled (no read would ever return).
   stopReading(load) {
     load.cancelled = true;
+    if (load.abort) load.abort.abort();
     if (load.worker) { load.worker.terminate(); load.worker = null; }
   },
   // The app gave up on load `id` (not NPS data, or replaced by demo data): stop reading it,
@@ -84,12 +85,15 @@ var NpskitWeb = {
     let worker;
     try {
       worker = new Worker(URL.createObjectURL(new Blob(['(' + npskitReader.toString() + ')()'], { type: 'text/javascript' })));
-    } catch (e) {
-      this.fail(load, 'Could not ' + what + ': ' + e.message);
+    } catch (e) {  // a Content-Security-Policy without blob: workers, say: read in the page
+      this.readInPage(load, source, what);
       return;
     }
     load.worker = worker;
+    load.reader = 'worker';
+    let heard = false;
     worker.onmessage = (e) => {
+      heard = true;
       const m = e.data;
       if (load !== this.load || load.cancelled) return;
       if (m.total) load.total = m.total;
@@ -98,8 +102,41 @@ var NpskitWeb = {
       else if (m.done) this.end(load);
       if (m.done || m.error) { worker.terminate(); load.worker = null; }
     };
-    worker.onerror = (e) => { e.preventDefault(); this.fail(load, 'Could not ' + what + ': ' + (e.message || 'reader failed')); worker.terminate(); };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      worker.terminate();
+      load.worker = null;
+      if (load !== this.load || load.cancelled) return;
+      if (!heard) this.readInPage(load, source, what);  // the worker never started
+      else this.fail(load, 'Could not ' + what + ': ' + (e.message || 'reader failed'));
+    };
     worker.postMessage({ source, highWater: 16 << 20 });
+  },
+  // The fallback: the same bytes read on the main thread (between frames).
+  async readInPage(load, source, what) {
+    load.reader = 'page';
+    try {
+      let stream = source;
+      if (typeof source === 'string') {
+        load.abort = new AbortController();
+        const res = await fetch(source, { signal: load.abort.signal });
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        load.total = Number(res.headers.get('content-length')) || 0;
+        stream = res.body;
+      } else {
+        stream = source.stream();
+      }
+      const reader = stream.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (load !== this.load || load.cancelled) { reader.cancel().catch(() => {}); return; }
+        if (done) break;
+        this.push(load, value);
+      }
+      this.end(load);
+    } catch (e) {
+      if (!load.cancelled) this.fail(load, 'Could not ' + what + ': ' + e.message);
+    }
   },
   async openCollector(base, key) {
     this.stopLive();
