@@ -235,6 +235,22 @@ struct v1_scanner {
         out = scratch;
         return true;
     }
+    // An object key: short, plain ASCII in practice. One test a byte; an escape or a control
+    // byte returns false (the DOM path reads such a record).
+    bool key(std::string_view& out) {
+        blanks();
+        if (p >= end || *p != '"') return false;
+        const char* start = ++p;
+        for (; p < end; ++p) {
+            const unsigned char c = static_cast<unsigned char>(*p);
+            if (c == '"') {
+                out = std::string_view(start, static_cast<size_t>(p++ - start));
+                return true;
+            }
+            if (c == '\\' || c < 0x20) return false;
+        }
+        return false;
+    }
     bool word(const char* w) {
         const size_t n = std::strlen(w);
         if (static_cast<size_t>(end - p) < n || std::memcmp(p, w, n) != 0) return false;
@@ -307,11 +323,9 @@ bool response_importer::read_schema_v1(std::string_view text) {
         if (!field) field.emplace();
         return text_into(*field, max_chars, multiline);
     };
-    std::string key_scratch;
     if (!in.eat('{')) return false;
     for (;;) {
-        bool key_plain = false;
-        if (!in.string(key, key_scratch, key_plain) || !in.eat(':')) return false;
+        if (!in.key(key) || !in.eat(':')) return false;
         uint32_t field = 0;
         bool ok = false;
         using namespace std::string_view_literals;
@@ -325,7 +339,7 @@ bool response_importer::read_schema_v1(std::string_view text) {
                             if (attributes == limits.max_attributes) return false;
                             if (r.attributes.size() <= attributes) r.attributes.emplace_back();
                             auto& [k, v] = r.attributes[attributes++];
-                            if (!in.string(value, scratch, plain) || !is_valid_attribute_key(value) || !in.eat(':')) return false;
+                            if (!in.key(value) || !is_valid_attribute_key(value) || !in.eat(':')) return false;
                             k.assign(value);
                             in.blanks();
                             bool b = false;
