@@ -49,8 +49,10 @@ uint16_t attribute_column::find(std::string_view value) const {
     // Most columns hold a handful of values (plan, country, locale): comparing them is faster
     // than hashing a std::string made for the lookup, for every attribute of every row.
     if (values.size() <= 16) {
-        for (size_t i = 0; i < values.size(); ++i)
-            if (values[i] == value) return static_cast<uint16_t>(i + 1);
+        for (size_t i = 0; i < values.size(); ++i) {
+            const std::string& v = values[i];
+            if (v.size() == value.size() && (value.empty() || (v[0] == value[0] && v == value))) return static_cast<uint16_t>(i + 1);
+        }
         return 0;
     }
     auto it = code_by_value.find(std::string(value));
@@ -234,8 +236,15 @@ const attribute_column* response_store::attribute(std::string_view key) const {
 }
 
 attribute_column& response_store::column(std::string_view key) {
-    for (auto& a : attributes)
-        if (a.key == key) return a;
+    // Records name their attributes in the same order, row after row: try the column after
+    // the last one found first.
+    if (column_hint_ < attributes.size() && attributes[column_hint_].key == key) return attributes[column_hint_++];
+    for (size_t i = 0; i < attributes.size(); ++i)
+        if (attributes[i].key == key) {
+            column_hint_ = i + 1;
+            return attributes[i];
+        }
+    column_hint_ = attributes.size() + 1;
     attribute_column& a = attributes.emplace_back();
     a.key = std::string(key);
     a.codes.assign(slots.size(), 0);
@@ -292,6 +301,7 @@ size_t response_store::add(const response& r) {
             }
         }
     }
+    column_hint_ = 0;
     uint8_t slot = r.type == event_type::shown       ? slot_shown
                    : r.type == event_type::dismissed ? slot_dismissed
                                                      : static_cast<uint8_t>(r.score);

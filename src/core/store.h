@@ -118,6 +118,7 @@ private:
     void remove_rows(const std::vector<uint32_t>& sorted_rows);
     std::pair<size_t, bool> find_settled(uint64_t hash) const;  // in settled_hashes_
     store_desc desc_;
+    size_t column_hint_ = 0;  // add(): the column the next attribute is likely in
     // 64-bit hash of the id (a collision would merge two ids: ~5e-6 at 10^7 ids). Rows of a
     // settled bulk load are found by binary search in settled_*; rows added later, in row_by_id_.
     id_index row_by_id_;
