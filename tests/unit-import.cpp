@@ -362,3 +362,44 @@ TEST_CASE("fast path and DOM path read the same records and report the same prob
         }
     }
 }
+
+// A view sink (the dashboard's: no copy of each field) gets the same records as a response sink,
+// from the fast path (views into the input, escaped strings decoded beside it) and from the
+// others (peers' JSON, CSV: converted to views).
+TEST_CASE("a view sink gets the same records as a response sink") {
+    // Several escaped strings in one record: each decoded string keeps its own view.
+    const std::string escaped =
+        R"({"attributes":{"note":"say \"hi\"","plan":"pro\/max"},"comment":"Said \"slow\"\nthen left","id":"esc-00000001",)"
+        R"("page":"\/app\/a","score":5,"survey":"product-nps","trigger":"t\\x","ts":"2025-01-02T03:04:05.000Z","v":1})"
+        "\n"
+        R"({"comment":"x\ty","id":"esc-00000002","score":9,"survey":"product-nps","ts":"2025-01-02T03:04:06.000Z","v":1})"
+        "\n";
+    const std::string inputs[] = {escaped, fast_path_corpus(), read_example("responses.ndjson"), read_example("delighted-survey_responses.json"),
+                                  read_example("formbricks-export.csv"), read_example("dashboard-plain-fr.csv")};
+    for (const std::string& input : inputs) {
+        for (size_t step : {input.size(), size_t{7}}) {
+            CAPTURE(step);
+            collected by_response = run_chunked(input, step);
+            collected by_view;
+            response_importer imp(importer_desc{}, [&](const response_view& v) { response r; by_view.rows.push_back(response_from(v, r)); });
+            for (size_t i = 0; i < input.size(); i += step) imp.feed(std::string_view(input).substr(i, step));
+            imp.finish();
+            CHECK(imp.stats().accepted == by_response.stats.accepted);
+            CHECK(imp.stats().skipped == by_response.stats.skipped);
+            REQUIRE(by_view.rows.size() == by_response.rows.size());
+            CHECK(by_view.rows.size() >= 2);
+            for (size_t i = 0; i < by_view.rows.size(); ++i) {
+                CAPTURE(i);
+                CHECK(response_to_json(by_view.rows[i]) == response_to_json(by_response.rows[i]));
+            }
+        }
+    }
+    // The escaped record as read: every field decoded, none mixed with another.
+    collected c = run(escaped);
+    REQUIRE(c.rows.size() == 2);
+    CHECK(*c.rows[0].comment == "Said \"slow\"\nthen left");
+    CHECK(*c.rows[0].page == "/app/a");
+    CHECK(*c.rows[0].trigger == "t\\x");
+    CHECK(c.rows[0].attributes[0].second == "say \"hi\"");
+    CHECK(c.rows[0].attributes[1].second == "pro/max");
+}

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
         npskit::response_store store;
         npskit::importer_desc d;
         d.id_prefix = "row";
-        npskit::response_importer importer(d, [&store](const npskit::response& r) { store.add(r); });
+        npskit::response_importer importer(d, [&store](const npskit::response_view& r) { store.add(r); });
         store.begin_bulk();
         double fed = 0;
         bool reserved = false;

@@ -166,8 +166,8 @@ struct v1_scanner {
         return false;
     }
     // A string without \u, \b, \f escapes and without raw control bytes (invalid JSON anyway).
-    // `out` views the input when the string has no escape (nearly always), else `scratch`
-    // holds it decoded. `plain`: every byte is ASCII from 0x20 to 0x7e (then it is valid UTF-8
+    // `out` views the input when the string has no escape (nearly always), else the string is
+    // decoded at the end of `scratch` (which must not reallocate: the caller reserves it). `plain`: every byte is ASCII from 0x20 to 0x7e (then it is valid UTF-8
     // and its length in code points is its size), so text_ok need not look at it again.
     bool string(std::string_view& out, std::string& scratch, bool& plain) {
         blanks();
@@ -204,7 +204,8 @@ struct v1_scanner {
             return true;
         }
         if (*p != '\\') return false;  // a raw control byte
-        scratch.assign(start, static_cast<size_t>(p - start));
+        const size_t decoded = scratch.size();  // appended after what the record decoded before
+        scratch.append(start, static_cast<size_t>(p - start));
         plain = false;
         const char* run = p;
         for (;;) {
@@ -232,7 +233,7 @@ struct v1_scanner {
         }
         scratch.append(run, static_cast<size_t>(p - run));
         ++p;
-        out = scratch;
+        out = std::string_view(scratch).substr(decoded);
         return true;
     }
     // An object key: short, plain ASCII in practice. One test a byte; an escape or a control
@@ -306,22 +307,21 @@ enum v1_field : uint32_t {
 bool response_importer::read_schema_v1(std::string_view text) {
     const schema_limits limits;
     v1_scanner in{text.data(), text.data() + text.size()};
-    response& r = fast_;
+    response_view& r = fast_view_;
+    r = response_view{};
     uint32_t seen = 0;
     size_t attributes = 0;
-    std::string& scratch = scratch_;  // decoded text of a string with escapes (rare)
+    // Strings with escapes are decoded into the arena; reserved to the record's size first, so
+    // it never moves and the views into it stay valid.
+    std::string& arena = arena_;
+    arena.clear();
+    if (arena.capacity() < text.size()) arena.reserve(text.size());
     std::string_view key, value, number;
     bool plain = false;
-    // A text field: a view first, checked, then copied into the record's string (which keeps
-    // its capacity from row to row).
-    auto text_into = [&](std::string& field, size_t max_chars, bool multiline) {
-        if (!in.string(value, scratch, plain) || !text_ok(value, max_chars, multiline, plain)) return false;
-        field.assign(value);
+    auto text_view = [&](std::optional<std::string_view>& field, size_t max_chars, bool multiline) {
+        if (!in.string(value, arena, plain) || !text_ok(value, max_chars, multiline, plain)) return false;
+        field = value;
         return true;
-    };
-    auto optional_text = [&](std::optional<std::string>& field, size_t max_chars, bool multiline) {
-        if (!field) field.emplace();
-        return text_into(*field, max_chars, multiline);
     };
     if (!in.eat('{')) return false;
     for (;;) {
@@ -337,18 +337,17 @@ bool response_importer::read_schema_v1(std::string_view text) {
                     if (!in.eat('}')) {
                         for (;;) {
                             if (attributes == limits.max_attributes) return false;
-                            if (r.attributes.size() <= attributes) r.attributes.emplace_back();
-                            auto& [k, v] = r.attributes[attributes++];
-                            if (!in.key(value) || !is_valid_attribute_key(value) || !in.eat(':')) return false;
-                            k.assign(value);
+                            if (fast_attributes_.size() <= attributes) fast_attributes_.emplace_back();
+                            auto& [k, v] = fast_attributes_[attributes++];
+                            if (!in.key(k) || !is_valid_attribute_key(k) || !in.eat(':')) return false;
                             in.blanks();
                             bool b = false;
                             if (in.p < in.end && *in.p == '"') {
-                                if (!text_into(v, limits.max_attribute_value_chars, false)) return false;
+                                if (!in.string(v, arena, plain) || !text_ok(v, limits.max_attribute_value_chars, false, plain)) return false;
                             } else if (in.boolean(b)) {
-                                v = b ? "true" : "false";
+                                v = b ? "true"sv : "false"sv;
                             } else if (in.integer(number)) {
-                                v.assign(number);
+                                v = number;
                             } else {
                                 return false;
                             }
@@ -361,7 +360,7 @@ bool response_importer::read_schema_v1(std::string_view text) {
                 }
                 break;
             case 'c':
-                if (key == "comment"sv) field = f_comment, ok = optional_text(r.comment, limits.max_comment_chars, true);
+                if (key == "comment"sv) field = f_comment, ok = text_view(r.comment, limits.max_comment_chars, true);
                 else if (key == "contact_ok"sv) {
                     field = f_contact;
                     bool b = false;
@@ -369,12 +368,10 @@ bool response_importer::read_schema_v1(std::string_view text) {
                     r.contact_ok = b;
                 }
                 break;
-            case 'e': if (key == "email"sv) field = f_email, ok = optional_text(r.email, limits.max_text_chars, false); break;
-            case 'i':
-                if (key == "id"sv) field = f_id, ok = in.string(value, scratch, plain) && is_valid_id(value), r.id.assign(value);
-                break;
-            case 'l': if (key == "locale"sv) field = f_locale, ok = optional_text(r.locale, limits.max_text_chars, false); break;
-            case 'p': if (key == "page"sv) field = f_page, ok = optional_text(r.page, limits.max_page_chars, false); break;
+            case 'e': if (key == "email"sv) field = f_email, ok = text_view(r.email, limits.max_text_chars, false); break;
+            case 'i': if (key == "id"sv) field = f_id, ok = in.string(r.id, arena, plain) && is_valid_id(r.id); break;
+            case 'l': if (key == "locale"sv) field = f_locale, ok = text_view(r.locale, limits.max_text_chars, false); break;
+            case 'p': if (key == "page"sv) field = f_page, ok = text_view(r.page, limits.max_page_chars, false); break;
             case 's':
                 if (key == "score"sv) {
                     field = f_score;
@@ -382,13 +379,13 @@ bool response_importer::read_schema_v1(std::string_view text) {
                     if (ok) r.score = number.size() == 1 ? number[0] - '0' : (number[0] - '0') * 10 + (number[1] - '0');
                     ok = ok && r.score <= 10;
                 } else if (key == "survey"sv) {
-                    field = f_survey, ok = in.string(value, scratch, plain) && is_valid_survey(value), r.survey.assign(value);
+                    field = f_survey, ok = in.string(r.survey, arena, plain) && is_valid_survey(r.survey);
                 }
                 break;
             case 't':
                 if (key == "ts"sv) {
                     field = f_ts;
-                    if (in.string(value, scratch, plain)) {
+                    if (in.string(value, arena, plain)) {
                         std::optional<int64_t> ms = parse_timestamp(value, false);
                         int year = ms ? civil_from_days(floor_div(*ms, ms_per_day)).year : 0;
                         ok = ms && year >= limits.min_year && year <= limits.max_year;
@@ -396,16 +393,16 @@ bool response_importer::read_schema_v1(std::string_view text) {
                     }
                 } else if (key == "type"sv) {
                     field = f_type;
-                    ok = in.string(value, scratch, plain);
+                    ok = in.string(value, arena, plain);
                     if (value == "response"sv) r.type = event_type::response;
                     else if (value == "shown"sv) r.type = event_type::shown;
                     else if (value == "dismissed"sv) r.type = event_type::dismissed;
                     else ok = false;
                 } else if (key == "trigger"sv) {
-                    field = f_trigger, ok = optional_text(r.trigger, limits.max_text_chars, false);
+                    field = f_trigger, ok = text_view(r.trigger, limits.max_text_chars, false);
                 }
                 break;
-            case 'u': if (key == "user"sv) field = f_user, ok = optional_text(r.user, limits.max_text_chars, false); break;
+            case 'u': if (key == "user"sv) field = f_user, ok = text_view(r.user, limits.max_text_chars, false); break;
             case 'v': if (key == "v"sv) field = f_v, ok = in.integer(number) && number == "1"sv; break;
         }
         if (!ok || (seen & field)) return false;  // unknown, invalid, or repeated (the DOM keeps the last)
@@ -417,24 +414,17 @@ bool response_importer::read_schema_v1(std::string_view text) {
     in.blanks();
     if (in.p != in.end) return false;
     if (!(seen & f_v) || !(seen & f_id) || !(seen & f_survey) || !(seen & f_ts)) return false;
-    if (!(seen & f_type)) r.type = event_type::response;
     const bool is_response = r.type == event_type::response;
     if (is_response != static_cast<bool>(seen & f_score)) return false;  // missing, or not allowed
     if (!is_response) r.score = -1;
-    // Fields the record does not have are absent, as parse_response leaves them.
-    if (!(seen & f_comment)) r.comment.reset();
-    if (!(seen & f_user)) r.user.reset();
-    if (!(seen & f_trigger)) r.trigger.reset();
-    if (!(seen & f_page)) r.page.reset();
-    if (!(seen & f_locale)) r.locale.reset();
-    if (!(seen & f_email)) r.email.reset();
-    if (!(seen & f_contact)) r.contact_ok.reset();
-    r.attributes.resize(attributes);
     // The DOM iterates an object's keys in byte order, and rejects nothing for order: sort.
-    auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
-    if (!std::is_sorted(r.attributes.begin(), r.attributes.end(), by_key)) std::sort(r.attributes.begin(), r.attributes.end(), by_key);
-    for (size_t i = 1; i < r.attributes.size(); ++i)
-        if (r.attributes[i].first == r.attributes[i - 1].first) return false;  // repeated key
+    auto* first = fast_attributes_.data();
+    auto by_key = [](const auto& x, const auto& y) { return x.first < y.first; };
+    if (!std::is_sorted(first, first + attributes, by_key)) std::sort(first, first + attributes, by_key);
+    for (size_t i = 1; i < attributes; ++i)
+        if (first[i].first == first[i - 1].first) return false;  // repeated key
+    r.attributes = first;
+    r.attribute_count = attributes;
     return true;
 }
 
@@ -483,6 +473,13 @@ size_t rows_expected(double total_bytes, double fed_bytes, uint64_t records) {
 response_importer::response_importer(importer_desc desc, sink on_response)
     : desc_(std::move(desc)), sink_(std::move(on_response)) {
     if (desc_.mapping) mapping_ = *desc_.mapping;
+}
+
+response_importer::response_importer(importer_desc desc, view_sink on_response)
+    : response_importer(std::move(desc), sink()) {
+    view_sink_ = std::move(on_response);
+    // Records the fast path does not read (peers' formats, CSV, odd JSON) arrive as a response.
+    sink_ = [this](const response& r) { view_sink_(view_of(r, fast_attributes_)); };
 }
 
 void response_importer::problem(uint64_t line, std::string reason) {
@@ -698,7 +695,8 @@ void response_importer::on_json_record(std::string_view text, uint64_t line) {
     ++stats_.records;
     if (desc_.fast_path && read_schema_v1(text)) {
         ++stats_.accepted;
-        return sink_(fast_);
+        if (view_sink_) return view_sink_(fast_view_);
+        return sink_(response_from(fast_view_, fast_));
     }
     auto report = [this](uint64_t l, std::string reason) { problem(l, std::move(reason)); };
     // A raw NUL is never valid JSON, and nlohmann's lexer would stop at it as if the input ended.

@@ -49,6 +49,24 @@ struct response {
     std::vector<std::pair<std::string, std::string>> attributes;  // sorted by key, values as text
 };
 
+// The same record read in place: views into the input (the importer's fast path hands these
+// to the store without copying each field into a std::string first). Valid during the call.
+struct response_view {
+    using attribute = std::pair<std::string_view, std::string_view>;
+    std::string_view id, survey;
+    event_type type = event_type::response;
+    int score = -1;
+    int64_t ts_ms = 0;
+    std::optional<std::string_view> comment, user, trigger, page, locale, email;
+    std::optional<bool> contact_ok;
+    const attribute* attributes = nullptr;  // sorted by key
+    size_t attribute_count = 0;
+};
+// The views of `r` (valid while `r` and `attributes` live), and a view copied into `r` (its
+// strings keep their capacity). src/core/response_view.cpp.
+response_view view_of(const response& r, std::vector<response_view::attribute>& attributes);
+const response& response_from(const response_view& v, response& r);
+
 //-----------------------------------------------------------------------------
 // [SECTION] Error codes
 //-----------------------------------------------------------------------------

@@ -282,7 +282,9 @@ void response_store::set_comment(size_t row, std::string_view text) {
     comment_pool.append(text);
 }
 
-size_t response_store::add(const response& r) {
+size_t response_store::add(const response& r) { return add(view_of(r, view_attributes_)); }
+
+size_t response_store::add(const response_view& r) {
     size_t row = slots.size();
     bool is_update = false;
     if (bulk_) {
@@ -325,7 +327,7 @@ size_t response_store::add(const response& r) {
     if (r.page) set_attribute(row, "page", *r.page);
     if (r.locale) set_attribute(row, "locale", *r.locale);
     if (r.contact_ok) set_attribute(row, "contact_ok", *r.contact_ok ? "true" : "false");
-    for (const auto& [key, value] : r.attributes) set_attribute(row, key, value);
+    for (size_t i = 0; i < r.attribute_count; ++i) set_attribute(row, r.attributes[i].first, r.attributes[i].second);
     return row;
 }
 

@@ -67,6 +67,7 @@ public:
     // Appends a new record or, when its id is already stored, updates that row (the widget
     // sends the score first and the comment later under the same id). Returns the row.
     size_t add(const response& r);
+    size_t add(const response_view& r);  // the same, from a record read in place
     size_t size() const { return slots.size(); }
     void clear();
     void reserve(size_t rows, size_t comment_bytes = 0);
@@ -119,6 +120,7 @@ private:
     std::pair<size_t, bool> find_settled(uint64_t hash) const;  // in settled_hashes_
     store_desc desc_;
     size_t column_hint_ = 0;  // add(): the column the next attribute is likely in
+    std::vector<response_view::attribute> view_attributes_;  // add(response): its attributes as views
     // 64-bit hash of the id (a collision would merge two ids: ~5e-6 at 10^7 ids). Rows of a
     // settled bulk load are found by binary search in settled_*; rows added later, in row_by_id_.
     id_index row_by_id_;

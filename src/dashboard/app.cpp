@@ -63,7 +63,7 @@ static void begin_load(app_state& app, source_kind kind, const std::string& name
     importer_desc d;
     d.default_ts_ms = static_cast<int64_t>(web_now_ms());
     d.id_prefix = "row";
-    app.importer = std::make_unique<response_importer>(d, [&app](const response& r) { app.store.add(r); });
+    app.importer = std::make_unique<response_importer>(d, [&app](const response_view& r) { app.store.add(r); });
     app.store.begin_bulk();  // repeated ids are settled once, when the load ends
 }
 
