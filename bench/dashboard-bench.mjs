@@ -124,7 +124,9 @@ for (const f of filters) {
   rescore.push({ filter: f || '(none)', ms: median(times), ...minMedMax(times), n: st.n });
 }
 await page.evaluate((h) => { location.hash = h; }, src);
-await page.waitForTimeout(3000);
+await page.waitForTimeout(1000);
+// The steady frame: the pointer moves over the canvas (a still page draws nothing), for 3 s.
+for (let i = 0; i < 60; ++i) { await page.mouse.move(300 + (i % 20) * 10, 400); await page.waitForTimeout(50); }
 s = await state();
 const frame = s.frame_ms;
 

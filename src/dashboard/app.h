@@ -79,7 +79,7 @@ struct app_state {
     bool data_dirty = false;          // re-score, throttled while data streams in
     double last_build_ms = 0;         // when (performance clock)
     double build_cpu_ms = 0;          // how long the last re-score took
-    double frame_cpu_ms = 0;          // smoothed CPU time of a frame (update + draw lists + GL calls)
+    double frame_cpu_ms = 0;          // smoothed CPU time of a drawn frame (ImGui, draw lists, GL calls)
     uint64_t builds = 0;
     float dpr = 1;
     ImFont* font_regular = nullptr;
