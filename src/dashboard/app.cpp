@@ -278,9 +278,9 @@ void app_rebuild_if_dirty(app_state& app) {
         return;
     }
     if (!app.data_dirty) return;
-    // Streaming data re-scores at most ~5 times a second while loading, 10 when live.
-    // Large stores: keep re-scoring under ~10 % of the time while a load is running.
-    double wait = app.load.phase == load_phase::loading ? std::max(250.0, 10 * app.build_cpu_ms) : 100;
+    // Streaming data re-scores once a second while loading (the pace its progress is drawn at),
+    // 10 times a second when live. Large stores: under ~10 % of the time while a load runs.
+    double wait = app.load.phase == load_phase::loading ? std::max(1000.0, 10 * app.build_cpu_ms) : 100;
     if (now_ms() - app.last_build_ms >= wait) app_rebuild(app);
 }
 

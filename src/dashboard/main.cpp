@@ -92,7 +92,7 @@ void apply_style(float dpr, bool dark) {
 }
 
 // What the last drawn frame showed: a frame is drawn only when this differs, when input
-// arrived, or when a second has passed. A still dashboard then costs the page (and the GPU, or
+// arrived, or when a second has passed (also the pace of a load's progress). A still dashboard then costs the page (and the GPU, or
 // software GL in a headless browser, which took ~70 ms a frame of CPU away from a large load)
 // almost nothing.
 struct drawn_frame {
@@ -112,7 +112,9 @@ bool frame_needed(const app_state& app, int width, int height, double now) {
     if (web_input_age_ms() < 1000 || ImGui::GetIO().WantTextInput) return true;  // hover, caret, popups
     if (width != d.width || height != d.height || app.dpr != d.dpr || app.settings.dark != d.dark) return true;
     if (app.load.phase != d.phase) return true;
-    if (app.load.phase == load_phase::loading) return since >= 500;  // progress and partial figures, twice a second
+    // Progress and partial figures once a second: where the browser composites in software (no
+    // GPU, a VM, headless), a drawn frame costs the main thread ~120 ms that the import needs.
+    if (app.load.phase == load_phase::loading) return since >= 1000;
     if (app.builds != d.builds || app.live.events != d.live_events || app.live.state != d.live) return true;
     return since >= 1000;  // countdowns ("reconnecting in 3 s") and anything else that ages
 }
