@@ -191,12 +191,13 @@ int run_score(int argc, char** argv) {
         return 2;
     }
     response_store store;
+    store.begin_bulk();  // repeated ids (within and across files) are settled once, at the end
     uint64_t skipped = 0, records = 0;
     for (size_t i = 0; i < o.files.size(); ++i) {
         importer_desc desc;
         desc.id_prefix = o.files.size() > 1 ? "f" + std::to_string(i + 1) + "-row" : "row";
         desc.max_examples = 1000;
-        response_importer importer(desc, [&](const response& r) { store.add(r); });
+        response_importer importer(desc, [&](const response_view& r) { store.add(r); });
         if (!read_file(o.files[i], importer)) {
             std::fprintf(stderr, "npskit score: cannot read '%s': %s\n", o.files[i].c_str(), std::strerror(errno));
             return 1;
@@ -207,6 +208,7 @@ int run_score(int argc, char** argv) {
         skipped += importer.stats().skipped;
         records += importer.stats().records;
     }
+    store.end_bulk();
     group_stats total = aggregate(store, o.filter);
     json report = figures(total, o.confidence);
     report["confidence"] = o.confidence;

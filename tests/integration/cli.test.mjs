@@ -133,3 +133,15 @@ test('stdin is read with -', () => {
   const r = spawnSync(cli, ['score', '-'], { input: readFileSync(known('minus-12-5.ndjson')), encoding: 'utf8' });
   assert.equal(JSON.parse(r.stdout).nps_rounded, -13);
 });
+
+test('a repeated id updates its answer, within a file and across files (score first, comment later)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'npskit-cli-'));
+  const rec = (id, score, extra = {}) => JSON.stringify({ v: 1, id, survey: 'product-nps', score, ts: '2026-03-0' + (score % 9 + 1) + 'T10:00:00Z', ...extra });
+  const a = path.join(dir, 'a.ndjson'), b = path.join(dir, 'b.ndjson');
+  writeFileSync(a, [rec('answer-0001', 3), rec('answer-0002', 9), rec('answer-0001', 10, { comment: 'changed my mind' })].join('\n') + '\n');
+  writeFileSync(b, [rec('answer-0002', 5, { comment: 'later, from another file' }), rec('answer-0003', 8)].join('\n') + '\n');
+  const j = npskit('score', a, b).json();
+  assert.equal(j.rows, 5);  // records read
+  assert.equal(j.n, 3);     // answers: three ids
+  assert.deepEqual([j.promoters, j.passives, j.detractors], [1, 1, 1]);  // 10, 8, 5: the last score of each id
+});
