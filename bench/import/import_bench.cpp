@@ -48,9 +48,8 @@ int main(int argc, char** argv) {
         for (const auto& c : chunks) {
             importer.feed(c);
             fed += static_cast<double>(c.size());
-            if (!reserved && importer.stats().records > 0) {  // as the dashboard does
-                store.reserve(npskit::rows_expected(total, fed, importer.stats().records),
-                              static_cast<size_t>(static_cast<double>(store.comment_pool.size()) * total / fed * 1.05));
+            if (!reserved && store.size() > 0) {  // as the dashboard does
+                store.reserve_like(fed, total);
                 reserved = true;
             }
         }

@@ -167,8 +167,9 @@ struct v1_scanner {
     }
     // A string without \u, \b, \f escapes and without raw control bytes (invalid JSON anyway).
     // `out` views the input when the string has no escape (nearly always), else the string is
-    // decoded at the end of `scratch` (which must not reallocate: the caller reserves it). `plain`: every byte is ASCII from 0x20 to 0x7e (then it is valid UTF-8
-    // and its length in code points is its size), so text_ok need not look at it again.
+    // decoded at the end of `scratch` (which must not reallocate: the caller reserves it).
+    // `plain`: every byte is ASCII from 0x20 to 0x7e (then it is valid UTF-8 and its length in
+    // code points is its size), so text_ok need not look at it again.
     bool string(std::string_view& out, std::string& scratch, bool& plain) {
         blanks();
         if (p >= end || *p != '"') return false;
@@ -464,12 +465,6 @@ column_mapping detect_columns(const std::vector<std::string>& header) {
 //-----------------------------------------------------------------------------
 // The streaming importer
 //-----------------------------------------------------------------------------
-size_t rows_expected(double total_bytes, double fed_bytes, uint64_t records) {
-    if (total_bytes <= 0 || fed_bytes <= 0 || records == 0) return 0;
-    const double rows = total_bytes / fed_bytes * static_cast<double>(records) * 1.05;
-    return static_cast<size_t>(std::min(rows, 1e8));  // a wild estimate must not reserve gigabytes
-}
-
 response_importer::response_importer(importer_desc desc, sink on_response)
     : desc_(std::move(desc)), sink_(std::move(on_response)) {
     if (desc_.mapping) mapping_ = *desc_.mapping;

@@ -62,11 +62,6 @@ struct importer_desc {
     bool fast_path = true;
 };
 
-// How many rows a source of `total_bytes` will hold, from the first `fed_bytes` that held
-// `records`: a store reserved for it (plus 5 %) never copies its columns while growing. 0 when
-// the total is unknown.
-size_t rows_expected(double total_bytes, double fed_bytes, uint64_t records);
-
 class response_importer {
 public:
     using sink = std::function<void(const response&)>;

@@ -94,6 +94,15 @@ void response_store::reserve(size_t rows, size_t comment_bytes) {
     else if (desc_.index_ids) row_by_id_.reserve(rows);
 }
 
+void response_store::reserve_like(double fed_bytes, double total_bytes) {
+    if (fed_bytes <= 0 || total_bytes <= 0 || slots.empty()) return;
+    const double scale = total_bytes / fed_bytes * 1.05;
+    auto estimate = [scale](size_t now) {  // a wild estimate must not reserve gigabytes
+        return static_cast<size_t>(std::min(static_cast<double>(now) * scale, 1e8));
+    };
+    reserve(estimate(slots.size()), estimate(comment_pool.size()));
+}
+
 void response_store::release_id_index() {
     desc_.index_ids = false;
     row_by_id_.release();
@@ -152,52 +161,35 @@ void response_store::remove_rows(const std::vector<uint32_t>& sorted_rows) {
 void response_store::end_bulk() {
     if (!bulk_) return;
     bulk_ = false;
-    // (hash, row) of every row with an id, grouped by hash: a counting pass on the top 16 bits,
-    // then each small bucket sorted (rows stay in order within a hash: the pass is stable).
-    const size_t n = bulk_hashes_.size();
-    std::vector<uint32_t> counts(65537, 0);
-    size_t with_id = 0;
+    // (hash, row) of every row with an id, in (hash, row) order: a counting pass on the top 16
+    // bits (stable: rows stay in order), then each bucket (~n / 65536 entries) sorted.
+    std::vector<uint32_t> bucket_end(65536, 0);
     for (uint64_t h : bulk_hashes_)
-        if (h) ++counts[(h >> 48) + 1], ++with_id;
-    for (size_t b = 1; b < counts.size(); ++b) counts[b] += counts[b - 1];
-    std::vector<uint64_t> hashes(with_id);
-    std::vector<uint32_t> rows(with_id);
-    for (size_t row = 0; row < n; ++row) {
-        const uint64_t h = bulk_hashes_[row];
-        if (!h) continue;
-        const uint32_t at = counts[h >> 48]++;
-        hashes[at] = h;
-        rows[at] = static_cast<uint32_t>(row);
-    }
+        if (h) ++bucket_end[h >> 48];
+    for (size_t b = 1; b < bucket_end.size(); ++b) bucket_end[b] += bucket_end[b - 1];
+    std::vector<std::pair<uint64_t, uint32_t>> ids(bucket_end.back());
+    for (size_t row = bulk_hashes_.size(); row-- > 0;)  // backwards: each bucket fills from its end
+        if (const uint64_t h = bulk_hashes_[row]) ids[--bucket_end[h >> 48]] = {h, static_cast<uint32_t>(row)};
     std::vector<uint64_t>().swap(bulk_hashes_);
-    // Sort each bucket by (hash, row); buckets hold ~n / 65536 entries.
-    std::vector<std::pair<uint64_t, uint32_t>> bucket;
-    for (size_t start = 0; start < with_id;) {
-        size_t end = start + 1;
-        while (end < with_id && (hashes[end] >> 48) == (hashes[start] >> 48)) ++end;
-        if (end - start > 1) {
-            bucket.clear();
-            for (size_t i = start; i < end; ++i) bucket.emplace_back(hashes[i], rows[i]);
-            std::sort(bucket.begin(), bucket.end());
-            for (size_t i = start; i < end; ++i) hashes[i] = bucket[i - start].first, rows[i] = bucket[i - start].second;
-        }
-        start = end;
+    for (size_t b = 0; b < bucket_end.size(); ++b) {  // bucket_end[b] is now where bucket b starts
+        const size_t end = b + 1 < bucket_end.size() ? bucket_end[b + 1] : ids.size();
+        if (end - bucket_end[b] > 1) std::sort(ids.begin() + bucket_end[b], ids.begin() + end);
     }
     // A repeated id: its later rows update the first, in row order, then go.
-    std::vector<uint32_t> removed;
-    size_t kept = 0;
-    for (size_t i = 0; i < with_id; ++i) {
-        if (i > 0 && hashes[i] == hashes[i - 1]) {
-            update_row(rows[kept - 1], rows[i]);
-            removed.push_back(rows[i]);
+    std::vector<uint64_t> hashes;
+    std::vector<uint32_t> rows, removed;
+    hashes.reserve(ids.size());
+    rows.reserve(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+        if (i > 0 && ids[i].first == ids[i - 1].first) {
+            update_row(rows.back(), ids[i].second);
+            removed.push_back(ids[i].second);
             continue;
         }
-        hashes[kept] = hashes[i];
-        rows[kept] = rows[i];
-        ++kept;
+        hashes.push_back(ids[i].first);
+        rows.push_back(ids[i].second);
     }
-    hashes.resize(kept);
-    rows.resize(kept);
+    std::vector<std::pair<uint64_t, uint32_t>>().swap(ids);
     std::vector<uint32_t>().swap(bulk_empty_comments_);
     if (!removed.empty()) {
         std::sort(removed.begin(), removed.end());
@@ -244,8 +236,8 @@ attribute_column& response_store::column(std::string_view key) {
             column_hint_ = i + 1;
             return attributes[i];
         }
-    column_hint_ = attributes.size() + 1;
     attribute_column& a = attributes.emplace_back();
+    column_hint_ = attributes.size();
     a.key = std::string(key);
     a.codes.assign(slots.size(), 0);
     a.codes.reserve(slots.capacity());

@@ -71,6 +71,10 @@ public:
     size_t size() const { return slots.size(); }
     void clear();
     void reserve(size_t rows, size_t comment_bytes = 0);
+    // Reserves for a source of `total_bytes` from what its first `fed_bytes` gave (the rows and
+    // comment text stored so far), plus 5 %: the columns then never copy themselves while
+    // growing. Nothing when either is unknown.
+    void reserve_like(double fed_bytes, double total_bytes);
     // A bulk load (a file, a URL, the collector's pages) into an empty store: add() appends and
     // notes each id's hash (8 B, written in order) instead of probing a hash table (a cache miss
     // a row, and 24 MB of fresh pages at 10^6). end_bulk() then finds repeated ids at once: a

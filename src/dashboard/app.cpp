@@ -109,7 +109,7 @@ static bool readable_header(const std::vector<std::string>& header) {
     return true;
 }
 
-static void give_up_load(app_state& app, int js_load_id, const char* why) {
+static void give_up_load(app_state& app, int js_load_id, const std::string& why) {
     app.store.end_bulk();  // what was read stays consistent (each id once)
     app.load.error = why;
     app.load.phase = load_phase::failed;
@@ -199,10 +199,8 @@ void app_pump(app_state& app, double budget_ms) {
                     app.data_dirty = true;
                     // Reserve the store once, from the first records and the total size: its
                     // columns and id index then never copy themselves while growing.
-                    if (!app.load.reserved && app.load.total_bytes > 0 && app.importer->stats().records > 0) {
-                        const double share = app.load.total_bytes / app.load.fed_bytes * 1.05;
-                        app.store.reserve(rows_expected(app.load.total_bytes, app.load.fed_bytes, app.importer->stats().records),
-                                          static_cast<size_t>(static_cast<double>(app.store.comment_pool.size()) * share));
+                    if (!app.load.reserved && app.store.size() > 0) {
+                        app.store.reserve_like(app.load.fed_bytes, app.load.total_bytes);
                         app.load.reserved = true;
                     }
                     if (app.importer->needs_mapping() && !readable_header(app.importer->header())) {
@@ -221,11 +219,7 @@ void app_pump(app_state& app, double budget_ms) {
                     continue;
                 }
                 if (n == -2) {
-                    app.store.end_bulk();
-                    app.load.error = web_load_text(1);
-                    app.load.phase = load_phase::failed;
-                    app.load.finished_ms = now_ms();
-                    if (app.importer) app.load.stats = app.importer->stats();
+                    give_up_load(app, info.id, web_load_text(1));  // the page could not read it
                 } else if (n == -1) {
                     app.load.stream_ended = true;
                     finish_load(app);

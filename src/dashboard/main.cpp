@@ -92,9 +92,8 @@ void apply_style(float dpr, bool dark) {
 }
 
 // What the last drawn frame showed: a frame is drawn only when this differs, when input
-// arrived, or when a second has passed (also the pace of a load's progress). A still dashboard then costs the page (and the GPU, or
-// software GL in a headless browser, which took ~70 ms a frame of CPU away from a large load)
-// almost nothing.
+// arrived, or when a second has passed (also the pace of a load's progress). A still dashboard
+// then costs the page, and the GPU or the software compositor, almost nothing.
 struct drawn_frame {
     double at_ms = -1e9;
     uint64_t builds = ~0ull, live_events = 0;
