@@ -55,7 +55,6 @@ var NpskitWeb = {
   // Closes the load's connection even when its body has stalled (no read would ever return).
   stopReading(load) {
     load.cancelled = true;
-    if (load.abort) load.abort.abort();
     if (load.worker) { load.worker.terminate(); load.worker = null; }
   },
   // The app gave up on load `id` (not NPS data, or replaced by demo data): stop reading it,
@@ -84,24 +83,15 @@ var NpskitWeb = {
     const what = typeof source === 'string' ? 'load ' + load.name : 'read ' + load.name;
     let worker;
     try {
-      worker = new Worker(URL.createObjectURL(new Blob(['(' + npskitReader.toString() + ')()'], { type: 'text/javascript' })));
+      worker = new Worker(URL.createObjectURL(new Blob(['(' + npskitReader.toString() +
+        ')(postMessage, (receive) => { onmessage = (e) => receive(e.data); })'], { type: 'text/javascript' })));
     } catch (e) {  // a Content-Security-Policy without blob: workers, say: read in the page
       this.readInPage(load, source, what);
       return;
     }
-    load.worker = worker;
     load.reader = 'worker';
     let heard = false;
-    worker.onmessage = (e) => {
-      heard = true;
-      const m = e.data;
-      if (load !== this.load || load.cancelled) return;
-      if (m.total) load.total = m.total;
-      if (m.bytes) this.push(load, new Uint8Array(m.bytes));
-      if (m.error) this.fail(load, 'Could not ' + what + ': ' + m.error);
-      else if (m.done) this.end(load);
-      if (m.done || m.error) { worker.terminate(); load.worker = null; }
-    };
+    worker.onmessage = (e) => { heard = true; this.fromReader(load, worker, what, e.data); };
     worker.onerror = (e) => {
       e.preventDefault();
       worker.terminate();
@@ -110,33 +100,27 @@ var NpskitWeb = {
       if (!heard) this.readInPage(load, source, what);  // the worker never started
       else this.fail(load, 'Could not ' + what + ': ' + (e.message || 'reader failed'));
     };
-    worker.postMessage({ source, highWater: 16 << 20 });
+    this.startReader(load, worker, source);
   },
-  // The fallback: the same bytes read on the main thread (between frames).
-  async readInPage(load, source, what) {
+  // The fallback: the same reader run on the main thread (its reads then wait for frames).
+  readInPage(load, source, what) {
     load.reader = 'page';
-    try {
-      let stream = source;
-      if (typeof source === 'string') {
-        load.abort = new AbortController();
-        const res = await fetch(source, { signal: load.abort.signal });
-        if (!res.ok) throw new Error('HTTP ' + res.status);
-        load.total = Number(res.headers.get('content-length')) || 0;
-        stream = res.body;
-      } else {
-        stream = source.stream();
-      }
-      const reader = stream.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (load !== this.load || load.cancelled) { reader.cancel().catch(() => {}); return; }
-        if (done) break;
-        this.push(load, value);
-      }
-      this.end(load);
-    } catch (e) {
-      if (!load.cancelled) this.fail(load, 'Could not ' + what + ': ' + e.message);
-    }
+    let toReader = null;
+    const port = { postMessage: (m) => toReader(m), terminate: () => toReader({ stop: true }) };
+    npskitReader((m) => this.fromReader(load, port, what, m), (receive) => { toReader = receive; });
+    this.startReader(load, port, source);
+  },
+  startReader(load, reader, source) {
+    load.worker = reader;
+    reader.postMessage({ source, highWater: 16 << 20 });
+  },
+  fromReader(load, reader, what, m) {
+    if (load !== this.load || load.cancelled) return;
+    if (m.total) load.total = m.total;
+    if (m.bytes) this.push(load, new Uint8Array(m.bytes));
+    if (m.error) this.fail(load, 'Could not ' + what + ': ' + m.error);
+    else if (m.done) this.end(load);
+    if (m.done || m.error) { reader.terminate(); load.worker = null; }
   },
   async openCollector(base, key) {
     this.stopLive();
@@ -339,19 +323,24 @@ var NpskitWeb = {
     c.addEventListener('touchcancel', end, { capture: true, passive: false });
   },
 };
-// The worker's body (stringified into a Blob worker: one bundle, no second file to serve).
-// Reads a File or fetches a URL; posts {total}, then {bytes} buffers, then {done} or {error}.
-function npskitReader() {
-  let pulled = 0, wake = null;
+// The reader of files and URLs: a Blob worker's body (this function's text: one bundle, no
+// second file to serve), or run in the page when workers are forbidden. post(message, transfer)
+// goes to the page; listen(receive) takes the page's messages: {source, highWater} starts,
+// {spare} gives a read buffer back, {pulled} says how far the page has read, {stop} ends it (in
+// the page; a worker is terminated). Posts {total}, then {bytes} buffers, then {done} or {error}.
+function npskitReader(post, listen) {
+  let pulled = 0, wake = null, stopped = false, abort = null;
   const spares = [];  // buffers the page has read, given back for reuse
-  onmessage = async (e) => {
-    const m = e.data;
+  listen(async (m) => {
+    if (m.stop) { stopped = true; if (abort) abort.abort(); if (wake) wake(); return; }
     if (m.spare) { if (m.spare.byteLength === 2 << 20) spares.push(m.spare); return; }
     if (m.pulled !== undefined) { pulled = m.pulled; if (wake) wake(); return; }
+    let reader = null;
     try {
       let stream = m.source, total = 0;
       if (typeof stream === 'string') {
-        const res = await fetch(stream);
+        abort = new AbortController();
+        const res = await fetch(stream, { signal: abort.signal });
         if (!res.ok) throw new Error('HTTP ' + res.status);
         total = Number(res.headers.get('content-length')) || 0;
         stream = res.body;
@@ -359,23 +348,24 @@ function npskitReader() {
         total = stream.size;
         stream = stream.stream();
       }
-      postMessage({ total });
-      let byob = null, reader;
+      post({ total });
+      let byob = null;
       try { reader = byob = stream.getReader({ mode: 'byob' }); } catch (err) { reader = stream.getReader(); }
       const size = 2 << 20;  // (the spares' size too)
       let buffer = new ArrayBuffer(size), filled = 0, sent = 0, last = Date.now();
       const flush = () => {
         if (!filled) return;
         const out = filled === size ? buffer : buffer.slice(0, filled);
-        postMessage({ bytes: out }, [out]);
+        post({ bytes: out }, [out]);
         sent += filled;
         buffer = spares.pop() || new ArrayBuffer(size);
         filled = 0;
         last = Date.now();
       };
       for (;;) {
-        while (sent - pulled > m.highWater) await new Promise((ok) => { wake = ok; });
+        while (sent - pulled > m.highWater && !stopped) await new Promise((ok) => { wake = ok; });
         wake = null;
+        if (stopped) { reader.cancel().catch(() => {}); return; }
         let r;
         if (byob) {
           r = await byob.read(new Uint8Array(buffer, filled, size - filled));
@@ -390,17 +380,18 @@ function npskitReader() {
             if (filled === size) flush();
           }
         }
+        if (stopped) { reader.cancel().catch(() => {}); return; }
         if (r.done) break;
         // Full, or the source trickles (a short read, or 50 ms since the last hand-over): hand
         // over what came, so a slow or stalled body still shows its bytes.
         if (filled === size || (r.value && r.value.length < 32768) || Date.now() - last > 50) flush();
       }
       flush();
-      postMessage({ done: true });
+      post({ done: true });
     } catch (err) {
-      postMessage({ error: err.message || String(err) });
+      if (!stopped) post({ error: err.message || String(err) });
     }
-  };
+  });
 }
 NpskitWeb.setup();
 
