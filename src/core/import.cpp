@@ -8,7 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "calendar.h"
-#include "store.h"  // hash_text
+#include "hash_text.h"
+#include "store.h"
 
 namespace npskit {
 

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "json_text.h"  // hash_text
+#include "hash_text.h"
 #include "schema.h"
 
 namespace npskit {

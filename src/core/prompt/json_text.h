@@ -14,8 +14,9 @@
 #include <string>
 #include <string_view>
 
-#include "schema.h"
-#include "small_text.h"  // npskit::event_type and response (the structs only: the widget never calls schema.cpp)
+#include "hash_text.h"
+#include "schema.h"  // event_type, response; the widget links schema.cpp for its id and survey checks
+#include "small_text.h"
 
 namespace npskit {
 
@@ -58,7 +59,6 @@ private:
 
 // A decimal number, the whole text: "-12.5", "3", "1e3", "+2". False for anything else.
 bool parse_decimal(std::string_view text, double& out);
-uint64_t hash_text(std::string_view text);  // FNV-1a 64, stable across platforms (ids, index keys)
 // `a` equals the NUL-terminated `b`. Out of line, with no strlen: comparing a view with a
 // literal through std::string_view costs a strlen call and a compare call at every use.
 bool same(std::string_view a, const char* b);

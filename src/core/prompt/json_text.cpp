@@ -40,12 +40,6 @@ bool parse_decimal(std::string_view s, double& out) {
     return true;
 }
 
-uint64_t hash_text(std::string_view text) {
-    uint64_t h = 14695981039346656037ull;
-    for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    return h;
-}
-
 bool same(std::string_view a, const char* b) {
     size_t i = 0;
     for (; i < a.size(); ++i)
