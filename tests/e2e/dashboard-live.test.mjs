@@ -64,6 +64,9 @@ after(async () => {
 test('collector: paged initial load, live update within 1 s, reconnect and resume', { skip }, async (t) => {
   let collector = await startCollector(0, 400);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // The read key never travels in a URL (proxy and access logs keep URLs): only in a header.
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url().split('#')[0]));
   await page.goto(`${collector.url}/index.html#key=${KEY}`);
   let s = await waitForLoad(page);
   assert.equal(s.load.kind, 'collector');
@@ -97,6 +100,8 @@ test('collector: paged initial load, live update within 1 s, reconnect and resum
   await post(collector.url, answer('live-00000002', 2, 'Après le redémarrage'));
   s = await waitForState(page, (x) => x.n === 402 && x.live.state === 'live', { timeout: 15000, what: 'resume after restart' });
   assert.equal(s.detractors >= 1, true);
+  assert.ok(urls.some((u) => u.includes('/v1/stream')), 'the stream was requested');
+  assert.deepEqual(urls.filter((u) => u.includes(KEY)), [], 'no request URL holds the read key');
   await page.close();
   await stop(collector.child);
 });

@@ -1,6 +1,7 @@
 // npskit dashboard page glue, linked in front of dashboard.js (--pre-js).
 // [X] data sources: picked or dropped files, any URL (JSON array / NDJSON / CSV), the collector
-//     (paged GET /v1/responses, then /v1/stream SSE with reconnect and backoff)
+//     (paged GET /v1/responses, then /v1/stream read with fetch: the key in a header, never a URL;
+//     reconnect with backoff, resume by Last-Event-ID)
 // [X] bytes are queued here and pulled by the wasm side in chunks, a budget per frame, so long
 //     loads never block a frame; all parsing and scoring happens in C++ (never here)
 // [X] canvas sized to CSS size × devicePixelRatio; clipboard; downloads through a Blob
@@ -13,7 +14,7 @@ var NpskitWeb = {
   chunks: [],        // Uint8Array queue of the current load
   chunkOffset: 0,    // bytes of chunks[0] already pulled
   events: [],        // live SSE payloads (JSON text), oldest first
-  live: { state: 0, attempt: 0, retryAt: 0, cursor: '', base: '', key: '', es: null, timer: 0 },
+  live: { state: 0, attempt: 0, retryAt: 0, cursor: '', base: '', key: '', stream: null, timer: 0 },
   clipboard: '',
   ready: false,      // set by main() once the app runs
   hashChanged: true, // the first poll reads the initial hash
@@ -186,42 +187,81 @@ var NpskitWeb = {
     Object.assign(L, { base, key, cursor, attempt: 0 });
     this.connect();
   },
+  // The stream is read with fetch, not EventSource, so the read key travels in an Authorization
+  // header and never in a URL a proxy or the collector logs; the cursor goes as Last-Event-ID.
+  // text/event-stream is parsed here (data/id/event fields, comments, CR/LF/CRLF line ends);
+  // a line longer than 1 MB fails the stream like a network error (then backoff and resume).
   connect() {
     const L = this.live;
-    if (L.es) L.es.close();
-    clearTimeout(L.timer);
+    this.closeStream();
     L.state = 1;  // connecting
-    const q = [];
-    if (L.key) q.push('access_token=' + encodeURIComponent(L.key));
-    if (L.cursor) q.push('since=' + encodeURIComponent(L.cursor));
-    const es = new EventSource(L.base + '/v1/stream' + (q.length ? '?' + q.join('&') : ''));
-    L.es = es;
-    const onEvent = (e) => {
-      if (L.es !== es) return;
-      if (e.lastEventId) L.cursor = e.lastEventId;
-      this.events.push(e.data);
-      L.state = 2;
-    };
-    es.onopen = () => { if (L.es === es) { L.state = 2; L.attempt = 0; } };
-    es.addEventListener('response', onEvent);
-    es.onmessage = onEvent;
-    es.onerror = () => {
-      if (L.es !== es) return;
-      es.close();  // we pace reconnects ourselves (EventSource would retry every ~3 s forever)
-      L.es = null;
+    const ctl = new AbortController();
+    L.stream = ctl;
+    const headers = { Accept: 'text/event-stream' };
+    if (L.key) headers.Authorization = 'Bearer ' + L.key;
+    if (L.cursor) headers['Last-Event-ID'] = L.cursor;
+    const failed = () => {
+      if (L.stream !== ctl) return;
+      ctl.abort();
+      L.stream = null;
       L.attempt += 1;
       const delay = Math.min(30000, 500 * 2 ** (L.attempt - 1)) * (0.8 + 0.4 * Math.random());
       L.state = 3;  // reconnecting
       L.retryAt = performance.now() + delay;
       L.timer = setTimeout(() => this.connect(), delay);
     };
+    fetch(L.base + '/v1/stream', { headers, signal: ctl.signal, cache: 'no-store' }).then(async (res) => {
+      if (L.stream !== ctl) return;
+      if (!res.ok || !res.body) return failed();
+      L.state = 2;
+      L.attempt = 0;
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buf = '', data = [], id = null;
+      const line = (text) => {
+        if (text === '') {  // end of an event
+          if (id !== null) L.cursor = id;
+          if (data.length) this.events.push(data.join('\n'));
+          data = [];
+          id = null;
+          return;
+        }
+        if (text[0] === ':') return;  // a comment (keep-alive)
+        const colon = text.indexOf(':');
+        const field = colon < 0 ? text : text.slice(0, colon);
+        let value = colon < 0 ? '' : text.slice(colon + 1);
+        if (value[0] === ' ') value = value.slice(1);
+        if (field === 'data') data.push(value);
+        else if (field === 'id' && value.indexOf('\0') < 0) id = value;
+      };
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (L.stream !== ctl) return;
+        if (done) break;
+        buf += decoder.decode(value, { stream: true });
+        let at = 0;
+        for (;;) {
+          const cr = buf.indexOf('\r', at), lf = buf.indexOf('\n', at);
+          const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
+          if (end < 0 || (end === cr && end === buf.length - 1)) break;  // a CR may be half a CRLF
+          line(buf.slice(at, end));
+          at = end + (buf[end] === '\r' && buf[end + 1] === '\n' ? 2 : 1);
+        }
+        buf = buf.slice(at);
+        if (buf.length > (1 << 20)) break;
+      }
+      failed();  // the collector closed the stream (restart, deploy): resume from the cursor
+    }).catch(failed);
+  },
+  closeStream() {
+    const L = this.live;
+    if (L.stream) L.stream.abort();
+    clearTimeout(L.timer);
+    L.stream = null;
   },
   stopLive() {
-    const L = this.live;
-    if (L.es) L.es.close();
-    clearTimeout(L.timer);
-    L.es = null;
-    L.state = 0;
+    this.closeStream();
+    this.live.state = 0;
     this.events = [];
   },
   // Next live payload into wasm memory: its length, 0 when none, -needed when cap is too small.
