@@ -197,9 +197,11 @@ var npskitIo = {
     });
     try {
       fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit", "cache": "no-store" }).then(function (r) {
+        // Retry-After as ms in 0..1 day: seconds or an HTTP date; garbage (NaN) or a past date is
+        // absent (-1). The queue waits at least this, never less than its own backoff.
         var ra = r.headers.get("Retry-After"), wait = -1;
         if (ra) wait = /^\d+$/.test(ra) ? ra * 1000 : Date.parse(ra) - Date.now();
-        done(r.status, wait >= 0 ? wait : -1);
+        done(r.status, wait >= 0 ? Math.min(wait, 864e5) : -1);
       }, function () {
         done(0, -1);
       });

@@ -33,6 +33,7 @@ void delivery_queue::remove(size_t k) {
         a.created_ms = b.created_ms;
         a.next_attempt_ms = b.next_attempt_ms;
         a.in_flight = b.in_flight;
+        a.display = b.display;
         a.serial = b.serial;
     }
     queued_item& last = items[--count];
@@ -40,36 +41,60 @@ void delivery_queue::remove(size_t k) {
     last.body.clear();
 }
 
+// Only a record the endpoint says is wrong is dropped; a missing route or a refused key (a
+// redeploy, a rotated key) may be fixed within the 7 days an answer is kept.
 send_outcome classify_status(int status) {
     if (status >= 200 && status < 300) return send_outcome::delivered;
+    if (status == 400 || status == 409 || status == 413 || status == 422) return send_outcome::dropped;
     if (status == 0 || status == 408 || status == 429 || status >= 500) return send_outcome::retry;
-    return send_outcome::dropped;
+    return send_outcome::held;
 }
 
-int64_t delivery_queue::backoff_ms(int attempts, uint32_t random) const {
-    int64_t d = desc.base_delay_ms;
-    for (int k = 1; k < attempts && d < desc.max_delay_ms; ++k) d *= 2;
-    if (d > desc.max_delay_ms) d = desc.max_delay_ms;
-    return d / 2 + static_cast<int64_t>(random % static_cast<uint32_t>(d / 2 + 1));
+int64_t delivery_queue::backoff_ms(int attempts, uint32_t random, int64_t at_least, bool held) const {
+    int64_t d = desc.base_delay_ms, cap = desc.max_delay_ms;
+    if (held) d *= 60, cap = 86400000;
+    for (int k = 1; k < attempts && d < cap; ++k) d *= 2;
+    if (d > cap) d = cap;
+    d /= 2;
+    return (at_least > d ? at_least : d) + static_cast<int64_t>(random % static_cast<uint32_t>(d + 1));
+}
+
+// A "shown" or "dismissed" record. The body's first "type" key is the record's own:
+// append_record_json writes it before any text a user gives, and escapes every quote in a value.
+// A body without one counts as an answer (what the queue cannot read, it keeps).
+static bool is_display(std::string_view body) {
+    for (size_t k = 0; k + 8 < body.size(); ++k)
+        if (same(body.substr(k, 8), "\"type\":\"")) return body[k + 8] != 'r';
+    return false;
 }
 
 bool delivery_queue::enqueue(std::string_view id, std::string_view body, int64_t now_ms) {
     if (id.empty() || body.empty()) return false;
+    bool display = is_display(body);
     for (size_t k = 0; k < count; ++k) {
         queued_item& it = items[k];
         if (it.id == id && !it.in_flight) {  // not left yet: send the newer record instead
             it.body = body;
+            it.display = display;
             return true;
         }
     }
-    if (count >= static_cast<size_t>(desc.max_items)) {  // full: the oldest that is not in flight goes
+    if (count >= static_cast<size_t>(desc.max_items)) {
+        // Full: the oldest display event not in flight goes; if there is none, a display event is
+        // not queued, and an answer pushes out the oldest answer not in flight.
         size_t k = 0;
-        while (k + 1 < count && items[k].in_flight) ++k;
+        while (k < count && (items[k].in_flight || !items[k].display)) ++k;
+        if (k == count) {
+            if (display) return false;
+            k = 0;
+            while (k + 1 < count && items[k].in_flight) ++k;
+        }
         remove(k);
     }
     queued_item& item = items[count++];
     item.id = id;
     item.body = body;
+    item.display = display;
     item.attempts = 0;
     item.in_flight = false;
     item.created_ms = item.next_attempt_ms = now_ms;
@@ -109,13 +134,12 @@ send_outcome delivery_queue::finish(uint32_t serial, int status, int64_t retry_a
     send_outcome outcome = classify_status(status);
     queued_item& it = items[k];
     it.in_flight = false;
-    if (outcome != send_outcome::retry) {
+    if (outcome == send_outcome::delivered || outcome == send_outcome::dropped) {
         finished[finished_count++ % 32] = hash_text(id);
         remove(k);
         return outcome;
     }
-    int64_t wait = backoff_ms(it.attempts, random);
-    if (retry_after_ms >= 0) wait = retry_after_ms > 86400000 ? 86400000 : retry_after_ms;
+    int64_t wait = backoff_ms(it.attempts, random, retry_after_ms, outcome == send_outcome::held);
     // A newer record with the same id is waiting: it replaces this one and inherits the wait.
     for (size_t j = 0; j < count; ++j) {
         if (j != k && items[j].id == id && !items[j].in_flight) {
@@ -138,12 +162,6 @@ const queued_item* delivery_queue::next_for_beacon(int64_t now_ms, uint32_t rand
         return &it;
     }
     return nullptr;
-}
-
-std::vector<const queued_item*> delivery_queue::take_for_beacon(int64_t now_ms, uint32_t random) {
-    std::vector<const queued_item*> out;
-    while (const queued_item* it = next_for_beacon(now_ms, random)) out.push_back(it);
-    return out;
 }
 
 int64_t delivery_queue::next_wake_in(int64_t now_ms) const {
@@ -214,6 +232,7 @@ size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
         if (now_ms - it.created_ms > desc.max_age_ms) continue;
         it.id = line.substr(0, tab);
         it.body = body;
+        it.display = is_display(body);
         it.attempts = static_cast<int>(numbers[0]);
         it.in_flight = false;
         ++count;
