@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "delivery.h"
+#include "json_text.h"
 
 using namespace npskit;
 
@@ -216,10 +217,22 @@ TEST_CASE("delivery: two tabs share one storage key; neither erases the other's 
 }
 
 namespace {
-// What the widget writes (append_record_json): the type follows the id.
-std::string answer_body(int score) { return "{\"v\":1,\"id\":\"x\",\"type\":\"response\",\"score\":" + std::to_string(score) + "}"; }
-const char* const shown_body = "{\"v\":1,\"id\":\"x\",\"type\":\"shown\",\"survey\":\"s\",\"attributes\":{\"type\":\"response\"}}";
-const char* const dismissed_body = "{\"v\":1,\"id\":\"x\\\"type\\\":\\\"response\",\"type\":\"dismissed\"}";
+// What the widget writes (append_record_json): the queue reads the type from the record's start.
+std::string record(const char* id, event_type type, int score = -1) {
+    record_view r;
+    r.id = id;
+    r.type = type;
+    r.survey = "product-nps";
+    r.ts = "2026-01-10T00:00:00Z";
+    r.score = score;
+    r.comment = type == event_type::response ? "\"type\":\"shown\"" : "";  // quotes in a value are escaped
+    text out;
+    append_record_json(out, r);
+    return std::string(std::string_view(out));
+}
+std::string answer_body(int score) { return record("ans-0000000", event_type::response, score); }
+const std::string shown_body = record("0f8e4c2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b", event_type::shown);
+const std::string dismissed_body = record("0f8e-4c2a", event_type::dismissed);
 
 // Sends the single due item and answers `status`; returns the wait until it is due again.
 int64_t answer_once(delivery_queue& q, int64_t& now, int status, int64_t retry_after_ms, uint32_t random) {
@@ -337,18 +350,19 @@ TEST_CASE("delivery: a full queue evicts display events first, never an answer f
         SUBCASE("full of answers: a display event is not queued") {
             CHECK_FALSE(q.enqueue("shown-00002", shown_body, t0));
             CHECK(q.size() == 4);
-            for (size_t k = 0; k < q.size(); ++k) CHECK(q.items[k].display == false);
+            for (size_t k = 0; k < q.size(); ++k) CHECK(q.items[k].id.substr(0, 4) == "ans-");
         }
         SUBCASE("full of answers: a new answer pushes out the oldest answer") {
             CHECK(q.enqueue("ans-0000005", answer_body(1), t0));
             CHECK(q.items[0].id == "ans-0000002");
         }
     }
-    SUBCASE("a display event pushes out the oldest display event") {
-        CHECK(q.enqueue("shown-00002", shown_body, t0));
-        CHECK(q.items[0].id == "ans-0000001");
-        CHECK(q.items[1].id == "ans-0000002");
-        CHECK(q.items[3].id == "shown-00002");
+    SUBCASE("a display event pushes nothing out: it is not queued") {
+        CHECK_FALSE(q.enqueue("shown-00002", shown_body, t0));
+        CHECK(q.size() == 4);
+        CHECK(q.items[1].id == "shown-00001");
+        CHECK(q.items[3].id == "dism-000001");
+        CHECK(q.enqueue("dism-000001", dismissed_body, t0));  // an update of a queued id still is
     }
     SUBCASE("a display event in flight is not evicted; the one waiting is") {
         const queued_item* it = q.begin_next(t0);  // ans-0000001

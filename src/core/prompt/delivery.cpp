@@ -33,7 +33,6 @@ void delivery_queue::remove(size_t k) {
         a.created_ms = b.created_ms;
         a.next_attempt_ms = b.next_attempt_ms;
         a.in_flight = b.in_flight;
-        a.display = b.display;
         a.serial = b.serial;
     }
     queued_item& last = items[--count];
@@ -51,50 +50,42 @@ send_outcome classify_status(int status) {
 }
 
 int64_t delivery_queue::backoff_ms(int attempts, uint32_t random, int64_t at_least, bool held) const {
-    int64_t d = desc.base_delay_ms, cap = desc.max_delay_ms;
-    if (held) d *= 60, cap = 86400000;
-    for (int k = 1; k < attempts && d < cap; ++k) d *= 2;
+    int64_t d = desc.base_delay_ms, cap = held ? 86400000 : desc.max_delay_ms;
+    for (int k = held ? -5 : 1; k < attempts && d < cap; ++k) d *= 2;  // held: 64 x base first
     if (d > cap) d = cap;
     d /= 2;
     return (at_least > d ? at_least : d) + static_cast<int64_t>(random % static_cast<uint32_t>(d + 1));
 }
 
-// A "shown" or "dismissed" record. The body's first "type" key is the record's own:
-// append_record_json writes it before any text a user gives, and escapes every quote in a value.
-// A body without one counts as an answer (what the queue cannot read, it keeps).
+// A "shown" or "dismissed" record: append_record_json starts every record with
+// {"v":1,"id":"<id>","type":"<type>" (tests/unit-delivery.cpp holds it to that) and a record id
+// holds no quote. Anything else counts as an answer: what the queue cannot read, it keeps.
 static bool is_display(std::string_view body) {
-    for (size_t k = 0; k + 8 < body.size(); ++k)
-        if (same(body.substr(k, 8), "\"type\":\"")) return body[k + 8] != 'r';
-    return false;
+    size_t at = find_byte(body, '"', 13) + 10;  // past the id's closing quote and ,"type":"
+    return at < body.size() && (body[at] == 's' || body[at] == 'd');
 }
 
 bool delivery_queue::enqueue(std::string_view id, std::string_view body, int64_t now_ms) {
     if (id.empty() || body.empty()) return false;
-    bool display = is_display(body);
     for (size_t k = 0; k < count; ++k) {
         queued_item& it = items[k];
         if (it.id == id && !it.in_flight) {  // not left yet: send the newer record instead
             it.body = body;
-            it.display = display;
             return true;
         }
     }
     if (count >= static_cast<size_t>(desc.max_items)) {
-        // Full: the oldest display event not in flight goes; if there is none, a display event is
-        // not queued, and an answer pushes out the oldest answer not in flight.
-        size_t k = 0;
-        while (k < count && (items[k].in_flight || !items[k].display)) ++k;
-        if (k == count) {
-            if (display) return false;
-            k = 0;
-            while (k + 1 < count && items[k].in_flight) ++k;
-        }
-        remove(k);
+        // Full: a display event is not queued (it never pushes anything out); an answer pushes out
+        // the oldest display event not in flight, else the oldest answer not in flight.
+        if (is_display(body)) return false;
+        size_t k = count, answer = count - 1;
+        for (size_t j = count; j--;)
+            if (!items[j].in_flight) (is_display(items[j].body) ? k : answer) = j;
+        remove(k < count ? k : answer);
     }
     queued_item& item = items[count++];
     item.id = id;
     item.body = body;
-    item.display = display;
     item.attempts = 0;
     item.in_flight = false;
     item.created_ms = item.next_attempt_ms = now_ms;
@@ -109,18 +100,21 @@ bool delivery_queue::sibling_in_flight(const queued_item& it) const {
 }
 
 const queued_item* delivery_queue::begin_next(int64_t now_ms) {
-    for (size_t k = 0; k < count;) {  // expire old items first
-        if (!items[k].in_flight && now_ms - items[k].created_ms > desc.max_age_ms) remove(k);
-        else ++k;
-    }
-    for (size_t k = 0; k < count; ++k) {
+    // One pass: old items expire on the way (the platform calls this until nullptr, so every
+    // one is looked at).
+    for (size_t k = 0; k < count;) {
         queued_item& it = items[k];
-        if (it.in_flight || it.next_attempt_ms > now_ms) continue;
-        if (sibling_in_flight(it)) continue;
-        it.in_flight = true;
-        it.serial = ++last_serial;
-        ++it.attempts;
-        return &it;
+        if (!it.in_flight && now_ms - it.created_ms > desc.max_age_ms) {
+            remove(k);
+            continue;
+        }
+        if (!it.in_flight && it.next_attempt_ms <= now_ms && !sibling_in_flight(it)) {
+            it.in_flight = true;
+            it.serial = ++last_serial;
+            ++it.attempts;
+            return &it;
+        }
+        ++k;
     }
     return nullptr;
 }
@@ -134,22 +128,18 @@ send_outcome delivery_queue::finish(uint32_t serial, int status, int64_t retry_a
     send_outcome outcome = classify_status(status);
     queued_item& it = items[k];
     it.in_flight = false;
-    if (outcome == send_outcome::delivered || outcome == send_outcome::dropped) {
-        finished[finished_count++ % 32] = hash_text(id);
-        remove(k);
-        return outcome;
-    }
-    int64_t wait = backoff_ms(it.attempts, random, retry_after_ms, outcome == send_outcome::held);
-    // A newer record with the same id is waiting: it replaces this one and inherits the wait.
-    for (size_t j = 0; j < count; ++j) {
+    it.next_attempt_ms = now_ms + backoff_ms(it.attempts, random, retry_after_ms, outcome == send_outcome::held);
+    bool gone = outcome == send_outcome::delivered || outcome == send_outcome::dropped;
+    if (gone) finished[finished_count++ % 32] = hash_text(id);
+    // Retried while a newer record with the same id waits: that one replaces it, with its wait.
+    for (size_t j = 0; j < count && !gone; ++j) {
         if (j != k && items[j].id == id && !items[j].in_flight) {
             items[j].attempts = it.attempts;
-            items[j].next_attempt_ms = now_ms + wait;
-            remove(k);
-            return outcome;
+            items[j].next_attempt_ms = it.next_attempt_ms;
+            gone = true;
         }
     }
-    it.next_attempt_ms = now_ms + wait;
+    if (gone) remove(k);
     return outcome;
 }
 
@@ -232,7 +222,6 @@ size_t delivery_queue::from_text(std::string_view text, int64_t now_ms) {
         if (now_ms - it.created_ms > desc.max_age_ms) continue;
         it.id = line.substr(0, tab);
         it.body = body;
-        it.display = is_display(body);
         it.attempts = static_cast<int>(numbers[0]);
         it.in_flight = false;
         ++count;

@@ -9,8 +9,8 @@
 // comment after the score) replaces the queued one when it has not left yet, or waits behind the
 // one in flight; it always holds the whole record, so the endpoint simply upserts by id.
 //
-// Answers outrank display events: a full queue evicts display events first and never evicts an
-// unsent answer for one; only a status that says "this record is wrong" (400, 409, 413, 422)
+// Answers outrank display events: a full queue evicts display events first and never evicts
+// anything for a new display event; only a status that says "this record is wrong" (400, 409, 413, 422)
 // drops an answer, and an endpoint that is missing or refuses the key for now (401, 403, 404 in
 // a redeploy) gets the answer again after a long backoff, until the 7-day limit.
 #pragma once
@@ -43,7 +43,6 @@ struct queued_item {
     int64_t created_ms = 0;
     int64_t next_attempt_ms = 0;  // due when now >= this
     bool in_flight = false;       // not persisted: an in-flight item is due again after a reload
-    bool display = false;         // a "shown" or "dismissed" record (read from the body, so not persisted)
     uint32_t serial = 0;          // this send's number: the platform reports the result with it
 };
 
@@ -61,8 +60,9 @@ struct delivery_queue {
 
     void setup(const delivery_desc& d);
     // Queue a record (due at once). Returns false when `id` or `body` is empty, or when the queue
-    // is full of answers and this is a display event (it is not queued). A full queue otherwise
-    // evicts its oldest display event not in flight, else its oldest answer not in flight.
+    // is full and this is a new display event (it is not queued: it never pushes anything out).
+    // A new answer in a full queue evicts the oldest display event not in flight, else the oldest
+    // answer not in flight.
     bool enqueue(std::string_view id, std::string_view body, int64_t now_ms);
     // The next item to send now, marked in flight; nullptr when nothing is due. One id is never
     // in flight twice; items keep their order.
@@ -97,7 +97,7 @@ struct delivery_queue {
     uint32_t finished_count = 0;
     void remove(size_t k);       // keeps the order
     // Equal jitter: max(d/2, at_least) + [0, d/2], d doubling from base_delay_ms up to
-    // max_delay_ms; `held` starts at 60 x base and goes up to one day.
+    // max_delay_ms; `held` starts at 64 x base and goes up to one day.
     int64_t backoff_ms(int attempts, uint32_t random, int64_t at_least = 0, bool held = false) const;
     bool sibling_in_flight(const queued_item& it) const;
 };

@@ -235,10 +235,9 @@ bool history_from_text(std::string_view text, survey_history& h) {
 }
 
 bool is_safe_link(std::string_view url) {
-    for (char c : url)
-        if (static_cast<unsigned char>(c) < 0x20) return false;
     if (same(url.substr(0, 8), "https://") || same(url.substr(0, 7), "http://")) return true;
-    return !url.empty() && url[0] == '/' && !(url.size() > 1 && (url[1] == '/' || url[1] == '\\'));
+    unsigned char c = url.size() > 1 ? url[1] : 'x';
+    return !url.empty() && url[0] == '/' && c != '/' && c != '\\' && c >= 0x20;
 }
 
 }  // namespace npskit
