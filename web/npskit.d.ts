@@ -62,7 +62,7 @@ export interface NpskitOptions {
   maxDisplays?: number;
   /** Ask only users seen (or signed up, from a signed_up trait) at least this many days ago. Default 0. */
   newUserDays?: number;
-  /** First retry delay in ms (doubles up to 5 min, with jitter; 60 x for a 401/403/404, up to a day). Default 2000. */
+  /** First retry delay in ms (doubles up to 5 min, with jitter; 64 x for a 401/403/404, up to a day). Default 2000. */
   retryBaseMs?: number;
   texts?: Partial<Record<NpskitTextId, string>>;
 }

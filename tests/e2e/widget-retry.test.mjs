@@ -27,7 +27,7 @@ const postsFor = (path) => s.ep.posts.filter((p) => p.body && p.body.page === pa
 const queued = (page) => page.evaluate(() => localStorage.getItem('npskit:q') || '');
 
 test('404 during a redeploy, then 202: the answer is kept across a reload and delivered once', async () => {
-  // retryBaseMs 20: a held answer waits 60 x base, doubling (0.6-1.2 s, then 1.2-2.4 s).
+  // retryBaseMs 20: a held answer waits 64 x base, doubling (0.64-1.28 s, then 1.28-2.56 s).
   const page = await open('/redeploy', { retryBaseMs: '20' });
   s.ep.setFailures(2, 404);
   await page.click('#b1');
