@@ -35,7 +35,6 @@ function npskitPut(s, ptr, cap) {
   return bytes.length;
 }
 
-
 var npskitCss =
   ".w{position:fixed;z-index:2147483647;bottom:20px;right:20px;width:420px;max-width:calc(100vw - 40px);box-sizing:border-box;padding:18px 18px 16px;border-radius:12px;" +
   "font:14px/1.45 system-ui,sans-serif;text-align:start;animation:npskit-in .18s ease-out;" +

@@ -10,9 +10,9 @@
 // one in flight; it always holds the whole record, so the endpoint simply upserts by id.
 //
 // Answers outrank display events: a full queue evicts display events first and never evicts
-// anything for a new display event; only a status that says "this record is wrong" (400, 409, 413, 422)
-// drops an answer, and an endpoint that is missing or refuses the key for now (401, 403, 404 in
-// a redeploy) gets the answer again after a long backoff, until the 7-day limit.
+// anything for a new display event. Only a status that says "this record is wrong" (400, 409,
+// 413, 422) drops an answer; an endpoint that is missing or refuses the key for now (401, 403,
+// 404 in a redeploy) gets the answer again after a long backoff, until the 7-day limit.
 #pragma once
 #include <cstdint>
 #include <string>
