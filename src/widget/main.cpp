@@ -95,8 +95,7 @@ static void apply_config() {
     std::string_view b = text_of("brand");
     d.brand = valid_brand(b) ? b : "#2563eb";
     std::string_view url = text_of("promoterUrl");
-    bool url_ok = same(url.substr(0, 8), "https://") || same(url.substr(0, 7), "http://") || (url.size() > 1 && url[0] == '/' && url[1] != '/');
-    d.promoter_url = url_ok ? url : std::string_view();
+    d.promoter_url = is_safe_link(url) ? url : std::string_view();
     d.display_events = !same(text_of("displayEvents"), "false");
     d.rules = read_survey_rules(c);
     double retry = 0;
