@@ -83,7 +83,12 @@ export interface Npskit {
 }
 
 export declare const npskit: Npskit;
-export declare function load(options?: NpskitOptions & { src?: string }): void;
+export declare function load(options?: NpskitOptions & {
+  /** URL of npskit.js; default: the file beside the module (a bundler emits it as an asset). */
+  src?: string;
+  /** URL of npskit.wasm; default: the file beside the module. Given to the script as data-wasm. */
+  wasm?: string;
+}): void;
 export default npskit;
 
 declare global {
