@@ -185,7 +185,6 @@ EMSCRIPTEN_KEEPALIVE int npskit_pump(double budget_ms) {
     return g_app.load.phase == load_phase::loading ? 1 : 0;
 }
 EMSCRIPTEN_KEEPALIVE void npskit_load_demo(double rows) { app_load_demo(g_app, static_cast<uint64_t>(rows)); }
-// Re-scores every panel now and returns the CPU milliseconds it took.
 // The column-mapping step without the modal (tests): -1 = absent.
 EMSCRIPTEN_KEEPALIVE void npskit_set_mapping(int score, int ts, int comment) {
     npskit::column_mapping m = g_app.ui.pending_mapping;
@@ -194,6 +193,7 @@ EMSCRIPTEN_KEEPALIVE void npskit_set_mapping(int score, int ts, int comment) {
     m.comment = comment;
     app_apply_mapping(g_app, m);
 }
+// Re-scores every panel now and returns the CPU milliseconds it took.
 EMSCRIPTEN_KEEPALIVE double npskit_rescore_ms() {
     app_rebuild(g_app);
     return g_app.build_cpu_ms;
