@@ -17,8 +17,6 @@
 #include "report.h"
 #include "store.h"
 
-struct ImFont;
-
 namespace npskit::dashboard {
 
 //-----------------------------------------------------------------------------
@@ -94,8 +92,6 @@ struct app_state {
     double frame_cpu_ms = 0;          // smoothed CPU time of a drawn frame (ImGui, draw lists, GL calls)
     uint64_t builds = 0;
     float dpr = 1;
-    ImFont* font_regular = nullptr;
-    ImFont* font_big = nullptr;
     ui_state ui;
     std::vector<char> chunk;          // pull buffer
     size_t max_store_bytes = default_max_store_bytes;  // the memory cap (tests lower it)

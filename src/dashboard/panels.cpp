@@ -928,10 +928,10 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
 //-----------------------------------------------------------------------------
 // [SECTION] Layout
 //-----------------------------------------------------------------------------
-void draw_dashboard(app_state& app) {
+void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
     const panel_model m{app.rep,        app.load, app.live, app.store.attributes, app.store.size(),
                         app.importer ? &app.importer->header() : nullptr,
-                        app.settings.dark, app.dpr, app.font_regular, app.font_big};
+                        app.settings.dark, app.dpr, fonts.regular, fonts.big};
     panel_ui u{app.settings, app.ui, {}, false};
     ImGuiIO& io = ImGui::GetIO();
     ImGui::SetNextWindowPos(ImVec2(0, 0));

@@ -5,8 +5,15 @@
 #pragma once
 #include "app.h"
 
+struct ImFont;
+
 namespace npskit::dashboard {
 
-void draw_dashboard(app_state& app);
+struct dashboard_fonts {
+    ImFont* regular = nullptr;
+    ImFont* big = nullptr;  // the headline's score
+};
+
+void draw_dashboard(app_state& app, const dashboard_fonts& fonts);
 
 }  // namespace npskit::dashboard
