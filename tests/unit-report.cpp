@@ -227,4 +227,38 @@ TEST_CASE("build_report") {
         auto j = nlohmann::json::parse(report_to_json(e, empty), nullptr, false);
         CHECK(j["nps"].is_null());
     }
+    SUBCASE("the figures panels show are in the model (fill_panel_figures)") {
+        // Shares of the headline: 3 + 1 promoters, 1 passive, 3 detractors of 8.
+        CHECK(r.headline.segment_percent[0] == doctest::Approx(37.5));
+        CHECK(r.headline.segment_percent[1] == doctest::Approx(12.5));
+        CHECK(r.headline.segment_percent[2] == doctest::Approx(50));
+        CHECK(r.headline.band == 1);  // NPS 12.5: "good"
+        CHECK(r.headline.score_percent[10] == doctest::Approx(25));
+        CHECK(r.headline.score_percent[0] == doctest::Approx(12.5));
+        CHECK(r.headline.score_percent[7] == 0);
+        double total = 0;
+        for (double p : r.headline.score_percent) total += p;
+        CHECK(total == doctest::Approx(100));
+        // The response rate per period: W02 showed the prompt 15 times and got 5 answers.
+        REQUIRE(r.trend.size() == 2);
+        CHECK(r.trend[0].answer_rate == doctest::Approx(5.0 / 15));
+        CHECK(r.trend[1].shown == 0);
+        CHECK(r.trend[1].answer_rate == 0);
+        CHECK(r.latest_scored == 1);  // period over period: W03 against W02
+        // Comments carry their text and attributes (the panel never reads the store).
+        REQUIRE(r.comments.size() == 6);
+        CHECK(r.comments[0].text == "too expensive");
+        CHECK(r.comments[0].attributes == "survey main · internal false · plan free");
+        for (const auto& c : r.comments) CHECK(c.text == store.comment(c.row));
+
+        report_desc p = d;
+        p.filter.since_ms = *parse_timestamp("2026-01-12T00:00:00Z");
+        p.filter.segments = 1 << static_cast<int>(segment::passive);  // none that week
+        report none = build_report(store, p);
+        CHECK(none.latest_scored == -1);
+        CHECK(none.headline.segment_percent == std::array<double, 3>{});
+        CHECK(nps_band(-0.5) == 0);
+        CHECK(nps_band(30) == 2);
+        CHECK(nps_band(50) == 3);
+    }
 }

@@ -1,14 +1,12 @@
 // npskit widget: the JS API (init / track / identify / show / reset / destroy), the survey
-// rules and the delivery queue, glued to the browser by the shims in web_io.cpp.
+// rules and the delivery queue, glued to the browser only through widget_platform.h (so it is
+// unit-tested natively: tests/unit-widget_commands.cpp).
 //
 // [SECTION] State, clock, ids, storage
 // [SECTION] Config
 // [SECTION] Identity and history
 // [SECTION] Records and delivery
 // [SECTION] API dispatch (npskit_on_command) and other callbacks from JS
-#include <emscripten/emscripten.h>
-
-
 #include "calendar.h"
 #include "widget.h"
 

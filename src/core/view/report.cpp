@@ -230,6 +230,7 @@ const char* nps_band_name(double nps) {
     if (nps < 50) return "great";
     return "excellent";
 }
+int nps_band(double nps) { return nps < 0 ? 0 : nps < 30 ? 1 : nps < 50 ? 2 : 3; }
 
 void sort_breakdown(std::vector<breakdown_row>& rows, breakdown_column by, bool descending) {
     auto key_less = [by](const breakdown_row& a, const breakdown_row& b) {
@@ -348,7 +349,38 @@ report build_report(const response_store& store, const report_desc& desc) {
         r.themes[s] = counters[s].top(desc.themes);
         r.themed_comments[s] = counters[s].comments();
     }
+    fill_panel_figures(r, store);
     return r;
+}
+
+void fill_panel_figures(report& r, const response_store& store) {
+    headline_view& h = r.headline;
+    const nps_result& s = h.score;
+    h.band = nps_band(s.nps);
+    if (s.n) {
+        const double n = static_cast<double>(s.n);
+        h.segment_percent = {100.0 * static_cast<double>(s.detractors) / n, 100.0 * static_cast<double>(s.passives) / n,
+                             100.0 * static_cast<double>(s.promoters) / n};
+    }
+    const uint64_t answered = h.histogram.n();
+    for (int k = 0; k <= 10; ++k)
+        h.score_percent[k] = answered ? 100.0 * static_cast<double>(h.histogram.bins[k]) / static_cast<double>(answered) : 0;
+    r.latest_scored = -1;
+    for (size_t k = 0; k < r.trend.size(); ++k) {
+        trend_point& t = r.trend[k];
+        t.answer_rate = t.shown ? static_cast<double>(t.score.n) / static_cast<double>(t.shown) : 0;
+        if (t.score.has_score) r.latest_scored = static_cast<int>(k);
+    }
+    for (comment_view& c : r.comments) {
+        if (c.row >= store.size()) continue;
+        c.text = std::string(store.comment(c.row));
+        c.attributes.clear();
+        for (const auto& col : store.attributes) {
+            if (c.row >= col.codes.size() || !col.codes[c.row]) continue;
+            if (!c.attributes.empty()) c.attributes += " · ";
+            c.attributes += col.key + " " + std::string(col.value_of(col.codes[c.row]));
+        }
+    }
 }
 
 //-----------------------------------------------------------------------------

@@ -58,6 +58,7 @@ response_filter filter_for(const view_settings& v, int64_t now_ms);
 //-----------------------------------------------------------------------------
 // Reference bands of the headline gauge: < 0, 0–30, 30–50, ≥ 50.
 const char* nps_band_name(double nps);  // "needs work" | "good" | "great" | "excellent"
+int nps_band(double nps);               // the same bands as 0..3
 
 struct report_desc {
     response_filter filter;
@@ -78,6 +79,9 @@ struct headline_view {
     int64_t previous_since_ms = 0;
     nps_result previous;
     nps_comparison change;            // current − previous
+    int band = 0;                                // nps_band(score.nps)
+    std::array<double, 3> segment_percent{};     // detractors, passives, promoters: % of score.n
+    std::array<double, 11> score_percent{};      // each score's share of score.n, %
 };
 
 struct trend_point {
@@ -86,6 +90,7 @@ struct trend_point {
     nps_result score;
     uint64_t shown = 0, dismissed = 0;
     nps_comparison vs_previous;       // against the bucket before (invalid for the first)
+    double answer_rate = 0;           // score.n / shown (0 when nothing was shown)
 };
 
 struct breakdown_row {
@@ -102,6 +107,9 @@ struct comment_view {
     uint32_t row = 0;
     int64_t ts_ms = 0;
     int score = 0;
+    // Copies (live updates may move the store's pool before the next re-score).
+    std::string text{};
+    std::string attributes{};         // "plan pro · country FR"
 };
 
 struct response_rate_view {
@@ -120,9 +128,13 @@ struct report {
     std::array<std::vector<theme>, 3> themes;    // by segment: detractor, passive, promoter
     std::array<uint32_t, 3> themed_comments{};   // comments counted per segment
     response_rate_view rate;
+    int latest_scored = -1;           // the trend's last bucket with answers (period over period)
 };
 
 report build_report(const response_store& store, const report_desc& desc);
+// The figures panels show besides the scores (shares, rates, comment text): build_report
+// calls it last, so no panel computes a statistic.
+void fill_panel_figures(report& r, const response_store& store);
 
 //-----------------------------------------------------------------------------
 // [SECTION] JSON
