@@ -359,7 +359,6 @@ std::string app_state_json(const app_state& app) {
 }
 
 void app_export_csv(const app_state& app) {
-    report_desc d;
     response_filter f = filter_for(app.settings, static_cast<int64_t>(web_now_ms()));
     std::vector<uint32_t> rows = matching_responses(app.store, f);
     std::reverse(rows.begin(), rows.end());  // oldest first reads naturally in a spreadsheet

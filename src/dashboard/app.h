@@ -13,6 +13,7 @@
 
 #include "import.h"
 #include "report.h"
+#include "view_settings.h"
 #include "store.h"
 
 struct ImFont;
