@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "calendar.h"
+#include "params.h"
 #include "view_settings.h"
 
 using namespace npskit;
@@ -78,5 +79,55 @@ TEST_CASE("filter_for") {
         CHECK(f.attributes[0].values == std::vector<std::string>{"true", "yes"});
         CHECK(parse_exclude_rule("nokey").key.empty());
         CHECK(parse_exclude_rule("=x").key.empty());
+    }
+}
+
+TEST_CASE("the URL hash asks what the CLI's options ask (params.h)") {
+    response_store store;
+    const char* plans[] = {"pro", "team", "free"};
+    const char* countries[] = {"FR", "DE", "US"};
+    const int64_t start = *parse_timestamp("2026-01-29T00:10:00Z");
+    for (int i = 0; i < 150; ++i) {
+        response r;
+        r.id = "hash-row-" + std::to_string(1000 + i);
+        r.survey = "product-nps";
+        r.score = (i * 7) % 11;
+        r.ts_ms = start + i * 47 * 60'000LL;
+        if (i % 10) r.attributes.push_back({"plan", plans[i % 3]});
+        r.attributes.push_back({"country", countries[(i / 2) % 3]});
+        store.add(r);
+    }
+    struct question {
+        const char* hash;
+        std::vector<param_pair> cli;  // what `npskit score --NAME VALUE` hands to params.h
+    };
+    const question questions[] = {
+        {"since=2026-01-30&until=2026-01-31", {{"since", "2026-01-30"}, {"until", "2026-01-31"}}},
+        {"range=2026-01-30..2026-01-31", {{"since", "2026-01-30"}, {"until", "2026-01-31"}}},
+        {"where=plan%3Dpro%7Cteam&where=country!%3DDE", {{"where", "plan=pro|team"}, {"where", "country!=DE"}}},
+        {"a.plan=pro&x=country%3DDE", {{"where", "plan=pro"}, {"where", "country!=DE"}}},
+        {"xa.plan=free&a.country=FR%7CUS", {{"where", "plan!=free"}, {"where", "country=FR|US"}}},
+        {"where=plan%3D", {{"where", "plan="}}},
+        {"seg=dp", {{"segment", "detractor,passive"}}},
+        {"segment=promoter&since=2026-01-31&until=2026-02-01", {{"segment", "promoter"}, {"since", "2026-01-31"}, {"until", "2026-02-01"}}},
+    };
+    const int64_t now = *parse_timestamp("2026-03-01T00:00:00Z");
+    const uint64_t everything = aggregate(store, response_filter{}).histogram.n();
+    for (const question& q : questions) {
+        CAPTURE(q.hash);
+        view_settings v = decode_view_hash(q.hash);
+        query_params cli;
+        REQUIRE(parse_params(q.cli, cli).ok());
+        group_stats dashboard = aggregate(store, filter_for(v, now));
+        group_stats command_line = aggregate(store, cli.filter);
+        CHECK(dashboard.histogram == command_line.histogram);
+        CHECK(dashboard.histogram.n() > 0);
+        CHECK(dashboard.histogram.n() < everything);
+        // What the dashboard writes back asks the same question again.
+        CHECK(aggregate(store, filter_for(decode_view_hash(encode_view_hash(v)), now)).histogram == dashboard.histogram);
+    }
+    SUBCASE("the hash writes the shared spelling") {
+        view_settings v = decode_view_hash("a.plan=pro%7Cteam&xa.country=DE");
+        CHECK(encode_view_hash(v) == "where=plan%3Dpro%7Cteam&where=country%21%3DDE");
     }
 }
