@@ -16,6 +16,7 @@
 #include "params.h"
 #include "query.h"
 #include "score.h"
+#include "score_json.h"
 #include "store.h"
 
 namespace npskit::cli {
@@ -109,21 +110,11 @@ void report_problems(const std::string& path, const import_stats& stats) {
 //-----------------------------------------------------------------------------
 // [SECTION] Report
 //-----------------------------------------------------------------------------
-json nullable(bool has, double v) { return has ? json(v) : json(nullptr); }
-
 json figures(const group_stats& g, double confidence) {
     nps_result r = score_nps(g.histogram, confidence);
     json j;
-    j["n"] = r.n;
-    j["promoters"] = r.promoters;
-    j["passives"] = r.passives;
-    j["detractors"] = r.detractors;
+    put_nps_figures(j, r);
     j["histogram"] = g.histogram.bins;
-    j["nps"] = nullable(r.has_score, r.nps);
-    j["nps_rounded"] = r.has_score ? json(static_cast<int>(round_half_away(r.nps))) : json(nullptr);
-    j["ci_low"] = nullable(r.has_score, r.ci_low);
-    j["ci_high"] = nullable(r.has_score, r.ci_high);
-    j["margin"] = nullable(r.has_score, r.margin);
     j["shown"] = g.shown;
     j["dismissed"] = g.dismissed;
     if (!r.has_score) j["no_score"] = "no answered responses";

@@ -78,8 +78,6 @@ compiled_filter compile(const response_store& store, const response_filter& f) {
     return c;
 }
 
-char ascii_lower(char ch) { return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch; }
-
 bool contains_ignoring_case(std::string_view hay, std::string_view needle) {
     if (needle.empty()) return true;
     if (needle.size() > hay.size()) return false;

@@ -69,6 +69,8 @@ report_counts count_for_report(const response_store& store, const response_filte
 // has narrowed the rows.
 std::vector<uint32_t> newest_responses(const response_store& store, const response_filter& filter, size_t limit,
                                        const std::vector<uint32_t>* text_rows = nullptr);
+// The one ASCII lower-casing of the core (text search, header names, themes' tokens).
+constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 // Rows whose comment contains `text` (ASCII case-insensitive), ascending; answered or not.
 // The two functions above take it precomputed (`text_rows`, for filter.text) to share one scan.
 std::vector<uint32_t> rows_with_text(const response_store& store, std::string_view text);

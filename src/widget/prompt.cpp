@@ -5,6 +5,7 @@
 // [SECTION] Small DOM helpers
 // [SECTION] Steps: scale, follow-up, thank-you
 // [SECTION] Events: choose, keys (roving focus, digits, "1 then 0"), close
+#include "score.h"
 #include "widget.h"
 
 namespace npskit::widget {
@@ -28,7 +29,10 @@ static int button(int parent, const char* cls, std::string_view text, int code) 
 }
 
 static std::string_view segment_text(int score) {
-    return g.texts[score <= 6 ? text_id::follow_detractor : score <= 8 ? text_id::follow_passive : text_id::follow_promoter];
+    const segment s = segment_of(score);
+    return g.texts[s == segment::detractor ? text_id::follow_detractor
+                   : s == segment::passive ? text_id::follow_passive
+                                           : text_id::follow_promoter];
 }
 
 static void question(std::string_view text) {
@@ -92,13 +96,13 @@ static void render_thanks() {
     start_step(g.texts[text_id::thanks]);
     int row = 0;
     int score = g.prompt.score;
-    if (score >= 9 && !g.desc.promoter_url.empty()) {
+    if (is_valid_score(score) && segment_of(score) == segment::promoter && !g.desc.promoter_url.empty()) {
         row = el(card, "div", "r");
         int a = el(row, "a", "p", g.texts[text_id::promoter_cta]);
         js_attr(a, "href", g.desc.promoter_url);
         js_attr(a, "target", "_blank");
         js_attr(a, "rel", "noopener noreferrer");
-    } else if (score >= 0 && score <= 6) {
+    } else if (is_valid_score(score) && segment_of(score) == segment::detractor) {
         if (g.prompt.contact_given) {
             el(card, "p", "t", g.texts[text_id::contact_done]);
         } else {

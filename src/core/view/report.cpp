@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "calendar.h"
+#include "score_json.h"
 
 namespace npskit {
 
@@ -143,20 +144,8 @@ report build_report(const response_store& store, const report_desc& desc) {
 // [SECTION] JSON
 //-----------------------------------------------------------------------------
 static nlohmann::json score_json(const nps_result& s) {
-    nlohmann::json j = {{"n", s.n}, {"promoters", s.promoters}, {"passives", s.passives}, {"detractors", s.detractors}};
-    if (s.has_score) {
-        j["nps"] = s.nps;
-        j["nps_rounded"] = round_half_away(s.nps);
-        j["ci_low"] = s.ci_low;
-        j["ci_high"] = s.ci_high;
-        j["margin"] = s.margin;
-    } else {
-        j["nps"] = nullptr;
-        j["nps_rounded"] = nullptr;
-        j["ci_low"] = nullptr;
-        j["ci_high"] = nullptr;
-        j["margin"] = nullptr;
-    }
+    nlohmann::json j = nlohmann::json::object();
+    put_nps_figures(j, s);  // the CLI's own figures (score_json.h)
     return j;
 }
 
