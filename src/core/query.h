@@ -53,17 +53,6 @@ std::vector<uint32_t> matching_responses(const response_store& store, const resp
                                          size_t limit = std::numeric_limits<size_t>::max());
 bool row_matches(const response_store& store, const response_filter& filter, size_t row);
 
-// The dashboard's report in one pass over the rows (or over the few rows a text search selects):
-// exactly what group_by_time(filter), group_by_attribute(filter, breakdown_key) and
-// aggregate(filter with [previous_since_ms, previous_until_ms)) return, computed together.
-struct report_counts {
-    std::vector<group_stats> trend;
-    std::vector<group_stats> breakdown;  // empty when breakdown_key is ""
-    group_stats previous;
-};
-report_counts count_for_report(const response_store& store, const response_filter& filter, time_bucket bucket,
-                               int utc_offset_minutes, std::string_view breakdown_key, int64_t previous_since_ms,
-                               int64_t previous_until_ms, const std::vector<uint32_t>* text_rows = nullptr);
 // Same rows and order as matching_responses(store, filter, limit), without visiting or sorting
 // every match when the store is time-sorted (walks back from the newest row) or a text search
 // has narrowed the rows.

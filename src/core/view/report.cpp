@@ -52,7 +52,7 @@ report build_report(const response_store& store, const report_desc& desc) {
     const bool want_previous = store.size() && h.until_ms > h.since_ms;
     if (want_previous) h.previous_since_ms = h.since_ms - (h.until_ms - h.since_ms);
 
-    // One pass for the trend, the breakdown and the previous period (query.h: count_for_report).
+    // One pass for the trend, the breakdown and the previous period (report_counts.h).
     // A text search scans the comment pool once; both passes visit only the rows it found.
     std::vector<uint32_t> text_rows;
     if (!filter.text.empty()) text_rows = rows_with_text(store, filter.text);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "query.h"
+#include "report_counts.h"
 #include "score.h"
 #include "store.h"
 #include "themes.h"
