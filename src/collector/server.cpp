@@ -30,7 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "calendar.h"
-#include "query.h"
+#include "params.h"
 #include "schema.h"
 #include "sqlite_storage.h"
 #include "store.h"
@@ -311,27 +311,6 @@ bool parse_cursor(const std::string& text, uint64_t& out) {
     return true;
 }
 
-// "+01:00", "-05:30", "Z", "+0100" → minutes east of UTC.
-bool parse_utc_offset(std::string text, int& minutes) {
-    if (!text.empty() && text[0] == ' ') text[0] = '+';  // an unencoded '+' in a query string arrives as ' '
-    if (text.empty() || text == "Z" || text == "z" || text == "UTC") {
-        minutes = 0;
-        return true;
-    }
-    std::string digits;
-    if (text[0] != '+' && text[0] != '-') return false;
-    for (size_t i = 1; i < text.size(); ++i) {
-        if (text[i] == ':' && i == 3) continue;
-        if (text[i] < '0' || text[i] > '9') return false;
-        digits += text[i];
-    }
-    if (digits.size() != 4 && digits.size() != 2) return false;
-    int h = std::stoi(digits.substr(0, 2)), m = digits.size() == 4 ? std::stoi(digits.substr(2)) : 0;
-    if (h > 14 || m > 59) return false;
-    minutes = (text[0] == '-' ? -1 : 1) * (h * 60 + m);
-    return true;
-}
-
 struct access_policy {
     std::vector<std::string> origins;
     std::string read_key;
@@ -604,46 +583,24 @@ json histogram_json(const score_histogram& h) {
 
 void get_aggregate(collector_state& st, const httplib::Request& req, httplib::Response& res) {
     if (!require_read_key(st, req, res)) return;
-    std::string by = req.has_param("by") ? req.get_param_value("by") : "week";
-    bool by_time = by == "day" || by == "week" || by == "month";
-    time_bucket bucket = by == "day" ? time_bucket::day : by == "month" ? time_bucket::month : time_bucket::week;
-    if (!by_time && !is_valid_attribute_key(by)) {
-        send_error(res, 400, "bad_parameter", "by", "by must be day, week, month or an attribute name");
+    // The shared grammar (params.h, docs/parameters.md); by defaults to week here.
+    std::vector<param_pair> pairs{{"by", "week"}};
+    for (const auto& [name, value] : req.params) pairs.emplace_back(name, value);
+    query_params q;
+    if (param_problem p = parse_params(pairs, q); !p.ok()) {
+        send_error(res, 400, "bad_parameter", p.field, p.message());
         return;
     }
-    response_filter filter;
-    for (const char* name : {"since", "until"}) {
-        if (!req.has_param(name) || req.get_param_value(name).empty()) continue;
-        auto ms = parse_timestamp(req.get_param_value(name), true);
-        if (!ms) {
-            send_error(res, 400, "bad_parameter", name, std::string(name) + " must be a date or an RFC 3339 timestamp");
-            return;
-        }
-        (std::string(name) == "since" ? filter.since_ms : filter.until_ms) = *ms;
-    }
-    std::map<std::string, std::vector<std::string>> where;
-    for (size_t i = 0, n = req.get_param_value_count("where"); i < n; ++i) {
-        std::string w = req.get_param_value("where", i);
-        size_t colon = w.find(':');
-        if (colon == std::string::npos || !is_valid_attribute_key(w.substr(0, colon))) {
-            send_error(res, 400, "bad_parameter", "where", "where must be KEY:VALUE (repeat it for more conditions)");
-            return;
-        }
-        where[w.substr(0, colon)].push_back(w.substr(colon + 1));
-    }
-    for (auto& [key, values] : where) filter.attributes.push_back({key, values, false});
-    int offset = 0;
-    if (req.has_param("tz") && !parse_utc_offset(req.get_param_value("tz"), offset)) {
-        send_error(res, 400, "bad_parameter", "tz", "tz must be a UTC offset such as +01:00 or -05:30");
-        return;
-    }
+    const response_filter& filter = q.filter;
+    const std::string& by = q.by;
+    const bool by_time = q.by_time;
     json out = {{"by", by}};
     std::string error;
     bool ok = st.live.with_fresh_store(st.storage, error, [&](const response_store& store) {
         group_stats total = aggregate(store, filter);
         out["total"] = {{"histogram", histogram_json(total.histogram)}, {"shown", total.shown}, {"dismissed", total.dismissed}};
         std::vector<group_stats> groups =
-            by_time ? group_by_time(store, filter, bucket, offset) : group_by_attribute(store, filter, by);
+            by_time ? group_by_time(store, filter, q.bucket, q.utc_offset_minutes) : group_by_attribute(store, filter, by);
         json list = json::array();
         for (const group_stats& g : groups) {
             json item = {{"key", g.key}};
@@ -659,7 +616,7 @@ void get_aggregate(collector_state& st, const httplib::Request& req, httplib::Re
         send_error(res, 503, "unavailable", "", error);
         return;
     }
-    if (by_time) out["tz"] = offset;
+    if (by_time) out["tz"] = q.utc_offset_minutes;
     res.set_header("Cache-Control", "no-store");
     res.set_content(out.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }

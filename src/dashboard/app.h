@@ -15,6 +15,7 @@
 
 #include "import.h"
 #include "report.h"
+#include "view_settings.h"
 #include "store.h"
 
 namespace npskit::dashboard {

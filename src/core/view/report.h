@@ -1,8 +1,7 @@
 // npskit core: the dashboard's view model. Everything a panel shows is computed here, from
 // the store through query.h and score.h, so it is unit-tested natively and the panels only
-// draw. Also the view settings (filters, bucket, breakdown, theme) and their URL-hash form.
+// draw. What the user picked (filters, bucket, theme) and its URL-hash form: view_settings.h.
 //
-// [SECTION] View settings and the URL hash
 // [SECTION] The report (one per filter change)
 // [SECTION] JSON (export, test hook)
 #pragma once
@@ -13,45 +12,12 @@
 #include <vector>
 
 #include "query.h"
+#include "report_counts.h"
 #include "score.h"
 #include "store.h"
 #include "themes.h"
 
 namespace npskit {
-
-//-----------------------------------------------------------------------------
-// [SECTION] View settings and the URL hash
-//-----------------------------------------------------------------------------
-enum class date_preset : uint8_t { all, last_7_days, last_30_days, last_90_days, last_365_days, custom };
-const char* date_preset_name(date_preset p);  // "all" | "7d" | "30d" | "90d" | "365d" | "custom"
-
-struct view_settings {
-    std::string source;  // data URL ("" = none; the collector when the page is served by it)
-    std::string key;     // collector read key
-    date_preset range = date_preset::all;
-    int64_t custom_since_day = 0, custom_until_day = 0;  // days since 1970-01-01, both inclusive
-    uint8_t segments = 0b111;        // bit (1 << segment)
-    std::vector<attribute_filter> attributes;  // include filters, one per key
-    std::string exclude_rule;        // "internal=true" or "email=test@x.com|qa@x.com"; "" = none
-    std::string text;                // comment search
-    time_bucket bucket = time_bucket::week;
-    std::string breakdown = "survey";  // attribute key of the breakdown table
-    bool dark = false;
-    bool operator==(const view_settings& o) const;
-};
-
-// "range=30d&seg=dp&by=month&bd=plan&a.plan=pro%7Cteam&x=internal%3Dtrue&q=slow&theme=dark"
-// Only non-default values are written; `source` and `key` come first as `src=` and `key=`.
-std::string encode_view_hash(const view_settings& v);
-// Accepts a leading '#'; unknown or malformed parameters are ignored (a shared link from a
-// newer version still opens).
-view_settings decode_view_hash(std::string_view hash);
-std::string percent_encode(std::string_view text);
-std::string percent_decode(std::string_view text);
-// "internal=true" → {key "internal", values {"true"}, exclude}; empty key when malformed.
-attribute_filter parse_exclude_rule(std::string_view rule);
-// The filter every panel uses. Presets end at the end of the UTC day of `now_ms`.
-response_filter filter_for(const view_settings& v, int64_t now_ms);
 
 //-----------------------------------------------------------------------------
 // [SECTION] The report
