@@ -5,6 +5,7 @@
 // [SECTION] Report: JSON and table
 #include <cstdio>
 #include <cstring>
+#include <sys/stat.h>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "cli_commands.h"
 #include "import.h"
 #include "params.h"
+#include "progress.h"
 #include "query.h"
 #include "score.h"
 #include "score_json.h"
@@ -86,13 +88,28 @@ std::string parse_score_options(int argc, char** argv, score_options& o) {
 //-----------------------------------------------------------------------------
 // [SECTION] Reading files
 //-----------------------------------------------------------------------------
-// Streams one file through the importer. Returns false when the file cannot be read.
-bool read_file(const std::string& path, response_importer& importer) {
+// The bytes of every regular file named (stdin and pipes count 0: no percentage for them).
+uint64_t total_file_bytes(const std::vector<std::string>& paths) {
+    uint64_t total = 0;
+    struct stat st;
+    for (const auto& p : paths)
+        if (p != "-" && ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) total += static_cast<uint64_t>(st.st_size);
+    return total;
+}
+
+// Streams one file through the importer, showing progress on a terminal (src/cli/progress.h).
+// Returns false when the file cannot be read.
+bool read_file(const std::string& path, response_importer& importer, progress& shown, uint64_t& bytes_read,
+               uint64_t rows_before) {
     FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
     if (!f) return false;
     std::vector<char> buffer(1 << 20);
     size_t got;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) importer.feed(std::string_view(buffer.data(), got));
+    while ((got = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+        importer.feed(std::string_view(buffer.data(), got));
+        bytes_read += got;
+        shown.update_chunk(bytes_read, rows_before + importer.stats().records);
+    }
     bool ok = !std::ferror(f);
     if (f != stdin) std::fclose(f);
     importer.finish();
@@ -156,13 +173,15 @@ int run_score(int argc, char** argv) {
     }
     response_store store;
     store.begin_bulk();  // repeated ids (within and across files) are settled once, at the end
-    uint64_t skipped = 0, records = 0;
+    uint64_t skipped = 0, records = 0, bytes_read = 0;
+    progress shown({.what = "npskit score", .total_bytes = total_file_bytes(o.files)});
     for (size_t i = 0; i < o.files.size(); ++i) {
         importer_desc desc;
         desc.id_prefix = o.files.size() > 1 ? "f" + std::to_string(i + 1) + "-row" : "row";
         desc.max_examples = 1000;
         response_importer importer(desc, [&](const response_view& r) { store.add(r); });
-        if (!read_file(o.files[i], importer)) {
+        if (!read_file(o.files[i], importer, shown, bytes_read, records)) {
+            shown.finish();
             std::fprintf(stderr, "npskit score: cannot read '%s': %s\n", o.files[i].c_str(), std::strerror(errno));
             return 1;
         }
@@ -172,6 +191,7 @@ int run_score(int argc, char** argv) {
         skipped += importer.stats().skipped;
         records += importer.stats().records;
     }
+    shown.finish();
     store.end_bulk();
     const query_params& q = o.query;
     group_stats total = aggregate(store, q.filter);
@@ -217,14 +237,16 @@ int run_validate(int argc, char** argv) {
         std::fputs("npskit validate: no input file\n", stderr);
         return 2;
     }
-    uint64_t valid = 0, invalid = 0;
+    uint64_t valid = 0, invalid = 0, bytes_read = 0;
+    progress shown({.what = "npskit validate", .total_bytes = total_file_bytes(files)});
     for (const auto& path : files) {
         // Strict: every record must be schema v1 as it is (no mapping of peers' fields).
         importer_desc desc;
         desc.max_examples = 1000;
         desc.strict_schema = true;
         response_importer importer(desc, [&](const response&) { ++valid; });
-        if (!read_file(path, importer)) {
+        if (!read_file(path, importer, shown, bytes_read, valid + invalid)) {
+            shown.finish();
             std::fprintf(stderr, "npskit validate: cannot read '%s': %s\n", path.c_str(), std::strerror(errno));
             return 1;
         }
