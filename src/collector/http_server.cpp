@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <deque>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -166,6 +167,7 @@ struct connection;
 struct http_server::impl {
     http_server_desc desc;
     net::io_context io{1};
+    net::io_context stream_io{1};  // open streams, on a thread of their own
     tcp::acceptor acceptor{io};
     net::steady_timer accept_retry{io};
     net::thread_pool workers;
@@ -175,6 +177,7 @@ struct http_server::impl {
     std::unordered_map<std::string, size_t> per_address, streams_per_address;
     std::unordered_map<void*, std::weak_ptr<connection>> live;
     bool stopping = false;
+    std::shared_ptr<const std::string> last_event, last_framed;  // the chunk framing of the last fan-out
 
     explicit impl(http_server_desc d) : desc(std::move(d)), workers(static_cast<size_t>(std::max(1, desc.workers))) {
         desc.limits = with_defaults(desc.limits);
@@ -205,8 +208,6 @@ public:
     void close() override;
     bool closed() const override { return closed_.load(); }
     std::atomic<bool> closed_{false};
-
-private:
     std::shared_ptr<connection> conn_;
 };
 
@@ -447,24 +448,32 @@ struct connection : std::enable_shared_from_this<connection> {
         if (closed) return;
         closed = true;
         beast::error_code ignored;
-        timer.cancel();
+        if (!on_stream_thread) timer.cancel();  // the timer belongs to the I/O thread
         socket.shutdown(tcp::socket::shutdown_both, ignored);
         socket.close(ignored);
-        server.live.erase(this);
-        --server.open;
-        if (auto it = server.per_address.find(address); it != server.per_address.end() && --it->second == 0)
-            server.per_address.erase(it);
-        if (stream) {
+        bool was_stream = stream != nullptr;
+        if (was_stream) {
             stream->closed_ = true;
             stream = nullptr;
-            --server.open_streams;
-            if (auto it = server.streams_per_address.find(address); it != server.streams_per_address.end() && --it->second == 0)
-                server.streams_per_address.erase(it);
             log(200, stream_bytes);
             pending.clear();
             if (auto done = std::move(on_stream_close)) done();
         }
+        // The counts live on the I/O thread.
+        auto release = [srv = &server, self = shared_from_this(), was_stream] {
+            srv->live.erase(self.get());
+            --srv->open;
+            if (auto it = srv->per_address.find(self->address); it != srv->per_address.end() && --it->second == 0)
+                srv->per_address.erase(it);
+            if (!was_stream) return;
+            --srv->open_streams;
+            if (auto it = srv->streams_per_address.find(self->address); it != srv->streams_per_address.end() && --it->second == 0)
+                srv->streams_per_address.erase(it);
+        };
+        if (on_stream_thread) net::post(server.io, std::move(release));
+        else release();
     }
+    bool on_stream_thread = false;
 
     //-------------------------------------------------------------------------
     // [SECTION] Streams
@@ -485,9 +494,22 @@ struct connection : std::enable_shared_from_this<connection> {
         for (const auto& [k, v] : server.desc.default_headers) (((text += k) += ": ") += v) += "\r\n";
         for (const auto& [k, v] : head.headers) (((text += k) += ": ") += v) += "\r\n";
         text += "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-        pending.push_back(std::make_shared<const std::string>(std::move(text)));
-        pump();
-        watch_for_close();
+        // Streams live on their own thread: a fan-out to thousands of sockets never queues in
+        // front of a request's next step on the I/O thread.
+        beast::error_code ec;
+        auto protocol = socket.local_endpoint(ec).protocol();
+        auto fd = ec ? -1 : socket.release(ec);
+        if (ec) {
+            close_now();
+            return s;
+        }
+        on_stream_thread = true;
+        socket = tcp::socket(server.stream_io, protocol, fd);
+        net::post(server.stream_io, [self = shared_from_this(), head = std::make_shared<const std::string>(std::move(text))] {
+            self->pending.push_back(head);
+            self->pump();
+            self->watch_for_close();
+        });
         return s;
     }
 
@@ -501,13 +523,19 @@ struct connection : std::enable_shared_from_this<connection> {
 
     void queue_event(std::shared_ptr<const std::string> event) {
         if (closed || !stream || event->empty()) return;
-        char size[24];
-        int n = std::snprintf(size, sizeof size, "%zx\r\n", event->size());
-        static const auto crlf = std::make_shared<const std::string>("\r\n");
-        pending_bytes += static_cast<size_t>(n) + event->size() + 2;
-        pending.push_back(std::make_shared<const std::string>(size, static_cast<size_t>(n)));
-        pending.push_back(std::move(event));
-        pending.push_back(crlf);
+        // A fan-out queues one event on every stream in a row: frame it as a chunk once.
+        if (server.last_event != event) {
+            char size[24];
+            int n = std::snprintf(size, sizeof size, "%zx\r\n", event->size());
+            auto framed = std::make_shared<std::string>();
+            framed->reserve(static_cast<size_t>(n) + event->size() + 2);
+            framed->append(size, static_cast<size_t>(n)).append(*event).append("\r\n");
+            server.last_event = event;
+            server.last_framed = std::move(framed);
+        }
+        pending_bytes += server.last_framed->size();
+        pending.push_back(server.last_framed);
+        if (writing && steady::now() - write_started > std::chrono::milliseconds(limits().write_ms)) return close_now();
         if (pending_bytes > limits().stream_buffer_bytes) return close_now();  // a reader this slow only costs memory
         pump();
     }
@@ -521,6 +549,8 @@ struct connection : std::enable_shared_from_this<connection> {
     }
     bool closing_stream = false;
 
+    // No timer per stream write (thousands of streams, every event): a write still in flight
+    // after write_ms is found when the next event is queued, and the buffer cap bounds the rest.
     void pump() {
         if (writing || closed) return;
         if (pending.empty()) {
@@ -528,16 +558,14 @@ struct connection : std::enable_shared_from_this<connection> {
             return;
         }
         writing = true;
+        write_started = steady::now();
         in_flight.assign(pending.begin(), pending.end());
         pending.clear();
         std::vector<net::const_buffer> buffers;
         buffers.reserve(in_flight.size());
         for (const auto& p : in_flight) buffers.emplace_back(net::buffer(*p));
-        arm(phase::write, limits().write_ms);
         net::async_write(socket, buffers, [self = shared_from_this()](beast::error_code ec, size_t n) {
             self->writing = false;
-            self->at = phase::stream;
-            self->timer.cancel();
             self->in_flight.clear();
             self->stream_bytes += n;
             self->pending_bytes = 0;
@@ -546,6 +574,7 @@ struct connection : std::enable_shared_from_this<connection> {
             self->pump();
         });
     }
+    steady::time_point write_started{};
 };
 
 exchange_impl::~exchange_impl() {
@@ -566,10 +595,10 @@ std::shared_ptr<http_stream> exchange_impl::open_stream(http_response head, std:
 
 void stream_impl::send(std::shared_ptr<const std::string> event) {
     if (closed_) return;
-    net::post(conn_->server.io, [c = conn_, e = std::move(event)]() mutable { c->queue_event(std::move(e)); });
+    net::post(conn_->server.stream_io, [c = conn_, e = std::move(event)]() mutable { c->queue_event(std::move(e)); });
 }
 void stream_impl::close() {
-    net::post(conn_->server.io, [c = conn_] { c->end_stream(); });
+    net::post(conn_->server.stream_io, [c = conn_] { c->end_stream(); });
 }
 
 std::string address_text(const tcp::endpoint& endpoint) {
@@ -664,8 +693,13 @@ int http_server::listen(std::string& error) {
 size_t http_server::connection_capacity() const { return impl_->capacity; }
 
 void http_server::run() {
+    auto guard = net::make_work_guard(impl_->stream_io);
+    std::thread streams([this] { impl_->stream_io.run(); });
     impl_->accept();
     impl_->io.run();
+    guard.reset();
+    net::post(impl_->stream_io, [this] { impl_->stream_io.stop(); });
+    streams.join();
 }
 
 void http_server::stop() {
@@ -678,11 +712,32 @@ void http_server::stop() {
         std::vector<std::shared_ptr<connection>> all;
         for (auto& [key, weak] : s->live)
             if (auto c = weak.lock()) all.push_back(std::move(c));
-        for (auto& c : all) c->close_now();
+        for (auto& c : all) {
+            if (c->on_stream_thread) net::post(s->stream_io, [c] { c->close_now(); });
+            else c->close_now();
+        }
         s->io.stop();
     });
 }
 
 void http_server::offload(std::function<void()> work) { net::post(impl_->workers, std::move(work)); }
+
+namespace {
+// A fan-out in slices: each slice queues the next behind whatever else is ready, so a request
+// waits for one slice of socket writes, never for thousands.
+void send_slice(net::io_context& io, std::shared_ptr<std::vector<std::shared_ptr<http_stream>>> streams,
+                std::shared_ptr<const std::string> event, size_t from) {
+    constexpr size_t slice = 64;
+    size_t to = std::min(streams->size(), from + slice);
+    for (size_t i = from; i < to; ++i) static_cast<stream_impl&>(*(*streams)[i]).conn_->queue_event(event);
+    if (to < streams->size()) net::post(io, [&io, streams, event, to] { send_slice(io, streams, event, to); });
+}
+}  // namespace
+
+void http_server::send_all(std::vector<std::shared_ptr<http_stream>> streams, std::shared_ptr<const std::string> event) {
+    auto list = std::make_shared<std::vector<std::shared_ptr<http_stream>>>(std::move(streams));
+    net::io_context& io = impl_->stream_io;
+    net::post(io, [&io, list, event = std::move(event)] { send_slice(io, list, event, 0); });
+}
 
 }  // namespace npskit

@@ -373,6 +373,7 @@ public:
         thread_ = std::thread([this] { run(); });
     }
     ~stream_hub() { stop(); }
+    std::atomic<http_server*> server{nullptr};  // set once listening: fan-outs go to its I/O thread in one hop
     void stop() {
         feed_.stop();
         if (thread_.joinable()) thread_.join();
@@ -412,6 +413,10 @@ private:
         static const auto heartbeat = std::make_shared<const std::string>(": keep-alive\n\n");
         for (;;) {
             uint64_t committed = feed_.wait(cursor_snapshot(), std::chrono::milliseconds(10000));
+            // At most one fan-out per 50 ms: under a stream of writes, each fan-out carries many
+            // rows instead of thousands of socket writes per row.
+            auto since_last = steady::now() - last_fanout_;
+            if (committed > cursor_snapshot() && since_last < fanout_interval) std::this_thread::sleep_for(fanout_interval - since_last);
             std::lock_guard<std::mutex> lock(mutex_);
             std::erase_if(listeners_, [](const std::shared_ptr<http_stream>& s) { return s->closed(); });
             if (feed_.stopping()) {
@@ -420,7 +425,7 @@ private:
                 return;
             }
             if (committed <= cursor_) {
-                for (auto& s : listeners_) s->send(heartbeat);
+                if (http_server* srv = server.load()) srv->send_all(listeners_, heartbeat);
                 continue;
             }
             std::vector<stored_response> rows;
@@ -436,9 +441,12 @@ private:
                 for (const auto& r : rows) append_event(out, r);
                 cursor_ = rows.back().cursor;
                 auto text = std::make_shared<const std::string>(std::move(out));
-                for (auto& s : listeners_) s->send(text);
+                if (http_server* srv = server.load()) srv->send_all(listeners_, text);
+                else
+                    for (auto& s : listeners_) s->send(text);
                 if (rows.size() < 500) break;
             }
+            last_fanout_ = steady::now();
         }
     }
     uint64_t cursor_snapshot() {
@@ -451,6 +459,8 @@ private:
     std::mutex mutex_;
     uint64_t cursor_;
     std::vector<std::shared_ptr<http_stream>> listeners_;
+    steady::time_point last_fanout_{};
+    static constexpr std::chrono::milliseconds fanout_interval{50};
     std::thread thread_;
 };
 
@@ -901,6 +911,7 @@ int run_collector(const collector_desc& desc) {
     };
     http_server server(hd);
     st.server = &server;
+    hub.server = &server;
     int port = server.listen(error);
     if (port <= 0) {
         log_line({{"level", "error"}, {"msg", "cannot listen (is the port in use, or the address not local?)"},
