@@ -96,7 +96,7 @@ async function honestWrites(port, n, parallel = 4) {
   const results = [];
   let next = 0;
   await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next < n) {
+    while (next < n && !results.some((r) => r.status !== 202)) {  // the first failure ends it (bounded)
       const i = next++;
       results.push(await timedPost(port, WRITERS[i % WRITERS.length], answer({ score: i % 11 })));
     }
