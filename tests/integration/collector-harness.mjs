@@ -21,14 +21,14 @@ export function removeDir(dir) {
 }
 
 // Resolves once the collector logged its "listening" line (with the port it chose).
-export function startCollector({ db, args = [], readKey = READ_KEY, env = {} } = {}) {
-  if (!existsSync(collectorBinary)) {
-    throw new Error(`${collectorBinary} is missing: build it (cmake --build ${buildNative}) or set NPSKIT_BUILD_NATIVE`);
+export function startCollector({ db, args = [], readKey = READ_KEY, env = {}, binary = collectorBinary } = {}) {
+  if (!existsSync(binary)) {
+    throw new Error(`${binary} is missing: build it (cmake --build ${buildNative}) or set NPSKIT_BUILD_NATIVE`);
   }
   const dir = db ? null : tempDir();
   const dbPath = db ?? path.join(dir, 'data', 'npskit.db');
   const argv = ['--port', '0', '--db', dbPath, ...(readKey ? ['--read-key', readKey] : []), ...args];
-  const child = spawn(collectorBinary, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(binary, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   const logs = [];
   let buffered = '';
   return new Promise((resolve, reject) => {
