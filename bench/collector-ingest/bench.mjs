@@ -83,17 +83,19 @@ async function fanout(dir, listeners, hostile) {
     binary: path.join(dir, 'npskit-collector') });
   const h = hostile ? startHostile(c.port) : null;
   const worker = new Worker(LISTENERS, { eval: true, workerData: { port: c.port, n: listeners, key: READ_KEY } });
-  const next = () => new Promise((resolve) => worker.once('message', resolve));
+  const next = () => new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  const opened = next();  // listening before anything can be posted, so no message is lost
   try {
     if (h) await sleep(1000);
-    const { started } = await next();
+    const { started } = await opened;
     if (started < listeners) return { listeners, hostile, error: `${started} of ${listeners} streams opened` };
     const sent = new Map();
     for (let i = 0; i < posts; i++) {
       const a = answer();
       sent.set(a.id, performance.timeOrigin + performance.now());
       const res = await fetch(`${c.base}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(a), signal: AbortSignal.timeout(5000) }).catch(() => null);
-      if (res) await res.text();
+      if (!res || res.status !== 202) return { listeners, hostile, error: `POST ${i + 1} ${res ? 'got ' + res.status : 'timed out (5 s)'}` };
+      await res.text();
       await sleep(10);
     }
     await sleep(1500);
