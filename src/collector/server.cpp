@@ -413,10 +413,12 @@ private:
         static const auto heartbeat = std::make_shared<const std::string>(": keep-alive\n\n");
         for (;;) {
             uint64_t committed = feed_.wait(cursor_snapshot(), std::chrono::milliseconds(10000));
-            // At most one fan-out per 50 ms: under a stream of writes, each fan-out carries many
-            // rows instead of thousands of socket writes per row.
+            // Fan-outs at most every 50 µs per listener (100 listeners: 5 ms, 2,000 and more: 100 ms):
+            // under a stream of writes each carries many rows instead of thousands of socket
+            // writes per row, and a few listeners are not made to wait.
+            auto interval = std::min(fanout_interval, std::chrono::milliseconds(listener_count() / 20));
             auto since_last = steady::now() - last_fanout_;
-            if (committed > cursor_snapshot() && since_last < fanout_interval) std::this_thread::sleep_for(fanout_interval - since_last);
+            if (committed > cursor_snapshot() && since_last < interval) std::this_thread::sleep_for(interval - since_last);
             std::lock_guard<std::mutex> lock(mutex_);
             std::erase_if(listeners_, [](const std::shared_ptr<http_stream>& s) { return s->closed(); });
             if (feed_.stopping()) {
@@ -449,6 +451,10 @@ private:
             last_fanout_ = steady::now();
         }
     }
+    size_t listener_count() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return listeners_.size();
+    }
     uint64_t cursor_snapshot() {
         std::lock_guard<std::mutex> lock(mutex_);
         return cursor_;
@@ -460,7 +466,7 @@ private:
     uint64_t cursor_;
     std::vector<std::shared_ptr<http_stream>> listeners_;
     steady::time_point last_fanout_{};
-    static constexpr std::chrono::milliseconds fanout_interval{50};
+    static constexpr std::chrono::milliseconds fanout_interval{100};
     std::thread thread_;
 };
 
