@@ -205,12 +205,12 @@ text clean_text(std::string_view s, size_t max_chars, bool lines) {
 
 text page_path() { return clean_text(env(0), 512); }
 
-record_view base_record(event_type type, const char* id, std::string_view page, const char* ts) {
-    record_view r;
+response_view base_record(event_type type, const char* id, std::string_view page, const char* ts) {
+    response_view r;
     r.id = id;
     r.type = type;
     r.survey = g.desc.survey;
-    r.ts = ts;
+    r.ts_text = ts;
     r.user = g.user_id;
     r.trigger = g.prompt.trigger;
     r.page = page;
@@ -239,7 +239,7 @@ static void flush() {
     npskit_js_timer(timer_delivery, wake < 0 ? -1 : static_cast<int>(wake < 2000000000 ? wake : 2000000000));
 }
 
-void enqueue_record(const record_view& r) {
+void enqueue_record(const response_view& r) {
     text body;
     append_record_json(body, r);
     g.queue.enqueue(r.id, body, now_ms());

@@ -430,45 +430,61 @@ static void field(text& out, const char* name) {
     out += "\":";
 }
 
-static void text_field(text& out, const char* name, std::string_view value) {  // left out when empty
-    if (value.empty()) return;
+// One writer per kind of the record's list (schema.h).
+static void write_field(kind_tag<field_kind::id>, text& out, const char* name, std::string_view value, const response_view&) {
     field(out, name);
     append_json_string(out, value);
 }
-
-void append_record_json(text& out, const record_view& r) {
+static void write_field(kind_tag<field_kind::survey>, text& out, const char* name, std::string_view value, const response_view&) {
+    field(out, name);
+    append_json_string(out, value);
+}
+static void write_field(kind_tag<field_kind::type>, text& out, const char* name, event_type value, const response_view&) {
     static const char* const type_names[] = {"response", "shown", "dismissed"};
+    field(out, name);
+    out += '"';
+    out += type_names[static_cast<int>(value) % 3];
+    out += '"';
+}
+static void write_field(kind_tag<field_kind::score>, text& out, const char* name, int value, const response_view& r) {
+    if (r.type != event_type::response || value < 0) return;
+    field(out, name);
+    append_integer(out, value);
+}
+static void write_field(kind_tag<field_kind::timestamp>, text& out, const char* name, int64_t, const response_view& r) {
+    field(out, name);
+    append_json_string(out, r.ts_text);
+}
+static void text_field(text& out, const char* name, const std::optional<std::string_view>& value) {  // left out when empty
+    if (!value || value->empty()) return;
+    field(out, name);
+    append_json_string(out, *value);
+}
+static void write_field(kind_tag<field_kind::text>, text& out, const char* name, const std::optional<std::string_view>& value, const response_view&) {
+    text_field(out, name, value);
+}
+static void write_field(kind_tag<field_kind::multiline>, text& out, const char* name, const std::optional<std::string_view>& value, const response_view&) {
+    text_field(out, name, value);
+}
+static void write_field(kind_tag<field_kind::boolean>, text& out, const char* name, const std::optional<bool>& value, const response_view&) {
+    if (!value) return;
+    field(out, name);
+    out += *value ? "true" : "false";
+}
+static void write_field(kind_tag<field_kind::attributes>, text& out, const char* name, std::span<const response_view::attribute>,
+                        const response_view& r) {
+    if (r.attributes_json.empty()) return;
+    field(out, name);
+    out += '{';
+    out += r.attributes_json;
+    out += '}';
+}
+
+void append_record_json(text& out, const response_view& r) {
     out += "{\"v\":1";
-    field(out, "id");
-    append_json_string(out, r.id);
-    field(out, "type");
-    out += '"';
-    out += type_names[static_cast<int>(r.type) % 3];
-    out += '"';
-    field(out, "survey");
-    append_json_string(out, r.survey);
-    if (r.type == event_type::response && r.score >= 0) {
-        field(out, "score");
-        append_integer(out, r.score);
-    }
-    field(out, "ts");
-    append_json_string(out, r.ts);
-    text_field(out, "comment", r.comment);
-    text_field(out, "user", r.user);
-    text_field(out, "trigger", r.trigger);
-    text_field(out, "page", r.page);
-    text_field(out, "locale", r.locale);
-    if (r.contact_ok >= 0) {
-        field(out, "contact_ok");
-        out += r.contact_ok ? "true" : "false";
-    }
-    text_field(out, "email", r.email);
-    if (!r.attributes_json.empty()) {
-        field(out, "attributes");
-        out += '{';
-        out += r.attributes_json;
-        out += '}';
-    }
+#define NPSKIT_X(member, json, kind, limit, update, stored) write_field(NPSKIT_KIND(kind), out, json, r.member, r);
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
     out += '}';
 }
 
@@ -480,21 +496,11 @@ std::string write_response_json(const response& r) {
         attributes += ':';
         append_json_string(attributes, value);
     }
-    record_view v;
-    v.id = r.id;
-    v.survey = r.survey;
-    v.type = r.type;
-    v.score = r.score;
+    std::vector<response_view::attribute> views;
+    response_view v = view_of(r, views);
     text ts;
     append_timestamp(ts, r.ts_ms);
-    v.ts = ts;
-    v.comment = r.comment ? std::string_view(*r.comment) : std::string_view();
-    v.user = r.user ? std::string_view(*r.user) : std::string_view();
-    v.trigger = r.trigger ? std::string_view(*r.trigger) : std::string_view();
-    v.page = r.page ? std::string_view(*r.page) : std::string_view();
-    v.locale = r.locale ? std::string_view(*r.locale) : std::string_view();
-    v.email = r.email ? std::string_view(*r.email) : std::string_view();
-    v.contact_ok = r.contact_ok ? *r.contact_ok : -1;
+    v.ts_text = ts;
     v.attributes_json = attributes;
     text out;
     append_record_json(out, v);

@@ -99,18 +99,12 @@ void append_timestamp(text& out, int64_t unix_ms);
 //-----------------------------------------------------------------------------
 // [SECTION] Schema v1 record
 //-----------------------------------------------------------------------------
-// What the widget sends, as views (no copies). An empty text field is left out of the record.
-struct record_view {
-    std::string_view id, survey, comment, user, trigger, page, locale, email;
-    event_type type = event_type::response;
-    int score = -1;          // responses only
-    std::string_view ts;     // RFC 3339 UTC ("2026-01-10T12:30:00.123Z"): the widget has the browser's
-    int contact_ok = -1;     // -1 = not said, 0 / 1
-    std::string_view attributes_json;  // the members, already written: "\"plan\":\"pro\",\"seats\":\"12\""
-};
-// Same field order as response_to_json. Attribute values are strings.
-void append_record_json(text& out, const record_view& r);
-// The same for a parsed response (tests and tools).
+// What the widget sends: a response_view (schema.h) with its wire forms: ts_text (RFC 3339
+// UTC, "2026-01-10T12:30:00.123Z": the widget has the browser's) instead of ts_ms, and
+// attributes_json (the members, already written: "\"plan\":\"pro\",\"seats\":\"12\"") instead of
+// `attributes`. Fields in the list's order, as response_to_json; an empty text is left out.
+void append_record_json(text& out, const response_view& r);
+// The same for a parsed response (tests and tools). Attribute values are strings.
 std::string write_response_json(const response& r);
 
 }  // namespace npskit
