@@ -134,10 +134,6 @@ struct response_view {
 #define NPSKIT_X(member, json, kind, limit, update, stored) NPSKIT_VIEWED_##kind member = NPSKIT_ABSENT_##kind;
     NPSKIT_RECORD_FIELDS(NPSKIT_X)
 #undef NPSKIT_X
-    // The widget's wire forms, read only by append_record_json (prompt/json_text.h): the
-    // browser's RFC 3339 text instead of ts_ms, and the attribute members already written
-    // ("\"plan\":\"pro\"") instead of `attributes` (the widget keeps its traits as JSON text).
-    std::string_view ts_text, attributes_json;
 };
 // The views of `r` (valid while `r` and `attributes` live), and a view copied into `r` (its
 // strings keep their capacity). src/core/response_view.cpp.
