@@ -62,6 +62,7 @@ public:
 // knows it. Fields present in the update win; fields it leaves out keep their stored value;
 // attributes merge key by key (stored ones beyond the schema's 32 are dropped, the update's
 // never); the timestamp stays the first one (when it was answered). The result is valid v1.
+// Which fields an update may change is the `update` rule of the record's list (schema.h).
 response merge_update(const response& stored, const response& update);
 
 }  // namespace npskit
