@@ -210,15 +210,29 @@ bool is_number(std::string_view w) {
 }
 }  // namespace
 
-uint32_t theme_corpus::intern(const std::string& key, uint8_t words, std::string_view surface) {
-    auto [it, fresh] = ids_.try_emplace(key, static_cast<uint32_t>(terms_.size()));
+uint32_t theme_corpus::string_id(std::string_view text) {
+    auto [it, fresh] = string_ids_.try_emplace(std::string(text), static_cast<uint32_t>(strings_.size()));
+    if (fresh) strings_.emplace_back(text);
+    return it->second;
+}
+
+std::string theme_corpus::join(const gram& g) const {
+    std::string out = strings_[g.a];
+    for (uint32_t id : {g.b, g.c})
+        if (id != UINT32_MAX) out.append(1, ' ').append(strings_[id]);
+    return out;
+}
+
+uint32_t theme_corpus::intern(const gram& stems, const gram& surface, uint8_t words) {
+    auto [it, fresh] = gram_ids_.try_emplace(stems, static_cast<uint32_t>(terms_.size()));
     if (fresh) {
-        terms_.push_back({key, words, {}});
+        terms_.push_back({join(stems), words, {}});
+        ids_.emplace(terms_.back().key, it->second);
         for (auto& c : counts_) c.push_back(0);
     }
     auto& surfaces = terms_[it->second].surfaces;
     auto s = std::find_if(surfaces.begin(), surfaces.end(), [&](const auto& p) { return p.first == surface; });
-    if (s == surfaces.end()) surfaces.emplace_back(std::string(surface), 1);
+    if (s == surfaces.end()) surfaces.emplace_back(surface, 1);
     else ++s->second;
     return it->second;
 }
@@ -234,14 +248,23 @@ void theme_corpus::add(std::string_view comment, int score, uint32_t group, std:
     auto& st = stemmers_[static_cast<size_t>(lang)];
     if (!st) st = std::make_unique<stemmer>(lang);
     const size_t n = views_.size();
-    kind_.resize(n);
-    stems_.resize(std::max(stems_.size(), n));
+    info_.resize(n);
+    // Classifying and stemming a word is most of the cost, and comments repeat their words:
+    // both are done once per distinct word and language.
+    auto& cache = word_cache_[static_cast<size_t>(lang)];
     for (size_t i = 0; i < n; ++i) {
         std::string_view w = views_[i];
-        kind_[i] = is_negation(w) ? kind_negation
-                   : w.size() == 1 || is_number(w) || is_snowball_stop_word(w, lang) ? kind_stop
-                                                                                     : kind_word;
-        stems_[i].assign(kind_[i] == kind_word ? st->stem(w) : w);
+        auto found = cache.find(word_.assign(w));
+        if (found == cache.end()) {
+            word_info wi;
+            wi.kind = is_negation(w) ? kind_negation
+                      : w.size() == 1 || is_number(w) || is_snowball_stop_word(w, lang) ? kind_stop
+                                                                                        : kind_word;
+            wi.surface = string_id(w);
+            wi.stem = wi.kind == kind_word ? string_id(st->stem(w)) : wi.surface;
+            found = cache.emplace(word_, wi).first;
+        }
+        info_[i] = found->second;
     }
     while (group >= counts_.size()) {
         counts_.emplace_back(terms_.size(), 0);
@@ -250,24 +273,24 @@ void theme_corpus::add(std::string_view comment, int score, uint32_t group, std:
     }
     ++per_group_[group];
     seen_.clear();
-    auto edge = [&](size_t i) { return kind_[i] != kind_stop; };
+    auto edge = [&](size_t i) { return info_[i].kind != kind_stop; };
     for (size_t i = 0; i < n; ++i) {
         for (size_t len = 1; len <= 3 && i + len <= n; ++len) {
             size_t last = i + len - 1;
-            if (len == 1 && kind_[i] != kind_word) continue;
+            if (len == 1 && info_[i].kind != kind_word) continue;
             if (!edge(i) || !edge(last)) continue;
             bool any_word = false;
-            for (size_t k = i; k <= last; ++k) any_word |= kind_[k] == kind_word;
+            for (size_t k = i; k <= last; ++k) any_word |= info_[k].kind == kind_word;
             if (len == 2 && !any_word) continue;
-            if (len == 3 && (!any_word || (kind_[i] != kind_word && kind_[last] != kind_word))) continue;
-            key_.clear();
-            surface_.clear();
+            if (len == 3 && (!any_word || (info_[i].kind != kind_word && info_[last].kind != kind_word))) continue;
+            gram stems, surface;
+            uint32_t* st_slot[3] = {&stems.a, &stems.b, &stems.c};
+            uint32_t* su_slot[3] = {&surface.a, &surface.b, &surface.c};
             for (size_t k = i; k <= last; ++k) {
-                if (k > i) key_ += ' ', surface_ += ' ';
-                key_ += stems_[k];
-                surface_ += views_[k];
+                *st_slot[k - i] = info_[k].stem;
+                *su_slot[k - i] = info_[k].surface;
             }
-            seen_.push_back(intern(key_, static_cast<uint8_t>(len), surface_));
+            seen_.push_back(intern(stems, surface, static_cast<uint8_t>(len)));
         }
     }
     std::sort(seen_.begin(), seen_.end());
@@ -386,12 +409,15 @@ std::vector<ranked_theme> theme_corpus::rank(uint32_t group, const theme_rank_de
         const term& t = terms_[c.id];
         ranked_theme r;
         // The most frequent surface form; ties alphabetical.
-        auto best = std::min_element(t.surfaces.begin(), t.surfaces.end(), [](const auto& a, const auto& b) {
-            return a.second != b.second ? a.second > b.second : a.first < b.first;
-        });
+        std::string best;
+        uint32_t best_count = 0;
+        for (const auto& [surface, n] : t.surfaces) {
+            std::string text = join(surface);
+            if (n > best_count || (n == best_count && text < best)) best = std::move(text), best_count = n;
+        }
         // One line per surface form: "onboarding" stems apart in English and French.
-        if (!shown.insert(best->first).second) continue;
-        r.text = best->first;
+        if (!shown.insert(best).second) continue;
+        r.text = std::move(best);
         r.key = t.key;
         r.words = t.words;
         r.count = counts_[group][c.id];
@@ -405,6 +431,11 @@ std::vector<ranked_theme> theme_corpus::rank(uint32_t group, const theme_rank_de
 
 void theme_corpus::clear() {
     ids_.clear();
+    gram_ids_.clear();
+    strings_.clear();
+    string_ids_.clear();
+    word_cache_[0].clear();
+    word_cache_[1].clear();
     terms_.clear();
     counts_.clear();
     per_group_.clear();

@@ -9,6 +9,7 @@
 // [SECTION] Distinctive themes and their effect on NPS
 #pragma once
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -123,18 +124,40 @@ public:
     void clear();
 
 private:
+    // A word or phrase as up to three string ids (unused: UINT32_MAX): hashing three integers
+    // per n-gram instead of its text is what keeps add() inside the re-score budget.
+    struct gram {
+        uint32_t a = UINT32_MAX, b = UINT32_MAX, c = UINT32_MAX;
+        bool operator==(const gram&) const = default;
+    };
+    struct gram_hash {
+        size_t operator()(const gram& g) const {
+            uint64_t h = (uint64_t(g.a) * 0x9E3779B97F4A7C15ull) ^ (uint64_t(g.b) * 0xC2B2AE3D27D4EB4Full) ^
+                         (uint64_t(g.c) * 0x165667B19E3779F9ull);
+            return static_cast<size_t>(h ^ (h >> 29));
+        }
+    };
     struct term {
         std::string key;
         uint8_t words = 1;
-        std::vector<std::pair<std::string, uint32_t>> surfaces;  // surface form → occurrences
+        std::vector<std::pair<gram, uint32_t>> surfaces;  // surface form (string ids) → occurrences
     };
-    uint32_t intern(const std::string& key, uint8_t words, std::string_view surface);
+    struct word_info {
+        uint8_t kind = 0;
+        uint32_t stem = 0, surface = 0;  // string ids
+    };
+    uint32_t string_id(std::string_view text);
+    std::string join(const gram& g) const;
+    uint32_t intern(const gram& stems, const gram& surface, uint8_t words);
     uint32_t count(uint32_t id, uint32_t group) const;
     uint32_t total(uint32_t id) const;
     log_odds score_term(uint32_t id, uint32_t group, double prior_scale) const;
     void effect(ranked_theme& t, uint32_t id, const theme_rank_desc& desc) const;
 
-    std::unordered_map<std::string, uint32_t> ids_;
+    std::unordered_map<std::string, uint32_t> ids_;  // key → term id
+    std::unordered_map<gram, uint32_t, gram_hash> gram_ids_;
+    std::vector<std::string> strings_;               // stems and surface words
+    std::unordered_map<std::string, uint32_t> string_ids_;
     std::vector<term> terms_;
     std::vector<std::vector<uint32_t>> counts_;   // by group, by term id
     std::vector<uint32_t> per_group_;             // comments by group
@@ -143,12 +166,12 @@ private:
     std::vector<uint8_t> scores_;
     std::vector<uint32_t> groups_;
     std::unique_ptr<stemmer> stemmers_[2];
+    std::unordered_map<std::string, word_info> word_cache_[2];  // by language: word → kind, stem
     // Scratch buffers of add().
-    std::string tokens_, key_, surface_;
+    std::string tokens_, word_;
     std::vector<std::pair<uint32_t, uint32_t>> spans_;
     std::vector<std::string_view> views_;
-    std::vector<std::string> stems_;
-    std::vector<uint8_t> kind_;
+    std::vector<word_info> info_;
     std::vector<uint32_t> seen_;
 };
 
