@@ -85,10 +85,13 @@ TEST_CASE("theme_counter") {
 //-----------------------------------------------------------------------------
 // Stems, languages, log-odds, distinctive themes and their effects
 //-----------------------------------------------------------------------------
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "import.h"
+#include "report.h"
 #include "store.h"
 #include "synthetic.h"
 
@@ -282,4 +285,35 @@ TEST_CASE("demo data: no stop word or near-stop word among the top themes") {
             CHECK(t.distinct.z >= 1.0);
         }
     }
+}
+
+TEST_CASE("report: distinctive themes per segment and drivers, from the same sample") {
+    response_store store;
+    load_ndjson("tests/data/themes-labelled.ndjson", store);
+    report_desc desc;
+    report r = build_report(store, desc);
+    const auto& det = r.distinctive_themes[static_cast<size_t>(segment::detractor)];
+    REQUIRE(!det.empty());
+    const ranked_theme* billing = nullptr;
+    for (const auto& t : det)
+        if (t.text == "billing") billing = &t;
+    REQUIRE(billing);
+    // The effect recomputed from the store: answers whose comment mentions "billing" (stem
+    // "bill", English rows) against every other commented answer.
+    score_histogram with, without;
+    for (size_t row = 0; row < store.size(); ++row) {
+        auto words = tokenize(store.comment(row));
+        bool mentions = std::find(words.begin(), words.end(), "billing") != words.end();
+        (mentions ? with : without).add(store.slots[row]);
+    }
+    nps_comparison expected = compare_nps(with, without, desc.confidence);
+    CHECK(billing->with.n == with.n());
+    CHECK(billing->vs_rest.difference == doctest::Approx(expected.difference));
+    CHECK(billing->vs_rest.p_value == doctest::Approx(expected.p_value));
+    REQUIRE(!r.theme_drivers.empty());
+    for (size_t i = 1; i < r.theme_drivers.size(); ++i)
+        CHECK(std::abs(r.theme_drivers[i - 1].impact) >= std::abs(r.theme_drivers[i].impact));
+    // The frequency themes are still there, unchanged.
+    CHECK(!r.themes[static_cast<size_t>(segment::detractor)].empty());
+    CHECK(report_to_json(r, store).find("\"theme_drivers\"") != std::string::npos);
 }
