@@ -8,22 +8,26 @@
 using namespace npskit;
 
 TEST_CASE("csv_cell") {
-    SUBCASE("plain text is unchanged") { CHECK(csv_cell("fast and simple") == "fast and simple"); }
+    SUBCASE("plain text is only quoted") { CHECK(csv_cell("fast and simple") == "\"fast and simple\""); }
     SUBCASE("formula starters get an apostrophe") {
         CHECK(csv_cell("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"");
-        CHECK(csv_cell("+1") == "'+1");
-        CHECK(csv_cell("-cmd") == "'-cmd");
-        CHECK(csv_cell("@SUM(A1)") == "'@SUM(A1)");
-        CHECK(csv_cell("\tx") == "'\tx");
+        CHECK(csv_cell("+1") == "\"'+1\"");
+        CHECK(csv_cell("-cmd") == "\"'-cmd\"");
+        CHECK(csv_cell("@SUM(A1)") == "\"'@SUM(A1)\"");
+        CHECK(csv_cell("\tx") == "\"'\tx\"");
         CHECK(csv_cell("\rx") == "\"'\rx\"");
     }
-    SUBCASE("only a leading character counts") { CHECK(csv_cell("a=b") == "a=b"); }
+    SUBCASE("only a leading character counts") { CHECK(csv_cell("a=b") == "\"a=b\""); }
+    SUBCASE("a semicolon is inside the quotes: a ';' spreadsheet cannot split off a formula") {
+        CHECK(csv_cell("x;=1+1") == "\"x;=1+1\"");
+        CHECK(csv_cell("=1;2") == "\"'=1;2\"");
+    }
     SUBCASE("commas, quotes and newlines are quoted") {
         CHECK(csv_cell("a,b") == "\"a,b\"");
         CHECK(csv_cell("say \"hi\"") == "\"say \"\"hi\"\"\"");
         CHECK(csv_cell("line\nbreak") == "\"line\nbreak\"");
     }
-    SUBCASE("empty") { CHECK(csv_cell("") == ""); }
+    SUBCASE("empty") { CHECK(csv_cell("") == "\"\""); }
 }
 
 static response make(const char* id, int score, const char* ts, const char* comment, const char* plan) {
@@ -51,14 +55,16 @@ TEST_CASE("export_csv") {
     std::string csv = export_csv(store, {1, 0, 2});
     // Header names every attribute column the store has.
     std::string header = csv.substr(0, csv.find("\r\n"));
-    CHECK(header.rfind("ts,type,score,segment,comment,", 0) == 0);
+    CHECK(header.rfind("\"ts\",\"type\",\"score\",\"segment\",\"comment\",", 0) == 0);
     CHECK(header.find("plan") != std::string::npos);
     CHECK(header.find("survey") != std::string::npos);
-    CHECK(csv.find("2026-01-11T08:30:00Z,response,3,detractor,\"slow, buggy\"") != std::string::npos);
-    CHECK(csv.find("2026-01-10T12:00:00Z,response,10,promoter,'=cmd|' /C calc'!A0") != std::string::npos);
-    CHECK(csv.find("2026-01-11T09:00:00Z,shown,,,") != std::string::npos);
+    CHECK(csv.find("\"2026-01-11T08:30:00Z\",\"response\",\"3\",\"detractor\",\"slow, buggy\"") != std::string::npos);
+    CHECK(csv.find("\"2026-01-10T12:00:00Z\",\"response\",\"10\",\"promoter\",\"'=cmd|' /C calc'!A0\"") != std::string::npos);
+    CHECK(csv.find("\"2026-01-11T09:00:00Z\",\"shown\",\"\",\"\",") != std::string::npos);
     CHECK(csv.find("\n=") == std::string::npos);
     CHECK(csv.find(",=") == std::string::npos);
+    CHECK(csv.find("\n\"=") == std::string::npos);
+    CHECK(csv.find(",\"=") == std::string::npos);
 
     SUBCASE("the export reads back through the importer") {
         std::vector<response> back;
@@ -73,5 +79,41 @@ TEST_CASE("export_csv") {
         CHECK(back[1].score == 10);
         CHECK(back[1].comment.value_or("") == "'=cmd|' /C calc'!A0");  // the escape is visible, never run
         CHECK(back[2].type == event_type::shown);
+    }
+}
+
+// How a spreadsheet set to ';' reads the file: cells split at ';' outside quotes, a quoted cell
+// unquoted. None of them may start a formula.
+static std::vector<std::string> semicolon_cells(const std::string& csv) {
+    std::vector<std::string> cells(1);
+    bool quoted = false;
+    for (size_t i = 0; i < csv.size(); ++i) {
+        char c = csv[i];
+        if (c == '"' && quoted && i + 1 < csv.size() && csv[i + 1] == '"') cells.back() += csv[++i];
+        else if (c == '"') quoted = !quoted;
+        else if (!quoted && (c == ';' || c == '\n')) cells.emplace_back();
+        else cells.back() += c;
+    }
+    return cells;
+}
+
+TEST_CASE("export_csv: a semicolon-locale spreadsheet splits off no formula") {
+    response_store store;
+    store.add(make("resp-0001", 9, "2026-01-10T12:00:00Z", "x;=1+1", "a;@SUM(A1)"));
+    store.add(make("resp-0002", 2, "2026-01-10T13:00:00Z", "fine; +cmd", "b;-2"));
+    std::string csv = export_csv(store, {0, 1});
+    CHECK(csv.find("\"x;=1+1\"") != std::string::npos);
+    CHECK(csv.find("\"a;@SUM(A1)\"") != std::string::npos);
+    for (const std::string& cell : semicolon_cells(csv)) {
+        INFO(cell);
+        CHECK((cell.empty() || (cell[0] != '=' && cell[0] != '+' && cell[0] != '-' && cell[0] != '@')));
+    }
+    SUBCASE("and the importer still reads it back") {
+        std::vector<response> back;
+        auto stats = import_text(csv, importer_desc{}, [&](const response& r) { back.push_back(r); });
+        CHECK(stats.accepted == 2);
+        REQUIRE(back.size() == 2);
+        CHECK(back[0].comment.value_or("") == "x;=1+1");
+        CHECK(back[1].comment.value_or("") == "fine; +cmd");
     }
 }

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "delivery.h"
+#include "json_text.h"
 
 using namespace npskit;
 
@@ -27,6 +28,14 @@ TEST_CASE("delivery: defaults and status classes") {
     CHECK(classify_status(503) == send_outcome::retry);
     CHECK(classify_status(400) == send_outcome::dropped);
     CHECK(classify_status(413) == send_outcome::dropped);
+    CHECK(classify_status(409) == send_outcome::dropped);
+    CHECK(classify_status(422) == send_outcome::dropped);
+    // Missing or refused for now (a redeploy, a rotated key): kept.
+    CHECK(classify_status(401) == send_outcome::held);
+    CHECK(classify_status(403) == send_outcome::held);
+    CHECK(classify_status(404) == send_outcome::held);
+    CHECK(classify_status(410) == send_outcome::held);
+    CHECK(classify_status(302) == send_outcome::held);
 }
 
 TEST_CASE("delivery: 503 three times then 200 -> delivered exactly once, with growing backoff") {
@@ -154,10 +163,12 @@ TEST_CASE("delivery: page hide hands out unsent items once, bounded queue") {
     q.enqueue("aaaaaaaa", "{}", t0);
     q.enqueue("bbbbbbbb", "{}", t0);
     REQUIRE(q.begin_next(t0));  // aaaaaaaa in flight (fetch keeps going)
-    auto beacon = q.take_for_beacon(t0, 0);
-    REQUIRE(beacon.size() == 1);
-    CHECK(beacon[0]->id == "bbbbbbbb");
-    CHECK(q.take_for_beacon(t0, 0).empty());
+    // The widget's page-hide loop: next_for_beacon until nullptr.
+    const queued_item* beacon = q.next_for_beacon(t0, 0);
+    REQUIRE(beacon);
+    CHECK(beacon->id == "bbbbbbbb");
+    CHECK(q.next_for_beacon(t0, 0) == nullptr);
+    CHECK(q.next_for_beacon(t0, 0) == nullptr);  // a second hide sends nothing again
     CHECK(q.size() == 2);  // kept until an answer is known (the id makes a repeat harmless)
 
     delivery_queue small;
@@ -202,5 +213,173 @@ TEST_CASE("delivery: two tabs share one storage key; neither erases the other's 
         std::string text(std::string_view(small.to_text("other-00001\t0\t1\t1\t{}\n")));
         CHECK(text.find("other-00001") == std::string::npos);
         CHECK(text.find("own-0000002") != std::string::npos);
+    }
+}
+
+namespace {
+// What the widget writes (append_record_json): the queue reads the type from the record's start.
+std::string record(const char* id, event_type type, int score = -1) {
+    record_view r;
+    r.id = id;
+    r.type = type;
+    r.survey = "product-nps";
+    r.ts = "2026-01-10T00:00:00Z";
+    r.score = score;
+    r.comment = type == event_type::response ? "\"type\":\"shown\"" : "";  // quotes in a value are escaped
+    text out;
+    append_record_json(out, r);
+    return std::string(std::string_view(out));
+}
+std::string answer_body(int score) { return record("ans-0000000", event_type::response, score); }
+const std::string shown_body = record("0f8e4c2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b", event_type::shown);
+const std::string dismissed_body = record("0f8e-4c2a", event_type::dismissed);
+
+// Sends the single due item and answers `status`; returns the wait until it is due again.
+int64_t answer_once(delivery_queue& q, int64_t& now, int status, int64_t retry_after_ms, uint32_t random) {
+    const queued_item* it = q.begin_next(now);
+    REQUIRE(it);
+    q.finish(it->serial, status, retry_after_ms, now, random);
+    int64_t wait = q.next_wake_in(now);
+    now += wait;
+    return wait;
+}
+}  // namespace
+
+TEST_CASE("delivery: Retry-After bounds the backoff from below, never replaces it") {
+    delivery_queue q = make_queue();  // base 1 s, ceiling 60 s
+    q.enqueue("id-00000001", answer_body(9), t0);
+    int64_t now = t0;
+    SUBCASE("Retry-After: 0 is no tight loop") {
+        for (int attempt = 1; attempt <= 6; ++attempt) {
+            int64_t wait = answer_once(q, now, 503, 0, 0);
+            CHECK(wait >= q.backoff_ms(attempt, 0));
+            CHECK(wait >= 500);
+        }
+    }
+    SUBCASE("a short Retry-After after many failures: the longer backoff wins") {
+        for (int attempt = 1; attempt <= 5; ++attempt) answer_once(q, now, 503, -1, 0);
+        CHECK(answer_once(q, now, 503, 1000, 0) >= 16000);  // 6th attempt: d = 32 s, at least d/2
+    }
+    SUBCASE("a long Retry-After: at least that, plus a jitter that spreads clients") {
+        delivery_queue other = make_queue();
+        other.enqueue("id-00000001", answer_body(9), t0);
+        int64_t now2 = t0;
+        int64_t a = answer_once(q, now, 503, 30000, 0);
+        int64_t b = answer_once(other, now2, 503, 30000, 0xffffffffu);
+        CHECK(a >= 30000);
+        CHECK(b >= 30000);
+        CHECK(b <= 30000 + 500);  // the jitter is the backoff's: at most d/2
+        CHECK(a != b);            // a constant Retry-After: 1 does not march every browser in step
+    }
+}
+
+TEST_CASE("delivery: 401/403/404 keep the answer with a long backoff, 400/409/413/422 drop it") {
+    delivery_queue q = make_queue();  // base 1 s
+    q.enqueue("ans-0000001", answer_body(10), t0);
+    int64_t now = t0;
+    SUBCASE("a 404 during a redeploy, then 202: delivered") {
+        const queued_item* it = q.begin_next(now);
+        REQUIRE(it);
+        CHECK(q.finish(it->serial, 404, -1, now, 0) == send_outcome::held);
+        CHECK(q.size() == 1);
+        int64_t first = q.next_wake_in(now);
+        CHECK(first >= 32000);  // held: 64 x base, equal jitter: [d/2, d]
+        now += first;
+        int64_t second = answer_once(q, now, 403, -1, 0);
+        CHECK(second >= 2 * first - 1);
+        int64_t third = answer_once(q, now, 401, -1, 0);
+        CHECK(third >= 2 * second - 1);
+        REQUIRE((it = q.begin_next(now)));
+        CHECK(q.finish(it->serial, 202, -1, now, 0) == send_outcome::delivered);
+        CHECK(q.size() == 0);
+    }
+    SUBCASE("held for days: the backoff reaches hours, never beyond a day, until the 7-day limit") {
+        int64_t longest = 0;
+        int sends = 0;
+        for (;;) {
+            const queued_item* it = q.begin_next(now);  // expires the answer after 7 days
+            if (!it) {
+                int64_t wait = q.next_wake_in(now);
+                if (wait < 0) break;
+                now += wait;
+                continue;
+            }
+            ++sends;
+            q.finish(it->serial, 404, -1, now, 0xffffffffu);
+            int64_t wait = q.next_wake_in(now);
+            CHECK(wait <= 86400000);
+            longest = wait > longest ? wait : longest;
+            now += wait;
+            REQUIRE(sends < 40);
+        }
+        CHECK(q.size() == 0);
+        CHECK(longest >= 43200000);  // half a day to a day between the last tries
+        CHECK(now - t0 > 7 * 86400000LL);
+        CHECK(sends >= 10);
+        CHECK(sends <= 30);
+    }
+    SUBCASE("the record itself is refused: dropped") {
+        for (int status : {400, 409, 413, 422}) {
+            q.enqueue("ans-0000002", answer_body(3), now);
+            const queued_item* it = q.begin_next(now);
+            while (it && it->id != "ans-0000002") it = q.begin_next(now);
+            REQUIRE(it);
+            CHECK(q.finish(it->serial, status, -1, now, 0) == send_outcome::dropped);
+            for (size_t k = 0; k < q.size(); ++k) CHECK(q.items[k].id != "ans-0000002");
+        }
+    }
+}
+
+TEST_CASE("delivery: a full queue evicts display events first, never an answer for one") {
+    delivery_queue q;
+    q.setup({1000, 60000, 4, 0});
+    q.enqueue("ans-0000001", answer_body(9), t0);
+    q.enqueue("shown-00001", shown_body, t0);
+    q.enqueue("ans-0000002", answer_body(7), t0);
+    q.enqueue("dism-000001", dismissed_body, t0);
+    REQUIRE(q.size() == 4);
+    SUBCASE("an answer pushes out the oldest display event, not the oldest answer") {
+        CHECK(q.enqueue("ans-0000003", answer_body(10), t0));
+        CHECK(q.size() == 4);
+        CHECK(q.items[0].id == "ans-0000001");
+        CHECK(q.items[1].id == "ans-0000002");
+        CHECK(q.items[2].id == "dism-000001");
+        CHECK(q.items[3].id == "ans-0000003");
+        CHECK(q.enqueue("ans-0000004", answer_body(10), t0));
+        CHECK(q.items[2].id == "ans-0000003");  // dism-000001 went next
+        SUBCASE("full of answers: a display event is not queued") {
+            CHECK_FALSE(q.enqueue("shown-00002", shown_body, t0));
+            CHECK(q.size() == 4);
+            for (size_t k = 0; k < q.size(); ++k) CHECK(q.items[k].id.substr(0, 4) == "ans-");
+        }
+        SUBCASE("full of answers: a new answer pushes out the oldest answer") {
+            CHECK(q.enqueue("ans-0000005", answer_body(1), t0));
+            CHECK(q.items[0].id == "ans-0000002");
+        }
+    }
+    SUBCASE("a display event pushes nothing out: it is not queued") {
+        CHECK_FALSE(q.enqueue("shown-00002", shown_body, t0));
+        CHECK(q.size() == 4);
+        CHECK(q.items[1].id == "shown-00001");
+        CHECK(q.items[3].id == "dism-000001");
+        CHECK(q.enqueue("dism-000001", dismissed_body, t0));  // an update of a queued id still is
+    }
+    SUBCASE("a display event in flight is not evicted; the one waiting is") {
+        const queued_item* it = q.begin_next(t0);  // ans-0000001
+        REQUIRE((it = q.begin_next(t0)));
+        CHECK(it->id == "shown-00001");
+        CHECK(q.enqueue("ans-0000003", answer_body(10), t0));
+        CHECK(q.items[1].id == "shown-00001");
+        CHECK(q.items[3].id == "ans-0000003");
+        for (size_t k = 0; k < q.size(); ++k) CHECK(q.items[k].id != "dism-000001");
+    }
+    SUBCASE("the kind is read again after a reload") {
+        std::string saved(std::string_view(q.to_text()));
+        delivery_queue after;
+        after.setup({1000, 60000, 4, 0});
+        REQUIRE(after.from_text(saved, t0 + 1) == 4);
+        CHECK(after.enqueue("ans-0000003", answer_body(10), t0 + 1));
+        CHECK(after.items[0].id == "ans-0000001");
+        CHECK(after.items[1].id == "ans-0000002");
     }
 }

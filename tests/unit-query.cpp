@@ -6,6 +6,7 @@
 
 #include "calendar.h"
 #include "query.h"
+#include "report_counts.h"
 
 using namespace npskit;
 

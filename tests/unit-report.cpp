@@ -1,87 +1,13 @@
-// Tests for src/core/report: view settings <-> URL hash, filters, and the dashboard's report.
+// Tests for src/core/view/report: the dashboard's report (view settings: unit-view_settings.cpp).
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "calendar.h"
 #include "report.h"
+#include "view_settings.h"
 
 using namespace npskit;
-
-TEST_CASE("percent encoding") {
-    CHECK(percent_encode("a b&c=d|é") == "a%20b%26c%3Dd%7C%C3%A9");
-    CHECK(percent_decode("a%20b%26c%3Dd%7C%C3%A9") == "a b&c=d|é");
-    CHECK(percent_decode("bad%zzend%") == "bad%zzend%");
-    CHECK(percent_decode("a+b") == "a b");
-}
-
-TEST_CASE("view hash round trip") {
-    SUBCASE("defaults encode to nothing") {
-        CHECK(encode_view_hash(view_settings{}) == "");
-        CHECK(decode_view_hash("") == view_settings{});
-        CHECK(decode_view_hash("#") == view_settings{});
-    }
-    SUBCASE("every field survives") {
-        view_settings v;
-        v.source = "http://127.0.0.1:8080/data.ndjson?x=1&y=2";
-        v.key = "k&y";
-        v.range = date_preset::custom;
-        v.custom_since_day = days_from_civil(2026, 1, 5);
-        v.custom_until_day = days_from_civil(2026, 2, 1);
-        v.segments = 0b011;
-        v.attributes.push_back({"plan", {"pro", "team plan"}, false});
-        v.attributes.push_back({"country", {"FR"}, true});
-        v.exclude_rule = "internal=true";
-        v.text = "slow & buggy";
-        v.bucket = time_bucket::month;
-        v.breakdown = "plan";
-        v.dark = true;
-        std::string hash = encode_view_hash(v);
-        CHECK(hash.find("range=2026-01-05..2026-02-01") != std::string::npos);
-        CHECK(hash.find(' ') == std::string::npos);
-        CHECK(decode_view_hash("#" + hash) == v);
-    }
-    SUBCASE("presets and no breakdown") {
-        view_settings v;
-        v.range = date_preset::last_30_days;
-        v.breakdown = "";
-        v.segments = 0;
-        CHECK(encode_view_hash(v) == "range=30d&seg=none&bd=none");
-        CHECK(decode_view_hash("range=30d&seg=none&bd=none") == v);
-    }
-    SUBCASE("unknown and malformed parameters are ignored") {
-        view_settings v = decode_view_hash("#zzz=1&range=bogus&by=year&a.=x&a.plan=&junk&range=2026-02-01..2026-01-01");
-        CHECK(v == view_settings{});
-    }
-}
-
-TEST_CASE("filter_for") {
-    int64_t now = *parse_timestamp("2026-03-10T15:00:00Z");
-    SUBCASE("presets end at the end of today (UTC)") {
-        view_settings v;
-        v.range = date_preset::last_7_days;
-        response_filter f = filter_for(v, now);
-        CHECK(f.until_ms == *parse_timestamp("2026-03-11T00:00:00Z"));
-        CHECK(f.since_ms == *parse_timestamp("2026-03-04T00:00:00Z"));
-    }
-    SUBCASE("custom range includes its last day") {
-        view_settings v = decode_view_hash("range=2026-01-01..2026-01-31");
-        response_filter f = filter_for(v, now);
-        CHECK(f.since_ms == *parse_timestamp("2026-01-01T00:00:00Z"));
-        CHECK(f.until_ms == *parse_timestamp("2026-02-01T00:00:00Z"));
-    }
-    SUBCASE("exclude rule becomes an excluding attribute filter") {
-        view_settings v;
-        v.exclude_rule = " internal = true|yes ";
-        response_filter f = filter_for(v, now);
-        REQUIRE(f.attributes.size() == 1);
-        CHECK(f.attributes[0].key == "internal");
-        CHECK(f.attributes[0].exclude);
-        CHECK(f.attributes[0].values == std::vector<std::string>{"true", "yes"});
-        CHECK(parse_exclude_rule("nokey").key.empty());
-        CHECK(parse_exclude_rule("=x").key.empty());
-    }
-}
 
 namespace {
 response answer(int i, int score, const char* ts, const char* plan, const char* comment = nullptr, bool internal = false) {
@@ -226,5 +152,39 @@ TEST_CASE("build_report") {
         CHECK(e.trend.empty());
         auto j = nlohmann::json::parse(report_to_json(e, empty), nullptr, false);
         CHECK(j["nps"].is_null());
+    }
+    SUBCASE("the figures panels show are in the model (fill_panel_figures)") {
+        // Shares of the headline: 3 + 1 promoters, 1 passive, 3 detractors of 8.
+        CHECK(r.headline.segment_percent[0] == doctest::Approx(37.5));
+        CHECK(r.headline.segment_percent[1] == doctest::Approx(12.5));
+        CHECK(r.headline.segment_percent[2] == doctest::Approx(50));
+        CHECK(r.headline.band == 1);  // NPS 12.5: "good"
+        CHECK(r.headline.score_percent[10] == doctest::Approx(25));
+        CHECK(r.headline.score_percent[0] == doctest::Approx(12.5));
+        CHECK(r.headline.score_percent[7] == 0);
+        double total = 0;
+        for (double p : r.headline.score_percent) total += p;
+        CHECK(total == doctest::Approx(100));
+        // The response rate per period: W02 showed the prompt 15 times and got 5 answers.
+        REQUIRE(r.trend.size() == 2);
+        CHECK(r.trend[0].answer_rate == doctest::Approx(5.0 / 15));
+        CHECK(r.trend[1].shown == 0);
+        CHECK(r.trend[1].answer_rate == 0);
+        CHECK(r.latest_scored == 1);  // period over period: W03 against W02
+        // Comments carry their text and attributes (the panel never reads the store).
+        REQUIRE(r.comments.size() == 6);
+        CHECK(r.comments[0].text == "too expensive");
+        CHECK(r.comments[0].attributes == "survey main · internal false · plan free");
+        for (const auto& c : r.comments) CHECK(c.text == store.comment(c.row));
+
+        report_desc p = d;
+        p.filter.since_ms = *parse_timestamp("2026-01-12T00:00:00Z");
+        p.filter.segments = 1 << static_cast<int>(segment::passive);  // none that week
+        report none = build_report(store, p);
+        CHECK(none.latest_scored == -1);
+        CHECK(none.headline.segment_percent == std::array<double, 3>{});
+        CHECK(nps_band(-0.5) == 0);
+        CHECK(nps_band(30) == 2);
+        CHECK(nps_band(50) == 3);
     }
 }

@@ -191,3 +191,26 @@ TEST_CASE("rules: history text round trip") {
     for (const char* bad : {"", "1,2", "a,b,c,d,e", "1,2,3,4,5,6,7", "1,,3,4,5"}) CHECK_FALSE(history_from_text(bad, back));
     CHECK(rule_decision_name(rule_decision::cooldown) == std::string("cooldown"));
 }
+
+TEST_CASE("rules: is_safe_link (promoterUrl) takes http(s) and same-site paths only") {
+    CHECK(is_safe_link("https://example.com/review"));
+    CHECK(is_safe_link("http://example.com"));
+    CHECK(is_safe_link("/ok/path"));
+    CHECK(is_safe_link("/ok/path?x=//y"));
+    CHECK(is_safe_link("/"));
+    CHECK_FALSE(is_safe_link(""));
+    CHECK_FALSE(is_safe_link("/\\evil.example"));  // read as //evil.example
+    CHECK_FALSE(is_safe_link("//evil.example"));   // protocol-relative: another host
+    CHECK_FALSE(is_safe_link("javascript:alert(1)"));
+    CHECK_FALSE(is_safe_link("JavaScript:alert(1)"));
+    CHECK_FALSE(is_safe_link("data:text/html,x"));
+    CHECK_FALSE(is_safe_link(" https://example.com"));  // not trimmed: refused as written
+    CHECK_FALSE(is_safe_link("  /ok"));
+    CHECK_FALSE(is_safe_link("HTTPS://example.com"));  // the scheme in lower case only (docs/js-api.md)
+    CHECK_FALSE(is_safe_link("https:example.com"));
+    CHECK_FALSE(is_safe_link("/\t/evil.example"));  // the URL parser drops the tab: //evil.example
+    CHECK_FALSE(is_safe_link("/\n/evil.example"));
+    CHECK(is_safe_link("/a\t/b"));  // read as /a/b: still this site
+    CHECK_FALSE(is_safe_link("ok/relative"));
+    CHECK_FALSE(is_safe_link("?q=1"));
+}

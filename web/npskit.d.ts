@@ -40,7 +40,7 @@ export interface NpskitOptions {
   theme?: 'auto' | 'light' | 'dark';
   /** Brand colour, #rgb or #rrggbb. Default #2563eb. */
   brand?: string;
-  /** Promoters' call to action (https://, http:// or a /path). */
+  /** Promoters' call to action: https://…, http://… (lower case) or a /path (not //host nor /\host); anything else leaves the link out. */
   promoterUrl?: string;
   /** Send 'shown' and 'dismissed' records too. Default true. */
   displayEvents?: boolean | 'true' | 'false';
@@ -62,7 +62,7 @@ export interface NpskitOptions {
   maxDisplays?: number;
   /** Ask only users seen (or signed up, from a signed_up trait) at least this many days ago. Default 0. */
   newUserDays?: number;
-  /** First retry delay in ms (doubles up to 5 min, with jitter). Default 2000. */
+  /** First retry delay in ms (doubles up to 5 min, with jitter; 64 x for a 401/403/404, up to a day). Default 2000. */
   retryBaseMs?: number;
   texts?: Partial<Record<NpskitTextId, string>>;
 }
@@ -83,7 +83,12 @@ export interface Npskit {
 }
 
 export declare const npskit: Npskit;
-export declare function load(options?: NpskitOptions & { src?: string }): void;
+export declare function load(options?: NpskitOptions & {
+  /** URL of npskit.js; default: the file beside the module (a bundler emits it as an asset). */
+  src?: string;
+  /** URL of npskit.wasm; default: the file beside the module. Given to the script as data-wasm. */
+  wasm?: string;
+}): void;
 export default npskit;
 
 declare global {

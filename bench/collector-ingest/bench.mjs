@@ -1,93 +1,171 @@
-// Collector section of `npm run bench`: wrk ingest (acknowledged, fsynced answers) at 1, 16
-// and 64 connections, and SSE fan-out: one POST delivered to 100 open /v1/stream listeners.
-//   node bench/collector-ingest/bench.mjs [--seconds 10] [--listeners 100] [--posts 200]
-import { execFileSync } from 'node:child_process';
-import http from 'node:http';
+// Collector section of `npm run bench`: wrk ingest (acknowledged, fsynced answers) at 1, 16, 64
+// and 256 connections; SSE fan-out (POST → event at every listener) to 100 and 2,000 listeners;
+// the same with 500 hostile sockets open from 127.0.0.2 (each declares a 100 MB body, trickles
+// it, and reconnects when closed). With NPSKIT_BUILD_NATIVE_BASELINE set to an older build
+// folder (e.g. /work/main/build-native), that build is measured first in the same run.
+//   node bench/collector-ingest/bench.mjs [--seconds 10] [--posts 100]
+import { execFileSync, spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
-import { root, machine, stats, writeSection } from '../lib/report.mjs';
+import { Worker } from 'node:worker_threads';
+import { root, machine, writeSection } from '../lib/report.mjs';
 import { startCollector, answer, READ_KEY } from '../../tests/integration/collector-harness.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
-const seconds = opt('--seconds', 10), listeners = opt('--listeners', 100), posts = opt('--posts', 200);
+const seconds = opt('--seconds', 10), posts = opt('--posts', 100);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const builds = [];
+if (process.env.NPSKIT_BUILD_NATIVE_BASELINE) builds.push({ name: 'before', dir: path.resolve(process.env.NPSKIT_BUILD_NATIVE_BASELINE) });
+builds.push({ name: 'after', dir: path.resolve(root, process.env.NPSKIT_BUILD_NATIVE || 'build-native') });
 
 const ms = (text) => {  // wrk latency "1.23ms", "850.00us", "1.02s"
   const m = /([\d.]+)(us|ms|s)/.exec(text);
   return m ? Number(m[1]) * (m[2] === 'us' ? 1e-3 : m[2] === 's' ? 1e3 : 1) : NaN;
 };
 
-const ingest = [];
-for (const connections of [1, 16, 64]) {
+// 500 hostile sockets from 127.0.0.2 in a child process, until killed.
+function startHostile(port) {
+  return spawn(process.execPath, [path.join(root, 'bench/collector-ingest/hostile.cjs'), String(port)], { stdio: 'ignore' });
+}
+
+function wrk(dir, connections, extraEnv = {}) {
   const out = execFileSync('bash', [path.join(root, 'bench/collector-ingest/run.sh'), String(seconds), String(connections), 'full'],
-    { cwd: root, encoding: 'utf8', env: process.env });
+    { cwd: root, encoding: 'utf8', env: { ...process.env, NPSKIT_BUILD_NATIVE: dir, ...extraEnv } });
   const pct = (p) => ms((new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm').exec(out) || [])[1] || '');
-  const rps = Number((/Requests\/sec:\s+([\d.]+)/.exec(out) || [])[1]);
   const acked = Number((/acknowledged: (\d+) of/.exec(out) || [])[1]);
-  ingest.push({ connections, requests_per_s: rps, acknowledged: acked, p50_ms: pct(50), p90_ms: pct(90), p99_ms: pct(99) });
-  console.error(`wrk c=${connections}: ${rps} req/s, p50 ${pct(50)} ms, p99 ${pct(99)} ms`);
+  return { connections, acknowledged_per_s: acked / seconds, p50_ms: pct(50), p99_ms: pct(99) };
 }
 
-// Fan-out: every listener must receive every posted answer; latency per (answer, listener).
-const c = await startCollector({ args: ['--rate', '0', '--quiet', '--threads', String(listeners + 32)] });
-const arrivals = new Map();  // id → [times]
-const sockets = [];
-await Promise.all(Array.from({ length: listeners }, () => new Promise((resolve, reject) => {
-  const req = http.get(`${c.base}/v1/stream?access_token=${READ_KEY}`, (res) => {
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk) => {
-      const now = performance.now();
-      buf += chunk;
-      let sep;
-      while ((sep = buf.indexOf('\n\n')) >= 0) {
-        const data = buf.slice(0, sep).split('\n').find((l) => l.startsWith('data: '));
-        buf = buf.slice(sep + 2);
-        if (data) {
-          const id = JSON.parse(data.slice(6)).id;
-          if (!arrivals.has(id)) arrivals.set(id, []);
-          arrivals.get(id).push(now);
-        }
-      }
-    });
-    resolve();
+// Listeners in a worker thread (their sockets do not share the poster's event loop); arrival
+// times in performance.timeOrigin + now() milliseconds, comparable across threads.
+const LISTENERS = `
+const net = require('node:net');
+const { parentPort, workerData: { port, n, key } } = require('node:worker_threads');
+const now = () => performance.timeOrigin + performance.now();
+const socks = [];
+const arrivals = new Map();  // id -> times
+for (let i = 0; i < n; i++) {
+  const s = { buf: '', started: false };
+  s.socket = net.connect({ port, host: '127.0.0.1' });
+  s.socket.setEncoding('utf8');
+  s.socket.on('error', () => {});
+  s.socket.on('data', (d) => {
+    const t = now();
+    s.buf += d;
+    if (!s.started && s.buf.includes('npskit stream from')) s.started = true;
+    let at;
+    while ((at = s.buf.indexOf('"id":"')) >= 0) {
+      const end = s.buf.indexOf('"', at + 6);
+      if (end < 0) break;
+      const id = s.buf.slice(at + 6, end);
+      s.buf = s.buf.slice(end);
+      if (!arrivals.has(id)) arrivals.set(id, []);
+      arrivals.get(id).push(t);
+    }
+    if (s.buf.length > 4096) s.buf = s.buf.slice(-64);
   });
-  req.on('error', reject);
-  sockets.push(req);
-})));
-await new Promise((r) => setTimeout(r, 300));
-const lags = [];
-for (let i = 0; i < posts; i++) {
-  const a = answer();
-  const sent = performance.now();
-  await (await fetch(`${c.base}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(a) })).text();
-  const deadline = performance.now() + 5000;
-  while ((arrivals.get(a.id)?.length ?? 0) < listeners && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
-  const got = arrivals.get(a.id) ?? [];
-  if (got.length < listeners) throw new Error(`answer ${a.id} reached ${got.length} of ${listeners} listeners`);
-  for (const t of got) lags.push(t - sent);
+  s.socket.write('GET /v1/stream HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer ' + key + '\\r\\n\\r\\n');
+  socks.push(s);
 }
-for (const s of sockets) s.destroy();
-await c.stop();
-c.cleanup();
-const sorted = [...lags].sort((a, b) => a - b);
-const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const fanout = { listeners, posts, deliveries: lags.length, p50_ms: q(50), p99_ms: q(99), max_ms: sorted[sorted.length - 1] };
+const deadline = Date.now() + 20000;
+const check = setInterval(() => {
+  const started = socks.filter((s) => s.started).length;
+  if (started === n || Date.now() > deadline) { clearInterval(check); parentPort.postMessage({ started }); }
+}, 50);
+parentPort.on('message', () => parentPort.postMessage({ arrivals: [...arrivals] }));
+`;
 
-const f = (x, d = 1) => Number(x).toFixed(d);
+async function fanout(dir, listeners, hostile) {
+  // The old build holds a thread per stream: give it enough for the listeners.
+  const c = await startCollector({ args: ['--rate', '0', '--quiet', '--threads', String(Math.max(64, listeners + 32))],
+    binary: path.join(dir, 'npskit-collector') });
+  const h = hostile ? startHostile(c.port) : null;
+  const worker = new Worker(LISTENERS, { eval: true, workerData: { port: c.port, n: listeners, key: READ_KEY } });
+  const next = () => new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  const opened = next();  // listening before anything can be posted, so no message is lost
+  try {
+    if (h) await sleep(1000);
+    const { started } = await opened;
+    if (started < listeners) return { listeners, hostile, error: `${started} of ${listeners} streams opened` };
+    const sent = new Map();
+    for (let i = 0; i < posts; i++) {
+      const a = answer();
+      sent.set(a.id, performance.timeOrigin + performance.now());
+      const res = await fetch(`${c.base}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(a), signal: AbortSignal.timeout(5000) }).catch(() => null);
+      if (!res || res.status !== 202) return { listeners, hostile, error: `POST ${i + 1} ${res ? 'got ' + res.status : 'timed out (5 s)'}` };
+      await res.text();
+      await sleep(10);
+    }
+    await sleep(1500);
+    worker.postMessage('report');
+    const { arrivals } = await next();
+    const got = new Map(arrivals);
+    const lags = [];
+    let missing = 0;
+    for (const [id, t0] of sent) {
+      const times = got.get(id) || [];
+      missing += listeners - times.length;
+      for (const t of times) lags.push(t - t0);
+    }
+    lags.sort((a, b) => a - b);
+    const q = (p) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))];
+    return { listeners, hostile, deliveries: lags.length, missing, p50_ms: q(50), p99_ms: q(99), max_ms: lags[lags.length - 1] };
+  } finally {
+    await worker.terminate();
+    h?.kill();
+    await c.stop();
+    c.cleanup();
+  }
+}
+
+// wrk at 64 connections with the hostile sockets: run.sh starts them against its own collector
+// when NPSKIT_BENCH_HOSTILE is set.
+const results = [];
+for (const b of builds) {
+  const r = { build: b.name, dir: b.dir, ingest: [], fanout: [] };
+  for (const connections of [1, 16, 64, 256]) {
+    r.ingest.push({ ...wrk(b.dir, connections), hostile: false });
+    console.error(`${b.name} c=${connections}:`, JSON.stringify(r.ingest.at(-1)));
+  }
+  r.ingest.push({ ...wrk(b.dir, 64, { NPSKIT_BENCH_HOSTILE: '1' }), hostile: true });
+  console.error(`${b.name} c=64 hostile:`, JSON.stringify(r.ingest.at(-1)));
+  for (const [listeners, hostile] of [[100, false], [2000, false], [100, true], [2000, true]]) {
+    let f;
+    try { f = await fanout(b.dir, listeners, hostile); } catch (e) { f = { listeners, hostile, error: String(e.message || e).slice(0, 120) }; }
+    r.fanout.push(f);
+    console.error(`${b.name} fan-out:`, JSON.stringify(f));
+  }
+  results.push(r);
+}
+
+const f = (x, d = 1) => (Number.isFinite(x) ? Number(x).toFixed(d) : '–');
+const n = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 let md = `## Collector: ingest and live fan-out
 
-\`npm run bench -- collector\` (or \`node bench/collector-ingest/bench.mjs --seconds ${seconds}\`), ${machine().cores} cores
-shared by wrk and the collector on loopback. Each request POSTs a new schema v1 answer; a 202 is
-sent only after its row is committed (SQLite WAL, synchronous=FULL, group commit).
+\`npm run bench -- collector\` (\`node bench/collector-ingest/bench.mjs --seconds ${seconds} --posts ${posts}\`), ${machine().cores} cores
+shared by wrk, node and the collector on loopback (load average at the start: ${os.loadavg()[0].toFixed(1)}). Each request POSTs a new
+schema v1 answer; it counts as acknowledged only on 202, sent after its row is committed (SQLite
+WAL, synchronous=FULL, group commit). "hostile": 500 sockets from 127.0.0.2, each declaring
+\`Content-Length: 100000000\`, trickling 10 bytes every 2 s, reconnecting 100 ms after a close.
+${builds.length > 1 ? `Builds: before = \`${builds[0].dir}\`, after = this tree, same run.` : 'Build: this tree.'}
 
-| connections | acknowledged answers/s | p50 | p90 | p99 |
-|---:|---:|---:|---:|---:|
+| build | connections | hostile | acknowledged/s | p50 | p99 |
+|---|---:|---|---:|---:|---:|
 `;
-for (const r of ingest) md += `| ${r.connections} | ${Math.round(r.requests_per_s).toLocaleString('en-US')} | ${f(r.p50_ms, 2)} ms | ${f(r.p90_ms, 2)} ms | ${f(r.p99_ms, 2)} ms |\n`;
+for (const r of results)
+  for (const i of r.ingest) md += `| ${r.build} | ${i.connections} | ${i.hostile ? 'yes' : ''} | ${n(i.acknowledged_per_s)} | ${f(i.p50_ms, 2)} ms | ${f(i.p99_ms, 2)} ms |\n`;
 md += `
-Fan-out: ${posts} answers POSTed one after another to a collector with ${listeners} open
-\`/v1/stream\` listeners; all ${fanout.deliveries.toLocaleString('en-US')} deliveries arrived. POST → event
-at every listener: p50 ${f(fanout.p50_ms, 2)} ms, p99 ${f(fanout.p99_ms, 2)} ms, max ${f(fanout.max_ms, 2)} ms (goal: within 100 ms).
+Fan-out: ${posts} answers POSTed 10 ms apart; POST sent → event received at each listener.
+
+| build | listeners | hostile | deliveries | missing | p50 | p99 | max |
+|---|---:|---|---:|---:|---:|---:|---:|
 `;
-writeSection('collector', md, { machine: machine(), ingest, fanout });
+for (const r of results)
+  for (const x of r.fanout)
+    md += x.error
+      ? `| ${r.build} | ${n(x.listeners)} | ${x.hostile ? 'yes' : ''} | failed: ${x.error} | | | | |\n`
+      : `| ${r.build} | ${n(x.listeners)} | ${x.hostile ? 'yes' : ''} | ${n(x.deliveries)} | ${n(x.missing)} | ${f(x.p50_ms, 2)} ms | ${f(x.p99_ms, 2)} ms | ${f(x.max_ms, 2)} ms |\n`;
+writeSection('collector', md, { machine: machine(), results });
 console.log(md);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "calendar.h"
+#include "progress.h"
 #include "schema.h"
 #include "synthetic.h"
 
@@ -67,11 +68,17 @@ int run_generate_command(int argc, char** argv) {
         }
     }
     std::string line;
+    uint64_t bytes = 0, rows = 0;
+    npskit::progress shown({.what = "npskit generate", .total_rows = desc.responses});
     npskit::synthetic_stats stats = npskit::generate_synthetic(desc, [&](const npskit::response& r) {
         line = npskit::response_to_json(r);
         line += '\n';
         std::fwrite(line.data(), 1, line.size(), stdout);
+        bytes += line.size();
+        rows += r.type == npskit::event_type::response;
+        shown.update(bytes, rows);
     });
+    shown.finish();
     if (std::fflush(stdout) != 0) {
         std::fprintf(stderr, "npskit generate: cannot write the output\n");
         return 1;

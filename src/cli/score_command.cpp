@@ -5,6 +5,7 @@
 // [SECTION] Report: JSON and table
 #include <cstdio>
 #include <cstring>
+#include <sys/stat.h>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,11 @@
 #include "calendar.h"
 #include "cli_commands.h"
 #include "import.h"
+#include "params.h"
+#include "progress.h"
 #include "query.h"
 #include "score.h"
+#include "score_json.h"
 #include "store.h"
 
 namespace npskit::cli {
@@ -28,10 +32,8 @@ namespace {
 
 struct score_options {
     std::vector<std::string> files;
-    std::string by;  // "", day, week, month, or an attribute key
-    response_filter filter;
+    query_params query;  // --by, --since, --until, --where, --segment, --tz (params.h)
     double confidence = 0.95;
-    int utc_offset_minutes = 0;
     bool table = false;
     bool help = false;
 };
@@ -42,21 +44,13 @@ const char* score_usage =
     "  --by KEY           group by day | week | month | an attribute (plan, country, survey, ...)\n"
     "  --since DATE       keep responses at or after DATE (2026-01-31 or RFC 3339)\n"
     "  --until DATE       keep responses before DATE (a bare date includes that whole day)\n"
-    "  --where KEY=VALUE  keep rows whose attribute KEY is VALUE (repeat: same key = any of)\n"
+    "  --where KEY=VALUE  keep rows whose attribute KEY is VALUE (KEY=v1|v2, or repeat: any of)\n"
     "  --where KEY!=VALUE drop rows whose attribute KEY is VALUE\n"
+    "  --segment LIST     detractor,passive,promoter (default all)\n"
     "  --confidence P     confidence level of the intervals (default 0.95)\n"
-    "  --tz +HH:MM        UTC offset for day/week/month buckets (default +00:00)\n"
+    "  --tz OFFSET        UTC offset for day/week/month buckets: +01:00, +0100, +01, Z (default Z)\n"
+    "  (the grammar of these options: docs/parameters.md)\n"
     "  --format json|table  (default json)\n";
-
-bool parse_offset(const std::string& text, int& minutes) {
-    int h = 0, m = 0;
-    char sign = 0;
-    if (text == "Z" || text == "UTC") return minutes = 0, true;
-    if (std::sscanf(text.c_str(), "%c%2d:%2d", &sign, &h, &m) != 3 || (sign != '+' && sign != '-') || h > 14 || m > 59)
-        return false;
-    minutes = (sign == '-' ? -1 : 1) * (h * 60 + m);
-    return true;
-}
 
 // Returns an error message, or "" when the options are fine.
 std::string parse_score_options(int argc, char** argv, score_options& o) {
@@ -69,33 +63,15 @@ std::string parse_score_options(int argc, char** argv, score_options& o) {
         };
         std::string v;
         if (a == "--help" || a == "-h") o.help = true;
-        else if (a == "--by") {
-            if (!value(o.by) || o.by.empty()) return "--by needs day, week, month or an attribute name";
-        } else if (a == "--since" || a == "--until") {
-            if (!value(v)) return a + " needs a date";
-            auto ms = parse_timestamp(v, true);
-            if (!ms) return a + ": '" + v + "' is not a date (use 2026-01-31 or 2026-01-31T12:00:00Z)";
-            bool bare_date = v.size() == 10;
-            if (a == "--since") o.filter.since_ms = *ms;
-            else o.filter.until_ms = bare_date ? *ms + ms_per_day : *ms;
-        } else if (a == "--where") {
-            if (!value(v)) return "--where needs KEY=VALUE";
-            size_t eq = v.find('=');
-            if (eq == std::string::npos || eq == 0) return "--where: '" + v + "' is not KEY=VALUE";
-            bool exclude = v[eq - 1] == '!';
-            std::string key = v.substr(0, exclude ? eq - 1 : eq), val = v.substr(eq + 1);
-            attribute_filter* existing = nullptr;
-            for (auto& f : o.filter.attributes)
-                if (f.key == key && f.exclude == exclude) existing = &f;
-            if (existing) existing->values.push_back(val);
-            else o.filter.attributes.push_back({key, {val}, exclude});
+        else if (a == "--by" || a == "--since" || a == "--until" || a == "--where" || a == "--segment" || a == "--tz") {
+            if (!value(v) || (a == "--by" && v.empty())) return a + " needs " + (a == "--by" ? "day, week, month or an attribute name" : "a value");
+            param_problem p = apply_param(o.query, std::string_view(a).substr(2), v);
+            if (!p.ok()) return "--" + p.message();
         } else if (a == "--confidence") {
             if (!value(v)) return "--confidence needs a level such as 0.95";
             char* end = nullptr;
             o.confidence = std::strtod(v.c_str(), &end);
             if (*end || !(o.confidence > 0 && o.confidence < 1)) return "--confidence must be between 0 and 1, e.g. 0.90";
-        } else if (a == "--tz") {
-            if (!value(v) || !parse_offset(v, o.utc_offset_minutes)) return "--tz must look like +02:00 or -05:30";
         } else if (a == "--format") {
             if (!value(v) || (v != "json" && v != "table")) return "--format must be json or table";
             o.table = v == "table";
@@ -112,13 +88,28 @@ std::string parse_score_options(int argc, char** argv, score_options& o) {
 //-----------------------------------------------------------------------------
 // [SECTION] Reading files
 //-----------------------------------------------------------------------------
-// Streams one file through the importer. Returns false when the file cannot be read.
-bool read_file(const std::string& path, response_importer& importer) {
+// The bytes of every regular file named (stdin and pipes count 0: no percentage for them).
+uint64_t total_file_bytes(const std::vector<std::string>& paths) {
+    uint64_t total = 0;
+    struct stat st;
+    for (const auto& p : paths)
+        if (p != "-" && ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) total += static_cast<uint64_t>(st.st_size);
+    return total;
+}
+
+// Streams one file through the importer, showing progress on a terminal (src/cli/progress.h).
+// Returns false when the file cannot be read.
+bool read_file(const std::string& path, response_importer& importer, progress& shown, uint64_t& bytes_read,
+               uint64_t rows_before) {
     FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
     if (!f) return false;
     std::vector<char> buffer(1 << 20);
     size_t got;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) importer.feed(std::string_view(buffer.data(), got));
+    while ((got = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+        importer.feed(std::string_view(buffer.data(), got));
+        bytes_read += got;
+        shown.update_chunk(bytes_read, rows_before + importer.stats().records);
+    }
     bool ok = !std::ferror(f);
     if (f != stdin) std::fclose(f);
     importer.finish();
@@ -136,21 +127,11 @@ void report_problems(const std::string& path, const import_stats& stats) {
 //-----------------------------------------------------------------------------
 // [SECTION] Report
 //-----------------------------------------------------------------------------
-json nullable(bool has, double v) { return has ? json(v) : json(nullptr); }
-
 json figures(const group_stats& g, double confidence) {
     nps_result r = score_nps(g.histogram, confidence);
     json j;
-    j["n"] = r.n;
-    j["promoters"] = r.promoters;
-    j["passives"] = r.passives;
-    j["detractors"] = r.detractors;
+    put_nps_figures(j, r);
     j["histogram"] = g.histogram.bins;
-    j["nps"] = nullable(r.has_score, r.nps);
-    j["nps_rounded"] = r.has_score ? json(static_cast<int>(round_half_away(r.nps))) : json(nullptr);
-    j["ci_low"] = nullable(r.has_score, r.ci_low);
-    j["ci_high"] = nullable(r.has_score, r.ci_high);
-    j["margin"] = nullable(r.has_score, r.margin);
     j["shown"] = g.shown;
     j["dismissed"] = g.dismissed;
     if (!r.has_score) j["no_score"] = "no answered responses";
@@ -192,13 +173,15 @@ int run_score(int argc, char** argv) {
     }
     response_store store;
     store.begin_bulk();  // repeated ids (within and across files) are settled once, at the end
-    uint64_t skipped = 0, records = 0;
+    uint64_t skipped = 0, records = 0, bytes_read = 0;
+    progress shown({.what = "npskit score", .total_bytes = total_file_bytes(o.files)});
     for (size_t i = 0; i < o.files.size(); ++i) {
         importer_desc desc;
         desc.id_prefix = o.files.size() > 1 ? "f" + std::to_string(i + 1) + "-row" : "row";
         desc.max_examples = 1000;
         response_importer importer(desc, [&](const response_view& r) { store.add(r); });
-        if (!read_file(o.files[i], importer)) {
+        if (!read_file(o.files[i], importer, shown, bytes_read, records)) {
+            shown.finish();
             std::fprintf(stderr, "npskit score: cannot read '%s': %s\n", o.files[i].c_str(), std::strerror(errno));
             return 1;
         }
@@ -208,34 +191,30 @@ int run_score(int argc, char** argv) {
         skipped += importer.stats().skipped;
         records += importer.stats().records;
     }
+    shown.finish();
     store.end_bulk();
-    group_stats total = aggregate(store, o.filter);
+    const query_params& q = o.query;
+    group_stats total = aggregate(store, q.filter);
     json report = figures(total, o.confidence);
     report["confidence"] = o.confidence;
     report["skipped_rows"] = skipped;
     report["rows"] = records;
-    if (!o.by.empty()) {
-        std::vector<group_stats> groups;
-        if (o.by == "day" || o.by == "week" || o.by == "month") {
-            time_bucket b = o.by == "day" ? time_bucket::day : o.by == "week" ? time_bucket::week : time_bucket::month;
-            groups = group_by_time(store, o.filter, b, o.utc_offset_minutes);
-        } else {
-            groups = group_by_attribute(store, o.filter, o.by);
-        }
-        report["by"] = o.by;
+    if (!q.by.empty()) {
+        std::vector<group_stats> groups = q.by_time ? group_by_time(store, q.filter, q.bucket, q.utc_offset_minutes)
+                                                    : group_by_attribute(store, q.filter, q.by);
+        report["by"] = q.by;
         json list = json::array();
         for (const auto& g : groups) {
             json item;
             item["key"] = g.key;
-            bool by_time = o.by == "day" || o.by == "week" || o.by == "month";
-            if (by_time) item["start"] = format_timestamp(g.start_ms);
+            if (q.by_time) item["start"] = format_timestamp(g.start_ms);
             json values = figures(g, o.confidence);  // named: items() of a temporary dangles
             for (auto& [k, v] : values.items()) item[k] = v;
             list.push_back(std::move(item));
         }
         report["groups"] = std::move(list);
     }
-    if (o.table) print_table(report, o.by);
+    if (o.table) print_table(report, q.by);
     else std::printf("%s\n", report.dump(2, ' ', false, json::error_handler_t::replace).c_str());
     if (store.size() == 0) {
         std::fprintf(stderr, "npskit score: no valid row in the input\n");
@@ -258,14 +237,16 @@ int run_validate(int argc, char** argv) {
         std::fputs("npskit validate: no input file\n", stderr);
         return 2;
     }
-    uint64_t valid = 0, invalid = 0;
+    uint64_t valid = 0, invalid = 0, bytes_read = 0;
+    progress shown({.what = "npskit validate", .total_bytes = total_file_bytes(files)});
     for (const auto& path : files) {
         // Strict: every record must be schema v1 as it is (no mapping of peers' fields).
         importer_desc desc;
         desc.max_examples = 1000;
         desc.strict_schema = true;
         response_importer importer(desc, [&](const response&) { ++valid; });
-        if (!read_file(path, importer)) {
+        if (!read_file(path, importer, shown, bytes_read, valid + invalid)) {
+            shown.finish();
             std::fprintf(stderr, "npskit validate: cannot read '%s': %s\n", path.c_str(), std::strerror(errno));
             return 1;
         }

@@ -24,8 +24,14 @@ const char* const usage = R"(usage: npskit-collector [options]
   --seed-end DATE    last day of the demo data, exclusive (default: today, UTC)
   --web DIR          serve DIR at / (repeatable; first match wins) (env NPSKIT_WEB)
   --examples DIR     serve DIR at /examples/ (env NPSKIT_EXAMPLES)
-  --threads N        worker threads; each open SSE stream holds one (default 64)
-  --timeout S        read/write/keep-alive timeout in seconds (default 5)
+  --threads N        worker threads for storage reads (default 4; when given, streams are
+                     also capped at N - 16, as when each stream held a thread)
+  --timeout S        idle keep-alive limit in seconds (default 5)
+  --request-timeout S  deadline for a whole request, headers and body (default 10)
+  --max-connections N  open connections in total (default 16384, and what RLIMIT_NOFILE allows)
+  --max-connections-per-ip N  open connections from one address (default 4096)
+  --max-streams N    open /v1/stream listeners in total (default 16384)
+  --max-streams-per-ip N  open /v1/stream listeners from one address (default 4096)
   --sync full|normal SQLite synchronous mode (default full: a 2xx survives power loss)
   --quiet            no per-request log lines
   -h, --help         this text
@@ -84,7 +90,9 @@ int main(int argc, char** argv) {
                               {"--origins", "NPSKIT_ORIGINS"}, {"--read-key", "NPSKIT_READ_KEY"}, {"--rate", "NPSKIT_RATE"},
                               {"--burst", "NPSKIT_BURST"},   {"--seed-demo", nullptr},      {"--seed-end", nullptr},
                               {"--web", "NPSKIT_WEB"},       {"--examples", "NPSKIT_EXAMPLES"}, {"--threads", nullptr},
-                              {"--timeout", nullptr},        {"--sync", nullptr}};
+                              {"--timeout", nullptr},        {"--sync", nullptr},           {"--request-timeout", nullptr},
+                              {"--max-connections", nullptr}, {"--max-connections-per-ip", nullptr},
+                              {"--max-streams", nullptr},    {"--max-streams-per-ip", nullptr}};
     std::vector<std::pair<std::string, std::string>> settings;
     for (const option& o : options)
         if (o.env)
@@ -164,6 +172,17 @@ int main(int argc, char** argv) {
         } else if (name == "--timeout") {
             if (!parse_int(value, 1, 3600, n)) return bad("--timeout must be from 1 to 3600 seconds");
             desc.timeout_seconds = static_cast<int>(n);
+        } else if (name == "--request-timeout") {
+            if (!parse_int(value, 1, 3600, n)) return bad("--request-timeout must be from 1 to 3600 seconds");
+            desc.limits.request_ms = static_cast<int>(n * 1000);
+        } else if (name == "--max-connections" || name == "--max-connections-per-ip" || name == "--max-streams" ||
+                   name == "--max-streams-per-ip") {
+            if (!parse_int(value, 1, 10000000, n)) return bad(name + " must be a number from 1 to 10000000");
+            size_t v = static_cast<size_t>(n);
+            if (name == "--max-connections") desc.limits.connections = v;
+            else if (name == "--max-connections-per-ip") desc.limits.connections_per_address = v;
+            else if (name == "--max-streams") desc.max_streams = static_cast<int>(n);
+            else desc.limits.streams_per_address = v;
         } else if (name == "--sync") {
             if (value != "full" && value != "normal") return bad("--sync must be full or normal");
             desc.synchronous_full = value == "full";

@@ -1,16 +1,19 @@
-// npskit collector: the HTTP server (see server.h, docs/http-api.md).
+// npskit collector: the routes (see server.h, docs/http-api.md) on the event-driven HTTP layer
+// (http_server.h), which enforces the limits before a route sees a request.
 //
 // [SECTION] Log lines (one JSON object per line on stderr)
-// [SECTION] Change feed: who is waiting for new cursors (SSE)
+// [SECTION] Change feed: the last committed cursor, for the stream fan-out
 // [SECTION] Group commit: one writer thread, one transaction per batch of waiting requests
 // [SECTION] Per-IP token bucket
 // [SECTION] Live store: the core's columnar store mirrored from storage, for /v1/aggregate
 // [SECTION] Request helpers: errors, CORS, read key, parameters
+// [SECTION] Stream hub: one thread fans each committed row out to every open stream
 // [SECTION] Routes
+// [SECTION] Static files
+// [SECTION] Dispatch: CORS, preflight, routing
 // [SECTION] run_collector: storage, seeding, listening, signals
 #include "server.h"
 
-#include <httplib.h>
 #include <signal.h>
 
 #include <atomic>
@@ -21,15 +24,21 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "calendar.h"
+#include "collector_errors.h"
+#include "http_server.h"
+#include "params.h"
 #include "query.h"
 #include "schema.h"
 #include "sqlite_storage.h"
@@ -104,22 +113,25 @@ private:
     bool stopping_ = false;
 };
 
+
 //-----------------------------------------------------------------------------
 // [SECTION] Group commit
 //-----------------------------------------------------------------------------
-// Each request thread hands its record over and waits; the writer takes everything queued
-// so far into one transaction (one fsync for many requests), then wakes them all. A 2xx is
-// sent only after the commit returned.
+// Requests hand their record over with a callback; the writer takes everything queued so far
+// into one transaction (one fsync for many requests), then calls every callback. A 2xx is sent
+// only from the callback, after the commit returned.
 class group_committer {
 public:
+    using done_fn = std::function<void(bool ok, const write_result& result, const std::string& error)>;
+
     group_committer(response_storage& storage, change_feed& feed) : storage_(storage), feed_(feed) {
         thread_ = std::thread([this] { run(); });
     }
     ~group_committer() { stop(); }
 
-    bool submit(const response& r, write_result& result, std::string& error) {
-        job j{&r, {}, false, false, {}};
-        std::unique_lock<std::mutex> lock(mutex_);
+    // false (and error) when it cannot take the record now; otherwise done runs later, once.
+    bool submit(response r, done_fn done, std::string& error) {
+        std::lock_guard<std::mutex> lock(mutex_);
         if (stopping_) {
             error = "the collector is stopping";
             return false;
@@ -128,12 +140,9 @@ public:
             error = "too many writes waiting";
             return false;
         }
-        queue_.push_back(&j);
+        queue_.push_back({std::move(r), std::move(done)});
         work_cv_.notify_one();
-        done_cv_.wait(lock, [&] { return j.done; });
-        result = j.result;
-        error = j.error;
-        return j.ok;
+        return true;
     }
 
     void stop() {
@@ -151,14 +160,12 @@ public:
 
 private:
     struct job {
-        const response* r;
-        write_result result{};
-        bool done = false, ok = false;
-        std::string error;
+        response r;
+        done_fn done;
     };
 
     void run() {
-        std::vector<job*> batch;
+        std::vector<job> batch;
         std::vector<response> records;
         std::vector<write_result> results;
         for (;;) {
@@ -167,24 +174,17 @@ private:
                 work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
                 if (queue_.empty()) return;  // stopping and drained
                 size_t n = std::min(queue_.size(), max_batch);
-                batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+                batch.clear();
+                for (size_t i = 0; i < n; ++i) batch.push_back(std::move(queue_[i]));
                 queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
             }
             records.clear();
-            for (job* j : batch) records.push_back(*j->r);
+            for (job& j : batch) records.push_back(std::move(j.r));
             std::string error;
             bool ok = storage_.write(records, results, error);
             if (!ok) log_line({{"level", "error"}, {"msg", "write failed"}, {"error", error}, {"rows", batch.size()}});
-            {
-                std::lock_guard<std::mutex> lock(mutex_);
-                for (size_t i = 0; i < batch.size(); ++i) {
-                    batch[i]->ok = ok;
-                    batch[i]->done = true;
-                    if (ok) batch[i]->result = results[i];
-                    else batch[i]->error = error;
-                }
-            }
-            done_cv_.notify_all();
+            static const write_result none{};
+            for (size_t i = 0; i < batch.size(); ++i) batch[i].done(ok, ok ? results[i] : none, error);
             if (ok) feed_.publish(storage_.last_cursor());
         }
     }
@@ -192,13 +192,12 @@ private:
     response_storage& storage_;
     change_feed& feed_;
     std::mutex mutex_;
-    std::condition_variable work_cv_, done_cv_;
-    std::deque<job*> queue_;
+    std::condition_variable work_cv_;
+    std::deque<job> queue_;
     bool stopping_ = false;
     std::thread thread_;
 };
 
-//-----------------------------------------------------------------------------
 // [SECTION] Per-IP token bucket
 //-----------------------------------------------------------------------------
 class rate_limiter {
@@ -274,17 +273,19 @@ private:
 };
 
 //-----------------------------------------------------------------------------
+//-----------------------------------------------------------------------------
 // [SECTION] Request helpers
 //-----------------------------------------------------------------------------
-void send_error(httplib::Response& res, int status, const char* code, const std::string& field, const std::string& message) {
-    json body = {{"errors", json::array({{{"code", code}, {"field", field}, {"message", message}}})}};
-    res.status = status;
-    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+// The error body replaces res's body; headers already set (CORS) stay.
+void send_error(http_response& res, collector_error code, std::string_view field = {}, std::string_view message = {}) {
+    http_response e = error_response(code, field, message);
+    res.status = e.status;
+    res.body = std::move(e.body);
+    res.content_type = std::move(e.content_type);
 }
 
 std::string lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    for (char& c : s) c = ascii_lower(c);  // query.h: the one ASCII lower-casing
     return s;
 }
 
@@ -311,34 +312,13 @@ bool parse_cursor(const std::string& text, uint64_t& out) {
     return true;
 }
 
-// "+01:00", "-05:30", "Z", "+0100" → minutes east of UTC.
-bool parse_utc_offset(std::string text, int& minutes) {
-    if (!text.empty() && text[0] == ' ') text[0] = '+';  // an unencoded '+' in a query string arrives as ' '
-    if (text.empty() || text == "Z" || text == "z" || text == "UTC") {
-        minutes = 0;
-        return true;
-    }
-    std::string digits;
-    if (text[0] != '+' && text[0] != '-') return false;
-    for (size_t i = 1; i < text.size(); ++i) {
-        if (text[i] == ':' && i == 3) continue;
-        if (text[i] < '0' || text[i] > '9') return false;
-        digits += text[i];
-    }
-    if (digits.size() != 4 && digits.size() != 2) return false;
-    int h = std::stoi(digits.substr(0, 2)), m = digits.size() == 4 ? std::stoi(digits.substr(2)) : 0;
-    if (h > 14 || m > 59) return false;
-    minutes = (text[0] == '-' ? -1 : 1) * (h * 60 + m);
-    return true;
-}
-
 struct access_policy {
     std::vector<std::string> origins;
     std::string read_key;
 
-    bool origin_allowed(const httplib::Request& req, const std::string& origin) const {
+    bool origin_allowed(const http_request& req, const std::string& origin) const {
         // Same origin: the Origin's host:port is the Host the request was sent to.
-        std::string host = req.get_header_value("Host");
+        std::string host = req.header("Host");
         size_t scheme = origin.find("://");
         if (!host.empty() && scheme != std::string::npos && lower(origin.substr(scheme + 3)) == lower(host)) return true;
         for (const std::string& o : origins)
@@ -347,85 +327,127 @@ struct access_policy {
     }
     // Writes from a browser on another origin need the allowlist; clients without an Origin
     // header (servers, curl, wrk) are not browsers and pass.
-    bool write_allowed(const httplib::Request& req) const {
-        std::string origin = req.get_header_value("Origin");
+    bool write_allowed(const http_request& req) const {
+        std::string origin = req.header("Origin");
         return origin.empty() || origin_allowed(req, origin);
     }
-    bool read_allowed(const httplib::Request& req) const {
-        std::string auth = req.get_header_value("Authorization");
+    bool read_allowed(const http_request& req) const {
+        std::string auth = req.header("Authorization");
         if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer ") return equal_constant_time(auth.substr(7), read_key);
-        if (req.has_param("access_token")) return equal_constant_time(req.get_param_value("access_token"), read_key);
+        if (req.has_param("access_token")) return equal_constant_time(req.param("access_token"), read_key);
         return false;
     }
 };
 
-thread_local steady::time_point request_started{};
 
 //-----------------------------------------------------------------------------
-// [SECTION] Request framing: no ambiguity about where a request ends
+// [SECTION] Stream hub
 //-----------------------------------------------------------------------------
-// cpp-httplib 0.11 trusts the first Content-Length, prefers Transfer-Encoding over it, buffers
-// chunked bodies without a bound, leaves the body of a GET/OPTIONS (and of any request answered
-// before routing) unread, and keeps the connection open after a framing error: the unread bytes
-// would then be parsed as the next request (request smuggling behind a proxy that frames
-// differently). So request bodies need exactly one plain Content-Length, and after any framing
-// error the connection is closed once the answer is written.
+// One thread waits for commits and reads each new row once; the formatted event text is shared
+// by every stream that is caught up. A new (or resuming) stream first replays from its own
+// cursor on a worker, under the hub's lock, so it joins without a gap or a repeat.
+class stream_hub {
+public:
+    stream_hub(response_storage& storage, change_feed& feed) : storage_(storage), feed_(feed), cursor_(storage.last_cursor()) {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~stream_hub() { stop(); }
+    std::atomic<http_server*> server{nullptr};  // set once listening: fan-outs go to its I/O thread in one hop
+    void stop() {
+        feed_.stop();
+        if (thread_.joinable()) thread_.join();
+    }
 
-bool all_digits(const std::string& s) {
-    if (s.empty() || s.size() > 19) return false;
-    for (char c : s)
-        if (c < '0' || c > '9') return false;
-    return true;
-}
+    // On a worker thread: replays rows after `since`, then the stream gets every new row.
+    void join(const std::shared_ptr<http_stream>& s, uint64_t since) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<stored_response> rows;
+        std::string error;
+        while (since < cursor_ && !s->closed()) {
+            rows.clear();
+            if (!storage_.read_since(since, 500, rows, error)) {
+                s->close();
+                return;
+            }
+            std::string out;
+            for (const auto& r : rows) {
+                if (r.cursor > cursor_) break;  // the hub sends those
+                append_event(out, r);
+                since = r.cursor;
+            }
+            if (!out.empty()) s->send(std::make_shared<const std::string>(std::move(out)));
+            if (rows.size() < 500 || (!rows.empty() && rows.back().cursor >= cursor_)) break;
+        }
+        listeners_.push_back(s);
+    }
 
-// Returns the status to refuse the request with (0 = fine).
-int framing_problem(const httplib::Request& req, std::string& message) {
-    if (req.headers.count("Transfer-Encoding")) {
-        message = "send the body with a Content-Length; Transfer-Encoding is not accepted";
-        return 411;
+private:
+    static void append_event(std::string& out, const stored_response& r) {
+        out += "id: " + std::to_string(r.cursor) + "\nevent: response\ndata: ";
+        out += r.json;
+        out += "\n\n";
     }
-    size_t lengths = req.headers.count("Content-Length");
-    if (lengths > 1) {
-        message = "more than one Content-Length header";
-        return 400;
-    }
-    std::string length = req.get_header_value("Content-Length");
-    if (lengths == 1 && !all_digits(length)) {
-        message = "Content-Length must be a plain decimal number";
-        return 400;
-    }
-    bool has_body = lengths == 1 && length.find_first_not_of('0') != std::string::npos;
-    bool body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-    if (body_method && lengths == 0) {
-        message = "a request body needs a Content-Length";
-        return 411;
-    }
-    if (!body_method && has_body) {
-        message = req.method + " requests carry no body here";
-        return 400;
-    }
-    return 0;
-}
 
-// Answers with an error and closes the connection after it: the body goes out as one chunk
-// and the final chunk, then the provider reports failure, which makes cpp-httplib end the
-// connection instead of reading a next request from bytes whose framing is unknown.
-void send_error_and_close(const httplib::Request& req, httplib::Response& res, int status, const char* code,
-                          const std::string& message) {
-    json body = {{"errors", json::array({{{"code", code}, {"field", ""}, {"message", message}}})}};
-    auto text = std::make_shared<std::string>(body.dump(-1, ' ', false, json::error_handler_t::replace));
-    res.status = status;
-    res.body.clear();
-    res.set_header("Connection", "close");
-    res.set_chunked_content_provider("application/json", [text](size_t, httplib::DataSink& sink) {
-        sink.write(text->data(), text->size());
-        sink.done();
-        return false;
-    });
-    // A HEAD answer has no body, so its provider would never run (and never close): the
-    // request object is the library's own non-const local, answered as a GET.
-    if (req.method == "HEAD") const_cast<httplib::Request&>(req).method = "GET";
-}
+    void run() {
+        static const auto heartbeat = std::make_shared<const std::string>(": keep-alive\n\n");
+        for (;;) {
+            uint64_t committed = feed_.wait(cursor_snapshot(), std::chrono::milliseconds(10000));
+            // Fan-outs at most every 50 µs per listener (100 listeners: 5 ms, 2,000 and more: 100 ms):
+            // under a stream of writes each carries many rows instead of thousands of socket
+            // writes per row, and a few listeners are not made to wait.
+            auto interval = std::min(fanout_interval, std::chrono::milliseconds(listener_count() / 20));
+            auto since_last = steady::now() - last_fanout_;
+            if (committed > cursor_snapshot() && since_last < interval) std::this_thread::sleep_for(interval - since_last);
+            std::lock_guard<std::mutex> lock(mutex_);
+            std::erase_if(listeners_, [](const std::shared_ptr<http_stream>& s) { return s->closed(); });
+            if (feed_.stopping()) {
+                for (auto& s : listeners_) s->close();
+                listeners_.clear();
+                return;
+            }
+            if (committed <= cursor_) {
+                if (http_server* srv = server.load()) srv->send_all(listeners_, heartbeat);
+                continue;
+            }
+            std::vector<stored_response> rows;
+            std::string error;
+            for (;;) {
+                rows.clear();
+                if (!storage_.read_since(cursor_, 500, rows, error)) {
+                    log_line({{"level", "error"}, {"msg", "stream read failed"}, {"error", error}});
+                    break;
+                }
+                if (rows.empty()) break;
+                std::string out;
+                for (const auto& r : rows) append_event(out, r);
+                cursor_ = rows.back().cursor;
+                auto text = std::make_shared<const std::string>(std::move(out));
+                if (http_server* srv = server.load()) srv->send_all(listeners_, text);
+                else
+                    for (auto& s : listeners_) s->send(text);
+                if (rows.size() < 500) break;
+            }
+            last_fanout_ = steady::now();
+        }
+    }
+    size_t listener_count() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return listeners_.size();
+    }
+    uint64_t cursor_snapshot() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return cursor_;
+    }
+
+    response_storage& storage_;
+    change_feed& feed_;
+    std::mutex mutex_;
+    uint64_t cursor_;
+    std::vector<std::shared_ptr<http_stream>> listeners_;
+    steady::time_point last_fanout_{};
+    static constexpr std::chrono::milliseconds fanout_interval{100};
+    std::thread thread_;
+};
 
 //-----------------------------------------------------------------------------
 // [SECTION] Routes
@@ -437,77 +459,80 @@ struct collector_state {
     group_committer& committer;
     rate_limiter& limiter;
     live_store& live;
+    stream_hub& hub;
+    http_server* server = nullptr;
     access_policy access;
-    std::atomic<int> streams{0};
-    int max_streams = 1;
 };
 
-bool require_read_key(const collector_state& st, const httplib::Request& req, httplib::Response& res) {
+bool require_read_key(const collector_state& st, const http_request& req, http_response& res) {
     if (st.access.read_allowed(req)) return true;
     res.set_header("WWW-Authenticate", "Bearer");
-    send_error(res, 401, "unauthorized", "", "reads need the read key: Authorization: Bearer KEY or ?access_token=KEY");
+    send_error(res, collector_error::unauthorized);
     return false;
 }
 
-void post_response(collector_state& st, const httplib::Request& req, httplib::Response& res) {
-    if (!st.access.write_allowed(req)) {
-        send_error(res, 403, "origin_not_allowed", "Origin", "this origin is not in the collector's --origins list");
-        return;
-    }
+// Answers through ex: at once when the request is refused, after the commit otherwise.
+void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex, http_response res) {
+    const http_request& req = ex->request();
+    auto refuse = [&](collector_error code, std::string_view field = {}, std::string_view message = {}) {
+        send_error(res, code, field, message);
+        ex->respond(std::move(res));
+    };
+    if (!st.access.write_allowed(req)) return refuse(collector_error::origin_not_allowed, "Origin");
     if (int wait = st.limiter.take(req.remote_addr)) {
         res.set_header("Retry-After", std::to_string(wait));
-        send_error(res, 429, "rate_limited", "", "too many writes from this address; retry after " + std::to_string(wait) + " s");
-        return;
+        return refuse(collector_error::rate_limited, "", "too many writes from this address; retry after " + std::to_string(wait) + " s");
     }
-    std::string type = media_type(req.get_header_value("Content-Type"));
-    if (type != "application/json" && type != "text/plain") {
-        send_error(res, 415, "unsupported_media_type", "Content-Type", "send application/json or text/plain (sendBeacon)");
-        return;
-    }
+    std::string type = media_type(req.header("Content-Type"));
+    if (type != "application/json" && type != "text/plain") return refuse(collector_error::unsupported_media_type, "Content-Type");
     schema_limits limits;
-    if (req.body.size() > limits.max_body_bytes) {
-        send_error(res, 413, "too_large", "", "the body is larger than 64 KB");
-        return;
-    }
+    if (req.body.size() > limits.max_body_bytes) return refuse(collector_error::too_large);
     parse_result parsed = parse_response(std::string_view(req.body), limits);
     if (!parsed.ok()) {
         res.status = 400;
         res.set_content(errors_to_json(parsed.errors), "application/json");
-        return;
+        return ex->respond(std::move(res));
     }
-    write_result result;
+    std::string id = parsed.value.id;
     std::string error;
-    if (!st.committer.submit(parsed.value, result, error)) {
+    auto done = [ex, res, id](bool ok, const write_result&, const std::string& error) mutable {
+        if (!ok) {
+            res.set_header("Retry-After", "1");
+            send_error(res, collector_error::unavailable, "", error);
+        } else {
+            res.status = 202;
+            res.set_content(json{{"id", id}}.dump(), "application/json");
+        }
+        ex->respond(std::move(res));
+    };
+    if (!st.committer.submit(std::move(parsed.value), std::move(done), error)) {
         res.set_header("Retry-After", "1");
-        send_error(res, 503, "unavailable", "", error);
-        return;
+        refuse(collector_error::unavailable, "", error);
     }
-    res.status = 202;
-    res.set_content(json{{"id", parsed.value.id}}.dump(), "application/json");
 }
 
-void get_responses(collector_state& st, const httplib::Request& req, httplib::Response& res) {
+void get_responses(collector_state& st, const http_request& req, http_response& res) {
     if (!require_read_key(st, req, res)) return;
     uint64_t since = 0;
-    if (req.has_param("since") && !req.get_param_value("since").empty() && !parse_cursor(req.get_param_value("since"), since)) {
-        send_error(res, 400, "bad_parameter", "since", "since must be a cursor (a whole number) from a previous answer");
+    if (req.has_param("since") && !req.param("since").empty() && !parse_cursor(req.param("since"), since)) {
+        send_error(res, collector_error::bad_parameter, "since", "since must be a cursor (a whole number) from a previous answer");
         return;
     }
     uint64_t limit = 1000;
-    if (req.has_param("limit") && (!parse_cursor(req.get_param_value("limit"), limit) || limit < 1 || limit > 10000)) {
-        send_error(res, 400, "bad_parameter", "limit", "limit must be from 1 to 10000");
+    if (req.has_param("limit") && (!parse_cursor(req.param("limit"), limit) || limit < 1 || limit > 10000)) {
+        send_error(res, collector_error::bad_parameter, "limit", "limit must be from 1 to 10000");
         return;
     }
-    std::string format = req.get_param_value("format");
-    bool ndjson = format == "ndjson" || (format.empty() && req.get_header_value("Accept").find("application/x-ndjson") != std::string::npos);
+    std::string format = req.param("format");
+    bool ndjson = format == "ndjson" || (format.empty() && req.header("Accept").find("application/x-ndjson") != std::string::npos);
     if (!format.empty() && format != "ndjson" && format != "json") {
-        send_error(res, 400, "bad_parameter", "format", "format must be json or ndjson");
+        send_error(res, collector_error::bad_parameter, "format", "format must be json or ndjson");
         return;
     }
     std::vector<stored_response> rows;
     std::string error;
     if (!st.storage.read_since(since, static_cast<size_t>(limit), rows, error)) {
-        send_error(res, 503, "unavailable", "", error);
+        send_error(res, collector_error::unavailable, "", error);
         return;
     }
     uint64_t next = rows.empty() ? since : rows.back().cursor;
@@ -530,70 +555,32 @@ void get_responses(collector_state& st, const httplib::Request& req, httplib::Re
     res.set_content(std::move(body), ndjson ? "application/x-ndjson" : "application/json");
 }
 
-void get_stream(collector_state& st, const httplib::Request& req, httplib::Response& res) {
-    if (!require_read_key(st, req, res)) return;
-    uint64_t since = st.storage.last_cursor();  // default: only what comes next
-    std::string from = req.get_header_value("Last-Event-ID");
+// On the I/O thread: opens the stream (the layer caps them), then the hub replays and follows.
+void get_stream(collector_state& st, const std::shared_ptr<http_exchange>& ex, http_response res) {
+    const http_request& req = ex->request();
+    if (!require_read_key(st, req, res)) return ex->respond(std::move(res));
+    uint64_t last = st.storage.last_cursor();
+    uint64_t since = last;  // default: only what comes next
+    std::string from = req.header("Last-Event-ID");
     const char* field = "Last-Event-ID";
-    if (from.empty() && req.has_param("since")) from = req.get_param_value("since"), field = "since";
+    if (from.empty() && req.has_param("since")) from = req.param("since"), field = "since";
     if (!from.empty() && !parse_cursor(from, since)) {
-        send_error(res, 400, "bad_parameter", field, std::string(field) + " must be a cursor (a whole number)");
-        return;
+        send_error(res, collector_error::bad_parameter, field, std::string(field) + " must be a cursor (a whole number)");
+        return ex->respond(std::move(res));
     }
     // A cursor from the future belongs to another (or a reset) database: replay from the start
     // rather than wait forever; clients upsert by id, so replayed rows are harmless.
-    if (since > st.storage.last_cursor()) since = 0;
-    if (st.streams.fetch_add(1) >= st.max_streams) {
-        st.streams.fetch_sub(1);
-        res.set_header("Retry-After", "5");
-        send_error(res, 503, "too_many_streams", "", "too many open streams; retry later");
-        return;
-    }
-    struct stream_state {
-        uint64_t cursor;
-        bool started = false;
-    };
-    auto state = std::make_shared<stream_state>(stream_state{since});
+    if (since > last) since = 0;
     res.set_header("Cache-Control", "no-store");
     res.set_header("X-Accel-Buffering", "no");
-    collector_state* shared = &st;
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [shared, state](size_t, httplib::DataSink& sink) {
-            collector_state& s = *shared;
-            if (!state->started) {
-                state->started = true;
-                std::string hello = "retry: 2000\n: npskit stream from " + std::to_string(state->cursor) + "\n\n";
-                return sink.write(hello.data(), hello.size());
-            }
-            if (s.feed.stopping()) {
-                sink.done();
-                return true;
-            }
-            if (s.storage.last_cursor() <= state->cursor) {
-                uint64_t now = s.feed.wait(state->cursor, std::chrono::milliseconds(10000));
-                if (s.feed.stopping()) {
-                    sink.done();
-                    return true;
-                }
-                if (now <= state->cursor) {
-                    static const char heartbeat[] = ": keep-alive\n\n";
-                    return sink.write(heartbeat, sizeof heartbeat - 1);
-                }
-            }
-            std::vector<stored_response> rows;
-            std::string error;
-            if (!s.storage.read_since(state->cursor, 500, rows, error)) return false;
-            std::string out;
-            for (const auto& r : rows) {
-                out += "id: " + std::to_string(r.cursor) + "\nevent: response\ndata: ";
-                out += r.json;
-                out += "\n\n";
-                state->cursor = r.cursor;
-            }
-            return out.empty() || sink.write(out.data(), out.size());
-        },
-        [shared](bool) { shared->streams.fetch_sub(1); });
+    std::shared_ptr<http_stream> stream = ex->open_stream(res, [] {});
+    if (!stream) {
+        res.set_header("Retry-After", "5");
+        send_error(res, collector_error::too_many_streams);
+        return ex->respond(std::move(res));
+    }
+    stream->send(std::make_shared<const std::string>("retry: 2000\n: npskit stream from " + std::to_string(since) + "\n\n"));
+    st.server->offload([&st, stream, since] { st.hub.join(stream, since); });
 }
 
 json histogram_json(const score_histogram& h) {
@@ -602,48 +589,26 @@ json histogram_json(const score_histogram& h) {
     return a;
 }
 
-void get_aggregate(collector_state& st, const httplib::Request& req, httplib::Response& res) {
+void get_aggregate(collector_state& st, const http_request& req, http_response& res) {
     if (!require_read_key(st, req, res)) return;
-    std::string by = req.has_param("by") ? req.get_param_value("by") : "week";
-    bool by_time = by == "day" || by == "week" || by == "month";
-    time_bucket bucket = by == "day" ? time_bucket::day : by == "month" ? time_bucket::month : time_bucket::week;
-    if (!by_time && !is_valid_attribute_key(by)) {
-        send_error(res, 400, "bad_parameter", "by", "by must be day, week, month or an attribute name");
+    // The shared grammar (params.h, docs/parameters.md); by defaults to week here.
+    std::vector<param_pair> pairs{{"by", "week"}};
+    for (const auto& [name, value] : req.params) pairs.emplace_back(name, value);
+    query_params q;
+    if (param_problem p = parse_params(pairs, q); !p.ok()) {
+        send_error(res, collector_error::bad_parameter, p.field, p.message());
         return;
     }
-    response_filter filter;
-    for (const char* name : {"since", "until"}) {
-        if (!req.has_param(name) || req.get_param_value(name).empty()) continue;
-        auto ms = parse_timestamp(req.get_param_value(name), true);
-        if (!ms) {
-            send_error(res, 400, "bad_parameter", name, std::string(name) + " must be a date or an RFC 3339 timestamp");
-            return;
-        }
-        (std::string(name) == "since" ? filter.since_ms : filter.until_ms) = *ms;
-    }
-    std::map<std::string, std::vector<std::string>> where;
-    for (size_t i = 0, n = req.get_param_value_count("where"); i < n; ++i) {
-        std::string w = req.get_param_value("where", i);
-        size_t colon = w.find(':');
-        if (colon == std::string::npos || !is_valid_attribute_key(w.substr(0, colon))) {
-            send_error(res, 400, "bad_parameter", "where", "where must be KEY:VALUE (repeat it for more conditions)");
-            return;
-        }
-        where[w.substr(0, colon)].push_back(w.substr(colon + 1));
-    }
-    for (auto& [key, values] : where) filter.attributes.push_back({key, values, false});
-    int offset = 0;
-    if (req.has_param("tz") && !parse_utc_offset(req.get_param_value("tz"), offset)) {
-        send_error(res, 400, "bad_parameter", "tz", "tz must be a UTC offset such as +01:00 or -05:30");
-        return;
-    }
+    const response_filter& filter = q.filter;
+    const std::string& by = q.by;
+    const bool by_time = q.by_time;
     json out = {{"by", by}};
     std::string error;
     bool ok = st.live.with_fresh_store(st.storage, error, [&](const response_store& store) {
         group_stats total = aggregate(store, filter);
         out["total"] = {{"histogram", histogram_json(total.histogram)}, {"shown", total.shown}, {"dismissed", total.dismissed}};
         std::vector<group_stats> groups =
-            by_time ? group_by_time(store, filter, bucket, offset) : group_by_attribute(store, filter, by);
+            by_time ? group_by_time(store, filter, q.bucket, q.utc_offset_minutes) : group_by_attribute(store, filter, by);
         json list = json::array();
         for (const group_stats& g : groups) {
             json item = {{"key", g.key}};
@@ -656,10 +621,10 @@ void get_aggregate(collector_state& st, const httplib::Request& req, httplib::Re
         out["groups"] = std::move(list);
     });
     if (!ok) {
-        send_error(res, 503, "unavailable", "", error);
+        send_error(res, collector_error::unavailable, "", error);
         return;
     }
-    if (by_time) out["tz"] = offset;
+    if (by_time) out["tz"] = q.utc_offset_minutes;
     res.set_header("Cache-Control", "no-store");
     res.set_content(out.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
@@ -686,78 +651,123 @@ a.card{background:#1d2129;border-color:#343a46}a.card strong{color:#8db4ff}}
 </html>
 )html";
 
-constexpr size_t max_header_count = 100;
 
-void install_routes(httplib::Server& server, collector_state& st) {
-    server.set_pre_routing_handler([&st](const httplib::Request& req, httplib::Response& res) {
-        request_started = steady::now();
-        std::string framing;
-        if (int status = framing_problem(req, framing)) {
-            send_error_and_close(req, res, status, status == 411 ? "length_required" : "bad_framing", framing);
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        // cpp-httplib bounds each header line (8 KB) but not their number.
-        if (req.headers.size() > max_header_count) {
-            send_error_and_close(req, res, 431, "too_many_headers", "more than 100 header lines");  // body unread
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        std::string origin = req.get_header_value("Origin");
-        if (origin.empty() || req.path.rfind("/v1/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
+//-----------------------------------------------------------------------------
+// [SECTION] Static files
+//-----------------------------------------------------------------------------
+const char* mime_type(const std::filesystem::path& file) {
+    static const std::map<std::string, const char*> types = {
+        {".html", "text/html"},       {".htm", "text/html"},        {".css", "text/css"},
+        {".js", "text/javascript"},   {".mjs", "text/javascript"},  {".json", "application/json"},
+        {".map", "application/json"}, {".wasm", "application/wasm"}, {".svg", "image/svg+xml"},
+        {".png", "image/png"},        {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},
+        {".gif", "image/gif"},        {".webp", "image/webp"},      {".ico", "image/x-icon"},
+        {".txt", "text/plain"},       {".csv", "text/csv"},         {".xml", "application/xml"},
+        {".woff", "font/woff"},       {".woff2", "font/woff2"},     {".ttf", "font/ttf"},
+        {".pdf", "application/pdf"},  {".gz", "application/gzip"},  {".zip", "application/zip"}};
+    auto it = types.find(lower(file.extension().string()));
+    return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+// A path below a mount: no "..", ".", empty-but-inner, NUL or backslash segment can climb out.
+bool safe_sub_path(const std::string& sub) {
+    if (sub.find('\0') != std::string::npos || sub.find('\\') != std::string::npos) return false;
+    size_t start = 0;
+    while (start < sub.size()) {
+        size_t slash = sub.find('/', start);
+        if (slash == std::string::npos) slash = sub.size();
+        std::string_view seg(sub.data() + start, slash - start);
+        if (seg == ".." || seg == ".") return false;
+        start = slash + 1;
+    }
+    return true;
+}
+
+// --web at / (first folder with the file wins), --examples at /examples/; "dir/" is dir/index.html.
+bool serve_file(const collector_desc& desc, const http_request& req, http_response& res) {
+    std::vector<std::pair<std::string, std::string>> mounts;  // (folder, path below it)
+    for (const std::string& dir : desc.web_dirs) mounts.emplace_back(dir, req.path);
+    if (!desc.examples_dir.empty() && req.path.rfind("/examples/", 0) == 0)
+        mounts.emplace_back(desc.examples_dir, req.path.substr(9));
+    for (auto& [dir, sub] : mounts) {
+        if (sub.empty() || sub[0] != '/' || !safe_sub_path(sub)) continue;
+        std::string rel = sub.back() == '/' ? sub + "index.html" : sub;
+        std::filesystem::path file = std::filesystem::path(dir) / rel.substr(1);
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(file, ec)) continue;
+        std::ifstream in(file, std::ios::binary);
+        if (!in) continue;
+        std::ostringstream text;
+        text << in.rdbuf();
+        res.set_content(text.str(), mime_type(file));
+        return true;
+    }
+    return false;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Dispatch
+//-----------------------------------------------------------------------------
+// On the I/O thread: CORS and preflight, then the route. Storage reads and files run on a
+// worker; writes go to the group commit; streams open here.
+void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
+    const http_request& req = ex->request();
+    http_response res;
+    bool get = req.method == "GET" || req.method == "HEAD";
+    std::string origin = req.header("Origin");
+    if (!origin.empty() && req.path.rfind("/v1/", 0) == 0) {
         bool allowed = st.access.origin_allowed(req, origin);
         if (allowed) {
             res.set_header("Access-Control-Allow-Origin", origin);
             res.set_header("Access-Control-Expose-Headers", "X-Next-Cursor, Retry-After");
         }
         res.set_header("Vary", "Origin");
-        if (req.method != "OPTIONS") return httplib::Server::HandlerResponse::Unhandled;
-        if (!allowed) {
-            send_error(res, 403, "origin_not_allowed", "Origin", "this origin is not in the collector's --origins list");
-        } else {
-            res.status = 204;
-            res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-            res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, Last-Event-ID");
-            res.set_header("Access-Control-Max-Age", "600");
+        if (req.method == "OPTIONS") {
+            if (!allowed) {
+                send_error(res, collector_error::origin_not_allowed, "Origin");
+            } else {
+                res.status = 204;
+                res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+                res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, Last-Event-ID");
+                res.set_header("Access-Control-Max-Age", "600");
+            }
+            return ex->respond(std::move(res));
         }
-        return httplib::Server::HandlerResponse::Handled;
-    });
-
-    server.Post("/v1/responses", [&st](const httplib::Request& req, httplib::Response& res) { post_response(st, req, res); });
-    server.Get("/v1/responses", [&st](const httplib::Request& req, httplib::Response& res) { get_responses(st, req, res); });
-    server.Get("/v1/stream", [&st](const httplib::Request& req, httplib::Response& res) { get_stream(st, req, res); });
-    server.Get("/v1/aggregate", [&st](const httplib::Request& req, httplib::Response& res) { get_aggregate(st, req, res); });
-    server.Get("/healthz", [&st](const httplib::Request&, httplib::Response& res) {
+    }
+    const std::string& path = req.path;
+    if (path == "/v1/responses" && req.method == "POST") return post_response(st, ex, std::move(res));
+    if (path == "/v1/stream" && get) return get_stream(st, ex, std::move(res));
+    auto on_worker = [&st, ex](http_response r, void (*route)(collector_state&, const http_request&, http_response&)) {
+        st.server->offload([&st, ex, r = std::move(r), route]() mutable {
+            route(st, ex->request(), r);
+            ex->respond(std::move(r));
+        });
+    };
+    if (path == "/v1/responses" && get) return on_worker(std::move(res), get_responses);
+    if (path == "/v1/aggregate" && get) return on_worker(std::move(res), get_aggregate);
+    if (path == "/healthz" && get) {
         res.set_header("Cache-Control", "no-store");
         res.set_content(json{{"ok", true}, {"cursor", st.storage.last_cursor()}}.dump(), "application/json");
-    });
-    for (const char* dir : {"/dashboard", "/examples", "/examples/saas-demo"}) {
-        server.Get(dir, [dir](const httplib::Request&, httplib::Response& res) { res.set_redirect(std::string(dir) + "/", 301); });
+        return ex->respond(std::move(res));
     }
-    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(index_page, "text/html; charset=utf-8"); });
-
-    server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty() || res.is_chunked_content_provider_) return;
-        const char* code = res.status == 404   ? "not_found"
-                           : res.status == 413 ? "too_large"
-                           : res.status == 405 ? "method_not_allowed"
-                                               : "http_error";
-        const char* text = res.status == 404   ? "no such path"
-                           : res.status == 413 ? "the body is larger than 64 KB"
-                           : res.status == 405 ? "method not allowed here"
-                                               : "the request could not be handled";
-        // An error from the library itself (bad request line or header, body shorter than
-        // announced, too large): where a next request would start is unknown.
-        if (res.status != 404 && res.status != 405) send_error_and_close(req, res, res.status, code, text);
-        else send_error(res, res.status, code, "", text);
-    });
-
-    if (!st.desc.log_requests) return;
-    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-        double ms = 0;
-        if (request_started != steady::time_point{})
-            ms = std::chrono::duration<double, std::milli>(steady::now() - request_started).count();
-        request_started = {};
-        log_line({{"msg", "request"}, {"method", req.method}, {"path", req.path}, {"status", res.status},
-                  {"ms", std::round(ms * 100) / 100}, {"ip", req.remote_addr}, {"in", req.body.size()}, {"out", res.body.size()}});
+    if (path.rfind("/v1/", 0) == 0 || path == "/healthz") {
+        send_error(res, collector_error::method_not_allowed);
+        return ex->respond(std::move(res));
+    }
+    if (!get) {
+        send_error(res, collector_error::not_found);
+        return ex->respond(std::move(res));
+    }
+    on_worker(std::move(res), [](collector_state& s, const http_request& r, http_response& out) {
+        if (serve_file(s.desc, r, out)) return;
+        for (const char* dir : {"/dashboard", "/examples", "/examples/saas-demo"})
+            if (r.path == dir) {
+                out.status = 301;
+                out.set_header("Location", std::string(dir) + "/");
+                return;
+            }
+        if (r.path == "/") return out.set_content(index_page, "text/html; charset=utf-8");
+        send_error(out, collector_error::not_found);
     });
 }
 
@@ -802,6 +812,8 @@ bool seed_demo(response_storage& storage, const collector_desc& desc) {
     return true;
 }
 
+
+
 }  // namespace
 
 //-----------------------------------------------------------------------------
@@ -832,90 +844,79 @@ int run_collector(const collector_desc& desc) {
     group_committer committer(*storage, feed);
     rate_limiter limiter(desc.rate, desc.burst);
     live_store live;
-    collector_state st{desc, *storage, feed, committer, limiter, live, {desc.origins, desc.read_key}};
+    stream_hub hub(*storage, feed);
+    collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key}};
     bool generated_key = st.access.read_key.empty();
     if (generated_key) st.access.read_key = random_key();
-    int threads = std::max(4, desc.threads);
-    st.max_streams = desc.max_streams > 0 ? desc.max_streams : std::max(1, threads - 16);
 
-    httplib::Server server;
-    server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-    server.set_payload_max_length(schema_limits{}.max_body_bytes);
+    http_server_desc hd;
+    hd.bind = desc.bind;
+    hd.port = desc.port;
+    hd.limits = desc.limits;
+    hd.limits.body_bytes = schema_limits{}.max_body_bytes;
+    hd.limits.idle_ms = desc.timeout_seconds * 1000;
+    // --threads and --max-streams keep their old meaning for the stream cap (threads − 16).
+    if (desc.max_streams > 0) hd.limits.streams = static_cast<size_t>(desc.max_streams);
+    else if (desc.threads > 0) hd.limits.streams = static_cast<size_t>(std::max(1, desc.threads - 16));
+    hd.limits = with_defaults(hd.limits);
+    hd.workers = desc.threads > 0 ? std::min(desc.threads, 64) : 4;
     // Stored text is data: no browser may sniff a JSON answer (or an echoed field name) as HTML.
-    server.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
-    server.set_read_timeout(desc.timeout_seconds, 0);
-    server.set_write_timeout(desc.timeout_seconds, 0);
-    server.set_keep_alive_timeout(desc.timeout_seconds);
-    server.set_keep_alive_max_count(100000);
-    server.set_tcp_nodelay(true);
-    server.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
-    server.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
-    server.set_file_extension_and_mimetype_mapping("json", "application/json");
-    server.set_file_extension_and_mimetype_mapping("map", "application/json");
-    for (const std::string& dir : desc.web_dirs) {
-        if (!server.set_mount_point("/", dir)) {
-            log_line({{"level", "error"}, {"msg", "--web is not a folder"}, {"web", dir}});
-            return 2;
-        }
+    hd.default_headers = {{"X-Content-Type-Options", "nosniff"}};
+    hd.handler = [&st](std::shared_ptr<http_exchange> ex) { handle(st, ex); };
+    if (desc.log_requests) {
+        hd.log = [](const http_request& req, int status, double ms, size_t out) {
+            log_line({{"msg", "request"}, {"method", req.method}, {"path", req.path}, {"status", status},
+                      {"ms", std::round(ms * 100) / 100}, {"ip", req.remote_addr}, {"in", req.body.size()}, {"out", out}});
+        };
     }
-    if (!desc.examples_dir.empty() && !server.set_mount_point("/examples", desc.examples_dir)) {
-        log_line({{"level", "error"}, {"msg", "--examples is not a folder"}, {"examples", desc.examples_dir}});
-        return 2;
-    }
-    // cpp-httplib's library build listens with a backlog of 5: a burst of new connections
-    // (browsers, wrk) overflows it and waits for TCP retransmits. Keep the listening socket
-    // and listen again with a real backlog once bound.
-    int listen_fd = -1;
-    server.set_socket_options([&listen_fd](socket_t sock) {
-        httplib::default_socket_options(sock);
-        listen_fd = sock;
-    });
-    install_routes(server, st);
-
-    int port = desc.port;
-    if (port == 0) port = server.bind_to_any_port(desc.bind);
-    else if (!server.bind_to_port(desc.bind, port)) port = -1;
+    hd.log_refusal = [](std::string_view what, const std::string& ip) {
+        log_line({{"level", "warn"}, {"msg", "connection refused"}, {"code", what}, {"ip", ip}});
+    };
+    http_server server(hd);
+    st.server = &server;
+    hub.server = &server;
+    int port = server.listen(error);
     if (port <= 0) {
         log_line({{"level", "error"}, {"msg", "cannot listen (is the port in use, or the address not local?)"},
-                  {"bind", desc.bind}, {"port", desc.port}});
+                  {"bind", desc.bind}, {"port", desc.port}, {"error", error}});
         return 1;
     }
 
-    if (listen_fd >= 0) ::listen(listen_fd, 1024);
-
-    std::atomic<bool> listening_done{false};
+    std::atomic<bool> serving_done{false};
     std::thread signal_thread([&] {
         int sig = 0;
         sigwait(&stop_signals, &sig);
+        if (serving_done) return;
         log_line({{"msg", "stopping"}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-        feed.stop();
+        hub.stop();  // ends every stream
         server.stop();
-        // Workers wait out idle keep-alive connections (up to --timeout). Every acknowledged
-        // row is committed already, so after a short grace the process may simply end.
-        for (int i = 0; i < 100 && !listening_done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (listening_done) return;
-        committer.stop();
-        log_line({{"msg", "stopped"}, {"cursor", storage->last_cursor()}, {"idle_connections_dropped", true}});
-        std::_Exit(0);
     });
 
     std::string host = desc.bind == "0.0.0.0" ? "127.0.0.1" : desc.bind;
+    const http_limits& l = hd.limits;
     json started = {{"msg", "listening"}, {"url", "http://" + host + ":" + std::to_string(port) + "/"},
                     {"bind", desc.bind}, {"port", port}, {"db", storage->describe()}, {"cursor", storage->last_cursor()},
-                    {"threads", threads}, {"rate", desc.rate}, {"burst", desc.burst}, {"origins", desc.origins}};
+                    {"threads", hd.workers}, {"rate", desc.rate}, {"burst", desc.burst}, {"origins", desc.origins},
+                    {"connections", server.connection_capacity()},
+                    {"limits", {{"header_bytes", l.header_bytes}, {"header_count", l.header_count},
+                                {"request_line_bytes", l.request_line_bytes}, {"body_bytes", l.body_bytes},
+                                {"request_ms", l.request_ms}, {"idle_ms", l.idle_ms}, {"write_ms", l.write_ms},
+                                {"connections", l.connections}, {"connections_per_address", l.connections_per_address},
+                                {"streams", l.streams}, {"streams_per_address", l.streams_per_address},
+                                {"accept_backlog", l.accept_backlog}}}};
     // A key the operator did not choose must be shown once, or nobody could read.
     started["read_key"] = generated_key ? st.access.read_key : std::string("(from --read-key)");
     log_line(started);
 
-    bool ok = server.listen_after_bind();
-    listening_done = true;
-    ok = ok || feed.stopping();  // stop() by a signal is a clean end
-    if (!feed.stopping()) pthread_kill(signal_thread.native_handle(), SIGTERM);  // wake it to end
+    server.run();
+    serving_done = true;
+    bool by_signal = feed.stopping();
+    if (!by_signal) pthread_kill(signal_thread.native_handle(), SIGTERM);  // wake it to end
     signal_thread.join();
-    feed.stop();
+    hub.stop();
     committer.stop();
     log_line({{"msg", "stopped"}, {"cursor", storage->last_cursor()}});
-    return ok ? 0 : 1;
+    return 0;
 }
 
 }  // namespace npskit

@@ -1,4 +1,4 @@
-// npskit collector: the HTTP server (cpp-httplib). docs/http-api.md is its contract.
+// npskit collector: the HTTP server (routes in server.cpp on http_server.h). docs/http-api.md is its contract.
 // [X] POST /v1/responses: schema v1 via the core, upsert by id, group commit, 202/400/413/415/429
 // [X] GET /v1/responses (JSON, NDJSON), /v1/stream (SSE, resumable), /v1/aggregate (core query)
 // [X] CORS allowlist + preflight, read key (Bearer or ?access_token=), per-IP token bucket
@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "http_server.h"
 
 namespace npskit {
 
@@ -24,9 +26,10 @@ struct collector_desc {
     int64_t seed_end_ms = 0;            // = 0: the demo data ends today (UTC midnight)
     std::vector<std::string> web_dirs;  // served at /, first match wins
     std::string examples_dir;           // served at /examples/
-    int threads = 64;                   // = 64 workers; every open SSE client holds one
-    int max_streams = 0;                // = 0: threads − 16
-    int timeout_seconds = 5;            // read / write / keep-alive
+    int threads = 0;                    // = 0: 4 workers for storage reads; when set, streams ≤ threads − 16
+    int max_streams = 0;                // = 0: limits.streams (or threads − 16 when threads is set)
+    int timeout_seconds = 5;            // idle keep-alive
+    http_limits limits;                 // the HTTP layer's limits (zero = default, see http_server.h)
     bool synchronous_full = true;       // SQLite synchronous=FULL (else NORMAL)
     bool log_requests = true;
 };

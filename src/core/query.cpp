@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "calendar.h"
+#include "query_rows.h"
 
 namespace npskit {
 
@@ -38,223 +39,8 @@ std::string bucket_label(int64_t start_day, time_bucket bucket) {
     return {};
 }
 
-namespace {
+using namespace query_rows;
 
-// The filter turned into lookups the row loop can use without allocating.
-struct compiled_filter {
-    bool matches_nothing = false;
-    struct attribute_test {
-        const std::vector<uint16_t>* codes;  // nullptr: column absent, every row has code 0
-        std::vector<uint8_t> allowed;        // by code
-    };
-    std::vector<attribute_test> attributes;
-    std::array<uint8_t, slot_count> slot_allowed{};  // segment filter, display events always pass
-    bool needs_comment_check = false;
-    bool text_known = false;  // = false; true: the rows visited are text search matches (no re-check)
-    const response_filter* filter = nullptr;
-};
-
-compiled_filter compile(const response_store& store, const response_filter& f) {
-    compiled_filter c;
-    c.filter = &f;
-    for (int s = 0; s <= 10; ++s) c.slot_allowed[s] = (f.segments >> static_cast<int>(segment_of(s))) & 1;
-    c.slot_allowed[slot_shown] = c.slot_allowed[slot_dismissed] = 1;
-    c.needs_comment_check = f.with_comment || !f.text.empty();
-    for (const attribute_filter& af : f.attributes) {
-        const attribute_column* col = store.attribute(af.key);
-        compiled_filter::attribute_test t;
-        t.codes = col ? &col->codes : nullptr;
-        size_t codes = col ? col->values.size() + 1 : 1;
-        if (col && col->values.size() >= attribute_column::other_code) codes = attribute_column::other_code + 1;
-        t.allowed.assign(codes, af.exclude ? 1 : 0);
-        for (const std::string& v : af.values) {
-            uint16_t code = v.empty() ? 0 : (col ? col->find(v) : 0);
-            if (!v.empty() && code == 0) continue;  // value never occurs
-            t.allowed[code] = af.exclude ? 0 : 1;
-        }
-        if (!t.codes && !t.allowed[0]) c.matches_nothing = true;
-        if (t.codes) c.attributes.push_back(std::move(t));
-    }
-    return c;
-}
-
-char ascii_lower(char ch) { return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch; }
-
-bool contains_ignoring_case(std::string_view hay, std::string_view needle) {
-    if (needle.empty()) return true;
-    if (needle.size() > hay.size()) return false;
-    // Find the first byte in either case with memchr-like scans, then compare the rest.
-    const char first_lower = ascii_lower(needle[0]);
-    const char first_upper = (first_lower >= 'a' && first_lower <= 'z') ? static_cast<char>(first_lower - 'a' + 'A') : first_lower;
-    const size_t last = hay.size() - needle.size();
-    for (size_t i = 0; i <= last; ++i) {
-        if (hay[i] != first_lower && hay[i] != first_upper) continue;
-        size_t k = 1;
-        while (k < needle.size() && ascii_lower(hay[i + k]) == ascii_lower(needle[k])) ++k;
-        if (k == needle.size()) return true;
-    }
-    return false;
-}
-
-
-// Time range as one unsigned comparison (no overflow at the int64 limits).
-inline bool in_time_range(int64_t t, const response_filter& f) {
-    return static_cast<uint64_t>(t) - static_cast<uint64_t>(f.since_ms) <
-           static_cast<uint64_t>(f.until_ms) - static_cast<uint64_t>(f.since_ms);
-}
-
-inline bool passes(const response_store& store, const compiled_filter& c, size_t row) {
-    const response_filter& f = *c.filter;
-    if (!in_time_range(store.times_ms[row], f)) return false;
-    uint8_t slot = store.slots[row];
-    if (!c.slot_allowed[slot]) return false;
-    for (const auto& a : c.attributes)
-        if (!a.allowed[(*a.codes)[row]]) return false;
-    if (c.needs_comment_check && slot <= 10) {
-        if (f.with_comment && store.comment_lengths[row] == 0) return false;
-        if (!c.text_known && !f.text.empty() && !contains_ignoring_case(store.comment(row), f.text)) return false;
-    }
-    return true;
-}
-
-// The hot loop. Calls visit(row) for every row that passes. Segment conditions only select
-// slots, so the fast path (no comment condition) leaves them to the caller's counters.
-template <typename Visit>
-inline void scan(const response_store& store, const compiled_filter& c, Visit&& visit) {
-    const size_t n = store.size();
-    const response_filter& f = *c.filter;
-    const int64_t* times = store.times_ms.data();
-    if (c.needs_comment_check) {
-        for (size_t row = 0; row < n; ++row)
-            if (passes(store, c, row)) visit(row);
-        return;
-    }
-    const uint64_t since = static_cast<uint64_t>(f.since_ms);
-    const uint64_t range = static_cast<uint64_t>(f.until_ms) - since;
-    if (c.attributes.empty()) {
-        for (size_t row = 0; row < n; ++row)
-            if (static_cast<uint64_t>(times[row]) - since < range) visit(row);
-        return;
-    }
-    // Raw pointers in locals: through the vectors, every counter write could alias them and the
-    // loop would reload them per row (wasm has no alias information to prove otherwise).
-    const uint16_t* codes0 = c.attributes[0].codes->data();
-    const uint8_t* allowed0 = c.attributes[0].allowed.data();
-    if (c.attributes.size() == 1) {
-        for (size_t row = 0; row < n; ++row)
-            if (static_cast<uint64_t>(times[row]) - since < range && allowed0[codes0[row]]) visit(row);
-        return;
-    }
-    const uint16_t* codes1 = c.attributes[1].codes->data();
-    const uint8_t* allowed1 = c.attributes[1].allowed.data();
-    if (c.attributes.size() == 2) {
-        for (size_t row = 0; row < n; ++row)
-            if (static_cast<uint64_t>(times[row]) - since < range && allowed0[codes0[row]] && allowed1[codes1[row]])
-                visit(row);
-        return;
-    }
-    for (size_t row = 0; row < n; ++row) {
-        if (static_cast<uint64_t>(times[row]) - since >= range || !allowed0[codes0[row]] || !allowed1[codes1[row]]) continue;
-        bool ok = true;
-        for (size_t k = 2; k < c.attributes.size() && ok; ++k) ok = c.attributes[k].allowed[(*c.attributes[k].codes)[row]] != 0;
-        if (ok) visit(row);
-    }
-}
-
-
-// Rows appended in time order with no per-row condition: the filter is a row range, found by
-// binary search, and counting is a plain byte histogram (several times faster, in wasm above all).
-inline bool has_sorted_fast_path(const response_store& store, const compiled_filter& c) {
-    return store.time_sorted && !c.needs_comment_check && c.attributes.empty();
-}
-
-inline std::pair<size_t, size_t> time_range_rows(const response_store& store, const response_filter& f) {
-    const int64_t* begin = store.times_ms.data();
-    const int64_t* end = begin + store.size();
-    const int64_t* lo = f.since_ms == std::numeric_limits<int64_t>::min() ? begin : std::lower_bound(begin, end, f.since_ms);
-    const int64_t* hi = f.until_ms == std::numeric_limits<int64_t>::max() ? end : std::lower_bound(lo, end, f.until_ms);
-    return {static_cast<size_t>(lo - begin), static_cast<size_t>(hi - begin)};
-}
-
-// counts[slot] += occurrences in slots[0, n). Four sets of 32-bit lanes, flushed every 2^30 rows.
-inline void count_slots(const uint8_t* slots, size_t n, uint64_t* counts) {
-    size_t i = 0;
-    while (i < n) {
-        uint32_t lanes[4][16] = {};
-        const size_t end = std::min(n, i + (size_t{1} << 30));
-        for (; i + 4 <= end; i += 4) {
-            ++lanes[0][slots[i]];
-            ++lanes[1][slots[i + 1]];
-            ++lanes[2][slots[i + 2]];
-            ++lanes[3][slots[i + 3]];
-        }
-        for (; i < end; ++i) ++lanes[0][slots[i]];
-        for (int s = 0; s < slot_count; ++s) counts[s] += uint64_t{lanes[0][s]} + lanes[1][s] + lanes[2][s] + lanes[3][s];
-    }
-}
-
-// Drops the slots a segment filter excludes (display slots always stay).
-inline void mask_slots(const compiled_filter& c, uint64_t* counts) {
-    for (int s = 0; s < slot_count; ++s)
-        if (!c.slot_allowed[s]) counts[s] = 0;
-}
-
-// Floor division by the constant day length: the compiler turns it into a multiply.
-inline int64_t day_of(int64_t ms) {
-    int64_t q = ms / ms_per_day;
-    return (ms % ms_per_day < 0) ? q - 1 : q;
-}
-
-void add_slots(group_stats& g, const std::array<uint64_t, slot_count>& counts) {
-    for (int s = 0; s <= 10; ++s) g.histogram.bins[s] += counts[s];
-    g.shown += counts[slot_shown];
-    g.dismissed += counts[slot_dismissed];
-}
-
-using slot_counts = std::array<uint64_t, slot_count>;
-
-// Dense per-day counters → buckets (day, ISO week, month), empty ones trimmed at both ends.
-void fold_days(const compiled_filter& c, std::vector<slot_counts>& days, int64_t first_day, time_bucket bucket,
-               int64_t offset_ms, std::vector<group_stats>& out) {
-    for (auto& day : days) mask_slots(c, day.data());
-    const int64_t last_day = first_day + static_cast<int64_t>(days.size()) - 1;
-    for (int64_t d = first_day; d <= last_day; ++d) {
-        int64_t start = bucket_start_day(d, bucket);
-        if (out.empty() || out.back().start_ms != start * ms_per_day - offset_ms) {
-            group_stats& g = out.emplace_back();
-            g.key = bucket_label(start, bucket);
-            g.start_ms = start * ms_per_day - offset_ms;
-        }
-        add_slots(out.back(), days[static_cast<size_t>(d - first_day)]);
-    }
-    auto empty = [](const group_stats& g) { return g.histogram.n() == 0 && g.shown == 0 && g.dismissed == 0; };
-    while (!out.empty() && empty(out.back())) out.pop_back();
-    auto first = std::find_if_not(out.begin(), out.end(), empty);
-    out.erase(out.begin(), first);
-}
-
-// Codes of an attribute column: its dictionary plus the "none" code 0 (and "(other)" when full).
-size_t code_count(const attribute_column* col) {
-    size_t codes = col ? col->values.size() + 1 : 1;
-    if (col && col->values.size() >= attribute_column::other_code) codes = attribute_column::other_code + 1;
-    return codes;
-}
-
-// Per-code counters (flat, slot_count per code) → one group per non-empty code, dictionary order.
-void fold_codes(const compiled_filter& c, const attribute_column* col, std::vector<slot_counts>& counts,
-                std::vector<group_stats>& out) {
-    for (auto& group : counts) mask_slots(c, group.data());
-    for (size_t code = 0; code < counts.size(); ++code) {
-        uint64_t total = 0;
-        for (uint64_t v : counts[code]) total += v;
-        if (total == 0) continue;
-        group_stats& g = out.emplace_back();
-        g.key = col ? std::string(col->value_of(static_cast<uint16_t>(code))) : std::string();
-        add_slots(g, counts[code]);
-    }
-}
-
-}  // namespace
 
 bool row_matches(const response_store& store, const response_filter& filter, size_t row) {
     compiled_filter c = compile(store, filter);
@@ -439,19 +225,6 @@ void append_display_rows(const response_store& store, std::vector<uint32_t>& out
         if (slots[row] > 10) out.push_back(static_cast<uint32_t>(row));
 }
 
-// The rows a filter with a text condition can pass: comment matches ∪ display events, ascending.
-// Returns `matches` itself when the store has no display events (no copy).
-const std::vector<uint32_t>& text_candidates(const response_store& store, const std::vector<uint32_t>& matches,
-                                             std::vector<uint32_t>& merged) {
-    std::vector<uint32_t> display;
-    append_display_rows(store, display);
-    if (display.empty()) return matches;
-    merged.clear();
-    merged.reserve(matches.size() + display.size());
-    std::set_union(matches.begin(), matches.end(), display.begin(), display.end(), std::back_inserter(merged));
-    return merged;
-}
-
 // Stable "newest first" from rows walked newest to oldest in a time-sorted store: rows of equal
 // time come out in ascending row order, as std::stable_sort by time would leave them.
 void ascending_ties(const response_store& store, std::vector<uint32_t>& rows, size_t limit) {
@@ -478,6 +251,21 @@ void walk_back(const response_store& store, Rows&& rows_back_to_front, size_t li
 }
 
 }  // namespace
+
+namespace query_rows {
+// The rows a filter with a text condition can pass: comment matches ∪ display events, ascending.
+// Returns `matches` itself when the store has no display events (no copy).
+const std::vector<uint32_t>& text_candidates(const response_store& store, const std::vector<uint32_t>& matches,
+                                             std::vector<uint32_t>& merged) {
+    std::vector<uint32_t> display;
+    append_display_rows(store, display);
+    if (display.empty()) return matches;
+    merged.clear();
+    merged.reserve(matches.size() + display.size());
+    std::set_union(matches.begin(), matches.end(), display.begin(), display.end(), std::back_inserter(merged));
+    return merged;
+}
+}  // namespace query_rows
 
 std::vector<uint32_t> rows_with_text(const response_store& store, std::string_view text) {
     std::vector<uint32_t> rows;
@@ -570,182 +358,6 @@ std::vector<uint32_t> rows_with_text(const response_store& store, std::string_vi
         if (size_t end = hit(i)) i = end - 1;  // the loop's ++i: the comment's end (any text is ≥ 1 byte)
     }
     return rows;
-}
-
-report_counts count_for_report(const response_store& store, const response_filter& filter, time_bucket bucket,
-                               int utc_offset_minutes, std::string_view breakdown_key, int64_t previous_since_ms,
-                               int64_t previous_until_ms, const std::vector<uint32_t>* text_rows) {
-    report_counts out;
-    out.previous.key = "all";
-    response_filter prev_filter = filter;
-    prev_filter.since_ms = previous_since_ms;
-    prev_filter.until_ms = previous_until_ms;
-    compiled_filter c = compile(store, filter);
-    compiled_filter cp = compile(store, prev_filter);
-    if (c.matches_nothing) return out;
-    const bool want_breakdown = !breakdown_key.empty();
-    const attribute_column* col = want_breakdown ? store.attribute(breakdown_key) : nullptr;
-    std::vector<slot_counts> codes(want_breakdown ? code_count(col) : 0);
-    slot_counts previous{};
-
-    const int64_t offset_ms = static_cast<int64_t>(utc_offset_minutes) * 60'000;
-    int64_t first_day = 0, last_day = -1;
-    if (store.size()) {
-        first_day = floor_div(std::max(store.min_time_ms, filter.since_ms) + offset_ms, ms_per_day);
-        last_day = floor_div(std::min(store.max_time_ms, filter.until_ms) + offset_ms, ms_per_day);
-    }
-    std::vector<slot_counts> days(last_day >= first_day ? static_cast<size_t>(last_day - first_day + 1) : 0);
-
-    const int64_t* times = store.times_ms.data();
-    const uint8_t* slots = store.slots.data();
-    const uint16_t* column = col ? col->codes.data() : nullptr;
-    uint64_t* code_counts = want_breakdown ? codes.front().data() : nullptr;
-    uint64_t* day_counts = days.empty() ? nullptr : days.front().data();
-    // The current period's counters for one row (the row passed every condition).
-    uint64_t day_lo = static_cast<uint64_t>(std::numeric_limits<int64_t>::min());
-    size_t day_base = 0;
-    auto count_current = [&](int64_t time_ms, uint8_t slot, uint16_t code) {
-        const int64_t t = time_ms + offset_ms;
-        if (static_cast<uint64_t>(t) - day_lo >= static_cast<uint64_t>(ms_per_day)) {
-            const int64_t day = day_of(t);
-            day_lo = static_cast<uint64_t>(day * ms_per_day);
-            day_base = static_cast<size_t>(day - first_day) * slot_count;
-        }
-        ++day_counts[day_base + slot];
-        if (code_counts) ++code_counts[code * size_t{slot_count} + slot];
-    };
-
-    if (!filter.text.empty()) {
-        // Only the rows the text search selects (and display events). Their times, slots and
-        // breakdown codes are gathered a block at a time first: the rows are far apart in the columns, and a tight
-        // loop of independent loads keeps many cache misses in flight. Both periods share every
-        // condition but time, and the text needs no second check.
-        std::vector<uint32_t> own, merged;
-        if (!text_rows) own = rows_with_text(store, filter.text);
-        const std::vector<uint32_t>& candidates = text_candidates(store, text_rows ? *text_rows : own, merged);
-        const uint32_t* rows = candidates.data();
-        const uint16_t* comment_lengths = store.comment_lengths.data();
-        const bool with_comment = filter.with_comment;
-        const size_t k = c.attributes.size();
-        constexpr size_t block = 256;
-        int64_t block_times[block];
-        uint8_t block_slots[block];
-        uint16_t block_codes[block] = {};
-        for (size_t base = 0; base < candidates.size(); base += block) {
-            const size_t m = std::min(block, candidates.size() - base);
-            for (size_t j = 0; j < m; ++j) {
-                block_times[j] = times[rows[base + j]];
-                block_slots[j] = slots[rows[base + j]];
-            }
-            if (column)
-                for (size_t j = 0; j < m; ++j) block_codes[j] = column[rows[base + j]];
-            for (size_t j = 0; j < m; ++j) {
-                const size_t row = rows[base + j];
-                const int64_t t = block_times[j];
-                const uint8_t slot = block_slots[j];
-                const bool current = in_time_range(t, filter), before = in_time_range(t, prev_filter);
-                if (!(current || before) || !c.slot_allowed[slot]) continue;
-                if (with_comment && slot <= 10 && comment_lengths[row] == 0) continue;
-                bool ok = true;
-                for (size_t a = 0; a < k && ok; ++a) ok = c.attributes[a].allowed[(*c.attributes[a].codes)[row]] != 0;
-                if (!ok) continue;
-                if (current) count_current(t, slot, block_codes[j]);
-                if (before) ++previous[slot];  // the periods may overlap
-            }
-        }
-    } else if (c.needs_comment_check || !store.time_sorted) {
-        for (size_t row = 0; row < store.size(); ++row) {
-            if (passes(store, c, row)) count_current(times[row], slots[row], column ? column[row] : 0);
-            if (passes(store, cp, row)) ++previous[slots[row]];  // the periods may overlap
-        }
-    } else {
-        // Time-sorted, no comment condition: both periods are row ranges (binary search), and
-        // days are sub-ranges; only attribute conditions are checked row by row.
-        const size_t k = c.attributes.size();
-        const uint16_t* const* attr_codes = nullptr;
-        std::array<const uint16_t*, 8> codes_small{};
-        std::array<const uint8_t*, 8> allowed_small{};
-        std::vector<const uint16_t*> codes_big;
-        std::vector<const uint8_t*> allowed_big;
-        const uint8_t* const* attr_allowed = nullptr;
-        if (k <= 8) {
-            for (size_t a = 0; a < k; ++a) codes_small[a] = c.attributes[a].codes->data(), allowed_small[a] = c.attributes[a].allowed.data();
-            attr_codes = codes_small.data();
-            attr_allowed = allowed_small.data();
-        } else {
-            for (const auto& a : c.attributes) codes_big.push_back(a.codes->data()), allowed_big.push_back(a.allowed.data());
-            attr_codes = codes_big.data();
-            attr_allowed = allowed_big.data();
-        }
-        auto attributes_pass = [&](size_t row) {
-            for (size_t a = 0; a < k; ++a)
-                if (!attr_allowed[a][attr_codes[a][row]]) return false;
-            return true;
-        };
-        auto [plo, phi] = time_range_rows(store, prev_filter);
-        if (previous_since_ms >= previous_until_ms) plo = phi = 0;
-        if (k == 0) {
-            count_slots(slots + plo, phi - plo, previous.data());
-        } else {
-            for (size_t row = plo; row < phi; ++row)
-                if (attributes_pass(row)) ++previous[slots[row]];
-        }
-        auto [row, hi] = time_range_rows(store, filter);
-        for (int64_t d = first_day; d <= last_day && row < hi; ++d) {
-            const int64_t day_end_ms = (d + 1) * ms_per_day - offset_ms;  // exclusive, UTC
-            const size_t end = static_cast<size_t>(std::lower_bound(times + row, times + hi, day_end_ms) - times);
-            uint64_t* day = day_counts + static_cast<size_t>(d - first_day) * slot_count;
-            if (k == 0 && !code_counts) {
-                count_slots(slots + row, end - row, day);
-            } else if (k == 0 && !column) {
-                count_slots(slots + row, end - row, day);
-                count_slots(slots + row, end - row, code_counts);
-            } else if (k == 0) {
-                for (size_t r = row; r < end; ++r) {
-                    const uint8_t slot = slots[r];
-                    ++day[slot];
-                    ++code_counts[column[r] * size_t{slot_count} + slot];
-                }
-            } else if (k <= 2) {
-                // One or two attribute conditions, branch-free: a row adds its pass (0 or 1) to the
-                // counters, so a filter that keeps rows at random costs no mispredicted branches.
-                const uint16_t* codes0 = attr_codes[0];
-                const uint8_t* allowed0 = attr_allowed[0];
-                const uint16_t* codes1 = k == 2 ? attr_codes[1] : codes0;
-                const uint8_t* allowed1 = k == 2 ? attr_allowed[1] : allowed0;
-                if (!code_counts) {
-                    for (size_t r = row; r < end; ++r) day[slots[r]] += allowed0[codes0[r]] & allowed1[codes1[r]];
-                } else if (!column) {
-                    for (size_t r = row; r < end; ++r) {
-                        const uint8_t slot = slots[r];
-                        const uint64_t pass = allowed0[codes0[r]] & allowed1[codes1[r]];
-                        day[slot] += pass;
-                        code_counts[slot] += pass;
-                    }
-                } else {
-                    for (size_t r = row; r < end; ++r) {
-                        const uint8_t slot = slots[r];
-                        const uint64_t pass = allowed0[codes0[r]] & allowed1[codes1[r]];
-                        day[slot] += pass;
-                        code_counts[column[r] * size_t{slot_count} + slot] += pass;
-                    }
-                }
-            } else {
-                for (size_t r = row; r < end; ++r) {
-                    if (!attributes_pass(r)) continue;
-                    const uint8_t slot = slots[r];
-                    ++day[slot];
-                    if (code_counts) ++code_counts[(column ? column[r] : 0) * size_t{slot_count} + slot];
-                }
-            }
-            row = end;
-        }
-    }
-    if (!days.empty()) fold_days(c, days, first_day, bucket, offset_ms, out.trend);
-    if (want_breakdown) fold_codes(c, col, codes, out.breakdown);
-    mask_slots(cp, previous.data());
-    add_slots(out.previous, previous);
-    return out;
 }
 
 std::vector<uint32_t> newest_responses(const response_store& store, const response_filter& filter, size_t limit,

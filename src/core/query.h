@@ -53,22 +53,13 @@ std::vector<uint32_t> matching_responses(const response_store& store, const resp
                                          size_t limit = std::numeric_limits<size_t>::max());
 bool row_matches(const response_store& store, const response_filter& filter, size_t row);
 
-// The dashboard's report in one pass over the rows (or over the few rows a text search selects):
-// exactly what group_by_time(filter), group_by_attribute(filter, breakdown_key) and
-// aggregate(filter with [previous_since_ms, previous_until_ms)) return, computed together.
-struct report_counts {
-    std::vector<group_stats> trend;
-    std::vector<group_stats> breakdown;  // empty when breakdown_key is ""
-    group_stats previous;
-};
-report_counts count_for_report(const response_store& store, const response_filter& filter, time_bucket bucket,
-                               int utc_offset_minutes, std::string_view breakdown_key, int64_t previous_since_ms,
-                               int64_t previous_until_ms, const std::vector<uint32_t>* text_rows = nullptr);
 // Same rows and order as matching_responses(store, filter, limit), without visiting or sorting
 // every match when the store is time-sorted (walks back from the newest row) or a text search
 // has narrowed the rows.
 std::vector<uint32_t> newest_responses(const response_store& store, const response_filter& filter, size_t limit,
                                        const std::vector<uint32_t>* text_rows = nullptr);
+// The one ASCII lower-casing of the core (text search, header names, themes' tokens).
+constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 // Rows whose comment contains `text` (ASCII case-insensitive), ascending; answered or not.
 // The two functions above take it precomputed (`text_rows`, for filter.text) to share one scan.
 std::vector<uint32_t> rows_with_text(const response_store& store, std::string_view text);

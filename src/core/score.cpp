@@ -20,13 +20,14 @@ uint64_t score_histogram::n() const {
     for (uint64_t c : bins) total += c;
     return total;
 }
-uint64_t score_histogram::detractors() const {
+static uint64_t sum_bins(const std::array<uint64_t, 11>& bins, int first, int last) {
     uint64_t total = 0;
-    for (int s = 0; s <= 6; ++s) total += bins[s];
+    for (int s = first; s <= last; ++s) total += bins[static_cast<size_t>(s)];
     return total;
 }
-uint64_t score_histogram::passives() const { return bins[7] + bins[8]; }
-uint64_t score_histogram::promoters() const { return bins[9] + bins[10]; }
+uint64_t score_histogram::detractors() const { return sum_bins(bins, 0, max_detractor_score); }
+uint64_t score_histogram::passives() const { return sum_bins(bins, max_detractor_score + 1, min_promoter_score - 1); }
+uint64_t score_histogram::promoters() const { return sum_bins(bins, min_promoter_score, 10); }
 score_histogram& score_histogram::operator+=(const score_histogram& other) {
     for (size_t i = 0; i < bins.size(); ++i) bins[i] += other.bins[i];
     return *this;

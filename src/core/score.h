@@ -16,9 +16,15 @@ namespace npskit {
 //-----------------------------------------------------------------------------
 enum class segment : uint8_t { detractor = 0, passive = 1, promoter = 2 };
 
+// The NPS bands, written once: detractor 0..6, passive 7..8, promoter 9..10.
+constexpr int max_detractor_score = 6;
+constexpr int min_promoter_score = 9;
+
 constexpr bool is_valid_score(int score) { return score >= 0 && score <= 10; }
 constexpr segment segment_of(int score) {  // score must be valid
-    return score >= 9 ? segment::promoter : score >= 7 ? segment::passive : segment::detractor;
+    return score >= min_promoter_score ? segment::promoter
+         : score > max_detractor_score ? segment::passive
+                                       : segment::detractor;
 }
 const char* segment_name(segment s);  // "detractor" | "passive" | "promoter"
 
@@ -27,9 +33,9 @@ struct score_histogram {
 
     void add(int score, uint64_t count = 1) { bins[static_cast<size_t>(score)] += count; }
     uint64_t n() const;
-    uint64_t detractors() const;  // 0..6
-    uint64_t passives() const;    // 7..8
-    uint64_t promoters() const;   // 9..10
+    uint64_t detractors() const;  // 0..max_detractor_score
+    uint64_t passives() const;    // between the two
+    uint64_t promoters() const;   // min_promoter_score..10
     score_histogram& operator+=(const score_histogram& other);
     bool operator==(const score_histogram&) const = default;
 };

@@ -1,14 +1,13 @@
 #include "app.h"
 
-#include <emscripten.h>
-
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "calendar.h"
 #include "csv_export.h"
+#include "app_platform.h"
 #include "synthetic.h"
-#include "web_source.h"
 
 namespace npskit::dashboard {
 
@@ -42,11 +41,11 @@ const char* live_state_name(live_state s) {
     return "off";
 }
 
-double now_ms() { return emscripten_get_now(); }
+double now_ms() { return platform::monotonic_ms(); }
 
 void app_setup(app_state& app) {
     app.chunk.resize(1 << 20);
-    app.settings.dark = web_prefers_dark();
+    app.settings.dark = platform::prefers_dark();
 }
 
 static void begin_load(app_state& app, source_kind kind, const std::string& name) {
@@ -61,7 +60,7 @@ static void begin_load(app_state& app, source_kind kind, const std::string& name
     app.data_dirty = true;
     if (kind == source_kind::demo) return;
     importer_desc d;
-    d.default_ts_ms = static_cast<int64_t>(web_now_ms());
+    d.default_ts_ms = static_cast<int64_t>(platform::wall_ms());
     d.id_prefix = "row";
     app.importer = std::make_unique<response_importer>(d, [&app](const response_view& r) { app.store.add(r); });
     app.store.begin_bulk();  // repeated ids are settled once, when the load ends
@@ -88,16 +87,6 @@ static void finish_load(app_state& app) {
     app.data_dirty = true;
 }
 
-// A source with no valid response in its first 16 MB is not NPS data (garbage, a wrong URL, a
-// body that never ends): stop reading instead of counting bad rows until memory runs out.
-constexpr double give_up_bytes = 16.0 * 1024 * 1024;
-// A body that stops sending without closing (a stalled server or proxy) fails after this long,
-// instead of showing "loading" for ever. (The collector's pages are fetched whole.)
-constexpr double stall_ms = 30000;
-// A body of valid records that never ends stops before the wasm heap (4 GB) runs out: ~40
-// million responses with comments.
-constexpr size_t max_store_bytes = size_t{2500} * 1024 * 1024;
-
 // A CSV header worth a mapping step: readable text, not binary noise or an HTML page.
 static bool readable_header(const std::vector<std::string>& header) {
     if (header.empty() || (!header[0].empty() && header[0][0] == '<')) return false;
@@ -115,21 +104,21 @@ static void give_up_load(app_state& app, int js_load_id, const std::string& why)
     app.load.phase = load_phase::failed;
     app.load.finished_ms = now_ms();
     if (app.importer) app.load.stats = app.importer->stats();
-    web_cancel_load(js_load_id);  // the page stops reading (and frees what it queued)
+    platform::cancel_load(js_load_id);  // the page stops reading (and frees what it queued)
 }
 
 void app_start_source(app_state& app) {
     const view_settings& s = app.settings;
     if (!s.key.empty()) {
-        web_open_collector(s.source, s.key);  // "" = the collector that serves this page
+        platform::open_collector(s.source, s.key);  // "" = the collector that serves this page
     } else if (!s.source.empty()) {
-        web_open_url(s.source);
+        platform::open_url(s.source);
     }
 }
 
 void app_poll_hash(app_state& app) {
     std::string hash;
-    if (!web_take_hash(hash)) return;
+    if (!platform::take_hash(hash)) return;
     if (hash == app.hash_written && app.builds) return;
     view_settings next = decode_view_hash(hash);
     bool theme_in_hash = hash.find("theme=") != std::string::npos;
@@ -151,13 +140,35 @@ void app_write_hash(app_state& app) {
     std::string hash = encode_view_hash(app.settings);
     if (hash != app.hash_written) {
         app.hash_written = hash;
-        web_set_hash(hash);
+        platform::set_hash(hash);
     }
 }
 
 void app_settings_changed(app_state& app) {
     app_write_hash(app);
     app.filters_dirty = true;
+}
+
+void app_open_url(app_state& app, const std::string& url) {
+    app.settings.source = url;
+    app.settings.key.clear();
+    app_settings_changed(app);
+    platform::open_url(app.settings.source);
+}
+
+void app_set_range(app_state& app, date_preset range) {
+    view_settings& s = app.settings;
+    s.range = range;
+    if (range == date_preset::custom) {
+        const response_store& st = app.store;
+        int64_t last = floor_div(st.size() ? st.max_time_ms : static_cast<int64_t>(platform::wall_ms()), ms_per_day);
+        int64_t first = st.size() ? floor_div(st.min_time_ms, ms_per_day) : last - 30;
+        s.custom_since_day = first;
+        s.custom_until_day = last;
+        std::snprintf(app.ui.custom_from, sizeof app.ui.custom_from, "%s", format_date(first).c_str());
+        std::snprintf(app.ui.custom_to, sizeof app.ui.custom_to, "%s", format_date(last).c_str());
+    }
+    app_settings_changed(app);
 }
 
 void app_apply_mapping(app_state& app, const column_mapping& mapping) {
@@ -169,10 +180,10 @@ void app_apply_mapping(app_state& app, const column_mapping& mapping) {
 
 void app_pump(app_state& app, double budget_ms) {
     double start = now_ms();
-    js_load_info info = web_load_info();
+    platform::load_info info = platform::current_load();
     if (info.id != app.js_load_id && info.id != 0) {
         app.js_load_id = info.id;
-        begin_load(app, static_cast<source_kind>(info.kind), web_load_text(0));
+        begin_load(app, static_cast<source_kind>(info.kind), platform::load_text(0));
     }
     if (info.id == app.js_load_id && app.load.kind != source_kind::demo) {
         app.load.total_bytes = info.total;
@@ -185,12 +196,12 @@ void app_pump(app_state& app, double budget_ms) {
             now - app.load.last_bytes_ms > stall_ms) {
             give_up_load(app, info.id, "The source sent nothing for 30 s: stopped reading. Is the server still answering?");
         }
-        if (app.load.phase == load_phase::loading && app.importer && app.store.memory_bytes() > max_store_bytes) {
+        if (app.load.phase == load_phase::loading && app.importer && app.store.memory_bytes() > app.max_store_bytes) {
             give_up_load(app, info.id, "Stopped reading: the data already loaded fills the memory this tab can use. Load a shorter range or a smaller file.");
         }
         if (app.load.phase == load_phase::loading && app.importer) {
             while (now_ms() - start < budget_ms) {
-                int n = web_pull_chunk(app.chunk.data(), static_cast<int>(app.chunk.size()));
+                int n = platform::pull_chunk(app.chunk.data(), static_cast<int>(app.chunk.size()));
                 if (n > 0) {
                     double feed_start = now_ms();
                     app.importer->feed(std::string_view(app.chunk.data(), static_cast<size_t>(n)));
@@ -219,7 +230,7 @@ void app_pump(app_state& app, double budget_ms) {
                     continue;
                 }
                 if (n == -2) {
-                    give_up_load(app, info.id, web_load_text(1));  // the page could not read it
+                    give_up_load(app, info.id, platform::load_text(1));  // the page could not read it
                 } else if (n == -1) {
                     app.load.stream_ended = true;
                     finish_load(app);
@@ -234,11 +245,11 @@ void app_pump(app_state& app, double budget_ms) {
     }
     // Live updates: one schema-v1 record per event, through the same validator as the collector.
     double retry = 0;
-    app.live.state = static_cast<live_state>(web_live_state(retry));
+    app.live.state = static_cast<live_state>(platform::live_connection(retry));
     app.live.retry_in_ms = retry;
     std::string event;
     int taken = 0;
-    while (taken < 5000 && web_pull_event(event)) {
+    while (taken < 5000 && platform::pull_event(event)) {
         ++taken;
         parse_result parsed = parse_response(std::string_view(event));
         if (parsed.ok()) {
@@ -255,7 +266,7 @@ void app_pump(app_state& app, double budget_ms) {
 void app_rebuild(app_state& app) {
     double start = now_ms();
     report_desc d;
-    d.filter = filter_for(app.settings, static_cast<int64_t>(web_now_ms()));
+    d.filter = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
     d.bucket = app.settings.bucket;
     d.breakdown_key = app.settings.breakdown;
     app.rep = build_report(app.store, d);
@@ -279,8 +290,8 @@ void app_rebuild_if_dirty(app_state& app) {
 }
 
 void app_load_demo(app_state& app, uint64_t rows) {
-    app.js_load_id = web_load_info().id;  // a demo replaces any load in flight
-    if (app.js_load_id) web_cancel_load(app.js_load_id);
+    app.js_load_id = platform::current_load().id;  // a demo replaces any load in flight
+    if (app.js_load_id) platform::cancel_load(app.js_load_id);
     begin_load(app, source_kind::demo, "demo data (" + std::to_string(rows) + " responses)");
     synthetic_desc d;
     d.responses = rows;
@@ -359,15 +370,14 @@ std::string app_state_json(const app_state& app) {
 }
 
 void app_export_csv(const app_state& app) {
-    report_desc d;
-    response_filter f = filter_for(app.settings, static_cast<int64_t>(web_now_ms()));
+    response_filter f = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
     std::vector<uint32_t> rows = matching_responses(app.store, f);
     std::reverse(rows.begin(), rows.end());  // oldest first reads naturally in a spreadsheet
-    web_download("npskit-responses.csv", "text/csv;charset=utf-8", export_csv(app.store, rows));
+    platform::download("npskit-responses.csv", "text/csv;charset=utf-8", export_csv(app.store, rows));
 }
 
 void app_export_report(const app_state& app) {
-    web_download("npskit-report.json", "application/json", report_to_json(app.rep, app.store, 2));
+    platform::download("npskit-report.json", "application/json", report_to_json(app.rep, app.store, 2));
 }
 
 }  // namespace npskit::dashboard

@@ -1,4 +1,6 @@
-// npskit dashboard: the application state and its data flow (no drawing here).
+// npskit dashboard: the application state and its data flow (no drawing, no ImGui).
+// The browser only through app_platform.h, so this compiles natively and is unit-tested there
+// (tests/unit-dashboard_app.cpp).
 // Sources → core importer → store → report (core) → panels. One app_state, passed explicitly.
 //
 // [SECTION] State
@@ -13,9 +15,8 @@
 
 #include "import.h"
 #include "report.h"
+#include "view_settings.h"
 #include "store.h"
-
-struct ImFont;
 
 namespace npskit::dashboard {
 
@@ -45,6 +46,16 @@ struct load_status {
     import_stats stats;
     input_format format = input_format::unknown;
 };
+
+// A source with no valid response in its first 16 MB is not NPS data (garbage, a wrong URL, a
+// body that never ends): stop reading instead of counting bad rows until memory runs out.
+constexpr double give_up_bytes = 16.0 * 1024 * 1024;
+// A body that stops sending without closing (a stalled server or proxy) fails after this long,
+// instead of showing "loading" for ever. (The collector's pages are fetched whole.)
+constexpr double stall_ms = 30000;
+// A body of valid records that never ends stops before the wasm heap (4 GB) runs out: ~40
+// million responses with comments.
+constexpr size_t default_max_store_bytes = size_t{2500} * 1024 * 1024;
 
 struct live_status {
     live_state state = live_state::off;
@@ -82,10 +93,9 @@ struct app_state {
     double frame_cpu_ms = 0;          // smoothed CPU time of a drawn frame (ImGui, draw lists, GL calls)
     uint64_t builds = 0;
     float dpr = 1;
-    ImFont* font_regular = nullptr;
-    ImFont* font_big = nullptr;
     ui_state ui;
     std::vector<char> chunk;          // pull buffer
+    size_t max_store_bytes = default_max_store_bytes;  // the memory cap (tests lower it)
 };
 
 //-----------------------------------------------------------------------------
@@ -103,6 +113,9 @@ void app_rebuild(app_state& app);     // unconditional (benchmarks)
 void app_settings_changed(app_state& app);  // a filter changed: hash + re-score
 void app_apply_mapping(app_state& app, const column_mapping& mapping);
 void app_load_demo(app_state& app, uint64_t rows);
+void app_open_url(app_state& app, const std::string& url);  // "Load URL": into the hash, then read
+// A date preset; "custom" starts as the data's span (the last 30 days when there is none).
+void app_set_range(app_state& app, date_preset range);
 void app_start_source(app_state& app);  // from settings.source / settings.key
 std::string app_state_json(const app_state& app);
 // The load's progress only (no re-score): for polling while a large load runs.

@@ -23,6 +23,7 @@ using namespace npskit::dashboard;
 namespace {
 app_state g_app;  // the one instance; every function below receives it explicitly
 GLFWwindow* g_window = nullptr;
+dashboard_fonts g_fonts;
 float g_font_dpr = 0;  // dpr the atlas was built for
 bool g_dark_applied = false, g_theme_set = false;
 
@@ -56,8 +57,8 @@ void build_fonts(float dpr) {
     cfg.OversampleV = 1;
     void* data = const_cast<unsigned char*>(embedded_font_data());
     int size = static_cast<int>(embedded_font_size());
-    g_app.font_regular = io.Fonts->AddFontFromMemoryTTF(data, size, std::round(15.0f * dpr), &cfg, ranges);
-    g_app.font_big = io.Fonts->AddFontFromMemoryTTF(data, size, std::round(40.0f * dpr), &cfg, ranges);
+    g_fonts.regular = io.Fonts->AddFontFromMemoryTTF(data, size, std::round(15.0f * dpr), &cfg, ranges);
+    g_fonts.big = io.Fonts->AddFontFromMemoryTTF(data, size, std::round(40.0f * dpr), &cfg, ranges);
     io.Fonts->Build();
     renderer_upload_fonts();
     g_font_dpr = dpr;
@@ -147,7 +148,7 @@ void frame() {
     io.DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
     io.DisplayFramebufferScale = ImVec2(1, 1);
     ImGui::NewFrame();
-    draw_dashboard(g_app);
+    draw_dashboard(g_app, g_fonts);
     ImGui::Render();
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     glClearColor(bg.x, bg.y, bg.z, 1);
@@ -185,7 +186,6 @@ EMSCRIPTEN_KEEPALIVE int npskit_pump(double budget_ms) {
     return g_app.load.phase == load_phase::loading ? 1 : 0;
 }
 EMSCRIPTEN_KEEPALIVE void npskit_load_demo(double rows) { app_load_demo(g_app, static_cast<uint64_t>(rows)); }
-// Re-scores every panel now and returns the CPU milliseconds it took.
 // The column-mapping step without the modal (tests): -1 = absent.
 EMSCRIPTEN_KEEPALIVE void npskit_set_mapping(int score, int ts, int comment) {
     npskit::column_mapping m = g_app.ui.pending_mapping;
@@ -194,6 +194,7 @@ EMSCRIPTEN_KEEPALIVE void npskit_set_mapping(int score, int ts, int comment) {
     m.comment = comment;
     app_apply_mapping(g_app, m);
 }
+// Re-scores every panel now and returns the CPU milliseconds it took.
 EMSCRIPTEN_KEEPALIVE double npskit_rescore_ms() {
     app_rebuild(g_app);
     return g_app.build_cpu_ms;

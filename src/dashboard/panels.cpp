@@ -11,12 +11,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "calendar.h"
 #include "imgui.h"
 #include "imgui_internal.h"
-#include "web_source.h"
+#include "app_platform.h"
 
 namespace npskit::dashboard {
 
@@ -24,6 +26,38 @@ namespace npskit::dashboard {
 // [SECTION] Palette and small helpers
 //-----------------------------------------------------------------------------
 namespace {
+// What a frame of panels reads: the computed model, never edited by a panel.
+struct panel_model {
+    const report& rep;
+    const load_status& load;
+    const live_status& live;
+    const std::vector<attribute_column>& attributes;  // the filter menus' keys and values
+    size_t rows;
+    const std::vector<std::string>* header;  // the CSV header while a load runs (the mapping step)
+    bool dark;
+    float dpr;
+    ImFont* font_regular;
+    ImFont* font_big;
+};
+
+// What a click asks of the app layer, done by draw_dashboard once the frame is drawn.
+struct panel_actions {
+    std::optional<date_preset> set_range;
+    std::string open_url;
+    uint64_t demo_rows = 0;
+    bool write_hash = false;  // the theme: into the hash, nothing to re-score
+    bool resort = false;      // the breakdown's sort column or direction
+    bool apply_mapping = false, pick_file = false, export_csv = false, export_report = false;
+};
+
+// What panels edit: the view settings and the UI's own state (text fields, sort, rectangles).
+struct panel_ui {
+    view_settings& settings;
+    ui_state& ui;
+    panel_actions act;
+    bool changed;  // the settings changed: hash + re-score
+};
+
 const ImU32 col_detractor = IM_COL32(229, 72, 77, 255);
 const ImU32 col_passive = IM_COL32(240, 160, 32, 255);
 const ImU32 col_promoter = IM_COL32(48, 164, 108, 255);
@@ -33,7 +67,7 @@ const ImU32 band_colors[4] = {IM_COL32(229, 72, 77, 40), IM_COL32(240, 160, 32, 
                               IM_COL32(48, 164, 108, 56)};
 const double band_edges[5] = {-100, 0, 30, 50, 100};
 
-float S(float logical, const app_state& app) { return logical * app.dpr; }  // logical → device pixels
+float S(float logical, const panel_model& m) { return logical * m.dpr; }  // logical → device pixels
 
 ImVec4 to_vec4(ImU32 c) { return ImGui::ColorConvertU32ToFloat4(c); }
 
@@ -89,12 +123,11 @@ void flow(float width) {
 float button_width(const char* label) {
     return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2;
 }
-float small_button_width(const char* label) { return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2; }
 
 // Remembers the last item's rectangle under `name` (the test hook reports it).
-void note_rect(app_state& app, const std::string& name) {
+void note_rect(panel_ui& u, const std::string& name) {
     ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-    app.ui.rects[name] = {a.x, a.y, b.x - a.x, b.y - a.y};
+    u.ui.rects[name] = {a.x, a.y, b.x - a.x, b.y - a.y};
 }
 
 bool begin_panel(const char* id, float height) {
@@ -116,12 +149,13 @@ bool chip(const char* label, bool active, ImU32 color = 0) {
 //-----------------------------------------------------------------------------
 // [SECTION] Charts drawn with the draw list
 //-----------------------------------------------------------------------------
-void stacked_bar(const app_state& app, const nps_result& s, float height) {
+void stacked_bar(const panel_model& m, const headline_view& h, float height) {
+    const nps_result& s = h.score;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     ImVec2 p = ImGui::GetCursorScreenPos();
     float width = ImGui::GetContentRegionAvail().x;
     ImGui::Dummy(ImVec2(width, height));
-    float rounding = S(3, app);
+    float rounding = S(3, m);
     if (!s.n) {
         dl->AddRectFilled(p, ImVec2(p.x + width, p.y + height), ImGui::GetColorU32(ImGuiCol_FrameBg), rounding);
         return;
@@ -132,9 +166,9 @@ void stacked_bar(const app_state& app, const nps_result& s, float height) {
         float w = width * static_cast<float>(counts[i]) / static_cast<float>(s.n);
         if (w <= 0) continue;
         dl->AddRectFilled(ImVec2(x, p.y), ImVec2(x + w, p.y + height), segment_colors[i]);
-        std::string label = format_rounded(100.0 * counts[i] / s.n, 0) + "%";
+        std::string label = format_rounded(h.segment_percent[i], 0) + "%";
         ImVec2 ts = ImGui::CalcTextSize(label.c_str());
-        if (ts.x + S(6, app) < w)
+        if (ts.x + S(6, m) < w)
             dl->AddText(ImVec2(x + (w - ts.x) / 2, p.y + (height - ts.y) / 2), IM_COL32_WHITE, label.c_str());
         x += w;
     }
@@ -144,43 +178,42 @@ void stacked_bar(const app_state& app, const nps_result& s, float height) {
 }
 
 // Half-circle gauge from −100 (left) to +100 (right): reference bands, the CI arc, a needle.
-void gauge(const app_state& app, const nps_result& s, float radius) {
+void gauge(const panel_model& m, const nps_result& s, float radius) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     ImVec2 p = ImGui::GetCursorScreenPos();
-    ImVec2 center(p.x + radius + S(4, app), p.y + radius + S(4, app));
-    ImGui::Dummy(ImVec2(radius * 2 + S(8, app), radius + S(24, app)));
+    ImVec2 center(p.x + radius + S(4, m), p.y + radius + S(4, m));
+    ImGui::Dummy(ImVec2(radius * 2 + S(8, m), radius + S(24, m)));
     auto angle = [](double v) { return static_cast<float>(IM_PI + (v + 100.0) / 200.0 * IM_PI); };
     float thick = radius * 0.22f;
     for (int b = 0; b < 4; ++b) {
         dl->PathArcTo(center, radius - thick / 2, angle(band_edges[b]), angle(band_edges[b + 1]), 32);
-        ImU32 c = band_colors[b] | IM_COL32(0, 0, 0, 255);
-        c = (c & 0x00FFFFFF) | (static_cast<ImU32>(110) << 24);
-        dl->PathStroke(c, 0, thick);
+        dl->PathStroke((band_colors[b] & 0x00FFFFFF) | (static_cast<ImU32>(110) << 24), 0, thick);
     }
     if (!s.has_score) return;
     // Confidence interval as a darker arc inside the band ring.
-    dl->PathArcTo(center, radius - thick - S(5, app), angle(s.ci_low), angle(s.ci_high), 32);
-    dl->PathStroke(text_color() & 0x80FFFFFF, 0, S(4, app));
+    dl->PathArcTo(center, radius - thick - S(5, m), angle(s.ci_low), angle(s.ci_high), 32);
+    dl->PathStroke(text_color() & 0x80FFFFFF, 0, S(4, m));
     float a = angle(s.nps);
-    ImVec2 tip(center.x + std::cos(a) * (radius - S(2, app)), center.y + std::sin(a) * (radius - S(2, app)));
-    dl->AddLine(center, tip, text_color(), S(2.5f, app));
-    dl->AddCircleFilled(center, S(5, app), text_color(), 24);
+    ImVec2 tip(center.x + std::cos(a) * (radius - S(2, m)), center.y + std::sin(a) * (radius - S(2, m)));
+    dl->AddLine(center, tip, text_color(), S(2.5f, m));
+    dl->AddCircleFilled(center, S(5, m), text_color(), 24);
     ImVec2 l = ImGui::CalcTextSize("-100");
-    dl->AddText(ImVec2(center.x - radius, center.y + S(4, app)), muted_color(), "-100");
-    dl->AddText(ImVec2(center.x + radius - l.x * 0.75f, center.y + S(4, app)), muted_color(), "100");
+    dl->AddText(ImVec2(center.x - radius, center.y + S(4, m)), muted_color(), "-100");
+    dl->AddText(ImVec2(center.x + radius - l.x * 0.75f, center.y + S(4, m)), muted_color(), "100");
 }
 
-void histogram_chart(const app_state& app, const score_histogram& h, float height) {
+void histogram_chart(const panel_model& m, const headline_view& head, float height) {
+    const score_histogram& h = head.histogram;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     ImVec2 p = ImGui::GetCursorScreenPos();
     float width = ImGui::GetContentRegionAvail().x;
     ImGui::InvisibleButton("histogram", ImVec2(width, height));
     float label_h = ImGui::GetTextLineHeight();
-    float top = p.y + label_h + S(2, app), bottom = p.y + height - label_h - S(4, app);
+    float top = p.y + label_h + S(2, m), bottom = p.y + height - label_h - S(4, m);
     uint64_t max_count = 1;
     for (uint64_t c : h.bins) max_count = std::max(max_count, c);
     uint64_t n = h.n();
-    float slot = width / 11.0f, gap = std::max(S(2, app), slot * 0.14f);
+    float slot = width / 11.0f, gap = std::max(S(2, m), slot * 0.14f);
     int hovered = -1;
     if (ImGui::IsItemHovered()) hovered = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - p.x) / slot), 0, 10);
     for (int s = 0; s <= 10; ++s) {
@@ -188,32 +221,32 @@ void histogram_chart(const app_state& app, const score_histogram& h, float heigh
         float bh = (bottom - top) * static_cast<float>(h.bins[s]) / static_cast<float>(max_count);
         ImU32 c = segment_colors[static_cast<int>(segment_of(s))];
         if (hovered >= 0 && hovered != s) c = (c & 0x00FFFFFF) | (static_cast<ImU32>(150) << 24);
-        dl->AddRectFilled(ImVec2(x0, bottom - bh), ImVec2(x1, bottom), c, S(2, app), ImDrawFlags_RoundCornersTop);
+        dl->AddRectFilled(ImVec2(x0, bottom - bh), ImVec2(x1, bottom), c, S(2, m), ImDrawFlags_RoundCornersTop);
         std::string count = h.bins[s] >= 10000 ? fmt("%.0fk", h.bins[s] / 1000.0) : std::to_string(h.bins[s]);
         ImVec2 cs = ImGui::CalcTextSize(count.c_str());
-        if (cs.x <= slot) dl->AddText(ImVec2((x0 + x1 - cs.x) / 2, bottom - bh - cs.y - S(1, app)), muted_color(), count.c_str());
+        if (cs.x <= slot) dl->AddText(ImVec2((x0 + x1 - cs.x) / 2, bottom - bh - cs.y - S(1, m)), muted_color(), count.c_str());
         std::string label = std::to_string(s);
         ImVec2 ls = ImGui::CalcTextSize(label.c_str());
-        dl->AddText(ImVec2((x0 + x1 - ls.x) / 2, bottom + S(3, app)), text_color(), label.c_str());
+        dl->AddText(ImVec2((x0 + x1 - ls.x) / 2, bottom + S(3, m)), text_color(), label.c_str());
     }
     if (hovered >= 0)
         ImGui::SetTooltip("score %d (%s): %s responses, %s%%", hovered, segment_name(segment_of(hovered)),
                           with_thousands(h.bins[hovered]).c_str(),
-                          n ? format_rounded(100.0 * h.bins[hovered] / n, 1).c_str() : "0");
+                          n ? format_rounded(head.score_percent[hovered], 1).c_str() : "0");
 }
 
-void trend_chart(const app_state& app, const report& rep, float height) {
+void trend_chart(const panel_model& m, const report& rep, float height) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     ImVec2 p = ImGui::GetCursorScreenPos();
     float width = ImGui::GetContentRegionAvail().x;
     ImGui::InvisibleButton("trend", ImVec2(width, height));
     const auto& pts = rep.trend;
-    float axis_w = ImGui::CalcTextSize("-100").x + S(6, app);
+    float axis_w = ImGui::CalcTextSize("-100").x + S(6, m);
     float label_h = ImGui::GetTextLineHeight();
-    float counts_h = std::max(S(28, app), height * 0.18f);
-    ImVec2 plot0(p.x + axis_w, p.y + S(4, app));
-    ImVec2 plot1(p.x + width - S(4, app), p.y + height - counts_h - label_h - S(10, app));
-    float counts_top = plot1.y + S(6, app), counts_bottom = counts_top + counts_h;
+    float counts_h = std::max(S(28, m), height * 0.18f);
+    ImVec2 plot0(p.x + axis_w, p.y + S(4, m));
+    ImVec2 plot1(p.x + width - S(4, m), p.y + height - counts_h - label_h - S(10, m));
+    float counts_top = plot1.y + S(6, m), counts_bottom = counts_top + counts_h;
     if (pts.empty() || plot1.x <= plot0.x) {
         dl->AddText(ImVec2(plot0.x, plot0.y), muted_color(), "No responses in this range.");
         return;
@@ -245,16 +278,14 @@ void trend_chart(const app_state& app, const report& rep, float height) {
     const double grid = (hi - lo) > 100 ? 50 : (hi - lo) > 40 ? 20 : 10;
     for (double g = std::ceil(lo / grid) * grid; g <= hi + 1e-9; g += grid) {
         float y = y_of(g);
-        dl->AddLine(ImVec2(plot0.x, y), ImVec2(plot1.x, y), ImGui::GetColorU32(ImGuiCol_Border), g == 0 ? S(1.5f, app) : S(1, app));
+        dl->AddLine(ImVec2(plot0.x, y), ImVec2(plot1.x, y), ImGui::GetColorU32(ImGuiCol_Border), g == 0 ? S(1.5f, m) : S(1, m));
         std::string t = fmt("%.0f", g);
         ImVec2 ts = ImGui::CalcTextSize(t.c_str());
-        dl->AddText(ImVec2(plot0.x - ts.x - S(4, app), y - ts.y / 2), muted_color(), t.c_str());
+        dl->AddText(ImVec2(plot0.x - ts.x - S(4, m), y - ts.y / 2), muted_color(), t.c_str());
     }
     // Confidence band: one trapezoid per pair of neighbouring scored buckets (each convex).
-    ImU32 band = ImGui::GetColorU32(ImGuiCol_PlotLines, 0.22f);
-    ImU32 line = ImGui::GetColorU32(ImGuiCol_PlotLines);
-    if (app.settings.dark) band = IM_COL32(120, 170, 255, 60), line = IM_COL32(130, 180, 255, 255);
-    else band = IM_COL32(40, 100, 220, 45), line = IM_COL32(30, 90, 210, 255);
+    const ImU32 band = m.dark ? IM_COL32(120, 170, 255, 60) : IM_COL32(40, 100, 220, 45);
+    const ImU32 line = m.dark ? IM_COL32(130, 180, 255, 255) : IM_COL32(30, 90, 210, 255);
     for (size_t i = 0; i + 1 < count; ++i) {
         const auto &a = pts[i].score, &b = pts[i + 1].score;
         if (!a.has_score || !b.has_score) continue;
@@ -265,7 +296,7 @@ void trend_chart(const app_state& app, const report& rep, float height) {
     // The line, broken where a bucket has no answers.
     std::vector<ImVec2> run;
     auto flush = [&] {
-        if (run.size() >= 2) dl->AddPolyline(run.data(), static_cast<int>(run.size()), line, 0, S(2, app));
+        if (run.size() >= 2) dl->AddPolyline(run.data(), static_cast<int>(run.size()), line, 0, S(2, m));
         run.clear();
     };
     for (size_t i = 0; i < count; ++i) {
@@ -276,17 +307,17 @@ void trend_chart(const app_state& app, const report& rep, float height) {
         run.push_back(ImVec2(x_of(i), y_of(pts[i].score.nps)));
     }
     flush();
-    float dot = count > 60 ? S(1.5f, app) : S(3, app);
+    float dot = count > 60 ? S(1.5f, m) : S(3, m);
     for (size_t i = 0; i < count; ++i)
         if (pts[i].score.has_score) {
             ImVec2 c(x_of(i), y_of(pts[i].score.nps));
             if (count == 1) {  // a single bucket: show its interval as an error bar
-                dl->AddLine(ImVec2(c.x, y_of(pts[i].score.ci_low)), ImVec2(c.x, y_of(pts[i].score.ci_high)), line, S(2, app));
+                dl->AddLine(ImVec2(c.x, y_of(pts[i].score.ci_low)), ImVec2(c.x, y_of(pts[i].score.ci_high)), line, S(2, m));
             }
             dl->AddCircleFilled(c, dot, line, 12);
         }
     // Response counts under the chart.
-    float bar_w = std::max(S(1, app), step * 0.7f);
+    float bar_w = std::max(S(1, m), step * 0.7f);
     for (size_t i = 0; i < count; ++i) {
         float h = counts_h * static_cast<float>(pts[i].score.n) / static_cast<float>(max_n);
         dl->AddRectFilled(ImVec2(x_of(i) - bar_w / 2, counts_bottom - h), ImVec2(x_of(i) + bar_w / 2, counts_bottom),
@@ -294,20 +325,20 @@ void trend_chart(const app_state& app, const report& rep, float height) {
     }
     dl->AddText(ImVec2(p.x, counts_top), muted_color(), "n");
     // Sparse x labels: first, last and evenly spaced between.
-    float label_w = ImGui::CalcTextSize("2026-W00").x + S(12, app);
+    float label_w = ImGui::CalcTextSize("2026-W00").x + S(12, m);
     size_t every = std::max<size_t>(1, static_cast<size_t>(std::ceil(label_w / step)));
     float last_x = -1e9f;
     for (size_t i = 0; i < count; i += every) {
         ImVec2 ts = ImGui::CalcTextSize(pts[i].key.c_str());
         float x = std::clamp(x_of(i) - ts.x / 2, p.x, p.x + width - ts.x);
         if (x < last_x) continue;
-        dl->AddText(ImVec2(x, counts_bottom + S(3, app)), muted_color(), pts[i].key.c_str());
-        last_x = x + ts.x + S(8, app);
+        dl->AddText(ImVec2(x, counts_bottom + S(3, m)), muted_color(), pts[i].key.c_str());
+        last_x = x + ts.x + S(8, m);
     }
     if (ImGui::IsItemHovered()) {
         float mx = ImGui::GetIO().MousePos.x;
         size_t i = static_cast<size_t>(std::clamp((mx - plot0.x) / step, 0.0f, static_cast<float>(count - 1)));
-        dl->AddLine(ImVec2(x_of(i), plot0.y), ImVec2(x_of(i), counts_bottom), muted_color(), S(1, app));
+        dl->AddLine(ImVec2(x_of(i), plot0.y), ImVec2(x_of(i), counts_bottom), muted_color(), S(1, m));
         const trend_point& t = pts[i];
         ImGui::BeginTooltip();
         ImGui::Text("%s", t.key.c_str());
@@ -329,33 +360,33 @@ void trend_chart(const app_state& app, const report& rep, float height) {
 //-----------------------------------------------------------------------------
 // [SECTION] Top bar, load status, column mapping
 //-----------------------------------------------------------------------------
-void draw_top_bar(app_state& app) {
-    ImGui::PushFont(app.font_regular);
+void draw_top_bar(const panel_model& m, panel_ui& u) {
+    ImGui::PushFont(m.font_regular);
     ImGui::TextUnformatted("npskit");
     ImGui::SameLine();
     muted("NPS dashboard");
-    ImGui::SameLine(0, S(16, app));
-    if (ImGui::GetContentRegionAvail().x < S(160, app)) ImGui::NewLine();
+    ImGui::SameLine(0, S(16, m));
+    if (ImGui::GetContentRegionAvail().x < S(160, m)) ImGui::NewLine();
     // Source and live state.
-    const load_status& l = app.load;
-    if (app.live.state != live_state::off) {
-        ImU32 c = app.live.state == live_state::live ? col_promoter : app.live.state == live_state::connecting ? col_passive : col_detractor;
+    const load_status& l = m.load;
+    if (m.live.state != live_state::off) {
+        ImU32 c = m.live.state == live_state::live ? col_promoter : m.live.state == live_state::connecting ? col_passive : col_detractor;
         ImVec2 pos = ImGui::GetCursorScreenPos();
-        float r = S(5, app), h = ImGui::GetTextLineHeight();
+        float r = S(5, m), h = ImGui::GetTextLineHeight();
         ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(pos.x + r, pos.y + h / 2), r, c, 16);
-        ImGui::Dummy(ImVec2(r * 2 + S(2, app), h));
+        ImGui::Dummy(ImVec2(r * 2 + S(2, m), h));
         ImGui::SameLine();
-        if (app.live.state == live_state::reconnecting)
-            ImGui::Text("reconnecting in %.0f s", std::ceil(app.live.retry_in_ms / 1000));
+        if (m.live.state == live_state::reconnecting)
+            ImGui::Text("reconnecting in %.0f s", std::ceil(m.live.retry_in_ms / 1000));
         else
-            ImGui::TextUnformatted(app.live.state == live_state::live ? "live" : "connecting");
+            ImGui::TextUnformatted(m.live.state == live_state::live ? "live" : "connecting");
         ImGui::SameLine();
     }
     if (l.kind != source_kind::none) {
         std::string src = l.name;
         if (src.size() > 60) src = "…" + src.substr(src.size() - 58);
         std::string head = std::string(source_kind_name(l.kind)) + ": " + src;
-        std::string count = with_thousands(app.store.size()) + " records";
+        std::string count = with_thousands(m.rows) + " records";
         std::string line = head + " · " + count;
         if (ImGui::CalcTextSize(line.c_str()).x <= ImGui::GetContentRegionAvail().x) {
             muted(line.c_str());
@@ -369,42 +400,37 @@ void draw_top_bar(app_state& app) {
     ImGui::PopFont();
 
     // Actions.
-    if (ImGui::Button("Open file…")) web_pick_file();
-    note_rect(app, "open_file");
-    float url_w = std::min(S(320, app), ImGui::GetContentRegionAvail().x * 0.55f);
+    if (ImGui::Button("Open file…")) u.act.pick_file = true;
+    note_rect(u, "open_file");
+    float url_w = std::min(S(320, m), ImGui::GetContentRegionAvail().x * 0.55f);
     flow(url_w);
     ImGui::SetNextItemWidth(url_w);
-    bool go = ImGui::InputTextWithHint("##url", "https://… JSON, NDJSON or CSV", app.ui.url, sizeof app.ui.url,
+    bool go = ImGui::InputTextWithHint("##url", "https://… JSON, NDJSON or CSV", u.ui.url, sizeof u.ui.url,
                                        ImGuiInputTextFlags_EnterReturnsTrue);
     flow(button_width("Load URL"));
     go |= ImGui::Button("Load URL");
-    if (go && app.ui.url[0]) {
-        app.settings.source = app.ui.url;
-        app.settings.key.clear();
-        app_settings_changed(app);
-        web_open_url(app.settings.source);
-    }
+    if (go && u.ui.url[0]) u.act.open_url = u.ui.url;
     flow(button_width("Demo data"));
-    if (ImGui::Button("Demo data")) app_load_demo(app, 20000);
+    if (ImGui::Button("Demo data")) u.act.demo_rows = 20000;
     float right = button_width("Export CSV") + button_width("Report JSON") + button_width("Light") + ImGui::GetStyle().ItemSpacing.x * 2;
     float line_end = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x * 4;
     float content_right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
     if (line_end + right <= content_right) ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - right);
-    if (ImGui::Button("Export CSV")) app_export_csv(app);
-    note_rect(app, "export_csv");
+    if (ImGui::Button("Export CSV")) u.act.export_csv = true;
+    note_rect(u, "export_csv");
     flow(button_width("Report JSON"));
-    if (ImGui::Button("Report JSON")) app_export_report(app);
-    note_rect(app, "export_json");
+    if (ImGui::Button("Report JSON")) u.act.export_report = true;
+    note_rect(u, "export_json");
     flow(button_width("Light"));
-    if (ImGui::Button(app.settings.dark ? "Light" : "Dark")) {
-        app.settings.dark = !app.settings.dark;
-        app_write_hash(app);
+    if (ImGui::Button(u.settings.dark ? "Light" : "Dark")) {
+        u.settings.dark = !u.settings.dark;
+        u.act.write_hash = true;
     }
-    note_rect(app, "theme");
+    note_rect(u, "theme");
 }
 
-void draw_load_status(app_state& app) {
-    load_status& l = app.load;
+void draw_load_status(const panel_model& m, panel_ui& u) {
+    const load_status& l = m.load;
     if (l.phase == load_phase::loading) {
         float fraction = l.total_bytes > 0 ? static_cast<float>(l.fed_bytes / l.total_bytes) : -1.0f;
         std::string label = fmt("%.1f MB", l.fed_bytes / 1e6) + " · " + with_thousands(l.stats.accepted) + " responses";
@@ -426,24 +452,25 @@ void draw_load_status(app_state& app) {
                             ")###badrows";
         ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(col_passive));
         bool open = ImGui::CollapsingHeader(title.c_str(), l.phase == load_phase::failed ? ImGuiTreeNodeFlags_DefaultOpen : 0);
-        note_rect(app, "bad_rows");
+        note_rect(u, "bad_rows");
         ImGui::PopStyleColor();
         if (open) {
             for (const auto& p : l.stats.examples) ImGui::BulletText("line %llu: %s", static_cast<unsigned long long>(p.line), p.reason.c_str());
             if (l.stats.examples.size() < l.stats.skipped) muted("(first examples only)");
         }
     }
-    if (l.phase == load_phase::mapping && app.importer) {
+    if (l.phase == load_phase::mapping && m.header) {
         if (!ImGui::IsPopupOpen("Map columns")) ImGui::OpenPopup("Map columns");
     }
-    ImGui::SetNextWindowSize(ImVec2(std::min(S(520, app), ImGui::GetIO().DisplaySize.x * 0.95f), 0));
+    ImGui::SetNextWindowSize(ImVec2(std::min(S(520, m), ImGui::GetIO().DisplaySize.x * 0.95f), 0));
     if (ImGui::BeginPopupModal("Map columns", nullptr, ImGuiWindowFlags_NoResize)) {
-        const auto& header = app.importer ? app.importer->header() : std::vector<std::string>{};
+        static const std::vector<std::string> no_header;
+        const auto& header = m.header ? *m.header : no_header;
         ImGui::TextWrapped("The columns of %s were not recognised. Which column holds what?", l.name.c_str());
-        column_mapping& m = app.ui.pending_mapping;
+        column_mapping& cm = u.ui.pending_mapping;
         struct role { const char* label; int* column; };
-        role roles[] = {{"Score (0-10), required", &m.score}, {"Date", &m.ts}, {"Comment", &m.comment},
-                        {"Survey", &m.survey}, {"User", &m.user}};
+        role roles[] = {{"Score (0-10), required", &cm.score}, {"Date", &cm.ts}, {"Comment", &cm.comment},
+                        {"Survey", &cm.survey}, {"User", &cm.user}};
         for (auto& r : roles) {
             const char* current = *r.column >= 0 && *r.column < static_cast<int>(header.size()) ? header[*r.column].c_str() : "(none)";
             if (ImGui::BeginCombo(r.label, current)) {
@@ -457,9 +484,9 @@ void draw_load_status(app_state& app) {
             }
         }
         muted("Other columns become attributes (breakdowns and filters).");
-        ImGui::BeginDisabled(!m.complete());
+        ImGui::BeginDisabled(!cm.complete());
         if (ImGui::Button("Import")) {
-            app_apply_mapping(app, m);
+            u.act.apply_mapping = true;
             ImGui::CloseCurrentPopup();
         }
         ImGui::EndDisabled();
@@ -470,8 +497,8 @@ void draw_load_status(app_state& app) {
 //-----------------------------------------------------------------------------
 // [SECTION] Filters
 //-----------------------------------------------------------------------------
-void toggle_attribute_value(app_state& app, const std::string& key, const std::string& value) {
-    auto& attrs = app.settings.attributes;
+void toggle_attribute_value(panel_ui& u, const std::string& key, const std::string& value) {
+    auto& attrs = u.settings.attributes;
     auto it = std::find_if(attrs.begin(), attrs.end(), [&](const attribute_filter& f) { return f.key == key && !f.exclude; });
     if (it == attrs.end()) {
         attrs.push_back({key, {value}, false});
@@ -481,72 +508,61 @@ void toggle_attribute_value(app_state& app, const std::string& key, const std::s
         else it->values.erase(v);
         if (it->values.empty()) attrs.erase(it);
     }
-    app_settings_changed(app);
+    u.changed = true;
 }
 
-void draw_filters(app_state& app) {
-    view_settings& s = app.settings;
+void draw_filters(const panel_model& m, panel_ui& u) {
+    view_settings& s = u.settings;
     static const date_preset presets[] = {date_preset::all, date_preset::last_7_days, date_preset::last_30_days,
                                           date_preset::last_90_days, date_preset::last_365_days, date_preset::custom};
     static const char* preset_labels[] = {"All time", "Last 7 days", "Last 30 days", "Last 90 days", "Last 12 months", "Custom…"};
     int current = static_cast<int>(s.range);
-    ImGui::SetNextItemWidth(S(140, app));
-    if (ImGui::Combo("##range", &current, preset_labels, 6)) {
-        s.range = presets[current];
-        if (s.range == date_preset::custom) {
-            int64_t last = app.store.size() ? floor_div(app.store.max_time_ms, ms_per_day) : floor_div(static_cast<int64_t>(web_now_ms()), ms_per_day);
-            int64_t first = app.store.size() ? floor_div(app.store.min_time_ms, ms_per_day) : last - 30;
-            s.custom_since_day = first;
-            s.custom_until_day = last;
-            std::snprintf(app.ui.custom_from, sizeof app.ui.custom_from, "%s", format_date(first).c_str());
-            std::snprintf(app.ui.custom_to, sizeof app.ui.custom_to, "%s", format_date(last).c_str());
-        }
-        app_settings_changed(app);
-    }
+    ImGui::SetNextItemWidth(S(140, m));
+    if (ImGui::Combo("##range", &current, preset_labels, 6)) u.act.set_range = presets[current];
     if (s.range == date_preset::custom) {
         ImGui::SameLine();
-        ImGui::SetNextItemWidth(S(100, app));
-        bool changed = ImGui::InputText("##from", app.ui.custom_from, sizeof app.ui.custom_from);
+        ImGui::SetNextItemWidth(S(100, m));
+        bool changed = ImGui::InputText("##from", u.ui.custom_from, sizeof u.ui.custom_from);
         ImGui::SameLine();
         ImGui::TextUnformatted("to");
         ImGui::SameLine();
-        ImGui::SetNextItemWidth(S(100, app));
-        changed |= ImGui::InputText("##to", app.ui.custom_to, sizeof app.ui.custom_to);
+        ImGui::SetNextItemWidth(S(100, m));
+        changed |= ImGui::InputText("##to", u.ui.custom_to, sizeof u.ui.custom_to);
         if (changed) {
-            auto a = parse_timestamp(app.ui.custom_from, true), b = parse_timestamp(app.ui.custom_to, true);
+            auto a = parse_timestamp(u.ui.custom_from, true), b = parse_timestamp(u.ui.custom_to, true);
             if (a && b && *a <= *b) {
                 s.custom_since_day = floor_div(*a, ms_per_day);
                 s.custom_until_day = floor_div(*b, ms_per_day);
-                app_settings_changed(app);
+                u.changed = true;
             }
         }
     }
     static const char* seg_labels[3] = {"Detractors", "Passives", "Promoters"};
     for (int i = 2; i >= 0; --i) {
         bool on = s.segments & (1 << i);
-        flow(small_button_width(seg_labels[i]) + (i == 2 ? S(8, app) : 0));
+        flow(button_width(seg_labels[i]) + (i == 2 ? S(8, m) : 0));
         if (chip(seg_labels[i], on, segment_colors[i])) {
             s.segments ^= static_cast<uint8_t>(1 << i);
-            app_settings_changed(app);
+            u.changed = true;
         }
-        note_rect(app, std::string("segment_") + segment_name(static_cast<segment>(i)));
+        note_rect(u, std::string("segment_") + segment_name(static_cast<segment>(i)));
     }
-    flow(small_button_width("+ Filter"));
+    flow(button_width("+ Filter"));
     if (ImGui::SmallButton("+ Filter")) ImGui::OpenPopup("add_filter");
     if (ImGui::BeginPopup("add_filter")) {
-        for (const auto& col : app.store.attributes) {
+        for (const auto& col : m.attributes) {
             if (col.values.empty() || col.values.size() > 200) continue;
             if (ImGui::BeginMenu(col.key.c_str())) {
                 for (const auto& v : col.values) {
                     bool active = false;
                     for (const auto& f : s.attributes)
                         if (f.key == col.key && !f.exclude && std::find(f.values.begin(), f.values.end(), v) != f.values.end()) active = true;
-                    if (ImGui::MenuItem(v.c_str(), nullptr, active)) toggle_attribute_value(app, col.key, v);
+                    if (ImGui::MenuItem(v.c_str(), nullptr, active)) toggle_attribute_value(u, col.key, v);
                 }
                 ImGui::EndMenu();
             }
         }
-        if (app.store.attributes.empty()) muted("no attributes in this data");
+        if (m.attributes.empty()) muted("no attributes in this data");
         ImGui::EndPopup();
     }
     // Active filters as removable chips.
@@ -555,58 +571,58 @@ void draw_filters(app_state& app) {
         std::string label = f.key + (f.exclude ? " ≠ " : " = ");
         for (size_t k = 0; k < f.values.size(); ++k) label += (k ? " | " : "") + f.values[k];
         label += "  ×##attr" + std::to_string(i);
-        flow(small_button_width(label.c_str()));
+        flow(button_width(label.c_str()));
         if (chip(label.c_str(), true)) {
             s.attributes.erase(s.attributes.begin() + static_cast<long>(i));
-            app_settings_changed(app);
+            u.changed = true;
             break;
         }
     }
     if (!s.text.empty()) {
-        flow(small_button_width(("text: " + s.text + "  ×").c_str()));
+        flow(button_width(("text: " + s.text + "  ×").c_str()));
         if (chip(("text: " + s.text + "  ×##text").c_str(), true)) {
             s.text.clear();
-            app.ui.search[0] = 0;
-            app_settings_changed(app);
+            u.ui.search[0] = 0;
+            u.changed = true;
         }
     }
-    flow(ImGui::CalcTextSize("Exclude").x + S(150, app) + ImGui::GetStyle().ItemSpacing.x * 2 + S(14, app));
+    flow(ImGui::CalcTextSize("Exclude").x + S(150, m) + ImGui::GetStyle().ItemSpacing.x * 2 + S(14, m));
     ImGui::TextUnformatted("Exclude");
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(S(150, app));
-    if (ImGui::InputTextWithHint("##exclude", "internal=true", app.ui.exclude, sizeof app.ui.exclude)) {
-        attribute_filter rule = parse_exclude_rule(app.ui.exclude);
-        std::string next = rule.key.empty() ? "" : std::string(app.ui.exclude);
+    ImGui::SetNextItemWidth(S(150, m));
+    if (ImGui::InputTextWithHint("##exclude", "internal=true", u.ui.exclude, sizeof u.ui.exclude)) {
+        attribute_filter rule = parse_exclude_rule(u.ui.exclude);
+        std::string next = rule.key.empty() ? "" : std::string(u.ui.exclude);
         if (next != s.exclude_rule) {
             s.exclude_rule = next;
-            app_settings_changed(app);
+            u.changed = true;
         }
     }
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Leave out internal or test responses: attribute=value, values separated by |");
-    flow(small_button_width("Reset"));
+    flow(button_width("Reset"));
     if (ImGui::SmallButton("Reset")) {
         view_settings keep;
         keep.source = s.source;
         keep.key = s.key;
         keep.dark = s.dark;
         s = keep;
-        app.ui.search[0] = app.ui.exclude[0] = 0;
-        app_settings_changed(app);
+        u.ui.search[0] = u.ui.exclude[0] = 0;
+        u.changed = true;
     }
 }
 
 //-----------------------------------------------------------------------------
 // [SECTION] Panels
 //-----------------------------------------------------------------------------
-void draw_headline(app_state& app, float height) {
+void draw_headline(const panel_model& m, float height) {
     if (!begin_panel("headline", height)) { ImGui::EndChild(); return; }
-    const headline_view& h = app.rep.headline;
+    const headline_view& h = m.rep.headline;
     const nps_result& s = h.score;
     panel_title("Net Promoter Score");
-    float gauge_r = std::min(S(95, app), ImGui::GetContentRegionAvail().x * 0.22f);
-    bool side_gauge = ImGui::GetContentRegionAvail().x > S(430, app);
+    float gauge_r = std::min(S(95, m), ImGui::GetContentRegionAvail().x * 0.22f);
+    bool side_gauge = ImGui::GetContentRegionAvail().x > S(430, m);
     ImGui::BeginGroup();
-    ImGui::PushFont(app.font_big);
+    ImGui::PushFont(m.font_big);
     if (s.has_score) {
         ImGui::TextUnformatted(nps_text(s.nps).c_str());
     } else {
@@ -616,10 +632,9 @@ void draw_headline(app_state& app, float height) {
     if (s.has_score) {
         ImGui::SameLine();
         ImGui::BeginGroup();
-        ImGui::Dummy(ImVec2(0, S(8, app)));
+        ImGui::Dummy(ImVec2(0, S(8, m)));
         ImGui::Text("± %s", format_rounded(s.margin, 1).c_str());
-        int band = s.nps < 0 ? 0 : s.nps < 30 ? 1 : s.nps < 50 ? 2 : 3;
-        ImGui::PushStyleColor(ImGuiCol_Text, to_vec4((band_colors[band] & 0x00FFFFFF) | 0xFF000000));
+        ImGui::PushStyleColor(ImGuiCol_Text, to_vec4((band_colors[h.band] & 0x00FFFFFF) | 0xFF000000));
         ImGui::TextUnformatted(nps_band_name(s.nps));
         ImGui::PopStyleColor();
         ImGui::EndGroup();
@@ -648,82 +663,80 @@ void draw_headline(app_state& app, float height) {
     }
     ImGui::EndGroup();
     if (side_gauge && s.has_score) {
-        ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - gauge_r * 2 - S(10, app));
-        gauge(app, s, gauge_r);
+        ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - gauge_r * 2 - S(10, m));
+        gauge(m, s, gauge_r);
     }
     ImGui::Spacing();
-    stacked_bar(app, s, S(22, app));
+    stacked_bar(m, h, S(22, m));
     if (s.n) {
-        ImGui::TextColored(to_vec4(col_promoter), "promoters %s", format_rounded(100.0 * s.promoters / s.n, 0).c_str());
+        ImGui::TextColored(to_vec4(col_promoter), "promoters %s", format_rounded(h.segment_percent[2], 0).c_str());
         ImGui::SameLine();
-        ImGui::TextColored(to_vec4(col_passive), "passives %s", format_rounded(100.0 * s.passives / s.n, 0).c_str());
+        ImGui::TextColored(to_vec4(col_passive), "passives %s", format_rounded(h.segment_percent[1], 0).c_str());
         ImGui::SameLine();
-        ImGui::TextColored(to_vec4(col_detractor), "detractors %s", format_rounded(100.0 * s.detractors / s.n, 0).c_str());
+        ImGui::TextColored(to_vec4(col_detractor), "detractors %s", format_rounded(h.segment_percent[0], 0).c_str());
         ImGui::SameLine();
         muted("(%)");
     }
     ImGui::EndChild();
 }
 
-void draw_distribution(app_state& app, float height) {
+void draw_distribution(const panel_model& m, float height) {
     if (!begin_panel("distribution", height)) { ImGui::EndChild(); return; }
     panel_title("Distribution of scores");
-    histogram_chart(app, app.rep.headline.histogram, ImGui::GetContentRegionAvail().y);
+    histogram_chart(m, m.rep.headline, ImGui::GetContentRegionAvail().y);
     ImGui::EndChild();
 }
 
-void draw_trend(app_state& app, float height) {
+void draw_trend(const panel_model& m, panel_ui& u, float height) {
     if (!begin_panel("trend", height)) { ImGui::EndChild(); return; }
     ImGui::TextUnformatted("Trend");
-    ImGui::SameLine(0, S(16, app));
+    ImGui::SameLine(0, S(16, m));
     for (time_bucket b : {time_bucket::day, time_bucket::week, time_bucket::month}) {
         if (b != time_bucket::day) ImGui::SameLine();
-        if (chip(time_bucket_name(b), app.settings.bucket == b)) {
-            app.settings.bucket = b;
-            app_settings_changed(app);
+        if (chip(time_bucket_name(b), u.settings.bucket == b)) {
+            u.settings.bucket = b;
+            u.changed = true;
         }
-        note_rect(app, std::string("bucket_") + time_bucket_name(b));
+        note_rect(u, std::string("bucket_") + time_bucket_name(b));
     }
     // Period over period: the last bucket with answers against the one before.
-    const auto& pts = app.rep.trend;
-    int last = -1;
-    for (int i = static_cast<int>(pts.size()) - 1; i >= 0; --i)
-        if (pts[i].score.has_score) { last = i; break; }
+    const auto& pts = m.rep.trend;
+    const int last = m.rep.latest_scored;
     if (last > 0 && pts[last].vs_previous.valid) {
         const auto& c = pts[last].vs_previous;
         ImU32 col = !c.significant ? muted_color() : c.difference >= 0 ? col_promoter : col_detractor;
         std::string pop = pts[last].key + ": " + nps_text(pts[last].score.nps) + " (" + signed_text(c.difference) + " vs " +
                           pts[last - 1].key + ")" + (c.significant ? " significant" : "");
-        flow(ImGui::CalcTextSize(pop.c_str()).x + S(12, app));
+        flow(ImGui::CalcTextSize(pop.c_str()).x + S(12, m));
         ImGui::TextColored(to_vec4(col), "%s: %s (%s vs %s)%s", pts[last].key.c_str(), nps_text(pts[last].score.nps).c_str(),
                            signed_text(c.difference).c_str(), pts[last - 1].key.c_str(), c.significant ? " significant" : "");
     }
     ImGui::Separator();
-    trend_chart(app, app.rep, ImGui::GetContentRegionAvail().y);
+    trend_chart(m, m.rep, ImGui::GetContentRegionAvail().y);
     ImGui::EndChild();
 }
 
-void draw_breakdown(app_state& app, float height) {
+void draw_breakdown(const panel_model& m, panel_ui& u, float height) {
     if (!begin_panel("breakdown", height)) { ImGui::EndChild(); return; }
     ImGui::TextUnformatted("Breakdown by");
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(S(130, app));
-    const std::string& key = app.settings.breakdown;
+    ImGui::SetNextItemWidth(S(130, m));
+    const std::string& key = u.settings.breakdown;
     if (ImGui::BeginCombo("##bd", key.empty() ? "(none)" : key.c_str())) {
-        for (const auto& col : app.store.attributes)
+        for (const auto& col : m.attributes)
             if (ImGui::Selectable(col.key.c_str(), col.key == key)) {
-                app.settings.breakdown = col.key;
-                app_settings_changed(app);
+                u.settings.breakdown = col.key;
+                u.changed = true;
             }
         ImGui::EndCombo();
     }
     ImGui::SameLine();
     if (chip("split surveys", key == "survey")) {
-        app.settings.breakdown = "survey";
-        app_settings_changed(app);
+        u.settings.breakdown = "survey";
+        u.changed = true;
     }
     ImGui::Separator();
-    const auto& rows = app.rep.breakdown;
+    const auto& rows = m.rep.breakdown;
     ImGuiTableFlags flags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                             ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp;
     if (ImGui::BeginTable("breakdown_table", 5, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
@@ -738,14 +751,14 @@ void draw_breakdown(app_state& app, float height) {
             if (specs->SpecsDirty && specs->SpecsCount > 0) {
                 static const breakdown_column cols[] = {breakdown_column::value, breakdown_column::n, breakdown_column::nps,
                                                         breakdown_column::nps, breakdown_column::difference};
-                app.ui.sort_by = cols[specs->Specs[0].ColumnIndex];
-                app.ui.sort_descending = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
-                sort_breakdown(app.rep.breakdown, app.ui.sort_by, app.ui.sort_descending);
+                u.ui.sort_by = cols[specs->Specs[0].ColumnIndex];
+                u.ui.sort_descending = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+                u.act.resort = true;
                 specs->SpecsDirty = false;
             }
         }
         const attribute_filter* active = nullptr;
-        for (const auto& f : app.settings.attributes)
+        for (const auto& f : u.settings.attributes)
             if (f.key == key && !f.exclude) active = &f;
         for (size_t i = 0; i < rows.size(); ++i) {
             const breakdown_row& r = rows[i];
@@ -754,7 +767,7 @@ void draw_breakdown(app_state& app, float height) {
             bool selected = active && std::find(active->values.begin(), active->values.end(), r.value) != active->values.end();
             std::string label = (r.value.empty() ? "(none)" : r.value) + "##bd" + std::to_string(i);
             if (ImGui::Selectable(label.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns) && !r.value.empty())
-                toggle_attribute_value(app, key, r.value);
+                toggle_attribute_value(u, key, r.value);
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("Click to filter every panel to %s = %s", key.c_str(), r.value.c_str());
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(with_thousands(r.score.n).c_str());
@@ -763,7 +776,7 @@ void draw_breakdown(app_state& app, float height) {
             ImGui::TableNextColumn();
             if (r.score.has_score) ImGui::Text("%s to %s", format_rounded(r.score.ci_low, 0).c_str(), format_rounded(r.score.ci_high, 0).c_str());
             ImGui::TableNextColumn();
-            if (r.score.has_score && app.rep.headline.score.has_score) {
+            if (r.score.has_score && m.rep.headline.score.has_score) {
                 bool sig = r.vs_rest.valid && r.vs_rest.significant;
                 ImU32 col = !sig ? muted_color() : r.difference >= 0 ? col_promoter : col_detractor;
                 ImGui::TextColored(to_vec4(col), "%s%s", signed_text(r.difference).c_str(), sig ? " ●" : "");
@@ -777,9 +790,9 @@ void draw_breakdown(app_state& app, float height) {
     ImGui::EndChild();
 }
 
-void draw_rate(app_state& app, float height) {
+void draw_rate(const panel_model& m, float height) {
     if (!begin_panel("rate", height)) { ImGui::EndChild(); return; }
-    const response_rate_view& r = app.rep.rate;
+    const response_rate_view& r = m.rep.rate;
     panel_title("Response rate");
     if (!r.shown) {
         muted("No display events (shown / dismissed) in this data.");
@@ -797,7 +810,7 @@ void draw_rate(app_state& app, float height) {
         ImGui::TableSetupColumn("dismissed");
         ImGui::TableSetupColumn("rate");
         ImGui::TableHeadersRow();
-        const auto& pts = app.rep.trend;
+        const auto& pts = m.rep.trend;
         for (size_t k = pts.size(); k-- > 0;) {  // newest first
             const trend_point& t = pts[k];
             ImGui::TableNextRow();
@@ -810,7 +823,7 @@ void draw_rate(app_state& app, float height) {
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(with_thousands(t.dismissed).c_str());
             ImGui::TableNextColumn();
-            if (t.shown) ImGui::Text("%s%%", format_rounded(100.0 * t.score.n / t.shown, 0).c_str());
+            if (t.shown) ImGui::Text("%s%%", format_rounded(100.0 * t.answer_rate, 0).c_str());
             else ImGui::TextDisabled("–");
         }
         ImGui::EndTable();
@@ -818,43 +831,43 @@ void draw_rate(app_state& app, float height) {
     ImGui::EndChild();
 }
 
-void draw_comments(app_state& app, float height) {
-    if (app.ui.scroll_to_comments) {
+void draw_comments(const panel_model& m, panel_ui& u, float height) {
+    if (u.ui.scroll_to_comments) {
         ImGui::SetScrollHereY(0.0f);
-        app.ui.scroll_to_comments = false;
+        u.ui.scroll_to_comments = false;
     }
     if (!begin_panel("comments", height)) { ImGui::EndChild(); return; }
-    view_settings& s = app.settings;
+    view_settings& s = u.settings;
     ImGui::TextUnformatted("Comments");
-    ImGui::SameLine(0, S(12, app));
-    ImGui::SetNextItemWidth(S(200, app));
-    if (ImGui::InputTextWithHint("##search", "search comments", app.ui.search, sizeof app.ui.search)) {
-        s.text = app.ui.search;
-        app_settings_changed(app);
+    ImGui::SameLine(0, S(12, m));
+    ImGui::SetNextItemWidth(S(200, m));
+    if (ImGui::InputTextWithHint("##search", "search comments", u.ui.search, sizeof u.ui.search)) {
+        s.text = u.ui.search;
+        u.changed = true;
     }
-    note_rect(app, "search");
+    note_rect(u, "search");
     ImGui::SameLine();
     bool passives_only = s.segments == 0b010;
     if (chip("Passives: what would make them promoters?", passives_only, col_passive)) {
         s.segments = passives_only ? 0b111 : 0b010;
         s.text.clear();
-        app.ui.search[0] = 0;
-        app_settings_changed(app);
+        u.ui.search[0] = 0;
+        u.changed = true;
     }
-    note_rect(app, "passives_to_promoters");
+    note_rect(u, "passives_to_promoters");
     ImGui::Separator();
     // Top themes per segment; a click filters every panel to comments containing it.
     static const char* titles[3] = {"Detractors say", "Passives say", "Promoters say"};
     float col_w = ImGui::GetContentRegionAvail().x;
-    bool three = col_w > S(640, app);
+    bool three = col_w > S(640, m);
     if (ImGui::BeginTable("themes", three ? 3 : 1, ImGuiTableFlags_SizingStretchSame)) {
         for (int seg : {0, 1, 2}) {
             if (!(s.segments & (1 << seg))) continue;
             ImGui::TableNextColumn();
             ImGui::TextColored(to_vec4(segment_colors[seg]), "%s", titles[seg]);
             ImGui::SameLine();
-            muted(fmt("(%.0f comments)", app.rep.themed_comments[seg]).c_str());
-            const auto& list = app.rep.themes[seg];
+            muted(fmt("(%.0f comments)", m.rep.themed_comments[seg]).c_str());
+            const auto& list = m.rep.themes[seg];
             if (list.empty()) muted("no recurring theme yet");
             float line_w = 0, max_w = ImGui::GetContentRegionAvail().x;
             for (size_t i = 0; i < list.size(); ++i) {
@@ -865,15 +878,15 @@ void draw_comments(app_state& app, float height) {
                 line_w += w + ImGui::GetStyle().ItemSpacing.x;
                 if (chip(label.c_str(), s.text == list[i].text, segment_colors[seg])) {
                     s.text = s.text == list[i].text ? "" : list[i].text;
-                    std::snprintf(app.ui.search, sizeof app.ui.search, "%s", s.text.c_str());
-                    app_settings_changed(app);
+                    std::snprintf(u.ui.search, sizeof u.ui.search, "%s", s.text.c_str());
+                    u.changed = true;
                 }
             }
         }
         ImGui::EndTable();
     }
     ImGui::Separator();
-    const auto& comments = app.rep.comments;
+    const auto& comments = m.rep.comments;
     if (comments.empty()) muted("No comments match these filters.");
     ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH |
                             ImGuiTableFlags_SizingStretchProp;
@@ -894,20 +907,13 @@ void draw_comments(app_state& app, float height) {
                 ImGui::TableNextColumn();
                 ImGui::TextColored(to_vec4(segment_colors[static_cast<int>(segment_of(c.score))]), "%d", c.score);
                 ImGui::TableNextColumn();
-                std::string_view text = app.store.comment(c.row);
                 ImGui::PushTextWrapPos(0);
-                ImGui::TextUnformatted(text.data(), text.data() + text.size());
+                ImGui::TextUnformatted(c.text.data(), c.text.data() + c.text.size());
                 ImGui::PopTextWrapPos();
-                std::string attrs;
-                for (const auto& col : app.store.attributes) {
-                    if (c.row >= col.codes.size() || !col.codes[c.row]) continue;
-                    if (!attrs.empty()) attrs += " · ";
-                    attrs += col.key + " " + std::string(col.value_of(col.codes[c.row]));
-                }
-                if (!attrs.empty()) {
+                if (!c.attributes.empty()) {
                     ImGui::PushTextWrapPos(0);
                     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-                    ImGui::TextUnformatted(attrs.c_str());
+                    ImGui::TextUnformatted(c.attributes.c_str());
                     ImGui::PopStyleColor();
                     ImGui::PopTextWrapPos();
                 }
@@ -922,18 +928,22 @@ void draw_comments(app_state& app, float height) {
 //-----------------------------------------------------------------------------
 // [SECTION] Layout
 //-----------------------------------------------------------------------------
-void draw_dashboard(app_state& app) {
+void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
+    const panel_model m{app.rep,        app.load, app.live, app.store.attributes, app.store.size(),
+                        app.importer ? &app.importer->header() : nullptr,
+                        app.settings.dark, app.dpr, fonts.regular, fonts.big};
+    panel_ui u{app.settings, app.ui, {}, false};
     ImGuiIO& io = ImGui::GetIO();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
     ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                              ImGuiWindowFlags_NoBringToFrontOnFocus;
-    ImGui::Begin("npskit", nullptr, flags | ImGuiWindowFlags_AlwaysVerticalScrollbar * 0);
-    draw_top_bar(app);
-    draw_load_status(app);
-    draw_filters(app);
+    ImGui::Begin("npskit", nullptr, flags);
+    draw_top_bar(m, u);
+    draw_load_status(m, u);
+    draw_filters(m, u);
     ImGui::Spacing();
-    float logical_w = io.DisplaySize.x / app.dpr;
+    float logical_w = io.DisplaySize.x / m.dpr;
     bool wide = logical_w >= 900;
     float gap = ImGui::GetStyle().ItemSpacing.x;
     float full = ImGui::GetContentRegionAvail().x;
@@ -941,33 +951,46 @@ void draw_dashboard(app_state& app) {
         float half = (full - gap) / 2;
         ImGui::BeginGroup();
         ImGui::PushItemWidth(half);
-        ImGui::BeginChild("col_a", ImVec2(half, S(250, app)), false);
-        draw_headline(app, S(250, app));
+        ImGui::BeginChild("col_a", ImVec2(half, S(250, m)), false);
+        draw_headline(m, S(250, m));
         ImGui::EndChild();
         ImGui::PopItemWidth();
         ImGui::EndGroup();
         ImGui::SameLine();
-        ImGui::BeginChild("col_b", ImVec2(half, S(250, app)), false);
-        draw_distribution(app, S(250, app));
+        ImGui::BeginChild("col_b", ImVec2(half, S(250, m)), false);
+        draw_distribution(m, S(250, m));
         ImGui::EndChild();
-        draw_trend(app, S(330, app));
-        ImGui::BeginChild("col_c", ImVec2(half * 1.15f, S(300, app)), false);
-        draw_breakdown(app, S(300, app));
+        draw_trend(m, u, S(330, m));
+        ImGui::BeginChild("col_c", ImVec2(half * 1.15f, S(300, m)), false);
+        draw_breakdown(m, u, S(300, m));
         ImGui::EndChild();
         ImGui::SameLine();
-        ImGui::BeginChild("col_d", ImVec2(full - half * 1.15f - gap, S(300, app)), false);
-        draw_rate(app, S(300, app));
+        ImGui::BeginChild("col_d", ImVec2(full - half * 1.15f - gap, S(300, m)), false);
+        draw_rate(m, S(300, m));
         ImGui::EndChild();
-        draw_comments(app, S(440, app));
+        draw_comments(m, u, S(440, m));
     } else {
-        draw_headline(app, S(210, app));
-        draw_distribution(app, S(190, app));
-        draw_trend(app, S(300, app));
-        draw_breakdown(app, S(280, app));
-        draw_comments(app, S(520, app));
-        draw_rate(app, S(240, app));
+        draw_headline(m, S(210, m));
+        draw_distribution(m, S(190, m));
+        draw_trend(m, u, S(300, m));
+        draw_breakdown(m, u, S(280, m));
+        draw_comments(m, u, S(520, m));
+        draw_rate(m, S(240, m));
     }
     ImGui::End();
+
+    // What the frame's clicks asked for, in the app layer (which owns the hash and the sources).
+    const panel_actions& act = u.act;
+    if (act.resort) sort_breakdown(app.rep.breakdown, app.ui.sort_by, app.ui.sort_descending);
+    if (act.set_range) app_set_range(app, *act.set_range);
+    else if (u.changed) app_settings_changed(app);
+    else if (act.write_hash) app_write_hash(app);
+    if (act.apply_mapping) app_apply_mapping(app, app.ui.pending_mapping);
+    if (!act.open_url.empty()) app_open_url(app, act.open_url);
+    if (act.pick_file) platform::pick_file();
+    if (act.demo_rows) app_load_demo(app, act.demo_rows);
+    if (act.export_csv) app_export_csv(app);
+    if (act.export_report) app_export_report(app);
 }
 
 }  // namespace npskit::dashboard

@@ -75,25 +75,39 @@ bool read_js_string(std::string& out, F&& call) {
 
 double web_fit_canvas() { return npskit_js_fit_canvas(); }
 void web_canvas_size(int& width, int& height) { emscripten_get_canvas_element_size("#canvas", &width, &height); }
-double web_now_ms() { return npskit_js_now_ms(); }
 double web_input_age_ms() { return npskit_js_input_age_ms(); }
+void web_set_clipboard(const char* text) { npskit_js_set_clipboard(text); }
+const char* web_get_clipboard() {
+    static std::string text;
+    read_js_string(text, [](char* b, int c) { return npskit_js_get_clipboard(b, c); });
+    return text.c_str();
+}
 
-js_load_info web_load_info() {
+namespace platform {
+
+double monotonic_ms() { return emscripten_get_now(); }
+double wall_ms() { return npskit_js_now_ms(); }
+bool prefers_dark() { return npskit_js_prefers_dark() != 0; }
+
+load_info current_load() {
     double v[4];
     npskit_js_load_info(v);
     return {static_cast<int>(v[0]), static_cast<int>(v[1]), v[2], v[3]};
 }
 
-std::string web_load_text(int which) {
+std::string load_text(int which) {
     std::string out;
     read_js_string(out, [which](char* b, int c) { return npskit_js_load_text(which, b, c); });
     return out;
 }
 
-int web_pull_chunk(char* buffer, int capacity) { return npskit_js_pull_chunk(buffer, capacity); }
-void web_cancel_load(int id) { npskit_js_cancel_load(id); }
+int pull_chunk(char* buffer, int capacity) { return npskit_js_pull_chunk(buffer, capacity); }
+void cancel_load(int id) { npskit_js_cancel_load(id); }
+void open_url(const std::string& url) { npskit_js_open_url(url.c_str()); }
+void open_collector(const std::string& base, const std::string& key) { npskit_js_open_collector(base.c_str(), key.c_str()); }
+void pick_file() { npskit_js_pick_file(); }
 
-bool web_pull_event(std::string& out) {
+bool pull_event(std::string& out) {
     static std::vector<char> buffer(64 * 1024);
     int n = npskit_js_pull_event(buffer.data(), static_cast<int>(buffer.size()));
     if (n < 0) {
@@ -105,24 +119,16 @@ bool web_pull_event(std::string& out) {
     return true;
 }
 
-int web_live_state(double& retry_in_ms) { return npskit_js_live_state(&retry_in_ms); }
-void web_open_url(const std::string& url) { npskit_js_open_url(url.c_str()); }
-void web_open_collector(const std::string& base, const std::string& key) { npskit_js_open_collector(base.c_str(), key.c_str()); }
-void web_pick_file() { npskit_js_pick_file(); }
+int live_connection(double& retry_in_ms) { return npskit_js_live_state(&retry_in_ms); }
 
-bool web_take_hash(std::string& out) {
+bool take_hash(std::string& out) {
     return read_js_string(out, [](char* b, int c) { return npskit_js_take_hash(b, c); });
 }
-void web_set_hash(const std::string& hash) { npskit_js_set_hash(hash.c_str()); }
-void web_set_clipboard(const char* text) { npskit_js_set_clipboard(text); }
-const char* web_get_clipboard() {
-    static std::string text;
-    read_js_string(text, [](char* b, int c) { return npskit_js_get_clipboard(b, c); });
-    return text.c_str();
-}
-void web_download(const std::string& name, const std::string& mime, const std::string& data) {
+void set_hash(const std::string& hash) { npskit_js_set_hash(hash.c_str()); }
+void download(const std::string& name, const std::string& mime, const std::string& data) {
     npskit_js_download(name.c_str(), mime.c_str(), data.data(), static_cast<int>(data.size()));
 }
-bool web_prefers_dark() { return npskit_js_prefers_dark() != 0; }
+
+}  // namespace platform
 
 }  // namespace npskit::dashboard

@@ -4,8 +4,9 @@ var Wasm = WebAssembly;
 // The wasm fetch is the round trip the prompt waits on: it starts while this script is still
 // being evaluated (a host fetch that throws becomes a rejection, caught below). A CSP that
 // forbids compiling wasm is refused before the runtime, with a clear message.
+// data-wasm: where a bundler put the wasm under another name (the npm package's load() sets it).
 new Promise(function (ok) {
-  ok(fetch(new URL("npskit.wasm", script.src).href, {credentials: "omit"}));
+  ok(fetch(new URL(script.dataset.wasm || "npskit.wasm", script.src).href, {credentials: "omit"}));
 }).then(function (r) {
   try { new Wasm.Module(new Uint8Array([0,97,115,109,1,0,0,0])); }
   catch (e) { throw Error("CSP: script-src needs 'wasm-unsafe-eval'"); }

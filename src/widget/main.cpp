@@ -1,14 +1,12 @@
 // npskit widget: the JS API (init / track / identify / show / reset / destroy), the survey
-// rules and the delivery queue, glued to the browser by the shims in web_io.cpp.
+// rules and the delivery queue, glued to the browser only through widget_platform.h (so it is
+// unit-tested natively: tests/unit-widget_commands.cpp).
 //
 // [SECTION] State, clock, ids, storage
 // [SECTION] Config
 // [SECTION] Identity and history
 // [SECTION] Records and delivery
 // [SECTION] API dispatch (npskit_on_command) and other callbacks from JS
-#include <emscripten/emscripten.h>
-
-
 #include "calendar.h"
 #include "widget.h"
 
@@ -95,8 +93,7 @@ static void apply_config() {
     std::string_view b = text_of("brand");
     d.brand = valid_brand(b) ? b : "#2563eb";
     std::string_view url = text_of("promoterUrl");
-    bool url_ok = same(url.substr(0, 8), "https://") || same(url.substr(0, 7), "http://") || (url.size() > 1 && url[0] == '/' && url[1] != '/');
-    d.promoter_url = url_ok ? url : std::string_view();
+    d.promoter_url = is_safe_link(url) ? url : std::string_view();
     d.display_events = !same(text_of("displayEvents"), "false");
     d.rules = read_survey_rules(c);
     double retry = 0;

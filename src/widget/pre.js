@@ -35,8 +35,6 @@ function npskitPut(s, ptr, cap) {
   return bytes.length;
 }
 
-var npskitKeys = { "Escape": 27, "End": 35, "Home": 36, "ArrowLeft": 37, "ArrowUp": 38, "ArrowRight": 39, "ArrowDown": 40 };
-
 var npskitCss =
   ".w{position:fixed;z-index:2147483647;bottom:20px;right:20px;width:420px;max-width:calc(100vw - 40px);box-sizing:border-box;padding:18px 18px 16px;border-radius:12px;" +
   "font:14px/1.45 system-ui,sans-serif;text-align:start;animation:npskit-in .18s ease-out;" +
@@ -105,22 +103,20 @@ var npskitDom = {
     d.h = [null];
   },
   on: function (h, type, code) {
-    npskitDom.h[h].addEventListener(type, function (e) {
-      try {
-        var key = 0;
-        if (type == "keydown") {
-          if (e.ctrlKey || e.metaKey || e.altKey) return;
-          key = npskitKeys[e.key] || (/^[0-9]$/.test(e.key) ? e.key.charCodeAt(0) : 0);
-          if (!key) return;
-        }
-        if (_npskit_on_ui(code, key)) {
-          e.preventDefault();
-          e.stopPropagation();
-        }
-      } catch (x) {
-        console.warn("npskit:", x);
+    npskitDom.h[h].addEventListener(type, npskitGuard(function (e) {
+      var key = 0;
+      if (type == "keydown") {
+        if (e.ctrlKey || e.metaKey || e.altKey) return;
+        // The keys the prompt uses, as their key codes (Escape 27, End 35, Home 36, arrows 37-40;
+        // a digit by its character, the same on the number row and the keypad).
+        key = /^(Escape|End|Home|Arrow\w+)$/.test(e.key) ? e.keyCode : /^[0-9]$/.test(e.key) ? e.key.charCodeAt(0) : 0;
+        if (!key) return;
       }
-    });
+      if (_npskit_on_ui(code, key)) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    }));
   },
   clear: function (h) {
     var d = npskitDom, e = d.h[h];
@@ -169,12 +165,9 @@ var npskitIo = {
   transport: function (url, headers, on) {
     var io = npskitIo, verb = on ? "addEventListener" : "removeEventListener";
     io.url = url;
-    try {
-      io.headers = headers ? JSON.parse(headers) : {};
-    } catch (e) {
-      io.headers = {};
-    }
-    io.hasHeaders = Object.keys(io.headers).length > 0;
+    // The wasm writes "" or a JSON object with at least one member (json_text's writer).
+    io.headers = JSON.parse(headers || "{}");
+    io.hasHeaders = !!headers;
     if (!on) for (var t in io.timers) clearTimeout(io.timers[t]);
     if (!!on == io.listening) return;
     io.listening = !!on;
@@ -185,8 +178,7 @@ var npskitIo = {
   // serial 0: a beacon on page hide (no answer to wait for): sendBeacon, or fetch keepalive when
   // extra headers are needed. Otherwise the queue hears back with the status and Retry-After.
   post: function (serial, body, beacon) {
-    var io = npskitIo, headers = {}, k, sent = false;
-    for (k in io.headers) headers[k] = io.headers[k];
+    var io = npskitIo, headers = Object.assign({}, io.headers), sent = false;
     try {
       sent = beacon && !io.hasHeaders && navigator.sendBeacon(io.url, body);
     } catch (e) {}
@@ -195,17 +187,16 @@ var npskitIo = {
     var done = npskitGuard(function (status, wait) {
       if (serial) _npskit_on_sent(serial, status, wait);
     });
-    try {
-      fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit", "cache": "no-store" }).then(function (r) {
-        var ra = r.headers.get("Retry-After"), wait = -1;
-        if (ra) wait = /^\d+$/.test(ra) ? ra * 1000 : Date.parse(ra) - Date.now();
-        done(r.status, wait >= 0 ? wait : -1);
-      }, function () {
-        done(0, -1);
-      });
-    } catch (e) {
-      setTimeout(function () { done(0, -1); }, 0);
-    }
+    // fetch never throws: a bad header or URL, an oversized keepalive body reject the promise.
+    fetch(io.url, { "method": "POST", "body": body, "headers": headers, "keepalive": true, "credentials": "omit", "cache": "no-store" }).then(function (r) {
+      // Retry-After as ms in 0..1 day: seconds or an HTTP date; garbage (NaN) or a past date is
+      // absent (-1). The queue waits at least this, never less than its own backoff.
+      var ra = r.headers.get("Retry-After"), wait = -1;
+      if (ra) wait = /^\d+$/.test(ra) ? ra * 1000 : Date.parse(ra) - Date.now();
+      done(r.status, wait >= 0 ? Math.min(wait, 864e5) : -1);
+    }, function () {
+      done(0, -1);
+    });
   },
   timer: function (code, ms) {
     var t = npskitIo.timers;
@@ -251,15 +242,14 @@ var npskitIo = {
   }),
   // Installs window.npskit, applies the script tag's data-* attributes, replays queued calls.
   boot: function () {
-    var queued = (window["npskit"] && window["npskit"]["q"]) || [], config = {}, ds = npskitScript && npskitScript.dataset, k, i;
+    var queued = (window["npskit"] && window["npskit"]["q"]) || [], i;
     if (window["npskit"] && window["npskit"]["loaded"]) return;  // a second copy of the script: the first one serves
     function npskit(name) {
-      npskitIo.call(String(name), Array.prototype.slice.call(arguments, 1));
+      npskitIo.call(String(name), [].slice.call(arguments, 1));
     }
     npskit["loaded"] = true;
     window["npskit"] = npskit;
-    if (ds) for (k in ds) config[k] = ds[k];
-    npskitIo.call("init", [config]);
+    npskitIo.call("init", [Object.assign({}, npskitScript && npskitScript.dataset)]);
     for (i = 0; i < queued.length; i++) npskit.apply(null, queued[i]);
   }
 };

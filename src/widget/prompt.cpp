@@ -5,6 +5,7 @@
 // [SECTION] Small DOM helpers
 // [SECTION] Steps: scale, follow-up, thank-you
 // [SECTION] Events: choose, keys (roving focus, digits, "1 then 0"), close
+#include "score.h"  // the NPS bands
 #include "widget.h"
 
 namespace npskit::widget {
@@ -28,7 +29,7 @@ static int button(int parent, const char* cls, std::string_view text, int code) 
 }
 
 static std::string_view segment_text(int score) {
-    return g.texts[score <= 6 ? text_id::follow_detractor : score <= 8 ? text_id::follow_passive : text_id::follow_promoter];
+    return g.texts[score <= max_detractor_score ? text_id::follow_detractor : score < min_promoter_score ? text_id::follow_passive : text_id::follow_promoter];
 }
 
 static void question(std::string_view text) {
@@ -92,13 +93,13 @@ static void render_thanks() {
     start_step(g.texts[text_id::thanks]);
     int row = 0;
     int score = g.prompt.score;
-    if (score >= 9 && !g.desc.promoter_url.empty()) {
+    if (score >= min_promoter_score && !g.desc.promoter_url.empty()) {
         row = el(card, "div", "r");
         int a = el(row, "a", "p", g.texts[text_id::promoter_cta]);
         js_attr(a, "href", g.desc.promoter_url);
         js_attr(a, "target", "_blank");
         js_attr(a, "rel", "noopener noreferrer");
-    } else if (score >= 0 && score <= 6) {
+    } else if (score >= 0 && score <= max_detractor_score) {
         if (g.prompt.contact_given) {
             el(card, "p", "t", g.texts[text_id::contact_done]);
         } else {

@@ -1,6 +1,6 @@
-// npskit widget: state shared by the widget's files, and the JS shims they call.
+// npskit widget: state shared by the widget's files.
 // main.cpp: API dispatch, rules, delivery. prompt.cpp: the step machine and its DOM.
-// web_dom.cpp / web_io.cpp: the EM_JS shims (npskit_js_*); callbacks from JS are npskit_on_*.
+// widget_platform.h: the browser, as the npskit_js_* shims they call and the npskit_on_* callbacks.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -102,32 +102,7 @@ void prompt_on_chord_timeout();
 
 }  // namespace npskit::widget
 
-// JS shims (EM_JS, defined in web_dom.cpp and web_io.cpp).
-extern "C" {
-// DOM: handles index a JS table; 0 is "none". Text is always set through text nodes.
-// Text arguments are pointer + length where they may be views (tagged text has no NUL).
-int npskit_js_mount(int position, int theme, int rtl, const char* brand, int brand_len, const char* brand_text, const char* lang);
-void npskit_js_unmount();
-int npskit_js_el(int parent, const char* tag, const char* cls);
-void npskit_js_attr(int h, const char* name, const char* value, int len);
-void npskit_js_text(int h, const char* text, int len);
-void npskit_js_on(int h, const char* type, int code);
-void npskit_js_clear(int h);
-void npskit_js_focus(int h, int only_if_ours);
-int npskit_js_value(int h, char* buf, int cap);
-// I/O
-double npskit_js_now();
-unsigned npskit_js_random();
-void npskit_js_uuid(char* buf37);
-void npskit_js_now_iso(char* buf32);  // the time as RFC 3339 (Date.prototype.toISOString)
-int npskit_js_get(const char* key, char* buf, int cap);
-void npskit_js_set(const char* key, const char* value);  // nullptr removes the key
-int npskit_js_env(int what, char* buf, int cap);  // 0 = pathname, 1 = navigator.language
-void npskit_js_transport(const char* endpoint, int endpoint_len, const char* headers_json, int on);
-void npskit_js_post(int serial, const char* body, int beacon);  // serial 0: a beacon, no answer
-void npskit_js_timer(int code, int ms);  // ms < 0 cancels
-void npskit_js_warn(const char* text);
-}
+#include "widget_platform.h"
 
 // The shims that take text as pointer + length, called with a view.
 namespace npskit::widget {

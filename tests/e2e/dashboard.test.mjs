@@ -259,12 +259,13 @@ test('CSV export: the filtered responses, formulas escaped; report JSON download
   assert.equal(download.suggestedFilename(), 'npskit-responses.csv');
   const csv = readFileSync(await download.path(), 'utf8');
   const rows = csv.trim().split('\r\n');
-  assert.match(rows[0], /^ts,type,score,segment,comment/);
+  assert.match(rows[0], /^"ts","type","score","segment","comment"/);
   assert.equal(rows.length, 1 + s.n);
   assert.ok(csv.includes(`"'=HYPERLINK(""http://evil.test"",""cliquez"")"`), csv);
   assert.ok(csv.includes(`"'+ trop cher, - pas clair"`));
-  assert.ok(csv.includes(`,'@support lent`));
-  assert.ok(!/(^|,)[=+@]/m.test(csv.replace(/"[^"]*"/g, '')), 'no unescaped formula cell');
+  assert.ok(csv.includes(`,"'@support lent`));
+  // Every cell is quoted: none may open with a formula character inside its quotes.
+  assert.ok(!/(^|,)"?[=+@]/m.test(csv.replace(/""/g, '')), 'no unescaped formula cell');
 
   const j = s.ui.export_json;
   const [report] = await Promise.all([

@@ -222,7 +222,7 @@ test('storage blocked: the prompt still works for the session', async () => {
   assert.deepEqual(page.errors.filter((e) => !e.includes('404')), []);
 });
 
-test('a 4xx other than 408/429 drops the record with one console warning', async () => {
+test('a 400 drops the record with one console warning', async () => {
   const page = await open('/reject', { data: { retryBaseMs: '100' } });
   const warnings = [];
   page.on('console', (m) => { if (m.type() === 'warning' && m.text().includes('npskit')) warnings.push(m.text()); });

@@ -23,7 +23,7 @@ export function removeDir(dir) {
 // Resolves once the collector logged its "listening" line (with the port it chose).
 export function startCollector({ db, args = [], readKey = READ_KEY, env = {}, binary = collectorBinary } = {}) {
   if (!existsSync(binary)) {
-    throw new Error(`${collectorBinary} is missing: build it (cmake --build ${buildNative}) or set NPSKIT_BUILD_NATIVE`);
+    throw new Error(`${binary} is missing: build it (cmake --build ${buildNative}) or set NPSKIT_BUILD_NATIVE`);
   }
   const dir = db ? null : tempDir();
   const dbPath = db ?? path.join(dir, 'data', 'npskit.db');

@@ -379,10 +379,11 @@ describe('collector: aggregate equals the CLI for the same rows', () => {
         assert.equal(ours.filter((g) => g.histogram.some((v) => v > 0)).length, cliNonEmpty.length);
       }
 
-      // Filters: where= and since/until narrow the same way as the CLI's --where/--since.
+      // Filters: where= and since/until narrow the same way as the CLI's --where/--since (a bare-date
+      // until includes its day on both, docs/parameters.md).
       const cli = JSON.parse((await runToExit(cliBinary, ['score', '--by', 'week', '--where', 'plan=enterprise',
         '--since', '2025-06-01', '--until', '2025-08-31', file])).stdout);
-      const agg = await fetch(`${c.base}/v1/aggregate?by=week&where=plan:enterprise&since=2025-06-01&until=2025-09-01`,
+      const agg = await fetch(`${c.base}/v1/aggregate?by=week&where=plan:enterprise&since=2025-06-01&until=2025-08-31`,
         { headers: auth }).then((r) => r.json());
       assert.deepEqual(agg.total.histogram, cli.histogram);
       assert.ok(cli.n > 10);

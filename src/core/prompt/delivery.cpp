@@ -40,17 +40,29 @@ void delivery_queue::remove(size_t k) {
     last.body.clear();
 }
 
+// Only a record the endpoint says is wrong is dropped; a missing route or a refused key (a
+// redeploy, a rotated key) may be fixed within the 7 days an answer is kept.
 send_outcome classify_status(int status) {
     if (status >= 200 && status < 300) return send_outcome::delivered;
+    if (status == 400 || status == 409 || status == 413 || status == 422) return send_outcome::dropped;
     if (status == 0 || status == 408 || status == 429 || status >= 500) return send_outcome::retry;
-    return send_outcome::dropped;
+    return send_outcome::held;
 }
 
-int64_t delivery_queue::backoff_ms(int attempts, uint32_t random) const {
-    int64_t d = desc.base_delay_ms;
-    for (int k = 1; k < attempts && d < desc.max_delay_ms; ++k) d *= 2;
-    if (d > desc.max_delay_ms) d = desc.max_delay_ms;
-    return d / 2 + static_cast<int64_t>(random % static_cast<uint32_t>(d / 2 + 1));
+int64_t delivery_queue::backoff_ms(int attempts, uint32_t random, int64_t at_least, bool held) const {
+    int64_t d = desc.base_delay_ms, cap = held ? 86400000 : desc.max_delay_ms;
+    for (int k = held ? -5 : 1; k < attempts && d < cap; ++k) d *= 2;  // held: 64 x base first
+    if (d > cap) d = cap;
+    d /= 2;
+    return (at_least > d ? at_least : d) + static_cast<int64_t>(random % static_cast<uint32_t>(d + 1));
+}
+
+// A "shown" or "dismissed" record: append_record_json starts every record with
+// {"v":1,"id":"<id>","type":"<type>" (tests/unit-delivery.cpp holds it to that) and a record id
+// holds no quote. Anything else counts as an answer: what the queue cannot read, it keeps.
+static bool is_display(std::string_view body) {
+    size_t at = find_byte(body, '"', 13) + 10;  // past the id's closing quote and ,"type":"
+    return at < body.size() && (body[at] == 's' || body[at] == 'd');
 }
 
 bool delivery_queue::enqueue(std::string_view id, std::string_view body, int64_t now_ms) {
@@ -62,10 +74,14 @@ bool delivery_queue::enqueue(std::string_view id, std::string_view body, int64_t
             return true;
         }
     }
-    if (count >= static_cast<size_t>(desc.max_items)) {  // full: the oldest that is not in flight goes
-        size_t k = 0;
-        while (k + 1 < count && items[k].in_flight) ++k;
-        remove(k);
+    if (count >= static_cast<size_t>(desc.max_items)) {
+        // Full: a display event is not queued (it never pushes anything out); an answer pushes out
+        // the oldest display event not in flight, else the oldest answer not in flight.
+        if (is_display(body)) return false;
+        size_t k = count, answer = count - 1;
+        for (size_t j = count; j--;)
+            if (!items[j].in_flight) (is_display(items[j].body) ? k : answer) = j;
+        remove(k < count ? k : answer);
     }
     queued_item& item = items[count++];
     item.id = id;
@@ -84,18 +100,21 @@ bool delivery_queue::sibling_in_flight(const queued_item& it) const {
 }
 
 const queued_item* delivery_queue::begin_next(int64_t now_ms) {
-    for (size_t k = 0; k < count;) {  // expire old items first
-        if (!items[k].in_flight && now_ms - items[k].created_ms > desc.max_age_ms) remove(k);
-        else ++k;
-    }
-    for (size_t k = 0; k < count; ++k) {
+    // One pass: old items expire on the way (the platform calls this until nullptr, so every
+    // one is looked at).
+    for (size_t k = 0; k < count;) {
         queued_item& it = items[k];
-        if (it.in_flight || it.next_attempt_ms > now_ms) continue;
-        if (sibling_in_flight(it)) continue;
-        it.in_flight = true;
-        it.serial = ++last_serial;
-        ++it.attempts;
-        return &it;
+        if (!it.in_flight && now_ms - it.created_ms > desc.max_age_ms) {
+            remove(k);
+            continue;
+        }
+        if (!it.in_flight && it.next_attempt_ms <= now_ms && !sibling_in_flight(it)) {
+            it.in_flight = true;
+            it.serial = ++last_serial;
+            ++it.attempts;
+            return &it;
+        }
+        ++k;
     }
     return nullptr;
 }
@@ -109,23 +128,18 @@ send_outcome delivery_queue::finish(uint32_t serial, int status, int64_t retry_a
     send_outcome outcome = classify_status(status);
     queued_item& it = items[k];
     it.in_flight = false;
-    if (outcome != send_outcome::retry) {
-        finished[finished_count++ % 32] = hash_text(id);
-        remove(k);
-        return outcome;
-    }
-    int64_t wait = backoff_ms(it.attempts, random);
-    if (retry_after_ms >= 0) wait = retry_after_ms > 86400000 ? 86400000 : retry_after_ms;
-    // A newer record with the same id is waiting: it replaces this one and inherits the wait.
-    for (size_t j = 0; j < count; ++j) {
+    it.next_attempt_ms = now_ms + backoff_ms(it.attempts, random, retry_after_ms, outcome == send_outcome::held);
+    bool gone = outcome == send_outcome::delivered || outcome == send_outcome::dropped;
+    if (gone) finished[finished_count++ % 32] = hash_text(id);
+    // Retried while a newer record with the same id waits: that one replaces it, with its wait.
+    for (size_t j = 0; j < count && !gone; ++j) {
         if (j != k && items[j].id == id && !items[j].in_flight) {
             items[j].attempts = it.attempts;
-            items[j].next_attempt_ms = now_ms + wait;
-            remove(k);
-            return outcome;
+            items[j].next_attempt_ms = it.next_attempt_ms;
+            gone = true;
         }
     }
-    it.next_attempt_ms = now_ms + wait;
+    if (gone) remove(k);
     return outcome;
 }
 
@@ -138,12 +152,6 @@ const queued_item* delivery_queue::next_for_beacon(int64_t now_ms, uint32_t rand
         return &it;
     }
     return nullptr;
-}
-
-std::vector<const queued_item*> delivery_queue::take_for_beacon(int64_t now_ms, uint32_t random) {
-    std::vector<const queued_item*> out;
-    while (const queued_item* it = next_for_beacon(now_ms, random)) out.push_back(it);
-    return out;
 }
 
 int64_t delivery_queue::next_wake_in(int64_t now_ms) const {

@@ -234,4 +234,10 @@ bool history_from_text(std::string_view text, survey_history& h) {
     return true;
 }
 
+bool is_safe_link(std::string_view url) {
+    if (same(url.substr(0, 8), "https://") || same(url.substr(0, 7), "http://")) return true;
+    unsigned char c = url.size() > 1 ? url[1] : 'x';  // "/" alone: the site's root
+    return !url.empty() && url[0] == '/' && c != '/' && c != '\\' && c >= 0x20;
+}
+
 }  // namespace npskit

@@ -102,6 +102,12 @@ uint32_t stable_hash(std::string_view a, std::string_view b);        // FNV-1a o
 int sample_bucket(std::string_view sample_key, std::string_view survey);
 bool in_sample(std::string_view sample_key, std::string_view survey, int percent);
 
+// The promoters' link (promoterUrl): "https://…", "http://…" (the scheme in lower case, exactly:
+// "HTTPS://" is refused like any other, nothing is normalised), or a path of this site: one '/'
+// followed by neither '/' nor a backslash (browsers read "//x" and "/\x" as the host x) nor a
+// control character (the URL parser drops tab, CR and LF: "/<tab>/x" is "//x").
+bool is_safe_link(std::string_view url);
+
 text history_to_text(const survey_history& h);  // "first,shown,answered,dismissed,displays,any"
 bool history_from_text(std::string_view text, survey_history& h);
 

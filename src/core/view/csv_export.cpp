@@ -6,25 +6,22 @@
 namespace npskit {
 
 std::string csv_cell(std::string_view text) {
-    std::string cell;
-    cell.reserve(text.size() + 2);
+    std::string cell = "\"";
+    cell.reserve(text.size() + 4);
     if (!text.empty()) {
         char c = text[0];
         if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') cell.push_back('\'');
     }
-    cell.append(text);
-    if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-    std::string quoted = "\"";
-    for (char c : cell) {
-        if (c == '"') quoted.push_back('"');
-        quoted.push_back(c);
+    for (char c : text) {
+        if (c == '"') cell.push_back('"');
+        cell.push_back(c);
     }
-    quoted.push_back('"');
-    return quoted;
+    cell.push_back('"');
+    return cell;
 }
 
 std::string export_csv(const response_store& store, const std::vector<uint32_t>& rows) {
-    std::string out = "ts,type,score,segment,comment";
+    std::string out = "\"ts\",\"type\",\"score\",\"segment\",\"comment\"";
     for (const auto& column : store.attributes) {
         out.push_back(',');
         out += csv_cell(column.key);
@@ -33,20 +30,21 @@ std::string export_csv(const response_store& store, const std::vector<uint32_t>&
     for (uint32_t row : rows) {
         if (row >= store.size()) continue;
         uint8_t slot = store.slots[row];
+        out.push_back('"');
         out += format_timestamp(store.times_ms[row]);
         if (slot <= 10) {
-            out += ",response,";
+            out += "\",\"response\",\"";
             out += std::to_string(slot);
-            out.push_back(',');
+            out += "\",\"";
             out += segment_name(segment_of(slot));
+            out += "\",";
         } else {
-            out += slot == slot_shown ? ",shown,," : ",dismissed,,";
+            out += slot == slot_shown ? "\",\"shown\",\"\",\"\"," : "\",\"dismissed\",\"\",\"\",";
         }
-        out.push_back(',');
         out += csv_cell(store.comment(row));
         for (const auto& column : store.attributes) {
             out.push_back(',');
-            if (row < column.codes.size()) out += csv_cell(column.value_of(column.codes[row]));
+            out += csv_cell(row < column.codes.size() ? column.value_of(column.codes[row]) : std::string_view());
         }
         out += "\r\n";
     }

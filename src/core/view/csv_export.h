@@ -1,6 +1,8 @@
 // npskit core: CSV export of responses (RFC 4180), safe to open in a spreadsheet.
 // A cell that starts with = + - @ (or a tab or carriage return) would run as a formula in
 // Excel, LibreOffice or Google Sheets (OWASP "CSV injection"): it gets a leading apostrophe.
+// Every cell is quoted: a spreadsheet set to another separator (';' in many locales) would
+// otherwise split "x;=1+1" into a cell "=1+1" that the apostrophe never saw.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -11,7 +13,7 @@
 
 namespace npskit {
 
-// One cell: injection-escaped, then quoted when it holds , " CR or LF (quotes doubled).
+// One cell: injection-escaped, then always quoted (inner quotes doubled); "" when empty.
 std::string csv_cell(std::string_view text);
 
 // Header: ts, type, score, segment, comment, then every attribute column of the store in

@@ -6,220 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "calendar.h"
+#include "score_json.h"
 
 namespace npskit {
-
-//-----------------------------------------------------------------------------
-// [SECTION] View settings and the URL hash
-//-----------------------------------------------------------------------------
-const char* date_preset_name(date_preset p) {
-    switch (p) {
-        case date_preset::all: return "all";
-        case date_preset::last_7_days: return "7d";
-        case date_preset::last_30_days: return "30d";
-        case date_preset::last_90_days: return "90d";
-        case date_preset::last_365_days: return "365d";
-        case date_preset::custom: return "custom";
-    }
-    return "all";
-}
-
-std::string percent_encode(std::string_view text) {
-    static const char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.' || c == '~' || c == ':' || c == '/';
-        if (keep) {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-        }
-    }
-    return out;
-}
-
-static int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-    std::string out;
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() + 0 && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
-            i += 2;
-        } else if (text[i] == '+') {
-            out.push_back(' ');
-        } else {
-            out.push_back(text[i]);
-        }
-    }
-    return out;
-}
-
-static std::vector<std::string> split(std::string_view text, char sep) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= text.size()) {
-        size_t end = text.find(sep, start);
-        if (end == std::string_view::npos) end = text.size();
-        parts.emplace_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return parts;
-}
-
-static std::string join(const std::vector<std::string>& parts, char sep) {
-    std::string out;
-    for (size_t i = 0; i < parts.size(); ++i) {
-        if (i) out.push_back(sep);
-        out += parts[i];
-    }
-    return out;
-}
-
-bool view_settings::operator==(const view_settings& o) const {
-    if (attributes.size() != o.attributes.size()) return false;
-    for (size_t i = 0; i < attributes.size(); ++i) {
-        const auto &a = attributes[i], &b = o.attributes[i];
-        if (a.key != b.key || a.values != b.values || a.exclude != b.exclude) return false;
-    }
-    return source == o.source && key == o.key && range == o.range && custom_since_day == o.custom_since_day &&
-           custom_until_day == o.custom_until_day && segments == o.segments && exclude_rule == o.exclude_rule &&
-           text == o.text && bucket == o.bucket && breakdown == o.breakdown && dark == o.dark;
-}
-
-attribute_filter parse_exclude_rule(std::string_view rule) {
-    attribute_filter f;
-    f.exclude = true;
-    size_t eq = rule.find('=');
-    if (eq == std::string_view::npos || eq == 0 || eq + 1 >= rule.size()) return f;
-    std::string key(rule.substr(0, eq));
-    while (!key.empty() && key.back() == ' ') key.pop_back();
-    while (!key.empty() && key.front() == ' ') key.erase(key.begin());
-    for (auto& v : split(rule.substr(eq + 1), '|')) {
-        while (!v.empty() && v.front() == ' ') v.erase(v.begin());
-        while (!v.empty() && v.back() == ' ') v.pop_back();
-        if (!v.empty()) f.values.push_back(v);
-    }
-    if (!f.values.empty()) f.key = key;
-    return f;
-}
-
-std::string encode_view_hash(const view_settings& v) {
-    std::vector<std::string> parts;
-    auto add = [&](const std::string& name, std::string_view value) { parts.push_back(name + "=" + percent_encode(value)); };
-    if (!v.source.empty()) add("src", v.source);
-    if (!v.key.empty()) add("key", v.key);
-    if (v.range == date_preset::custom) {
-        add("range", format_date(v.custom_since_day) + ".." + format_date(v.custom_until_day));
-    } else if (v.range != date_preset::all) {
-        add("range", date_preset_name(v.range));
-    }
-    if (v.segments != 0b111) {
-        std::string seg;
-        if (v.segments & 1) seg += 'd';
-        if (v.segments & 2) seg += 'p';
-        if (v.segments & 4) seg += 'P';
-        add("seg", seg.empty() ? "none" : seg);
-    }
-    if (v.bucket != time_bucket::week) add("by", time_bucket_name(v.bucket));
-    if (v.breakdown != "survey") add("bd", v.breakdown.empty() ? "none" : v.breakdown);
-    for (const auto& f : v.attributes)
-        if (!f.key.empty() && !f.values.empty()) add((f.exclude ? "xa." : "a.") + percent_encode(f.key), join(f.values, '|'));
-    if (!v.exclude_rule.empty()) add("x", v.exclude_rule);
-    if (!v.text.empty()) add("q", v.text);
-    if (v.dark) add("theme", "dark");
-    return join(parts, '&');
-}
-
-view_settings decode_view_hash(std::string_view hash) {
-    view_settings v;
-    if (!hash.empty() && hash[0] == '#') hash.remove_prefix(1);
-    if (hash.empty()) return v;
-    for (const auto& part : split(hash, '&')) {
-        size_t eq = part.find('=');
-        if (eq == std::string::npos) continue;
-        std::string name = percent_decode(std::string_view(part).substr(0, eq));
-        std::string value = percent_decode(std::string_view(part).substr(eq + 1));
-        if (name == "src") v.source = value;
-        else if (name == "key") v.key = value;
-        else if (name == "range") {
-            size_t dots = value.find("..");
-            if (dots != std::string::npos) {
-                auto a = parse_timestamp(value.substr(0, dots), true);
-                auto b = parse_timestamp(value.substr(dots + 2), true);
-                if (a && b && *a <= *b) {
-                    v.range = date_preset::custom;
-                    v.custom_since_day = floor_div(*a, ms_per_day);
-                    v.custom_until_day = floor_div(*b, ms_per_day);
-                }
-            } else {
-                for (date_preset p : {date_preset::all, date_preset::last_7_days, date_preset::last_30_days,
-                                      date_preset::last_90_days, date_preset::last_365_days})
-                    if (value == date_preset_name(p)) v.range = p;
-            }
-        } else if (name == "seg") {
-            uint8_t s = 0;
-            for (char c : value) s |= c == 'd' ? 1 : c == 'p' ? 2 : c == 'P' ? 4 : 0;
-            v.segments = s;
-        } else if (name == "by") {
-            for (time_bucket b : {time_bucket::day, time_bucket::week, time_bucket::month})
-                if (value == time_bucket_name(b)) v.bucket = b;
-        } else if (name == "bd") {
-            v.breakdown = value == "none" ? "" : value;
-        } else if (name.rfind("a.", 0) == 0 || name.rfind("xa.", 0) == 0) {
-            attribute_filter f;
-            f.exclude = name[0] == 'x';
-            f.key = name.substr(f.exclude ? 3 : 2);
-            for (auto& val : split(value, '|'))
-                if (!val.empty()) f.values.push_back(val);
-            if (!f.key.empty() && !f.values.empty()) v.attributes.push_back(std::move(f));
-        } else if (name == "x") {
-            v.exclude_rule = value;
-        } else if (name == "q") {
-            v.text = value;
-        } else if (name == "theme") {
-            v.dark = value == "dark";
-        }
-    }
-    return v;
-}
-
-response_filter filter_for(const view_settings& v, int64_t now_ms) {
-    response_filter f;
-    int64_t end_day = floor_div(now_ms, ms_per_day) + 1;  // exclusive: tomorrow 00:00 UTC
-    int days = 0;
-    switch (v.range) {
-        case date_preset::all: break;
-        case date_preset::last_7_days: days = 7; break;
-        case date_preset::last_30_days: days = 30; break;
-        case date_preset::last_90_days: days = 90; break;
-        case date_preset::last_365_days: days = 365; break;
-        case date_preset::custom:
-            f.since_ms = v.custom_since_day * ms_per_day;
-            f.until_ms = (v.custom_until_day + 1) * ms_per_day;
-            break;
-    }
-    if (days) {
-        f.since_ms = (end_day - days) * ms_per_day;
-        f.until_ms = end_day * ms_per_day;
-    }
-    f.segments = v.segments;
-    f.attributes = v.attributes;
-    if (!v.exclude_rule.empty()) {
-        attribute_filter rule = parse_exclude_rule(v.exclude_rule);
-        if (!rule.key.empty()) f.attributes.push_back(std::move(rule));
-    }
-    f.text = v.text;
-    return f;
-}
 
 //-----------------------------------------------------------------------------
 // [SECTION] The report
@@ -230,6 +19,7 @@ const char* nps_band_name(double nps) {
     if (nps < 50) return "great";
     return "excellent";
 }
+int nps_band(double nps) { return nps < 0 ? 0 : nps < 30 ? 1 : nps < 50 ? 2 : 3; }
 
 void sort_breakdown(std::vector<breakdown_row>& rows, breakdown_column by, bool descending) {
     auto key_less = [by](const breakdown_row& a, const breakdown_row& b) {
@@ -263,7 +53,7 @@ report build_report(const response_store& store, const report_desc& desc) {
     const bool want_previous = store.size() && h.until_ms > h.since_ms;
     if (want_previous) h.previous_since_ms = h.since_ms - (h.until_ms - h.since_ms);
 
-    // One pass for the trend, the breakdown and the previous period (query.h: count_for_report).
+    // One pass for the trend, the breakdown and the previous period (report_counts.h).
     // A text search scans the comment pool once; both passes visit only the rows it found.
     std::vector<uint32_t> text_rows;
     if (!filter.text.empty()) text_rows = rows_with_text(store, filter.text);
@@ -358,27 +148,46 @@ report build_report(const response_store& store, const report_desc& desc) {
         ranked.push_back(r.distinctive_themes[s]);
     }
     r.theme_drivers = theme_drivers(ranked, 2 * desc.ranked_themes.top);
+    fill_panel_figures(r, store);
     return r;
+}
+
+void fill_panel_figures(report& r, const response_store& store) {
+    headline_view& h = r.headline;
+    const nps_result& s = h.score;
+    h.band = nps_band(s.nps);
+    if (s.n) {
+        const double n = static_cast<double>(s.n);
+        h.segment_percent = {100.0 * static_cast<double>(s.detractors) / n, 100.0 * static_cast<double>(s.passives) / n,
+                             100.0 * static_cast<double>(s.promoters) / n};
+    }
+    const uint64_t answered = h.histogram.n();
+    for (int k = 0; k <= 10; ++k)
+        h.score_percent[k] = answered ? 100.0 * static_cast<double>(h.histogram.bins[k]) / static_cast<double>(answered) : 0;
+    r.latest_scored = -1;
+    for (size_t k = 0; k < r.trend.size(); ++k) {
+        trend_point& t = r.trend[k];
+        t.answer_rate = t.shown ? static_cast<double>(t.score.n) / static_cast<double>(t.shown) : 0;
+        if (t.score.has_score) r.latest_scored = static_cast<int>(k);
+    }
+    for (comment_view& c : r.comments) {
+        if (c.row >= store.size()) continue;
+        c.text = std::string(store.comment(c.row));
+        c.attributes.clear();
+        for (const auto& col : store.attributes) {
+            if (c.row >= col.codes.size() || !col.codes[c.row]) continue;
+            if (!c.attributes.empty()) c.attributes += " · ";
+            c.attributes += col.key + " " + std::string(col.value_of(col.codes[c.row]));
+        }
+    }
 }
 
 //-----------------------------------------------------------------------------
 // [SECTION] JSON
 //-----------------------------------------------------------------------------
 static nlohmann::json score_json(const nps_result& s) {
-    nlohmann::json j = {{"n", s.n}, {"promoters", s.promoters}, {"passives", s.passives}, {"detractors", s.detractors}};
-    if (s.has_score) {
-        j["nps"] = s.nps;
-        j["nps_rounded"] = round_half_away(s.nps);
-        j["ci_low"] = s.ci_low;
-        j["ci_high"] = s.ci_high;
-        j["margin"] = s.margin;
-    } else {
-        j["nps"] = nullptr;
-        j["nps_rounded"] = nullptr;
-        j["ci_low"] = nullptr;
-        j["ci_high"] = nullptr;
-        j["margin"] = nullptr;
-    }
+    nlohmann::json j = nlohmann::json::object();
+    put_nps_figures(j, s);  // the CLI's own figures (score_json.h)
     return j;
 }
 

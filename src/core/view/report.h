@@ -1,8 +1,7 @@
 // npskit core: the dashboard's view model. Everything a panel shows is computed here, from
 // the store through query.h and score.h, so it is unit-tested natively and the panels only
-// draw. Also the view settings (filters, bucket, breakdown, theme) and their URL-hash form.
+// draw. What the user picked (filters, bucket, theme) and its URL-hash form: view_settings.h.
 //
-// [SECTION] View settings and the URL hash
 // [SECTION] The report (one per filter change)
 // [SECTION] JSON (export, test hook)
 #pragma once
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "query.h"
+#include "report_counts.h"
 #include "score.h"
 #include "store.h"
 #include "themes.h"
@@ -20,44 +20,11 @@
 namespace npskit {
 
 //-----------------------------------------------------------------------------
-// [SECTION] View settings and the URL hash
-//-----------------------------------------------------------------------------
-enum class date_preset : uint8_t { all, last_7_days, last_30_days, last_90_days, last_365_days, custom };
-const char* date_preset_name(date_preset p);  // "all" | "7d" | "30d" | "90d" | "365d" | "custom"
-
-struct view_settings {
-    std::string source;  // data URL ("" = none; the collector when the page is served by it)
-    std::string key;     // collector read key
-    date_preset range = date_preset::all;
-    int64_t custom_since_day = 0, custom_until_day = 0;  // days since 1970-01-01, both inclusive
-    uint8_t segments = 0b111;        // bit (1 << segment)
-    std::vector<attribute_filter> attributes;  // include filters, one per key
-    std::string exclude_rule;        // "internal=true" or "email=test@x.com|qa@x.com"; "" = none
-    std::string text;                // comment search
-    time_bucket bucket = time_bucket::week;
-    std::string breakdown = "survey";  // attribute key of the breakdown table
-    bool dark = false;
-    bool operator==(const view_settings& o) const;
-};
-
-// "range=30d&seg=dp&by=month&bd=plan&a.plan=pro%7Cteam&x=internal%3Dtrue&q=slow&theme=dark"
-// Only non-default values are written; `source` and `key` come first as `src=` and `key=`.
-std::string encode_view_hash(const view_settings& v);
-// Accepts a leading '#'; unknown or malformed parameters are ignored (a shared link from a
-// newer version still opens).
-view_settings decode_view_hash(std::string_view hash);
-std::string percent_encode(std::string_view text);
-std::string percent_decode(std::string_view text);
-// "internal=true" → {key "internal", values {"true"}, exclude}; empty key when malformed.
-attribute_filter parse_exclude_rule(std::string_view rule);
-// The filter every panel uses. Presets end at the end of the UTC day of `now_ms`.
-response_filter filter_for(const view_settings& v, int64_t now_ms);
-
-//-----------------------------------------------------------------------------
 // [SECTION] The report
 //-----------------------------------------------------------------------------
 // Reference bands of the headline gauge: < 0, 0–30, 30–50, ≥ 50.
 const char* nps_band_name(double nps);  // "needs work" | "good" | "great" | "excellent"
+int nps_band(double nps);               // the same bands as 0..3
 
 struct report_desc {
     response_filter filter;
@@ -79,6 +46,9 @@ struct headline_view {
     int64_t previous_since_ms = 0;
     nps_result previous;
     nps_comparison change;            // current − previous
+    int band = 0;                                // nps_band(score.nps)
+    std::array<double, 3> segment_percent{};     // detractors, passives, promoters: % of score.n
+    std::array<double, 11> score_percent{};      // each score's share of score.n, %
 };
 
 struct trend_point {
@@ -87,6 +57,7 @@ struct trend_point {
     nps_result score;
     uint64_t shown = 0, dismissed = 0;
     nps_comparison vs_previous;       // against the bucket before (invalid for the first)
+    double answer_rate = 0;           // score.n / shown (0 when nothing was shown)
 };
 
 struct breakdown_row {
@@ -103,6 +74,9 @@ struct comment_view {
     uint32_t row = 0;
     int64_t ts_ms = 0;
     int score = 0;
+    // Copies (live updates may move the store's pool before the next re-score).
+    std::string text{};
+    std::string attributes{};         // "plan pro · country FR"
 };
 
 struct response_rate_view {
@@ -125,9 +99,13 @@ struct report {
     std::array<std::vector<ranked_theme>, 3> distinctive_themes;
     std::vector<ranked_theme> theme_drivers;
     response_rate_view rate;
+    int latest_scored = -1;           // the trend's last bucket with answers (period over period)
 };
 
 report build_report(const response_store& store, const report_desc& desc);
+// The figures panels show besides the scores (shares, rates, comment text): build_report
+// calls it last, so no panel computes a statistic.
+void fill_panel_figures(report& r, const response_store& store);
 
 //-----------------------------------------------------------------------------
 // [SECTION] JSON

@@ -5,6 +5,8 @@
 #include <array>
 #include <unordered_set>
 
+#include "query.h"  // ascii_lower
+
 namespace npskit {
 
 namespace {
@@ -67,7 +69,7 @@ void lowercase_in_place(char* text, size_t size) {
     for (size_t i = 0; i < size; ++i) {
         unsigned char c = static_cast<unsigned char>(text[i]);
         if (c >= 'A' && c <= 'Z') {
-            text[i] = static_cast<char>(c + 32);
+            text[i] = ascii_lower(static_cast<char>(c));
         } else if (c == 0xC3 && i + 1 < size) {
             unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
             if (c1 >= 0x80 && c1 <= 0x9E && c1 != 0x97) text[i + 1] = static_cast<char>(c1 + 0x20);
@@ -101,12 +103,6 @@ void tokenize_into(std::string_view text, std::string& out, std::vector<std::pai
     if (in_token) close();
 }
 }  // namespace
-
-std::string lowercase_utf8(std::string_view text) {
-    std::string out(text);
-    lowercase_in_place(out.data(), out.size());
-    return out;
-}
 
 bool is_stop_word(std::string_view w) {
     if (w.empty()) return true;

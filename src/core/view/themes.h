@@ -31,7 +31,6 @@ namespace npskit {
 // elisions ("l'interface") give "l" + "interface". Lower-cased: ASCII and Latin-1 capitals
 // (À..Þ, U+00C0..U+00DE except ×).
 std::vector<std::string> tokenize(std::string_view text);
-std::string lowercase_utf8(std::string_view text);
 // English and French function words, plus one-letter tokens and pure numbers.
 bool is_stop_word(std::string_view lowercase_word);
 

@@ -1,0 +1,38 @@
+// npskit dashboard: all the app layer (app.cpp) asks of the browser, and nothing more.
+// Selected at link time, never through a table: web_source.cpp defines these over
+// web/dashboard/source.js in the bundle; natively the test that links the app layer defines them
+// (tests/unit-dashboard_app.cpp: a fake clock and a fake page that records every call).
+#pragma once
+#include <string>
+
+namespace npskit::dashboard::platform {
+
+struct load_info {
+    int id = 0;           // 0: no load yet; changes when a new load starts
+    int kind = 0;         // source_kind: 1 file, 2 url, 3 collector
+    double total = 0;     // bytes expected (0 = unknown)
+    double received = 0;  // bytes arrived in the page so far
+};
+
+double monotonic_ms();  // performance.now(): durations, the stall clock, re-score pacing
+double wall_ms();       // Date.now(): "the last 30 days", the importer's default timestamp
+bool prefers_dark();
+
+// The page reads sources; the app layer pulls their bytes.
+load_info current_load();
+std::string load_text(int which);           // 0 name, 1 error
+int pull_chunk(char* buffer, int capacity);  // > 0 bytes, 0 wait, -1 ended, -2 failed
+void cancel_load(int id);                   // stop reading load `id` and drop its queued bytes
+void open_url(const std::string& url);
+void open_collector(const std::string& base, const std::string& key);  // base "" = this page's
+void pick_file();
+
+// Live updates (collector SSE): one schema-v1 record per event.
+bool pull_event(std::string& out);
+int live_connection(double& retry_in_ms);  // live_state: 0 off, 1 connecting, 2 live, 3 reconnecting
+
+bool take_hash(std::string& out);        // true once after each change (and at start)
+void set_hash(const std::string& hash);  // replaceState: no hashchange event, no history entry
+void download(const std::string& name, const std::string& mime, const std::string& data);
+
+}  // namespace npskit::dashboard::platform

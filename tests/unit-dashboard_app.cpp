@@ -1,0 +1,412 @@
+// Tests for src/dashboard/app: the load state machine, the live path and the view settings,
+// natively, over a fake page (this file defines src/dashboard/app_platform.h): a clock the test
+// moves, sources whose bytes the test queues, and a record of every call the app makes.
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "app.h"
+#include "app_platform.h"
+#include "calendar.h"
+
+using namespace npskit;
+using namespace npskit::dashboard;
+
+namespace {
+struct fake_page {
+    double mono_ms = 1000, wall_ms = 1767225600000.0;  // 2026-01-01T00:00:00Z
+    platform::load_info load;
+    std::string load_name, load_error;
+    std::deque<std::string> chunks;  // bytes the page holds for the current load
+    bool ended = false, failed = false;
+    std::deque<std::string> events;
+    int live = 0;
+    std::string hash;
+    bool hash_changed = false;
+    std::vector<std::string> calls;  // "cancel 1", "open_url …", "set_hash …", "download …"
+    std::vector<std::string> downloads;
+    int pulls = 0;
+
+    // A source starts: the page has read nothing yet.
+    void start(source_kind kind, const std::string& name) {
+        load = {load.id + 1, static_cast<int>(kind), 0, 0};
+        load_name = name;
+        chunks.clear();
+        ended = failed = false;
+    }
+    void arrive(const std::string& bytes) {
+        chunks.push_back(bytes);
+        load.received += static_cast<double>(bytes.size());
+    }
+};
+fake_page page;
+
+bool called(const std::string& call) {
+    for (const auto& c : page.calls)
+        if (c == call) return true;
+    return false;
+}
+
+// A fresh app over a fresh page.
+struct fixture {
+    app_state app;
+    fixture() {
+        page = fake_page{};
+        app_setup(app);
+    }
+    void pump(double budget_ms = 20) { app_pump(app, budget_ms); }
+};
+}  // namespace
+
+namespace npskit::dashboard::platform {
+double monotonic_ms() { return page.mono_ms; }
+double wall_ms() { return page.wall_ms; }
+bool prefers_dark() { return false; }
+load_info current_load() { return page.load; }
+std::string load_text(int which) { return which ? page.load_error : page.load_name; }
+int pull_chunk(char* buffer, int capacity) {
+    ++page.pulls;
+    if (page.chunks.empty()) return page.failed ? -2 : page.ended ? -1 : 0;
+    std::string& c = page.chunks.front();
+    int n = static_cast<int>(std::min<size_t>(c.size(), static_cast<size_t>(capacity)));
+    std::copy(c.begin(), c.begin() + n, buffer);
+    c.erase(0, static_cast<size_t>(n));
+    if (c.empty()) page.chunks.pop_front();
+    return n;
+}
+void cancel_load(int id) {
+    page.calls.push_back("cancel " + std::to_string(id));
+    page.chunks.clear();
+}
+void open_url(const std::string& url) { page.calls.push_back("open_url " + url); }
+void open_collector(const std::string& base, const std::string& key) {
+    page.calls.push_back("open_collector " + base + " " + key);
+}
+void pick_file() { page.calls.push_back("pick_file"); }
+bool pull_event(std::string& out) {
+    if (page.events.empty()) return false;
+    out = page.events.front();
+    page.events.pop_front();
+    return true;
+}
+int live_connection(double& retry_in_ms) {
+    retry_in_ms = 0;
+    return page.live;
+}
+bool take_hash(std::string& out) {
+    if (!page.hash_changed) return false;
+    page.hash_changed = false;
+    out = page.hash;
+    return true;
+}
+void set_hash(const std::string& hash) {
+    page.hash = hash;
+    page.calls.push_back("set_hash " + hash);
+}
+void download(const std::string& name, const std::string& mime, const std::string& data) {
+    page.calls.push_back("download " + name + " " + mime);
+    page.downloads.push_back(data);
+}
+}  // namespace npskit::dashboard::platform
+
+TEST_CASE("dashboard app: a URL load reads every record, then is done") {
+    fixture f;
+    page.start(source_kind::url, "https://example.com/a.ndjson");
+    page.arrive("{\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-01-01T00:00:00Z\"}\n");
+    page.arrive("{\"id\":\"resp-000b\",\"type\":\"response\",\"survey\":\"s\",\"score\":3,\"ts\":\"2026-01-02T00:00:00Z\"}\n");
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::loading);
+    CHECK(f.app.load.kind == source_kind::url);
+    CHECK(f.app.load.name == "https://example.com/a.ndjson");
+    page.ended = true;
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::done);
+    CHECK(f.app.load.error == "");
+    CHECK(f.app.store.size() == 2);
+    CHECK(f.app.load.stats.accepted == 2);
+    CHECK_FALSE(f.app.store.indexes_ids());  // a URL gets no more records: its id index is freed
+    app_rebuild_if_dirty(f.app);
+    CHECK(f.app.rep.headline.score.n == 2);
+}
+
+TEST_CASE("dashboard app: a source silent for 30 s gives up with a clear error") {
+    fixture f;
+    page.start(source_kind::url, "https://example.com/slow.ndjson");
+    page.arrive("{\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-01-01T00:00:00Z\"}\n");
+    f.pump();
+    REQUIRE(f.app.load.phase == load_phase::loading);
+    page.mono_ms += stall_ms;  // exactly 30 s: not yet
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::loading);
+    page.mono_ms += 1;
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::failed);
+    CHECK(f.app.load.error == "The source sent nothing for 30 s: stopped reading. Is the server still answering?");
+    CHECK(called("cancel 1"));        // the page closes the connection
+    CHECK(f.app.store.size() == 1);   // what was read stays
+    CHECK(f.app.load.finished_ms == page.mono_ms);
+
+    SUBCASE("bytes arriving restart the stall clock") {
+        fixture g;
+        page.start(source_kind::url, "u");
+        page.arrive("{\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,");
+        g.pump();
+        page.mono_ms += 20000;
+        page.arrive("\"ts\":\"2026-01-01T00:00:00Z\"}\n");
+        g.pump();
+        page.mono_ms += 20000;  // 40 s since the load began, 20 s since the last bytes
+        g.pump();
+        CHECK(g.app.load.phase == load_phase::loading);
+        CHECK_FALSE(called("cancel 1"));
+    }
+    SUBCASE("the collector's pages are fetched whole: no stall limit") {
+        fixture g;
+        page.start(source_kind::collector, "http://127.0.0.1:8080");
+        g.pump();
+        page.mono_ms += 10 * stall_ms;
+        g.pump();
+        CHECK(g.app.load.phase == load_phase::loading);
+    }
+}
+
+TEST_CASE("dashboard app: 16 MB without one valid response stops reading") {
+    fixture f;
+    page.start(source_kind::url, "https://example.com/garbage.ndjson");
+    // Valid JSON lines that are not responses (score out of range): 1 MB a chunk.
+    const std::string line = "{\"id\":\"x\",\"type\":\"response\",\"survey\":\"s\",\"score\":99}\n";
+    std::string mb;
+    while (mb.size() + line.size() <= (1u << 20)) mb += line;
+    for (int i = 0; i < 40; ++i) page.arrive(mb);
+    f.pump();
+    for (int turn = 0; turn < 60 && f.app.load.phase == load_phase::loading; ++turn) f.pump();
+    CHECK(f.app.load.phase == load_phase::failed);
+    CHECK(f.app.load.error == "No valid response in the first 16 MB: stopped reading. Is this JSON, NDJSON or CSV of NPS answers?");
+    CHECK(f.app.load.fed_bytes >= give_up_bytes);
+    CHECK(f.app.load.fed_bytes < give_up_bytes + (1u << 20) + 1);  // stopped at the first chunk past it
+    CHECK(called("cancel 1"));
+    CHECK(f.app.load.stats.accepted == 0);
+    CHECK(f.app.load.stats.skipped > 0);
+    const int pulls = page.pulls;
+    f.pump();
+    CHECK(page.pulls == pulls);  // a failed load is never read again
+
+    SUBCASE("one valid response in the first 16 MB and the load goes on") {
+        fixture g;
+        page.start(source_kind::url, "u");
+        page.arrive("{\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-01-01T00:00:00Z\"}\n");
+        for (int i = 0; i < 20; ++i) page.arrive(mb);
+        page.ended = true;
+        g.pump();
+        for (int turn = 0; turn < 60 && g.app.load.phase == load_phase::loading; ++turn) g.pump();
+        CHECK(g.app.load.phase == load_phase::done);
+        CHECK(g.app.load.stats.accepted == 1);
+        CHECK(g.app.load.fed_bytes > give_up_bytes);
+    }
+}
+
+TEST_CASE("dashboard app: a CSV header it cannot map asks for the columns") {
+    fixture f;
+    page.start(source_kind::file, "answers.csv");
+    page.arrive("c1,c2,c3,plan\n2026-01-05,9,great,pro\n2026-01-06,4,slow,free\n");
+    f.pump();
+    REQUIRE(f.app.load.phase == load_phase::mapping);
+    CHECK(f.app.importer->header() == std::vector<std::string>{"c1", "c2", "c3", "plan"});
+    CHECK_FALSE(f.app.ui.pending_mapping.complete());
+    CHECK(f.app.store.size() == 0);
+
+    column_mapping m = f.app.ui.pending_mapping;
+    m.ts = 0;
+    m.score = 1;
+    m.comment = 2;
+    app_apply_mapping(f.app, m);
+    CHECK(f.app.load.phase == load_phase::loading);
+    page.ended = true;
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::done);
+    CHECK(f.app.load.format == input_format::csv);
+    REQUIRE(f.app.store.size() == 2);
+    CHECK(f.app.store.slots[0] == 9);
+    CHECK(f.app.store.comment(1) == "slow");
+    CHECK(f.app.store.times_ms[0] == days_from_civil(2026, 1, 5) * ms_per_day);
+    REQUIRE(f.app.store.attribute("plan") != nullptr);  // the other columns become attributes
+    CHECK(f.app.store.attribute("plan")->find("pro") != 0);
+
+    SUBCASE("a known header needs no mapping step") {
+        fixture g;
+        page.start(source_kind::file, "answers.csv");
+        page.arrive("ts,score,comment\n2026-01-05T10:00:00Z,10,nice\n");
+        page.ended = true;
+        g.pump();
+        CHECK(g.app.load.phase == load_phase::done);
+        CHECK(g.app.store.size() == 1);
+    }
+    SUBCASE("a first line that is no header (binary, HTML) fails at once") {
+        fixture g;
+        page.start(source_kind::url, "https://example.com/");
+        page.arrive(std::string("\x01\x02\x03,\x7f\x05\n\x06,\x07\n", 10));
+        g.pump();
+        CHECK(g.app.load.phase == load_phase::failed);
+        CHECK(g.app.load.error == "This is not JSON, NDJSON or CSV: its first line is not a readable header.");
+        CHECK(called("cancel 1"));
+    }
+}
+
+TEST_CASE("dashboard app: the memory cap stops a load that never ends") {
+    fixture f;
+    f.app.max_store_bytes = 64 * 1024;  // the real cap is 2.5 GB
+    page.start(source_kind::url, "https://example.com/endless.ndjson");
+    std::string batch;
+    for (int i = 0; i < 2000; ++i)
+        batch += "{\"id\":\"r" + std::to_string(i) + "\",\"type\":\"response\",\"survey\":\"s\",\"score\":7,"
+                 "\"ts\":\"2026-01-01T00:00:00Z\",\"comment\":\"a comment that takes some room\"}\n";
+    page.arrive(batch);
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::loading);  // the cap is checked before the next read
+    REQUIRE(f.app.store.memory_bytes() > f.app.max_store_bytes);
+    page.arrive(batch);
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::failed);
+    CHECK(f.app.load.error ==
+          "Stopped reading: the data already loaded fills the memory this tab can use. Load a shorter range or a smaller file.");
+    CHECK(called("cancel 1"));
+    CHECK(f.app.store.size() == 2000);  // the records read stay (each id once)
+    CHECK(f.app.load.stats.accepted == 2000);
+}
+
+TEST_CASE("dashboard app: the page failing to read is the load's error") {
+    fixture f;
+    page.start(source_kind::url, "https://example.com/404");
+    page.load_error = "Could not load https://example.com/404: HTTP 404";
+    page.failed = true;
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::failed);
+    CHECK(f.app.load.error == "Could not load https://example.com/404: HTTP 404");
+}
+
+TEST_CASE("dashboard app: live events update the collector's records by id") {
+    fixture f;
+    page.start(source_kind::collector, "http://127.0.0.1:8080");
+    page.arrive("{\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":3,\"ts\":\"2026-01-01T00:00:00Z\"}\n");
+    page.arrive("{\"id\":\"resp-000b\",\"type\":\"response\",\"survey\":\"s\",\"score\":8,\"ts\":\"2026-01-01T01:00:00Z\"}\n");
+    page.ended = true;
+    f.pump();
+    REQUIRE(f.app.load.phase == load_phase::done);
+    CHECK(f.app.store.indexes_ids());  // the collector keeps its ids for live updates
+    REQUIRE(f.app.store.size() == 2);
+
+    page.live = 2;
+    // Schema v1 records, through the collector's validator. The widget sends the score first and the comment later under the same id.
+    page.events.push_back("{\"v\":1,\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":10,\"ts\":\"2026-01-01T00:00:00Z\",\"comment\":\"fixed!\"}");
+    page.events.push_back("{\"v\":1,\"id\":\"resp-000c\",\"type\":\"response\",\"survey\":\"s\",\"score\":6,\"ts\":\"2026-01-01T02:00:00Z\"}");
+    page.events.push_back("{\"v\":1,\"id\":\"resp-000d\",\"survey\":\"s\",\"score\":11,\"ts\":\"2026-01-01T00:00:00Z\"}");  // rejected, counted
+    page.mono_ms += 5;
+    f.pump();
+    CHECK(f.app.live.state == live_state::live);
+    CHECK(f.app.live.events == 2);
+    CHECK(f.app.live.rejected == 1);
+    CHECK(f.app.live.last_event_ms == page.mono_ms);
+    CHECK(f.app.store.size() == 3);  // "a" updated in place, "c" appended
+    CHECK(f.app.store.slots[0] == 10);
+    CHECK(f.app.store.comment(0) == "fixed!");
+    CHECK(f.app.data_dirty);
+    // Live data re-scores at most 10 times a second.
+    app_rebuild(f.app);
+    page.events.push_back("{\"v\":1,\"id\":\"resp-000b\",\"type\":\"response\",\"survey\":\"s\",\"score\":0,\"ts\":\"2026-01-01T01:00:00Z\"}");
+    f.pump();
+    const uint64_t builds = f.app.builds;
+    app_rebuild_if_dirty(f.app);
+    CHECK(f.app.builds == builds);
+    page.mono_ms += 100;
+    app_rebuild_if_dirty(f.app);
+    CHECK(f.app.builds == builds + 1);
+    CHECK(f.app.rep.headline.score.n == 3);
+    CHECK(f.app.rep.headline.score.detractors == 2);  // b: 8 → 0, and c
+    CHECK(f.app.rep.headline.score.passives == 0);
+    CHECK(f.app.rep.headline.score.promoters == 1);
+}
+
+TEST_CASE("dashboard app: the URL hash starts the source and follows the settings") {
+    fixture f;
+    page.hash = "src=https%3A%2F%2Fexample.com%2Fd.csv&range=30d&q=slow";
+    page.hash_changed = true;
+    app_poll_hash(f.app);
+    CHECK(called("open_url https://example.com/d.csv"));
+    CHECK(f.app.settings.range == date_preset::last_30_days);
+    CHECK(std::string(f.app.ui.search) == "slow");
+    CHECK(f.app.filters_dirty);
+    app_rebuild_if_dirty(f.app);
+
+    // Our own write of the hash is not applied again.
+    page.calls.clear();
+    f.app.settings.bucket = time_bucket::month;
+    app_settings_changed(f.app);
+    REQUIRE(page.calls.size() == 1);
+    CHECK(page.calls[0] == "set_hash " + page.hash);
+    CHECK(page.hash.find("by=month") != std::string::npos);
+    page.hash_changed = true;
+    app_poll_hash(f.app);
+    CHECK(page.calls.size() == 1);  // no second open_url
+    // The same settings again write nothing.
+    app_write_hash(f.app);
+    CHECK(page.calls.size() == 1);
+
+    SUBCASE("a read key opens the collector") {
+        fixture g;
+        page.hash = "key=abc";
+        page.hash_changed = true;
+        app_poll_hash(g.app);
+        CHECK(called("open_collector  abc"));
+    }
+    SUBCASE("Load URL puts the source in the hash, then reads it") {
+        fixture g;
+        app_open_url(g.app, "https://example.com/x.json");
+        REQUIRE(page.calls.size() == 2);
+        CHECK(page.calls[0] == "set_hash " + encode_view_hash(g.app.settings));
+        CHECK(g.app.settings.source == "https://example.com/x.json");
+        CHECK(page.calls[1] == "open_url https://example.com/x.json");
+    }
+}
+
+TEST_CASE("dashboard app: a custom range starts as the data's span") {
+    fixture f;
+    app_set_range(f.app, date_preset::custom);  // no data: the last 30 days of the wall clock
+    CHECK(f.app.settings.custom_until_day == days_from_civil(2026, 1, 1));
+    CHECK(f.app.settings.custom_since_day == days_from_civil(2026, 1, 1) - 30);
+    CHECK(std::string(f.app.ui.custom_from) == "2025-12-02");
+
+    page.start(source_kind::url, "u");
+    page.arrive("{\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-02-03T10:00:00Z\"}\n"
+                "{\"id\":\"resp-000b\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-03-04T10:00:00Z\"}\n");
+    page.ended = true;
+    f.pump();
+    app_set_range(f.app, date_preset::custom);
+    CHECK(std::string(f.app.ui.custom_from) == "2026-02-03");
+    CHECK(std::string(f.app.ui.custom_to) == "2026-03-04");
+    CHECK(page.hash.find("range=2026-02-03..2026-03-04") != std::string::npos);
+    app_set_range(f.app, date_preset::last_7_days);
+    CHECK(page.hash.find("range=7d") != std::string::npos);
+}
+
+TEST_CASE("dashboard app: demo data replaces a load in flight; exports download files") {
+    fixture f;
+    page.start(source_kind::url, "u");
+    f.pump();
+    app_load_demo(f.app, 500);
+    CHECK(called("cancel 1"));
+    CHECK(f.app.load.kind == source_kind::demo);
+    CHECK(f.app.load.phase == load_phase::done);
+    CHECK(f.app.store.size() >= 500);
+    f.pump();  // the page's old load is not read again
+    CHECK(f.app.load.kind == source_kind::demo);
+
+    app_rebuild(f.app);
+    app_export_csv(f.app);
+    app_export_report(f.app);
+    CHECK(called("download npskit-responses.csv text/csv;charset=utf-8"));
+    CHECK(called("download npskit-report.json application/json"));
+    REQUIRE(page.downloads.size() == 2);
+    CHECK(page.downloads[0].find("score") < page.downloads[0].find('\n'));  // the header row
+    CHECK(page.downloads[1].find("\"nps\"") != std::string::npos);
+}
