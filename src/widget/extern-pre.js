@@ -9,7 +9,7 @@ new Promise(function (ok) {
   ok(fetch(new URL(script.dataset.wasm || "npskit.wasm", script.src), {credentials: "omit"}));
 }).then(function (r) {
   try { new Wasm.Module(new Uint8Array([0,97,115,109,1,0,0,0])); }
-  catch (e) { throw Error("CSP: script-src needs 'wasm-unsafe-eval'"); }
+  catch (e) { throw Error("CSP: script-src needs 'wasm-unsafe-eval' (docs/js-api.md#csp)"); }
   if (!r.ok) throw Error("HTTP " + r.status);
   return r.arrayBuffer();
 }).then(function (bytes) {
