@@ -1,4 +1,5 @@
 #include "import.h"
+#include "code_list.h"
 
 #include <cstring>
 
@@ -26,23 +27,7 @@ input_format detect_format(std::string_view bytes) {
     return input_format::csv;
 }
 
-const char* import_error_name(import_error_code code) {
-    switch (code) {
-#define NPSKIT_X(name, text) case import_error_code::name: return #name;
-        NPSKIT_IMPORT_ERRORS(NPSKIT_X)
-#undef NPSKIT_X
-    }
-    return "?";
-}
-
-const char* import_error_text(import_error_code code) {
-    switch (code) {
-#define NPSKIT_X(name, text) case import_error_code::name: return text;
-        NPSKIT_IMPORT_ERRORS(NPSKIT_X)
-#undef NPSKIT_X
-    }
-    return "?";
-}
+NPSKIT_CODE_LIST_LOOKUPS(import_error_code, NPSKIT_IMPORT_ERRORS, import_error_name, import_error_text)
 
 //-----------------------------------------------------------------------------
 // The streaming importer

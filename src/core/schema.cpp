@@ -1,4 +1,5 @@
 #include "schema.h"
+#include "code_list.h"
 
 #include <algorithm>
 #include <cmath>
@@ -21,23 +22,7 @@ const char* event_type_name(event_type t) {
     return "?";
 }
 
-const char* schema_error_name(schema_error_code code) {
-    switch (code) {
-#define NPSKIT_X(name, text) case schema_error_code::name: return #name;
-        NPSKIT_SCHEMA_ERRORS(NPSKIT_X)
-#undef NPSKIT_X
-    }
-    return "?";
-}
-
-const char* schema_error_text(schema_error_code code) {
-    switch (code) {
-#define NPSKIT_X(name, text) case schema_error_code::name: return text;
-        NPSKIT_SCHEMA_ERRORS(NPSKIT_X)
-#undef NPSKIT_X
-    }
-    return "?";
-}
+NPSKIT_CODE_LIST_LOOKUPS(schema_error_code, NPSKIT_SCHEMA_ERRORS, schema_error_name, schema_error_text)
 
 std::string schema_error::message() const {
     return (field.empty() ? std::string("body") : field) + " " + schema_error_text(code);

@@ -1,24 +1,9 @@
 #include "rules.h"
+#include "code_list.h"
 
 namespace npskit {
 
-const char* rule_decision_name(rule_decision d) {
-    switch (d) {
-#define NPSKIT_X(name, text) case rule_decision::name: return #name;
-        NPSKIT_RULE_DECISIONS(NPSKIT_X)
-#undef NPSKIT_X
-    }
-    return "?";
-}
-
-const char* rule_decision_text(rule_decision d) {
-    switch (d) {
-#define NPSKIT_X(name, text) case rule_decision::name: return text;
-        NPSKIT_RULE_DECISIONS(NPSKIT_X)
-#undef NPSKIT_X
-    }
-    return "?";
-}
+NPSKIT_CODE_LIST_LOOKUPS(rule_decision, NPSKIT_RULE_DECISIONS, rule_decision_name, rule_decision_text)
 
 // A whole number in [lo, hi] (numbers, or decimals written as text); false otherwise.
 static bool read_int(tagged v, int lo, int hi, int& out) {
