@@ -1,5 +1,7 @@
 // npskit collector: the merge rule every storage backend applies (storage.h).
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "storage.h"
 
@@ -10,6 +12,7 @@ const char* write_outcome_name(write_outcome o) {
         case write_outcome::inserted: return "inserted";
         case write_outcome::updated: return "updated";
         case write_outcome::unchanged: return "unchanged";
+        case write_outcome::conflict: return "conflict";
     }
     return "?";
 }
@@ -39,6 +42,22 @@ response merge_update(const response& stored, const response& update) {
         m.attributes.insert(it, kv);
     }
     return m;
+}
+
+std::vector<std::string> update_conflicts(const response& stored, const response& update, int64_t now_ms) {
+    // Compare the merged record with the stored one field by field: what merge_update would
+    // change is what the update asks to change (an omitted field keeps its stored value).
+    // ts: merge_update keeps the stored one, so compare what the update sends.
+    response merged = merge_update(stored, update);
+    merged.ts_ms = update.ts_ms;
+    const bool in_window = now_ms - stored.ts_ms <= follow_up_window_ms;
+    std::vector<std::string> out;
+    enum kind { fixed, follow_up };
+#define NPSKIT_X(wire, member, k) \
+    if (merged.member != stored.member && (k == fixed || !in_window)) out.emplace_back(wire);
+    NPSKIT_MERGE_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
+    return out;
 }
 
 }  // namespace npskit
