@@ -47,9 +47,9 @@ response merge_update(const response& stored, const response& update) {
 std::vector<std::string> update_conflicts(const response& stored, const response& update, int64_t now_ms) {
     // Compare the merged record with the stored one field by field: what merge_update would
     // change is what the update asks to change (an omitted field keeps its stored value).
-    // ts: merge_update keeps the stored one, so compare what the update sends.
-    response merged = merge_update(stored, update);
-    merged.ts_ms = update.ts_ms;
+    // ts never conflicts: merge_update keeps the stored one whatever a later write sends (the
+    // follow-up window is measured from it, so it cannot be moved to reopen the window).
+    const response merged = merge_update(stored, update);
     const bool in_window = now_ms - stored.ts_ms <= follow_up_window_ms;
     std::vector<std::string> out;
     enum kind { fixed, follow_up };

@@ -61,7 +61,8 @@ public:
 // [SECTION] Merge rule
 //-----------------------------------------------------------------------------
 // The record's fields as a later write with the same id sees them (wire name, member, kind):
-//   fixed:     set by the first write; a later write may repeat or omit it, never change it.
+//   fixed:     set by the first write; a later write may repeat or omit it, never change it
+//              (ts: a later write's ts is ignored, the stored one stays).
 //   follow_up: what the prompt sends later (comment, contact opt-in, email, attributes); may be
 //              added or changed within follow_up_window_ms of the stored ts, by the collector's
 //              clock.
