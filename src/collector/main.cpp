@@ -21,6 +21,8 @@ const char* const usage = R"(usage: npskit-collector [options]
                      default: a random key, printed)
   --rate N           writes per second per client (IPv4 address, IPv6 /64), 0 = unlimited
                      (env NPSKIT_RATE; default 20)
+  --max-read-failures N  wrong read keys per minute from one client before its reads get
+                     429 until the minute ends (default 10; 0 = no slow-down)
   --trusted-proxy CIDR  a reverse proxy whose X-Forwarded-For / Forwarded names the client
                      for rate limits, e.g. 127.0.0.1/32 (repeatable; env NPSKIT_TRUSTED_PROXY,
                      comma-separated)
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
                               {"--timeout", nullptr},        {"--sync", nullptr},           {"--request-timeout", nullptr},
                               {"--max-connections", nullptr}, {"--max-connections-per-ip", nullptr},
                               {"--max-streams", nullptr},    {"--max-streams-per-ip", nullptr},
-                              {"--trusted-proxy", "NPSKIT_TRUSTED_PROXY"}};
+                              {"--trusted-proxy", "NPSKIT_TRUSTED_PROXY"}, {"--max-read-failures", nullptr}};
     std::vector<std::pair<std::string, std::string>> settings;
     for (const option& o : options)
         if (o.env)
@@ -192,6 +194,9 @@ int main(int argc, char** argv) {
             else if (name == "--max-connections-per-ip") desc.limits.connections_per_address = v;
             else if (name == "--max-streams") desc.max_streams = static_cast<int>(n);
             else desc.limits.streams_per_address = v;
+        } else if (name == "--max-read-failures") {
+            if (!parse_int(value, 0, 1000000, n)) return bad("--max-read-failures must be a number from 0 to 1000000");
+            desc.max_read_failures = static_cast<int>(n);
         } else if (name == "--trusted-proxy") {
             for (const std::string& item : split_list(value)) {
                 auto network = npskit::parse_network(item);

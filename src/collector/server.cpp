@@ -246,7 +246,7 @@ private:
 // a minute per ten tries.
 class auth_failures {
 public:
-    static constexpr int max_failures = 10;
+    explicit auth_failures(int max_failures) : max_failures_(max_failures) {}
     static constexpr std::chrono::seconds window{60};
     // 0: go on; otherwise whole seconds until reads from `client` are heard again.
     int blocked(const std::string& client) {
@@ -258,11 +258,12 @@ public:
             failures_.erase(it);
             return 0;
         }
-        if (it->second.count < max_failures) return 0;
+        if (max_failures_ <= 0 || it->second.count < max_failures_) return 0;
         auto left = std::chrono::duration_cast<std::chrono::seconds>(window - (now - it->second.since)).count();
         return std::max<int>(1, static_cast<int>(left) + 1);
     }
     void failed(const std::string& client) {
+        if (max_failures_ <= 0) return;
         auto now = steady::now();
         std::lock_guard<std::mutex> lock(mutex_);
         if (failures_.size() > 100000)
@@ -277,6 +278,7 @@ private:
         int count;
         steady::time_point since;
     };
+    int max_failures_;
     std::mutex mutex_;
     std::unordered_map<std::string, entry> failures_;
 };
@@ -917,7 +919,7 @@ int run_collector(const collector_desc& desc) {
     rate_limiter limiter(desc.rate, desc.burst);
     live_store live;
     stream_hub hub(*storage, feed);
-    auth_failures failures;
+    auth_failures failures(desc.max_read_failures);
     collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key}, failures};
     bool generated_key = st.access.read_key.empty();
     if (generated_key) st.access.read_key = random_key();

@@ -251,7 +251,8 @@ describe('collector: live stream (SSE)', () => {
   test('delivers each new and updated row with its cursor, then resumes with Last-Event-ID', async () => {
     const stream = openStream(`${c.base}/v1/stream`, auth);
     await new Promise((r) => setTimeout(r, 200));  // connected before the writes
-    const a = answer({ score: 2 }), b = answer({ score: 8 }), x = answer({ score: 10 });
+    // a is answered now: its follow-up comes within the 24 h window (docs/schema.md).
+    const a = answer({ score: 2, ts: new Date().toISOString() }), b = answer({ score: 8 }), x = answer({ score: 10 });
     for (const body of [a, b, x]) assert.equal((await post(c.base, body)).status, 202);
     assert.equal((await post(c.base, { ...a, comment: 'slow' })).status, 202);  // an update is an event too
     const events = await stream.waitFor(4);
@@ -335,9 +336,11 @@ describe('collector: aggregate equals the CLI for the same rows', () => {
     const dir = tempDir();
     try {
       // A few live writes on top of the seed, one of them an update.
-      const a = answer({ score: 4, ts: '2025-12-30T10:00:00Z', attributes: { plan: 'pro' } });
+      // The update is a follow-up within the 24 h window (a score can no longer change, docs/schema.md):
+      // its attribute moves the answer to another plan group.
+      const a = answer({ score: 4, ts: new Date(Date.now() - 60000).toISOString(), attributes: { plan: 'pro' } });
       assert.equal((await post(c.base, a)).status, 202);
-      assert.equal((await post(c.base, { ...a, comment: 'meh', score: 5 })).status, 202);
+      assert.equal((await post(c.base, { ...a, comment: 'meh', attributes: { plan: 'team' } })).status, 202);
       assert.equal((await post(c.base, answer({ score: 10, ts: '2025-12-31T23:30:00Z' }))).status, 202);
 
       const res = await fetch(`${c.base}/v1/responses?limit=10000&format=ndjson`, { headers: auth });
