@@ -219,11 +219,11 @@ TEST_CASE("delivery: two tabs share one storage key; neither erases the other's 
 namespace {
 // What the widget writes (append_record_json): the queue reads the type from the record's start.
 std::string record(const char* id, event_type type, int score = -1) {
-    record_view r;
+    wire_record r;
     r.id = id;
     r.type = type;
     r.survey = "product-nps";
-    r.ts = "2026-01-10T00:00:00Z";
+    r.ts_ms = "2026-01-10T00:00:00Z";  // wire_record: the timestamp as its text
     r.score = score;
     r.comment = type == event_type::response ? "\"type\":\"shown\"" : "";  // quotes in a value are escaped
     text out;

@@ -36,6 +36,12 @@ static collected run_chunked(std::string_view text, size_t step, importer_desc d
     return c;
 }
 
+// The record was refused by the schema for exactly this one reason.
+static bool schema_said(const import_problem& p, schema_error_code code, const char* field) {
+    return p.code == import_error_code::invalid_record && p.schema_errors.size() == 1 &&
+           p.schema_errors[0].code == code && p.schema_errors[0].field == field;
+}
+
 static std::string read_example(const char* name) {
     std::ifstream in(std::string(NPSKIT_SOURCE_DIR) + "/examples/data/" + name, std::ios::binary);
     std::stringstream ss;
@@ -63,13 +69,47 @@ TEST_CASE("NDJSON: valid rows pass, bad rows are counted with line and reason") 
     CHECK(c.stats.skipped == 2);
     REQUIRE(c.stats.examples.size() == 2);
     CHECK(c.stats.examples[0].line == 3);
-    CHECK(c.stats.examples[0].reason == "score must be from 0 to 10");
+    CHECK(schema_said(c.stats.examples[0], schema_error_code::score_out_of_range, "score"));
     CHECK(c.stats.examples[1].line == 4);
-    CHECK(c.stats.examples[1].reason == "not valid JSON");
+    CHECK(c.stats.examples[1].code == import_error_code::not_json);
     for (size_t step : {1, 2, 7, 64}) {
         collected k = run_chunked(text, step);
         CHECK(k.rows.size() == 2);
         CHECK(k.stats.examples[0].line == 3);
+    }
+}
+
+TEST_CASE("problems carry a code; people read its sentence") {
+    SUBCASE("every code has a name and a sentence") {
+#define NPSKIT_X(name, text)                                                        \
+    CHECK(std::string(import_error_name(import_error_code::name)) == #name);        \
+    CHECK(std::string(import_error_text(import_error_code::name)).size() > 1);
+        NPSKIT_IMPORT_ERRORS(NPSKIT_X)
+#undef NPSKIT_X
+    }
+    SUBCASE("the sentence, its blanks filled in") {
+        importer_desc desc;
+        desc.max_record_bytes = 100;
+        collected c = run("{\"score\":11,\"date\":\"2026-01-01\"}\nnot json\n{\"score\":3,\"date\":\"soon\"}\n{\"score\":1,\"x\":\"" +
+                              std::string(200, 'x') + "\"}\n",
+                          desc);
+        REQUIRE(c.stats.examples.size() == 4);
+        CHECK(c.stats.examples[0].reason == "score must be from 0 to 10");
+        CHECK(c.stats.examples[1].reason == "not valid JSON");
+        CHECK(c.stats.examples[2].code == import_error_code::not_a_timestamp);
+        CHECK(c.stats.examples[2].reason == "date is not a timestamp");
+        CHECK(c.stats.examples[3].code == import_error_code::too_large);
+        CHECK(c.stats.examples[3].reason == "record is larger than 100 bytes");
+    }
+    SUBCASE("several schema errors: each with its code, one sentence") {
+        collected c = run("{\"v\":1,\"id\":\"short\",\"survey\":\"s\",\"score\":11,\"ts\":\"2026-01-10T12:00:00Z\"}\n");
+        REQUIRE(c.stats.examples.size() == 1);
+        const import_problem& p = c.stats.examples[0];
+        CHECK(p.code == import_error_code::invalid_record);
+        REQUIRE(p.schema_errors.size() == 2);
+        CHECK(p.schema_errors[0].code == schema_error_code::bad_id);
+        CHECK(p.schema_errors[1].code == schema_error_code::score_out_of_range);
+        CHECK(p.reason == p.schema_errors[0].message() + "; " + p.schema_errors[1].message());
     }
 }
 
@@ -91,9 +131,9 @@ TEST_CASE("JSON array: nested objects and tricky strings, any chunking") {
         CHECK(c.stats.skipped == 2);
         REQUIRE(c.stats.examples.size() == 2);
         CHECK(c.stats.examples[0].line == 4);
-        CHECK(c.stats.examples[0].reason == "score must be an integer from 0 to 10");
+        CHECK(schema_said(c.stats.examples[0], schema_error_code::score_not_integer, "score"));
         CHECK(c.stats.examples[1].line == 5);
-        CHECK(c.stats.examples[1].reason == "score has the wrong type");
+        CHECK(schema_said(c.stats.examples[1], schema_error_code::wrong_type, "score"));
     }
 }
 
@@ -101,7 +141,7 @@ TEST_CASE("JSON array cut short is reported") {
     collected c = run(R"([{"score":1,"date":"2026-01-01"}, {"score":2,)");
     CHECK(c.rows.size() == 1);
     REQUIRE(c.stats.examples.size() == 1);
-    CHECK(c.stats.examples[0].reason.find("not closed") != std::string::npos);
+    CHECK(c.stats.examples[0].code == import_error_code::array_not_closed);
 }
 
 TEST_CASE("CSV: RFC 4180 quoting, CRLF, text scores") {
@@ -125,11 +165,11 @@ TEST_CASE("CSV: RFC 4180 quoting, CRLF, text scores") {
         CHECK(c.stats.skipped == 5);
         REQUIRE(c.stats.examples.size() == 5);
         CHECK(c.stats.examples[0].line == 5);  // the quoted newline counts as a line
-        CHECK(c.stats.examples[0].reason == "score must be an integer from 0 to 10");
-        CHECK(c.stats.examples[1].reason == "score must be from 0 to 10");
-        CHECK(c.stats.examples[2].reason == "score has the wrong type");
-        CHECK(c.stats.examples[3].reason == "score is required");
-        CHECK(c.stats.examples[4].reason.find("not a timestamp") != std::string::npos);
+        CHECK(schema_said(c.stats.examples[0], schema_error_code::score_not_integer, "score"));
+        CHECK(schema_said(c.stats.examples[1], schema_error_code::score_out_of_range, "score"));
+        CHECK(schema_said(c.stats.examples[2], schema_error_code::wrong_type, "score"));
+        CHECK(schema_said(c.stats.examples[3], schema_error_code::missing, "score"));
+        CHECK(c.stats.examples[4].code == import_error_code::not_a_timestamp);
     }
 }
 
@@ -345,6 +385,7 @@ TEST_CASE("fast path and DOM path read the same records and report the same prob
             REQUIRE(fast.stats.examples.size() == dom.stats.examples.size());
             for (size_t i = 0; i < fast.stats.examples.size(); ++i) {
                 CHECK(fast.stats.examples[i].line == dom.stats.examples[i].line);
+                CHECK(fast.stats.examples[i].code == dom.stats.examples[i].code);
                 CHECK(fast.stats.examples[i].reason == dom.stats.examples[i].reason);
             }
             REQUIRE(fast.rows.size() == dom.rows.size());

@@ -81,3 +81,239 @@ TEST_CASE("theme_counter") {
         CHECK(c.top({8, 1}).empty());
     }
 }
+
+//-----------------------------------------------------------------------------
+// Stems, languages, log-odds, distinctive themes and their effects
+//-----------------------------------------------------------------------------
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "import.h"
+#include "report.h"
+#include "store.h"
+#include "synthetic.h"
+
+TEST_CASE("stemmer: Snowball English and French") {
+    stemmer en(text_language::english), fr(text_language::french);
+    CHECK(en.stem("exports") == "export");
+    CHECK(en.stem("exporting") == "export");
+    CHECK(en.stem("integrations") == "integr");
+    CHECK(en.stem("onboarding") == "onboard");
+    CHECK(en.stem("billing") == "bill");
+    CHECK(fr.stem("factures") == "factur");
+    CHECK(fr.stem("facturation") == "factur");
+    CHECK(fr.stem("lentement") == "lent");
+    CHECK(fr.stem("intégrations") == "integr");  // Snowball French un-accents é before a final consonant
+    CHECK(fr.stem("modèles") == "model");
+    CHECK(fr.stem("rapports") == "rapport");
+}
+
+TEST_CASE("languages: locale first, else Snowball stop words") {
+    CHECK(language_of_locale("fr") == text_language::french);
+    CHECK(language_of_locale("fr-CA") == text_language::french);
+    CHECK(language_of_locale("FR_be") == text_language::french);
+    CHECK(language_of_locale("en-GB") == text_language::english);
+    CHECK(language_of_locale("fry") == text_language::english);  // Frisian is not French
+    CHECK_FALSE(language_of_locale("").has_value());
+    auto views = [](const std::vector<std::string>& t) { return std::vector<std::string_view>(t.begin(), t.end()); };
+    auto fr_tokens = tokenize("la synchronisation est trop lente depuis la mise à jour");
+    auto en_tokens = tokenize("the sync is too slow since the update");
+    CHECK(detect_language(views(fr_tokens)) == text_language::french);
+    CHECK(detect_language(views(en_tokens)) == text_language::english);
+    CHECK(is_snowball_stop_word("the", text_language::english));
+    CHECK(is_snowball_stop_word("don", text_language::english));  // "don't", split as the tokenizer does
+    CHECK(is_snowball_stop_word("été", text_language::french));
+    CHECK_FALSE(is_snowball_stop_word("billing", text_language::english));
+}
+
+TEST_CASE("weighted_log_odds against independently computed values") {
+    // Python 3: d = log((yi+aw)/(ni+a0-yi-aw)) - log((yj+aw)/(nj+a0-yj-aw)); v = 1/(yi+aw) + 1/(yj+aw)
+    log_odds a = weighted_log_odds(20, 100, 5, 300, 25, 400);
+    CHECK(a.delta == doctest::Approx(0.792445401542).epsilon(1e-10));
+    CHECK(a.variance == doctest::Approx(0.0555555555556).epsilon(1e-10));
+    CHECK(a.z == doctest::Approx(3.3620611029).epsilon(1e-10));
+    log_odds b = weighted_log_odds(3, 50, 10, 500, 13, 550);
+    CHECK(b.delta == doctest::Approx(0.201590733411).epsilon(1e-10));
+    CHECK(b.z == doctest::Approx(0.619244518155).epsilon(1e-10));
+    log_odds c = weighted_log_odds(3, 6, 2, 6, 5, 12);
+    CHECK(c.z == doctest::Approx(0.442163925501).epsilon(1e-10));
+}
+
+TEST_CASE("theme_corpus: ranking, phrases over words, effects through compare_nps") {
+    theme_corpus corpus;
+    for (int i = 0; i < 3; ++i) corpus.add("Slow exports!", 2, 0, "en");
+    corpus.add("fast exports", 10, 1, "en");
+    corpus.add("Fast exports", 10, 1, "en");
+    corpus.add("fast sync", 10, 1, "en");
+    CHECK(corpus.size() == 6);
+    CHECK(corpus.comments(0) == 3);
+    auto top = corpus.rank(0, {8, 3, 1.0, 1.0, 0.95});
+    // Python, prior = corpus counts: words of group 0 "slow" (3 of 6 word mentions, 0 of 6
+    // elsewhere) z = 1.29583078009; the phrase "slow export" (3 of 3 phrases, 0 of 3) z =
+    // 1.96051628694 beats both words and hides them.
+    REQUIRE(top.size() == 1);
+    CHECK(top[0].text == "slow exports");
+    CHECK(top[0].key == "slow export");
+    CHECK(top[0].words == 2);
+    CHECK(top[0].count == 3);
+    CHECK(top[0].other_count == 0);
+    CHECK(top[0].distinct.delta == doctest::Approx(1.38629436112).epsilon(1e-10));
+    CHECK(top[0].distinct.z == doctest::Approx(1.96051628694).epsilon(1e-10));
+    score_histogram with, without;
+    with.add(2, 3);
+    without.add(10, 3);
+    nps_comparison expected = compare_nps(with, without, 0.95);
+    CHECK(top[0].with.nps == doctest::Approx(-100));
+    CHECK(top[0].without.nps == doctest::Approx(100));
+    CHECK(top[0].vs_rest.difference == doctest::Approx(expected.difference));
+    CHECK(top[0].vs_rest.ci_low == doctest::Approx(expected.ci_low));
+    CHECK(top[0].vs_rest.ci_high == doctest::Approx(expected.ci_high));
+    CHECK(top[0].vs_rest.p_value == doctest::Approx(expected.p_value));
+    CHECK(top[0].impact == doctest::Approx(0.5 * expected.difference));
+    CHECK(corpus.mentions(0, "slow export"));
+    CHECK_FALSE(corpus.mentions(3, "slow export"));
+    // Group 1: "fast" (3 of its 6 words) is distinctive; "export" is said in both groups.
+    auto pro = corpus.rank(1, {8, 3, 1.0, 1.0, 0.95});
+    REQUIRE(!pro.empty());
+    CHECK(pro[0].text == "fast");
+    auto drivers = theme_drivers({top, pro});
+    REQUIRE(drivers.size() == 2);
+    CHECK(std::abs(drivers[0].impact) >= std::abs(drivers[1].impact));
+    corpus.clear();
+    CHECK(corpus.size() == 0);
+    CHECK(corpus.rank(0).empty());
+}
+
+TEST_CASE("theme_corpus: negations only inside phrases, French stems") {
+    theme_corpus corpus;
+    for (int i = 0; i < 4; ++i) corpus.add(i % 2 ? "Not working at all" : "not working", 1, 0, "en");
+    for (int i = 0; i < 4; ++i) corpus.add(i % 2 ? "Les factures sont fausses" : "facture fausse", 3, 0, "fr");
+    for (int i = 0; i < 8; ++i) corpus.add("works great", 10, 1, "en");
+    auto top = corpus.rank(0, {8, 3, 1.0, 0.0, 0.95});
+    bool not_alone = false, not_working = false, factures = false;
+    for (const auto& t : top) {
+        not_alone |= t.key == "not";
+        not_working |= t.key == "not work";
+        factures |= t.key.rfind("factur", 0) == 0;
+    }
+    CHECK_FALSE(not_alone);
+    CHECK(not_working);
+    CHECK(factures);
+}
+
+namespace {
+// Loads a schema v1 NDJSON file of the repository through the core importer.
+void load_ndjson(const std::string& relative, response_store& store) {
+    std::ifstream in(std::string(NPSKIT_SOURCE_DIR) + "/" + relative, std::ios::binary);
+    REQUIRE(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    response_importer importer({}, [&](const response_view& r) { store.add(r); });
+    importer.feed(text.str());
+    importer.finish();
+    REQUIRE(importer.stats().skipped == 0);
+}
+}  // namespace
+
+TEST_CASE("distinctive themes recover the planted themes of a labelled EN/FR set") {
+    // tests/data/themes-labelled.ndjson (360 comments, tests/data/themes-labelled.py): per comment
+    // the planted themes in attribute "planted"; 5 per detractors, 2 per passives, 3 per promoters.
+    response_store store;
+    load_ndjson("tests/data/themes-labelled.ndjson", store);
+    REQUIRE(store.size() == 360);
+    const attribute_column* locale = store.attribute("locale");
+    REQUIRE(locale);
+    theme_corpus corpus;
+    for (size_t row = 0; row < store.size(); ++row)
+        corpus.add(store.comment(row), store.slots[row], static_cast<uint32_t>(segment_of(store.slots[row])),
+                   locale->value_of(locale->codes[row]));
+    // A theme recovers a planted theme when its text holds one of the theme's markers.
+    const std::vector<std::pair<std::string, std::vector<std::string>>> markers[3] = {
+        {{"billing", {"bill", "factur"}}, {"support", {"support", "ticket"}}, {"speed", {"slow", "lent", "export"}},
+         {"offline", {"offline", "hors ligne"}}, {"price", {"expensive", "price", "cher", "prix"}}},
+        {{"templates", {"template", "modèle"}}, {"mobile", {"mobile"}}},
+        {{"onboarding", {"onboard"}}, {"integrations", {"integration", "intégration", "slack", "crm"}},
+         {"reports", {"report", "rapport"}}},
+    };
+    size_t relevant = 0, shown = 0, planted = 0, recovered = 0;
+    for (uint32_t s = 0; s < 3; ++s) {
+        auto top = corpus.rank(s, {5, 3, 1.0, 1.0, 0.95});
+        CHECK(top.size() == 5);
+        std::vector<bool> found(markers[s].size());
+        for (const auto& t : top) {
+            bool any = false;
+            for (size_t m = 0; m < markers[s].size(); ++m)
+                for (const auto& w : markers[s][m].second)
+                    if (t.text.find(w) != std::string::npos) found[m] = any = true;
+            relevant += any;
+            ++shown;
+        }
+        for (bool f : found) recovered += f;
+        planted += markers[s].size();
+    }
+    double precision = double(relevant) / shown, recall = double(recovered) / planted;
+    MESSAGE("labelled set, top 5 per segment: precision ", precision, ", recall ", recall);
+    // Measured: precision 12/15 = 0.80 (off-theme: "limited", "version" for passives, "great"
+    // for promoters), recall 8/10 = 0.80 (offline mode and price rank 6th-8th for detractors,
+    // behind support, ticket, billing, slow, exports). BENCHMARKS.md.
+    CHECK(precision >= 0.8);
+    CHECK(recall >= 0.8);
+}
+
+TEST_CASE("demo data: no stop word or near-stop word among the top themes") {
+    theme_corpus corpus;
+    synthetic_desc desc;  // the default 20,000 answers
+    generate_synthetic(desc, [&](const response& r) {
+        if (r.score >= 0 && r.comment && !r.comment->empty())
+            corpus.add(*r.comment, r.score, static_cast<uint32_t>(segment_of(r.score)), r.locale.value_or(""));
+    });
+    REQUIRE(corpus.size() > 5000);
+    const std::vector<std::string> near_stop = {"every", "up", "week", "very", "really", "use", "work", "mode", "page",
+                                                "team", "not", "no", "too", "pas", "chaque", "semaine", "vraiment"};
+    for (uint32_t s = 0; s < 3; ++s) {
+        auto top = corpus.rank(s, {8, 3, 1.0, 1.0, 0.95});
+        CHECK(top.size() == 8);
+        for (const auto& t : top) {
+            INFO(segment_name(static_cast<segment>(s)), ": ", t.text);
+            CHECK(std::find(near_stop.begin(), near_stop.end(), t.text) == near_stop.end());
+            if (t.words == 1) {
+                CHECK_FALSE(is_snowball_stop_word(t.text, text_language::english));
+                CHECK_FALSE(is_snowball_stop_word(t.text, text_language::french));
+            }
+            CHECK(t.distinct.z >= 1.0);
+        }
+    }
+}
+
+TEST_CASE("report: distinctive themes per segment and drivers, from the same sample") {
+    response_store store;
+    load_ndjson("tests/data/themes-labelled.ndjson", store);
+    report_desc desc;
+    report r = build_report(store, desc);
+    const auto& det = r.distinctive_themes[static_cast<size_t>(segment::detractor)];
+    REQUIRE(!det.empty());
+    const ranked_theme* billing = nullptr;
+    for (const auto& t : det)
+        if (t.text == "billing") billing = &t;
+    REQUIRE(billing);
+    // The effect recomputed from the store: answers whose comment mentions "billing" (stem
+    // "bill", English rows) against every other commented answer.
+    score_histogram with, without;
+    for (size_t row = 0; row < store.size(); ++row) {
+        auto words = tokenize(store.comment(row));
+        bool mentions = std::find(words.begin(), words.end(), "billing") != words.end();
+        (mentions ? with : without).add(store.slots[row]);
+    }
+    nps_comparison expected = compare_nps(with, without, desc.confidence);
+    CHECK(billing->with.n == with.n());
+    CHECK(billing->vs_rest.difference == doctest::Approx(expected.difference));
+    CHECK(billing->vs_rest.p_value == doctest::Approx(expected.p_value));
+    REQUIRE(!r.theme_drivers.empty());
+    for (size_t i = 1; i < r.theme_drivers.size(); ++i)
+        CHECK(std::abs(r.theme_drivers[i - 1].impact) >= std::abs(r.theme_drivers[i].impact));
+    // The frequency themes are still there, unchanged.
+    CHECK(!r.themes[static_cast<size_t>(segment::detractor)].empty());
+    CHECK(report_to_json(r, store).find("\"theme_drivers\"") != std::string::npos);
+}

@@ -14,6 +14,7 @@ static void print_usage(FILE* out) {
         "  score FILE...     score responses (JSON array, NDJSON or CSV; '-' reads stdin)\n"
         "  validate FILE...  check every record against response schema v1, strictly\n"
         "  generate          write a deterministic synthetic data set as NDJSON\n"
+        "  themes FILE...    distinctive themes of the comments per segment, with their effect on NPS\n"
         "\n"
         "Run 'npskit <command> --help' for its options.\n",
         out);
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
     std::string command = argv[1];
     if (command == "score") return npskit::cli::run_score(argc - 1, argv + 1);
     if (command == "validate") return npskit::cli::run_validate(argc - 1, argv + 1);
+    if (command == "themes") return npskit::cli::run_themes(argc - 1, argv + 1);
     if (command == "generate") return run_generate_command(argc - 1, argv + 1);
     if (command == "--help" || command == "-h" || command == "help") {
         print_usage(stdout);

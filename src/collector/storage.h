@@ -60,31 +60,15 @@ public:
 //-----------------------------------------------------------------------------
 // [SECTION] Merge rule
 //-----------------------------------------------------------------------------
-// The record's fields as a later write with the same id sees them (wire name, member, kind):
-//   fixed:     set by the first write; a later write may repeat or omit it, never change it
-//              (ts: a later write's ts is ignored, the stored one stays).
-//   follow_up: what the prompt sends later (comment, contact opt-in, email, attributes); may be
-//              added or changed within follow_up_window_ms of the stored ts, by the collector's
-//              clock.
-// A display event (shown/dismissed) never replaces a response: that is a conflict on type.
-#define NPSKIT_MERGE_FIELDS(X)            \
-    X("type", type, fixed)                \
-    X("survey", survey, fixed)            \
-    X("score", score, fixed)              \
-    X("ts", ts_ms, fixed)                 \
-    X("user", user, fixed)                \
-    X("trigger", trigger, fixed)          \
-    X("page", page, fixed)                \
-    X("locale", locale, fixed)            \
-    X("comment", comment, follow_up)      \
-    X("contact_ok", contact_ok, follow_up) \
-    X("email", email, follow_up)          \
-    X("attributes", attributes, follow_up)
-
+// After the first write of an id, the record list's `update` rule (schema.h) decides what a
+// later write may change: fixed fields never (repeating or omitting them is fine), first_wins
+// (ts) is ignored, update_wins (the follow-up: comment, contact_ok, email, attributes) only
+// within follow_up_window_ms of the stored ts by the collector's clock. A display event for an
+// id stored as a response is a conflict on type.
 inline constexpr int64_t follow_up_window_ms = 24LL * 3600 * 1000;
 
 // The fields (wire names, in list order) whose stored value merging `update` would change and
-// may not: a fixed field, or a follow-up field when now_ms is past the window. Empty: merge.
+// may not: a fixed field, or an update_wins field when now_ms is past the window. Empty: merge.
 std::vector<std::string> update_conflicts(const response& stored, const response& update, int64_t now_ms);
 
 // `update` arrives for an id already stored as `stored`. The widget sends the score first
@@ -92,6 +76,7 @@ std::vector<std::string> update_conflicts(const response& stored, const response
 // knows it. Fields present in the update win; fields it leaves out keep their stored value;
 // attributes merge key by key (stored ones beyond the schema's 32 are dropped, the update's
 // never); the timestamp stays the first one (when it was answered). The result is valid v1.
+// Which fields an update may change is the `update` rule of the record's list (schema.h).
 response merge_update(const response& stored, const response& update);
 
 }  // namespace npskit

@@ -11,6 +11,9 @@
 // CSV: a header row; columns are recognised by name (see detect_columns), including a
 // Formbricks export (the question containing "recommend" is the score); unknown layouts
 // need a column_mapping (the dashboard shows a mapping step).
+//
+// Sources: import.cpp (detection, the stream, problems), import_json.cpp (JSON array, NDJSON,
+// the schema v1 fast path), import_csv.cpp, import_peers.cpp (peers' fields onto schema v1).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -36,9 +39,32 @@ struct column_mapping {
 };
 column_mapping detect_columns(const std::vector<std::string>& header);
 
+// Why a record was skipped (enumerable: tests assert on codes, people read the sentence; a
+// %s is filled in: a field or column name, a size, the schema's own sentences).
+#define NPSKIT_IMPORT_ERRORS(X)                                                  \
+    X(invalid_record, "%s")  /* the schema's sentences, joined by "; " */         \
+    X(not_json, "not valid JSON")                                                 \
+    X(not_object, "not a JSON object")                                            \
+    X(not_a_timestamp, "%s is not a timestamp")                                   \
+    X(too_many_cells, "more cells than header columns")                           \
+    X(too_large, "record is larger than %s bytes")                                \
+    X(array_not_closed, "the JSON array is not closed (file truncated?)")         \
+    X(quote_not_closed, "a quoted field is not closed")                           \
+    X(no_score_column, "no score column found in the header: map the columns")
+
+enum class import_error_code : uint8_t {
+#define NPSKIT_X(name, text) name,
+    NPSKIT_IMPORT_ERRORS(NPSKIT_X)
+#undef NPSKIT_X
+};
+const char* import_error_name(import_error_code code);  // "not_json"
+const char* import_error_text(import_error_code code);  // "not valid JSON", "%s is not a timestamp"
+
 struct import_problem {
-    uint64_t line;       // 1-based line where the record starts
-    std::string reason;  // "score must be an integer from 0 to 10"
+    uint64_t line = 0;    // 1-based line where the record starts
+    import_error_code code = import_error_code::invalid_record;
+    std::string reason;   // the sentence: "score must be an integer from 0 to 10"
+    std::vector<schema_error> schema_errors;  // invalid_record: each of the schema's errors
 };
 
 struct import_stats {
@@ -82,11 +108,21 @@ public:
     void set_mapping(const column_mapping& m);
 
 private:
+    // import_json.cpp
+    void feed_ndjson(std::string_view chunk);
+    void feed_json_array(std::string_view chunk);
+    void finish_json();
     void on_record(std::string_view text, uint64_t line);
-    void on_csv_row(std::vector<std::string>& cells, uint64_t line);
     void on_json_record(std::string_view text, uint64_t line);
-    void problem(uint64_t line, std::string reason);
-    bool read_schema_v1(std::string_view text);  // the fast path: true = fast_ holds the record
+    bool read_schema_v1(std::string_view text);  // the fast path: true = fast_view_ holds the record
+    // import_csv.cpp
+    void feed_csv(std::string_view chunk);
+    void finish_csv();
+    void on_csv_row(std::vector<std::string>& cells, uint64_t line);
+    // import.cpp: a skipped record; `arg` fills the sentence's %s, `detail` follows it.
+    void problem(uint64_t line, import_error_code code, std::string_view arg = {}, std::string_view detail = {});
+    void problem(uint64_t line, std::vector<schema_error> errors);  // invalid_record
+    void too_large(uint64_t line);  // counts the record too
 
     importer_desc desc_;
     sink sink_;

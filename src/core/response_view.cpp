@@ -1,52 +1,54 @@
-// npskit core: a record as views (response_view) and as owned strings (response), both ways.
+// npskit core: a record as views (response_view) and as owned strings (response), both ways,
+// field by field from the record's list (schema.h).
 #include "schema.h"
 
 namespace npskit {
+
+namespace {
+// Owned -> view, one overload per C++ type (the kinds share them).
+void view_field(std::string_view& to, const std::string& from) { to = from; }
+void view_field(std::optional<std::string_view>& to, const std::optional<std::string>& from) {
+    if (from) to = *from;
+    else to.reset();
+}
+template <class T>
+void view_field(T& to, const T& from) { to = from; }  // type, score, timestamp, boolean
+// Attributes: views need their own storage (view_of's `attributes`).
+void view_field(std::span<const response_view::attribute>&, const std::vector<std::pair<std::string, std::string>>&) {}
+
+// View -> owned: the strings keep their capacity (the importer reuses one response).
+void own_field(std::string& to, std::string_view from) { to.assign(from); }
+void own_field(std::optional<std::string>& to, const std::optional<std::string_view>& from) {
+    if (!from) return to.reset();
+    if (!to) to.emplace();
+    to->assign(*from);
+}
+void own_field(std::vector<std::pair<std::string, std::string>>& to, std::span<const response_view::attribute> from) {
+    to.resize(from.size());
+    for (size_t i = 0; i < from.size(); ++i) {
+        to[i].first.assign(from[i].first);
+        to[i].second.assign(from[i].second);
+    }
+}
+template <class T>
+void own_field(T& to, const T& from) { to = from; }
+}  // namespace
 
 response_view view_of(const response& r, std::vector<response_view::attribute>& attributes) {
     attributes.clear();
     for (const auto& [key, value] : r.attributes) attributes.emplace_back(key, value);
     response_view v;
-    v.id = r.id;
-    v.survey = r.survey;
-    v.type = r.type;
-    v.score = r.score;
-    v.ts_ms = r.ts_ms;
-    if (r.comment) v.comment = *r.comment;
-    if (r.user) v.user = *r.user;
-    if (r.trigger) v.trigger = *r.trigger;
-    if (r.page) v.page = *r.page;
-    if (r.locale) v.locale = *r.locale;
-    if (r.email) v.email = *r.email;
-    v.contact_ok = r.contact_ok;
-    v.attributes = attributes.data();
-    v.attribute_count = attributes.size();
+#define NPSKIT_X(member, json, kind, limit, update, stored) view_field(v.member, r.member);
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
+    v.attributes = attributes;
     return v;
 }
 
 const response& response_from(const response_view& v, response& r) {
-    r.id.assign(v.id);
-    r.survey.assign(v.survey);
-    r.type = v.type;
-    r.score = v.score;
-    r.ts_ms = v.ts_ms;
-    auto copy = [](std::optional<std::string>& to, const std::optional<std::string_view>& from) {
-        if (!from) return to.reset();
-        if (!to) to.emplace();
-        to->assign(*from);
-    };
-    copy(r.comment, v.comment);
-    copy(r.user, v.user);
-    copy(r.trigger, v.trigger);
-    copy(r.page, v.page);
-    copy(r.locale, v.locale);
-    copy(r.email, v.email);
-    r.contact_ok = v.contact_ok;
-    r.attributes.resize(v.attribute_count);
-    for (size_t i = 0; i < v.attribute_count; ++i) {
-        r.attributes[i].first.assign(v.attributes[i].first);
-        r.attributes[i].second.assign(v.attributes[i].second);
-    }
+#define NPSKIT_X(member, json, kind, limit, update, stored) own_field(r.member, v.member);
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
     return r;
 }
 

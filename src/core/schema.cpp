@@ -136,6 +136,127 @@ struct validator {
         return s;
     }
 };
+
+// [SECTION] One reader per kind: `value` is the field's JSON value, nullptr when absent.
+// Text fields are read as their key is met (their errors keep the key order); the others
+// after the pass, in the list's order (type before score: a score depends on the type).
+constexpr bool read_in_pass(field_kind k) { return k == field_kind::text || k == field_kind::multiline; }
+
+void read_field(kind_tag<field_kind::id>, const json* id, const char* name, size_t, std::string& out, const response&, validator& v) {
+    if (!id) v.fail(schema_error_code::missing, name);
+    else if (!id->is_string()) v.fail(schema_error_code::wrong_type, name);
+    else if (!is_valid_id(id->get_ref<const std::string&>())) v.fail(schema_error_code::bad_id, name);
+    else out = id->get_ref<const std::string&>();
+}
+
+void read_field(kind_tag<field_kind::survey>, const json* survey, const char* name, size_t, std::string& out, const response&, validator& v) {
+    if (!survey) v.fail(schema_error_code::missing, name);
+    else if (!survey->is_string()) v.fail(schema_error_code::wrong_type, name);
+    else if (!is_valid_survey(survey->get_ref<const std::string&>())) v.fail(schema_error_code::bad_survey, name);
+    else out = survey->get_ref<const std::string&>();
+}
+
+void read_field(kind_tag<field_kind::type>, const json* type, const char* name, size_t, event_type& out, const response&, validator& v) {
+    if (!type || type->is_null()) return;
+    if (!type->is_string()) return v.fail(schema_error_code::wrong_type, name);
+    const std::string& t = type->get_ref<const std::string&>();
+    if (t == "response") out = event_type::response;
+    else if (t == "shown") out = event_type::shown;
+    else if (t == "dismissed") out = event_type::dismissed;
+    else v.fail(schema_error_code::bad_type, name);
+}
+
+void read_field(kind_tag<field_kind::score>, const json* score, const char* name, size_t, int& out, const response& r, validator& v) {
+    bool is_response = r.type == event_type::response;
+    if (!score || score->is_null()) {
+        if (is_response) v.fail(schema_error_code::missing, name);
+    } else if (!is_response) {
+        v.fail(schema_error_code::score_not_allowed, name);
+    } else if (score->is_number_integer()) {
+        // nlohmann keeps big integers exact (int64/uint64); compare without narrowing first.
+        bool in_range = score->is_number_unsigned() ? score->get<uint64_t>() <= 10
+                                                    : (score->get<int64_t>() >= 0 && score->get<int64_t>() <= 10);
+        if (in_range) out = static_cast<int>(score->get<int64_t>());
+        else v.fail(schema_error_code::score_out_of_range, name);
+    } else {
+        // 6.5, 9.0, "9", true: never silently bucketed.
+        v.fail(score->is_number() ? schema_error_code::score_not_integer : schema_error_code::wrong_type, name);
+    }
+}
+
+void read_field(kind_tag<field_kind::timestamp>, const json* ts, const char* name, size_t, int64_t& out, const response&, validator& v) {
+    if (!ts) return v.fail(schema_error_code::missing, name);
+    if (!ts->is_string()) return v.fail(schema_error_code::wrong_type, name);
+    auto ms = parse_timestamp(ts->get_ref<const std::string&>(), false);
+    int year = ms ? civil_from_days(floor_div(*ms, ms_per_day)).year : 0;
+    if (!ms || year < v.limits.min_year || year > v.limits.max_year) v.fail(schema_error_code::bad_timestamp, name);
+    else out = *ms;
+}
+
+void read_field(kind_tag<field_kind::text>, const json* value, const char* name, size_t max_chars, std::optional<std::string>& out, const response&, validator& v) {
+    if (value) out = v.text(*value, name, max_chars);
+}
+
+void read_field(kind_tag<field_kind::multiline>, const json* value, const char* name, size_t max_chars, std::optional<std::string>& out, const response&, validator& v) {
+    if (value) out = v.text(*value, name, max_chars, true);
+}
+
+void read_field(kind_tag<field_kind::boolean>, const json* value, const char* name, size_t, std::optional<bool>& out, const response&, validator& v) {
+    if (!value || value->is_null()) return;
+    if (value->is_boolean()) out = value->get<bool>();
+    else v.fail(schema_error_code::wrong_type, name);
+}
+
+void read_field(kind_tag<field_kind::attributes>, const json* attrs, const char* name, size_t max_attributes,
+                std::vector<std::pair<std::string, std::string>>& out, const response&, validator& v) {
+    if (!attrs || attrs->is_null()) return;
+    if (!attrs->is_object()) return v.fail(schema_error_code::wrong_type, name);
+    if (attrs->size() > max_attributes) return v.fail(schema_error_code::too_many_attributes, name);
+    const std::string prefix = std::string(name) + ".";
+    out.reserve(attrs->size());
+    for (auto it = attrs->begin(); it != attrs->end(); ++it) {
+        if (!is_valid_attribute_key(it.key())) {
+            v.fail(schema_error_code::bad_attribute_key, prefix + it.key());
+            continue;
+        }
+        std::string value;
+        const json& a = it.value();
+        if (a.is_string()) value = a.get_ref<const std::string&>();
+        else if (a.is_boolean()) value = a.get<bool>() ? "true" : "false";
+        else if (a.is_number_integer()) value = a.dump();
+        else if (a.is_number_float() && std::isfinite(a.get<double>())) value = a.dump();
+        else {
+            v.fail(schema_error_code::bad_attribute_value, prefix + it.key());
+            continue;
+        }
+        schema_error_code problem = text_problem(value, v.limits.max_attribute_value_chars, false);
+        if (problem != schema_error_code::not_json) {
+            v.fail(problem, prefix + it.key());
+            continue;
+        }
+        out.emplace_back(it.key(), std::move(value));
+    }
+    // nlohmann objects iterate in key order: attributes are sorted already.
+}
+
+// [SECTION] One writer per kind (nlohmann)
+void write_field(kind_tag<field_kind::id>, json& j, const char* name, const std::string& value, const response&) { j[name] = value; }
+void write_field(kind_tag<field_kind::survey>, json& j, const char* name, const std::string& value, const response&) { j[name] = value; }
+void write_field(kind_tag<field_kind::type>, json& j, const char* name, event_type value, const response&) { j[name] = event_type_name(value); }
+void write_field(kind_tag<field_kind::score>, json& j, const char* name, int value, const response& r) {
+    if (r.type == event_type::response && value >= 0) j[name] = value;
+}
+void write_field(kind_tag<field_kind::timestamp>, json& j, const char* name, int64_t value, const response&) { j[name] = format_timestamp(value); }
+template <field_kind K, class T>
+void write_field(kind_tag<K>, json& j, const char* name, const std::optional<T>& value, const response&) {  // text, multiline, boolean
+    if (value) j[name] = *value;
+}
+void write_field(kind_tag<field_kind::attributes>, json& j, const char* name, const std::vector<std::pair<std::string, std::string>>& value, const response&) {
+    if (value.empty()) return;
+    json a = json::object();
+    for (const auto& [k, val] : value) a[k] = val;
+    j[name] = std::move(a);
+}
 }  // namespace
 
 parse_result parse_response(std::string_view json_text, const schema_limits& limits) {
@@ -168,146 +289,42 @@ parse_result parse_response(const json& j, const schema_limits& limits) {
     validator v{limits, r.errors};
     response& out = r.value;
     // One pass over the object's fields (this runs for every imported row: no find() per field).
-    const json *version = nullptr, *id = nullptr, *type = nullptr, *survey = nullptr, *score = nullptr, *ts = nullptr,
-               *attrs = nullptr, *contact = nullptr;
+    const json* version = nullptr;
+    const json* found[record_field_count] = {};
     for (auto it = j.begin(); it != j.end(); ++it) {
         const std::string& key = it.key();
         const json& value = it.value();
-        switch (key.empty() ? '\0' : key[0]) {
-            case 'a': if (key == "attributes") { attrs = &value; continue; } break;
-            case 'c':
-                if (key == "comment") { out.comment = v.text(value, "comment", limits.max_comment_chars, true); continue; }
-                if (key == "contact_ok") { contact = &value; continue; }
-                break;
-            case 'e': if (key == "email") { out.email = v.text(value, "email", limits.max_text_chars); continue; } break;
-            case 'i': if (key == "id") { id = &value; continue; } break;
-            case 'l': if (key == "locale") { out.locale = v.text(value, "locale", limits.max_text_chars); continue; } break;
-            case 'p': if (key == "page") { out.page = v.text(value, "page", limits.max_page_chars); continue; } break;
-            case 's':
-                if (key == "score") { score = &value; continue; }
-                if (key == "survey") { survey = &value; continue; }
-                break;
-            case 't':
-                if (key == "ts") { ts = &value; continue; }
-                if (key == "type") { type = &value; continue; }
-                if (key == "trigger") { out.trigger = v.text(value, "trigger", limits.max_text_chars); continue; }
-                break;
-            case 'u': if (key == "user") { out.user = v.text(value, "user", limits.max_text_chars); continue; } break;
-            case 'v': if (key == "v") { version = &value; continue; } break;
-        }
-        v.fail(schema_error_code::unknown_field, key);
+        if (key == "v") version = &value;
+#define NPSKIT_X(member, name, kind, limit, update, stored)                                                  \
+    else if (key == name) {                                                                                   \
+        if constexpr (read_in_pass(field_kind::kind))                                                         \
+            read_field(NPSKIT_KIND(kind), &value, name, limits.limit, out.member, out, v);                    \
+        else                                                                                                  \
+            found[static_cast<size_t>(field_index::member)] = &value;                                         \
+    }
+        NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
+        else v.fail(schema_error_code::unknown_field, key);
     }
 
     if (!version) v.fail(schema_error_code::missing, "v");
     else if (!version->is_number_integer() || version->get<int64_t>() != 1) v.fail(schema_error_code::bad_version, "v");
-
-    if (!id) v.fail(schema_error_code::missing, "id");
-    else if (!id->is_string()) v.fail(schema_error_code::wrong_type, "id");
-    else if (!is_valid_id(id->get_ref<const std::string&>())) v.fail(schema_error_code::bad_id, "id");
-    else out.id = id->get_ref<const std::string&>();
-
-    if (type && !type->is_null()) {
-        if (!type->is_string()) v.fail(schema_error_code::wrong_type, "type");
-        else {
-            const std::string& t = type->get_ref<const std::string&>();
-            if (t == "response") out.type = event_type::response;
-            else if (t == "shown") out.type = event_type::shown;
-            else if (t == "dismissed") out.type = event_type::dismissed;
-            else v.fail(schema_error_code::bad_type, "type");
-        }
-    }
-
-    if (!survey) v.fail(schema_error_code::missing, "survey");
-    else if (!survey->is_string()) v.fail(schema_error_code::wrong_type, "survey");
-    else if (!is_valid_survey(survey->get_ref<const std::string&>())) v.fail(schema_error_code::bad_survey, "survey");
-    else out.survey = survey->get_ref<const std::string&>();
-
-    bool is_response = out.type == event_type::response;
-    if (!score || score->is_null()) {
-        if (is_response) v.fail(schema_error_code::missing, "score");
-    } else if (!is_response) {
-        v.fail(schema_error_code::score_not_allowed, "score");
-    } else if (score->is_number_integer()) {
-        // nlohmann keeps big integers exact (int64/uint64); compare without narrowing first.
-        bool in_range = score->is_number_unsigned() ? score->get<uint64_t>() <= 10
-                                                    : (score->get<int64_t>() >= 0 && score->get<int64_t>() <= 10);
-        if (in_range) out.score = static_cast<int>(score->get<int64_t>());
-        else v.fail(schema_error_code::score_out_of_range, "score");
-    } else {
-        // 6.5, 9.0, "9", true: never silently bucketed.
-        v.fail(score->is_number() ? schema_error_code::score_not_integer : schema_error_code::wrong_type, "score");
-    }
-
-    if (!ts) v.fail(schema_error_code::missing, "ts");
-    else if (!ts->is_string()) v.fail(schema_error_code::wrong_type, "ts");
-    else {
-        auto ms = parse_timestamp(ts->get_ref<const std::string&>(), false);
-        int year = ms ? civil_from_days(floor_div(*ms, ms_per_day)).year : 0;
-        if (!ms || year < limits.min_year || year > limits.max_year) v.fail(schema_error_code::bad_timestamp, "ts");
-        else out.ts_ms = *ms;
-    }
-
-    if (contact && !contact->is_null()) {
-        if (contact->is_boolean()) out.contact_ok = contact->get<bool>();
-        else v.fail(schema_error_code::wrong_type, "contact_ok");
-    }
-
-    if (attrs && !attrs->is_null()) {
-        if (!attrs->is_object()) v.fail(schema_error_code::wrong_type, "attributes");
-        else if (attrs->size() > limits.max_attributes) v.fail(schema_error_code::too_many_attributes, "attributes");
-        else {
-            out.attributes.reserve(attrs->size());
-            for (auto it = attrs->begin(); it != attrs->end(); ++it) {
-                if (!is_valid_attribute_key(it.key())) {
-                    v.fail(schema_error_code::bad_attribute_key, "attributes." + it.key());
-                    continue;
-                }
-                std::string value;
-                const json& a = it.value();
-                if (a.is_string()) value = a.get_ref<const std::string&>();
-                else if (a.is_boolean()) value = a.get<bool>() ? "true" : "false";
-                else if (a.is_number_integer()) value = a.dump();
-                else if (a.is_number_float() && std::isfinite(a.get<double>())) value = a.dump();
-                else {
-                    v.fail(schema_error_code::bad_attribute_value, "attributes." + it.key());
-                    continue;
-                }
-                schema_error_code problem = text_problem(value, limits.max_attribute_value_chars, false);
-                if (problem != schema_error_code::not_json) {
-                    v.fail(problem, "attributes." + it.key());
-                    continue;
-                }
-                out.attributes.emplace_back(it.key(), std::move(value));
-            }
-            // nlohmann objects iterate in key order: attributes are sorted already.
-        }
-    }
+#define NPSKIT_X(member, name, kind, limit, update, stored)   \
+    if constexpr (!read_in_pass(field_kind::kind))            \
+        read_field(NPSKIT_KIND(kind), found[static_cast<size_t>(field_index::member)], name, limits.limit, out.member, out, v);
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
     return r;
 }
 
 json response_to_json_value(const response& r) {
     json j = json::object();
     j["v"] = 1;
-    j["id"] = r.id;
-    j["type"] = event_type_name(r.type);
-    j["survey"] = r.survey;
-    if (r.type == event_type::response && r.score >= 0) j["score"] = r.score;
-    j["ts"] = format_timestamp(r.ts_ms);
-    if (r.comment) j["comment"] = *r.comment;
-    if (r.user) j["user"] = *r.user;
-    if (r.trigger) j["trigger"] = *r.trigger;
-    if (r.page) j["page"] = *r.page;
-    if (r.locale) j["locale"] = *r.locale;
-    if (r.contact_ok) j["contact_ok"] = *r.contact_ok;
-    if (r.email) j["email"] = *r.email;
-    if (!r.attributes.empty()) {
-        json a = json::object();
-        for (const auto& [k, val] : r.attributes) a[k] = val;
-        j["attributes"] = std::move(a);
-    }
+#define NPSKIT_X(member, name, kind, limit, update, stored) write_field(NPSKIT_KIND(kind), j, name, r.member, r);
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
     return j;
 }
-
 std::string response_to_json(const response& r) {
     return response_to_json_value(r).dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -7,8 +7,10 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -31,36 +33,109 @@ struct schema_limits {
     size_t max_attribute_key_chars = 64;
     size_t max_attribute_value_chars = 256;
     int min_year = 2000, max_year = 2099;
+    static constexpr size_t no_limit = SIZE_MAX;  // fields whose kind has its own rule (ids, scores)
 };
 
+// Schema v1's fields, in canonical order (the writers' order): the one declaration of the
+// record. Every place that reads, writes, validates, merges, views or stores a field expands
+// this list, so a new optional text field is one line here plus its tests.
+//   member      the C++ member of `response` / `response_view`
+//   json        its JSON name
+//   kind        id, survey, type, score, timestamp, text, multiline (text that may hold
+//               newlines and tabs), boolean, attributes: says its C++ types and its checks
+//   limit       the schema_limits member that bounds it (no_limit: the kind's own rule)
+//   update      update_wins: the follow-up; an update that carries the field replaces it (absent:
+//               the stored value stays), within 24 h of the stored ts; first_wins: the first
+//               write stays, a later value is ignored; fixed: set by the first write, a later
+//               write may repeat or omit it, a different value is a conflict (collector/merge.cpp)
+//   stored      how response_store keeps it: column (its own column: id index, score slot,
+//               time, comment pool, attribute columns), attribute (an attribute column named
+//               as the field, so breakdowns treat it like the host's attributes), not_stored
+// ("v", the schema version, is the envelope: every reader and writer handles it first.)
+#ifndef NPSKIT_TEST_EXTRA_FIELDS
+#define NPSKIT_TEST_EXTRA_FIELDS(X)  // tests/unit-record.cpp: a throwaway field, added in one line
+#endif
+#define NPSKIT_RECORD_FIELDS(X)                                                            \
+    X(id, "id", id, no_limit, fixed, column)                                               \
+    X(type, "type", type, no_limit, fixed, column)                                         \
+    X(survey, "survey", survey, no_limit, fixed, attribute)                                \
+    X(score, "score", score, no_limit, fixed, column)                                      \
+    X(ts_ms, "ts", timestamp, no_limit, first_wins, column)                                \
+    X(comment, "comment", multiline, max_comment_chars, update_wins, column)               \
+    X(user, "user", text, max_text_chars, fixed, not_stored)                               \
+    X(trigger, "trigger", text, max_text_chars, fixed, attribute)                          \
+    X(page, "page", text, max_page_chars, fixed, attribute)                                \
+    X(locale, "locale", text, max_text_chars, fixed, attribute)                            \
+    X(contact_ok, "contact_ok", boolean, no_limit, update_wins, attribute)                 \
+    X(email, "email", text, max_text_chars, update_wins, not_stored)                       \
+    X(attributes, "attributes", attributes, max_attributes, update_wins, column)           \
+    NPSKIT_TEST_EXTRA_FIELDS(X)
+
+enum class field_kind : uint8_t { id, survey, type, score, timestamp, text, multiline, boolean, attributes };
+enum class update_rule : uint8_t { update_wins, first_wins, fixed };
+enum class store_rule : uint8_t { column, attribute, not_stored };
+// A kind as a type, so that each operation is one overload per kind.
+template <field_kind K>
+using kind_tag = std::integral_constant<field_kind, K>;
+#define NPSKIT_KIND(kind) ::npskit::kind_tag<::npskit::field_kind::kind>{}
+
+// Each field's index in the list (field_index::comment), and how many there are.
+enum class field_index : uint8_t {
+#define NPSKIT_X(member, json, kind, limit, update, stored) member,
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
+};
+constexpr size_t record_field_count = 0
+#define NPSKIT_X(member, json, kind, limit, update, stored) +1
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
+    ;
+
+// The C++ types of each kind: owned (response), viewed (response_view), value when absent.
+#define NPSKIT_OWNED_id std::string
+#define NPSKIT_OWNED_survey std::string
+#define NPSKIT_OWNED_type event_type
+#define NPSKIT_OWNED_score int
+#define NPSKIT_OWNED_timestamp int64_t
+#define NPSKIT_OWNED_text std::optional<std::string>
+#define NPSKIT_OWNED_multiline std::optional<std::string>
+#define NPSKIT_OWNED_boolean std::optional<bool>
+#define NPSKIT_OWNED_attributes std::vector<std::pair<std::string, std::string>>
+#define NPSKIT_VIEWED_id std::string_view
+#define NPSKIT_VIEWED_survey std::string_view
+#define NPSKIT_VIEWED_type event_type
+#define NPSKIT_VIEWED_score int
+#define NPSKIT_VIEWED_timestamp int64_t
+#define NPSKIT_VIEWED_text std::optional<std::string_view>
+#define NPSKIT_VIEWED_multiline std::optional<std::string_view>
+#define NPSKIT_VIEWED_boolean std::optional<bool>
+#define NPSKIT_VIEWED_attributes std::span<const std::pair<std::string_view, std::string_view>>
+#define NPSKIT_ABSENT_id {}
+#define NPSKIT_ABSENT_survey {}
+#define NPSKIT_ABSENT_type event_type::response
+#define NPSKIT_ABSENT_score -1
+#define NPSKIT_ABSENT_timestamp 0
+#define NPSKIT_ABSENT_text {}
+#define NPSKIT_ABSENT_multiline {}
+#define NPSKIT_ABSENT_boolean {}
+#define NPSKIT_ABSENT_attributes {}
+
+// The record, owned. id: 8..64 of [A-Za-z0-9_-] (a UUID in practice); survey: 1..64 of
+// [A-Za-z0-9_.-]; score: 0..10 for responses, -1 (absent) for display events; ts_ms: when it
+// happened (RFC 3339 text on the wire); attributes: sorted by key, values as text.
 struct response {
-    std::string id;                          // 8..64 of [A-Za-z0-9_-]; a UUID in practice
-    event_type type = event_type::response;  // "response" | "shown" | "dismissed"
-    std::string survey;                      // 1..64 of [A-Za-z0-9_.-]
-    int score = -1;                          // 0..10 for responses; -1 (absent) for display events
-    int64_t ts_ms = 0;                       // when it happened (RFC 3339 text on the wire)
-    std::optional<std::string> comment;      // follow-up answer
-    std::optional<std::string> user;         // host's user id, if identified
-    std::optional<std::string> trigger;      // event that showed the prompt
-    std::optional<std::string> page;         // URL path
-    std::optional<std::string> locale;       // prompt language, BCP 47
-    std::optional<bool> contact_ok;          // detractor agreed to be contacted
-    std::optional<std::string> email;        // only if the host passed one and contact_ok
-    std::vector<std::pair<std::string, std::string>> attributes;  // sorted by key, values as text
+#define NPSKIT_X(member, json, kind, limit, update, stored) NPSKIT_OWNED_##kind member = NPSKIT_ABSENT_##kind;
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
 };
 
 // The same record read in place: views into the input (the importer's fast path hands these
 // to the store without copying each field into a std::string first). Valid during the call.
 struct response_view {
     using attribute = std::pair<std::string_view, std::string_view>;
-    std::string_view id, survey;
-    event_type type = event_type::response;
-    int score = -1;
-    int64_t ts_ms = 0;
-    std::optional<std::string_view> comment, user, trigger, page, locale, email;
-    std::optional<bool> contact_ok;
-    const attribute* attributes = nullptr;  // sorted by key
-    size_t attribute_count = 0;
+#define NPSKIT_X(member, json, kind, limit, update, stored) NPSKIT_VIEWED_##kind member = NPSKIT_ABSENT_##kind;
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
 };
 // The views of `r` (valid while `r` and `attributes` live), and a view copied into `r` (its
 // strings keep their capacity). src/core/response_view.cpp.

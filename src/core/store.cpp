@@ -261,6 +261,14 @@ void response_store::set_attribute(size_t row, std::string_view key, std::string
     a.codes[row] = code;
 }
 
+void response_store::set_attribute(size_t row, std::string_view key, const std::optional<std::string_view>& value) {
+    if (value) set_attribute(row, key, *value);
+}
+
+void response_store::set_attribute(size_t row, std::string_view key, const std::optional<bool>& value) {
+    if (value) set_attribute(row, key, std::string_view(*value ? "true" : "false"));
+}
+
 void response_store::set_comment(size_t row, std::string_view text) {
     if (text.size() > 0xffff) text = text.substr(0, 0xffff);  // schema allows ≤ 2000 code points
     // Reuse the row's slot when the new text fits (an update repeating the same comment).
@@ -314,12 +322,12 @@ size_t response_store::add(const response_view& r) {
     max_time_ms = std::max(max_time_ms, r.ts_ms);
     if (r.comment) set_comment(row, *r.comment);
     if (bulk_ && r.comment && r.comment->empty()) bulk_empty_comments_.push_back(static_cast<uint32_t>(row));
-    set_attribute(row, "survey", r.survey);
-    if (r.trigger) set_attribute(row, "trigger", *r.trigger);
-    if (r.page) set_attribute(row, "page", *r.page);
-    if (r.locale) set_attribute(row, "locale", *r.locale);
-    if (r.contact_ok) set_attribute(row, "contact_ok", *r.contact_ok ? "true" : "false");
-    for (size_t i = 0; i < r.attribute_count; ++i) set_attribute(row, r.attributes[i].first, r.attributes[i].second);
+    // Fields stored as attributes (the list's `attribute` rule: survey, trigger, page, locale,
+    // contact_ok), so that breakdowns treat them like the host's attributes.
+#define NPSKIT_X(member, json, kind, limit, update, stored) store_field<store_rule::stored>(row, json, r.member);
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
+    for (const auto& [key, value] : r.attributes) set_attribute(row, key, value);
     return row;
 }
 

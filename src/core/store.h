@@ -93,9 +93,6 @@ public:
     // store reserved from a good estimate keeps its columns (no copy, no fresh pages touched).
     void shrink_to_fit();
 
-    // Built-in fields that are also attributes (so that breakdowns treat them alike).
-    static constexpr const char* builtin_attributes[] = {"survey", "trigger", "page", "locale"};
-
     const attribute_column* attribute(std::string_view key) const;
     std::string_view comment(size_t row) const {
         return std::string_view(comment_pool).substr(comment_offsets[row], comment_lengths[row]);
@@ -118,6 +115,13 @@ public:
 private:
     attribute_column& column(std::string_view key);
     void set_attribute(size_t row, std::string_view key, std::string_view value);
+    // A field stored as an attribute: nothing when absent; a boolean as "true" / "false".
+    void set_attribute(size_t row, std::string_view key, const std::optional<std::string_view>& value);
+    void set_attribute(size_t row, std::string_view key, const std::optional<bool>& value);
+    template <store_rule rule, class T>
+    void store_field(size_t row, std::string_view key, const T& value) {  // add(): one field of the list
+        if constexpr (rule == store_rule::attribute) set_attribute(row, key, value);
+    }
     void set_comment(size_t row, std::string_view text);
     void update_row(size_t row, size_t from);  // end_bulk: row takes what record `from` carried
     void remove_rows(const std::vector<uint32_t>& sorted_rows);

@@ -1,4 +1,4 @@
 }).catch(function (e) {
-  console.warn("npskit: not started (" + e + "); see docs/js-api.md#csp");
+  console.warn("npskit: not started: " + e);
 });
 })(document.currentScript);

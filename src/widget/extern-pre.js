@@ -6,10 +6,10 @@ var Wasm = WebAssembly;
 // forbids compiling wasm is refused before the runtime, with a clear message.
 // data-wasm: where a bundler put the wasm under another name (the npm package's load() sets it).
 new Promise(function (ok) {
-  ok(fetch(new URL(script.dataset.wasm || "npskit.wasm", script.src).href, {credentials: "omit"}));
+  ok(fetch(new URL(script.dataset.wasm || "npskit.wasm", script.src), {credentials: "omit"}));
 }).then(function (r) {
   try { new Wasm.Module(new Uint8Array([0,97,115,109,1,0,0,0])); }
-  catch (e) { throw Error("CSP: script-src needs 'wasm-unsafe-eval'"); }
+  catch (e) { throw Error("CSP: script-src needs 'wasm-unsafe-eval' (docs/js-api.md#csp)"); }
   if (!r.ok) throw Error("HTTP " + r.status);
   return r.arrayBuffer();
 }).then(function (bytes) {

@@ -202,17 +202,17 @@ text clean_text(std::string_view s, size_t max_chars, bool lines) {
 
 text page_path() { return clean_text(env(0), 512); }
 
-record_view base_record(event_type type, const char* id, std::string_view page, const char* ts) {
-    record_view r;
+wire_record base_record(event_type type, const char* id, std::string_view page, const char* ts) {
+    wire_record r;
     r.id = id;
     r.type = type;
     r.survey = g.desc.survey;
-    r.ts = ts;
+    r.ts_ms = ts;  // the wire form: the browser's RFC 3339 text
     r.user = g.user_id;
     r.trigger = g.prompt.trigger;
     r.page = page;
     r.locale = g.texts.locale;
-    r.attributes_json = g.attributes;
+    r.attributes = g.attributes;  // the members, written
     return r;
 }
 
@@ -236,7 +236,7 @@ static void flush() {
     npskit_js_timer(timer_delivery, wake < 0 ? -1 : static_cast<int>(wake < 2000000000 ? wake : 2000000000));
 }
 
-void enqueue_record(const record_view& r) {
+void enqueue_record(const wire_record& r) {
     text body;
     append_record_json(body, r);
     g.queue.enqueue(r.id, body, now_ms());

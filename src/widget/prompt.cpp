@@ -156,7 +156,7 @@ void prompt_close(bool dismissed) {
 // The whole answer as it stands, under its one id (the endpoint upserts).
 static void send_answer() {
     prompt_state& p = g.prompt;
-    record_view r = base_record(event_type::response, p.answer_id, p.answer_page, p.answer_ts);
+    wire_record r = base_record(event_type::response, p.answer_id, p.answer_page, p.answer_ts);
     r.score = p.score;
     r.comment = p.comment;
     r.contact_ok = p.contact_ok;

@@ -88,8 +88,8 @@ text new_uuid();
 text clean_text(std::string_view s, size_t max_chars, bool lines = false);
 text page_path();  // location.pathname, cleaned for a record
 // A record of the current survey, user and trigger; `id` and `page` outlive it.
-record_view base_record(event_type type, const char* id, std::string_view page, const char* ts);
-void enqueue_record(const record_view& r);
+wire_record base_record(event_type type, const char* id, std::string_view page, const char* ts);
+void enqueue_record(const wire_record& r);
 void send_display_event(event_type type);  // 'shown' / 'dismissed', when display events are on
 void save_history();
 const char* brand_text(std::string_view hex);  // "#111111" or "#ffffff", whichever reads better

@@ -31,7 +31,9 @@ async function startStreamProxy(upstream, cuts = []) {
   const server = http.createServer((req, res) => {
     const target = proxy.upstream && new URL(proxy.upstream);
     const isStream = req.url.startsWith('/v1/stream');
-    const conn = isStream ? { t: Date.now(), url: req.url, since: new URL(req.url, 'http://x').searchParams.get('since'),
+    // The resume cursor: the page sends it as Last-Event-ID (?since= is accepted too).
+    const conn = isStream ? { t: Date.now(), url: req.url,
+      since: new URL(req.url, 'http://x').searchParams.get('since') ?? req.headers['last-event-id'] ?? null,
       lastEventId: req.headers['last-event-id'] ?? null, status: 0, ids: [], cut: null } : null;
     if (conn) proxy.streams.push(conn);
     if (!target) {  // the collector is down
@@ -157,8 +159,8 @@ async function storedFigures(base) {
 }
 
 // Opens the dashboard through the proxy with the page instrumented: every value assigned to
-// the live state (0 off, 1 connecting, 2 live, 3 reconnecting), and each EventSource the page
-// opens with the events the browser actually dispatched on it (id and data). The page's view
+// the live state (0 off, 1 connecting, 2 live, 3 reconnecting), and each stream the page
+// opens with the complete events it carried to the page (id and data). The page's view
 // is the one that counts: bytes the proxy wrote just before a cut may never be dispatched.
 async function openDashboard(browser, proxy) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -166,15 +168,33 @@ async function openDashboard(browser, proxy) {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource|net::ERR/.test(m.text())) errors.push(m.text()); });
   await page.addInitScript(() => {
+    // The page reads /v1/stream with fetch: each stream response is teed here and its complete
+    // events (ended by a blank line, as the page's reader dispatches them) are recorded.
     window.__sources = [];
-    const Native = window.EventSource;
-    window.EventSource = class extends Native {
-      constructor(url, init) {
-        super(url, init);
-        const entry = { since: Number(new URL(url, location.href).searchParams.get('since')), ids: [], data: [] };
-        window.__sources.push(entry);
-        this.addEventListener('response', (e) => { entry.ids.push(Number(e.lastEventId)); entry.data.push(e.data); });
-      }
+    const nativeFetch = window.fetch;
+    window.fetch = async function (input, init) {
+      const url = String(input instanceof Request ? input.url : input);
+      const res = await nativeFetch.call(this, input, init);
+      if (!url.includes('/v1/stream') || !res.body) return res;
+      const headers = new Headers(init && init.headers);
+      const entry = { since: Number(headers.get('Last-Event-ID') || new URL(url, location.href).searchParams.get('since') || 0),
+        ids: [], data: [] };
+      window.__sources.push(entry);
+      const [page, mine] = res.body.tee();
+      (async () => {
+        const reader = mine.getReader(), decoder = new TextDecoder();
+        let buf = '';
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ done: true }));
+          if (done) break;
+          buf += decoder.decode(value, { stream: true });
+          for (let end; (end = buf.indexOf('\n\n')) >= 0; buf = buf.slice(end + 2)) {
+            const block = buf.slice(0, end), id = /^id: (.*)$/m.exec(block), data = /^data: (.*)$/m.exec(block);
+            if (id && data) { entry.ids.push(Number(id[1])); entry.data.push(data[1]); }
+          }
+        }
+      })();
+      return new Response(page, { status: res.status, statusText: res.statusText, headers: res.headers });
     };
   });
   await page.goto(`${proxy.url}/index.html`);
@@ -210,14 +230,14 @@ async function until(ready, { timeout = 30000, what }) {
   throw new Error(`timed out waiting for ${typeof what === 'function' ? await what() : what}`);
 }
 
-// Each EventSource after the first resumes from the last event the page received on the one
+// Each stream after the first resumes from the last event the page received on the one
 // before (or from where that one resumed, when it received none); no id arrives twice.
 // Returns every event the page received, in order.
 function assertResumedExactly(sources, firstSince, label) {
   let expected = firstSince;
   const all = [];
   for (const [i, s] of sources.entries()) {
-    assert.equal(s.since, expected, `${label}: EventSource ${i} resumes from ${expected}`);
+    assert.equal(s.since, expected, `${label}: stream ${i} resumes from ${expected}`);
     if (s.ids.length) expected = s.ids.at(-1);
     s.ids.forEach((id, k) => all.push({ id, record: JSON.parse(s.data[k]) }));
   }
@@ -287,7 +307,7 @@ test('the stream is cut 6 times (mid-event too) while answers are posted: no gap
   assert.equal(proxy.cuts, cuts.length, 'every planned cut happened while the answers were posted');
   assert.deepEqual(proxy.streams.map((c) => c.cut).filter(Boolean).sort(),
     ['after the greeting', 'between events', 'mid-event', 'mid-event', 'mid-event', 'mid-event']);
-  assert.equal(sources.length, proxy.streams.length, 'one stream request per EventSource');
+  assert.equal(sources.length, proxy.streams.length, 'one proxied request per stream the page opened');
   proxy.streams.forEach((c, i) => assert.equal(Number(c.since), sources[i].since, `request ${i} carried the page's cursor`));
   assertNoGap(all, changed, 'cuts');
   assert.equal(s.live.events, all.length, 'the dashboard took each event once');
@@ -299,7 +319,7 @@ test('the stream is cut 6 times (mid-event too) while answers are posted: no gap
   assert.equal(withComment.length, 40);
   const shown = new Set(s.comments.map((c) => c.comment));
   for (const r of withComment) assert.ok(shown.has(r.comment), `comment "${r.comment}" shown`);
-  // Live went off and back on once per cut; EventSource URLs carried the resume cursor.
+  // Live went off and back on once per cut; each request carried the resume cursor.
   const history = await liveHistory(page);
   assert.equal(history.filter((v) => v === 'reconnecting').length, cuts.length, history.join(' → '));
   assert.equal(history.at(-1), 'live');

@@ -145,3 +145,40 @@ test('a repeated id updates its answer, within a file and across files (score fi
   assert.equal(j.n, 3);     // answers: three ids
   assert.deepEqual([j.promoters, j.passives, j.detractors], [1, 1, 1]);  // 10, 8, 5: the last score of each id
 });
+
+test('themes: distinctive themes per segment with their effect on NPS (labelled EN/FR set)', () => {
+  const r = npskit('themes', known('themes-labelled.ndjson'), '--top', '5');
+  assert.equal(r.code, 0, r.err);
+  const j = r.json();
+  assert.equal(j.by, 'segment');
+  assert.equal(j.comments, 360);
+  assert.deepEqual(j.groups.map((g) => g.key), ['detractor', 'passive', 'promoter']);
+  const texts = (key) => j.groups.find((g) => g.key === key).themes.map((t) => t.text);
+  for (const g of j.groups) assert.equal(g.themes.length, 5);
+  assert.ok(texts('detractor').includes('billing'), texts('detractor').join());
+  assert.ok(texts('promoter').includes('onboarding'), texts('promoter').join());
+  const billing = j.groups[0].themes.find((t) => t.text === 'billing');
+  // Every billing comment is a detractor's: NPS -100 against the rest, a significant cost.
+  assert.equal(billing.with.nps, -100);
+  assert.ok(billing.difference < 0 && billing.p_value < 0.001);
+  assert.ok(billing.z > 1 && billing.count >= 3 && billing.other_count === 0);
+  assert.ok(Math.abs(billing.impact - (billing.with.n / j.comments) * billing.difference) < 1e-9);
+  // Drivers: sorted by |impact|.
+  const impacts = j.drivers.map((t) => Math.abs(t.impact));
+  assert.deepEqual(impacts, [...impacts].sort((a, b) => b - a));
+});
+
+test('themes: --by ATTRIBUTE, --locale, --format table and errors', () => {
+  const by = npskit('themes', known('themes-labelled.ndjson'), '--by', 'locale').json();
+  assert.deepEqual(by.groups.map((g) => g.key).sort(), ['en', 'fr']);
+  const fr = by.groups.find((g) => g.key === 'fr').themes.map((t) => t.text);
+  assert.ok(fr.every((t) => !/^(the|and|la|le|les)$/.test(t)), fr.join());
+  const table = npskit('themes', known('themes-labelled.ndjson'), '--format', 'table', '--locale', 'en');
+  assert.equal(table.code, 0);
+  assert.match(table.out, /^segment detractor \(120\)/m);
+  assert.match(table.out, /drivers \(by impact\)/);
+  assert.equal(npskit('themes').code, 2);
+  assert.equal(npskit('themes', known('themes-labelled.ndjson'), '--top', '0').code, 2);
+  assert.equal(npskit('themes', known('themes-labelled.ndjson'), '--locale', 'de').code, 2);
+  assert.equal(npskit('themes', known('minus-12-5.ndjson')).code, 1);  // no comment
+});

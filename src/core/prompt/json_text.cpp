@@ -430,72 +430,99 @@ static void field(text& out, const char* name) {
     out += "\":";
 }
 
+// One writer per kind of the record's list (schema.h), on the wire form. Values by reference:
+// read after the key is written, as a hand-written writer would (fewer wasm locals).
+static void write_field(kind_tag<field_kind::id>, text& out, const char* name, const std::string_view& value, const wire_record&) {
+    field(out, name);
+    append_json_string(out, value);
+}
+static void write_field(kind_tag<field_kind::survey>, text& out, const char* name, const std::string_view& value, const wire_record&) {
+    field(out, name);
+    append_json_string(out, value);
+}
+static void write_field(kind_tag<field_kind::type>, text& out, const char* name, const event_type& value, const wire_record&) {
+    static const char* const type_names[] = {"response", "shown", "dismissed"};
+    field(out, name);
+    out += '"';
+    out += type_names[static_cast<int>(value) % 3];
+    out += '"';
+}
+static void write_field(kind_tag<field_kind::score>, text& out, const char* name, const int& value, const wire_record& r) {
+    if (r.type != event_type::response || value < 0) return;
+    field(out, name);
+    append_integer(out, value);
+}
+static void write_field(kind_tag<field_kind::timestamp>, text& out, const char* name, const std::string_view& value, const wire_record&) {
+    field(out, name);
+    append_json_string(out, value);
+}
 static void text_field(text& out, const char* name, std::string_view value) {  // left out when empty
     if (value.empty()) return;
     field(out, name);
     append_json_string(out, value);
 }
-
-void append_record_json(text& out, const record_view& r) {
-    static const char* const type_names[] = {"response", "shown", "dismissed"};
-    out += "{\"v\":1";
-    field(out, "id");
-    append_json_string(out, r.id);
-    field(out, "type");
-    out += '"';
-    out += type_names[static_cast<int>(r.type) % 3];
-    out += '"';
-    field(out, "survey");
-    append_json_string(out, r.survey);
-    if (r.type == event_type::response && r.score >= 0) {
-        field(out, "score");
-        append_integer(out, r.score);
-    }
-    field(out, "ts");
-    append_json_string(out, r.ts);
-    text_field(out, "comment", r.comment);
-    text_field(out, "user", r.user);
-    text_field(out, "trigger", r.trigger);
-    text_field(out, "page", r.page);
-    text_field(out, "locale", r.locale);
-    if (r.contact_ok >= 0) {
-        field(out, "contact_ok");
-        out += r.contact_ok ? "true" : "false";
-    }
-    text_field(out, "email", r.email);
-    if (!r.attributes_json.empty()) {
-        field(out, "attributes");
-        out += '{';
-        out += r.attributes_json;
-        out += '}';
-    }
+static void write_field(kind_tag<field_kind::text>, text& out, const char* name, const std::string_view& value, const wire_record&) {
+    text_field(out, name, value);
+}
+static void write_field(kind_tag<field_kind::multiline>, text& out, const char* name, const std::string_view& value, const wire_record&) {
+    text_field(out, name, value);
+}
+static void write_field(kind_tag<field_kind::boolean>, text& out, const char* name, const int& value, const wire_record&) {
+    if (value < 0) return;
+    field(out, name);
+    out += value ? "true" : "false";
+}
+static void write_field(kind_tag<field_kind::attributes>, text& out, const char* name, const std::string_view& value, const wire_record&) {
+    if (value.empty()) return;
+    field(out, name);
+    out += '{';
+    out += value;
     out += '}';
 }
 
-std::string write_response_json(const response& r) {
-    text attributes;
-    for (const auto& [key, value] : r.attributes) {
-        if (!attributes.empty()) attributes += ',';
-        append_json_string(attributes, key);
-        attributes += ':';
-        append_json_string(attributes, value);
+void append_record_json(text& out, const wire_record& r) {
+    out += "{\"v\":1";
+#define NPSKIT_X(member, json, kind, limit, update, stored) write_field(NPSKIT_KIND(kind), out, json, r.member, r);
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
+    out += '}';
+}
+
+namespace {
+// A response's field in its wire form; `scratch` holds what had to be written first.
+struct wire_writer {
+    text ts, attributes;
+    std::string_view of(kind_tag<field_kind::id>, const std::string& v) { return v; }
+    std::string_view of(kind_tag<field_kind::survey>, const std::string& v) { return v; }
+    event_type of(kind_tag<field_kind::type>, event_type v) { return v; }
+    int of(kind_tag<field_kind::score>, int v) { return v; }
+    std::string_view of(kind_tag<field_kind::timestamp>, int64_t v) {
+        append_timestamp(ts, v);
+        return ts;
     }
-    record_view v;
-    v.id = r.id;
-    v.survey = r.survey;
-    v.type = r.type;
-    v.score = r.score;
-    text ts;
-    append_timestamp(ts, r.ts_ms);
-    v.ts = ts;
-    v.comment = r.comment ? std::string_view(*r.comment) : std::string_view();
-    v.user = r.user ? std::string_view(*r.user) : std::string_view();
-    v.trigger = r.trigger ? std::string_view(*r.trigger) : std::string_view();
-    v.page = r.page ? std::string_view(*r.page) : std::string_view();
-    v.locale = r.locale ? std::string_view(*r.locale) : std::string_view();
-    v.email = r.email ? std::string_view(*r.email) : std::string_view();
-    v.contact_ok = r.contact_ok ? *r.contact_ok : -1;
-    v.attributes_json = attributes;
+    std::string_view of(kind_tag<field_kind::text>, const std::optional<std::string>& v) { return v ? std::string_view(*v) : std::string_view(); }
+    std::string_view of(kind_tag<field_kind::multiline>, const std::optional<std::string>& v) {
+        return v ? std::string_view(*v) : std::string_view();
+    }
+    int of(kind_tag<field_kind::boolean>, const std::optional<bool>& v) { return v ? *v : -1; }
+    std::string_view of(kind_tag<field_kind::attributes>, const std::vector<std::pair<std::string, std::string>>& v) {
+        for (const auto& [key, value] : v) {
+            if (!attributes.empty()) attributes += ',';
+            append_json_string(attributes, key);
+            attributes += ':';
+            append_json_string(attributes, value);
+        }
+        return attributes;
+    }
+};
+}  // namespace
+
+std::string write_response_json(const response& r) {
+    wire_writer w;
+    wire_record v;
+#define NPSKIT_X(member, json, kind, limit, update, stored) v.member = w.of(NPSKIT_KIND(kind), r.member);
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
     text out;
     append_record_json(out, v);
     return std::string(std::string_view(out));

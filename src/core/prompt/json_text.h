@@ -99,17 +99,60 @@ void append_timestamp(text& out, int64_t unix_ms);
 //-----------------------------------------------------------------------------
 // [SECTION] Schema v1 record
 //-----------------------------------------------------------------------------
-// What the widget sends, as views (no copies). An empty text field is left out of the record.
-struct record_view {
-    std::string_view id, survey, comment, user, trigger, page, locale, email;
-    event_type type = event_type::response;
-    int score = -1;          // responses only
-    std::string_view ts;     // RFC 3339 UTC ("2026-01-10T12:30:00.123Z"): the widget has the browser's
-    int contact_ok = -1;     // -1 = not said, 0 / 1
-    std::string_view attributes_json;  // the members, already written: "\"plan\":\"pro\",\"seats\":\"12\""
+// What the widget sends: the record's list (schema.h) in its wire form, as views (no copies).
+// Not a response_view: text here is what is written (the browser's RFC 3339 timestamp, the
+// attribute members already written), an empty text is absent, and the struct stays small
+// (response_view's optionals cost the widget ~100 B gzip of its 16 KB budget).
+// Members keep the list's names: ts_ms holds the timestamp's text, attributes the members.
+#define NPSKIT_WIRE_id std::string_view
+#define NPSKIT_WIRE_survey std::string_view
+#define NPSKIT_WIRE_type event_type
+#define NPSKIT_WIRE_score int
+#define NPSKIT_WIRE_timestamp std::string_view  // RFC 3339 UTC ("2026-01-10T12:30:00.123Z")
+#define NPSKIT_WIRE_text std::string_view       // "" = absent
+#define NPSKIT_WIRE_multiline std::string_view
+#define NPSKIT_WIRE_boolean int                 // -1 = not said, 0 / 1
+#define NPSKIT_WIRE_attributes std::string_view // the members: "\"plan\":\"pro\",\"seats\":\"12\""
+// The text members first, then the numbers (the layout a hand-written struct had: the widget's
+// writer reads them in fewer bytes of wasm).
+#define NPSKIT_WIRE_IS_TEXT_id 1
+#define NPSKIT_WIRE_IS_TEXT_survey 1
+#define NPSKIT_WIRE_IS_TEXT_type 0
+#define NPSKIT_WIRE_IS_TEXT_score 0
+#define NPSKIT_WIRE_IS_TEXT_timestamp 1
+#define NPSKIT_WIRE_IS_TEXT_text 1
+#define NPSKIT_WIRE_IS_TEXT_multiline 1
+#define NPSKIT_WIRE_IS_TEXT_boolean 0
+#define NPSKIT_WIRE_IS_TEXT_attributes 1
+#define NPSKIT_WIRE_IF_0(...)
+#define NPSKIT_WIRE_IF_1(...) __VA_ARGS__
+#define NPSKIT_WIRE_IF(c, ...) NPSKIT_WIRE_IF_(c, __VA_ARGS__)
+#define NPSKIT_WIRE_IF_(c, ...) NPSKIT_WIRE_IF_##c(__VA_ARGS__)
+#define NPSKIT_WIRE_NOT_0 1
+#define NPSKIT_WIRE_NOT_1 0
+#define NPSKIT_WIRE_NOT(c) NPSKIT_WIRE_NOT_(c)
+#define NPSKIT_WIRE_NOT_(c) NPSKIT_WIRE_NOT_##c
+#define NPSKIT_WIRE_ABSENT_id {}
+#define NPSKIT_WIRE_ABSENT_survey {}
+#define NPSKIT_WIRE_ABSENT_type event_type::response
+#define NPSKIT_WIRE_ABSENT_score -1
+#define NPSKIT_WIRE_ABSENT_timestamp {}
+#define NPSKIT_WIRE_ABSENT_text {}
+#define NPSKIT_WIRE_ABSENT_multiline {}
+#define NPSKIT_WIRE_ABSENT_boolean -1
+#define NPSKIT_WIRE_ABSENT_attributes {}
+struct wire_record {
+#define NPSKIT_X(member, json, kind, limit, update, stored) \
+    NPSKIT_WIRE_IF(NPSKIT_WIRE_IS_TEXT_##kind, NPSKIT_WIRE_##kind member = NPSKIT_WIRE_ABSENT_##kind;)
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
+#define NPSKIT_X(member, json, kind, limit, update, stored) \
+    NPSKIT_WIRE_IF(NPSKIT_WIRE_NOT(NPSKIT_WIRE_IS_TEXT_##kind), NPSKIT_WIRE_##kind member = NPSKIT_WIRE_ABSENT_##kind;)
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
 };
-// Same field order as response_to_json. Attribute values are strings.
-void append_record_json(text& out, const record_view& r);
+// Fields in the list's order, as response_to_json. Attribute values are strings.
+void append_record_json(text& out, const wire_record& r);
 // The same for a parsed response (tests and tools).
 std::string write_response_json(const response& r);
 

@@ -128,16 +128,26 @@ report build_report(const response_store& store, const report_desc& desc) {
         }
     }
     std::array<theme_counter, 3> counters;
+    theme_corpus corpus;
+    const attribute_column* locales = store.attribute("locale");
     for (size_t i = 0; i < rows.size(); ++i) {
         uint32_t row = rows[i];
         int score = store.slots[row];
         if (i < desc.comment_limit) r.comments.push_back({row, store.times_ms[row], score});
-        if (i < desc.theme_sample) counters[static_cast<size_t>(segment_of(score))].add(store.comment(row));
+        if (i < desc.theme_sample) {
+            const auto seg = static_cast<uint32_t>(segment_of(score));
+            counters[seg].add(store.comment(row));
+            corpus.add(store.comment(row), score, seg, locales && row < locales->codes.size() ? locales->value_of(locales->codes[row]) : "");
+        }
     }
+    std::vector<std::vector<ranked_theme>> ranked;
     for (size_t s = 0; s < 3; ++s) {
         r.themes[s] = counters[s].top(desc.themes);
         r.themed_comments[s] = counters[s].comments();
+        r.distinctive_themes[s] = corpus.rank(static_cast<uint32_t>(s), desc.ranked_themes);
+        ranked.push_back(r.distinctive_themes[s]);
     }
+    r.theme_drivers = theme_drivers(ranked, 2 * desc.ranked_themes.top);
     fill_panel_figures(r, store);
     return r;
 }
@@ -225,6 +235,22 @@ std::string report_to_json(const report& r, const response_store& store, int ind
         themes[segment_name(static_cast<segment>(s))] = std::move(list);
     }
     j["themes"] = std::move(themes);
+    auto ranked_json = [](const ranked_theme& t) {
+        return nlohmann::json{{"text", t.text}, {"key", t.key}, {"words", t.words}, {"count", t.count},
+                              {"other_count", t.other_count}, {"log_odds", t.distinct.delta}, {"z", t.distinct.z},
+                              {"with", score_json(t.with)}, {"without", score_json(t.without)},
+                              {"vs_rest", comparison_json(t.vs_rest)}, {"impact", t.impact}};
+    };
+    nlohmann::json distinctive = nlohmann::json::object();
+    for (size_t s = 0; s < 3; ++s) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& t : r.distinctive_themes[s]) list.push_back(ranked_json(t));
+        distinctive[segment_name(static_cast<segment>(s))] = std::move(list);
+    }
+    j["distinctive_themes"] = std::move(distinctive);
+    nlohmann::json drivers = nlohmann::json::array();
+    for (const auto& t : r.theme_drivers) drivers.push_back(ranked_json(t));
+    j["theme_drivers"] = std::move(drivers);
     nlohmann::json comments = nlohmann::json::array();
     for (const auto& c : r.comments) {
         nlohmann::json cj = {{"ts", format_timestamp(c.ts_ms)}, {"score", c.score},

@@ -35,6 +35,7 @@ struct report_desc {
     size_t comment_limit = 200;   // comments listed
     size_t theme_sample = 2000;   // newest comments whose themes are counted
     theme_desc themes;
+    theme_rank_desc ranked_themes;  // the distinctive themes of the same comments
 };
 
 struct headline_view {
@@ -93,6 +94,10 @@ struct report {
     std::vector<comment_view> comments;          // newest first
     std::array<std::vector<theme>, 3> themes;    // by segment: detractor, passive, promoter
     std::array<uint32_t, 3> themed_comments{};   // comments counted per segment
+    // By segment: its most distinctive themes against the other segments' comments (same
+    // sample), each with its effect on NPS; and all of them by |impact| (the drivers view).
+    std::array<std::vector<ranked_theme>, 3> distinctive_themes;
+    std::vector<ranked_theme> theme_drivers;
     response_rate_view rate;
     int latest_scored = -1;           // the trend's last bucket with answers (period over period)
 };

@@ -1,6 +1,7 @@
 #include "themes.h"
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <unordered_set>
 
@@ -179,6 +180,279 @@ void theme_counter::clear() {
     words_.clear();
     phrases_.clear();
     comments_ = 0;
+}
+
+//-----------------------------------------------------------------------------
+// Distinctive themes
+//-----------------------------------------------------------------------------
+log_odds weighted_log_odds(double y_i, double n_i, double y_j, double n_j, double alpha_w, double alpha_0) {
+    log_odds r;
+    r.delta = std::log((y_i + alpha_w) / (n_i + alpha_0 - y_i - alpha_w)) -
+              std::log((y_j + alpha_w) / (n_j + alpha_0 - y_j - alpha_w));
+    r.variance = 1 / (y_i + alpha_w) + 1 / (y_j + alpha_w);
+    r.z = r.delta / std::sqrt(r.variance);
+    return r;
+}
+
+namespace {
+enum token_kind : uint8_t { kind_word, kind_negation, kind_stop };
+
+// Negations carry the opinion of a phrase ("not working", "too expensive", "pas clair") but are
+// no theme alone; Snowball lists them as stop words.
+bool is_negation(std::string_view w) { return w == "not" || w == "no" || w == "too" || w == "pas"; }
+
+bool is_number(std::string_view w) {
+    return std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+}  // namespace
+
+uint32_t theme_corpus::string_id(std::string_view text) {
+    auto [it, fresh] = string_ids_.try_emplace(std::string(text), static_cast<uint32_t>(strings_.size()));
+    if (fresh) strings_.emplace_back(text);
+    return it->second;
+}
+
+std::string theme_corpus::join(const gram& g) const {
+    std::string out = strings_[g.a];
+    for (uint32_t id : {g.b, g.c})
+        if (id != UINT32_MAX) out.append(1, ' ').append(strings_[id]);
+    return out;
+}
+
+uint32_t theme_corpus::intern(const gram& stems, const gram& surface, uint8_t words) {
+    auto [it, fresh] = gram_ids_.try_emplace(stems, static_cast<uint32_t>(terms_.size()));
+    if (fresh) {
+        terms_.push_back({join(stems), words, {}});
+        ids_.emplace(terms_.back().key, it->second);
+        for (auto& c : counts_) c.push_back(0);
+    }
+    auto& surfaces = terms_[it->second].surfaces;
+    auto s = std::find_if(surfaces.begin(), surfaces.end(), [&](const auto& p) { return p.first == surface; });
+    if (s == surfaces.end()) surfaces.emplace_back(surface, 1);
+    else ++s->second;
+    return it->second;
+}
+
+void theme_corpus::add(std::string_view comment, int score, uint32_t group, std::string_view locale) {
+    tokens_.clear();
+    spans_.clear();
+    tokenize_into(comment, tokens_, spans_);
+    if (spans_.empty() || !is_valid_score(score)) return;
+    views_.clear();
+    for (auto [b, e] : spans_) views_.push_back(std::string_view(tokens_).substr(b, e - b));
+    auto lang = language_of_locale(locale).value_or(detect_language(views_));
+    auto& st = stemmers_[static_cast<size_t>(lang)];
+    if (!st) st = std::make_unique<stemmer>(lang);
+    const size_t n = views_.size();
+    info_.resize(n);
+    // Classifying and stemming a word is most of the cost, and comments repeat their words:
+    // both are done once per distinct word and language.
+    auto& cache = word_cache_[static_cast<size_t>(lang)];
+    for (size_t i = 0; i < n; ++i) {
+        std::string_view w = views_[i];
+        auto found = cache.find(word_.assign(w));
+        if (found == cache.end()) {
+            word_info wi;
+            wi.kind = is_negation(w) ? kind_negation
+                      : w.size() == 1 || is_number(w) || is_snowball_stop_word(w, lang) ? kind_stop
+                                                                                        : kind_word;
+            wi.surface = string_id(w);
+            wi.stem = wi.kind == kind_word ? string_id(st->stem(w)) : wi.surface;
+            found = cache.emplace(word_, wi).first;
+        }
+        info_[i] = found->second;
+    }
+    while (group >= counts_.size()) {
+        counts_.emplace_back(terms_.size(), 0);
+        per_group_.push_back(0);
+        totals_.push_back({0, 0, 0});
+    }
+    ++per_group_[group];
+    seen_.clear();
+    auto edge = [&](size_t i) { return info_[i].kind != kind_stop; };
+    for (size_t i = 0; i < n; ++i) {
+        for (size_t len = 1; len <= 3 && i + len <= n; ++len) {
+            size_t last = i + len - 1;
+            if (len == 1 && info_[i].kind != kind_word) continue;
+            if (!edge(i) || !edge(last)) continue;
+            bool any_word = false;
+            for (size_t k = i; k <= last; ++k) any_word |= info_[k].kind == kind_word;
+            if (len == 2 && !any_word) continue;
+            if (len == 3 && (!any_word || (info_[i].kind != kind_word && info_[last].kind != kind_word))) continue;
+            gram stems, surface;
+            uint32_t* st_slot[3] = {&stems.a, &stems.b, &stems.c};
+            uint32_t* su_slot[3] = {&surface.a, &surface.b, &surface.c};
+            for (size_t k = i; k <= last; ++k) {
+                *st_slot[k - i] = info_[k].stem;
+                *su_slot[k - i] = info_[k].surface;
+            }
+            seen_.push_back(intern(stems, surface, static_cast<uint8_t>(len)));
+        }
+    }
+    std::sort(seen_.begin(), seen_.end());
+    seen_.erase(std::unique(seen_.begin(), seen_.end()), seen_.end());
+    for (uint32_t id : seen_) {
+        ++counts_[group][id];
+        totals_[group][terms_[id].words - 1] += 1;
+    }
+    term_ids_.insert(term_ids_.end(), seen_.begin(), seen_.end());
+    offsets_.push_back(static_cast<uint32_t>(term_ids_.size()));
+    scores_.push_back(static_cast<uint8_t>(score));
+    groups_.push_back(group);
+}
+
+uint32_t theme_corpus::count(uint32_t id, uint32_t group) const {
+    return group < counts_.size() ? counts_[group][id] : 0;
+}
+
+uint32_t theme_corpus::total(uint32_t id) const {
+    uint32_t t = 0;
+    for (const auto& c : counts_) t += c[id];
+    return t;
+}
+
+log_odds theme_corpus::score_term(uint32_t id, uint32_t group, double prior_scale) const {
+    // Counts are comments mentioning the term (a comment counts once), per phrase length: words
+    // are compared with words, phrases with phrases of their length.
+    const size_t order = terms_[id].words - 1;
+    double n_all = 0;
+    for (const auto& t : totals_) n_all += t[order];
+    const double y_i = count(id, group), y_all = total(id);
+    const double n_i = group < totals_.size() ? totals_[group][order] : 0;
+    return weighted_log_odds(y_i, n_i, y_all - y_i, n_all - n_i, prior_scale * y_all, prior_scale * n_all);
+}
+
+bool theme_corpus::mentions(size_t index, std::string_view key) const {
+    auto it = ids_.find(std::string(key));
+    if (it == ids_.end() || index >= scores_.size()) return false;
+    return std::binary_search(term_ids_.begin() + offsets_[index], term_ids_.begin() + offsets_[index + 1], it->second);
+}
+
+void theme_corpus::effect(ranked_theme& t, uint32_t id, const theme_rank_desc& desc) const {
+    score_histogram with, without;
+    for (size_t c = 0; c < scores_.size(); ++c) {
+        bool in = std::binary_search(term_ids_.begin() + offsets_[c], term_ids_.begin() + offsets_[c + 1], id);
+        (in ? with : without).add(scores_[c]);
+    }
+    t.with = score_nps(with, desc.confidence);
+    t.without = score_nps(without, desc.confidence);
+    t.vs_rest = compare_nps(with, without, desc.confidence);
+    const double all = static_cast<double>(with.n() + without.n());
+    // NPS_all = s·NPS_with + (1−s)·NPS_without, so NPS_all − NPS_without = s·difference.
+    t.impact = t.vs_rest.valid && all > 0 ? static_cast<double>(with.n()) / all * t.vs_rest.difference : 0;
+}
+
+std::vector<ranked_theme> theme_corpus::rank(uint32_t group, const theme_rank_desc& desc) const {
+    struct candidate {
+        uint32_t id;
+        log_odds lo;
+    };
+    std::vector<candidate> all;
+    if (group >= counts_.size()) return {};
+    std::vector<double> z(terms_.size(), -1e300);  // of every term the group mentions
+    for (uint32_t id = 0; id < terms_.size(); ++id) {
+        if (counts_[group][id] == 0) continue;
+        log_odds lo = score_term(id, group, desc.prior_scale);
+        z[id] = lo.z;
+        if (counts_[group][id] >= desc.min_count && lo.z >= desc.min_z) all.push_back({id, lo});
+    }
+    auto id_of = [&](std::string_view key) {
+        auto it = ids_.find(std::string(key));
+        return it == ids_.end() ? UINT32_MAX : it->second;
+    };
+    // Each sub-term (words, and the 2-word phrases of a 3-word phrase) that the phrase must beat.
+    auto parts = [](const std::string& key) {
+        std::vector<std::string_view> words, out;
+        size_t b = 0;
+        for (size_t e; (e = key.find(' ', b)) != std::string::npos; b = e + 1) words.push_back(std::string_view(key).substr(b, e - b));
+        words.push_back(std::string_view(key).substr(b));
+        for (auto w : words) out.push_back(w);
+        if (words.size() == 3) {
+            out.push_back(std::string_view(key).substr(0, words[0].size() + 1 + words[1].size()));
+            out.push_back(std::string_view(key).substr(words[0].size() + 1));
+        }
+        return out;
+    };
+    std::vector<candidate> kept;
+    std::unordered_set<std::string_view> hidden;
+    for (const auto& c : all) {
+        const term& t = terms_[c.id];
+        if (t.words == 1) continue;
+        bool beats = true;
+        // Kept over each of its parts when more distinctive (z), or when the part is nearly
+        // always said in the phrase (≥ 80 % of its mentions in the group): with the corpus as
+        // the prior, a word used only in one group is as distinctive as it gets, yet "support
+        // ticket" says more than "support" + "ticket".
+        for (auto p : parts(t.key)) {
+            uint32_t id = id_of(p);
+            if (id == UINT32_MAX || z[id] <= -1e300) continue;
+            beats &= c.lo.z >= z[id] || 5 * uint64_t(counts_[group][c.id]) >= 4 * uint64_t(counts_[group][id]);
+        }
+        if (!beats) continue;
+        kept.push_back(c);
+        for (auto p : parts(t.key)) hidden.insert(p);
+    }
+    for (const auto& c : all)
+        if (terms_[c.id].words == 1 && !hidden.count(terms_[c.id].key)) kept.push_back(c);
+    std::sort(kept.begin(), kept.end(), [&](const candidate& a, const candidate& b) {
+        if (a.lo.z != b.lo.z) return a.lo.z > b.lo.z;
+        return terms_[a.id].key < terms_[b.id].key;
+    });
+    std::vector<ranked_theme> out;
+    std::unordered_set<std::string> shown;
+    for (const auto& c : kept) {
+        if (out.size() == desc.top) break;
+        const term& t = terms_[c.id];
+        ranked_theme r;
+        // The most frequent surface form; ties alphabetical.
+        std::string best;
+        uint32_t best_count = 0;
+        for (const auto& [surface, n] : t.surfaces) {
+            std::string text = join(surface);
+            if (n > best_count || (n == best_count && text < best)) best = std::move(text), best_count = n;
+        }
+        // One line per surface form: "onboarding" stems apart in English and French.
+        if (!shown.insert(best).second) continue;
+        r.text = std::move(best);
+        r.key = t.key;
+        r.words = t.words;
+        r.count = counts_[group][c.id];
+        r.other_count = total(c.id) - r.count;
+        r.distinct = c.lo;
+        effect(r, c.id, desc);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void theme_corpus::clear() {
+    ids_.clear();
+    gram_ids_.clear();
+    strings_.clear();
+    string_ids_.clear();
+    word_cache_[0].clear();
+    word_cache_[1].clear();
+    terms_.clear();
+    counts_.clear();
+    per_group_.clear();
+    totals_.clear();
+    term_ids_.clear();
+    offsets_.assign(1, 0);
+    scores_.clear();
+    groups_.clear();
+}
+
+std::vector<ranked_theme> theme_drivers(const std::vector<std::vector<ranked_theme>>& groups, size_t top) {
+    std::vector<ranked_theme> out;
+    std::unordered_set<std::string> keys;
+    for (const auto& g : groups)
+        for (const auto& t : g)
+            if (keys.insert(t.key).second) out.push_back(t);
+    std::stable_sort(out.begin(), out.end(), [](const ranked_theme& a, const ranked_theme& b) {
+        return std::abs(a.impact) != std::abs(b.impact) ? std::abs(a.impact) > std::abs(b.impact) : a.key < b.key;
+    });
+    if (out.size() > top) out.resize(top);
+    return out;
 }
 
 }  // namespace npskit

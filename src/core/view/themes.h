@@ -1,16 +1,25 @@
 // npskit core: themes in free-text comments. Tokenizer, English and French stop words, the
 // most frequent words and two-word phrases of a set of comments (per segment in the
-// dashboard). Pure C++, no allocation per token beyond the counting maps.
+// dashboard). Pure C++, no allocation per token beyond the counting maps. And the themes that
+// tell a team what to fix: stemmed words and phrases ranked by how distinctive they are of a
+// group (a segment, a plan) with each one's effect on NPS.
 //
 // [SECTION] Tokens
 // [SECTION] Counting themes
+// [SECTION] Distinctive themes and their effect on NPS
 #pragma once
+#include <array>
+#include <climits>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "score.h"
+#include "stem.h"
 
 namespace npskit {
 
@@ -59,5 +68,114 @@ private:
     std::vector<uint8_t> stop_;
     std::vector<std::string_view> words_seen_, phrases_seen_;
 };
+
+//-----------------------------------------------------------------------------
+// [SECTION] Distinctive themes and their effect on NPS
+//-----------------------------------------------------------------------------
+// Weighted log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008,
+// "Fightin' Words", eq. 16-22) of a term in group i against group j:
+//   δ = log((y_i+α_w)/(n_i+α_0−y_i−α_w)) − log((y_j+α_w)/(n_j+α_0−y_j−α_w)),
+//   σ² ≈ 1/(y_i+α_w) + 1/(y_j+α_w),   z = δ/σ.
+// y: the term's counts, n: all terms' counts, α_w/α_0: the prior's term and total counts.
+struct log_odds {
+    double delta = 0, variance = 0, z = 0;
+};
+log_odds weighted_log_odds(double y_i, double n_i, double y_j, double n_j, double alpha_w, double alpha_0);
+
+struct ranked_theme {
+    std::string text;          // its most frequent surface form: "exports", "support ticket"
+    std::string key;           // its stems: "export", "support ticket"
+    uint8_t words = 1;         // 1, 2 or 3
+    uint32_t count = 0;        // comments of the group that mention it (once per comment)
+    uint32_t other_count = 0;  // comments of the other groups that mention it
+    log_odds distinct;         // the group against the other comments
+    // Effect on NPS, over every comment analysed (all groups): the answers whose comment
+    // mentions it against those whose comment does not.
+    nps_result with, without;
+    nps_comparison vs_rest;    // with − without (compare_nps)
+    double impact = 0;         // NPS points it moves the analysed answers' NPS: share × difference
+};
+
+struct theme_rank_desc {
+    size_t top = 8;              // = 8, themes returned per group
+    uint32_t min_count = 3;      // = 3, comments of the group that must mention a theme
+    double prior_scale = 1;      // = 1: α_w = prior_scale × the term's count in every comment
+    double min_z = 1.0;          // = 1.0, themes less distinctive than this are left out
+    double confidence = 0.95;    // of the effect's intervals
+};
+
+// Comments, each with its group (0..groups-1), score and language; terms are Snowball stems.
+// Words are the tokens that are not Snowball stop words (nor one letter, nor a number);
+// phrases are 2 and 3 adjacent tokens that start and end with a word or a negation ("not",
+// "no", "too", "pas": they carry the opinion of "not working", "too expensive", never a
+// theme alone); a 3-word phrase may have a stop word in the middle ("mise à jour").
+class theme_corpus {
+public:
+    // `locale` picks the stemmer ("fr*" French, else English); "" detects it from stop words.
+    void add(std::string_view comment, int score, uint32_t group, std::string_view locale = {});
+    // The group's most distinctive themes (z descending), with their effects. A phrase is kept
+    // only when more distinctive than each of its words (and 2-word phrases), and then hides them.
+    std::vector<ranked_theme> rank(uint32_t group, const theme_rank_desc& desc = {}) const;
+    // Whether comment `index` (in the order added) mentions the theme with this key.
+    bool mentions(size_t index, std::string_view key) const;
+    uint32_t comments(uint32_t group) const { return group < per_group_.size() ? per_group_[group] : 0; }
+    size_t size() const { return scores_.size(); }
+    void clear();
+
+private:
+    // A word or phrase as up to three string ids (unused: UINT32_MAX): hashing three integers
+    // per n-gram instead of its text is what keeps add() inside the re-score budget.
+    struct gram {
+        uint32_t a = UINT32_MAX, b = UINT32_MAX, c = UINT32_MAX;
+        bool operator==(const gram&) const = default;
+    };
+    struct gram_hash {
+        size_t operator()(const gram& g) const {
+            uint64_t h = (uint64_t(g.a) * 0x9E3779B97F4A7C15ull) ^ (uint64_t(g.b) * 0xC2B2AE3D27D4EB4Full) ^
+                         (uint64_t(g.c) * 0x165667B19E3779F9ull);
+            return static_cast<size_t>(h ^ (h >> 29));
+        }
+    };
+    struct term {
+        std::string key;
+        uint8_t words = 1;
+        std::vector<std::pair<gram, uint32_t>> surfaces;  // surface form (string ids) → occurrences
+    };
+    struct word_info {
+        uint8_t kind = 0;
+        uint32_t stem = 0, surface = 0;  // string ids
+    };
+    uint32_t string_id(std::string_view text);
+    std::string join(const gram& g) const;
+    uint32_t intern(const gram& stems, const gram& surface, uint8_t words);
+    uint32_t count(uint32_t id, uint32_t group) const;
+    uint32_t total(uint32_t id) const;
+    log_odds score_term(uint32_t id, uint32_t group, double prior_scale) const;
+    void effect(ranked_theme& t, uint32_t id, const theme_rank_desc& desc) const;
+
+    std::unordered_map<std::string, uint32_t> ids_;  // key → term id
+    std::unordered_map<gram, uint32_t, gram_hash> gram_ids_;
+    std::vector<std::string> strings_;               // stems and surface words
+    std::unordered_map<std::string, uint32_t> string_ids_;
+    std::vector<term> terms_;
+    std::vector<std::vector<uint32_t>> counts_;   // by group, by term id
+    std::vector<uint32_t> per_group_;             // comments by group
+    std::vector<std::array<double, 3>> totals_;   // by group: all terms' counts by words-1
+    std::vector<uint32_t> term_ids_, offsets_{0}; // each comment's distinct term ids, sorted
+    std::vector<uint8_t> scores_;
+    std::vector<uint32_t> groups_;
+    std::unique_ptr<stemmer> stemmers_[2];
+    std::unordered_map<std::string, word_info> word_cache_[2];  // by language: word → kind, stem
+    // Scratch buffers of add().
+    std::string tokens_, word_;
+    std::vector<std::pair<uint32_t, uint32_t>> spans_;
+    std::vector<std::string_view> views_;
+    std::vector<word_info> info_;
+    std::vector<uint32_t> seen_;
+};
+
+// Themes of several groups as one list of what moves the score: distinct keys, sorted by
+// |impact| descending (the points of NPS a theme costs or brings).
+std::vector<ranked_theme> theme_drivers(const std::vector<std::vector<ranked_theme>>& groups, size_t top = 10);
 
 }  // namespace npskit
