@@ -2,11 +2,14 @@
 // (stored, then update), split at the first newline. Invariants: when both are valid, the
 // merged record is valid schema v1 (reads return it as is), keeps the stored timestamp,
 // keeps every field of the update, and merging the update again changes nothing (a replay
-// is a no-op).
+// is a no-op). The ownership rule (update_conflicts): a record never conflicts with itself,
+// ts never conflicts, and an update with no conflicts leaves type, survey and score as stored.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "schema.h"
 #include "storage.h"
@@ -32,5 +35,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!found) std::abort();
     }
     if (npskit::response_to_json(npskit::merge_update(merged, update.value)) != json) std::abort();
+    const int64_t now = stored.value.ts_ms;  // inside the window: only fixed fields can conflict
+    if (!npskit::update_conflicts(stored.value, stored.value, now).empty()) std::abort();
+    std::vector<std::string> conflicts = npskit::update_conflicts(stored.value, update.value, now);
+    for (const std::string& f : conflicts)
+        if (f == "ts") std::abort();
+    if (conflicts.empty() &&
+        (merged.type != stored.value.type || merged.survey != stored.value.survey || merged.score != stored.value.score))
+        std::abort();
+    // Past the window, anything merge_update would change conflicts.
+    const int64_t late = stored.value.ts_ms + npskit::follow_up_window_ms + 1;
+    if (npskit::update_conflicts(stored.value, update.value, late).empty() && json != npskit::response_to_json(stored.value))
+        std::abort();
     return 0;
 }

@@ -33,6 +33,8 @@ TEST_CASE("collector errors: the statuses clients and tests rely on") {
     CHECK(info(collector_error::unauthorized).status == 401);
     CHECK(info(collector_error::origin_not_allowed).status == 403);
     CHECK(info(collector_error::request_timeout).status == 408);
+    CHECK(info(collector_error::conflict).status == 409);
+    CHECK(info(collector_error::too_many_failures).status == 429);
     CHECK(info(collector_error::length_required).status == 411);
     CHECK(info(collector_error::too_large).status == 413);
     CHECK(info(collector_error::uri_too_long).status == 414);

@@ -16,11 +16,13 @@ namespace npskit {
     X(not_found, 404, "no such path")                                                                       \
     X(method_not_allowed, 405, "method not allowed here")                                                   \
     X(request_timeout, 408, "the request (headers and body) did not arrive within the deadline")            \
+    X(conflict, 409, "an answer with this id is stored; only its follow-up (comment, contact_ok, email, attributes) may change, within 24 h") \
     X(length_required, 411, "send the body with a Content-Length; Transfer-Encoding is not accepted")       \
     X(too_large, 413, "the body is larger than 64 KB")                                                      \
     X(uri_too_long, 414, "the request line is longer than the limit")                                       \
     X(unsupported_media_type, 415, "send application/json or text/plain (sendBeacon)")                      \
     X(rate_limited, 429, "too many writes from this address")                                               \
+    X(too_many_failures, 429, "too many requests with a wrong read key from this address; retry later")     \
     X(too_many_headers, 431, "more header lines than the limit")                                            \
     X(header_too_large, 431, "the request line and headers are larger than the limit")                      \
     X(unavailable, 503, "the collector cannot serve this now")                                              \

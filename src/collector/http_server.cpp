@@ -5,6 +5,7 @@
 // [SECTION] Streams (text/event-stream, chunked)
 // [SECTION] Server: accept loop, caps per address, workers, stop
 #include "http_server.h"
+#include "client_address.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -221,6 +222,7 @@ struct connection : std::enable_shared_from_this<connection> {
     beast::flat_buffer buffer;
     std::optional<http::request_parser<http::string_body>> parser;
     std::string address;
+    std::string bucket;  // what the per-address caps count: the address, an IPv6 /64
     http_request request;
     steady::time_point started{};
     std::string out;
@@ -238,7 +240,8 @@ struct connection : std::enable_shared_from_this<connection> {
     size_t drained = 0;
 
     connection(http_server::impl& s, tcp::socket sock, std::string addr)
-        : server(s), socket(std::move(sock)), timer(s.io), buffer(s.desc.limits.header_bytes + 65536), address(std::move(addr)) {}
+        : server(s), socket(std::move(sock)), timer(s.io), buffer(s.desc.limits.header_bytes + 65536), address(std::move(addr)),
+          bucket(address_bucket(address)) {}
 
     const http_limits& limits() const { return server.desc.limits; }
 
@@ -464,11 +467,11 @@ struct connection : std::enable_shared_from_this<connection> {
         auto release = [srv = &server, self = shared_from_this(), was_stream] {
             srv->live.erase(self.get());
             --srv->open;
-            if (auto it = srv->per_address.find(self->address); it != srv->per_address.end() && --it->second == 0)
+            if (auto it = srv->per_address.find(self->bucket); it != srv->per_address.end() && --it->second == 0)
                 srv->per_address.erase(it);
             if (!was_stream) return;
             --srv->open_streams;
-            if (auto it = srv->streams_per_address.find(self->address); it != srv->streams_per_address.end() && --it->second == 0)
+            if (auto it = srv->streams_per_address.find(self->bucket); it != srv->streams_per_address.end() && --it->second == 0)
                 srv->streams_per_address.erase(it);
         };
         if (on_stream_thread) net::post(server.io, std::move(release));
@@ -481,12 +484,12 @@ struct connection : std::enable_shared_from_this<connection> {
     //-------------------------------------------------------------------------
     std::shared_ptr<http_stream> open_stream(http_response head, std::function<void()> on_close) {
         if (closed) return nullptr;
-        if (server.open_streams >= limits().streams || server.streams_per_address[address] >= limits().streams_per_address) {
-            if (server.streams_per_address[address] == 0) server.streams_per_address.erase(address);
+        if (server.open_streams >= limits().streams || server.streams_per_address[bucket] >= limits().streams_per_address) {
+            if (server.streams_per_address[bucket] == 0) server.streams_per_address.erase(bucket);
             return nullptr;
         }
         ++server.open_streams;
-        ++server.streams_per_address[address];
+        ++server.streams_per_address[bucket];
         auto s = std::make_shared<stream_impl>(shared_from_this());
         stream = s.get();
         on_stream_close = std::move(on_close);
@@ -625,9 +628,11 @@ void http_server::impl::accept() {
         beast::error_code e;
         std::string address = address_text(socket.remote_endpoint(e));
         if (e) return accept();
-        size_t& mine = per_address[address];
+        // An IPv6 client has a /64 to pick addresses from: the cap counts the /64.
+        std::string bucket = address_bucket(address);
+        size_t& mine = per_address[bucket];
         if (open >= capacity || mine >= desc.limits.connections_per_address) {
-            if (mine == 0) per_address.erase(address);
+            if (mine == 0) per_address.erase(bucket);
             // One small answer straight into the socket's send buffer, then close: a refused
             // connection holds nothing.
             static const std::string text = [] {

@@ -17,8 +17,15 @@ const char* const usage = R"(usage: npskit-collector [options]
   --port N           port, 0 = any free port (env NPSKIT_PORT; default 8080)
   --origins LIST     comma-separated origins allowed to write cross-origin, * = any
                      (env NPSKIT_ORIGINS; same origin is always allowed)
-  --read-key KEY     key for GET /v1/* (env NPSKIT_READ_KEY; default: a random key, printed)
-  --rate N           writes per second per IP, 0 = unlimited (env NPSKIT_RATE; default 20)
+  --read-key KEY     key for GET /v1/*, at least 16 characters (env NPSKIT_READ_KEY;
+                     default: a random key, printed)
+  --rate N           writes per second per client (IPv4 address, IPv6 /64), 0 = unlimited
+                     (env NPSKIT_RATE; default 20)
+  --max-read-failures N  wrong read keys per minute from one client before its reads get
+                     429 until the minute ends (default 10; 0 = no slow-down)
+  --trusted-proxy CIDR  a reverse proxy whose X-Forwarded-For / Forwarded names the client
+                     for rate limits, e.g. 127.0.0.1/32 (repeatable; env NPSKIT_TRUSTED_PROXY,
+                     comma-separated)
   --burst N          token bucket size (env NPSKIT_BURST; default 100)
   --seed-demo N      when the database is empty, seed N generated demo answers
   --seed-end DATE    last day of the demo data, exclusive (default: today, UTC)
@@ -92,7 +99,8 @@ int main(int argc, char** argv) {
                               {"--web", "NPSKIT_WEB"},       {"--examples", "NPSKIT_EXAMPLES"}, {"--threads", nullptr},
                               {"--timeout", nullptr},        {"--sync", nullptr},           {"--request-timeout", nullptr},
                               {"--max-connections", nullptr}, {"--max-connections-per-ip", nullptr},
-                              {"--max-streams", nullptr},    {"--max-streams-per-ip", nullptr}};
+                              {"--max-streams", nullptr},    {"--max-streams-per-ip", nullptr},
+                              {"--trusted-proxy", "NPSKIT_TRUSTED_PROXY"}, {"--max-read-failures", nullptr}};
     std::vector<std::pair<std::string, std::string>> settings;
     for (const option& o : options)
         if (o.env)
@@ -147,7 +155,10 @@ int main(int argc, char** argv) {
                 if (o != "*" && o.find("://") == std::string::npos)
                     return bad("--origins entries look like https://app.example.com (scheme and host), not '" + o + "'");
         } else if (name == "--read-key") {
-            if (value.size() < 8) return bad("--read-key must be at least 8 characters");
+            // The key guards every answer; a short one falls to guessing even at 10 tries a minute.
+            if (value.size() < 16)
+                return bad("--read-key must be at least 16 characters (it is " + std::to_string(value.size()) +
+                           "); leave it out to get a random 32-character key");
             desc.read_key = value;
         } else if (name == "--rate") {
             if (!parse_number(value, 0, 1e9, x)) return bad("--rate must be a number of writes per second (0 = unlimited)");
@@ -183,6 +194,15 @@ int main(int argc, char** argv) {
             else if (name == "--max-connections-per-ip") desc.limits.connections_per_address = v;
             else if (name == "--max-streams") desc.max_streams = static_cast<int>(n);
             else desc.limits.streams_per_address = v;
+        } else if (name == "--max-read-failures") {
+            if (!parse_int(value, 0, 1000000, n)) return bad("--max-read-failures must be a number from 0 to 1000000");
+            desc.max_read_failures = static_cast<int>(n);
+        } else if (name == "--trusted-proxy") {
+            for (const std::string& item : split_list(value)) {
+                auto network = npskit::parse_network(item);
+                if (!network) return bad("--trusted-proxy must be an address or CIDR such as 127.0.0.1/32 or fd00::/8, not '" + item + "'");
+                desc.trusted_proxies.push_back(*network);
+            }
         } else if (name == "--sync") {
             if (value != "full" && value != "normal") return bad("--sync must be full or normal");
             desc.synchronous_full = value == "full";

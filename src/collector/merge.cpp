@@ -1,6 +1,8 @@
 // npskit collector: the merge rule every storage backend applies (storage.h), field by field
 // from the record's list (schema.h): its `update` rule says whether an update may change a field.
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "storage.h"
 
@@ -11,6 +13,7 @@ const char* write_outcome_name(write_outcome o) {
         case write_outcome::inserted: return "inserted";
         case write_outcome::updated: return "updated";
         case write_outcome::unchanged: return "unchanged";
+        case write_outcome::conflict: return "conflict";
     }
     return "?";
 }
@@ -52,6 +55,22 @@ response merge_update(const response& stored, const response& update) {
     NPSKIT_RECORD_FIELDS(NPSKIT_X)
 #undef NPSKIT_X
     return m;
+}
+
+std::vector<std::string> update_conflicts(const response& stored, const response& update, int64_t now_ms) {
+    // Compare the merged record with the stored one field by field: what merge_update would
+    // change is what the update asks to change (an omitted field keeps its stored value).
+    // ts never conflicts: merge_update keeps the stored one whatever a later write sends (the
+    // follow-up window is measured from it, so it cannot be moved to reopen the window).
+    const response merged = merge_update(stored, update);
+    const bool in_window = now_ms - stored.ts_ms <= follow_up_window_ms;
+    std::vector<std::string> out;
+#define NPSKIT_X(member, json, kind, limit, update, stored_as)                                                  \
+    if constexpr (update_rule::update != update_rule::first_wins)                                                \
+        if (merged.member != stored.member && (update_rule::update == update_rule::fixed || !in_window)) out.emplace_back(json);
+    NPSKIT_RECORD_FIELDS(NPSKIT_X)
+#undef NPSKIT_X
+    return out;
 }
 
 }  // namespace npskit

@@ -241,6 +241,48 @@ private:
     std::unordered_map<std::string, bucket> buckets_;
 };
 
+// Reads with a wrong (or no) key, per client: after max_failures in a window every read from
+// that client gets 429 until the window ends, whatever key it sends, so guessing the key costs
+// a minute per ten tries.
+class auth_failures {
+public:
+    explicit auth_failures(int max_failures) : max_failures_(max_failures) {}
+    static constexpr std::chrono::seconds window{60};
+    // 0: go on; otherwise whole seconds until reads from `client` are heard again.
+    int blocked(const std::string& client) {
+        auto now = steady::now();
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = failures_.find(client);
+        if (it == failures_.end()) return 0;
+        if (now - it->second.since >= window) {
+            failures_.erase(it);
+            return 0;
+        }
+        if (max_failures_ <= 0 || it->second.count < max_failures_) return 0;
+        auto left = std::chrono::duration_cast<std::chrono::seconds>(window - (now - it->second.since)).count();
+        return std::max<int>(1, static_cast<int>(left) + 1);
+    }
+    void failed(const std::string& client) {
+        if (max_failures_ <= 0) return;
+        auto now = steady::now();
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (failures_.size() > 100000)
+            std::erase_if(failures_, [&](const auto& kv) { return now - kv.second.since >= window; });
+        auto [it, fresh] = failures_.try_emplace(client, entry{0, now});
+        if (!fresh && now - it->second.since >= window) it->second = {0, now};
+        ++it->second.count;
+    }
+
+private:
+    struct entry {
+        int count;
+        steady::time_point since;
+    };
+    int max_failures_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, entry> failures_;
+};
+
 //-----------------------------------------------------------------------------
 // [SECTION] Live store
 //-----------------------------------------------------------------------------
@@ -462,10 +504,32 @@ struct collector_state {
     stream_hub& hub;
     http_server* server = nullptr;
     access_policy access;
+    auth_failures& failures;
 };
 
-bool require_read_key(const collector_state& st, const http_request& req, http_response& res) {
+// Every X-Forwarded-For line in order, as one list (a proxy may add its own line).
+std::string forwarded_for(const http_request& req) {
+    std::string all;
+    for (const auto& [name, value] : req.headers)
+        if (lower(name) == "x-forwarded-for") (all.empty() ? all : all += ", ") += value;
+    return all;
+}
+
+// Whose request it is, for the rate limit, the 401 slow-down and the log (client_address.h).
+std::string client_of(const collector_state& st, const http_request& req) {
+    if (st.desc.trusted_proxies.empty()) return req.remote_addr;
+    return client_address(req.remote_addr, forwarded_for(req), req.header("Forwarded"), st.desc.trusted_proxies);
+}
+
+bool require_read_key(collector_state& st, const http_request& req, http_response& res) {
+    std::string client = address_bucket(client_of(st, req));
+    if (int wait = st.failures.blocked(client)) {
+        res.set_header("Retry-After", std::to_string(wait));
+        send_error(res, collector_error::too_many_failures);
+        return false;
+    }
     if (st.access.read_allowed(req)) return true;
+    st.failures.failed(client);
     res.set_header("WWW-Authenticate", "Bearer");
     send_error(res, collector_error::unauthorized);
     return false;
@@ -479,7 +543,7 @@ void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex
         ex->respond(std::move(res));
     };
     if (!st.access.write_allowed(req)) return refuse(collector_error::origin_not_allowed, "Origin");
-    if (int wait = st.limiter.take(req.remote_addr)) {
+    if (int wait = st.limiter.take(address_bucket(client_of(st, req)))) {
         res.set_header("Retry-After", std::to_string(wait));
         return refuse(collector_error::rate_limited, "", "too many writes from this address; retry after " + std::to_string(wait) + " s");
     }
@@ -495,8 +559,18 @@ void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex
     }
     std::string id = parsed.value.id;
     std::string error;
-    auto done = [ex, res, id](bool ok, const write_result&, const std::string& error) mutable {
-        if (!ok) {
+    auto done = [ex, res, id](bool ok, const write_result& result, const std::string& error) mutable {
+        if (ok && result.outcome == write_outcome::conflict) {
+            // One entry per refused field; the stored answer is as it was.
+            json errors = json::array();
+            for (const std::string& f : result.conflicts)
+                errors.push_back({{"code", "conflict"}, {"field", f},
+                                  {"message", f + " cannot change: " + std::string(info(collector_error::conflict).message)}});
+            log_line({{"level", "warn"}, {"msg", "write refused: conflict"}, {"id", id}, {"fields", result.conflicts},
+                      {"ip", ex->request().remote_addr}});
+            res.status = info(collector_error::conflict).status;
+            res.set_content(json{{"errors", errors}}.dump(), "application/json");
+        } else if (!ok) {
             res.set_header("Retry-After", "1");
             send_error(res, collector_error::unavailable, "", error);
         } else {
@@ -845,7 +919,8 @@ int run_collector(const collector_desc& desc) {
     rate_limiter limiter(desc.rate, desc.burst);
     live_store live;
     stream_hub hub(*storage, feed);
-    collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key}};
+    auth_failures failures(desc.max_read_failures);
+    collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key}, failures};
     bool generated_key = st.access.read_key.empty();
     if (generated_key) st.access.read_key = random_key();
 
@@ -864,9 +939,12 @@ int run_collector(const collector_desc& desc) {
     hd.default_headers = {{"X-Content-Type-Options", "nosniff"}};
     hd.handler = [&st](std::shared_ptr<http_exchange> ex) { handle(st, ex); };
     if (desc.log_requests) {
-        hd.log = [](const http_request& req, int status, double ms, size_t out) {
-            log_line({{"msg", "request"}, {"method", req.method}, {"path", req.path}, {"status", status},
-                      {"ms", std::round(ms * 100) / 100}, {"ip", req.remote_addr}, {"in", req.body.size()}, {"out", out}});
+        hd.log = [&st](const http_request& req, int status, double ms, size_t out) {
+            json line = {{"msg", "request"}, {"method", req.method}, {"path", req.path}, {"status", status},
+                         {"ms", std::round(ms * 100) / 100}, {"ip", req.remote_addr}, {"in", req.body.size()}, {"out", out}};
+            // Behind a trusted proxy: the client it names (what the rate limit counts).
+            if (std::string client = client_of(st, req); client != req.remote_addr) line["client"] = client;
+            log_line(line);
         };
     }
     hd.log_refusal = [](std::string_view what, const std::string& ip) {
@@ -907,6 +985,10 @@ int run_collector(const collector_desc& desc) {
     // A key the operator did not choose must be shown once, or nobody could read.
     started["read_key"] = generated_key ? st.access.read_key : std::string("(from --read-key)");
     log_line(started);
+    bool loopback = desc.bind.rfind("127.", 0) == 0 || desc.bind == "::1" || desc.bind == "localhost";
+    if (loopback && desc.rate > 0 && desc.trusted_proxies.empty())
+        log_line({{"level", "warn"}, {"msg", "listening on loopback with a rate limit and no --trusted-proxy: behind a reverse proxy every client shares one bucket (start with --trusted-proxy 127.0.0.1/32)"},
+                  {"bind", desc.bind}, {"rate", desc.rate}});
 
     server.run();
     serving_done = true;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "client_address.h"
 #include "http_server.h"
 
 namespace npskit {
@@ -22,6 +23,8 @@ struct collector_desc {
     std::string read_key;               // empty: a random key is made and printed at startup
     double rate = 20;                   // = 20 writes per second per IP; 0 = no limit
     double burst = 100;                 // = 100; bucket size
+    int max_read_failures = 10;         // wrong read keys a minute per client, then 429; 0 = off
+    std::vector<ip_network> trusted_proxies;  // peers whose X-Forwarded-For / Forwarded name the client
     uint64_t seed_demo = 0;             // > 0: seed this many generated answers when the DB is empty
     int64_t seed_end_ms = 0;            // = 0: the demo data ends today (UTC midnight)
     std::vector<std::string> web_dirs;  // served at /, first match wins

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 
@@ -17,6 +18,10 @@ namespace npskit {
 // [SECTION] RAII wrappers
 //-----------------------------------------------------------------------------
 namespace {
+
+int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 struct db_handle {
     sqlite3* db = nullptr;
@@ -126,15 +131,24 @@ public:
                 response merged = old.ok() ? merge_update(old.value, incoming) : incoming;
                 std::string json = response_to_json(merged);
                 if (json == old_json) {
-                    results[i] = {write_outcome::unchanged, old_cursor};
+                    results[i] = {write_outcome::unchanged, old_cursor, {}};
                     continue;
                 }
+                // Checked here, against the row as stored in this transaction (also when an
+                // earlier entry of the same batch wrote it).
+                if (old.ok()) {
+                    std::vector<std::string> conflicts = update_conflicts(old.value, incoming, wall_clock_ms());
+                    if (!conflicts.empty()) {
+                        results[i] = {write_outcome::conflict, old_cursor, std::move(conflicts)};
+                        continue;
+                    }
+                }
                 if (!bind_and_step(update_, merged, json, ++cursor, error)) return abort(error);
-                results[i] = {write_outcome::updated, cursor};
+                results[i] = {write_outcome::updated, cursor, {}};
             } else if (rc == SQLITE_DONE) {
                 select_.reset();
                 if (!bind_and_step(insert_, incoming, response_to_json(incoming), ++cursor, error)) return abort(error);
-                results[i] = {write_outcome::inserted, cursor};
+                results[i] = {write_outcome::inserted, cursor, {}};
             } else {
                 error = sqlite3_errmsg(writer_.db);
                 select_.reset();

@@ -30,12 +30,15 @@ struct stored_response {
     std::string json;  // canonical schema v1 (response_to_json), ready to send as is
 };
 
-enum class write_outcome : uint8_t { inserted, updated, unchanged };
+// conflict: the write would change what only the first write may set (or a follow-up field
+// after the window); nothing was written for that record, the rest of the batch was.
+enum class write_outcome : uint8_t { inserted, updated, unchanged, conflict };
 const char* write_outcome_name(write_outcome o);
 
 struct write_result {
     write_outcome outcome = write_outcome::unchanged;
-    uint64_t cursor = 0;  // the row's cursor after the write
+    uint64_t cursor = 0;  // the row's cursor after the write (the stored row's on conflict)
+    std::vector<std::string> conflicts;  // on conflict: the wire names of the refused fields
 };
 
 //-----------------------------------------------------------------------------
@@ -57,6 +60,17 @@ public:
 //-----------------------------------------------------------------------------
 // [SECTION] Merge rule
 //-----------------------------------------------------------------------------
+// After the first write of an id, the record list's `update` rule (schema.h) decides what a
+// later write may change: fixed fields never (repeating or omitting them is fine), first_wins
+// (ts) is ignored, update_wins (the follow-up: comment, contact_ok, email, attributes) only
+// within follow_up_window_ms of the stored ts by the collector's clock. A display event for an
+// id stored as a response is a conflict on type.
+inline constexpr int64_t follow_up_window_ms = 24LL * 3600 * 1000;
+
+// The fields (wire names, in list order) whose stored value merging `update` would change and
+// may not: a fixed field, or an update_wins field when now_ms is past the window. Empty: merge.
+std::vector<std::string> update_conflicts(const response& stored, const response& update, int64_t now_ms);
+
 // `update` arrives for an id already stored as `stored`. The widget sends the score first
 // and the comment / contact opt-in later under the same id, each time the whole record as it
 // knows it. Fields present in the update win; fields it leaves out keep their stored value;

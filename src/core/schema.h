@@ -44,8 +44,10 @@ struct schema_limits {
 //   kind        id, survey, type, score, timestamp, text, multiline (text that may hold
 //               newlines and tabs), boolean, attributes: says its C++ types and its checks
 //   limit       the schema_limits member that bounds it (no_limit: the kind's own rule)
-//   update      update_wins: an update that carries the field replaces it (absent: the stored
-//               value stays); first_wins: the first write stays (collector/merge.cpp)
+//   update      update_wins: the follow-up; an update that carries the field replaces it (absent:
+//               the stored value stays), within 24 h of the stored ts; first_wins: the first
+//               write stays, a later value is ignored; fixed: set by the first write, a later
+//               write may repeat or omit it, a different value is a conflict (collector/merge.cpp)
 //   stored      how response_store keeps it: column (its own column: id index, score slot,
 //               time, comment pool, attribute columns), attribute (an attribute column named
 //               as the field, so breakdowns treat it like the host's attributes), not_stored
@@ -54,23 +56,23 @@ struct schema_limits {
 #define NPSKIT_TEST_EXTRA_FIELDS(X)  // tests/unit-record.cpp: a throwaway field, added in one line
 #endif
 #define NPSKIT_RECORD_FIELDS(X)                                                            \
-    X(id, "id", id, no_limit, update_wins, column)                                         \
-    X(type, "type", type, no_limit, update_wins, column)                                   \
-    X(survey, "survey", survey, no_limit, update_wins, attribute)                          \
-    X(score, "score", score, no_limit, update_wins, column)                                \
+    X(id, "id", id, no_limit, fixed, column)                                               \
+    X(type, "type", type, no_limit, fixed, column)                                         \
+    X(survey, "survey", survey, no_limit, fixed, attribute)                                \
+    X(score, "score", score, no_limit, fixed, column)                                      \
     X(ts_ms, "ts", timestamp, no_limit, first_wins, column)                                \
     X(comment, "comment", multiline, max_comment_chars, update_wins, column)               \
-    X(user, "user", text, max_text_chars, update_wins, not_stored)                         \
-    X(trigger, "trigger", text, max_text_chars, update_wins, attribute)                    \
-    X(page, "page", text, max_page_chars, update_wins, attribute)                          \
-    X(locale, "locale", text, max_text_chars, update_wins, attribute)                      \
+    X(user, "user", text, max_text_chars, fixed, not_stored)                               \
+    X(trigger, "trigger", text, max_text_chars, fixed, attribute)                          \
+    X(page, "page", text, max_page_chars, fixed, attribute)                                \
+    X(locale, "locale", text, max_text_chars, fixed, attribute)                            \
     X(contact_ok, "contact_ok", boolean, no_limit, update_wins, attribute)                 \
     X(email, "email", text, max_text_chars, update_wins, not_stored)                       \
     X(attributes, "attributes", attributes, max_attributes, update_wins, column)           \
     NPSKIT_TEST_EXTRA_FIELDS(X)
 
 enum class field_kind : uint8_t { id, survey, type, score, timestamp, text, multiline, boolean, attributes };
-enum class update_rule : uint8_t { update_wins, first_wins };
+enum class update_rule : uint8_t { update_wins, first_wins, fixed };
 enum class store_rule : uint8_t { column, attribute, not_stored };
 // A kind as a type, so that each operation is one overload per kind.
 template <field_kind K>

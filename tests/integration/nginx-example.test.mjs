@@ -23,9 +23,9 @@ function freePort() {
 }
 
 // One HTTPS request through nginx, trusting only the test's certificate.
-function request(method, pathname, { body, headers = {}, onData } = {}) {
+function request(method, pathname, { body, headers = {}, onData, localAddress } = {}) {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: httpsPort, method, path: pathname, ca, servername: 'localhost',
+    const req = https.request({ host: '127.0.0.1', port: httpsPort, method, path: pathname, ca, servername: 'localhost', localAddress,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}), ...headers } },
     (res) => {
       let text = '';
@@ -48,7 +48,8 @@ before(async () => {
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
   { stdio: 'ignore' });
   ca = readFileSync(path.join(dir, 'cert.pem'));
-  collector = await startCollector({ args: ['--quiet'] });
+  // As the example's header says: nginx on this machine is the one trusted proxy.
+  collector = await startCollector({ args: ['--trusted-proxy', '127.0.0.1/32'] });
   [httpsPort, httpPort] = [await freePort(), await freePort()];
   const site = readFileSync(path.join(repoRoot, 'examples/nginx/npskit.conf'), 'utf8')
     .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${collector.port};`)
@@ -115,4 +116,33 @@ test('an answer posted over TLS is stored, read back and streamed live through n
 test('nginx refuses a body over 64 KB before the collector sees it', { skip }, async () => {
   const res = await request('POST', '/v1/responses', { body: JSON.stringify(answer({ comment: 'x'.repeat(70000) })) });
   assert.equal(res.status, 413);
+});
+
+// Request log lines are written once the answer is sent: poll for them (bounded).
+async function logged(check, ms = 2000) {
+  const end = Date.now() + ms;
+  while (!collector.logs.some(check) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return collector.logs.some(check);
+}
+
+test("through nginx the collector counts the client's address; a forged X-Forwarded-For is ignored", { skip }, async () => {
+  assert.ok(!collector.logs.some((l) => l.level === 'warn' && /trusted-proxy/.test(l.msg)), 'no loopback warning with --trusted-proxy');
+  // The client connects to nginx from 127.0.0.2 and forges a header; nginx replaces it with $remote_addr.
+  const a = answer({ id: 'nginx-forged-01' });
+  const posted = await request('POST', '/v1/responses', { body: JSON.stringify(a), localAddress: '127.0.0.2',
+    headers: { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.7' } });
+  assert.equal(posted.status, 202, posted.text);
+  assert.ok(await logged((l) => l.msg === 'request' && l.method === 'POST' && l.ip === '127.0.0.1' && l.client === '127.0.0.2'),
+    'the request line names the client nginx saw');
+  assert.ok(!collector.logs.some((l) => /^6\.6\.6\./.test(l.client ?? '')));
+  // Straight to the collector from a peer that is not a proxy: its X-Forwarded-For names nobody.
+  const direct = await new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: collector.port, method: 'POST', path: '/v1/responses', localAddress: '127.0.0.3',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '6.6.6.8' } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', reject);
+    req.end(JSON.stringify(answer({ id: 'nginx-forged-02' })));
+  });
+  assert.equal(direct, 202);
+  assert.ok(await logged((l) => l.msg === 'request' && l.ip === '127.0.0.3'));
+  assert.ok(!collector.logs.some((l) => l.msg === 'request' && l.ip === '127.0.0.3' && l.client));
 });
