@@ -79,6 +79,7 @@ static void finish_load(app_state& app) {
     app.store.shrink_to_fit();
     app.load.finished_ms = now_ms();
     app.load.phase = load_phase::done;
+    app.load.note = app.store.limits_note();
     if (app.load.stats.records > 0 && app.load.stats.accepted == 0)
         app.load.error = "No valid response in this data: every record was rejected (see the examples).";
     else if (app.load.stats.records == 0 && app.store.size() == 0 && app.load.kind != source_kind::collector)
@@ -304,6 +305,7 @@ void app_load_demo(app_state& app, uint64_t rows) {
     app.load.stats.records = app.load.stats.accepted = app.store.size();
     app.load.finished_ms = now_ms();
     app.load.phase = load_phase::done;
+    app.load.note = app.store.limits_note();
     app.filters_dirty = true;
 }
 
@@ -329,7 +331,7 @@ static nlohmann::json load_json(const app_state& app) {
     const load_status& l = app.load;
     double end = l.finished_ms ? l.finished_ms : now_ms();
     nlohmann::json j = {{"kind", source_kind_name(l.kind)},       {"phase", load_phase_name(l.phase)},
-                 {"name", l.name},                          {"error", l.error},
+                 {"name", l.name},                          {"error", l.error}, {"note", l.note},
                  {"format", input_format_name(l.format)},   {"bytes", l.fed_bytes},
                  {"total_bytes", l.total_bytes},            {"records", l.stats.records},
                  {"accepted", l.stats.accepted},            {"skipped", l.stats.skipped},
