@@ -122,6 +122,11 @@ void app_poll_hash(app_state& app) {
     if (!platform::take_hash(hash)) return;
     if (hash == app.hash_written && app.builds) return;
     view_settings next = decode_view_hash(hash);
+    // A key in the hash is read once: kept for this tab, then gone from the address bar (the
+    // hash is written back below without it). A reload finds it in sessionStorage.
+    const bool key_in_hash = !next.key.empty();
+    if (key_in_hash) platform::keep_session_key(next.source, next.key);
+    else next.key = platform::session_key(next.source);
     bool theme_in_hash = hash.find("theme=") != std::string::npos;
     if (!theme_in_hash) next.dark = app.settings.dark;  // keep the system preference
     bool source_changed = next.source != app.settings.source || next.key != app.settings.key || app.builds == 0;
@@ -134,6 +139,7 @@ void app_poll_hash(app_state& app) {
     }
     if (source_changed && (!next.source.empty() || !next.key.empty())) app_start_source(app);
     app.hash_written = encode_view_hash(app.settings);
+    if (key_in_hash) platform::set_hash(app.hash_written);
     app.filters_dirty = true;
 }
 
@@ -153,6 +159,7 @@ void app_settings_changed(app_state& app) {
 void app_open_url(app_state& app, const std::string& url) {
     app.settings.source = url;
     app.settings.key.clear();
+    platform::keep_session_key("", "");  // a reload opens the URL, not the collector
     app_settings_changed(app);
     platform::open_url(app.settings.source);
 }
