@@ -67,6 +67,38 @@ const uint16_t* attribute_column::dense_codes(size_t rows, std::vector<uint16_t>
     return scratch.data();
 }
 
+void attribute_column::merge_pending(size_t rows) {
+    if (pending_.empty()) return;
+    // Stable: two updates of one row keep their order, and the later wins.
+    std::stable_sort(pending_.begin(), pending_.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<uint32_t> merged_rows;
+    std::vector<uint16_t> merged_codes;
+    merged_rows.reserve(sparse_rows_.size() + pending_.size());
+    merged_codes.reserve(sparse_rows_.size() + pending_.size());
+    size_t i = 0, j = 0;
+    while (i < sparse_rows_.size() || j < pending_.size()) {
+        if (j == pending_.size() || (i < sparse_rows_.size() && sparse_rows_[i] < pending_[j].first)) {
+            merged_rows.push_back(sparse_rows_[i]);
+            merged_codes.push_back(sparse_codes_[i++]);
+            continue;
+        }
+        const uint32_t r = pending_[j].first;
+        if (i < sparse_rows_.size() && sparse_rows_[i] == r) ++i;  // the update replaces it
+        uint16_t code = pending_[j++].second;
+        while (j < pending_.size() && pending_[j].first == r) code = pending_[j++].second;
+        merged_rows.push_back(r);
+        merged_codes.push_back(code);
+    }
+    sparse_rows_ = std::move(merged_rows);
+    sparse_codes_ = std::move(merged_codes);
+    std::vector<std::pair<uint32_t, uint16_t>>().swap(pending_);
+    if (!sparse_rows_.empty()) {  // the dense test of set(), once
+        const uint32_t last = sparse_rows_.back();
+        const uint16_t code = sparse_codes_.back();
+        set(last, code, rows);
+    }
+}
+
 void attribute_column::set(size_t row, uint16_t code, size_t rows) {
     if (dense_) {
         codes_[row] = code;
@@ -174,8 +206,14 @@ void response_store::update_row(size_t row, size_t from) {
         comment_lengths[row] = comment_lengths[from];
         comments_in_row_order = false;
     }
-    for (auto& a : attributes)
-        if (const uint16_t code = a.code_at(from)) a.set(row, code, slots.size());
+    for (auto& a : attributes) {
+        const uint16_t code = a.code_at(from);
+        if (!code) continue;
+        // A sparse column gets its updates after the loop, merged at once: one by one, each
+        // would insert in the middle of the pairs (updates come in id-hash order, not row order).
+        if (a.dense_) a.codes_[row] = code;
+        else a.pending_.push_back({static_cast<uint32_t>(row), code});
+    }
 }
 
 void response_store::remove_rows(const std::vector<uint32_t>& sorted_rows) {
@@ -246,6 +284,7 @@ void response_store::end_bulk() {
     }
     std::vector<std::pair<uint64_t, uint32_t>>().swap(ids);
     std::vector<uint32_t>().swap(bulk_empty_comments_);
+    for (auto& a : attributes) a.merge_pending(slots.size());
     if (!removed.empty()) {
         std::sort(removed.begin(), removed.end());
         remove_rows(removed);

@@ -59,10 +59,12 @@ private:
     friend class response_store;
     void set(size_t row, uint16_t code, size_t rows);  // rows: the store's row count
     void append_row() { if (dense_) codes_.push_back(0); }
+    void merge_pending(size_t rows);  // end_bulk: the sparse updates, merged in row order
     bool dense_ = false;
     std::vector<uint16_t> codes_;         // dense: one per row
     std::vector<uint32_t> sparse_rows_;   // sparse: ascending rows that have a value
     std::vector<uint16_t> sparse_codes_;  // sparse: their codes
+    std::vector<std::pair<uint32_t, uint16_t>> pending_;  // end_bulk: updates not yet merged
 };
 
 // id hash → row, open addressing with linear probing: 12 bytes a slot at a load of 3/8..3/4
