@@ -28,6 +28,7 @@ struct fake_page {
     std::vector<std::string> calls;  // "cancel 1", "open_url …", "set_hash …", "download …"
     std::vector<std::string> downloads;
     int pulls = 0;
+    std::string kept_source, kept_key;  // sessionStorage
 
     // A source starts: the page has read nothing yet.
     void start(source_kind kind, const std::string& name) {
@@ -105,6 +106,11 @@ void set_hash(const std::string& hash) {
     page.hash = hash;
     page.calls.push_back("set_hash " + hash);
 }
+void keep_session_key(const std::string& source, const std::string& key) {
+    page.kept_source = source;
+    page.kept_key = key;
+}
+std::string session_key(const std::string& source) { return source == page.kept_source ? page.kept_key : ""; }
 void download(const std::string& name, const std::string& mime, const std::string& data) {
     page.calls.push_back("download " + name + " " + mime);
     page.downloads.push_back(data);
@@ -366,6 +372,47 @@ TEST_CASE("dashboard app: the URL hash starts the source and follows the setting
         CHECK(page.calls[0] == "set_hash " + encode_view_hash(g.app.settings));
         CHECK(g.app.settings.source == "https://example.com/x.json");
         CHECK(page.calls[1] == "open_url https://example.com/x.json");
+    }
+}
+
+TEST_CASE("dashboard app: the read key is read from the hash once, kept for the tab, never written back") {
+    fixture f;
+    page.hash = "key=secret-key-0123&range=30d";
+    page.hash_changed = true;
+    app_poll_hash(f.app);
+    CHECK(page.kept_source == "");  // the collector that serves the page
+    CHECK(page.kept_key == "secret-key-0123");
+    CHECK(called("open_collector  secret-key-0123"));
+    // The address bar loses the key at once (replaceState), the other settings stay.
+    CHECK(called("set_hash range=30d"));
+    CHECK(page.hash == "range=30d");
+    // Links and hashes the dashboard builds carry no key.
+    f.app.settings.bucket = time_bucket::month;
+    app_settings_changed(f.app);
+    CHECK(page.hash.find("key") == std::string::npos);
+    CHECK(app_state_json(f.app).find("secret-key-0123") == std::string::npos);
+
+    SUBCASE("a reload (no key in the hash) connects with the kept key") {
+        app_state reloaded;
+        app_setup(reloaded);
+        page.calls.clear();
+        page.hash = "range=30d";
+        page.hash_changed = true;
+        app_poll_hash(reloaded);
+        CHECK(called("open_collector  secret-key-0123"));
+        CHECK_FALSE(called("set_hash range=30d"));  // nothing to remove
+    }
+    SUBCASE("Load URL forgets the key: a reload opens the URL") {
+        app_open_url(f.app, "https://example.com/x.json");
+        CHECK(page.kept_key.empty());
+        app_state reloaded;
+        app_setup(reloaded);
+        page.calls.clear();
+        page.hash = "src=https%3A%2F%2Fexample.com%2Fx.json";
+        page.hash_changed = true;
+        app_poll_hash(reloaded);
+        CHECK(called("open_url https://example.com/x.json"));
+        CHECK_FALSE(called("open_collector https://example.com/x.json secret-key-0123"));
     }
 }
 

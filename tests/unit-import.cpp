@@ -444,3 +444,44 @@ TEST_CASE("a view sink gets the same records as a response sink") {
     CHECK(c.rows[0].attributes[0].second == "say \"hi\"");
     CHECK(c.rows[0].attributes[1].second == "pro/max");
 }
+
+TEST_CASE("CSV rows are capped in cells and bytes, and the row is reported") {
+    importer_desc desc;
+    desc.max_csv_cells = 8;
+    desc.max_csv_row_bytes = 64;
+    std::string wide = "9,2026-01-02";
+    for (int i = 0; i < 20; ++i) wide += ",x";
+    const std::string text = "score,date,plan\n9,2026-01-01,pro\n" + wide + "\n7,2026-01-03," + std::string(100, 'y') +
+                             "\n3,2026-01-04,free\n" + wide;  // the last row has no newline
+    collected c = run(text, desc);
+    CHECK(c.stats.records == 5);
+    CHECK(c.stats.accepted == 2);  // the rows around the bad ones are read
+    CHECK(c.stats.skipped == 3);
+    REQUIRE(c.stats.examples.size() == 3);
+    CHECK(c.stats.examples[0].code == import_error_code::row_too_many_cells);
+    CHECK(c.stats.examples[0].line == 3);
+    CHECK(c.stats.examples[0].reason == "CSV row has more than 8 cells");
+    CHECK(c.stats.examples[1].code == import_error_code::row_too_large);
+    CHECK(c.stats.examples[1].line == 4);
+    CHECK(c.stats.examples[1].reason == "CSV row is larger than 64 bytes");
+    CHECK(c.stats.examples[2].code == import_error_code::row_too_many_cells);
+    CHECK(c.stats.examples[2].line == 6);
+}
+
+TEST_CASE("CSV caps default to 256 cells and 256 KB a row, quoted cells included") {
+    importer_desc desc;
+    CHECK(desc.max_csv_cells == 256);
+    CHECK(desc.max_csv_row_bytes == 256 * 1024);
+    std::string many = "score,date\n9,2026-01-01";
+    for (int i = 0; i < 300; ++i) many += ",\"a\"";
+    many += "\n8,2026-01-01\n";
+    collected c = run(many, desc);
+    CHECK(c.stats.accepted == 1);
+    REQUIRE(c.stats.examples.size() == 1);
+    CHECK(c.stats.examples[0].code == import_error_code::row_too_many_cells);
+    std::string big = "score,date,comment\n9,2026-01-01,\"" + std::string(300 * 1024, 'z') + "\"\n8,2026-01-01,ok\n";
+    c = run(big, desc);
+    CHECK(c.stats.accepted == 1);
+    REQUIRE(c.stats.examples.size() == 1);
+    CHECK(c.stats.examples[0].code == import_error_code::row_too_large);
+}

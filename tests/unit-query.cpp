@@ -459,3 +459,39 @@ TEST_CASE("text search: pool edges, long and one-byte texts, case folding, repla
     CHECK(rows_with_text(s, "C") == std::vector<uint32_t>{0, 1});
     CHECK(rows_with_text(s, "sync") == std::vector<uint32_t>{0, 1});
 }
+
+TEST_CASE("a sparse attribute column filters and groups as the records say") {
+    // "region" on every 9th row stays sparse (below a third of the rows); "plan" on every row
+    // is dense. Counts from the records themselves are the reference.
+    response_store s(store_desc{.index_ids = false});
+    size_t eu_answered = 0, eu_promoters = 0, rows_without = 0;
+    for (int i = 0; i < 5000; ++i) {
+        response r;
+        r.survey = "product-nps";
+        r.score = i % 11;
+        r.ts_ms = at(2026, 1, 1) + i * 1000;
+        r.attributes.emplace_back("plan", i % 2 ? "pro" : "free");
+        if (i % 9 == 0) r.attributes.emplace_back("region", i % 4 ? "eu" : "us");
+        s.add(r);
+        if (i % 9 == 0 && i % 4) ++eu_answered, eu_promoters += r.score >= 9;
+        if (i % 9 != 0) ++rows_without;
+    }
+    REQUIRE(s.attribute("region"));
+    REQUIRE_FALSE(s.attribute("region")->dense());
+    response_filter eu;
+    eu.attributes.push_back({"region", {"eu"}, false});
+    group_stats g = aggregate(s, eu);
+    CHECK(g.histogram.n() == eu_answered);
+    CHECK(g.histogram.promoters() == eu_promoters);
+    eu.attributes.push_back({"plan", {"pro"}, false});  // with a dense one: the two-column loop
+    size_t eu_pro = 0;
+    for (int i = 0; i < 5000; ++i) eu_pro += i % 9 == 0 && i % 4 && i % 2;
+    CHECK(aggregate(s, eu).histogram.n() == eu_pro);
+    auto groups = group_by_attribute(s, {}, "region");
+    REQUIRE(groups.size() == 3);
+    CHECK(groups[0].key == "");
+    CHECK(groups[0].histogram.n() == rows_without);
+    CHECK(groups[1].key == "us");  // dictionary order: row 0 has "us"
+    CHECK(groups[2].key == "eu");
+    CHECK(groups[2].histogram.n() == eu_answered);
+}

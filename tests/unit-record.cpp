@@ -92,7 +92,7 @@ TEST_CASE("record: an added field is stored by its store rule") {
     store.add(parsed(with_device));
     const attribute_column* device = store.attribute("device");
     REQUIRE(device);
-    CHECK(device->value_of(device->codes[0]) == "ipad");
+    CHECK(device->value_of(device->code_at(0)) == "ipad");
     CHECK(store.attribute("channel") == nullptr);  // not_stored
 }
 

@@ -28,8 +28,8 @@ TEST_CASE("appends keep one byte per score and dictionary-encode attributes") {
     const attribute_column* plan = store.attribute("plan");
     REQUIRE(plan);
     CHECK(plan->values.size() == 2);
-    CHECK(plan->codes[0] == plan->codes[2]);
-    CHECK(plan->value_of(plan->codes[1]) == "free");
+    CHECK(plan->code_at(0) == plan->code_at(2));
+    CHECK(plan->value_of(plan->code_at(1)) == "free");
     CHECK(store.attribute("survey")->values.size() == 1);
     CHECK(store.attribute("nope") == nullptr);
 }
@@ -44,7 +44,7 @@ TEST_CASE("a later record with the same id updates the row (score first, comment
     CHECK(store.add(update) == 0);
     CHECK(store.size() == 1);
     CHECK(store.comment(0) == "Too slow on mobile");
-    CHECK(store.attribute("contact_ok")->value_of(store.attribute("contact_ok")->codes[0]) == "true");
+    CHECK(store.attribute("contact_ok")->value_of(store.attribute("contact_ok")->code_at(0)) == "true");
     store.add(update);  // replay: no change
     CHECK(store.size() == 1);
     CHECK(store.comment_pool.size() == std::string("Too slow on mobile").size());
@@ -67,7 +67,8 @@ TEST_CASE("attributes first seen late are missing (code 0) on earlier rows") {
     store.add(make("id-000002", 9, 2, "team"));
     const attribute_column* plan = store.attribute("plan");
     REQUIRE(plan);
-    CHECK(plan->codes == std::vector<uint16_t>{0, 1});
+    CHECK(plan->code_at(0) == 0);
+    CHECK(plan->code_at(1) == 1);
 }
 
 TEST_CASE("memory per response stays small") {
@@ -111,7 +112,7 @@ TEST_CASE("a finished load gives back the id index and the growth slack") {
     CHECK(store.slots[5] == 10);
     CHECK(store.comment(8) == "Slow exports on Mondays");
     CHECK(store.comment(9).empty());
-    CHECK(store.attribute("plan")->value_of(store.attribute("plan")->codes[3]) == "free");
+    CHECK(store.attribute("plan")->value_of(store.attribute("plan")->code_at(3)) == "free");
     // After the release a record with a known id is a new row (no index to find it in).
     CHECK(store.add(make("id-1000005", 0, 6000)) == rows);
     CHECK(store.size() == rows + 1);
@@ -159,7 +160,9 @@ static void check_bulk_equals_immediate(const std::vector<response>& records) {
     for (size_t a = 0; a < bulk.attributes.size(); ++a) {
         CHECK(bulk.attributes[a].key == immediate.attributes[a].key);
         CHECK(bulk.attributes[a].values == immediate.attributes[a].values);
-        CHECK(bulk.attributes[a].codes == immediate.attributes[a].codes);
+        for (size_t row = 0; row < bulk.size(); ++row)
+            if (bulk.attributes[a].code_at(row) != immediate.attributes[a].code_at(row))
+                FAIL_CHECK("attribute " << a << " row " << row << " code differs");
     }
     // After the load the ids stay indexed: a live update finds its row in both.
     for (size_t i = 0; i < records.size(); i += records.size() / 7 + 1) {
@@ -246,4 +249,111 @@ TEST_CASE("id index: open addressing keeps every id through growth") {
     CHECK(index.insert(0, 8).first == 7);
     // ≤ 32 bytes per id at any load between growths
     CHECK(static_cast<double>(index.memory_bytes()) / index.size() <= 32.0);
+}
+
+// [SECTION] Caps: attribute keys, values per key, sparse columns
+static response with_attrs(const std::string& id, int score, std::vector<std::pair<std::string, std::string>> attrs) {
+    response r = make(id, score, 1000);
+    r.attributes = std::move(attrs);
+    return r;
+}
+
+TEST_CASE("keys beyond max_attribute_keys are not indexed, counted and said") {
+    response_store store(store_desc{.max_attribute_keys = 3});
+    for (int i = 0; i < 10; ++i) store.add(with_attrs("id-" + std::to_string(i), 9, {{"key" + std::to_string(i), "v"}}));
+    size_t host_columns = 0;
+    for (const auto& a : store.attributes) host_columns += a.key.rfind("key", 0) == 0;
+    CHECK(host_columns == 3);
+    CHECK(store.attribute("key2"));
+    CHECK_FALSE(store.attribute("key3"));
+    CHECK(store.attribute("survey"));  // the record's own fields are not capped
+    CHECK(store.size() == 10);         // every row is stored
+    CHECK(store.unindexed_keys() == 7);
+    CHECK(store.unindexed_values == 7);
+    CHECK(store.limits_note().find("7 attribute keys beyond the first 3") != std::string::npos);
+    // A key seen again beyond the cap is one key, not two.
+    store.add(with_attrs("id-x", 9, {{"key5", "w"}}));
+    CHECK(store.unindexed_keys() == 7);
+    CHECK(store.unindexed_values == 8);
+}
+
+TEST_CASE("values beyond max_attribute_values share \"(other)\", and the note says so") {
+    response_store store(store_desc{.max_attribute_values = 4});
+    for (int i = 0; i < 10; ++i) store.add(with_attrs("id-" + std::to_string(i), 9, {{"page", "/p" + std::to_string(i)}}));
+    const attribute_column* page = store.attribute("page");
+    REQUIRE(page);
+    CHECK(page->values.size() == 5);
+    CHECK(page->values.back() == "(other)");
+    CHECK(page->value_of(page->code_at(3)) == "/p3");
+    CHECK(page->value_of(page->code_at(4)) == "(other)");
+    CHECK(page->code_at(9) == page->other);
+    CHECK(page->other_rows == 6);
+    CHECK(page->find("/p2") == 3);  // known values keep their codes
+    CHECK(store.limits_note().find("\"page\" has more than 4 distinct values: 6 rows grouped as \"(other)\"") !=
+          std::string::npos);
+    response_store plain;
+    plain.add(make("id-1", 9, 1, "pro"));
+    CHECK(plain.limits_note().empty());
+}
+
+TEST_CASE("a key seen once costs one entry, not a column as long as every row") {
+    response_store store(store_desc{.index_ids = false});
+    for (int i = 0; i < 20000; ++i) store.add(make("", 9, i, "pro"));
+    store.add(with_attrs("", 9, {{"rare", "x"}}));
+    const attribute_column* rare = store.attribute("rare");
+    REQUIRE(rare);
+    CHECK_FALSE(rare->dense());
+    CHECK(rare->entries() == 1);
+    CHECK(rare->memory_bytes() < 64);
+    CHECK(rare->code_at(20000) == 1);
+    CHECK(rare->code_at(19999) == 0);
+    CHECK(store.attribute("plan")->dense());
+}
+
+TEST_CASE("a sparse column turns dense when filled, and queries give the same results either way") {
+    // Rows carry "tier" on every 5th row, then on every row: the column starts sparse and turns
+    // dense part-way. A reference built from the records checks every code and grouping.
+    response_store store(store_desc{.index_ids = true});
+    std::vector<std::string> expect;
+    bool was_sparse = false;
+    for (int i = 0; i < 3000; ++i) {
+        response r = make("id-" + std::to_string(i), i % 11, 1000 + i);
+        const bool has = i < 1000 ? i % 5 == 0 : true;
+        std::string v = has ? (i % 3 ? "gold" : "silver") : "";
+        if (has) r.attributes.emplace_back("tier", v);
+        store.add(r);
+        expect.push_back(v);
+        if (i == 999) was_sparse = !store.attribute("tier")->dense();
+    }
+    // Updates of early rows (the same id) set codes on rows that had none: an insert mid-column.
+    response late = make("id-1", 1, 1001);
+    late.attributes.emplace_back("tier", "bronze");
+    store.add(late);
+    expect[1] = "bronze";
+    const attribute_column* tier = store.attribute("tier");
+    REQUIRE(tier);
+    CHECK(was_sparse);
+    CHECK(tier->dense());
+    size_t gold = 0, silver = 0, bronze = 0;
+    for (size_t row = 0; row < store.size(); ++row) {
+        if (std::string(tier->value_of(tier->code_at(row))) != expect[row]) FAIL_CHECK("row " << row);
+        gold += expect[row] == "gold", silver += expect[row] == "silver", bronze += expect[row] == "bronze";
+    }
+    // A column that stays below a third of the rows stays sparse; spread out for a query it
+    // reads as code_at does.
+    response_store sparse(store_desc{.index_ids = false});
+    for (int i = 0; i < 3000; ++i) {
+        response r = make("", 5, i);
+        if (i % 7 == 0) r.attributes.emplace_back("tier", i % 2 ? "gold" : "silver");
+        sparse.add(r);
+    }
+    const attribute_column* st = sparse.attribute("tier");
+    REQUIRE(st);
+    CHECK_FALSE(st->dense());
+    std::vector<uint16_t> scratch;
+    const uint16_t* spread = st->dense_codes(sparse.size(), scratch);
+    for (size_t row = 0; row < sparse.size(); ++row)
+        if (spread[row] != st->code_at(row) || (st->code_at(row) != 0) != (row % 7 == 0)) FAIL_CHECK("sparse row " << row);
+    CHECK(bronze == 1);
+    CHECK(gold + silver + bronze == 1000 / 5 + 2000 + 1);
 }

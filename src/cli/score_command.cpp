@@ -193,6 +193,9 @@ int run_score(int argc, char** argv) {
     }
     shown.finish();
     store.end_bulk();
+    // The store's caps (keys indexed, values per key) keep a file of fresh keys from taking the
+    // memory: say what they left out, as the dashboard does.
+    if (std::string note = store.limits_note(); !note.empty()) std::fprintf(stderr, "npskit score: note: %s\n", note.c_str());
     const query_params& q = o.query;
     group_stats total = aggregate(store, q.filter);
     json report = figures(total, o.confidence);

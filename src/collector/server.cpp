@@ -290,6 +290,7 @@ private:
 // mirrored into a response_store (~30 bytes a row) and caught up from storage on demand.
 class live_store {
 public:
+    explicit live_store(store_desc desc) : store_(desc) {}
     template <typename F>
     bool with_fresh_store(response_storage& storage, std::string& error, F&& use) {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -693,6 +694,7 @@ void get_aggregate(collector_state& st, const http_request& req, http_response& 
             list.push_back(std::move(item));
         }
         out["groups"] = std::move(list);
+        if (std::string note = store.limits_note(); !note.empty()) out["note"] = std::move(note);
     });
     if (!ok) {
         send_error(res, collector_error::unavailable, "", error);
@@ -917,7 +919,7 @@ int run_collector(const collector_desc& desc) {
     feed.publish(storage->last_cursor());
     group_committer committer(*storage, feed);
     rate_limiter limiter(desc.rate, desc.burst);
-    live_store live;
+    live_store live(store_desc{.max_attribute_keys = desc.max_attribute_keys});
     stream_hub hub(*storage, feed);
     auth_failures failures(desc.max_read_failures);
     collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key}, failures};

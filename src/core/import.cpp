@@ -120,6 +120,8 @@ void response_importer::finish() {
     pending_.clear();
     cells_.clear();
     cell_.clear();
+    row_bytes_ = 0;
+    row_over_ = import_error_code::invalid_record;
 }
 
 import_stats import_text(std::string_view text, const importer_desc& desc, const response_importer::sink& on_response) {

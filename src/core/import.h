@@ -50,7 +50,9 @@ column_mapping detect_columns(const std::vector<std::string>& header);
     X(too_large, "record is larger than %s bytes")                                \
     X(array_not_closed, "the JSON array is not closed (file truncated?)")         \
     X(quote_not_closed, "a quoted field is not closed")                           \
-    X(no_score_column, "no score column found in the header: map the columns")
+    X(no_score_column, "no score column found in the header: map the columns")   \
+    X(row_too_many_cells, "CSV row has more than %s cells")                        \
+    X(row_too_large, "CSV row is larger than %s bytes")
 
 enum class import_error_code : uint8_t {
 #define NPSKIT_X(name, text) name,
@@ -81,6 +83,10 @@ struct importer_desc {
     bool strict_schema = false;  // JSON records must be schema v1 as they are (no peer mapping)
     size_t max_examples = 20;
     size_t max_record_bytes = 1 << 20;  // a larger record is skipped (1 MB)
+    // A CSV row with more cells, or more bytes in its cells, is skipped and reported: each cell
+    // is capped by max_record_bytes, but without these a row of a million cells would be held.
+    size_t max_csv_cells = 256;
+    size_t max_csv_row_bytes = 256 * 1024;
     // = true: a well-formed schema v1 record is read by a scanner that knows its keys, without
     // nlohmann's DOM (several times faster); anything it does not fully recognise (escapes
     // other than \" \\ \/ \n \r \t, null, floats, unknown or repeated keys, invalid values)
@@ -119,6 +125,7 @@ private:
     void feed_csv(std::string_view chunk);
     void finish_csv();
     void on_csv_row(std::vector<std::string>& cells, uint64_t line);
+    void row_too_big(uint64_t line);  // a CSV row past max_csv_cells / max_csv_row_bytes
     // import.cpp: a skipped record; `arg` fills the sentence's %s, `detail` follows it.
     void problem(uint64_t line, import_error_code code, std::string_view arg = {}, std::string_view detail = {});
     void problem(uint64_t line, std::vector<schema_error> errors);  // invalid_record
@@ -137,6 +144,8 @@ private:
     // CSV state
     bool in_quotes_ = false;
     std::vector<std::string> cells_;
+    size_t row_bytes_ = 0;  // CSV: bytes in the current row's cells
+    import_error_code row_over_ = import_error_code::invalid_record;  // CSV: cap the row broke (invalid_record: none)
     std::string cell_;
     std::vector<std::string> header_;
     column_mapping mapping_;

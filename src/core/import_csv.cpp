@@ -14,12 +14,27 @@ using json = nlohmann::json;
 using namespace import_peers;
 
 void response_importer::feed_csv(std::string_view chunk) {
+    const auto none = import_error_code::invalid_record;
+    auto keep = [&](char c) {  // one byte into the cell, within the cell's and the row's caps
+        if (cell_.size() >= desc_.max_record_bytes) oversized_ = true;
+        else if (row_bytes_ >= desc_.max_csv_row_bytes) {
+            if (row_over_ == none) row_over_ = import_error_code::row_too_large;
+        } else {
+            cell_ += c;
+            ++row_bytes_;
+        }
+    };
+    auto end_cell = [&] {
+        if (cells_.size() < desc_.max_csv_cells) cells_.push_back(std::move(cell_));
+        else if (row_over_ == none) row_over_ = import_error_code::row_too_many_cells;
+        cell_.clear();
+    };
     for (char c : chunk) {
         if (in_quotes_) {
             if (escaped_) {  // a quote seen inside quotes: "" is a literal quote
                 escaped_ = false;
                 if (c == '"') {
-                    cell_ += '"';
+                    keep('"');
                     continue;
                 }
                 in_quotes_ = false;  // the quote closed the field; fall through with c
@@ -27,8 +42,7 @@ void response_importer::feed_csv(std::string_view chunk) {
                 if (c == '"') escaped_ = true;
                 else {
                     if (c == '\n') ++line_;
-                    if (cell_.size() < desc_.max_record_bytes) cell_ += c;
-                    else oversized_ = true;
+                    keep(c);
                 }
                 continue;
             }
@@ -36,25 +50,32 @@ void response_importer::feed_csv(std::string_view chunk) {
         if (c == '"' && cell_.empty()) {
             in_quotes_ = true;
         } else if (c == ',') {
-            cells_.push_back(std::move(cell_));
-            cell_.clear();
+            end_cell();
         } else if (c == '\n') {
-            cells_.push_back(std::move(cell_));
-            cell_.clear();
+            end_cell();
             uint64_t start = record_line_;
             record_line_ = ++line_;
             if (oversized_) {
                 too_large(start);
                 oversized_ = false;
+            } else if (row_over_ != none) {
+                row_too_big(start);
             } else {
                 on_csv_row(cells_, start);
             }
             cells_.clear();
+            row_bytes_ = 0;
+            row_over_ = none;
         } else if (c != '\r') {
-            if (cell_.size() < desc_.max_record_bytes) cell_ += c;
-            else oversized_ = true;
+            keep(c);
         }
     }
+}
+
+void response_importer::row_too_big(uint64_t line) {
+    ++stats_.records;
+    const bool cells = row_over_ == import_error_code::row_too_many_cells;
+    problem(line, row_over_, std::to_string(cells ? desc_.max_csv_cells : desc_.max_csv_row_bytes));
 }
 
 void response_importer::finish_csv() {
@@ -62,8 +83,10 @@ void response_importer::finish_csv() {
         ++stats_.records;
         problem(record_line_, import_error_code::quote_not_closed);
     } else if (!cell_.empty() || !cells_.empty()) {
-        cells_.push_back(std::move(cell_));
-        on_csv_row(cells_, record_line_);
+        if (cells_.size() < desc_.max_csv_cells) cells_.push_back(std::move(cell_));
+        else if (row_over_ == import_error_code::invalid_record) row_over_ = import_error_code::row_too_many_cells;
+        if (row_over_ != import_error_code::invalid_record) row_too_big(record_line_);
+        else on_csv_row(cells_, record_line_);
     }
     if (needs_mapping_) {
         for (auto& held : held_rows_) {

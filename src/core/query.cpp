@@ -119,7 +119,8 @@ std::vector<group_stats> group_by_attribute(const response_store& store, const r
     const attribute_column* col = store.attribute(key);
     std::vector<slot_counts> counts(code_count(col));
     const uint8_t* slots = store.slots.data();
-    const uint16_t* column = col ? col->codes.data() : nullptr;
+    std::vector<uint16_t> scratch;
+    const uint16_t* column = col ? col->dense_codes(store.size(), scratch) : nullptr;
     scan(store, c, [&](size_t row) { ++counts[column ? column[row] : 0][slots[row]]; });
     fold_codes(c, col, counts, out);
     return out;

@@ -17,12 +17,20 @@
 
 namespace npskit::query_rows {
 
+// Codes of an attribute column: its dictionary (with "(other)" last when full) plus the "none" code 0.
+inline size_t code_count(const attribute_column* col) { return col ? col->values.size() + 1 : 1; }
+
 // The filter turned into lookups the row loop can use without allocating.
 struct compiled_filter {
     bool matches_nothing = false;
     struct attribute_test {
-        const std::vector<uint16_t>* codes;  // nullptr: column absent, every row has code 0
-        std::vector<uint8_t> allowed;        // by code
+        const uint16_t* codes = nullptr;  // one per row; nullptr: column absent, every row has code 0
+        std::vector<uint16_t> scratch;    // a sparse column's codes spread out for this query
+        std::vector<uint8_t> allowed;     // by code
+        // Move-only: a copy's `codes` would still point into the original's scratch.
+        attribute_test() = default;
+        attribute_test(attribute_test&&) = default;
+        attribute_test& operator=(attribute_test&&) = default;
     };
     std::vector<attribute_test> attributes;
     std::array<uint8_t, slot_count> slot_allowed{};  // segment filter, display events always pass
@@ -40,10 +48,9 @@ inline compiled_filter compile(const response_store& store, const response_filte
     for (const attribute_filter& af : f.attributes) {
         const attribute_column* col = store.attribute(af.key);
         compiled_filter::attribute_test t;
-        t.codes = col ? &col->codes : nullptr;
-        size_t codes = col ? col->values.size() + 1 : 1;
-        if (col && col->values.size() >= attribute_column::other_code) codes = attribute_column::other_code + 1;
-        t.allowed.assign(codes, af.exclude ? 1 : 0);
+        // (moving t keeps scratch's buffer: the pointer stays valid in c.attributes)
+        t.codes = col ? col->dense_codes(store.size(), t.scratch) : nullptr;
+        t.allowed.assign(code_count(col), af.exclude ? 1 : 0);
         for (const std::string& v : af.values) {
             uint16_t code = v.empty() ? 0 : (col ? col->find(v) : 0);
             if (!v.empty() && code == 0) continue;  // value never occurs
@@ -84,7 +91,7 @@ inline bool passes(const response_store& store, const compiled_filter& c, size_t
     uint8_t slot = store.slots[row];
     if (!c.slot_allowed[slot]) return false;
     for (const auto& a : c.attributes)
-        if (!a.allowed[(*a.codes)[row]]) return false;
+        if (!a.allowed[a.codes[row]]) return false;
     if (c.needs_comment_check && slot <= 10) {
         if (f.with_comment && store.comment_lengths[row] == 0) return false;
         if (!c.text_known && !f.text.empty() && !contains_ignoring_case(store.comment(row), f.text)) return false;
@@ -113,14 +120,14 @@ inline void scan(const response_store& store, const compiled_filter& c, Visit&& 
     }
     // Raw pointers in locals: through the vectors, every counter write could alias them and the
     // loop would reload them per row (wasm has no alias information to prove otherwise).
-    const uint16_t* codes0 = c.attributes[0].codes->data();
+    const uint16_t* codes0 = c.attributes[0].codes;
     const uint8_t* allowed0 = c.attributes[0].allowed.data();
     if (c.attributes.size() == 1) {
         for (size_t row = 0; row < n; ++row)
             if (static_cast<uint64_t>(times[row]) - since < range && allowed0[codes0[row]]) visit(row);
         return;
     }
-    const uint16_t* codes1 = c.attributes[1].codes->data();
+    const uint16_t* codes1 = c.attributes[1].codes;
     const uint8_t* allowed1 = c.attributes[1].allowed.data();
     if (c.attributes.size() == 2) {
         for (size_t row = 0; row < n; ++row)
@@ -131,7 +138,7 @@ inline void scan(const response_store& store, const compiled_filter& c, Visit&& 
     for (size_t row = 0; row < n; ++row) {
         if (static_cast<uint64_t>(times[row]) - since >= range || !allowed0[codes0[row]] || !allowed1[codes1[row]]) continue;
         bool ok = true;
-        for (size_t k = 2; k < c.attributes.size() && ok; ++k) ok = c.attributes[k].allowed[(*c.attributes[k].codes)[row]] != 0;
+        for (size_t k = 2; k < c.attributes.size() && ok; ++k) ok = c.attributes[k].allowed[c.attributes[k].codes[row]] != 0;
         if (ok) visit(row);
     }
 }
@@ -208,12 +215,6 @@ inline void fold_days(const compiled_filter& c, std::vector<slot_counts>& days, 
     out.erase(out.begin(), first);
 }
 
-// Codes of an attribute column: its dictionary plus the "none" code 0 (and "(other)" when full).
-inline size_t code_count(const attribute_column* col) {
-    size_t codes = col ? col->values.size() + 1 : 1;
-    if (col && col->values.size() >= attribute_column::other_code) codes = attribute_column::other_code + 1;
-    return codes;
-}
 
 // Per-code counters (flat, slot_count per code) → one group per non-empty code, dictionary order.
 inline void fold_codes(const compiled_filter& c, const attribute_column* col, std::vector<slot_counts>& counts,

@@ -59,6 +59,74 @@ uint16_t attribute_column::find(std::string_view value) const {
     return it == code_by_value.end() ? 0 : it->second;
 }
 
+const uint16_t* attribute_column::dense_codes(size_t rows, std::vector<uint16_t>& scratch) const {
+    if (dense_ && codes_.size() >= rows) return codes_.data();
+    scratch.assign(rows, 0);
+    if (dense_) std::copy(codes_.begin(), codes_.end(), scratch.begin());
+    for (size_t i = 0; i < sparse_rows_.size() && sparse_rows_[i] < rows; ++i) scratch[sparse_rows_[i]] = sparse_codes_[i];
+    return scratch.data();
+}
+
+void attribute_column::merge_pending(size_t rows) {
+    if (pending_.empty()) return;
+    // Stable: two updates of one row keep their order, and the later wins.
+    std::stable_sort(pending_.begin(), pending_.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<uint32_t> merged_rows;
+    std::vector<uint16_t> merged_codes;
+    merged_rows.reserve(sparse_rows_.size() + pending_.size());
+    merged_codes.reserve(sparse_rows_.size() + pending_.size());
+    size_t i = 0, j = 0;
+    while (i < sparse_rows_.size() || j < pending_.size()) {
+        if (j == pending_.size() || (i < sparse_rows_.size() && sparse_rows_[i] < pending_[j].first)) {
+            merged_rows.push_back(sparse_rows_[i]);
+            merged_codes.push_back(sparse_codes_[i++]);
+            continue;
+        }
+        const uint32_t r = pending_[j].first;
+        if (i < sparse_rows_.size() && sparse_rows_[i] == r) ++i;  // the update replaces it
+        uint16_t code = pending_[j++].second;
+        while (j < pending_.size() && pending_[j].first == r) code = pending_[j++].second;
+        merged_rows.push_back(r);
+        merged_codes.push_back(code);
+    }
+    sparse_rows_ = std::move(merged_rows);
+    sparse_codes_ = std::move(merged_codes);
+    std::vector<std::pair<uint32_t, uint16_t>>().swap(pending_);
+    if (!sparse_rows_.empty()) {  // the dense test of set(), once
+        const uint32_t last = sparse_rows_.back();
+        const uint16_t code = sparse_codes_.back();
+        set(last, code, rows);
+    }
+}
+
+void attribute_column::set(size_t row, uint16_t code, size_t rows) {
+    if (dense_) {
+        codes_[row] = code;
+        return;
+    }
+    const uint32_t r = static_cast<uint32_t>(row);
+    if (sparse_rows_.empty() || sparse_rows_.back() < r) {  // the usual case: the newest row
+        sparse_rows_.push_back(r);
+        sparse_codes_.push_back(code);
+    } else {  // an update of an older row
+        auto it = std::lower_bound(sparse_rows_.begin(), sparse_rows_.end(), r);
+        const auto i = it - sparse_rows_.begin();
+        if (*it == r) sparse_codes_[static_cast<size_t>(i)] = code;
+        else {
+            sparse_rows_.insert(it, r);
+            sparse_codes_.insert(sparse_codes_.begin() + i, code);
+        }
+    }
+    // Dense is smaller once 6 B per entry pass 2 B per row.
+    if (sparse_rows_.size() * 3 >= rows && rows >= 64) {
+        codes_.assign(rows, 0);
+        for (size_t i = 0; i < sparse_rows_.size(); ++i) codes_[sparse_rows_[i]] = sparse_codes_[i];
+        std::vector<uint32_t>().swap(sparse_rows_);
+        std::vector<uint16_t>().swap(sparse_codes_);
+        dense_ = true;
+    }
+}
+
 std::string_view attribute_column::value_of(uint16_t code) const {
     return code == 0 ? std::string_view() : std::string_view(values[code - 1]);
 }
@@ -72,6 +140,9 @@ void response_store::clear() {
     comment_lengths.clear();
     comment_pool.clear();
     attributes.clear();
+    capped_columns_ = 0;
+    unindexed_key_hashes_.clear();
+    unindexed_values = 0;
     row_by_id_.clear();
     settled_hashes_.clear();
     settled_rows_.clear();
@@ -89,7 +160,8 @@ void response_store::reserve(size_t rows, size_t comment_bytes) {
     times_ms.reserve(rows);
     comment_offsets.reserve(rows);
     comment_lengths.reserve(rows);
-    for (auto& a : attributes) a.codes.reserve(rows);
+    for (auto& a : attributes)
+        if (a.dense_) a.codes_.reserve(rows);
     if (bulk_) bulk_hashes_.reserve(rows);
     else if (desc_.index_ids) row_by_id_.reserve(rows);
 }
@@ -134,8 +206,14 @@ void response_store::update_row(size_t row, size_t from) {
         comment_lengths[row] = comment_lengths[from];
         comments_in_row_order = false;
     }
-    for (auto& a : attributes)
-        if (a.codes[from] != 0) a.codes[row] = a.codes[from];
+    for (auto& a : attributes) {
+        const uint16_t code = a.code_at(from);
+        if (!code) continue;
+        // A sparse column gets its updates after the loop, merged at once: one by one, each
+        // would insert in the middle of the pairs (updates come in id-hash order, not row order).
+        if (a.dense_) a.codes_[row] = code;
+        else a.pending_.push_back({static_cast<uint32_t>(row), code});
+    }
 }
 
 void response_store::remove_rows(const std::vector<uint32_t>& sorted_rows) {
@@ -155,7 +233,22 @@ void response_store::remove_rows(const std::vector<uint32_t>& sorted_rows) {
     compact(times_ms);
     compact(comment_offsets);
     compact(comment_lengths);
-    for (auto& a : attributes) compact(a.codes);
+    for (auto& a : attributes) {
+        if (a.dense_) {
+            compact(a.codes_);
+            continue;
+        }
+        size_t out = 0, removed = 0;  // drop the removed rows' entries; later rows move up
+        for (size_t i = 0; i < a.sparse_rows_.size(); ++i) {
+            const uint32_t r = a.sparse_rows_[i];
+            while (removed < sorted_rows.size() && sorted_rows[removed] < r) ++removed;
+            if (removed < sorted_rows.size() && sorted_rows[removed] == r) continue;
+            a.sparse_rows_[out] = r - static_cast<uint32_t>(removed);
+            a.sparse_codes_[out++] = a.sparse_codes_[i];
+        }
+        a.sparse_rows_.resize(out);
+        a.sparse_codes_.resize(out);
+    }
 }
 
 void response_store::end_bulk() {
@@ -191,6 +284,7 @@ void response_store::end_bulk() {
     }
     std::vector<std::pair<uint64_t, uint32_t>>().swap(ids);
     std::vector<uint32_t>().swap(bulk_empty_comments_);
+    for (auto& a : attributes) a.merge_pending(slots.size());
     if (!removed.empty()) {
         std::sort(removed.begin(), removed.end());
         remove_rows(removed);
@@ -218,7 +312,11 @@ void response_store::shrink_to_fit() {
     shrink_when_slack(comment_offsets);
     shrink_when_slack(comment_lengths);
     shrink_when_slack(comment_pool);
-    for (auto& a : attributes) shrink_when_slack(a.codes);
+    for (auto& a : attributes) {
+        shrink_when_slack(a.codes_);
+        shrink_when_slack(a.sparse_rows_);
+        shrink_when_slack(a.sparse_codes_);
+    }
 }
 
 const attribute_column* response_store::attribute(std::string_view key) const {
@@ -227,38 +325,67 @@ const attribute_column* response_store::attribute(std::string_view key) const {
     return nullptr;
 }
 
-attribute_column& response_store::column(std::string_view key) {
+attribute_column* response_store::column(std::string_view key, bool capped) {
     // Records name their attributes in the same order, row after row: try the column after
     // the last one found first.
-    if (column_hint_ < attributes.size() && attributes[column_hint_].key == key) return attributes[column_hint_++];
+    if (column_hint_ < attributes.size() && attributes[column_hint_].key == key) return &attributes[column_hint_++];
     for (size_t i = 0; i < attributes.size(); ++i)
         if (attributes[i].key == key) {
             column_hint_ = i + 1;
-            return attributes[i];
+            return &attributes[i];
         }
+    if (capped && capped_columns_ >= desc_.max_attribute_keys) {
+        // Beyond the cap the key is not indexed (a stream of fresh keys would otherwise grow
+        // one column each); the caller still has the whole record.
+        if (unindexed_key_hashes_.size() < 65536) unindexed_key_hashes_.insert(hash_text(key));
+        ++unindexed_values;
+        return nullptr;
+    }
+    if (capped) ++capped_columns_;
     attribute_column& a = attributes.emplace_back();
     column_hint_ = attributes.size();
     a.key = std::string(key);
-    a.codes.assign(slots.size(), 0);
-    a.codes.reserve(slots.capacity());
-    return a;
+    return &a;  // sparse: costs nothing on the rows before
 }
 
 void response_store::set_attribute(size_t row, std::string_view key, std::string_view value) {
-    attribute_column& a = column(key);
+    attribute_column* col = column(key, capped_);
+    if (!col) return;
+    attribute_column& a = *col;
     uint16_t code = a.find(value);
     if (code == 0) {
-        if (a.values.size() + 1 < attribute_column::other_code) {
+        const size_t cap = std::min<size_t>(desc_.max_attribute_values, 65534);
+        if (a.values.size() < cap && !a.other) {
             a.values.emplace_back(value);
             code = static_cast<uint16_t>(a.values.size());
             a.code_by_value.emplace(std::string(value), code);
         } else {
-            // Dictionary full: further distinct values share one "(other)" code.
-            if (a.values.size() + 1 == attribute_column::other_code) a.values.emplace_back("(other)");
-            code = attribute_column::other_code;
+            // Dictionary full: further distinct values share one "(other)" code, the last.
+            if (!a.other) {
+                a.values.emplace_back("(other)");
+                a.other = static_cast<uint16_t>(a.values.size());
+            }
+            code = a.other;
+            ++a.other_rows;
         }
     }
-    a.codes[row] = code;
+    a.set(row, code, slots.size());
+}
+
+std::string response_store::limits_note() const {
+    std::string note;
+    if (const size_t keys = unindexed_keys()) {
+        note += (keys >= 65536 ? "at least " : "") + std::to_string(keys) + " attribute key" + (keys == 1 ? "" : "s") +
+                " beyond the first " + std::to_string(desc_.max_attribute_keys) + " not indexed for breakdowns (" +
+                std::to_string(unindexed_values) + " value" + (unindexed_values == 1 ? "" : "s") + " left out)";
+    }
+    for (const auto& a : attributes)
+        if (a.other) {
+            note += std::string(note.empty() ? "" : "; ") + "\"" + a.key + "\" has more than " +
+                    std::to_string(a.values.size() - 1) + " distinct values: " + std::to_string(a.other_rows) +
+                    " row" + (a.other_rows == 1 ? "" : "s") + " grouped as \"(other)\"";
+        }
+    return note;
 }
 
 void response_store::set_attribute(size_t row, std::string_view key, const std::optional<std::string_view>& value) {
@@ -313,7 +440,7 @@ size_t response_store::add(const response_view& r) {
         times_ms.push_back(r.ts_ms);
         comment_offsets.push_back(static_cast<uint32_t>(comment_pool.size()));
         comment_lengths.push_back(0);
-        for (auto& a : attributes) a.codes.push_back(0);
+        for (auto& a : attributes) a.append_row();
         if (row == 0) min_time_ms = max_time_ms = r.ts_ms;
     } else {
         slots[row] = slot;  // an update carries the full record; keep its first timestamp
@@ -336,7 +463,7 @@ size_t response_store::memory_bytes() const {
                    comment_offsets.capacity() * sizeof(uint32_t) + comment_lengths.capacity() * sizeof(uint16_t) +
                    comment_pool.capacity();
     for (const auto& a : attributes) {
-        bytes += a.codes.capacity() * sizeof(uint16_t);
+        bytes += a.memory_bytes();
         for (const auto& v : a.values) bytes += v.capacity() + sizeof(std::string) * 3;  // value + map entry
     }
     bytes += row_by_id_.memory_bytes() + settled_hashes_.capacity() * sizeof(uint64_t) +

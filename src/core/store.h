@@ -7,10 +7,13 @@
 //   11     the prompt was shown        (event_type::shown)
 //   12     the prompt was dismissed    (event_type::dismissed)
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "hash_text.h"
@@ -22,15 +25,46 @@ constexpr uint8_t slot_shown = 11;
 constexpr uint8_t slot_dismissed = 12;
 constexpr int slot_count = 13;
 
-struct attribute_column {
+// An attribute's codes cost memory only on rows that have it: a column starts sparse, (row,
+// code) pairs in row order (6 B an entry), and turns dense (one u16 per row, 2 B) once a third
+// of the rows have it, when dense is the smaller. A key seen once is 6 bytes, not 2 B × rows.
+// Read codes only through code_at() / dense_codes(): the representation changes under you.
+class attribute_column {
+public:
     std::string key;
     std::vector<std::string> values;  // dictionary: values[code - 1]; code 0 = row has no value
-    std::vector<uint16_t> codes;      // one per row
     std::unordered_map<std::string, uint16_t> code_by_value;
+    uint16_t other = 0;  // the code of "(other)" once the dictionary is full; 0 before
+    size_t other_rows = 0;  // rows given "(other)" (values beyond the dictionary cap)
 
-    static constexpr uint16_t other_code = 65535;  // dictionary full: further values share "(other)"
     uint16_t find(std::string_view value) const;   // 0 when the value never occurs
     std::string_view value_of(uint16_t code) const;  // "" for 0
+    uint16_t code_at(size_t row) const {
+        if (dense_) return row < codes_.size() ? codes_[row] : 0;
+        auto it = std::lower_bound(sparse_rows_.begin(), sparse_rows_.end(), static_cast<uint32_t>(row));
+        return it != sparse_rows_.end() && *it == row ? sparse_codes_[static_cast<size_t>(it - sparse_rows_.begin())] : 0;
+    }
+    // Codes of rows [0, rows) as one array for the scoring loops: the column itself when dense
+    // (no copy: the loops keep their speed); a sparse column is spread into `scratch` for the
+    // query (2 B a row while it runs, not for the store's lifetime).
+    const uint16_t* dense_codes(size_t rows, std::vector<uint16_t>& scratch) const;
+    bool dense() const { return dense_; }
+    size_t entries() const { return dense_ ? codes_.size() : sparse_rows_.size(); }  // rows held
+    size_t memory_bytes() const {
+        return codes_.capacity() * sizeof(uint16_t) + sparse_rows_.capacity() * sizeof(uint32_t) +
+               sparse_codes_.capacity() * sizeof(uint16_t);
+    }
+
+private:
+    friend class response_store;
+    void set(size_t row, uint16_t code, size_t rows);  // rows: the store's row count
+    void append_row() { if (dense_) codes_.push_back(0); }
+    void merge_pending(size_t rows);  // end_bulk: the sparse updates, merged in row order
+    bool dense_ = false;
+    std::vector<uint16_t> codes_;         // dense: one per row
+    std::vector<uint32_t> sparse_rows_;   // sparse: ascending rows that have a value
+    std::vector<uint16_t> sparse_codes_;  // sparse: their codes
+    std::vector<std::pair<uint32_t, uint16_t>> pending_;  // end_bulk: updates not yet merged
 };
 
 // id hash → row, open addressing with linear probing: 12 bytes a slot at a load of 3/8..3/4
@@ -58,6 +92,12 @@ private:
 
 struct store_desc {
     bool index_ids = true;  // = true: keep an id → row index so updates replace (live data)
+    // Distinct attribute keys indexed for breakdowns and filters (the record's own fields stored
+    // as attributes, survey/page/..., do not count): a key beyond it is not indexed, and counted
+    // (unindexed_keys) so that the CLI, the dashboard and /v1/aggregate can say so.
+    size_t max_attribute_keys = 64;
+    // Distinct values a key's dictionary holds; further values share one "(other)" code.
+    size_t max_attribute_values = 1000;
 };
 
 class response_store {
@@ -98,6 +138,14 @@ public:
         return std::string_view(comment_pool).substr(comment_offsets[row], comment_lengths[row]);
     }
     size_t memory_bytes() const;  // columns + dictionaries + pool + id index, approximately
+    const store_desc& desc() const { return desc_; }
+    // What the caps left out: distinct keys not indexed (counted exactly up to 65,536 names, then
+    // "at least"), their values on rows, and the keys whose values overflowed into "(other)".
+    size_t unindexed_keys() const { return unindexed_key_hashes_.size(); }
+    size_t unindexed_values = 0;
+    // One sentence for people ("" when nothing was left out): the CLI's stderr, the dashboard's
+    // note, /v1/aggregate's "note".
+    std::string limits_note() const;
 
     // Columns: read freely, write only through add().
     std::vector<uint8_t> slots;          // score 0..10, or slot_shown / slot_dismissed
@@ -113,21 +161,28 @@ public:
     bool comments_in_row_order = true;
 
 private:
-    attribute_column& column(std::string_view key);
+    attribute_column* column(std::string_view key, bool capped);  // nullptr: beyond the key cap
     void set_attribute(size_t row, std::string_view key, std::string_view value);
     // A field stored as an attribute: nothing when absent; a boolean as "true" / "false".
     void set_attribute(size_t row, std::string_view key, const std::optional<std::string_view>& value);
     void set_attribute(size_t row, std::string_view key, const std::optional<bool>& value);
     template <store_rule rule, class T>
     void store_field(size_t row, std::string_view key, const T& value) {  // add(): one field of the list
-        if constexpr (rule == store_rule::attribute) set_attribute(row, key, value);
+        if constexpr (rule == store_rule::attribute) {
+            capped_ = false;  // the record's own fields are always indexed
+            set_attribute(row, key, value);
+            capped_ = true;
+        }
     }
     void set_comment(size_t row, std::string_view text);
     void update_row(size_t row, size_t from);  // end_bulk: row takes what record `from` carried
     void remove_rows(const std::vector<uint32_t>& sorted_rows);
     std::pair<size_t, bool> find_settled(uint64_t hash) const;  // in settled_hashes_
     store_desc desc_;
-    size_t column_hint_ = 0;  // add(): the column the next attribute is likely in
+    size_t column_hint_ = 0;
+    bool capped_ = true;  // set_attribute(): the key counts against max_attribute_keys
+    size_t capped_columns_ = 0;  // columns that count against it
+    std::unordered_set<uint64_t> unindexed_key_hashes_;  // ≤ 65,536  // add(): the column the next attribute is likely in
     std::vector<response_view::attribute> view_attributes_;  // add(response): its attributes as views
     // 64-bit hash of the id (a collision would merge two ids: ~5e-6 at 10^7 ids). Rows of a
     // settled bulk load are found by binary search in settled_*; rows added later, in row_by_id_.

@@ -79,6 +79,7 @@ static void finish_load(app_state& app) {
     app.store.shrink_to_fit();
     app.load.finished_ms = now_ms();
     app.load.phase = load_phase::done;
+    app.load.note = app.store.limits_note();
     if (app.load.stats.records > 0 && app.load.stats.accepted == 0)
         app.load.error = "No valid response in this data: every record was rejected (see the examples).";
     else if (app.load.stats.records == 0 && app.store.size() == 0 && app.load.kind != source_kind::collector)
@@ -121,6 +122,11 @@ void app_poll_hash(app_state& app) {
     if (!platform::take_hash(hash)) return;
     if (hash == app.hash_written && app.builds) return;
     view_settings next = decode_view_hash(hash);
+    // A key in the hash is read once: kept for this tab, then gone from the address bar (the
+    // hash is written back below without it). A reload finds it in sessionStorage.
+    const bool key_in_hash = !next.key.empty();
+    if (key_in_hash) platform::keep_session_key(next.source, next.key);
+    else next.key = platform::session_key(next.source);
     bool theme_in_hash = hash.find("theme=") != std::string::npos;
     if (!theme_in_hash) next.dark = app.settings.dark;  // keep the system preference
     bool source_changed = next.source != app.settings.source || next.key != app.settings.key || app.builds == 0;
@@ -133,6 +139,7 @@ void app_poll_hash(app_state& app) {
     }
     if (source_changed && (!next.source.empty() || !next.key.empty())) app_start_source(app);
     app.hash_written = encode_view_hash(app.settings);
+    if (key_in_hash) platform::set_hash(app.hash_written);
     app.filters_dirty = true;
 }
 
@@ -152,6 +159,7 @@ void app_settings_changed(app_state& app) {
 void app_open_url(app_state& app, const std::string& url) {
     app.settings.source = url;
     app.settings.key.clear();
+    platform::keep_session_key("", "");  // a reload opens the URL, not the collector
     app_settings_changed(app);
     platform::open_url(app.settings.source);
 }
@@ -304,6 +312,7 @@ void app_load_demo(app_state& app, uint64_t rows) {
     app.load.stats.records = app.load.stats.accepted = app.store.size();
     app.load.finished_ms = now_ms();
     app.load.phase = load_phase::done;
+    app.load.note = app.store.limits_note();
     app.filters_dirty = true;
 }
 
@@ -329,7 +338,7 @@ static nlohmann::json load_json(const app_state& app) {
     const load_status& l = app.load;
     double end = l.finished_ms ? l.finished_ms : now_ms();
     nlohmann::json j = {{"kind", source_kind_name(l.kind)},       {"phase", load_phase_name(l.phase)},
-                 {"name", l.name},                          {"error", l.error},
+                 {"name", l.name},                          {"error", l.error}, {"note", l.note},
                  {"format", input_format_name(l.format)},   {"bytes", l.fed_bytes},
                  {"total_bytes", l.total_bytes},            {"records", l.stats.records},
                  {"accepted", l.stats.accepted},            {"skipped", l.stats.skipped},

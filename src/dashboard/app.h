@@ -35,6 +35,7 @@ struct load_status {
     load_phase phase = load_phase::idle;
     std::string name;            // file name or URL
     std::string error;           // a sentence for people (network, unreadable file, no records)
+    std::string note;            // what the store's caps left out (keys not indexed, "(other)"); "" = nothing
     double total_bytes = 0;      // 0 = unknown
     double fed_bytes = 0;        // handed to the importer
     double received_bytes = 0;   // arrived in the page (JS)

@@ -33,6 +33,10 @@ int live_connection(double& retry_in_ms);  // live_state: 0 off, 1 connecting, 2
 
 bool take_hash(std::string& out);        // true once after each change (and at start)
 void set_hash(const std::string& hash);  // replaceState: no hashchange event, no history entry
+// The read key, once read from #key=, lives in sessionStorage (this tab, until it closes) with
+// the source it opens: never in the address bar again. "" = none.
+void keep_session_key(const std::string& source, const std::string& key);
+std::string session_key(const std::string& source);  // the key kept for this source, or ""
 void download(const std::string& name, const std::string& mime, const std::string& data);
 
 }  // namespace npskit::dashboard::platform

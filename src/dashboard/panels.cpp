@@ -447,6 +447,7 @@ void draw_load_status(const panel_model& m, panel_ui& u) {
         ImGui::TextWrapped("%s", l.error.c_str());
         ImGui::PopStyleColor();
     }
+    if (!l.note.empty()) ImGui::TextWrapped("Note: %s.", l.note.c_str());
     if (l.stats.skipped > 0) {
         std::string title = with_thousands(l.stats.skipped) + " bad rows skipped (of " + with_thousands(l.stats.records) +
                             ")###badrows";

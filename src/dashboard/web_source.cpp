@@ -41,6 +41,20 @@ EM_JS(void, npskit_js_set_hash, (const char* hash), {
   const h = UTF8ToString(hash);
   if (location.hash.replace(/^#/, "") !== h) history.replaceState(null, "", h ? '#' + h : location.pathname + location.search);
 });
+EM_JS(void, npskit_js_keep_session_key, (const char* source, const char* key), {
+  const k = UTF8ToString(key);
+  NpskitWeb.keptKey = k ? [UTF8ToString(source), k] : null;
+  try {
+    if (k) sessionStorage.setItem("npskit.key", JSON.stringify(NpskitWeb.keptKey));
+    else sessionStorage.removeItem("npskit.key");
+  } catch (e) { /* storage disabled: the key lives in memory for this page only */ }
+});
+EM_JS(int, npskit_js_session_key, (const char* source, char* buf, int cap), {
+  let kept = NpskitWeb.keptKey || null;
+  try { kept = JSON.parse(sessionStorage.getItem("npskit.key") || "null") || kept; } catch (e) { /* memory only */ }
+  const key = Array.isArray(kept) && kept[0] === UTF8ToString(source) ? String(kept[1]) : "";
+  return NpskitWeb.writeString(key, buf, cap);
+});
 EM_JS(void, npskit_js_set_clipboard, (const char* text), {
   const t = UTF8ToString(text);
   NpskitWeb.clipboard = t;
@@ -125,6 +139,14 @@ bool take_hash(std::string& out) {
     return read_js_string(out, [](char* b, int c) { return npskit_js_take_hash(b, c); });
 }
 void set_hash(const std::string& hash) { npskit_js_set_hash(hash.c_str()); }
+void keep_session_key(const std::string& source, const std::string& key) {
+    npskit_js_keep_session_key(source.c_str(), key.c_str());
+}
+std::string session_key(const std::string& source) {
+    std::string out;
+    read_js_string(out, [&source](char* b, int c) { return npskit_js_session_key(source.c_str(), b, c); });
+    return out;
+}
 void download(const std::string& name, const std::string& mime, const std::string& data) {
     npskit_js_download(name.c_str(), mime.c_str(), data.data(), static_cast<int>(data.size()));
 }

@@ -77,6 +77,10 @@ test('collector: paged initial load, live update within 1 s, reconnect and resum
   assert.deepEqual(s.histogram, total);
   assert.equal(s.n, 400);
   s = await waitForState(page, (x) => x.live.state === 'live', { what: 'the live stream' });
+  // The key was read once: gone from the address bar and from the state's hash, kept for the tab.
+  assert.doesNotMatch(await page.evaluate(() => location.hash), /key=/);
+  assert.doesNotMatch(s.hash, /key=/);
+  assert.equal(await page.evaluate(() => JSON.parse(sessionStorage.getItem('npskit.key'))[1]), KEY);
 
   // One new answer: the headline moves within a second of the collector accepting it (the
   // 202 comes after SQLite's fsync, which on this shared machine alone can take most of a second).
@@ -102,6 +106,13 @@ test('collector: paged initial load, live update within 1 s, reconnect and resum
   assert.equal(s.detractors >= 1, true);
   assert.ok(urls.some((u) => u.includes('/v1/stream')), 'the stream was requested');
   assert.deepEqual(urls.filter((u) => u.includes(KEY)), [], 'no request URL holds the read key');
+  // A reload (the address bar has no key now) still connects, with the key from sessionStorage.
+  await page.reload();
+  s = await waitForLoad(page);
+  assert.equal(s.load.kind, 'collector');
+  assert.equal(s.load.phase, 'done', s.load.error);
+  assert.equal(s.n, 402);
+  assert.doesNotMatch(await page.evaluate(() => location.hash), /key=/);
   await page.close();
   await stop(collector.child);
 });

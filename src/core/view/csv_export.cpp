@@ -44,7 +44,7 @@ std::string export_csv(const response_store& store, const std::vector<uint32_t>&
         out += csv_cell(store.comment(row));
         for (const auto& column : store.attributes) {
             out.push_back(',');
-            out += csv_cell(row < column.codes.size() ? column.value_of(column.codes[row]) : std::string_view());
+            out += csv_cell(column.value_of(column.code_at(row)));
         }
         out += "\r\n";
     }

@@ -175,9 +175,10 @@ void fill_panel_figures(report& r, const response_store& store) {
         c.text = std::string(store.comment(c.row));
         c.attributes.clear();
         for (const auto& col : store.attributes) {
-            if (c.row >= col.codes.size() || !col.codes[c.row]) continue;
+            const uint16_t code = col.code_at(c.row);
+            if (!code) continue;
             if (!c.attributes.empty()) c.attributes += " · ";
-            c.attributes += col.key + " " + std::string(col.value_of(col.codes[c.row]));
+            c.attributes += col.key + " " + std::string(col.value_of(code));
         }
     }
 }
@@ -257,7 +258,7 @@ std::string report_to_json(const report& r, const response_store& store, int ind
                              {"segment", segment_name(segment_of(c.score))}, {"comment", std::string(store.comment(c.row))}};
         nlohmann::json attrs = nlohmann::json::object();
         for (const auto& col : store.attributes)
-            if (c.row < col.codes.size() && col.codes[c.row]) attrs[col.key] = std::string(col.value_of(col.codes[c.row]));
+            if (const uint16_t code = col.code_at(c.row)) attrs[col.key] = std::string(col.value_of(code));
         cj["attributes"] = std::move(attrs);
         comments.push_back(std::move(cj));
     }

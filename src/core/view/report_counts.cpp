@@ -22,6 +22,7 @@ struct report_pass {
     compiled_filter c, cp;
     const attribute_column* col = nullptr;  // the breakdown attribute (nullptr: absent or none)
     const uint16_t* column = nullptr;       // its codes
+    std::vector<uint16_t> column_scratch;   // when the column is sparse
     std::vector<slot_counts> codes, days;
     slot_counts previous{};
     int64_t offset_ms = 0, first_day = 0, last_day = -1;
@@ -86,7 +87,7 @@ void count_text_matches(report_pass& p, const std::vector<uint32_t>* text_rows) 
             if (!(current || before) || !c.slot_allowed[slot]) continue;
             if (with_comment && slot <= 10 && comment_lengths[row] == 0) continue;
             bool ok = true;
-            for (size_t a = 0; a < k && ok; ++a) ok = c.attributes[a].allowed[(*c.attributes[a].codes)[row]] != 0;
+            for (size_t a = 0; a < k && ok; ++a) ok = c.attributes[a].allowed[c.attributes[a].codes[row]] != 0;
             if (!ok) continue;
             if (current) count_current(t, slot, block_codes[j]);
             if (before) ++previous[slot];  // the periods may overlap
@@ -132,11 +133,11 @@ void count_sorted_ranges(report_pass& p, int64_t previous_since_ms, int64_t prev
     std::vector<const uint8_t*> allowed_big;
     const uint8_t* const* attr_allowed = nullptr;
     if (k <= 8) {
-        for (size_t a = 0; a < k; ++a) codes_small[a] = c.attributes[a].codes->data(), allowed_small[a] = c.attributes[a].allowed.data();
+        for (size_t a = 0; a < k; ++a) codes_small[a] = c.attributes[a].codes, allowed_small[a] = c.attributes[a].allowed.data();
         attr_codes = codes_small.data();
         attr_allowed = allowed_small.data();
     } else {
-        for (const auto& a : c.attributes) codes_big.push_back(a.codes->data()), allowed_big.push_back(a.allowed.data());
+        for (const auto& a : c.attributes) codes_big.push_back(a.codes), allowed_big.push_back(a.allowed.data());
         attr_codes = codes_big.data();
         attr_allowed = allowed_big.data();
     }
@@ -219,7 +220,7 @@ report_counts count_for_report(const response_store& store, const response_filte
     if (p.c.matches_nothing) return out;
     const bool want_breakdown = !breakdown_key.empty();
     p.col = want_breakdown ? store.attribute(breakdown_key) : nullptr;
-    p.column = p.col ? p.col->codes.data() : nullptr;
+    p.column = p.col ? p.col->dense_codes(store.size(), p.column_scratch) : nullptr;
     p.codes.resize(want_breakdown ? code_count(p.col) : 0);
     p.offset_ms = static_cast<int64_t>(utc_offset_minutes) * 60'000;
     if (store.size()) {

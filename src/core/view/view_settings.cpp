@@ -120,7 +120,8 @@ std::string encode_view_hash(const view_settings& v) {
     std::vector<std::string> parts;
     auto add = [&](const std::string& name, std::string_view value) { parts.push_back(name + "=" + percent_encode(value)); };
     if (!v.source.empty()) add("src", v.source);
-    if (!v.key.empty()) add("key", v.key);
+    // The read key is never written back (browser history, shared links): the dashboard reads
+    // #key= once and keeps it in sessionStorage.
     if (v.range == date_preset::custom) {
         add("range", format_date(v.custom_since_day) + ".." + format_date(v.custom_until_day));
     } else if (v.range != date_preset::all) {
