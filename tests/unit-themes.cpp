@@ -228,7 +228,7 @@ TEST_CASE("distinctive themes recover the planted themes of a labelled EN/FR set
     theme_corpus corpus;
     for (size_t row = 0; row < store.size(); ++row)
         corpus.add(store.comment(row), store.slots[row], static_cast<uint32_t>(segment_of(store.slots[row])),
-                   locale->value_of(locale->codes[row]));
+                   locale->value_of(locale->code_at(row)));
     // A theme recovers a planted theme when its text holds one of the theme's markers.
     const std::vector<std::pair<std::string, std::vector<std::string>>> markers[3] = {
         {{"billing", {"bill", "factur"}}, {"support", {"support", "ticket"}}, {"speed", {"slow", "lent", "export"}},

@@ -170,13 +170,12 @@ int run_themes(int argc, char** argv) {
         int score = store.slots[row];
         std::string_view comment = store.comment(row);
         if (!is_valid_score(score) || comment.empty()) continue;
-        uint32_t group = by_segment ? static_cast<uint32_t>(segment_of(score)) : column ? column->codes[row] : 0;
-        if (column && group == attribute_column::other_code) group = static_cast<uint32_t>(keys.size());
+        uint32_t group = by_segment ? static_cast<uint32_t>(segment_of(score)) : column ? column->code_at(row) : 0;
         std::string_view locale = !o.locale.empty() ? std::string_view(o.locale)
-                                  : locales ? locales->value_of(locales->codes[row]) : std::string_view();
+                                  : locales ? locales->value_of(locales->code_at(row)) : std::string_view();
         corpus.add(comment, score, group, locale);
     }
-    if (column && keys.size() <= attribute_column::other_code) keys.push_back("(other)");
+    // Values beyond the store's dictionary cap share its last value, "(other)": a group like the rest.
 
     theme_rank_desc rank;
     rank.top = o.top;

@@ -137,7 +137,7 @@ report build_report(const response_store& store, const report_desc& desc) {
         if (i < desc.theme_sample) {
             const auto seg = static_cast<uint32_t>(segment_of(score));
             counters[seg].add(store.comment(row));
-            corpus.add(store.comment(row), score, seg, locales && row < locales->codes.size() ? locales->value_of(locales->codes[row]) : "");
+            corpus.add(store.comment(row), score, seg, locales ? locales->value_of(locales->code_at(row)) : "");
         }
     }
     std::vector<std::vector<ranked_theme>> ranked;
