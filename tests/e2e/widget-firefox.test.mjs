@@ -163,14 +163,19 @@ test('Firefox: hostile host CSS does not change the prompt (pixels within 1 %)',
     await page.evaluate(() => npskit('show'));
     const card = await waitInPrompt(page, '.w');
     await page.mouse.move(0, 0);
-    await sleep(300);  // the entry animation (0.18 s)
+    await sleep(300);  // the entry animation (0.18 s) ...
+    // ... which a busy machine can still be running: wait for it to finish (its start is 10 px lower).
+    await page.evaluate(() => Promise.all(document.querySelector('npskit-prompt').shadowRoot.querySelector('.w')
+      .getAnimations().map((a) => a.finished)));
     await (await inPrompt(page, '[role=radio]', 0)).focus();  // same focus state on both
     await sleep(100);
-    // Measured from the viewport's right edge: the hostile page's huge text gives it a classic
-    // scrollbar in Firefox (12 px), which moves a right-anchored prompt without changing it.
+    // Measured from the viewport's right and bottom edges: the hostile page's huge text can give
+    // it classic scrollbars in Firefox (12 px, vertical and horizontal), which move a prompt
+    // anchored bottom-right without changing it.
     const box = await card.boundingBox();
-    const right = await page.evaluate((b) => document.documentElement.clientWidth - (b.x + b.width), box);
-    boxes.push({ box, at: { right, y: box.y, width: box.width, height: box.height } });
+    const { right, bottom } = await page.evaluate((b) => ({ right: document.documentElement.clientWidth - (b.x + b.width),
+      bottom: document.documentElement.clientHeight - (b.y + b.height) }), box);
+    boxes.push({ box, at: { right, bottom, width: box.width, height: box.height } });
     await page.screenshot({ path: join(SHOTS, `firefox-${page === plain ? 'hostile-reference' : 'hostile-page'}.png`) });
   }
   assert.deepEqual(boxes[1].at, boxes[0].at, 'same place and size');
