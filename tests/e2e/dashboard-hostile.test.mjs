@@ -238,6 +238,11 @@ function assertSameAsCli(s, c, label) {
   if (c.histogram) assert.deepEqual(s.histogram, c.histogram, `${label}: histogram`);
 }
 
+// A control's rectangle once a frame has drawn it (frames are drawn only when something changed,
+// so the state read right after a load can predate the frame that shows the control).
+const rectOf = (page, name) => waitForState(page, (x) => x.ui && x.ui[name], { what: `the ${name} control on screen` })
+  .then((x) => x.ui[name]);
+
 async function click(page, r) {
   await page.mouse.move(r[0] + r[2] / 2, r[1] + r[3] / 2);
   await page.mouse.down();
@@ -274,7 +279,7 @@ function parseCsv(text) {
 
 async function exportCsv(page) {
   const s = await state(page);
-  const [download] = await Promise.all([page.waitForEvent('download'), click(page, s.ui.export_csv)]);
+  const [download] = await Promise.all([page.waitForEvent('download'), click(page, await rectOf(page, 'export_csv'))]);
   return readFileSync(await download.path(), 'utf8');
 }
 
@@ -301,7 +306,7 @@ test('hostile NDJSON (picked) and JSON array (dropped): nothing runs, bad rows =
   for (const text of [IMG, BIDI, SVG, ...FORMULAS]) assert.ok(comments.includes(text), `comment ${JSON.stringify(text)} kept verbatim`);
   await assertNothingRan(page, 'hostile.ndjson');
   // Look at it: the bad-row list open (its examples on screen), hostile comments drawn as text.
-  await click(page, s.ui.bad_rows);
+  await click(page, await rectOf(page, 'bad_rows'));
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(BUILD_WEB, 'dashboard-hostile-ndjson.png') });
   await page.mouse.move(640, 1450);
@@ -339,7 +344,7 @@ test('hostile CSV with formula cells: nothing runs, bad rows = CLI, export escap
   assertSameAsCli(s, cliView(csvPath, 'score'), 'hostile.csv');
   t.diagnostic(`hostile.csv: ${s.load.records} records, ${s.n} valid, ${s.load.bad_rows} bad`);
   await assertNothingRan(page, 'hostile.csv');
-  await click(page, s.ui.bad_rows);
+  await click(page, await rectOf(page, 'bad_rows'));
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(BUILD_WEB, 'dashboard-hostile-csv-narrow-dark.png') });
   await click(page, (await state(page)).ui.bad_rows);
