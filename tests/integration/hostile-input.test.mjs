@@ -222,7 +222,8 @@ describe('hostile input: CLI (npskit score / validate)', () => {
     assert.equal(j.n, 4);
     assert.equal(j.skipped_rows, 6);
     assert.deepEqual(skippedLines(r.err, 'hostile.csv'), [7, 8, 9, 10, 11, 12]);
-    assert.match(r.err, /hostile\.csv:7: skipped: comment is too long/);
+    // The 1 MB cell: its row is over the CSV row cap (256 KB), refused before the cell is held.
+    assert.match(r.err, /hostile\.csv:7: skipped: CSV row is larger than 262144 bytes/);
     assert.match(r.err, /hostile\.csv:8: skipped: comment is not valid UTF-8/);
     assert.match(r.err, /hostile\.csv:9: skipped: comment contains a control character/);
     assert.match(r.err, /hostile\.csv:12: skipped: a quoted field is not closed/);
