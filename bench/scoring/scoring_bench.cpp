@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "query.h"
+#include "query_rows.h"
 #include "report.h"
 #include "score.h"
 #include "store.h"
@@ -49,23 +50,8 @@ static double copy_bandwidth() {
     return 2.0 * bytes / best;  // read + write
 }
 
-// The core's inner loop (query.cpp count_slots, copied here to measure it alone): four sets of
-// 32-bit counters, one increment per byte.
-static void count_scalar(const uint8_t* slots, size_t n, uint64_t* counts) {
-    size_t i = 0;
-    while (i < n) {
-        uint32_t lanes[4][16] = {};
-        const size_t end = std::min(n, i + (size_t{1} << 30));
-        for (; i + 4 <= end; i += 4) {
-            ++lanes[0][slots[i]];
-            ++lanes[1][slots[i + 1]];
-            ++lanes[2][slots[i + 2]];
-            ++lanes[3][slots[i + 3]];
-        }
-        for (; i < end; ++i) ++lanes[0][slots[i]];
-        for (int s = 0; s < slot_count; ++s) counts[s] += uint64_t{lanes[0][s]} + lanes[1][s] + lanes[2][s] + lanes[3][s];
-    }
-}
+// The core's inner loop itself (query_rows.h count_slots), measured alone.
+static void count_scalar(const uint8_t* slots, size_t n, uint64_t* counts) { npskit::query_rows::count_slots(slots, n, counts); }
 
 // The same counts with 16-byte vectors (GCC/Clang vector extensions: SSE2 natively, simd128 in
 // wasm): per 16 bytes and per slot value, an equality mask (0 or -1 per byte) subtracted from a
