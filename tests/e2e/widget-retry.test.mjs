@@ -44,6 +44,7 @@ test('404 during a redeploy, then 202: the answer is kept across a reload and de
   assert.ok(posts[1].at - posts[0].at >= 600, `held: a long backoff (${posts[1].at - posts[0].at} ms), not the 20 ms base`);
   assert.equal(await queued(page), '', 'queue empty once delivered');
   assert.deepEqual(page.warnings, [], 'nothing dropped, nothing to warn about');
+  await page.close();
 });
 
 test('Retry-After: 0 on every 503 makes no tight loop', async () => {
@@ -58,6 +59,8 @@ test('Retry-After: 0 on every 503 makes no tight loop', async () => {
     const n = postsFor('/retry-after-0').length;
     assert.ok(n >= 2 && n <= 6, `${n} POSTs in 4 s`);
   } finally {
+    // Closed before the next test: a page still retrying would take that test's one 503.
+    await page.close();
     s.ep.setFailures(0);
   }
 });
@@ -65,17 +68,25 @@ test('Retry-After: 0 on every 503 makes no tight loop', async () => {
 test('a huge or unreadable Retry-After: clamped to one day, or the backoff alone', async () => {
   for (const [path, header, lo, hi] of [['/retry-after-huge', '99999999999', 86400e3, 86400e3 + 1000],
                                          ['/retry-after-junk', 'soon', 500, 1000]]) {
-    const page = await open(path, { retryBaseMs: '1000' });
+    // Every save of the queue is recorded in the page: the retry after the junk header is due in
+    // 0.5-1 s and then empties the queue, a window a poll of localStorage can miss under load.
+    s.ep.setPage(path, { body: hostPage({ data: { displayEvents: 'false', retryBaseMs: '1000' } }) });
+    const page = await s.newPage();
+    await page.addInitScript(() => {
+      const set = Storage.prototype.setItem;
+      window.__saves = [];
+      Storage.prototype.setItem = function (k, v) { if (k === 'npskit:q') window.__saves.push(String(v)); return set.call(this, k, v); };
+    });
+    await page.goto(s.ep.origin + path);
+    await page.waitForFunction(() => window.npskit && window.npskit.loaded);
     s.ep.setFailures(1, 503, header);
     await page.click('#b1');
     await scaleButton(page, 8).click();
     await s.ep.waitFor(() => postsFor(path).length >= 1);
     // id \t attempts \t created \t next \t body: saved again once the 503 is in (next > created).
-    await page.waitForFunction(() => {
-      const f = (localStorage.getItem('npskit:q') || '').split('\t');
-      return f.length > 4 && Number(f[3]) > Number(f[2]) + 100;
-    });
-    const [, , created, next] = (await queued(page)).split('\t').map(Number);
+    const saved = await page.waitForFunction(() => window.__saves.map((v) => v.split('\t'))
+      .find((f) => f.length > 4 && Number(f[3]) > Number(f[2]) + 100), null, { timeout: 15000 });
+    const [, , created, next] = (await saved.jsonValue()).map(Number);
     assert.ok(next - created >= lo && next - created <= hi + 200, `Retry-After ${header}: due in ${next - created} ms`);
     s.ep.setFailures(0);
     await page.close();
