@@ -38,6 +38,7 @@
 #include "calendar.h"
 #include "collector_errors.h"
 #include "http_server.h"
+#include "metrics.h"
 #include "params.h"
 #include "query.h"
 #include "schema.h"
@@ -124,7 +125,8 @@ class group_committer {
 public:
     using done_fn = std::function<void(bool ok, const write_result& result, const std::string& error)>;
 
-    group_committer(response_storage& storage, change_feed& feed) : storage_(storage), feed_(feed) {
+    group_committer(response_storage& storage, change_feed& feed, collector_metrics& metrics)
+        : storage_(storage), feed_(feed), metrics_(metrics) {
         thread_ = std::thread([this] { run(); });
     }
     ~group_committer() { stop(); }
@@ -181,7 +183,9 @@ private:
             records.clear();
             for (job& j : batch) records.push_back(std::move(j.r));
             std::string error;
+            auto began = steady::now();
             bool ok = storage_.write(records, results, error);
+            metrics_.commit(records.size(), std::chrono::duration<double>(steady::now() - began).count(), ok);
             if (!ok) log_line({{"level", "error"}, {"msg", "write failed"}, {"error", error}, {"rows", batch.size()}});
             static const write_result none{};
             for (size_t i = 0; i < batch.size(); ++i) batch[i].done(ok, ok ? results[i] : none, error);
@@ -191,6 +195,7 @@ private:
 
     response_storage& storage_;
     change_feed& feed_;
+    collector_metrics& metrics_;
     std::mutex mutex_;
     std::condition_variable work_cv_;
     std::deque<job> queue_;
@@ -506,6 +511,8 @@ struct collector_state {
     http_server* server = nullptr;
     access_policy access;
     auth_failures& failures;
+    collector_metrics& metrics;
+    double started_at = 0;  // Unix seconds, for process_start_time_seconds
 };
 
 // Every X-Forwarded-For line in order, as one list (a proxy may add its own line).
@@ -525,6 +532,7 @@ std::string client_of(const collector_state& st, const http_request& req) {
 bool require_read_key(collector_state& st, const http_request& req, http_response& res) {
     std::string client = address_bucket(client_of(st, req));
     if (int wait = st.failures.blocked(client)) {
+        st.metrics.rate_limited(limit_kind::read_key_failures);
         res.set_header("Retry-After", std::to_string(wait));
         send_error(res, collector_error::too_many_failures);
         return false;
@@ -545,6 +553,7 @@ void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex
     };
     if (!st.access.write_allowed(req)) return refuse(collector_error::origin_not_allowed, "Origin");
     if (int wait = st.limiter.take(address_bucket(client_of(st, req)))) {
+        st.metrics.rate_limited(limit_kind::writes);
         res.set_header("Retry-After", std::to_string(wait));
         return refuse(collector_error::rate_limited, "", "too many writes from this address; retry after " + std::to_string(wait) + " s");
     }
@@ -560,7 +569,9 @@ void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex
     }
     std::string id = parsed.value.id;
     std::string error;
-    auto done = [ex, res, id](bool ok, const write_result& result, const std::string& error) mutable {
+    auto done = [ex, res, id, &metrics = st.metrics](bool ok, const write_result& result, const std::string& error) mutable {
+        metrics.write_done();
+        if (ok) metrics.answer(static_cast<answer_outcome>(result.outcome));  // the same four, in order
         if (ok && result.outcome == write_outcome::conflict) {
             // One entry per refused field; the stored answer is as it was.
             json errors = json::array();
@@ -580,7 +591,9 @@ void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex
         }
         ex->respond(std::move(res));
     };
+    st.metrics.write_queued();
     if (!st.committer.submit(std::move(parsed.value), std::move(done), error)) {
+        st.metrics.write_done();
         res.set_header("Retry-After", "1");
         refuse(collector_error::unavailable, "", error);
     }
@@ -607,6 +620,7 @@ void get_responses(collector_state& st, const http_request& req, http_response& 
     std::vector<stored_response> rows;
     std::string error;
     if (!st.storage.read_since(since, static_cast<size_t>(limit), rows, error)) {
+        st.metrics.storage_error(storage_op::read);
         send_error(res, collector_error::unavailable, "", error);
         return;
     }
@@ -648,7 +662,8 @@ void get_stream(collector_state& st, const std::shared_ptr<http_exchange>& ex, h
     if (since > last) since = 0;
     res.set_header("Cache-Control", "no-store");
     res.set_header("X-Accel-Buffering", "no");
-    std::shared_ptr<http_stream> stream = ex->open_stream(res, [] {});
+    std::shared_ptr<http_stream> stream = ex->open_stream(res, [&metrics = st.metrics] { metrics.stream_closed(); });
+    if (stream) st.metrics.stream_opened();
     if (!stream) {
         res.set_header("Retry-After", "5");
         send_error(res, collector_error::too_many_streams);
@@ -697,6 +712,7 @@ void get_aggregate(collector_state& st, const http_request& req, http_response& 
         if (std::string note = store.limits_note(); !note.empty()) out["note"] = std::move(note);
     });
     if (!ok) {
+        st.metrics.storage_error(storage_op::read);
         send_error(res, collector_error::unavailable, "", error);
         return;
     }
@@ -826,7 +842,15 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
         res.set_content(json{{"ok", true}, {"cursor", st.storage.last_cursor()}}.dump(), "application/json");
         return ex->respond(std::move(res));
     }
-    if (path.rfind("/v1/", 0) == 0 || path == "/healthz") {
+    // Prometheus scrapes with the read key (docs/deploy.md, "Metrics"); rendering reads atomics only.
+    if (path == "/metrics" && get) {
+        if (!require_read_key(st, req, res)) return ex->respond(std::move(res));
+        res.set_header("Cache-Control", "no-store");
+        metrics_snapshot snap{.cursor = st.storage.last_cursor(), .version = NPSKIT_VERSION, .start_time_seconds = st.started_at};
+        res.set_content(st.metrics.render(snap), "text/plain; version=0.0.4; charset=utf-8");
+        return ex->respond(std::move(res));
+    }
+    if (path.rfind("/v1/", 0) == 0 || path == "/healthz" || path == "/metrics") {
         send_error(res, collector_error::method_not_allowed);
         return ex->respond(std::move(res));
     }
@@ -915,14 +939,17 @@ int run_collector(const collector_desc& desc) {
     }
     if (desc.seed_demo > 0 && !seed_demo(*storage, desc)) return 1;
 
+    auto metrics = std::make_unique<collector_metrics>();  // ~150 KB of counters: not on the stack
+    metrics->set_rows(storage->row_count());
     change_feed feed;
     feed.publish(storage->last_cursor());
-    group_committer committer(*storage, feed);
+    group_committer committer(*storage, feed, *metrics);
     rate_limiter limiter(desc.rate, desc.burst);
     live_store live(store_desc{.max_attribute_keys = desc.max_attribute_keys});
     stream_hub hub(*storage, feed);
     auth_failures failures(desc.max_read_failures);
-    collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key}, failures};
+    collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key}, failures,
+                       *metrics, static_cast<double>(now_ms()) / 1000};
     bool generated_key = st.access.read_key.empty();
     if (generated_key) st.access.read_key = random_key();
 
@@ -940,15 +967,16 @@ int run_collector(const collector_desc& desc) {
     // Stored text is data: no browser may sniff a JSON answer (or an echoed field name) as HTML.
     hd.default_headers = {{"X-Content-Type-Options", "nosniff"}};
     hd.handler = [&st](std::shared_ptr<http_exchange> ex) { handle(st, ex); };
-    if (desc.log_requests) {
-        hd.log = [&st](const http_request& req, int status, double ms, size_t out) {
+    hd.log = [&st](const http_request& req, int status, double ms, size_t out) {
+        st.metrics.request(req.method, req.path, status, ms / 1000);
+        if (st.desc.log_requests) {
             json line = {{"msg", "request"}, {"method", req.method}, {"path", req.path}, {"status", status},
                          {"ms", std::round(ms * 100) / 100}, {"ip", req.remote_addr}, {"in", req.body.size()}, {"out", out}};
             // Behind a trusted proxy: the client it names (what the rate limit counts).
             if (std::string client = client_of(st, req); client != req.remote_addr) line["client"] = client;
             log_line(line);
-        };
-    }
+        }
+    };
     hd.log_refusal = [](std::string_view what, const std::string& ip) {
         log_line({{"level", "warn"}, {"msg", "connection refused"}, {"code", what}, {"ip", ip}});
     };
