@@ -7,10 +7,12 @@
 
 #include "calendar.h"
 #include "server.h"
+#include "sqlite_backup.h"
 
 namespace {
 
 const char* const usage = R"(usage: npskit-collector [options]
+       npskit-collector backup PATH [--db PATH]
 
   --db PATH          SQLite database (env NPSKIT_DB; default ./data/npskit.db, folder created)
   --bind ADDR        address to listen on (env NPSKIT_BIND; default 127.0.0.1)
@@ -46,11 +48,52 @@ const char* const usage = R"(usage: npskit-collector [options]
   -h, --help         this text
 
 Logs are JSON lines on stderr; the first one ("msg":"listening") has the port and URL.
+GET /metrics (with the read key) serves Prometheus metrics.
+
+backup PATH: copies the database (--db, env NPSKIT_DB) to PATH, a new file, with SQLite's
+online backup API while a collector keeps serving it: one consistent snapshot holding every
+answer acknowledged before the backup began, checked (integrity_check) before it is named
+PATH. Exit status 0 when done, 1 when the copy failed, 2 for a bad path or option.
 )";
 
 int bad(const std::string& message) {
     std::fprintf(stderr, "npskit-collector: %s\nRun npskit-collector --help for the options.\n", message.c_str());
     return 2;
+}
+
+// npskit-collector backup PATH [--db PATH]: prints one line on stdout when done.
+int backup_command(int argc, char** argv) {
+    npskit::sqlite_backup_desc bd;
+    bd.source = "./data/npskit.db";
+    if (const char* v = std::getenv("NPSKIT_DB"); v && *v) bd.source = v;
+    for (int i = 2; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+        if (arg == "--db" || arg.rfind("--db=", 0) == 0) {
+            if (arg == "--db" && i + 1 >= argc) return bad("--db needs a value");
+            bd.source = arg == "--db" ? argv[++i] : arg.substr(5);
+            if (bd.source.empty()) return bad("--db needs a path");
+        } else if (arg.rfind("-", 0) == 0) {
+            return bad("backup: unknown option '" + arg + "' (backup takes PATH and --db)");
+        } else if (!bd.destination.empty()) {
+            return bad("backup takes one PATH, not '" + arg + "' as well");
+        } else {
+            bd.destination = arg;
+        }
+    }
+    if (bd.destination.empty()) return bad("backup needs the PATH of the copy to write, e.g. backup /var/backups/npskit.db");
+    npskit::sqlite_backup_result r = npskit::backup_sqlite(bd);
+    if (!r.ok) {
+        std::fprintf(stderr, "npskit-collector backup: %s\n", r.error.c_str());
+        return r.exit_code;
+    }
+    std::printf("backed up %s to %s: %llu rows, last cursor %llu, %.1f MB in %.2f s\n", bd.source.c_str(),
+                bd.destination.c_str(), static_cast<unsigned long long>(r.rows), static_cast<unsigned long long>(r.cursor),
+                static_cast<double>(r.bytes) / 1e6, r.seconds);
+    return 0;
 }
 
 bool parse_int(const std::string& text, long long lo, long long hi, long long& out) {
@@ -89,6 +132,7 @@ std::vector<std::string> split_list(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "backup") return backup_command(argc, argv);
     npskit::collector_desc desc;
     // Option name → its value, from the environment first, then the command line.
     struct option {
