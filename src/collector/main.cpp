@@ -90,9 +90,9 @@ int backup_command(int argc, char** argv) {
         std::fprintf(stderr, "npskit-collector backup: %s\n", r.error.c_str());
         return r.exit_code;
     }
-    std::printf("backed up %s to %s: %llu rows, last cursor %llu, %.1f MB in %.2f s\n", bd.source.c_str(),
+    std::printf("backed up %s to %s: %llu rows, last cursor %llu, %.1f MB in %.2f s (%d steps)\n", bd.source.c_str(),
                 bd.destination.c_str(), static_cast<unsigned long long>(r.rows), static_cast<unsigned long long>(r.cursor),
-                static_cast<double>(r.bytes) / 1e6, r.seconds);
+                static_cast<double>(r.bytes) / 1e6, r.seconds, r.steps);
     return 0;
 }
 
