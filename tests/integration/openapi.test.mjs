@@ -1,0 +1,505 @@
+// docs/openapi.yaml cannot drift from the collector:
+// - `redocly lint` finds nothing (no error, no warning);
+// - its error-code lists equal src/collector/collector_errors.h and src/core/schema.h, its
+//   record schema the fields and limits of NPSKIT_RECORD_FIELDS;
+// - real requests to a running collector (valid, invalid, unauthorized, too large, preflight,
+//   conflicts, rate limits, the HTTP layer's refusals) and their answers (status, headers, JSON
+//   body) are validated against it with ajv (OpenAPI 3.1 schemas are JSON Schema 2020-12);
+// - every documented operation answers (no 404/405), and every path and method the server
+//   answers is documented.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { startCollector, tempDir, removeDir, answer, repoRoot, READ_KEY } from './collector-harness.mjs';
+
+const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module;
+const addFormats = addFormatsModule.default ?? addFormatsModule;
+const redocly = path.join(repoRoot, 'node_modules/.bin/redocly');
+const specPath = path.join(repoRoot, 'docs/openapi.yaml');
+const ORIGIN = 'https://app.example.com';
+const auth = { Authorization: `Bearer ${READ_KEY}` };
+
+let dir, spec, ajv, collector, limited;
+const observedCodes = new Set();    // error codes the server answered with during the test
+const answered = new Map();         // "METHOD /path" → statuses seen
+
+before(async () => {
+  dir = tempDir('npskit-openapi-');
+  const out = path.join(dir, 'openapi.json');
+  const r = spawnSync(redocly, ['bundle', specPath, '--ext', 'json', '-o', out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  spec = JSON.parse(readFileSync(out, 'utf8'));
+  ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });
+  addFormats(ajv);
+  // The components' schemas as one JSON Schema document: '#/components/schemas/X' → '#/$defs/X'.
+  ajv.addSchema({ $id: 'npskit-openapi', $defs: rewriteRefs(spec.components.schemas) });
+
+  const web = path.join(dir, 'web'), examples = path.join(dir, 'examples');
+  mkdirSync(path.join(web, 'dashboard'), { recursive: true });
+  mkdirSync(path.join(examples, 'saas-demo'), { recursive: true });
+  writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>npskit</title>');
+  writeFileSync(path.join(web, 'app.js'), 'export {};\n');
+  writeFileSync(path.join(web, 'dashboard', 'index.html'), '<!doctype html><title>dashboard</title>');
+  writeFileSync(path.join(examples, 'saas-demo', 'index.html'), '<!doctype html><title>demo</title>');
+  writeFileSync(path.join(examples, 'notes.txt'), 'notes\n');
+  const common = ['--origins', ORIGIN, '--web', web, '--examples', examples, '--quiet', '--trusted-proxy', '127.0.0.1/32'];
+  collector = await startCollector({ args: [...common, '--rate', '0', '--max-streams', '2', '--request-timeout', '1', '--max-read-failures', '0'] });
+  // Rate limits and the read-key slow-down on a collector of their own (one token: the second write is 429).
+  limited = await startCollector({ args: [...common, '--rate', '0.01', '--burst', '1', '--max-read-failures', '1'] });
+});
+
+after(async () => {
+  await collector?.stop();
+  await limited?.stop();
+  collector?.cleanup();
+  limited?.cleanup();
+  if (dir) removeDir(dir);
+});
+
+function rewriteRefs(value) {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value && typeof value === 'object') {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')
+        ? `npskit-openapi#/$defs/${v.slice('#/components/schemas/'.length)}` : rewriteRefs(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+// An OpenAPI Reference Object ('#/components/responses/X', …) resolved in the bundle.
+function deref(obj) {
+  while (obj && obj.$ref) {
+    obj = obj.$ref.slice(2).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).reduce((o, k) => o?.[k], spec);
+  }
+  return obj;
+}
+
+const compiled = new Map();
+function validator(schema) {
+  const key = JSON.stringify(schema);
+  if (!compiled.has(key)) compiled.set(key, ajv.compile(rewriteRefs(schema)));
+  return compiled.get(key);
+}
+function schemaProblems(schema, value, where) {
+  const v = validator(schema);
+  return v(value) ? [] : [`${where}: ${ajv.errorsText(v.errors)}`];
+}
+const componentSchema = (name) => ({ $ref: `#/components/schemas/${name}` });
+
+// The operation the document gives for (method, path), or null. Concrete paths win over
+// templates; a template's {file} may hold '/' but never stands for a /v1/ path.
+function findOperation(method, urlPath) {
+  const m = method.toLowerCase();
+  const paths = Object.keys(spec.paths);
+  const concrete = paths.find((p) => !p.includes('{') && p === urlPath);
+  const matchPath = concrete ?? paths.filter((p) => p.includes('{')).sort((a, b) => b.length - a.length).find((p) => {
+    if (urlPath.startsWith('/v1/')) return false;
+    const re = new RegExp(`^${p.replace(/\{[^}]+\}/g, '.+')}$`);
+    return re.test(urlPath);
+  });
+  if (!matchPath) return null;
+  const item = spec.paths[matchPath];
+  const op = item[m];
+  return op ? { op, pathItem: item, template: matchPath } : null;
+}
+
+const HEADER_PARAMS_IGNORED = new Set(['content-type', 'content-length', 'authorization', 'host', 'connection',
+  'user-agent', 'accept-encoding', 'accept-language', 'sec-fetch-mode', 'x-forwarded-for']);
+// Headers an answer carries that the document must name (transport headers aside).
+const DOCUMENTED_RESPONSE_HEADERS = /^(x-|retry-after$|www-authenticate$|location$|cache-control$|vary$|access-control-|etag$|last-modified$)/;
+
+function requestProblems(found, req) {
+  const problems = [];
+  const { op, pathItem } = found;
+  const params = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map(deref);
+  const url = new URL(req.path, 'http://x');
+  const query = url.searchParams;
+  for (const name of new Set(query.keys())) {
+    if (name === 'access_token') continue;  // the accessToken security scheme
+    const p = params.find((q) => q.in === 'query' && q.name === name);
+    if (!p) {
+      problems.push(`query parameter ${name} is not documented`);
+      continue;
+    }
+    const values = query.getAll(name);
+    const value = p.schema?.type === 'array' ? values : values[0];
+    problems.push(...schemaProblems(p.schema, value, `query ${name}`));
+  }
+  const headers = Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const p of params) {
+    if (p.in === 'query' && p.required && !query.has(p.name)) problems.push(`query ${p.name} is required`);
+    if (p.in === 'header') {
+      const v = headers[p.name.toLowerCase()];
+      if (v === undefined) {
+        if (p.required) problems.push(`header ${p.name} is required`);
+      } else problems.push(...schemaProblems(p.schema, v, `header ${p.name}`));
+    }
+  }
+  const security = op.security ?? spec.security ?? [];
+  if (security.length > 0 && !security.some((s) => Object.keys(s).length === 0)) {
+    const bearer = /^bearer .+/i.test(headers.authorization ?? '');
+    if (!bearer && !query.has('access_token')) problems.push('no credentials (readKey or accessToken)');
+  }
+  if (op.requestBody) {
+    const body = deref(op.requestBody);
+    const type = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const media = body.content[type];
+    if (!media) problems.push(`request content type '${type}' is not documented`);
+    else {
+      let parsed;
+      try { parsed = JSON.parse(req.body); } catch { problems.push('request body is not JSON'); }
+      if (parsed !== undefined) problems.push(...schemaProblems(media.schema, parsed, 'request body'));
+    }
+  }
+  return problems;
+}
+
+function responseProblems(found, method, res) {
+  const problems = [];
+  const documented = found.op.responses[String(res.status)] ?? found.op.responses[`${String(res.status)[0]}XX`] ?? found.op.responses.default;
+  if (!documented) return [`status ${res.status} is not documented for ${method} ${found.template}`];
+  const r = deref(documented);
+  const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), deref(v)]));
+  for (const [name, h] of Object.entries(headers)) {
+    const value = res.headers[name];
+    if (value === undefined) {
+      if (h.required) problems.push(`header ${name} is required in ${res.status}`);
+    } else problems.push(...schemaProblems(h.schema, value, `header ${name}`));
+  }
+  for (const name of Object.keys(res.headers))
+    if (DOCUMENTED_RESPONSE_HEADERS.test(name) && !headers[name]) problems.push(`header ${name} is sent but not documented in ${res.status}`);
+  if (method === 'HEAD' || res.status === 204 || res.status === 301) return problems;
+  const type = (res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!r.content) {
+    if (res.body.length) problems.push(`${res.status} has a body but documents none`);
+    return problems;
+  }
+  const media = r.content[type] ?? r.content['*/*'];
+  if (!media) return [...problems, `content type '${type}' is not documented for ${res.status}`];
+  if (type === 'application/json') {
+    let parsed;
+    try { parsed = JSON.parse(res.body); } catch { return [...problems, 'body is not JSON']; }
+    problems.push(...schemaProblems(media.schema, parsed, `${res.status} body`));
+    for (const e of parsed.errors ?? []) observedCodes.add(e.code);
+  } else if (type === 'application/x-ndjson') {
+    for (const line of res.body.split('\n').filter(Boolean)) problems.push(...schemaProblems(componentSchema('Response'), JSON.parse(line), 'ndjson line'));
+  } else if (type === 'text/event-stream') {
+    for (const m of res.body.matchAll(/^data: (.*)$/gm)) problems.push(...schemaProblems(componentSchema('Response'), JSON.parse(m[1]), 'event data'));
+  } else {
+    problems.push(...schemaProblems(media.schema, res.body, `${res.status} body`));
+  }
+  return problems;
+}
+
+// One request through fetch; checks it and its answer against the document. expectValid: what
+// the document must say of the request (true: valid, false: invalid, null: not a schema matter).
+async function call({ method = 'GET', path: p, headers = {}, body, expectValid = true, server = collector, stream = false }) {
+  const init = { method, headers, body, redirect: 'manual' };
+  const ac = new AbortController();
+  init.signal = ac.signal;
+  const r = await fetch(`${server.base}${p}`, init);
+  let text = '';
+  if (stream && r.status === 200 && r.body) {
+    // An open stream: read until the first event (or a moment), then hang up.
+    const reader = r.body.getReader();
+    const deadline = Date.now() + 1500;
+    while (!/\n\n(id|event|data):[^\n]*\n(?:[^\n]+\n)*\n/.test(`\n\n${text}`) || !text.includes('data:')) {
+      const chunk = await Promise.race([reader.read(), new Promise((res) => setTimeout(() => res({ timeout: true }), Math.max(1, deadline - Date.now())))]);
+      if (chunk.timeout || chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+      if (Date.now() > deadline) break;
+    }
+    ac.abort();
+    text = text.slice(0, text.lastIndexOf('\n\n') + 2);
+  } else {
+    text = await r.text();
+  }
+  const res = { status: r.status, headers: Object.fromEntries(r.headers), body: text };
+  check(method, p, { headers, body }, res, expectValid);
+  return res;
+}
+
+function check(method, p, req, res, expectValid) {
+  const urlPath = p.split('?')[0];
+  const key = `${method} ${urlPath}`;
+  if (!answered.has(key)) answered.set(key, new Set());
+  answered.get(key).add(res.status);
+  const found = findOperation(method, urlPath);
+  const where = `${method} ${p} → ${res.status}`;
+  if (!found) {
+    assert.ok([404, 405].includes(res.status), `${where}: answered, but not in docs/openapi.yaml`);
+    // Not a route: still the one error body.
+    if (method === 'HEAD') return;
+    const errors = res.status === 404 ? 'Errors404' : 'Errors405';
+    assert.deepEqual(schemaProblems(componentSchema(errors), JSON.parse(res.body), 'body'), [], where);
+    observedCodes.add(JSON.parse(res.body).errors[0].code);
+    return;
+  }
+  if (expectValid !== null) {
+    const problems = requestProblems(found, { path: p, headers: req.headers, body: req.body });
+    if (expectValid) assert.deepEqual(problems, [], `${where}: the document refuses this request`);
+    else assert.notDeepEqual(problems, [], `${where}: the document accepts this request, the server did not`);
+  }
+  assert.deepEqual(responseProblems(found, method, res), [], where);
+}
+
+// A request written on a socket as is (framing the HTTP layer refuses); the answer parsed.
+function raw(text, { server = collector, waitMs = 0 } = {}) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d) => { data += d; });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      const end = data.indexOf('\r\n\r\n');
+      if (end < 0) return reject(new Error(`no answer to ${JSON.stringify(text.slice(0, 80))}: ${data}`));
+      const [statusLine, ...lines] = data.slice(0, end).split('\r\n');
+      const headers = {};
+      for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: data.slice(end + 4) });
+    });
+    socket.write(text, 'latin1', () => { if (!waitMs) setTimeout(() => socket.end(), 50); });
+    setTimeout(() => socket.destroy(), 5000);
+  });
+}
+
+function headerLines(path, name) {
+  const m = /^X\((\w+), (\d+), "/gm;
+  return [...readFileSync(path, 'utf8').matchAll(m)];
+}
+
+test('redocly lint: no error, no warning', () => {
+  const r = spawnSync(redocly, ['lint', '--format', 'stylish', specPath], { encoding: 'utf8' });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.status, 0, out);
+  assert.match(out, /valid/i);
+  assert.doesNotMatch(out, /\bwarning\b\s+\S/, out);
+});
+
+test('the error codes equal the X-macro lists; the record schema equals NPSKIT_RECORD_FIELDS', () => {
+  const collectorText = readFileSync(path.join(repoRoot, 'src/collector/collector_errors.h'), 'utf8');
+  const list = [...collectorText.matchAll(/^\s*X\((\w+), (\d+), "/gm)].map((m) => [m[1], Number(m[2])]);
+  assert.ok(list.length >= 18);
+  assert.deepEqual(spec.components.schemas.CollectorErrorCode.enum, list.map(([c]) => c));
+  assert.deepEqual(spec['x-npskit-error-codes'], Object.fromEntries(list));
+  // Each status's response lists exactly that status's codes (400 adds the record's).
+  const schemaText = readFileSync(path.join(repoRoot, 'src/core/schema.h'), 'utf8');
+  const block = schemaText.slice(schemaText.indexOf('#define NPSKIT_SCHEMA_ERRORS'), schemaText.indexOf('enum class schema_error_code'));
+  const schemaCodes = [...block.matchAll(/X\((\w+), "/g)].map((m) => m[1]);
+  assert.deepEqual(spec.components.schemas.SchemaErrorCode.enum, schemaCodes);
+  for (const status of new Set(list.map(([, s]) => s))) {
+    const codes = list.filter(([, s]) => s === status).map(([c]) => c);
+    const schema = spec.components.schemas[`Errors${status}`];
+    assert.ok(schema, `Errors${status} is missing`);
+    const code = schema.properties.errors.items.properties.code;
+    assert.deepEqual(code.enum ?? code.anyOf[0].enum, codes, `Errors${status}`);
+    if (status === 400) assert.deepEqual(code.anyOf[1], { $ref: '#/components/schemas/SchemaErrorCode' });
+    // The status is an answer somewhere, with that body.
+    const used = Object.values(spec.paths).some((item) => Object.values(item).some((op) => {
+      const r = op.responses?.[String(status)];
+      return r && deref(r).content?.['application/json']?.schema?.$ref === `#/components/schemas/Errors${status}`;
+    }));
+    assert.ok(used, `no operation answers ${status}`);
+  }
+
+  // The record: the fields of the X-macro list (plus "v"), their kinds and limits.
+  const fields = [...schemaText.slice(schemaText.indexOf('#define NPSKIT_RECORD_FIELDS'))
+    .matchAll(/^\s*X\((\w+), "(\w+)", (\w+), (\w+), (\w+), (\w+)\)/gm)].map((m) => ({ json: m[2], kind: m[3], limit: m[4], update: m[5] }));
+  const limitsBlock = schemaText.slice(schemaText.indexOf('struct schema_limits'));
+  const limit = (name) => {
+    const m = new RegExp(`${name} = ([0-9 *]+);`).exec(limitsBlock);
+    return Function(`return ${m[1]}`)();
+  };
+  const record = spec.components.schemas.Response;
+  const props = record.properties;
+  assert.deepEqual(Object.keys(props), ['v', ...fields.map((f) => f.json)]);
+  assert.equal(record.additionalProperties, false);
+  const resolve = (s) => (s.$ref ? spec.components.schemas[s.$ref.split('/').pop()] : s);
+  for (const f of fields) {
+    const s = resolve(props[f.json]);
+    if (f.kind === 'text' || f.kind === 'multiline') assert.equal(s.maxLength, limit(f.limit), f.json);
+    if (f.kind === 'attributes') {
+      assert.equal(s.maxProperties, limit(f.limit));
+      assert.equal(s.additionalProperties.anyOf[0].maxLength, limit('max_attribute_value_chars'));
+      assert.equal(s.propertyNames.pattern, `^[A-Za-z0-9_.-]{1,${limit('max_attribute_key_chars')}}$`);
+    }
+    if (f.kind === 'boolean') assert.deepEqual(s.type, ['boolean', 'null']);
+    if (f.kind === 'score') assert.deepEqual([s.minimum, s.maximum], [0, 10]);
+  }
+  // A 409 names the fields a later write may not change: all but the id and first_wins (ts).
+  const conflictFields = fields.filter((f) => f.kind !== 'id' && f.update !== 'first_wins').map((f) => f.json);
+  assert.deepEqual(spec.components.schemas.Errors409.properties.errors.items.properties.field.enum, conflictFields);
+  const version = /project\(npskit VERSION (\S+)/.exec(readFileSync(path.join(repoRoot, 'CMakeLists.txt'), 'utf8'))[1];
+  assert.equal(spec.info.version, version);
+});
+
+test('writes: valid, invalid, conflicts, media types, origins, sizes, rate limits', async () => {
+  const json = { 'Content-Type': 'application/json' };
+  const post = (body, opts = {}) => call({
+    ...opts, method: 'POST', path: '/v1/responses', headers: { ...json, ...opts.headers }, body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const a = answer({ ts: new Date().toISOString(), comment: 'Fast', user: 'u-1', trigger: 'trial', page: '/billing', locale: 'fr', contact_ok: false, email: 'a@b.c', attributes: { plan: 'pro', seats: 12, beta: true } });
+  assert.equal((await post(a)).status, 202);
+  assert.equal((await post(a)).status, 202);  // a replay
+  assert.equal((await post({ ...a, comment: 'Fast and simple', contact_ok: true })).status, 202);  // the follow-up
+  assert.equal((await post({ ...a, score: 2 }, { expectValid: true })).status, 409);
+  assert.equal((await post({ ...a, survey: 'other', page: '/x' })).status, 409);
+  assert.equal((await post(answer({ type: 'shown', score: undefined }))).status, 202);
+  assert.equal((await post({ ...answer({ type: 'dismissed' }), score: null, comment: null })).status, 202);
+  assert.equal((await post(answer(), { headers: { 'Content-Type': 'text/plain;charset=UTF-8' } })).status, 202);
+  assert.equal((await post(answer(), { headers: { Origin: ORIGIN } })).status, 202);
+  assert.equal((await post(answer(), { headers: { Origin: 'https://evil.example' } })).status, 403);
+
+  const invalid = [
+    answer({ score: 11 }), answer({ score: 6.5 }), answer({ score: '9' }), answer({ score: undefined }),
+    answer({ type: 'shown', score: 3 }), answer({ type: 'clicked' }), answer({ id: 'short' }), answer({ survey: '' }),
+    answer({ ts: '2026-03-02 10:00' }), answer({ extra: 1 }), answer({ v: 2 }), { ...answer(), id: undefined },
+    answer({ comment: 'x'.repeat(2001) }), answer({ user: 'a\u0001b' }), answer({ page: 'p'.repeat(513) }),
+    answer({ contact_ok: 'yes' }), answer({ attributes: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) }),
+    answer({ attributes: { 'bad key': 'v' } }), answer({ attributes: { plan: { nested: true } } }),
+    answer({ attributes: { plan: 'v'.repeat(257) } }), [answer()],
+  ];
+  for (const body of invalid) {
+    const r = await post(body, { expectValid: false });
+    assert.equal(r.status, 400, JSON.stringify(body).slice(0, 200));
+  }
+  assert.equal((await post('{"v":1,', { expectValid: false })).status, 400);
+  assert.equal((await post(answer(), { headers: { 'Content-Type': 'application/xml' }, expectValid: false })).status, 415);
+  assert.equal((await post(answer(), { headers: { 'Content-Type': '' }, expectValid: false })).status, 415);
+  assert.equal((await post(answer({ comment: 'x'.repeat(70000) }), { expectValid: null })).status, 413);
+
+  // The rate limit: a bucket of one token, refilled every 100 s.
+  const other = { 'X-Forwarded-For': '198.51.100.7' };
+  assert.equal((await post(answer(), { server: limited, headers: other })).status, 202);
+  const r = await post(answer(), { server: limited, headers: other });
+  assert.equal(r.status, 429);
+  assert.match(r.headers['retry-after'], /^\d+$/);
+});
+
+test('reads: pages, NDJSON, aggregates, streams, keys, slow-downs, CORS', async () => {
+  const get = (p, opts = {}) => call({ ...opts, path: p, headers: { ...auth, ...opts.headers } });
+  for (const p of ['/v1/responses', '/v1/responses?since=0&limit=2', '/v1/responses?since=&limit=10000', '/v1/responses?format=json',
+    '/v1/responses?format=ndjson', `/v1/responses?access_token=${READ_KEY}`])
+    assert.equal((await (p.includes('access_token') ? call({ path: p }) : get(p))).status, 200, p);
+  const nd = await get('/v1/responses', { headers: { Accept: 'application/x-ndjson' } });
+  assert.equal(nd.headers['content-type'], 'application/x-ndjson');
+  assert.ok(nd.body.split('\n').filter(Boolean).length >= 5);
+  assert.equal((await get('/v1/responses', { headers: { Origin: ORIGIN } })).headers['access-control-allow-origin'], ORIGIN);
+  for (const p of ['/v1/responses?since=abc', '/v1/responses?limit=0', '/v1/responses?limit=10001', '/v1/responses?format=xml'])
+    assert.equal((await get(p, { expectValid: false })).status, 400, p);
+  assert.equal((await call({ path: '/v1/responses', expectValid: false })).status, 401);
+  assert.equal((await call({ path: '/v1/responses', headers: { Authorization: 'Bearer wrong-key-0123456789' } })).status, 401);
+
+  for (const p of ['/v1/aggregate', '/v1/aggregate?by=day&tz=%2B01:00&since=2026-01-01&until=2026-12-31',
+    '/v1/aggregate?by=plan&where=plan%3Dpro&where=seats!%3D3&segment=promoter,passive', '/v1/aggregate?by=month&tz=-05:30&since=2026-01-01T00:00:00Z',
+    '/v1/aggregate?by=survey&segment=none&where=plan%3D'])
+    assert.equal((await get(p)).status, 200, p);
+  for (const p of ['/v1/aggregate?until=yesterday', '/v1/aggregate?tz=abc', '/v1/aggregate?segment=fans', '/v1/aggregate?where=nonsense',
+    '/v1/aggregate?by=a%20b'])
+    assert.equal((await get(p, { expectValid: false })).status, 400, p);
+
+  const s = await get('/v1/stream?since=0', { stream: true });
+  assert.equal(s.status, 200);
+  assert.match(s.body, /^data: \{/m);
+  assert.equal((await get('/v1/stream', { headers: { 'Last-Event-ID': '1' }, stream: true })).status, 200);
+  assert.equal((await get('/v1/stream', { headers: { 'Last-Event-ID': 'x' }, expectValid: false })).status, 400);
+  assert.equal((await call({ path: '/v1/stream', expectValid: false })).status, 401);
+  // --max-streams 2: two held open, the third is 503 too_many_streams.
+  const held = [new AbortController(), new AbortController()];
+  const opened = await Promise.all(held.map((ac) => fetch(`${collector.base}/v1/stream`, { headers: auth, signal: ac.signal })));
+  assert.deepEqual(opened.map((o) => o.status), [200, 200]);
+  const full = await get('/v1/stream');
+  assert.equal(full.status, 503);
+  assert.equal(full.headers['retry-after'], '5');
+  for (const ac of held) ac.abort();
+
+  // The read-key slow-down (--max-read-failures 1 on the limited collector), as another client.
+  const other = { 'X-Forwarded-For': '203.0.113.5' };
+  assert.equal((await call({ server: limited, path: '/v1/responses', headers: { ...other, Authorization: 'Bearer nope-nope-nope-nope' } })).status, 401);
+  const slowed = await call({ server: limited, path: '/v1/responses', headers: { ...other, ...auth } });
+  assert.equal(slowed.status, 429);
+  assert.equal(JSON.parse(slowed.body).errors[0].code, 'too_many_failures');
+
+  // Preflight: allowed, refused, and without an Origin (not a preflight).
+  const preflight = { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' };
+  for (const p of ['/v1/responses', '/v1/stream', '/v1/aggregate']) {
+    assert.equal((await call({ method: 'OPTIONS', path: p, headers: preflight })).status, 204);
+    assert.equal((await call({ method: 'OPTIONS', path: p, headers: { ...preflight, Origin: 'https://evil.example' } })).status, 403);
+    assert.equal((await call({ method: 'OPTIONS', path: p })).status, 405);
+  }
+});
+
+test('operations and files: healthz, metrics, static files, redirects, HEAD', async () => {
+  assert.equal((await call({ path: '/healthz' })).status, 200);
+  assert.equal((await call({ method: 'HEAD', path: '/healthz' })).status, 200);
+  assert.equal((await call({ path: '/metrics', headers: auth })).status, 200);
+  assert.equal((await call({ path: '/metrics', expectValid: false })).status, 401);
+  for (const [p, status] of [['/', 200], ['/app.js', 200], ['/dashboard', 301], ['/dashboard/', 200], ['/examples', 301],
+    ['/examples/saas-demo', 301], ['/examples/saas-demo/', 200], ['/examples/notes.txt', 200], ['/nope.js', 404], ['/examples/nope', 404]]) {
+    const r = await call({ path: p });
+    assert.equal(r.status, status, p);
+    if (status === 301) assert.equal(r.headers.location, `${p}/`);
+  }
+  for (const p of ['/v1/responses', '/v1/aggregate', '/metrics', '/app.js'])
+    assert.equal((await call({ method: 'HEAD', path: p, headers: auth })).status, 200, p);
+});
+
+test("the HTTP layer's refusals are documented too", async () => {
+  const big = 'x'.repeat(9000);
+  const cases = [
+    [`GET /v1/responses?${big} HTTP/1.1\r\nHost: x\r\n\r\n`, 414],
+    [`GET /v1/responses HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 101 }, (_, i) => `X-H${i}: v\r\n`).join('')}\r\n`, 431],
+    [`GET /v1/responses HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(17000)}\r\n\r\n`, 431],
+    ['POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 411],
+    ['POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400],
+    ['GET /healthz HTTP/1.1\nHost: x\n\n', 400],
+    ['GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello', 400],
+    ['POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n', 413],
+  ];
+  for (const [text, status] of cases) {
+    const r = await raw(text);
+    assert.equal(r.status, status, text.slice(0, 60));
+    const [method, target] = text.split(' ');
+    check(method, target.split('?')[0], { headers: {} }, r, null);
+  }
+  // --request-timeout 1: headers that never end.
+  const slow = await raw('POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n', { waitMs: 1500 });
+  assert.equal(slow.status, 408);
+  check('POST', '/v1/responses', { headers: {} }, slow, null);
+});
+
+test('every documented operation answers; every answered path and method is documented', async () => {
+  const concrete = (p) => p.replace('/examples/{file}', '/examples/notes.txt').replace('/{file}', '/app.js');
+  const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+  for (const [p, item] of Object.entries(spec.paths)) {
+    for (const m of methods) {
+      if (!item[m.toLowerCase()]) continue;
+      const headers = m === 'OPTIONS' ? { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' } : m === 'POST' ? { 'Content-Type': 'application/json' } : auth;
+      const body = m === 'POST' ? JSON.stringify(answer()) : undefined;
+      const r = await call({ method: m, path: concrete(p), headers, body, stream: p === '/v1/stream' });
+      assert.ok(![404, 405].includes(r.status), `${m} ${p} is documented but answers ${r.status}`);
+    }
+  }
+  // Probes: the documented paths with every method, and paths nobody documented.
+  const probes = [...Object.keys(spec.paths).map(concrete), '/v1', '/v1/', '/v1/nope', '/v1/responses/1', '/v1/webhooks',
+    '/v1/admin', '/v2/responses', '/admin', '/metrics/', '/healthz/x', '/api/v1/responses', '/debug', '/.env'];
+  for (const p of probes) {
+    for (const m of methods) {
+      const body = ['POST', 'PUT', 'PATCH'].includes(m) ? '' : undefined;  // Content-Length: 0
+      await call({ method: m, path: p, headers: { ...auth }, body, expectValid: null, stream: p === '/v1/stream' });
+    }
+  }
+  // Every collector code the test could provoke was seen in a documented answer.
+  const all = spec.components.schemas.CollectorErrorCode.enum;
+  const notProvoked = ['unavailable', 'too_many_connections'];  // a failing disk; 16,384 sockets
+  assert.deepEqual(all.filter((c) => !observedCodes.has(c) && !notProvoked.includes(c)), []);
+});
