@@ -544,6 +544,12 @@ bool require_read_key(collector_state& st, const http_request& req, http_respons
     return false;
 }
 
+// The metrics count write outcomes by casting: the two enums list the same four in order.
+static_assert(static_cast<int>(answer_outcome::inserted) == static_cast<int>(write_outcome::inserted) &&
+              static_cast<int>(answer_outcome::updated) == static_cast<int>(write_outcome::updated) &&
+              static_cast<int>(answer_outcome::unchanged) == static_cast<int>(write_outcome::unchanged) &&
+              static_cast<int>(answer_outcome::conflict) == static_cast<int>(write_outcome::conflict));
+
 // Answers through ex: at once when the request is refused, after the commit otherwise.
 void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex, http_response res) {
     const http_request& req = ex->request();
@@ -571,7 +577,7 @@ void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex
     std::string error;
     auto done = [ex, res, id, &metrics = st.metrics](bool ok, const write_result& result, const std::string& error) mutable {
         metrics.write_done();
-        if (ok) metrics.answer(static_cast<answer_outcome>(result.outcome));  // the same four, in order
+        if (ok) metrics.answer(static_cast<answer_outcome>(result.outcome));
         if (ok && result.outcome == write_outcome::conflict) {
             // One entry per refused field; the stored answer is as it was.
             json errors = json::array();
