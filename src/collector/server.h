@@ -4,6 +4,7 @@
 // [X] CORS allowlist + preflight, read key (Bearer or ?access_token=), per-IP token bucket
 // [X] static files: --web at /, --examples at /examples/, /dashboard/
 // [X] one JSON log line per request on stderr; startup line with the chosen port
+// [X] GET /metrics (Prometheus, metrics.h); `npskit-collector backup` (sqlite_backup.h); docs/openapi.yaml
 // [ ] TLS (run it behind a reverse proxy), PostgreSQL storage (interface ready: storage.h)
 #pragma once
 #include <cstdint>
