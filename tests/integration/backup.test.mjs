@@ -63,7 +63,9 @@ test('backup under write load: consistent, complete up to its start, writers kee
   }
   try {
     const writers = [0, 1, 2, 3].map(writer);
-    await sleep(400);
+    // Enough acknowledged answers first (a busy machine takes longer to reach them).
+    for (let waited = 0; acked.length < 40 && waited < 10000; waited += 50) await sleep(50);
+    const worstBefore = Math.max(...latencies.map(([, ms]) => ms));
     const before = acked.map(([id]) => id);
     const startedAt = performance.now();
     const b = await runBackup([copy, '--db', db]);
@@ -76,13 +78,18 @@ test('backup under write load: consistent, complete up to its start, writers kee
     const m = /backed up .* to .*: (\d+) rows, last cursor (\d+), [\d.]+ MB in ([\d.]+) s \((\d+) steps\)/.exec(b.stdout);
     assert.ok(m, b.stdout);
     assert.ok(Number(m[4]) > 1, 'the copy went in several steps');
-    assert.ok(before.length > 20, `writers were acknowledged before the backup (${before.length})`);
+    assert.ok(before.length >= 40, `writers were acknowledged before the backup (${before.length})`);
     const during = acked.filter(([, t]) => t > startedAt && t < endedAt).length;
     assert.ok(during > 0, 'writes were acknowledged while the backup ran');
     const worst = Math.max(...latencies.filter(([t0]) => t0 > startedAt && t0 < endedAt).map(([, ms]) => ms), 0);
     console.log(`# backup: ${m[1]} rows (${m[4]} steps) in ${((endedAt - startedAt) / 1000).toFixed(2)} s; ${before.length} acked before, ` +
-      `${during} acked during it, slowest write during it ${worst.toFixed(1)} ms; ${acked.length} acked in all`);
-    assert.ok(worst < 2000, `a write waited ${worst} ms during the backup`);
+      `${during} acked during it, slowest write during it ${worst.toFixed(1)} ms (before it ${worstBefore.toFixed(1)} ms); ${acked.length} acked in all`);
+    // Writers are never locked out: answers were acknowledged in both halves of the backup, and
+    // no write waited anywhere near SQLite's 5 s busy timeout.
+    const middle = (startedAt + endedAt) / 2;
+    assert.ok(acked.some(([, t]) => t > startedAt && t < middle) && acked.some(([, t]) => t >= middle && t < endedAt),
+      'acknowledged in the first and the second half of the backup');
+    assert.ok(worst < 4000, `a write waited ${worst} ms during the backup`);
 
     const facts = inspect(copy);
     assert.equal(facts.check, 'ok');
