@@ -412,7 +412,12 @@ test('reads: pages, NDJSON, aggregates, streams, keys, slow-downs, CORS', async 
   assert.equal((await get('/v1/stream', { headers: { 'Last-Event-ID': '1' }, stream: true })).status, 200);
   assert.equal((await get('/v1/stream', { headers: { 'Last-Event-ID': 'x' }, expectValid: false })).status, 400);
   assert.equal((await call({ path: '/v1/stream', expectValid: false })).status, 401);
-  // --max-streams 2: two held open, the third is 503 too_many_streams.
+  // --max-streams 2: two held open, the third is 503 too_many_streams (once the streams above are gone).
+  for (let i = 0; i < 100; i += 1) {
+    const m = await (await fetch(`${collector.base}/metrics`, { headers: auth })).text();
+    if (/^npskit_stream_listeners 0$/m.test(m)) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const held = [new AbortController(), new AbortController()];
   const opened = await Promise.all(held.map((ac) => fetch(`${collector.base}/v1/stream`, { headers: auth, signal: ac.signal })));
   assert.deepEqual(opened.map((o) => o.status), [200, 200]);
