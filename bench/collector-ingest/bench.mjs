@@ -3,7 +3,9 @@
 // the same with 500 hostile sockets open from 127.0.0.2 (each declares a 100 MB body, trickles
 // it, and reconnects when closed). With NPSKIT_BUILD_NATIVE_BASELINE set to an older build
 // folder (e.g. /work/main/build-native), that build is measured first in the same run.
-//   node bench/collector-ingest/bench.mjs [--seconds 10] [--posts 100]
+//   node bench/collector-ingest/bench.mjs [--seconds 10] [--posts 100] [--only ingest|fanout] [--rounds N]
+// --only measures one half and prints it without touching BENCHMARKS.md; --rounds N measures
+// the builds N times, alternating (before, after, before, after, ...), to read the noise.
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,8 @@ import { startCollector, answer, READ_KEY } from '../../tests/integration/collec
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
-const seconds = opt('--seconds', 10), posts = opt('--posts', 100);
+const seconds = opt('--seconds', 10), posts = opt('--posts', 100), rounds = opt('--rounds', 1);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const builds = [];
@@ -35,7 +38,9 @@ function wrk(dir, connections, extraEnv = {}) {
     { cwd: root, encoding: 'utf8', env: { ...process.env, NPSKIT_BUILD_NATIVE: dir, ...extraEnv } });
   const pct = (p) => ms((new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm').exec(out) || [])[1] || '');
   const acked = Number((/acknowledged: (\d+) of/.exec(out) || [])[1]);
-  return { connections, acknowledged_per_s: acked / seconds, p50_ms: pct(50), p99_ms: pct(99) };
+  const cpu = /cpu: collector ([\d.]+) s, wrk ([\d.]+) s, ([\d.]+) us/.exec(out) || [];
+  return { connections, acknowledged_per_s: acked / seconds, p50_ms: pct(50), p99_ms: pct(99),
+    collector_cpu_s: Number(cpu[1]), wrk_cpu_s: Number(cpu[2]), collector_cpu_us_per_answer: Number(cpu[3]), load: os.loadavg()[0] };
 }
 
 // Listeners in a worker thread (their sockets do not share the poster's event loop); arrival
@@ -123,14 +128,18 @@ async function fanout(dir, listeners, hostile) {
 // wrk at 64 connections with the hostile sockets: run.sh starts them against its own collector
 // when NPSKIT_BENCH_HOSTILE is set.
 const results = [];
+for (let round = 0; round < rounds; ++round)
 for (const b of builds) {
-  const r = { build: b.name, dir: b.dir, ingest: [], fanout: [] };
+  const r = { build: rounds > 1 ? `${b.name} (${round + 1})` : b.name, dir: b.dir, load: os.loadavg()[0], ingest: [], fanout: [] };
+  if (only !== 'fanout') {
   for (const connections of [1, 16, 64, 256]) {
     r.ingest.push({ ...wrk(b.dir, connections), hostile: false });
     console.error(`${b.name} c=${connections}:`, JSON.stringify(r.ingest.at(-1)));
   }
   r.ingest.push({ ...wrk(b.dir, 64, { NPSKIT_BENCH_HOSTILE: '1' }), hostile: true });
   console.error(`${b.name} c=64 hostile:`, JSON.stringify(r.ingest.at(-1)));
+  }
+  if (only !== 'ingest')
   for (const [listeners, hostile] of [[100, false], [2000, false], [100, true], [2000, true]]) {
     let f;
     try { f = await fanout(b.dir, listeners, hostile); } catch (e) { f = { listeners, hostile, error: String(e.message || e).slice(0, 120) }; }
@@ -151,11 +160,17 @@ WAL, synchronous=FULL, group commit). "hostile": 500 sockets from 127.0.0.2, eac
 \`Content-Length: 100000000\`, trickling 10 bytes every 2 s, reconnecting 100 ms after a close.
 ${builds.length > 1 ? `Builds: before = \`${builds[0].dir}\`, after = this tree, same run.` : 'Build: this tree.'}
 
-| build | connections | hostile | acknowledged/s | p50 | p99 |
-|---|---:|---|---:|---:|---:|
+CPU: seconds of CPU the collector (all its threads) and wrk used during the ${seconds} s run, of the
+${2 * seconds} s the 2 cores had (the rest went to other processes); "µs/answer" is the collector's CPU per
+acknowledged answer, the figure the machine's load moves least. "load": the 1-minute load average
+as that run ended.
+
+| build | connections | hostile | acknowledged/s | p50 | p99 | collector CPU | wrk CPU | µs/answer | load |
+|---|---:|---|---:|---:|---:|---:|---:|---:|---:|
 `;
 for (const r of results)
-  for (const i of r.ingest) md += `| ${r.build} | ${i.connections} | ${i.hostile ? 'yes' : ''} | ${n(i.acknowledged_per_s)} | ${f(i.p50_ms, 2)} ms | ${f(i.p99_ms, 2)} ms |\n`;
+  for (const i of r.ingest)
+    md += `| ${r.build} | ${i.connections} | ${i.hostile ? 'yes' : ''} | ${n(i.acknowledged_per_s)} | ${f(i.p50_ms, 2)} ms | ${f(i.p99_ms, 2)} ms | ${f(i.collector_cpu_s)} s | ${f(i.wrk_cpu_s)} s | ${f(i.collector_cpu_us_per_answer, 0)} | ${f(i.load)} |\n`;
 md += `
 Fan-out: ${posts} answers POSTed 10 ms apart; POST sent → event received at each listener.
 
@@ -167,5 +182,5 @@ for (const r of results)
     md += x.error
       ? `| ${r.build} | ${n(x.listeners)} | ${x.hostile ? 'yes' : ''} | failed: ${x.error} | | | | |\n`
       : `| ${r.build} | ${n(x.listeners)} | ${x.hostile ? 'yes' : ''} | ${n(x.deliveries)} | ${n(x.missing)} | ${f(x.p50_ms, 2)} ms | ${f(x.p99_ms, 2)} ms | ${f(x.max_ms, 2)} ms |\n`;
-writeSection('collector', md, { machine: machine(), results });
+if (!only) writeSection('collector', md, { machine: machine(), results });
 console.log(md);
