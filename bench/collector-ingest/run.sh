@@ -2,7 +2,8 @@
 # Collector ingest benchmark: wrk POSTs new answers over loopback to a fresh database.
 #   usage: bench/collector-ingest/run.sh [SECONDS] [CONNECTIONS] [SYNC]
 #   defaults: 10 s, 32 connections, sync=full (every 202 is fsynced; group commit)
-#   env: NPSKIT_BUILD_NATIVE (build-native); NPSKIT_BENCH_HOSTILE=1 also opens 500 hostile
+#   env: NPSKIT_BUILD_NATIVE (build-native); NPSKIT_COLLECTOR_ARGS (extra collector flags);
+#        NPSKIT_BENCH_HOSTILE=1 also opens 500 hostile
 #        sockets from 127.0.0.2 (bench/collector-ingest/hostile.cjs) before wrk starts
 # Prints wrk's report with acknowledged requests/s and p50/p90/p99 latency, the CPU time the
 # collector and wrk used meanwhile (on a shared machine, CPU per answer is the figure that does
@@ -17,7 +18,8 @@ command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)
 dir=$(mktemp -d)
 hostile=""
 trap 'kill -TERM $pid $hostile 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-"$bin" --port 0 --db "$dir/bench.db" --rate 0 --quiet --sync "$sync" --threads $((connections + 16)) 2>"$dir/log" &
+# shellcheck disable=SC2086  # NPSKIT_COLLECTOR_ARGS: extra flags, split on spaces
+"$bin" --port 0 --db "$dir/bench.db" --rate 0 --quiet --sync "$sync" --threads $((connections + 16)) ${NPSKIT_COLLECTOR_ARGS:-} 2>"$dir/log" &
 pid=$!
 for _ in $(seq 1 100); do grep -q '"listening"' "$dir/log" && break; sleep 0.05; done
 port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$dir/log" | head -1)
