@@ -277,6 +277,73 @@ TEST_CASE("keys beyond max_attribute_keys are not indexed, counted and said") {
     CHECK(store.unindexed_values == 8);
 }
 
+static response in_survey(const std::string& id, const std::string& survey, std::vector<std::pair<std::string, std::string>> attrs) {
+    response r = with_attrs(id, 9, std::move(attrs));
+    r.survey = survey;
+    return r;
+}
+
+TEST_CASE("the key cap counts per survey: one survey's flood leaves another its keys") {
+    response_store store(store_desc{.max_attribute_keys = 3});
+    for (int i = 0; i < 1000; ++i) store.add(in_survey("a-" + std::to_string(i), "flood", {{"fresh" + std::to_string(i), "v"}}));
+    CHECK(store.attribute("fresh2"));
+    CHECK_FALSE(store.attribute("fresh3"));
+    CHECK(store.unindexed_keys() == 997);
+    // Survey b's own keys are indexed although "flood" used up its cap long ago.
+    size_t row = store.add(in_survey("b-1", "other", {{"plan", "pro"}, {"country", "FR"}, {"fresh0", "x"}}));
+    REQUIRE(store.attribute("plan"));
+    REQUIRE(store.attribute("country"));
+    CHECK(store.attribute("plan")->value_of(store.attribute("plan")->code_at(row)) == "pro");
+    CHECK(store.attribute("country")->value_of(store.attribute("country")->code_at(row)) == "FR");
+    // A key another survey made a column of counts against b's cap too, and is indexed for b.
+    CHECK(store.attribute("fresh0")->value_of(store.attribute("fresh0")->code_at(row)) == "x");
+    // b's fourth key is beyond b's cap: its rows keep no code there, and the note counts it.
+    row = store.add(in_survey("b-2", "other", {{"fresh1", "y"}, {"plan", "team"}}));
+    CHECK(store.attribute("fresh1")->code_at(row) == 0);
+    CHECK(store.attribute("plan")->value_of(store.attribute("plan")->code_at(row)) == "team");  // counted already
+    CHECK(store.unindexed_keys() == 998);  // fresh1: indexed for "flood", left out for "other"
+    CHECK(store.unindexed_values == 998);
+    CHECK(store.size() == 1002);  // every row is stored
+    CHECK(store.attribute("survey"));  // the record's own fields are not capped
+    CHECK(store.limits_note().find("998 attribute keys beyond the first 3") != std::string::npos);
+}
+
+TEST_CASE("a host attribute named like a record field uses the field's column, uncapped") {
+    response_store store(store_desc{.max_attribute_keys = 1});
+    response first = in_survey("p-0", "s", {});
+    first.page = "/home";  // the record's own field makes the column
+    store.add(first);
+    size_t row = store.add(in_survey("p-1", "s", {{"a", "1"}, {"page", "/x"}}));
+    CHECK(store.attribute("a"));
+    REQUIRE(store.attribute("page"));
+    CHECK(store.attribute("page")->value_of(store.attribute("page")->code_at(row)) == "/x");
+    CHECK(store.unindexed_keys() == 0);
+}
+
+TEST_CASE("many surveys × keys: columns are found by key and rows stay right") {
+    response_store store(store_desc{.max_attribute_keys = 4});
+    for (int s = 0; s < 50; ++s)
+        for (int k = 0; k < 6; ++k)
+            store.add(in_survey("m-" + std::to_string(s) + "-" + std::to_string(k), "s" + std::to_string(s),
+                                {{"k" + std::to_string(s) + "x" + std::to_string(k), std::to_string(k)}}));
+    CHECK(store.size() == 300);
+    CHECK(store.unindexed_keys() == 100);  // keys 4 and 5 of each survey
+    for (int s = 0; s < 50; ++s) {
+        const attribute_column* c = store.attribute("k" + std::to_string(s) + "x3");
+        REQUIRE(c);
+        CHECK(c->value_of(c->code_at(static_cast<size_t>(s * 6 + 3))) == "3");
+        CHECK(c->code_at(static_cast<size_t>(s * 6 + 2)) == 0);
+        CHECK_FALSE(store.attribute("k" + std::to_string(s) + "x4"));
+    }
+    // A dense column (on every row) still gets a code slot for each new row.
+    response_store dense(store_desc{.max_attribute_keys = 2});
+    for (int i = 0; i < 200; ++i) dense.add(in_survey("d-" + std::to_string(i), "s", {{"plan", i % 2 ? "pro" : "free"}}));
+    REQUIRE(dense.attribute("plan"));
+    CHECK(dense.attribute("plan")->dense());
+    CHECK(dense.attribute("plan")->value_of(dense.attribute("plan")->code_at(199)) == "pro");
+    CHECK(dense.attribute("plan")->value_of(dense.attribute("plan")->code_at(198)) == "free");
+}
+
 TEST_CASE("values beyond max_attribute_values share \"(other)\", and the note says so") {
     response_store store(store_desc{.max_attribute_values = 4});
     for (int i = 0; i < 10; ++i) store.add(with_attrs("id-" + std::to_string(i), 9, {{"page", "/p" + std::to_string(i)}}));

@@ -3,7 +3,9 @@
 // the same with 500 hostile sockets open from 127.0.0.2 (each declares a 100 MB body, trickles
 // it, and reconnects when closed). With NPSKIT_BUILD_NATIVE_BASELINE set to an older build
 // folder (e.g. /work/main/build-native), that build is measured first in the same run.
-//   node bench/collector-ingest/bench.mjs [--seconds 10] [--posts 100]
+//   node bench/collector-ingest/bench.mjs [--seconds 10] [--posts 100] [--only ingest|fanout] [--rounds N]
+// --only measures one half and prints it without touching BENCHMARKS.md; --rounds N measures
+// the builds N times, alternating (before, after, before, after, ...), to read the noise.
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,12 +15,16 @@ import { startCollector, answer, READ_KEY } from '../../tests/integration/collec
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
-const seconds = opt('--seconds', 10), posts = opt('--posts', 100);
+const seconds = opt('--seconds', 10), posts = opt('--posts', 100), rounds = opt('--rounds', 1);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const builds = [];
 if (process.env.NPSKIT_BUILD_NATIVE_BASELINE) builds.push({ name: 'before', dir: path.resolve(process.env.NPSKIT_BUILD_NATIVE_BASELINE) });
 builds.push({ name: 'after', dir: path.resolve(root, process.env.NPSKIT_BUILD_NATIVE || 'build-native') });
+// NPSKIT_BENCH_IO_THREADS=N also measures this tree with --io-threads N (the default is 2).
+if (process.env.NPSKIT_BENCH_IO_THREADS)
+  builds.push({ name: `after, --io-threads ${process.env.NPSKIT_BENCH_IO_THREADS}`, dir: builds.at(-1).dir, args: ['--io-threads', process.env.NPSKIT_BENCH_IO_THREADS] });
 
 const ms = (text) => {  // wrk latency "1.23ms", "850.00us", "1.02s"
   const m = /([\d.]+)(us|ms|s)/.exec(text);
@@ -30,12 +36,14 @@ function startHostile(port) {
   return spawn(process.execPath, [path.join(root, 'bench/collector-ingest/hostile.cjs'), String(port)], { stdio: 'ignore' });
 }
 
-function wrk(dir, connections, extraEnv = {}) {
+function wrk(dir, connections, extraEnv = {}, extraArgs = []) {
   const out = execFileSync('bash', [path.join(root, 'bench/collector-ingest/run.sh'), String(seconds), String(connections), 'full'],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, NPSKIT_BUILD_NATIVE: dir, ...extraEnv } });
+    { cwd: root, encoding: 'utf8', env: { ...process.env, NPSKIT_BUILD_NATIVE: dir, NPSKIT_COLLECTOR_ARGS: extraArgs.join(' '), ...extraEnv } });
   const pct = (p) => ms((new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm').exec(out) || [])[1] || '');
   const acked = Number((/acknowledged: (\d+) of/.exec(out) || [])[1]);
-  return { connections, acknowledged_per_s: acked / seconds, p50_ms: pct(50), p99_ms: pct(99) };
+  const cpu = /cpu: collector ([\d.]+) s, wrk ([\d.]+) s, ([\d.]+) us/.exec(out) || [];
+  return { connections, acknowledged_per_s: acked / seconds, p50_ms: pct(50), p99_ms: pct(99),
+    collector_cpu_s: Number(cpu[1]), wrk_cpu_s: Number(cpu[2]), collector_cpu_us_per_answer: Number(cpu[3]), load: os.loadavg()[0] };
 }
 
 // Listeners in a worker thread (their sockets do not share the poster's event loop); arrival
@@ -77,9 +85,9 @@ const check = setInterval(() => {
 parentPort.on('message', () => parentPort.postMessage({ arrivals: [...arrivals] }));
 `;
 
-async function fanout(dir, listeners, hostile) {
+async function fanout(dir, listeners, hostile, extraArgs = []) {
   // The old build holds a thread per stream: give it enough for the listeners.
-  const c = await startCollector({ args: ['--rate', '0', '--quiet', '--threads', String(Math.max(64, listeners + 32))],
+  const c = await startCollector({ args: ['--rate', '0', '--quiet', '--threads', String(Math.max(64, listeners + 32)), ...extraArgs],
     binary: path.join(dir, 'npskit-collector') });
   const h = hostile ? startHostile(c.port) : null;
   const worker = new Worker(LISTENERS, { eval: true, workerData: { port: c.port, n: listeners, key: READ_KEY } });
@@ -123,21 +131,27 @@ async function fanout(dir, listeners, hostile) {
 // wrk at 64 connections with the hostile sockets: run.sh starts them against its own collector
 // when NPSKIT_BENCH_HOSTILE is set.
 const results = [];
-for (const b of builds) {
-  const r = { build: b.name, dir: b.dir, ingest: [], fanout: [] };
-  for (const connections of [1, 16, 64, 256]) {
-    r.ingest.push({ ...wrk(b.dir, connections), hostile: false });
-    console.error(`${b.name} c=${connections}:`, JSON.stringify(r.ingest.at(-1)));
+for (let round = 0; round < rounds; ++round) {
+  for (const b of builds) {
+    const r = { build: rounds > 1 ? `${b.name} (${round + 1})` : b.name, dir: b.dir, load: os.loadavg()[0], ingest: [], fanout: [] };
+    if (only !== 'fanout') {
+      for (const connections of [1, 16, 64, 256]) {
+        r.ingest.push({ ...wrk(b.dir, connections, {}, b.args), hostile: false });
+        console.error(`${r.build} c=${connections}:`, JSON.stringify(r.ingest.at(-1)));
+      }
+      r.ingest.push({ ...wrk(b.dir, 64, { NPSKIT_BENCH_HOSTILE: '1' }, b.args), hostile: true });
+      console.error(`${r.build} c=64 hostile:`, JSON.stringify(r.ingest.at(-1)));
+    }
+    if (only !== 'ingest') {
+      for (const [listeners, hostile] of [[100, false], [2000, false], [100, true], [2000, true]]) {
+        let f;
+        try { f = await fanout(b.dir, listeners, hostile, b.args); } catch (e) { f = { listeners, hostile, error: String(e.message || e).slice(0, 120) }; }
+        r.fanout.push(f);
+        console.error(`${r.build} fan-out:`, JSON.stringify(f));
+      }
+    }
+    results.push(r);
   }
-  r.ingest.push({ ...wrk(b.dir, 64, { NPSKIT_BENCH_HOSTILE: '1' }), hostile: true });
-  console.error(`${b.name} c=64 hostile:`, JSON.stringify(r.ingest.at(-1)));
-  for (const [listeners, hostile] of [[100, false], [2000, false], [100, true], [2000, true]]) {
-    let f;
-    try { f = await fanout(b.dir, listeners, hostile); } catch (e) { f = { listeners, hostile, error: String(e.message || e).slice(0, 120) }; }
-    r.fanout.push(f);
-    console.error(`${b.name} fan-out:`, JSON.stringify(f));
-  }
-  results.push(r);
 }
 
 const f = (x, d = 1) => (Number.isFinite(x) ? Number(x).toFixed(d) : '–');
@@ -149,13 +163,19 @@ shared by wrk, node and the collector on loopback (load average at the start: ${
 schema v1 answer; it counts as acknowledged only on 202, sent after its row is committed (SQLite
 WAL, synchronous=FULL, group commit). "hostile": 500 sockets from 127.0.0.2, each declaring
 \`Content-Length: 100000000\`, trickling 10 bytes every 2 s, reconnecting 100 ms after a close.
-${builds.length > 1 ? `Builds: before = \`${builds[0].dir}\`, after = this tree, same run.` : 'Build: this tree.'}
+${builds.length > 1 ? `Builds: before = \`${builds[0].dir}\`, after = this tree, same run${rounds > 1 ? `, ${rounds} rounds alternating` : ''}.` : 'Build: this tree.'}
 
-| build | connections | hostile | acknowledged/s | p50 | p99 |
-|---|---:|---|---:|---:|---:|
+CPU: seconds of CPU the collector (all its threads) and wrk used during the ${seconds} s run, of the
+${2 * seconds} s the 2 cores had (the rest went to other processes); "µs/answer" is the collector's CPU per
+acknowledged answer, the figure the machine's load moves least. "load": the 1-minute load average
+as that run ended.
+
+| build | connections | hostile | acknowledged/s | p50 | p99 | collector CPU | wrk CPU | µs/answer | load |
+|---|---:|---|---:|---:|---:|---:|---:|---:|---:|
 `;
 for (const r of results)
-  for (const i of r.ingest) md += `| ${r.build} | ${i.connections} | ${i.hostile ? 'yes' : ''} | ${n(i.acknowledged_per_s)} | ${f(i.p50_ms, 2)} ms | ${f(i.p99_ms, 2)} ms |\n`;
+  for (const i of r.ingest)
+    md += `| ${r.build} | ${i.connections} | ${i.hostile ? 'yes' : ''} | ${n(i.acknowledged_per_s)} | ${f(i.p50_ms, 2)} ms | ${f(i.p99_ms, 2)} ms | ${f(i.collector_cpu_s)} s | ${f(i.wrk_cpu_s)} s | ${f(i.collector_cpu_us_per_answer, 0)} | ${f(i.load)} |\n`;
 md += `
 Fan-out: ${posts} answers POSTed 10 ms apart; POST sent → event received at each listener.
 
@@ -167,5 +187,5 @@ for (const r of results)
     md += x.error
       ? `| ${r.build} | ${n(x.listeners)} | ${x.hostile ? 'yes' : ''} | failed: ${x.error} | | | | |\n`
       : `| ${r.build} | ${n(x.listeners)} | ${x.hostile ? 'yes' : ''} | ${n(x.deliveries)} | ${n(x.missing)} | ${f(x.p50_ms, 2)} ms | ${f(x.p99_ms, 2)} ms | ${f(x.max_ms, 2)} ms |\n`;
-writeSection('collector', md, { machine: machine(), results });
+if (!only) writeSection('collector', md, { machine: machine(), results });
 console.log(md);

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -168,20 +169,33 @@ struct connection;
 
 struct http_server::impl {
     http_server_desc desc;
-    net::io_context io{1};
+    // One io_context per I/O thread, each run by its thread alone: a connection lives on one of
+    // them for its whole life (its handlers never run concurrently, no strand needed), spread
+    // round-robin at accept. ios[0] also runs the acceptor.
+    std::vector<std::unique_ptr<net::io_context>> ios;
+    size_t next_io = 0;  // accept handler only
     net::io_context stream_io{1};  // open streams, on a thread of their own
-    tcp::acceptor acceptor{io};
-    net::steady_timer accept_retry{io};
+    tcp::acceptor acceptor;
+    net::steady_timer accept_retry;
     net::thread_pool workers;
     size_t capacity = 0;
-    // Touched on the I/O thread only.
+    // The caps' counts, shared by the I/O threads: every check and change under count_mutex, so
+    // each cap holds exactly as with one thread.
+    std::mutex count_mutex;
     size_t open = 0, open_streams = 0;
     std::unordered_map<std::string, size_t> per_address, streams_per_address;
     std::unordered_map<void*, std::weak_ptr<connection>> live;
-    bool stopping = false;
-    std::shared_ptr<const std::string> last_event, last_framed;  // the chunk framing of the last fan-out
+    std::atomic<bool> stopping{false};
+    std::shared_ptr<const std::string> last_event, last_framed;  // stream thread: the chunk framing of the last fan-out
 
-    explicit impl(http_server_desc d) : desc(std::move(d)), workers(static_cast<size_t>(std::max(1, desc.workers))) {
+    static std::vector<std::unique_ptr<net::io_context>> make_ios(int n) {
+        std::vector<std::unique_ptr<net::io_context>> v;
+        for (int i = 0; i < std::max(1, n); ++i) v.push_back(std::make_unique<net::io_context>(1));
+        return v;
+    }
+    explicit impl(http_server_desc d)
+        : desc(std::move(d)), ios(make_ios(desc.io_threads)), acceptor(*ios[0]), accept_retry(*ios[0]),
+          workers(static_cast<size_t>(std::max(1, desc.workers))) {
         desc.limits = with_defaults(desc.limits);
     }
     void accept();
@@ -217,6 +231,7 @@ enum class phase { request, idle, write, drain, stream };
 
 struct connection : std::enable_shared_from_this<connection> {
     http_server::impl& server;
+    net::io_context& io;  // the I/O thread this connection's handlers run on
     tcp::socket socket;
     net::steady_timer timer;
     beast::flat_buffer buffer;
@@ -239,8 +254,8 @@ struct connection : std::enable_shared_from_this<connection> {
     char scratch[4096];
     size_t drained = 0;
 
-    connection(http_server::impl& s, tcp::socket sock, std::string addr)
-        : server(s), socket(std::move(sock)), timer(s.io), buffer(s.desc.limits.header_bytes + 65536), address(std::move(addr)),
+    connection(http_server::impl& s, net::io_context& on, tcp::socket sock, std::string addr)
+        : server(s), io(on), socket(std::move(sock)), timer(on), buffer(s.desc.limits.header_bytes + 65536), address(std::move(addr)),
           bucket(address_bucket(address)) {}
 
     const http_limits& limits() const { return server.desc.limits; }
@@ -452,7 +467,7 @@ struct connection : std::enable_shared_from_this<connection> {
         if (closed) return;
         closed = true;
         beast::error_code ignored;
-        if (!on_stream_thread) timer.cancel();  // the timer belongs to the I/O thread
+        if (!on_stream_thread) timer.cancel();  // the timer belongs to the connection's I/O thread
         socket.shutdown(tcp::socket::shutdown_both, ignored);
         socket.close(ignored);
         bool was_stream = stream != nullptr;
@@ -463,19 +478,19 @@ struct connection : std::enable_shared_from_this<connection> {
             pending.clear();
             if (auto done = std::move(on_stream_close)) done();
         }
-        // The counts live on the I/O thread.
-        auto release = [srv = &server, self = shared_from_this(), was_stream] {
-            srv->live.erase(self.get());
+        {
+            http_server::impl* srv = &server;
+            std::lock_guard<std::mutex> lock(srv->count_mutex);
+            srv->live.erase(this);
             --srv->open;
-            if (auto it = srv->per_address.find(self->bucket); it != srv->per_address.end() && --it->second == 0)
+            if (auto it = srv->per_address.find(bucket); it != srv->per_address.end() && --it->second == 0)
                 srv->per_address.erase(it);
-            if (!was_stream) return;
-            --srv->open_streams;
-            if (auto it = srv->streams_per_address.find(self->bucket); it != srv->streams_per_address.end() && --it->second == 0)
-                srv->streams_per_address.erase(it);
-        };
-        if (on_stream_thread) net::post(server.io, std::move(release));
-        else release();
+            if (was_stream) {
+                --srv->open_streams;
+                if (auto it = srv->streams_per_address.find(bucket); it != srv->streams_per_address.end() && --it->second == 0)
+                    srv->streams_per_address.erase(it);
+            }
+        }
     }
     bool on_stream_thread = false;
 
@@ -484,12 +499,15 @@ struct connection : std::enable_shared_from_this<connection> {
     //-------------------------------------------------------------------------
     std::shared_ptr<http_stream> open_stream(http_response head, std::function<void()> on_close) {
         if (closed) return nullptr;
-        if (server.open_streams >= limits().streams || server.streams_per_address[bucket] >= limits().streams_per_address) {
-            if (server.streams_per_address[bucket] == 0) server.streams_per_address.erase(bucket);
-            return nullptr;
+        {
+            std::lock_guard<std::mutex> lock(server.count_mutex);
+            if (server.open_streams >= limits().streams || server.streams_per_address[bucket] >= limits().streams_per_address) {
+                if (server.streams_per_address[bucket] == 0) server.streams_per_address.erase(bucket);
+                return nullptr;
+            }
+            ++server.open_streams;
+            ++server.streams_per_address[bucket];
         }
-        ++server.open_streams;
-        ++server.streams_per_address[bucket];
         auto s = std::make_shared<stream_impl>(shared_from_this());
         stream = s.get();
         on_stream_close = std::move(on_close);
@@ -588,7 +606,7 @@ exchange_impl::~exchange_impl() {
 const http_request& exchange_impl::request() const { return conn_->request; }
 void exchange_impl::respond(http_response response) {
     if (answered_.exchange(true)) return;
-    net::post(conn_->server.io, [c = conn_, g = generation_, r = std::move(response)]() mutable { c->write_answer(std::move(r), g); });
+    net::post(conn_->io, [c = conn_, g = generation_, r = std::move(response)]() mutable { c->write_answer(std::move(r), g); });
 }
 std::shared_ptr<http_stream> exchange_impl::open_stream(http_response head, std::function<void()> on_close) {
     if (answered_) return nullptr;
@@ -617,7 +635,8 @@ std::string address_text(const tcp::endpoint& endpoint) {
 // [SECTION] Server
 //-----------------------------------------------------------------------------
 void http_server::impl::accept() {
-    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    net::io_context& on = *ios[next_io];
+    acceptor.async_accept(on, [this, &on](beast::error_code ec, tcp::socket socket) {
         if (stopping) return;
         if (ec) {
             // Out of descriptors (EMFILE/ENFILE) or a transient error: wait instead of spinning.
@@ -630,9 +649,11 @@ void http_server::impl::accept() {
         if (e) return accept();
         // An IPv6 client has a /64 to pick addresses from: the cap counts the /64.
         std::string bucket = address_bucket(address);
+        std::unique_lock<std::mutex> lock(count_mutex);
         size_t& mine = per_address[bucket];
         if (open >= capacity || mine >= desc.limits.connections_per_address) {
             if (mine == 0) per_address.erase(bucket);
+            lock.unlock();
             // One small answer straight into the socket's send buffer, then close: a refused
             // connection holds nothing.
             static const std::string text = [] {
@@ -650,9 +671,13 @@ void http_server::impl::accept() {
         ++mine;
         ++open;
         socket.set_option(tcp::no_delay(true), e);
-        auto c = std::make_shared<connection>(*this, std::move(socket), std::move(address));
+        auto c = std::make_shared<connection>(*this, on, std::move(socket), std::move(address));
         live.emplace(c.get(), c);
-        c->start();
+        lock.unlock();
+        next_io = (next_io + 1) % ios.size();
+        // Its first read starts on its own thread.
+        if (&on == ios[0].get()) c->start();
+        else net::post(on, [c] { c->start(); });
         accept();
     });
 }
@@ -706,28 +731,47 @@ void http_server::run() {
         setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
         impl_->stream_io.run();
     });
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> io_guards;
+    std::vector<std::thread> io_threads;
+    for (size_t i = 1; i < impl_->ios.size(); ++i) {
+        io_guards.push_back(net::make_work_guard(*impl_->ios[i]));
+        io_threads.emplace_back([this, i] { impl_->ios[i]->run(); });
+    }
     impl_->accept();
-    impl_->io.run();
+    impl_->ios[0]->run();
+    for (auto& g : io_guards) g.reset();
+    for (size_t i = 1; i < impl_->ios.size(); ++i) net::post(*impl_->ios[i], [this, i] { impl_->ios[i]->stop(); });
+    for (auto& t : io_threads) t.join();
     guard.reset();
     net::post(impl_->stream_io, [this] { impl_->stream_io.stop(); });
     streams.join();
 }
 
 void http_server::stop() {
-    net::post(impl_->io, [this] {
+    net::post(*impl_->ios[0], [this] {
         impl* s = impl_.get();
         s->stopping = true;
         beast::error_code ignored;
         s->acceptor.close(ignored);
         s->accept_retry.cancel();
         std::vector<std::shared_ptr<connection>> all;
-        for (auto& [key, weak] : s->live)
-            if (auto c = weak.lock()) all.push_back(std::move(c));
-        for (auto& c : all) {
-            if (c->on_stream_thread) net::post(s->stream_io, [c] { c->close_now(); });
-            else c->close_now();
+        {
+            std::lock_guard<std::mutex> lock(s->count_mutex);
+            for (auto& [key, weak] : s->live)
+                if (auto c = weak.lock()) all.push_back(std::move(c));
         }
-        s->io.stop();
+        // Each connection is closed on its own thread; run() then stops the other I/O threads
+        // behind these closes (one thread per io_context runs its handlers in order).
+        for (auto& c : all) {
+            // on_stream_thread is set on the connection's own thread: ask there.
+            auto close = [s, c] {
+                if (c->on_stream_thread) net::post(s->stream_io, [c] { c->close_now(); });
+                else c->close_now();
+            };
+            if (&c->io == s->ios[0].get()) close();
+            else net::post(c->io, close);
+        }
+        s->ios[0]->stop();
     });
 }
 

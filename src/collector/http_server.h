@@ -1,4 +1,4 @@
-// npskit collector: the event-driven HTTP/1.1 layer (Boost.Beast on one Asio thread).
+// npskit collector: the event-driven HTTP/1.1 layer (Boost.Beast on a few Asio threads).
 // No thread per connection: a slow client or an open SSE stream costs a buffer, not a
 // thread. Every limit is enforced while reading (docs/http-api.md, "Limits"):
 // - request line + headers: bytes bounded by the parser as they arrive (431), header count (431),
@@ -8,7 +8,7 @@
 // - connections in total and per client address, SSE streams in total and per address (503)
 // - a bounded accept queue (the listen backlog)
 // Routes never see Beast: they get an http_request and answer through an http_exchange, from
-// any thread (the answer is posted back to the I/O thread).
+// any thread (the answer is posted back to the connection's I/O thread).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -91,7 +91,7 @@ public:
     virtual ~http_exchange() = default;
     virtual const http_request& request() const = 0;
     virtual void respond(http_response response) = 0;  // any thread
-    // I/O thread only (inside the handler). Sends head (status 200, its headers) and returns the
+    // The connection's I/O thread only (inside the handler). Sends head (status 200, its headers) and returns the
     // stream, or nullptr when the stream caps are reached (the caller answers 503). on_close runs
     // on the I/O thread once the stream ends, whoever ended it.
     virtual std::shared_ptr<http_stream> open_stream(http_response head, std::function<void()> on_close) = 0;
@@ -102,8 +102,12 @@ struct http_server_desc {
     int port = 8080;  // 0: any free port
     http_limits limits;
     int workers = 4;  // threads for offload() (storage reads, files)
+    // I/O threads, each with its own connections (spread at accept): parsing and answering
+    // requests is the collector's busiest work, and one thread caps it at one core.
+    int io_threads = 2;
     std::vector<std::pair<std::string, std::string>> default_headers;
-    // Runs on the I/O thread for every request that passed the limits; must not block.
+    // Runs on an I/O thread (several at once) for every request that passed the limits; must
+    // not block and must be thread-safe.
     std::function<void(std::shared_ptr<http_exchange>)> handler;
     // After each answer is written (or each stream ended): one log line.
     std::function<void(const http_request&, int status, double ms, size_t out_bytes)> log;
@@ -120,7 +124,7 @@ public:
     void run();   // serves on the calling thread until stop()
     void stop();  // any thread: closes every connection, run() returns
     void offload(std::function<void()> work);  // runs work on a worker thread
-    // send() on each stream, in one hop to the I/O thread (a fan-out to thousands of streams).
+    // send() on each stream, in one hop to the stream thread (a fan-out to thousands of streams).
     void send_all(std::vector<std::shared_ptr<http_stream>> streams, std::shared_ptr<const std::string> event);
     size_t connection_capacity() const;        // connections it can hold (limits and RLIMIT_NOFILE)
 

@@ -41,8 +41,9 @@ const char* const usage = R"(usage: npskit-collector [options]
   --max-connections-per-ip N  open connections from one address (default 4096)
   --max-streams N    open /v1/stream listeners in total (default 16384)
   --max-streams-per-ip N  open /v1/stream listeners from one address (default 4096)
-  --max-attribute-keys N  distinct attribute keys indexed for /v1/aggregate (default 64;
-                     rows are stored whole, further keys are not broken down)
+  --max-attribute-keys N  distinct attribute keys indexed for /v1/aggregate, per survey
+                     (default 64; rows are stored whole, further keys are not broken down)
+  --io-threads N     threads that read and answer requests (default 2)
   --sync full|normal SQLite synchronous mode (default full: a 2xx survives power loss)
   --quiet            no per-request log lines
   -h, --help         this text
@@ -147,7 +148,7 @@ int main(int argc, char** argv) {
                               {"--max-connections", nullptr}, {"--max-connections-per-ip", nullptr},
                               {"--max-streams", nullptr},    {"--max-streams-per-ip", nullptr},
                               {"--trusted-proxy", "NPSKIT_TRUSTED_PROXY"}, {"--max-read-failures", nullptr},
-                              {"--max-attribute-keys", nullptr}};
+                              {"--max-attribute-keys", nullptr}, {"--io-threads", nullptr}};
     std::vector<std::pair<std::string, std::string>> settings;
     for (const option& o : options)
         if (o.env)
@@ -227,6 +228,9 @@ int main(int argc, char** argv) {
         } else if (name == "--threads") {
             if (!parse_int(value, 4, 4096, n)) return bad("--threads must be from 4 to 4096");
             desc.threads = static_cast<int>(n);
+        } else if (name == "--io-threads") {
+            if (!parse_int(value, 1, 64, n)) return bad("--io-threads must be from 1 to 64");
+            desc.io_threads = static_cast<int>(n);
         } else if (name == "--max-attribute-keys") {
             if (!parse_int(value, 1, 65534, n)) return bad("--max-attribute-keys must be from 1 to 65534");
             desc.max_attribute_keys = static_cast<size_t>(n);

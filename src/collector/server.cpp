@@ -970,6 +970,7 @@ int run_collector(const collector_desc& desc) {
     else if (desc.threads > 0) hd.limits.streams = static_cast<size_t>(std::max(1, desc.threads - 16));
     hd.limits = with_defaults(hd.limits);
     hd.workers = desc.threads > 0 ? std::min(desc.threads, 64) : 4;
+    hd.io_threads = desc.io_threads;
     // Stored text is data: no browser may sniff a JSON answer (or an echoed field name) as HTML.
     hd.default_headers = {{"X-Content-Type-Options", "nosniff"}};
     hd.handler = [&st](std::shared_ptr<http_exchange> ex) { handle(st, ex); };
@@ -1010,7 +1011,7 @@ int run_collector(const collector_desc& desc) {
     const http_limits& l = hd.limits;
     json started = {{"msg", "listening"}, {"url", "http://" + host + ":" + std::to_string(port) + "/"},
                     {"bind", desc.bind}, {"port", port}, {"db", storage->describe()}, {"cursor", storage->last_cursor()},
-                    {"threads", hd.workers}, {"rate", desc.rate}, {"burst", desc.burst}, {"origins", desc.origins},
+                    {"threads", hd.workers}, {"io_threads", hd.io_threads}, {"rate", desc.rate}, {"burst", desc.burst}, {"origins", desc.origins},
                     {"connections", server.connection_capacity()},
                     {"limits", {{"header_bytes", l.header_bytes}, {"header_count", l.header_count},
                                 {"request_line_bytes", l.request_line_bytes}, {"body_bytes", l.body_bytes},

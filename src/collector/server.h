@@ -36,6 +36,7 @@ struct collector_desc {
     http_limits limits;                 // the HTTP layer's limits (zero = default, see http_server.h)
     bool synchronous_full = true;       // SQLite synchronous=FULL (else NORMAL)
     bool log_requests = true;
+    int io_threads = 2;                 // HTTP I/O threads (http_server_desc::io_threads)
     size_t max_attribute_keys = 64;     // distinct attribute keys /v1/aggregate indexes (store_desc)
 };
 

@@ -140,7 +140,12 @@ void response_store::clear() {
     comment_lengths.clear();
     comment_pool.clear();
     attributes.clear();
-    capped_columns_ = 0;
+    row_survey_ = 0;
+    survey_columns_.clear();
+    survey_key_count_.clear();
+    column_capped_.clear();
+    column_by_key_.clear();
+    dense_columns_.clear();
     unindexed_key_hashes_.clear();
     unindexed_values = 0;
     row_by_id_.clear();
@@ -285,6 +290,9 @@ void response_store::end_bulk() {
     std::vector<std::pair<uint64_t, uint32_t>>().swap(ids);
     std::vector<uint32_t>().swap(bulk_empty_comments_);
     for (auto& a : attributes) a.merge_pending(slots.size());
+    dense_columns_.clear();
+    for (size_t i = 0; i < attributes.size(); ++i)
+        if (attributes[i].dense_) dense_columns_.push_back(static_cast<uint32_t>(i));
     if (!removed.empty()) {
         std::sort(removed.begin(), removed.end());
         remove_rows(removed);
@@ -319,32 +327,55 @@ void response_store::shrink_to_fit() {
     }
 }
 
+size_t response_store::column_index(std::string_view key) const {
+    if (attributes.size() <= 16) {  // the usual store: comparing a few keys beats hashing
+        for (size_t i = 0; i < attributes.size(); ++i)
+            if (attributes[i].key == key) return i;
+        return attributes.size();
+    }
+    auto it = column_by_key_.find(key);
+    return it == column_by_key_.end() ? attributes.size() : it->second;
+}
+
 const attribute_column* response_store::attribute(std::string_view key) const {
-    for (const auto& a : attributes)
-        if (a.key == key) return &a;
-    return nullptr;
+    const size_t i = column_index(key);
+    return i < attributes.size() ? &attributes[i] : nullptr;
 }
 
 attribute_column* response_store::column(std::string_view key, bool capped) {
     // Records name their attributes in the same order, row after row: try the column after
     // the last one found first.
-    if (column_hint_ < attributes.size() && attributes[column_hint_].key == key) return &attributes[column_hint_++];
-    for (size_t i = 0; i < attributes.size(); ++i)
-        if (attributes[i].key == key) {
-            column_hint_ = i + 1;
-            return &attributes[i];
+    size_t i = column_hint_ < attributes.size() && attributes[column_hint_].key == key ? column_hint_ : column_index(key);
+    const bool found = i < attributes.size();
+    // A record field's column (survey, page, ...) is never capped, whoever names its key.
+    if (capped && !(found && !column_capped_[i])) {
+        const uint64_t pair = uint64_t{row_survey_} << 32 | (found ? i : attributes.size());
+        if (!found || !survey_columns_.contains(pair)) {
+            if (survey_key_count_.size() <= row_survey_) survey_key_count_.resize(row_survey_ + size_t{1}, 0);
+            if (survey_key_count_[row_survey_] >= desc_.max_attribute_keys) {
+                // Beyond this survey's cap the key is not indexed on its rows (a stream of fresh
+                // keys would otherwise grow one column each); the caller still has the record.
+                if (unindexed_key_hashes_.size() < 65536) unindexed_key_hashes_.insert(hash_text(key));
+                ++unindexed_values;
+                return nullptr;
+            }
+            ++survey_key_count_[row_survey_];
+            survey_columns_.insert(pair);
         }
-    if (capped && capped_columns_ >= desc_.max_attribute_keys) {
-        // Beyond the cap the key is not indexed (a stream of fresh keys would otherwise grow
-        // one column each); the caller still has the whole record.
-        if (unindexed_key_hashes_.size() < 65536) unindexed_key_hashes_.insert(hash_text(key));
-        ++unindexed_values;
-        return nullptr;
     }
-    if (capped) ++capped_columns_;
+    if (found) {
+        column_hint_ = i + 1;
+        return &attributes[i];
+    }
     attribute_column& a = attributes.emplace_back();
     column_hint_ = attributes.size();
     a.key = std::string(key);
+    column_capped_.push_back(capped);
+    if (attributes.size() > 16) {
+        if (column_by_key_.empty())
+            for (size_t c = 0; c + 1 < attributes.size(); ++c) column_by_key_.emplace(attributes[c].key, static_cast<uint32_t>(c));
+        column_by_key_.emplace(a.key, static_cast<uint32_t>(attributes.size() - 1));
+    }
     return &a;  // sparse: costs nothing on the rows before
 }
 
@@ -352,6 +383,7 @@ void response_store::set_attribute(size_t row, std::string_view key, std::string
     attribute_column* col = column(key, capped_);
     if (!col) return;
     attribute_column& a = *col;
+    const bool was_dense = a.dense_;
     uint16_t code = a.find(value);
     if (code == 0) {
         const size_t cap = std::min<size_t>(desc_.max_attribute_values, 65534);
@@ -370,6 +402,7 @@ void response_store::set_attribute(size_t row, std::string_view key, std::string
         }
     }
     a.set(row, code, slots.size());
+    if (!was_dense && a.dense_) dense_columns_.push_back(static_cast<uint32_t>(col - attributes.data()));
 }
 
 std::string response_store::limits_note() const {
@@ -440,7 +473,7 @@ size_t response_store::add(const response_view& r) {
         times_ms.push_back(r.ts_ms);
         comment_offsets.push_back(static_cast<uint32_t>(comment_pool.size()));
         comment_lengths.push_back(0);
-        for (auto& a : attributes) a.append_row();
+        for (uint32_t c : dense_columns_) attributes[c].append_row();
         if (row == 0) min_time_ms = max_time_ms = r.ts_ms;
     } else {
         slots[row] = slot;  // an update carries the full record; keep its first timestamp
@@ -454,6 +487,9 @@ size_t response_store::add(const response_view& r) {
 #define NPSKIT_X(member, json, kind, limit, update, stored) store_field<store_rule::stored>(row, json, r.member);
     NPSKIT_RECORD_FIELDS(NPSKIT_X)
 #undef NPSKIT_X
+    // Whose key budget the host's attributes count against: the row's survey (set just above).
+    row_survey_ = 0;
+    if (const size_t s = column_index("survey"); s < attributes.size()) row_survey_ = attributes[s].code_at(row);
     for (const auto& [key, value] : r.attributes) set_attribute(row, key, value);
     return row;
 }

@@ -92,9 +92,12 @@ private:
 
 struct store_desc {
     bool index_ids = true;  // = true: keep an id → row index so updates replace (live data)
-    // Distinct attribute keys indexed for breakdowns and filters (the record's own fields stored
-    // as attributes, survey/page/..., do not count): a key beyond it is not indexed, and counted
-    // (unindexed_keys) so that the CLI, the dashboard and /v1/aggregate can say so.
+    // Distinct attribute keys indexed for breakdowns and filters, per survey (the record's own
+    // fields stored as attributes, survey/page/..., do not count): a key beyond a survey's cap is
+    // not indexed on that survey's rows, and counted (unindexed_keys) so that the CLI, the
+    // dashboard and /v1/aggregate can say so. Per survey, so that one survey flooding fresh keys
+    // cannot use up another's; surveys beyond the survey column's dictionary (max_attribute_values)
+    // share the "(other)" survey's cap, so the columns stay bounded (≤ keys × (values + 1)).
     size_t max_attribute_keys = 64;
     // Distinct values a key's dictionary holds; further values share one "(other)" code.
     size_t max_attribute_values = 1000;
@@ -162,6 +165,7 @@ public:
 
 private:
     attribute_column* column(std::string_view key, bool capped);  // nullptr: beyond the key cap
+    size_t column_index(std::string_view key) const;  // attributes.size() when absent
     void set_attribute(size_t row, std::string_view key, std::string_view value);
     // A field stored as an attribute: nothing when absent; a boolean as "true" / "false".
     void set_attribute(size_t row, std::string_view key, const std::optional<std::string_view>& value);
@@ -181,7 +185,20 @@ private:
     store_desc desc_;
     size_t column_hint_ = 0;
     bool capped_ = true;  // set_attribute(): the key counts against max_attribute_keys
-    size_t capped_columns_ = 0;  // columns that count against it
+    // The per-survey key cap: add() notes the row's survey code (its code in the "survey" column,
+    // 0 without one); the (survey code, column) pairs already counted, and each survey's count.
+    uint16_t row_survey_ = 0;
+    std::unordered_set<uint64_t> survey_columns_;  // survey code << 32 | column index
+    std::vector<uint32_t> survey_key_count_;       // by survey code
+    std::vector<uint8_t> column_capped_;           // by column: a host attribute, not a record field
+    // key → column, once there are too many columns to compare keys one by one (a flood of
+    // surveys × keys would make every attribute of every row a scan of thousands of columns).
+    struct key_hash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, uint32_t, key_hash, std::equal_to<>> column_by_key_;
+    std::vector<uint32_t> dense_columns_;  // add(): only dense columns grow with every row
     std::unordered_set<uint64_t> unindexed_key_hashes_;  // ≤ 65,536  // add(): the column the next attribute is likely in
     std::vector<response_view::attribute> view_attributes_;  // add(response): its attributes as views
     // 64-bit hash of the id (a collision would merge two ids: ~5e-6 at 10^7 ids). Rows of a

@@ -52,6 +52,37 @@ test('4,000 posts with 32 fresh keys each: RSS < 200 MB, /v1/aggregate < 1 s, an
   }
 });
 
+test('the key cap is per survey: survey A floods 1,000 fresh keys, survey B\'s new keys are kept', { timeout: 60000 }, async () => {
+  const c = await startCollector({ args: ['--rate', '0'] });
+  try {
+    // 32 posts of 32 keys (the schema's per-answer limit): 1,024 keys never seen before.
+    for (let i = 0; i < 32; ++i) {
+      const attributes = {};
+      for (let k = 0; k < 32; ++k) attributes[`flood${i}x${k}`] = 'v';
+      const r = await post(c.base, { v: 1, id: newId('flood'), survey: 'survey-a', score: 5, ts: '2026-03-02T10:00:00Z', attributes });
+      assert.equal(r.status, 202);
+    }
+    for (const [plan, score] of [['pro', 10], ['free', 3]]) {
+      const r = await post(c.base, { v: 1, id: newId('kept'), survey: 'survey-b', score, ts: '2026-03-02T10:00:00Z', attributes: { b_plan: plan, b_region: 'eu' } });
+      assert.equal(r.status, 202);
+    }
+    const auth = { Authorization: `Bearer ${READ_KEY}` };
+    const agg = await fetch(`${c.base}/v1/aggregate?by=b_plan`, { headers: auth }).then((r) => r.json());
+    const groups = Object.fromEntries(agg.groups.map((g) => [g.key, g.histogram]));
+    assert.equal(groups.pro?.[10], 1, JSON.stringify(agg.groups));
+    assert.equal(groups.free?.[3], 1, JSON.stringify(agg.groups));
+    const region = await fetch(`${c.base}/v1/aggregate?by=b_region`, { headers: auth }).then((r) => r.json());
+    assert.equal(region.groups.find((g) => g.key === 'eu')?.histogram.reduce((a, b) => a + b, 0), 2);
+    // Survey A's keys beyond its 64 are left out, and said.
+    assert.match(agg.note, new RegExp(`${32 * 32 - 64} attribute keys beyond the first 64 not indexed for breakdowns \\(${32 * 32 - 64} values left out\\)`));
+    const flooded = await fetch(`${c.base}/v1/aggregate?by=flood31x31`, { headers: auth }).then((r) => r.json());
+    assert.equal(flooded.groups.filter((g) => g.key === 'v').length, 0);
+  } finally {
+    await c.stop();
+    c.cleanup();
+  }
+});
+
 test('--max-attribute-keys is checked', async () => {
   const r = await runToExit(path.join(path.dirname(cliBinary), 'npskit-collector'), ['--max-attribute-keys', '0']);
   assert.equal(r.code, 2, r.stderr);
