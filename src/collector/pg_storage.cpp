@@ -36,6 +36,18 @@ bool is_postgres_url(const std::string& db) {
     return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
 }
 
+std::string redact_postgres_url(const std::string& url) {
+    size_t scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    size_t start = scheme + 3;
+    size_t at = url.find('@', start);
+    size_t end = url.find_first_of("/?", start);
+    if (at == std::string::npos || (end != std::string::npos && end < at)) return url;
+    size_t colon = url.find(':', start);
+    if (colon == std::string::npos || colon > at) return url;
+    return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 bool check_postgres_url(const std::string& url, std::string& error) {
     char* message = nullptr;
     PQconninfoOption* options = PQconninfoParse(url.c_str(), &message);
@@ -43,6 +55,9 @@ bool check_postgres_url(const std::string& url, std::string& error) {
         error = message ? message : "out of memory";
         while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
         PQfreemem(message);
+        // libpq quotes the URL in some messages: never its password.
+        if (std::string redacted = redact_postgres_url(url); redacted != url)
+            for (size_t at; (at = error.find(url)) != std::string::npos;) error.replace(at, url.size(), redacted);
         return false;
     }
     PQconninfoFree(options);
@@ -269,7 +284,13 @@ public:
             writer_.drop();
             return false;
         }
-        if (!step("begin", {}, error) || !step("write_lock", {}, error)) return abort();
+        if (!step("begin", {}, error)) {
+            // A connection the database dropped while idle (a restart): reconnect once, since
+            // nothing of this batch was sent yet.
+            if (writer_.healthy() || !writer_.open(desc_, error) || !writer_.prepare_all(error) || !step("begin", {}, error))
+                return abort();
+        }
+        if (!step("write_lock", {}, error)) return abort();
 
         // The stored rows of the batch's ids, locked; then each entry merged in input order
         // against the row as this transaction leaves it (an id may come twice).
@@ -363,29 +384,25 @@ public:
     }
 
     bool read_since(uint64_t since, size_t limit, std::vector<stored_response>& out, std::string& error) override {
-        std::unique_ptr<connection> c = take_reader(error);
-        if (!c) return false;
         std::string from = std::to_string(since), count = std::to_string(std::min<size_t>(limit, INT64_MAX));
-        result r(c->run("read_since", {&from, &count}));
-        if (!r.ok()) {
-            error = message_of(c->c);
-            give_back(std::move(c));
-            return false;
-        }
-        for (int i = 0; i < r.rows(); ++i) out.push_back({r.number(i, 0), r.text(i, 1)});
-        give_back(std::move(c));
-        return true;
+        return with_reader(error, [&](connection& c) {
+            result r(c.run("read_since", {&from, &count}));
+            if (!r.ok()) return false;
+            for (int i = 0; i < r.rows(); ++i) out.push_back({r.number(i, 0), r.text(i, 1)});
+            return true;
+        });
     }
 
     uint64_t last_cursor() const override { return last_cursor_; }
 
     uint64_t row_count() override {
         std::string error;
-        std::unique_ptr<connection> c = take_reader(error);
-        if (!c) return 0;
         uint64_t n = 0;
-        if (result r(c->run("row_count")); r.ok()) n = r.number(0, 0);
-        give_back(std::move(c));
+        with_reader(error, [&](connection& c) {
+            result r(c.run("row_count"));
+            if (r.ok()) n = r.number(0, 0);
+            return r.ok();
+        });
         return n;
     }
 
@@ -486,6 +503,28 @@ private:
             step("rollback", {}, ignored);
         }
         if (!writer_.healthy()) writer_.drop();
+        return false;
+    }
+
+    // Runs `use` on a pooled reader. When the connection turns out dead (the database
+    // restarted since it was pooled) the pool is emptied and `use` runs once more on a new one.
+    template <typename F>
+    bool with_reader(std::string& error, F&& use) {
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            std::unique_ptr<connection> c = take_reader(error);
+            if (!c) return false;
+            if (use(*c)) {
+                give_back(std::move(c));
+                return true;
+            }
+            error = message_of(c->c);
+            if (c->healthy()) {
+                give_back(std::move(c));
+                return false;
+            }
+            std::lock_guard<std::mutex> lock(readers_mutex_);
+            readers_.clear();
+        }
         return false;
     }
 

@@ -24,7 +24,10 @@ struct pg_storage_desc {
 // true for the --db values that name a PostgreSQL database rather than a SQLite file.
 bool is_postgres_url(const std::string& db);
 // false and a sentence in `error` when libpq cannot parse the URL (checked before connecting).
+// The sentence never holds the URL's password.
 bool check_postgres_url(const std::string& url, std::string& error);
+// The URL with its password replaced by ***, for logs and messages.
+std::string redact_postgres_url(const std::string& url);
 
 // nullptr and a sentence in `error` when the database cannot be reached or migrated.
 std::unique_ptr<response_storage> open_pg_storage(const pg_storage_desc& desc, std::string& error);

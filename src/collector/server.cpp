@@ -918,7 +918,7 @@ int run_collector(const collector_desc& desc) {
     }
     if (!storage) {
         // The URL may hold a password: the log names the database the way describe() would.
-        std::string db = is_postgres_url(desc.db_path) ? "postgresql (see --db)" : desc.db_path;
+        std::string db = is_postgres_url(desc.db_path) ? redact_postgres_url(desc.db_path) : desc.db_path;
         log_line({{"level", "error"}, {"msg", "cannot open the database"}, {"db", db}, {"error", error}});
         return 1;
     }
