@@ -85,6 +85,7 @@ constexpr named_sql statements[] = {
     {"write_lock", "SELECT pg_advisory_xact_lock(1853058923)"},
     {"stored_rows", "SELECT id, body, cursor FROM responses WHERE id = ANY($1::text[]) FOR UPDATE"},
     // Reserves $1 cursors under the write lock: returns the last one.
+    // Reserves $1 cursors under the write lock: returns the last one.
     {"take_cursors", "SELECT setval('npskit_cursor', nextval('npskit_cursor') + $1::bigint - 1)"},
     // The batch's final state per id (merged in C++), one multi-row statement.
     {"upsert",
@@ -157,6 +158,59 @@ struct connection {
         }
         return true;
     }
+    // Sends every call at once and reads the results in order (libpq pipeline mode: one round
+    // trip for the lot). The server skips the calls after a failed one; false then.
+    struct call {
+        const char* name;
+        std::vector<const std::string*> params;
+    };
+    bool pipeline(std::initializer_list<call> calls, std::vector<std::unique_ptr<result>>& out, std::string& error) {
+        out.clear();
+        if (!PQenterPipelineMode(c)) {
+            error = message_of(c);
+            return false;
+        }
+        bool ok = true;
+        for (const call& k : calls) {
+            const char* values[8] = {};
+            int n = 0;
+            for (const std::string* p : k.params) values[n++] = p ? p->c_str() : nullptr;
+            if (!PQsendQueryPrepared(c, k.name, n, values, nullptr, nullptr, 0)) ok = false;
+            if (!ok) break;
+        }
+        if (ok && !PQpipelineSync(c)) ok = false;
+        if (!ok) error = message_of(c);
+        for (size_t i = 0; ok && i < calls.size(); ++i) {
+            PGresult* r = PQgetResult(c);
+            if (!r) {
+                ok = false;
+                error = message_of(c);
+                break;
+            }
+            auto res = std::make_unique<result>(r);
+            if (!res->ok()) {
+                ok = false;
+                const char* m = PQresultErrorMessage(r);
+                error = m && *m ? m : message_of(c);
+                while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+            }
+            out.push_back(std::move(res));
+            while (PGresult* end = PQgetResult(c)) PQclear(end);  // each call's results end with NULL
+            for (; !ok && i + 1 < calls.size(); ++i) {  // the skipped ones: PGRES_PIPELINE_ABORTED
+                if (PGresult* skipped = PQgetResult(c)) PQclear(skipped);
+                while (PGresult* end = PQgetResult(c)) PQclear(end);
+            }
+        }
+        if (PGresult* sync = PQgetResult(c)) PQclear(sync);
+        // Anything left unread (a broken connection) makes this call fail: start afresh.
+        if (!PQexitPipelineMode(c)) {
+            if (ok) error = message_of(c);
+            drop();
+            return false;
+        }
+        return ok;
+    }
+
     // Runs a prepared statement with text parameters (nullptr = SQL NULL).
     PGresult* run(const char* name, std::initializer_list<const std::string*> params = {}) {
         const char* values[8] = {};
@@ -284,16 +338,26 @@ public:
             writer_.drop();
             return false;
         }
-        if (!step("begin", {}, error)) {
-            // A connection the database dropped while idle (a restart): reconnect once, since
-            // nothing of this batch was sent yet.
-            if (writer_.healthy() || !writer_.open(desc_, error) || !writer_.prepare_all(error) || !step("begin", {}, error))
-                return abort();
+        // Round trip 1: begin, the write lock, cursors for every entry (the unused ones are a gap),
+        // and the stored rows of the batch's ids, locked.
+        std::string ids = "{";
+        for (const response& r : batch) append_array_item(ids, &r.id);
+        ids += '}';
+        std::string count = std::to_string(batch.size());
+        std::vector<std::unique_ptr<result>> got;
+        auto first_trip = [&] {
+            return writer_.pipeline({{"begin", {}}, {"write_lock", {}}, {"take_cursors", {&count}}, {"stored_rows", {&ids}}}, got, error);
+        };
+        if (!first_trip()) {
+            // A connection the database dropped while idle (a restart): nothing of this batch
+            // ran, so reconnect once and send it again.
+            if (writer_.healthy() || !writer_.open(desc_, error) || !writer_.prepare_all(error) || !first_trip()) return abort();
         }
-        if (!step("write_lock", {}, error)) return abort();
+        const uint64_t last_reserved = got[2]->number(0, 0);
+        const uint64_t first = last_reserved - batch.size() + 1;
 
-        // The stored rows of the batch's ids, locked; then each entry merged in input order
-        // against the row as this transaction leaves it (an id may come twice).
+        // Each entry merged in input order against the row as this transaction leaves it (an
+        // id may come twice).
         struct row_state {
             std::string json;
             uint64_t cursor = 0;
@@ -303,11 +367,7 @@ public:
         };
         std::unordered_map<std::string, row_state> rows;
         {
-            std::string ids = "{";
-            for (const response& r : batch) append_array_item(ids, &r.id);
-            ids += '}';
-            result r(writer_.run("stored_rows", {&ids}));
-            if (!r.ok()) return fail(error);
+            const result& r = *got[3];
             for (int i = 0; i < r.rows(); ++i) rows[r.text(i, 0)] = {r.text(i, 1), r.number(i, 2), true, -1, {}};
         }
         std::vector<size_t> changed;  // entries that take a cursor, in order
@@ -346,18 +406,11 @@ public:
             changed_rows.push_back(&row);
         }
         if (changed.empty()) return step("commit", {}, error) || abort();
-
-        std::string count = std::to_string(changed.size());
-        uint64_t last = 0;
-        {
-            result r(writer_.run("take_cursors", {&count}));
-            if (!r.ok()) return fail(error);
-            last = r.number(0, 0);
-        }
-        const uint64_t first = last - changed.size() + 1;
+        const uint64_t last = first + changed.size() - 1;
         // Each change gets the next cursor; a row changed twice is written once, at its latest.
         for (auto [i, change] : later) results[i].cursor = first + static_cast<uint64_t>(change);
-        std::string ids = "{", cursors = "{", types = "{", surveys = "{", scores = "{", ts = "{", bodies = "{";
+        ids = "{";
+        std::string cursors = "{", types = "{", surveys = "{", scores = "{", ts = "{", bodies = "{";
         for (size_t k = 0; k < changed.size(); ++k) {
             results[changed[k]].cursor = first + k;
             row_state& row = *changed_rows[k];
@@ -376,8 +429,9 @@ public:
         }
         for (std::string* a : {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}) *a += '}';
         std::string last_text = std::to_string(last);
-        if (!step("upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}, error) ||
-            !step("notify", {&last_text}, error) || !step("commit", {}, error))
+        // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
+        if (!writer_.pipeline({{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
+                               {"notify", {&last_text}}, {"commit", {}}}, got, error))
             return abort();
         raise_cursor(last);
         return true;
@@ -456,6 +510,7 @@ private:
     void listen_loop(const std::function<void(uint64_t)>& committed) {
         connection c;
         std::string error;
+        auto polled = std::chrono::steady_clock::time_point{};
         while (!stopping()) {
             if (!c.healthy()) {
                 if (!c.open(desc_, error) || !c.prepare_all(error) || !result(c.run("listen")).ok()) {
@@ -464,11 +519,15 @@ private:
                     continue;
                 }
             }
-            if (result r(c.run("max_cursor")); r.ok()) {
-                uint64_t m = r.number(0, 0);
-                if (m > last_cursor_) {
-                    raise_cursor(m);
-                    committed(m);
+            // The safety net (a NOTIFY lost while reconnecting): the table's own maximum.
+            if (auto now = std::chrono::steady_clock::now(); now - polled >= std::chrono::milliseconds(500)) {
+                polled = now;
+                if (result r(c.run("max_cursor")); r.ok()) {
+                    uint64_t m = r.number(0, 0);
+                    if (m > last_cursor_) {
+                        raise_cursor(m);
+                        committed(m);
+                    }
                 }
             }
             // Sleep on the socket: a NOTIFY wakes it at once; 500 ms at most, to see stop().
@@ -482,7 +541,16 @@ private:
                 c.drop();
                 continue;
             }
-            while (PGnotify* n = PQnotifies(c.c)) PQfreemem(n);
+            // The payload is the batch's last cursor; commits are in cursor order, so every
+            // lower one is visible too: no query needed.
+            while (PGnotify* n = PQnotifies(c.c)) {
+                uint64_t m = std::strtoull(n->extra, nullptr, 10);
+                PQfreemem(n);
+                if (m > last_cursor_) {
+                    raise_cursor(m);
+                    committed(m);
+                }
+            }
         }
     }
 
@@ -491,10 +559,6 @@ private:
         if (r.ok()) return true;
         error = message_of(writer_.c);
         return false;
-    }
-    bool fail(std::string& error) {
-        error = message_of(writer_.c);
-        return abort();
     }
     // Rolls back what is open; a broken connection is dropped and reopened by the next write.
     bool abort() {

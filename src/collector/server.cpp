@@ -453,6 +453,12 @@ private:
                 if (http_server* srv = server.load()) srv->send_all(listeners_, heartbeat);
                 continue;
             }
+            if (listeners_.empty()) {
+                // Nobody to send to: no read (a query per commit on PostgreSQL). A stream that
+                // joins later replays from storage up to cursor_ in join(), then follows.
+                cursor_ = committed;
+                continue;
+            }
             std::vector<stored_response> rows;
             std::string error;
             for (;;) {

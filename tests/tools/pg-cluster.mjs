@@ -73,8 +73,8 @@ export async function startPgCluster({ fsync = true, settings = {} } = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
     // Runs SQL through psql as postgres (tests look at what really landed).
-    async sql(text) {
-      const { stdout } = await asPostgres('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres',
+    async sql(text, database = 'postgres') {
+      const { stdout } = await asPostgres('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database,
         '-At', '-v', 'ON_ERROR_STOP=1', '-c', text], { timeout: 30000 });
       return stdout.trim();
     },
