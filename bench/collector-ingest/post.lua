@@ -10,6 +10,8 @@ function setup(thread)
 end
 
 function init(args)
+  -- wrk … -- PREFIX: several wrk processes at once (one per collector) send distinct ids.
+  prefix = args[1] or "bench"
   counter = 0
   non202 = 0
   wrk.method = "POST"
@@ -18,7 +20,7 @@ end
 
 function request()
   counter = counter + 1
-  local id = string.format("bench-%d-%d-%09d", thread_id, os.time() % 100000, counter)
+  local id = string.format("%s-%d-%d-%09d", prefix, thread_id, os.time() % 100000, counter)
   local score = counter % 11
   local body = string.format(
     '{"v":1,"id":"%s","survey":"product-nps","score":%d,"ts":"2026-03-02T10:%02d:%02dZ","trigger":"report_exported","page":"/app/reports","locale":"en-US","attributes":{"plan":"pro","country":"FR"}}',

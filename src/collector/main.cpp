@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "calendar.h"
+#include "pg_storage.h"
 #include "server.h"
 #include "sqlite_backup.h"
 
@@ -14,7 +15,9 @@ namespace {
 const char* const usage = R"(usage: npskit-collector [options]
        npskit-collector backup PATH [--db PATH]
 
-  --db PATH          SQLite database (env NPSKIT_DB; default ./data/npskit.db, folder created)
+  --db PATH|URL      SQLite database file, or a PostgreSQL URL postgresql://user:pass@host:port/db
+                     (several collectors may share one) (env NPSKIT_DB; default ./data/npskit.db,
+                     folder created)
   --bind ADDR        address to listen on (env NPSKIT_BIND; default 127.0.0.1)
   --port N           port, 0 = any free port (env NPSKIT_PORT; default 8080)
   --origins LIST     comma-separated origins allowed to write cross-origin, * = any
@@ -191,6 +194,9 @@ int main(int argc, char** argv) {
         double x = 0;
         if (name == "--db") {
             if (value.empty()) return bad("--db needs a path");
+            std::string problem;
+            if (npskit::is_postgres_url(value) && !npskit::check_postgres_url(value, problem))
+                return bad("--db is not a valid PostgreSQL URL (postgresql://user:password@host:port/dbname): " + problem);
             desc.db_path = value;
         } else if (name == "--bind") {
             desc.bind = value;

@@ -40,6 +40,7 @@
 #include "http_server.h"
 #include "metrics.h"
 #include "params.h"
+#include "pg_storage.h"
 #include "query.h"
 #include "schema.h"
 #include "sqlite_storage.h"
@@ -457,12 +458,19 @@ private:
                 if (http_server* srv = server.load()) srv->send_all(listeners_, heartbeat);
                 continue;
             }
+            if (listeners_.empty()) {
+                // Nobody to send to: no read (a query per commit on PostgreSQL). A stream that
+                // joins later replays from storage up to cursor_ in join(), then follows.
+                cursor_ = committed;
+                continue;
+            }
             std::vector<stored_response> rows;
             std::string error;
             for (;;) {
                 rows.clear();
                 if (!storage_.read_since(cursor_, 500, rows, error)) {
                     log_line({{"level", "error"}, {"msg", "stream read failed"}, {"error", error}});
+                    std::this_thread::sleep_for(std::chrono::milliseconds(250));  // the database may be gone: no busy retry
                     break;
                 }
                 if (rows.empty()) break;
@@ -934,13 +942,20 @@ int run_collector(const collector_desc& desc) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    sqlite_storage_desc sd;
-    sd.path = desc.db_path;
-    sd.synchronous_full = desc.synchronous_full;
     std::string error;
-    std::unique_ptr<response_storage> storage = open_sqlite_storage(sd, error);
+    std::unique_ptr<response_storage> storage;
+    if (is_postgres_url(desc.db_path)) {
+        storage = open_pg_storage(pg_storage_desc{.url = desc.db_path}, error);
+    } else {
+        sqlite_storage_desc sd;
+        sd.path = desc.db_path;
+        sd.synchronous_full = desc.synchronous_full;
+        storage = open_sqlite_storage(sd, error);
+    }
     if (!storage) {
-        log_line({{"level", "error"}, {"msg", "cannot open the database"}, {"db", desc.db_path}, {"error", error}});
+        // The URL may hold a password: the log names the database the way describe() would.
+        std::string db = is_postgres_url(desc.db_path) ? redact_postgres_url(desc.db_path) : desc.db_path;
+        log_line({{"level", "error"}, {"msg", "cannot open the database"}, {"db", db}, {"error", error}});
         return 1;
     }
     if (desc.seed_demo > 0 && !seed_demo(*storage, desc)) return 1;
@@ -953,6 +968,12 @@ int run_collector(const collector_desc& desc) {
     rate_limiter limiter(desc.rate, desc.burst);
     live_store live(store_desc{.max_attribute_keys = desc.max_attribute_keys});
     stream_hub hub(*storage, feed);
+    // Other collectors' commits (PostgreSQL) wake this one's streams like its own do.
+    storage->watch([&feed](uint64_t cursor) { feed.publish(cursor); });
+    struct unwatch {  // on every way out, before feed goes
+        response_storage& s;
+        ~unwatch() { s.watch({}); }
+    } unwatch_on_exit{*storage};
     auth_failures failures(desc.max_read_failures);
     collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key}, failures,
                        *metrics, static_cast<double>(now_ms()) / 1000};

@@ -8,12 +8,17 @@
 //     merged row equals the stored one nothing changes (a replay is a no-op).
 //   - Every insert and every real update assigns the next cursor, a number that only grows;
 //     read_since() returns rows in cursor order, each row once, at its latest cursor.
+//   - Cursors become visible in order: once a reader has seen cursor c, no row with a cursor
+//     below c commits later (readers page with `cursor > since` and would skip it). SQLite has
+//     one writer; PostgreSQL serialises write transactions with an advisory lock taken before
+//     the cursors (pg_storage.cpp, "Cursor order").
 //
 // [SECTION] Rows and results
 // [SECTION] The interface
 // [SECTION] Merge rule (shared by every backend)
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +60,11 @@ public:
     virtual uint64_t last_cursor() const = 0;  // 0 when empty
     virtual uint64_t row_count() = 0;
     virtual std::string describe() const = 0;  // "sqlite:/path/to/db (WAL, synchronous=FULL)"
+    // Commits by other processes on the same database (several collectors on PostgreSQL):
+    // `committed(cursor)` runs on the backend's own thread when last_cursor() grows through
+    // one of them. An empty function stops watching (before what `committed` uses goes away).
+    // SQLite: nothing to watch, one process owns the file.
+    virtual void watch(std::function<void(uint64_t cursor)> committed) { (void)committed; }
 };
 
 //-----------------------------------------------------------------------------

@@ -329,6 +329,46 @@ describe('security: SQL only with bound parameters', () => {
     for (const e of execs) assert.match(e, /^("[^"]*"|schema_sql|sync\.c_str\(\))$/, `exec argument: ${e}`);
     assert.ok(!/sqlite3_mprintf|snprintf\([^)]*(SELECT|INSERT|UPDATE|DELETE)/i.test(src));
   });
+
+  test('the PostgreSQL storage code runs only constant SQL, parameters bound', () => {
+    const src = readFileSync(path.join(repoRoot, 'src/collector/pg_storage.cpp'), 'utf8');
+    // Named statements and migrations are tables of literals; every call runs one of those.
+    const table = (name) => {
+      const m = new RegExp(`constexpr \\w+ ${name}\\[\\] = \\{([\\s\\S]*?)\\n\\};`).exec(src);
+      assert.ok(m, `table ${name}`);
+      return m[1].replace(/\/\/[^\n]*/g, '');
+    };
+    const statements = table('statements');
+    const entries = [...statements.matchAll(/\{\s*("[^"]*")\s*,((?:\s*"(?:[^"\\]|\\.)*")+)\s*\}/g)];
+    assert.ok(entries.length >= 10, `found ${entries.length} named statements`);
+    assert.equal(statements.replace(/\{\s*"[^"]*"\s*,(?:\s*"(?:[^"\\]|\\.)*")+\s*\},?/g, '').trim(), '', 'statements holds only literal pairs');
+    const migrations = table('migrations');
+    assert.equal(migrations.replace(/\{\s*\d+\s*,\s*"[^"]*"\s*,(?:\s*"(?:[^"\\]|\\.)*")+\s*\},?/g, '').trim(), '', 'migrations holds only literals');
+    // The n-th argument of every call of fn (commas inside literals and parentheses kept).
+    const calls = (fn, n) => [...src.matchAll(new RegExp(`\\b${fn}\\(`, 'g'))]
+      .filter((m) => !/\b(bool|void|PGresult\*)\s+$/.test(src.slice(Math.max(0, m.index - 12), m.index)))  // its definition
+      .map((m) => {
+      const args = [''];
+      let depth = 0, quoted = false;
+      for (let i = m.index + m[0].length; i < src.length; i++) {
+        const ch = src[i];
+        if (quoted) { if (ch === '\\') args[args.length - 1] += ch + src[++i]; else { if (ch === '"') quoted = false; args[args.length - 1] += ch; } continue; }
+        if (ch === '"') quoted = true;
+        if (ch === '(' || ch === '{') depth++;
+        if (ch === ')' || ch === '}') { if (depth === 0) break; depth--; }
+        if (ch === ',' && depth === 0) { args.push(''); continue; }
+        args[args.length - 1] += ch;
+      }
+      return args[n]?.trim();
+    }).filter((a) => a !== undefined);
+    for (const a of calls('PQprepare', 2)) assert.equal(a, 's.sql', `PQprepare SQL: ${a}`);
+    for (const a of calls('PQexec', 1)) assert.match(a, /^("[^"]*"|sql)$/, `PQexec SQL: ${a}`);
+    for (const a of calls('exec_ok', 1)) assert.match(a, /^("[^"]*"|m\.sql|migrations_table_sql)$/, `exec_ok SQL: ${a}`);
+    for (const a of calls('PQexecParams', 1)) assert.match(a, /^"[^"]*"$/, `PQexecParams SQL: ${a}`);
+    for (const a of calls('PQexecPrepared', 1)) assert.equal(a, 'name');
+    for (const a of calls('run', 0)) assert.match(a, /^("[a-z_]+"|name)$/, `statement name: ${a}`);
+    assert.ok(!/PQescape|PQsendQuery\(|snprintf\([^)]*(SELECT|INSERT|UPDATE|DELETE)|"\s*\+\s*\w+\s*\+\s*"\s*(WHERE|VALUES|SET)/i.test(src));
+  });
 });
 
 describe('security: request smuggling basics (raw TCP)', () => {

@@ -1,0 +1,633 @@
+// npskit collector: the PostgreSQL backend (see pg_storage.h).
+//
+// Cursor order. Every write transaction first takes one transaction-scoped advisory lock
+// (pg_advisory_xact_lock(write_lock_key)), then reads, merges, takes its cursors from the
+// sequence npskit_cursor and commits. PostgreSQL makes a transaction visible before it releases
+// its locks, so the next writer (on any collector) gets its cursors only after every lower
+// cursor is committed and visible: cursors become visible in order, and a reader paging with
+// `cursor > since` can never skip a row that commits late with a lower cursor. A transaction
+// that rolls back leaves a gap in the sequence, which readers do not mind. The price: writes are
+// serialised across collectors (one batch at a time in the whole cluster); each batch is one
+// group commit of up to 1,000 answers, so that stays far above the target (docs/deploy.md).
+// Holding the lock for the whole transaction also makes the merge race-free: the stored rows
+// read at the start are the latest (SELECT … FOR UPDATE guards against writers outside npskit).
+//
+// [SECTION] libpq wrappers: connections, results, array parameters
+// [SECTION] Schema and migrations
+// [SECTION] pg_storage
+#include "pg_storage.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace npskit {
+
+bool is_postgres_url(const std::string& db) {
+    return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
+std::string redact_postgres_url(const std::string& url) {
+    size_t scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    size_t start = scheme + 3;
+    size_t at = url.find('@', start);
+    size_t end = url.find_first_of("/?", start);
+    if (at == std::string::npos || (end != std::string::npos && end < at)) return url;
+    size_t colon = url.find(':', start);
+    if (colon == std::string::npos || colon > at) return url;
+    return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+bool check_postgres_url(const std::string& url, std::string& error) {
+    char* message = nullptr;
+    PQconninfoOption* options = PQconninfoParse(url.c_str(), &message);
+    if (!options) {
+        error = message ? message : "out of memory";
+        while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+        PQfreemem(message);
+        // libpq quotes the URL in some messages: never its password.
+        if (std::string redacted = redact_postgres_url(url); redacted != url)
+            for (size_t at; (at = error.find(url)) != std::string::npos;) error.replace(at, url.size(), redacted);
+        return false;
+    }
+    PQconninfoFree(options);
+    return true;
+}
+
+namespace {
+
+int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] libpq wrappers
+//-----------------------------------------------------------------------------
+// Every statement this backend runs, prepared by name on each connection.
+struct named_sql {
+    const char* name;
+    const char* sql;
+};
+constexpr named_sql statements[] = {
+    {"begin", "BEGIN"},
+    {"commit", "COMMIT"},
+    {"rollback", "ROLLBACK"},
+    {"write_lock", "SELECT pg_advisory_xact_lock(1853058923)"},
+    {"stored_rows", "SELECT id, body, cursor FROM responses WHERE id = ANY($1::text[]) FOR UPDATE"},
+    // Reserves $1 cursors under the write lock: returns the last one.
+    // Reserves $1 cursors under the write lock: returns the last one.
+    {"take_cursors", "SELECT setval('npskit_cursor', nextval('npskit_cursor') + $1::bigint - 1)"},
+    // The batch's final state per id (merged in C++), one multi-row statement.
+    {"upsert",
+     "INSERT INTO responses (id, cursor, type, survey, score, ts_ms, body) "
+     "SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::text[]) "
+     "ON CONFLICT (id) DO UPDATE SET cursor = EXCLUDED.cursor, type = EXCLUDED.type, survey = EXCLUDED.survey, "
+     "score = EXCLUDED.score, ts_ms = EXCLUDED.ts_ms, body = EXCLUDED.body"},
+    {"notify", "SELECT pg_notify('npskit_responses', $1::text)"},
+    {"read_since", "SELECT cursor, body FROM responses WHERE cursor > $1::bigint ORDER BY cursor LIMIT $2::bigint"},
+    {"max_cursor", "SELECT COALESCE(MAX(cursor), 0) FROM responses"},
+    {"row_count", "SELECT COUNT(*) FROM responses"},
+    {"listen", "LISTEN npskit_responses"},
+};
+
+struct result {
+    PGresult* r = nullptr;
+    explicit result(PGresult* p) : r(p) {}
+    result(const result&) = delete;
+    result& operator=(const result&) = delete;
+    ~result() { if (r) PQclear(r); }
+    bool ok() const {
+        ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+        return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+    }
+    int rows() const { return PQntuples(r); }
+    std::string text(int row, int col) const { return std::string(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col))); }
+    uint64_t number(int row, int col) const { return std::strtoull(PQgetvalue(r, row, col), nullptr, 10); }
+};
+
+std::string message_of(PGconn* c) {
+    std::string m = c ? PQerrorMessage(c) : "no connection";
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    return m.empty() ? "PostgreSQL error" : m;
+}
+
+struct connection {
+    PGconn* c = nullptr;
+    connection() = default;
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+    ~connection() { drop(); }
+    void drop() {
+        if (c) PQfinish(c);
+        c = nullptr;
+    }
+    bool healthy() const { return c && PQstatus(c) == CONNECTION_OK; }
+
+    bool open(const pg_storage_desc& desc, std::string& error) {
+        drop();
+        std::string timeout = std::to_string(desc.connect_timeout_s);
+        // Earlier keywords are defaults: what the URL (expanded from dbname) says wins.
+        const char* keys[] = {"connect_timeout", "application_name", "keepalives_idle", "dbname", nullptr};
+        const char* values[] = {timeout.c_str(), "npskit-collector", "30", desc.url.c_str(), nullptr};
+        c = PQconnectdbParams(keys, values, 1);
+        if (!healthy()) {
+            error = "cannot connect to PostgreSQL: " + message_of(c);
+            drop();
+            return false;
+        }
+        PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "relation exists, skipping"
+        return true;
+    }
+    bool prepare_all(std::string& error) {
+        for (const named_sql& s : statements) {
+            result r(PQprepare(c, s.name, s.sql, 0, nullptr));
+            if (!r.ok()) {
+                error = std::string("cannot prepare ") + s.name + ": " + message_of(c);
+                return false;
+            }
+        }
+        return true;
+    }
+    // Sends every call at once and reads the results in order (libpq pipeline mode: one round
+    // trip for the lot). The server skips the calls after a failed one; false then.
+    struct call {
+        const char* name;
+        std::vector<const std::string*> params;
+    };
+    bool pipeline(std::initializer_list<call> calls, std::vector<std::unique_ptr<result>>& out, std::string& error) {
+        out.clear();
+        if (!PQenterPipelineMode(c)) {
+            error = message_of(c);
+            return false;
+        }
+        bool ok = true;
+        for (const call& k : calls) {
+            const char* values[8] = {};
+            int n = 0;
+            for (const std::string* p : k.params) values[n++] = p ? p->c_str() : nullptr;
+            if (!PQsendQueryPrepared(c, k.name, n, values, nullptr, nullptr, 0)) ok = false;
+            if (!ok) break;
+        }
+        if (ok && !PQpipelineSync(c)) ok = false;
+        if (!ok) error = message_of(c);
+        for (size_t i = 0; ok && i < calls.size(); ++i) {
+            PGresult* r = PQgetResult(c);
+            if (!r) {
+                ok = false;
+                error = message_of(c);
+                break;
+            }
+            auto res = std::make_unique<result>(r);
+            if (!res->ok()) {
+                ok = false;
+                const char* m = PQresultErrorMessage(r);
+                error = m && *m ? m : message_of(c);
+                while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+            }
+            out.push_back(std::move(res));
+            while (PGresult* end = PQgetResult(c)) PQclear(end);  // each call's results end with NULL
+            for (; !ok && i + 1 < calls.size(); ++i) {  // the skipped ones: PGRES_PIPELINE_ABORTED
+                if (PGresult* skipped = PQgetResult(c)) PQclear(skipped);
+                while (PGresult* end = PQgetResult(c)) PQclear(end);
+            }
+        }
+        if (PGresult* sync = PQgetResult(c)) PQclear(sync);
+        // Anything left unread (a broken connection) makes this call fail: start afresh.
+        if (!PQexitPipelineMode(c)) {
+            if (ok) error = message_of(c);
+            drop();
+            return false;
+        }
+        return ok;
+    }
+
+    // Runs a prepared statement with text parameters (nullptr = SQL NULL).
+    PGresult* run(const char* name, std::initializer_list<const std::string*> params = {}) {
+        const char* values[8] = {};
+        int n = 0;
+        for (const std::string* p : params) values[n++] = p ? p->c_str() : nullptr;
+        return PQexecPrepared(c, name, n, values, nullptr, nullptr, 0);
+    }
+};
+
+// A PostgreSQL array literal of text, for one bound parameter: {"a","b\"c",NULL}. Data, not SQL.
+void append_array_item(std::string& out, const std::string* item) {
+    out += out.size() == 1 ? "" : ",";
+    if (!item) {
+        out += "NULL";
+        return;
+    }
+    out += '"';
+    for (char ch : *item) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    out += '"';
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Schema and migrations
+//-----------------------------------------------------------------------------
+// Applied in order, each in its own transaction with its row in npskit_migrations, under a
+// session advisory lock so that collectors starting together migrate once. Never edit one
+// that has shipped: add the next.
+struct migration {
+    int version;
+    const char* name;
+    const char* sql;
+};
+constexpr migration migrations[] = {
+    {1, "responses table, cursor sequence",
+     "CREATE SEQUENCE IF NOT EXISTS npskit_cursor;"
+     "CREATE TABLE IF NOT EXISTS responses ("
+     "  id      text PRIMARY KEY,"
+     "  cursor  bigint NOT NULL UNIQUE,"  // assigned on every insert and every real update
+     "  type    text NOT NULL,"
+     "  survey  text NOT NULL,"
+     "  score   integer,"                 // NULL for display events
+     "  ts_ms   bigint NOT NULL,"
+     "  body    text NOT NULL"            // canonical schema v1 JSON of the merged record
+     ");"
+     "CREATE INDEX IF NOT EXISTS responses_ts ON responses (ts_ms);"},
+};
+constexpr const char* migrations_table_sql =
+    "CREATE TABLE IF NOT EXISTS npskit_migrations ("
+    "  version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())";
+
+bool exec_ok(PGconn* c, const char* sql, std::string& error) {
+    result r(PQexec(c, sql));
+    if (r.ok()) return true;
+    error = message_of(c);
+    return false;
+}
+
+bool migrate(PGconn* c, std::string& error) {
+    if (!exec_ok(c, "SELECT pg_advisory_lock(1853058924)", error)) return false;
+    auto unlock = [&] {
+        std::string ignored;
+        exec_ok(c, "SELECT pg_advisory_unlock(1853058924)", ignored);
+    };
+    if (!exec_ok(c, migrations_table_sql, error)) return unlock(), false;
+    int current = 0;
+    {
+        result r(PQexec(c, "SELECT COALESCE(MAX(version), 0) FROM npskit_migrations"));
+        if (!r.ok()) {
+            error = message_of(c);
+            return unlock(), false;
+        }
+        current = std::atoi(PQgetvalue(r.r, 0, 0));
+    }
+    for (const migration& m : migrations) {
+        if (m.version <= current) continue;
+        std::string version = std::to_string(m.version);
+        const char* values[] = {version.c_str(), m.name};
+        bool ok = exec_ok(c, "BEGIN", error) && exec_ok(c, m.sql, error);
+        if (ok) {
+            result r(PQexecParams(c, "INSERT INTO npskit_migrations (version, name) VALUES ($1::integer, $2::text)", 2, nullptr,
+                                  values, nullptr, nullptr, 0));
+            ok = r.ok();
+            if (!ok) error = message_of(c);
+        }
+        ok = ok && exec_ok(c, "COMMIT", error);
+        if (!ok) {
+            std::string ignored;
+            exec_ok(c, "ROLLBACK", ignored);
+            error = "migration " + version + " (" + m.name + ") failed: " + error;
+            return unlock(), false;
+        }
+    }
+    unlock();
+    return true;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] pg_storage
+//-----------------------------------------------------------------------------
+class pg_storage final : public response_storage {
+public:
+    ~pg_storage() override { watch({}); }
+
+    bool open(const pg_storage_desc& desc, std::string& error) {
+        desc_ = desc;
+        if (!check_postgres_url(desc.url, error)) return false;
+        if (!writer_.open(desc_, error)) return false;
+        if (!migrate(writer_.c, error) || !writer_.prepare_all(error)) return false;
+        result r(writer_.run("max_cursor"));
+        if (!r.ok()) {
+            error = message_of(writer_.c);
+            return false;
+        }
+        raise_cursor(r.number(0, 0));
+        return true;
+    }
+
+    bool write(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) override {
+        results.assign(batch.size(), {});
+        if (batch.empty()) return true;
+        if (!writer_.healthy() && !(writer_.open(desc_, error) && writer_.prepare_all(error))) {
+            writer_.drop();
+            return false;
+        }
+        // Round trip 1: begin, the write lock, cursors for every entry (the unused ones are a gap),
+        // and the stored rows of the batch's ids, locked.
+        std::string ids = "{";
+        for (const response& r : batch) append_array_item(ids, &r.id);
+        ids += '}';
+        std::string count = std::to_string(batch.size());
+        std::vector<std::unique_ptr<result>> got;
+        auto first_trip = [&] {
+            return writer_.pipeline({{"begin", {}}, {"write_lock", {}}, {"take_cursors", {&count}}, {"stored_rows", {&ids}}}, got, error);
+        };
+        if (!first_trip()) {
+            // A connection the database dropped while idle (a restart): nothing of this batch
+            // ran, so reconnect once and send it again.
+            if (writer_.healthy() || !writer_.open(desc_, error) || !writer_.prepare_all(error) || !first_trip()) return abort();
+        }
+        const uint64_t last_reserved = got[2]->number(0, 0);
+        const uint64_t first = last_reserved - batch.size() + 1;
+
+        // Each entry merged in input order against the row as this transaction leaves it (an
+        // id may come twice).
+        struct row_state {
+            std::string json;
+            uint64_t cursor = 0;
+            bool stored = false;   // exists (before or by this batch)
+            long change = -1;      // >= 0: written by this batch, at its change number `change`
+            response value;        // the row to write when changed
+        };
+        std::unordered_map<std::string, row_state> rows;
+        {
+            const result& r = *got[3];
+            for (int i = 0; i < r.rows(); ++i) rows[r.text(i, 0)] = {r.text(i, 1), r.number(i, 2), true, -1, {}};
+        }
+        std::vector<size_t> changed;  // entries that take a cursor, in order
+        std::vector<row_state*> changed_rows;
+        std::vector<std::pair<size_t, long>> later;  // unchanged / conflict on a row this batch wrote
+        int64_t now = wall_clock_ms();
+        for (size_t i = 0; i < batch.size(); ++i) {
+            const response& incoming = batch[i];
+            row_state& row = rows[incoming.id];
+            if (!row.stored) {
+                row = {response_to_json(incoming), 0, true, -1, incoming};
+                results[i].outcome = write_outcome::inserted;
+            } else {
+                parse_result old = parse_response(std::string_view(row.json));
+                response merged = old.ok() ? merge_update(old.value, incoming) : incoming;
+                std::string json = response_to_json(merged);
+                if (json == row.json) {
+                    results[i] = {write_outcome::unchanged, row.cursor, {}};
+                    if (row.change >= 0) later.emplace_back(i, row.change);
+                    continue;
+                }
+                if (old.ok()) {
+                    std::vector<std::string> conflicts = update_conflicts(old.value, incoming, now);
+                    if (!conflicts.empty()) {
+                        results[i] = {write_outcome::conflict, row.cursor, std::move(conflicts)};
+                        if (row.change >= 0) later.emplace_back(i, row.change);
+                        continue;
+                    }
+                }
+                row.json = std::move(json);
+                row.value = std::move(merged);
+                results[i].outcome = write_outcome::updated;
+            }
+            row.change = static_cast<long>(changed.size());
+            changed.push_back(i);
+            changed_rows.push_back(&row);
+        }
+        if (changed.empty()) return step("commit", {}, error) || abort();
+        const uint64_t last = first + changed.size() - 1;
+        // Each change gets the next cursor; a row changed twice is written once, at its latest.
+        for (auto [i, change] : later) results[i].cursor = first + static_cast<uint64_t>(change);
+        ids = "{";
+        std::string cursors = "{", types = "{", surveys = "{", scores = "{", ts = "{", bodies = "{";
+        for (size_t k = 0; k < changed.size(); ++k) {
+            results[changed[k]].cursor = first + k;
+            row_state& row = *changed_rows[k];
+            if (row.change != static_cast<long>(k)) continue;  // a later entry of the batch rewrites it
+            const response& r = row.value;
+            std::string cursor = std::to_string(first + k), type = event_type_name(r.type), t = std::to_string(r.ts_ms);
+            std::string score = std::to_string(r.score);
+            bool has_score = r.type == event_type::response && r.score >= 0;
+            append_array_item(ids, &r.id);
+            append_array_item(cursors, &cursor);
+            append_array_item(types, &type);
+            append_array_item(surveys, &r.survey);
+            append_array_item(scores, has_score ? &score : nullptr);
+            append_array_item(ts, &t);
+            append_array_item(bodies, &row.json);
+        }
+        for (std::string* a : {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}) *a += '}';
+        std::string last_text = std::to_string(last);
+        // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
+        if (!writer_.pipeline({{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
+                               {"notify", {&last_text}}, {"commit", {}}}, got, error))
+            return abort();
+        raise_cursor(last);
+        return true;
+    }
+
+    bool read_since(uint64_t since, size_t limit, std::vector<stored_response>& out, std::string& error) override {
+        std::string from = std::to_string(since), count = std::to_string(std::min<size_t>(limit, INT64_MAX));
+        return with_reader(error, [&](connection& c) {
+            result r(c.run("read_since", {&from, &count}));
+            if (!r.ok()) return false;
+            for (int i = 0; i < r.rows(); ++i) out.push_back({r.number(i, 0), r.text(i, 1)});
+            return true;
+        });
+    }
+
+    uint64_t last_cursor() const override { return last_cursor_; }
+
+    uint64_t row_count() override {
+        std::string error;
+        uint64_t n = 0;
+        with_reader(error, [&](connection& c) {
+            result r(c.run("row_count"));
+            if (r.ok()) n = r.number(0, 0);
+            return r.ok();
+        });
+        return n;
+    }
+
+    std::string describe() const override {
+        // Never the password: host, port, database, user from the parsed URL.
+        std::string host, port, db, user, ignored;
+        if (PQconninfoOption* o = PQconninfoParse(desc_.url.c_str(), nullptr)) {
+            for (PQconninfoOption* p = o; p->keyword; ++p) {
+                std::string k = p->keyword, v = p->val ? p->val : "";
+                if (k == "host") host = v;
+                else if (k == "port") port = v;
+                else if (k == "dbname") db = v;
+                else if (k == "user") user = v;
+            }
+            PQconninfoFree(o);
+        }
+        return "postgresql://" + (user.empty() ? "" : user + "@") + host + (port.empty() ? "" : ":" + port) + "/" + db +
+               " (advisory-locked cursor order, LISTEN/NOTIFY)";
+    }
+
+    // A thread LISTENs on npskit_responses (and polls every 500 ms as a safety net, e.g. after
+    // a reconnect): commits by other collectors raise last_cursor() and call `committed`.
+    void watch(std::function<void(uint64_t)> committed) override {
+        {
+            std::lock_guard<std::mutex> lock(watch_mutex_);
+            stop_watching_ = true;
+        }
+        watch_cv_.notify_all();
+        if (watcher_.joinable()) watcher_.join();
+        if (!committed) return;
+        stop_watching_ = false;
+        watcher_ = std::thread([this, committed = std::move(committed)] { listen_loop(committed); });
+    }
+
+private:
+    void raise_cursor(uint64_t c) {
+        uint64_t seen = last_cursor_.load();
+        while (c > seen && !last_cursor_.compare_exchange_weak(seen, c)) {}
+    }
+
+    // Waits up to `ms` or until watch() stops the thread; false when stopping.
+    bool pause(int ms) {
+        std::unique_lock<std::mutex> lock(watch_mutex_);
+        return !watch_cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stop_watching_; });
+    }
+    bool stopping() {
+        std::lock_guard<std::mutex> lock(watch_mutex_);
+        return stop_watching_;
+    }
+
+    void listen_loop(const std::function<void(uint64_t)>& committed) {
+        connection c;
+        std::string error;
+        auto polled = std::chrono::steady_clock::time_point{};
+        while (!stopping()) {
+            if (!c.healthy()) {
+                if (!c.open(desc_, error) || !c.prepare_all(error) || !result(c.run("listen")).ok()) {
+                    c.drop();
+                    if (!pause(500)) return;
+                    continue;
+                }
+            }
+            // The safety net (a NOTIFY lost while reconnecting): the table's own maximum.
+            if (auto now = std::chrono::steady_clock::now(); now - polled >= std::chrono::milliseconds(500)) {
+                polled = now;
+                if (result r(c.run("max_cursor")); r.ok()) {
+                    uint64_t m = r.number(0, 0);
+                    if (m > last_cursor_) {
+                        raise_cursor(m);
+                        committed(m);
+                    }
+                }
+            }
+            // Sleep on the socket: a NOTIFY wakes it at once; 500 ms at most, to see stop().
+            pollfd p{PQsocket(c.c), POLLIN, 0};
+            if (p.fd < 0) {
+                c.drop();
+                continue;
+            }
+            ::poll(&p, 1, 500);
+            if (!PQconsumeInput(c.c)) {
+                c.drop();
+                continue;
+            }
+            // The payload is the batch's last cursor; commits are in cursor order, so every
+            // lower one is visible too: no query needed.
+            while (PGnotify* n = PQnotifies(c.c)) {
+                uint64_t m = std::strtoull(n->extra, nullptr, 10);
+                PQfreemem(n);
+                if (m > last_cursor_) {
+                    raise_cursor(m);
+                    committed(m);
+                }
+            }
+        }
+    }
+
+    bool step(const char* name, std::initializer_list<const std::string*> params, std::string& error) {
+        result r(writer_.run(name, params));
+        if (r.ok()) return true;
+        error = message_of(writer_.c);
+        return false;
+    }
+    // Rolls back what is open; a broken connection is dropped and reopened by the next write.
+    bool abort() {
+        if (writer_.healthy() && PQtransactionStatus(writer_.c) != PQTRANS_IDLE) {
+            std::string ignored;
+            step("rollback", {}, ignored);
+        }
+        if (!writer_.healthy()) writer_.drop();
+        return false;
+    }
+
+    // Runs `use` on a pooled reader. When the connection turns out dead (the database
+    // restarted since it was pooled) the pool is emptied and `use` runs once more on a new one.
+    template <typename F>
+    bool with_reader(std::string& error, F&& use) {
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            std::unique_ptr<connection> c = take_reader(error);
+            if (!c) return false;
+            if (use(*c)) {
+                give_back(std::move(c));
+                return true;
+            }
+            error = message_of(c->c);
+            if (c->healthy()) {
+                give_back(std::move(c));
+                return false;
+            }
+            std::lock_guard<std::mutex> lock(readers_mutex_);
+            readers_.clear();
+        }
+        return false;
+    }
+
+    std::unique_ptr<connection> take_reader(std::string& error) {
+        {
+            std::lock_guard<std::mutex> lock(readers_mutex_);
+            while (!readers_.empty()) {
+                auto c = std::move(readers_.back());
+                readers_.pop_back();
+                if (c->healthy()) return c;
+            }
+        }
+        auto c = std::make_unique<connection>();
+        if (!c->open(desc_, error) || !c->prepare_all(error)) return nullptr;
+        return c;
+    }
+    void give_back(std::unique_ptr<connection> c) {
+        if (!c->healthy()) return;
+        std::lock_guard<std::mutex> lock(readers_mutex_);
+        if (readers_.size() < desc_.max_readers) readers_.push_back(std::move(c));
+    }
+
+    pg_storage_desc desc_;
+    connection writer_;
+    std::atomic<uint64_t> last_cursor_{0};
+    std::mutex readers_mutex_;
+    std::vector<std::unique_ptr<connection>> readers_;
+    std::mutex watch_mutex_;
+    std::condition_variable watch_cv_;
+    bool stop_watching_ = false;
+    std::thread watcher_;
+};
+
+}  // namespace
+
+std::unique_ptr<response_storage> open_pg_storage(const pg_storage_desc& desc, std::string& error) {
+    auto s = std::make_unique<pg_storage>();
+    if (!s->open(desc, error)) return nullptr;
+    return s;
+}
+
+}  // namespace npskit

@@ -1,0 +1,35 @@
+// npskit collector: the PostgreSQL backend of response_storage, for several stateless
+// collectors on one database (`--db postgresql://…`).
+// [X] libpq, every statement prepared once per connection, parameters bound (no SQL from strings)
+// [X] a batch = one transaction: rows locked, merged in C++ (merge.cpp), one multi-row upsert
+// [X] cursors from a sequence, in commit order (see "Cursor order" in pg_storage.cpp)
+// [X] LISTEN/NOTIFY: a commit on any collector wakes the streams of every other
+// [X] reconnects: a database that goes away fails writes (503) until it is back
+// [X] schema created and migrated by the collector (table npskit_migrations)
+// [ ] monthly partitions: not used (reason in docs/architecture.md, "PostgreSQL")
+#pragma once
+#include <memory>
+#include <string>
+
+#include "storage.h"
+
+namespace npskit {
+
+struct pg_storage_desc {
+    std::string url;             // postgresql://user:password@host:port/dbname?… (libpq URI)
+    int connect_timeout_s = 3;   // = 3; the URL's own connect_timeout wins
+    size_t max_readers = 16;     // idle reader connections kept
+};
+
+// true for the --db values that name a PostgreSQL database rather than a SQLite file.
+bool is_postgres_url(const std::string& db);
+// false and a sentence in `error` when libpq cannot parse the URL (checked before connecting).
+// The sentence never holds the URL's password.
+bool check_postgres_url(const std::string& url, std::string& error);
+// The URL with its password replaced by ***, for logs and messages.
+std::string redact_postgres_url(const std::string& url);
+
+// nullptr and a sentence in `error` when the database cannot be reached or migrated.
+std::unique_ptr<response_storage> open_pg_storage(const pg_storage_desc& desc, std::string& error);
+
+}  // namespace npskit
