@@ -114,6 +114,47 @@ TEST_CASE("build_report") {
         REQUIRE(!pro.empty());
         CHECK(pro[0].text == "great support");
     }
+    SUBCASE("a theme: every panel keeps the answers whose comment mentions it") {
+        report_desc t = d;
+        t.theme_key = "slow sync";  // rows 4 (W02, score 2) and 6 (W03, score 0)
+        report rt = build_report(store, t);
+        CHECK(rt.theme_key == "slow sync");
+        CHECK(rt.headline.score.n == 2);
+        CHECK(rt.headline.score.nps == doctest::Approx(-100));
+        REQUIRE(rt.trend.size() == 2);
+        CHECK(rt.trend[0].score.n == 1);
+        CHECK(rt.trend[1].score.n == 1);
+        REQUIRE(rt.comments.size() == 2);
+        CHECK(rt.comments[0].text == "slow sync");
+        CHECK(rt.comments[1].text == "=slow sync, too expensive");
+        for (const auto& b : rt.breakdown) CHECK(b.score.n == (b.value == "free" ? 2 : 0));
+        CHECK(rt.rate.shown == 15);  // display events stay, as with a text search
+        // The share by period: W02 has 4 commented answers (the internal one is excluded in W03,
+        // which keeps 2), one of each mentions the theme.
+        REQUIRE(rt.theme_trend.size() == 2);
+        CHECK(rt.theme_trend[0].key == "2026-W02");
+        CHECK(rt.theme_trend[0].comments == 4);
+        CHECK(rt.theme_trend[0].mentions == 1);
+        CHECK(rt.theme_trend[0].share == doctest::Approx(0.25));
+        CHECK(rt.theme_trend[1].comments == 2);
+        CHECK(rt.theme_trend[1].share == doctest::Approx(0.5));
+        // The themes are ranked without the theme, so the selected one keeps its place.
+        REQUIRE(rt.distinctive_themes[0].size() == r.distinctive_themes[0].size());
+        for (size_t k = 0; k < r.distinctive_themes[0].size(); ++k)
+            CHECK(rt.distinctive_themes[0][k].key == r.distinctive_themes[0][k].key);
+        CHECK(r.theme_trend.empty());
+        // A stem, not a spelling: "expensive" (rows 4 and 7), and with a search, the rows of both.
+        t.theme_key = "expens";
+        CHECK(build_report(store, t).headline.score.n == 2);
+        t.filter.text = "sync";
+        report both = build_report(store, t);
+        CHECK(both.headline.score.n == 1);
+        REQUIRE(both.comments.size() == 1);
+        CHECK(both.comments[0].score == 2);
+        t.theme_key = "nothing here";
+        t.filter.text.clear();
+        CHECK(build_report(store, t).headline.score.n == 0);
+    }
     SUBCASE("the previous period of the same length") {
         report_desc w3 = d;
         w3.filter.since_ms = *parse_timestamp("2026-01-12T00:00:00Z");

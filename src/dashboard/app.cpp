@@ -277,6 +277,7 @@ void app_rebuild(app_state& app) {
     d.filter = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
     d.bucket = app.settings.bucket;
     d.breakdown_key = app.settings.breakdown;
+    d.theme_key = app.settings.theme;
     app.rep = build_report(app.store, d);
     sort_breakdown(app.rep.breakdown, app.ui.sort_by, app.ui.sort_descending);
     app.build_cpu_ms = now_ms() - start;
@@ -381,6 +382,10 @@ std::string app_state_json(const app_state& app) {
 void app_export_csv(const app_state& app) {
     response_filter f = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
     std::vector<uint32_t> rows = matching_responses(app.store, f);
+    if (!app.settings.theme.empty()) {  // newest first, as matching_responses gives them
+        std::vector<uint32_t> theme = rows_mentioning(app.store, app.settings.theme);
+        std::erase_if(rows, [&](uint32_t row) { return !std::binary_search(theme.begin(), theme.end(), row); });
+    }
     std::reverse(rows.begin(), rows.end());  // oldest first reads naturally in a spreadsheet
     platform::download("npskit-responses.csv", "text/csv;charset=utf-8", export_csv(app.store, rows));
 }

@@ -231,7 +231,7 @@ report_counts count_for_report(const response_store& store, const response_filte
     p.code_counts = want_breakdown ? p.codes.front().data() : nullptr;
     p.day_counts = p.days.empty() ? nullptr : p.days.front().data();
 
-    if (!filter.text.empty()) count_text_matches(p, text_rows);
+    if (!filter.text.empty() || text_rows) count_text_matches(p, text_rows);
     else if (p.c.needs_comment_check || !store.time_sorted) count_every_row(p);
     else count_sorted_ranges(p, previous_since_ms, previous_until_ms);
 
