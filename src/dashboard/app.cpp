@@ -325,7 +325,8 @@ static nlohmann::json settings_json(const view_settings& s) {
         if (s.segments & (1 << i)) segs += std::string(segs.empty() ? "" : ",") + segment_name(static_cast<segment>(i));
     nlohmann::json j = {{"range", date_preset_name(s.range)}, {"segments", segs},  {"attributes", attrs},
                         {"exclude_rule", s.exclude_rule},      {"text", s.text},       {"by", time_bucket_name(s.bucket)},
-                        {"breakdown", s.breakdown},            {"theme", s.dark ? "dark" : "light"}};
+                        {"breakdown", s.breakdown},            {"theme", s.dark ? "dark" : "light"},
+                        {"mention", s.theme}};
     if (s.range == date_preset::custom) {
         j["from"] = format_date(s.custom_since_day);
         j["to"] = format_date(s.custom_until_day);

@@ -300,6 +300,15 @@ std::string report_to_json(const report& r, const response_store& store, int ind
     nlohmann::json drivers = nlohmann::json::array();
     for (const auto& t : r.theme_drivers) drivers.push_back(ranked_json(t));
     j["theme_drivers"] = std::move(drivers);
+    if (!r.theme_key.empty()) {
+        nlohmann::json share = nlohmann::json::array();
+        for (const auto& p : r.theme_trend)
+            share.push_back({{"key", p.key}, {"start", format_timestamp(p.start_ms)}, {"mentions", p.mentions},
+                             {"comments", p.comments}, {"share", p.share}});
+        j["theme"] = {{"key", r.theme_key}, {"text", r.theme_text}, {"share", std::move(share)}};
+    } else {
+        j["theme"] = nullptr;
+    }
     nlohmann::json comments = nlohmann::json::array();
     for (const auto& c : r.comments) {
         nlohmann::json cj = {{"ts", format_timestamp(c.ts_ms)}, {"score", c.score},
