@@ -146,11 +146,17 @@ report build_report(const response_store& store, const report_desc& desc) {
     if (!desc.theme_key.empty()) {
         response_filter f = filter;
         f.with_comment = true;
-        for (uint32_t row : theme_rows)
-            if (store.slots[row] <= 10 && row_matches(store, f, row)) listed.push_back(row);
-        std::stable_sort(listed.begin(), listed.end(),
-                         [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
-        if (listed.size() > desc.comment_limit) listed.resize(desc.comment_limit);
+        auto ok = [&](uint32_t row) { return store.slots[row] <= 10 && row_matches(store, f, row); };
+        if (store.time_sorted) {  // rows ascending are oldest first: walk back from the newest
+            for (size_t k = theme_rows.size(); k-- > 0 && listed.size() < desc.comment_limit;)
+                if (ok(theme_rows[k])) listed.push_back(theme_rows[k]);
+        } else {
+            for (uint32_t row : theme_rows)
+                if (ok(row)) listed.push_back(row);
+            std::stable_sort(listed.begin(), listed.end(),
+                             [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
+            if (listed.size() > desc.comment_limit) listed.resize(desc.comment_limit);
+        }
         for (uint32_t row : listed) r.comments.push_back({row, store.times_ms[row], store.slots[row]});
     }
     std::array<theme_counter, 3> counters;

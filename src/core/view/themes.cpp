@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "query.h"  // ascii_lower
+#include "schema.h"  // is_valid_utf8
 
 namespace npskit {
 
@@ -472,7 +473,15 @@ std::vector<ranked_theme> theme_drivers(const std::vector<std::vector<ranked_the
 // The comments that mention a theme
 //-----------------------------------------------------------------------------
 std::string_view theme_stem_prefix(std::string_view stem) {
-    size_t n = stem.size() > 2 ? stem.size() - 2 : 0;
+    // The end Snowball may have rewritten, by the stem's last letters: English -e/-i/-y
+    // ("die" ← "dying", "able" ← "ability", "sky" ← "skies"), French -nt ("différent" ←
+    // "différence", "courant" ← "couramment"), -qu ("indiqu" ← "indicateur"), -x/-l/-c ("heureux"
+    // ← "heureuse", "cheval" ← "chevaux", "garc" ← "garçon"); other stems are the word's start.
+    auto ends = [&](std::string_view tail) { return stem.size() >= tail.size() && stem.substr(stem.size() - tail.size()) == tail; };
+    size_t trim = 0;
+    if (ends("e") || ends("i") || ends("y") || ends("nt") || ends("qu")) trim = 2;
+    else if (ends("x") || ends("l") || ends("c")) trim = 1;
+    size_t n = stem.size() > trim ? stem.size() - trim : 0;
     size_t e = stem.substr(0, n).rfind('e');
     if (e != std::string_view::npos) n = e;
     for (size_t i = 0; i < n; ++i)
@@ -488,10 +497,43 @@ theme_matcher::theme_matcher(std::string_view key) {
         if (e > b) words_.emplace_back(key.substr(b, e - b));
     }
     if (words_.size() > 3) words_.clear();  // not a theme: matches nothing
-    for (const auto& w : words_) {
-        prefixes_.emplace_back(theme_stem_prefix(w));
-        if (prefixes_.back().size() > prefilter_.size()) prefilter_ = prefixes_.back();
+    for (size_t k = 0; k < words_.size(); ++k) {
+        prefixes_.emplace_back(theme_stem_prefix(words_[k]));
+        if (prefixes_[k].size() > prefilter_.size()) prefilter_ = prefixes_[k], prefilter_word_ = k;
     }
+}
+
+// ASCII case-insensitive find of a lower-case ASCII needle.
+static size_t find_folded(std::string_view text, std::string_view needle, size_t from) {
+    if (needle.empty() || text.size() < needle.size()) return std::string_view::npos;
+    for (size_t i = from; i + needle.size() <= text.size(); ++i) {
+        size_t k = 0;
+        while (k < needle.size() && ascii_lower(text[i + k]) == needle[k]) ++k;
+        if (k == needle.size()) return i;
+    }
+    return std::string_view::npos;
+}
+
+bool theme_matcher::has_token(std::string_view comment, size_t k, text_language lang) {
+    const std::string& prefix = prefixes_[k];
+    for (size_t p = find_folded(comment, prefix, 0); p != std::string_view::npos; p = find_folded(comment, prefix, p + 1)) {
+        if (p > 0) {  // a token starts here when the sequence before is no word (valid UTF-8)
+            size_t q = p - 1;
+            while (q > 0 && (static_cast<unsigned char>(comment[q]) & 0xC0) == 0x80) --q;
+            if (is_word_sequence(comment.substr(q, p - q))) continue;
+        }
+        size_t e = p;
+        while (e < comment.size()) {
+            size_t len = std::min(sequence_length(static_cast<unsigned char>(comment[e])), comment.size() - e);
+            if (!is_word_sequence(comment.substr(e, len))) break;
+            e += len;
+        }
+        token_.assign(comment.substr(p, e - p));
+        lowercase_in_place(token_.data(), token_.size());
+        const word_info& wi = classify(token_, lang);
+        if (wi.stem == words_[k] && (words_.size() > 1 || wi.kind == kind_word)) return true;
+    }
+    return false;
 }
 
 const theme_matcher::word_info& theme_matcher::classify(std::string_view token, text_language lang) {
@@ -513,6 +555,13 @@ const theme_matcher::word_info& theme_matcher::classify(std::string_view token, 
 bool theme_matcher::matches(std::string_view comment, std::string_view locale) {
     const size_t len = words_.size();
     if (!len) return false;
+    // With a locale (no detection needed) and a prefix: the tokens that start with it decide a
+    // word alone, and must hold the phrase's longest word, without tokenizing the comment.
+    const std::optional<text_language> known = language_of_locale(locale);
+    if (known && !prefilter_.empty() && is_valid_utf8(comment)) {
+        if (!has_token(comment, prefilter_word_, *known)) return false;
+        if (len == 1) return true;
+    }
     tokens_.clear();
     spans_.clear();
     tokenize_into(comment, tokens_, spans_);
@@ -529,7 +578,7 @@ bool theme_matcher::matches(std::string_view comment, std::string_view locale) {
         bool possible = true;
         for (size_t k = 0; k < len && possible; ++k) possible = could_be(views_[i + k], k);
         if (!possible) continue;
-        if (!lang) lang = language_of_locale(locale).value_or(detect_language(views_));
+        if (!lang) lang = known ? *known : detect_language(views_);
         uint8_t kinds[3];
         bool same = true;
         for (size_t k = 0; k < len && same; ++k) {

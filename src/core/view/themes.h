@@ -202,8 +202,12 @@ private:
         std::string stem;
     };
     const word_info& classify(std::string_view token, text_language lang);
+    // Whether a token of the comment that starts with prefixes_[k] is key word k.
+    bool has_token(std::string_view comment, size_t k, text_language lang);
     std::vector<std::string> words_, prefixes_;
     std::string prefilter_;
+    size_t prefilter_word_ = 0;
+    std::string token_;
     std::unique_ptr<stemmer> stemmers_[2];
     std::unordered_map<std::string, word_info> cache_[2];
     std::string tokens_, word_;
@@ -212,9 +216,10 @@ private:
 };
 
 // The ASCII prefix that every word with this Snowball stem starts with, in English and French:
-// the stem less its last two bytes (Snowball rewrites at most the end: "abiliti" → "able",
-// "couramment" → "courant"), cut before its last 'e' (French un-accents a stem's last è/é:
-// "problèmes" → "problem") and before its first non-ASCII byte (the search folds ASCII only).
+// the stem less the end Snowball may have rewritten (by its last letters: "able" ← "ability",
+// "courant" ← "couramment"; "fast", "bill" stay whole), cut before its last 'e' (French
+// un-accents a stem's last è/é: "problèmes" → "problem") and before its first non-ASCII byte
+// (the search folds ASCII only). Asserted over the labelled and demo words (unit-themes.cpp).
 std::string_view theme_stem_prefix(std::string_view stem);
 
 // Rows (answered or not), ascending, whose comment mentions the theme: a substring search for
