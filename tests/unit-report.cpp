@@ -5,6 +5,8 @@
 
 #include "calendar.h"
 #include "report.h"
+#include "report_counts.h"
+#include "synthetic.h"
 #include "view_settings.h"
 
 using namespace npskit;
@@ -227,5 +229,44 @@ TEST_CASE("build_report") {
         CHECK(nps_band(-0.5) == 0);
         CHECK(nps_band(30) == 2);
         CHECK(nps_band(50) == 3);
+    }
+}
+
+TEST_CASE("count_for_report: answers with a comment on time-sorted rows, as group_by_time counts them") {
+    // The theme's share divides by these counts (report.cpp); the sorted-range path must give
+    // what the row-by-row filter gives.
+    response_store store;
+    synthetic_desc desc;
+    desc.responses = 4000;
+    generate_synthetic(desc, [&](const response& r) { store.add(r); });
+    REQUIRE(store.time_sorted);
+    for (int variant = 0; variant < 3; ++variant) {
+        response_filter f;
+        f.with_comment = true;
+        if (variant >= 1) f.attributes.push_back({"plan", {"pro"}, false});
+        if (variant == 2) {
+            f.segments = 0b101;
+            f.since_ms = store.min_time_ms + 40 * ms_per_day;
+            f.until_ms = store.max_time_ms - 40 * ms_per_day;
+        }
+        INFO("variant ", variant);
+        response_filter prev = f;
+        prev.since_ms = store.min_time_ms;
+        prev.until_ms = store.min_time_ms + 60 * ms_per_day;
+        report_counts c = count_for_report(store, f, time_bucket::week, 0, "plan", prev.since_ms, prev.until_ms);
+        std::vector<group_stats> expected = group_by_time(store, f, time_bucket::week);
+        REQUIRE(c.trend.size() == expected.size());
+        uint64_t answers = 0;
+        for (size_t k = 0; k < expected.size(); ++k) {
+            CHECK(c.trend[k].key == expected[k].key);
+            CHECK(c.trend[k].histogram == expected[k].histogram);
+            CHECK(c.trend[k].shown == expected[k].shown);
+            answers += c.trend[k].histogram.n();
+        }
+        CHECK(answers > 100);
+        std::vector<group_stats> by_plan = group_by_attribute(store, f, "plan");
+        REQUIRE(c.breakdown.size() == by_plan.size());
+        for (size_t k = 0; k < by_plan.size(); ++k) CHECK(c.breakdown[k].histogram == by_plan[k].histogram);
+        CHECK(c.previous.histogram == aggregate(store, prev).histogram);
     }
 }
