@@ -110,8 +110,12 @@ const perRow = (s.memory_bytes - s.comment_bytes) / s.rows;
 
 // Filter changes: each sets the URL hash like a shared link would, then times a full re-score.
 const src = `src=${encodeURIComponent(base + '/data.ndjson')}`;
+// The theme a user clicks first: the top driver (mention=, the theme filter; a build without it
+// ignores the name and re-scores unfiltered).
+const topTheme = (s.theme_drivers && s.theme_drivers[0]) ? s.theme_drivers[0].key : '';
 const filters = ['', 'a.plan=pro', 'seg=dp', 'range=2025-06-01..2025-08-31&bd=country', 'x=country%3DUS&by=day',
-  'q=slow', 'a.plan=pro|enterprise&seg=p&by=month&bd=locale'];
+  'q=slow', 'a.plan=pro|enterprise&seg=p&by=month&bd=locale',
+  ...(topTheme ? [`mention=${encodeURIComponent(topTheme)}`, `mention=${encodeURIComponent(topTheme)}&a.plan=pro`] : [])];
 const rescore = [];
 for (const f of filters) {
   const before = (await state()).builds;

@@ -5,6 +5,8 @@
 
 #include "calendar.h"
 #include "report.h"
+#include "report_counts.h"
+#include "synthetic.h"
 #include "view_settings.h"
 
 using namespace npskit;
@@ -114,6 +116,47 @@ TEST_CASE("build_report") {
         REQUIRE(!pro.empty());
         CHECK(pro[0].text == "great support");
     }
+    SUBCASE("a theme: every panel keeps the answers whose comment mentions it") {
+        report_desc t = d;
+        t.theme_key = "slow sync";  // rows 4 (W02, score 2) and 6 (W03, score 0)
+        report rt = build_report(store, t);
+        CHECK(rt.theme_key == "slow sync");
+        CHECK(rt.headline.score.n == 2);
+        CHECK(rt.headline.score.nps == doctest::Approx(-100));
+        REQUIRE(rt.trend.size() == 2);
+        CHECK(rt.trend[0].score.n == 1);
+        CHECK(rt.trend[1].score.n == 1);
+        REQUIRE(rt.comments.size() == 2);
+        CHECK(rt.comments[0].text == "slow sync");
+        CHECK(rt.comments[1].text == "=slow sync, too expensive");
+        for (const auto& b : rt.breakdown) CHECK(b.score.n == (b.value == "free" ? 2 : 0));
+        CHECK(rt.rate.shown == 15);  // display events stay, as with a text search
+        // The share by period: W02 has 4 commented answers (the internal one is excluded in W03,
+        // which keeps 2), one of each mentions the theme.
+        REQUIRE(rt.theme_trend.size() == 2);
+        CHECK(rt.theme_trend[0].key == "2026-W02");
+        CHECK(rt.theme_trend[0].comments == 4);
+        CHECK(rt.theme_trend[0].mentions == 1);
+        CHECK(rt.theme_trend[0].share == doctest::Approx(0.25));
+        CHECK(rt.theme_trend[1].comments == 2);
+        CHECK(rt.theme_trend[1].share == doctest::Approx(0.5));
+        // The themes are ranked without the theme, so the selected one keeps its place.
+        REQUIRE(rt.distinctive_themes[0].size() == r.distinctive_themes[0].size());
+        for (size_t k = 0; k < r.distinctive_themes[0].size(); ++k)
+            CHECK(rt.distinctive_themes[0][k].key == r.distinctive_themes[0][k].key);
+        CHECK(r.theme_trend.empty());
+        // A stem, not a spelling: "expensive" (rows 4 and 7), and with a search, the rows of both.
+        t.theme_key = "expens";
+        CHECK(build_report(store, t).headline.score.n == 2);
+        t.filter.text = "sync";
+        report both = build_report(store, t);
+        CHECK(both.headline.score.n == 1);
+        REQUIRE(both.comments.size() == 1);
+        CHECK(both.comments[0].score == 2);
+        t.theme_key = "nothing here";
+        t.filter.text.clear();
+        CHECK(build_report(store, t).headline.score.n == 0);
+    }
     SUBCASE("the previous period of the same length") {
         report_desc w3 = d;
         w3.filter.since_ms = *parse_timestamp("2026-01-12T00:00:00Z");
@@ -186,5 +229,44 @@ TEST_CASE("build_report") {
         CHECK(nps_band(-0.5) == 0);
         CHECK(nps_band(30) == 2);
         CHECK(nps_band(50) == 3);
+    }
+}
+
+TEST_CASE("count_for_report: answers with a comment on time-sorted rows, as group_by_time counts them") {
+    // The theme's share divides by these counts (report.cpp); the sorted-range path must give
+    // what the row-by-row filter gives.
+    response_store store;
+    synthetic_desc desc;
+    desc.responses = 4000;
+    generate_synthetic(desc, [&](const response& r) { store.add(r); });
+    REQUIRE(store.time_sorted);
+    for (int variant = 0; variant < 3; ++variant) {
+        response_filter f;
+        f.with_comment = true;
+        if (variant >= 1) f.attributes.push_back({"plan", {"pro"}, false});
+        if (variant == 2) {
+            f.segments = 0b101;
+            f.since_ms = store.min_time_ms + 40 * ms_per_day;
+            f.until_ms = store.max_time_ms - 40 * ms_per_day;
+        }
+        INFO("variant ", variant);
+        response_filter prev = f;
+        prev.since_ms = store.min_time_ms;
+        prev.until_ms = store.min_time_ms + 60 * ms_per_day;
+        report_counts c = count_for_report(store, f, time_bucket::week, 0, "plan", prev.since_ms, prev.until_ms);
+        std::vector<group_stats> expected = group_by_time(store, f, time_bucket::week);
+        REQUIRE(c.trend.size() == expected.size());
+        uint64_t answers = 0;
+        for (size_t k = 0; k < expected.size(); ++k) {
+            CHECK(c.trend[k].key == expected[k].key);
+            CHECK(c.trend[k].histogram == expected[k].histogram);
+            CHECK(c.trend[k].shown == expected[k].shown);
+            answers += c.trend[k].histogram.n();
+        }
+        CHECK(answers > 100);
+        std::vector<group_stats> by_plan = group_by_attribute(store, f, "plan");
+        REQUIRE(c.breakdown.size() == by_plan.size());
+        for (size_t k = 0; k < by_plan.size(); ++k) CHECK(c.breakdown[k].histogram == by_plan[k].histogram);
+        CHECK(c.previous.histogram == aggregate(store, prev).histogram);
     }
 }

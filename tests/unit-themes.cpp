@@ -317,3 +317,79 @@ TEST_CASE("report: distinctive themes per segment and drivers, from the same sam
     CHECK(!r.themes[static_cast<size_t>(segment::detractor)].empty());
     CHECK(report_to_json(r, store).find("\"theme_drivers\"") != std::string::npos);
 }
+
+TEST_CASE("theme_stem_prefix: every word starts with its stem's prefix (EN/FR)") {
+    CHECK(theme_stem_prefix("bill") == "bil");
+    CHECK(theme_stem_prefix("fast") == "fast");
+    CHECK(theme_stem_prefix("ticket") == "tick");
+    CHECK(theme_stem_prefix("abl") == "ab");
+    CHECK(theme_stem_prefix("problem") == "probl");  // "problèmes": the è comes back as e
+    CHECK(theme_stem_prefix("élev") == "");          // non-ASCII: the search folds ASCII only
+    CHECK(theme_stem_prefix("die") == "d");  // "dying"
+    // The property the theme filter's substring search rests on, over every word of the
+    // labelled set, the demo data and Snowball's hardest rewrites, in both languages.
+    std::vector<std::string> words = {"ability", "possibly", "dying", "skies", "happily", "couramment", "évidemment",
+                                      "problèmes", "mètres", "heureuse", "chevaux", "indicateur", "complètement",
+                                      "différence", "récemment", "garçon", "habileté", "indicatrice", "lying", "tying",
+                                      "fluently", "hopeful", "relational", "conditional", "organization", "valency",
+                                      "generously", "sensibility", "formalize", "electrical", "happiness", "agreed",
+                                      "luxuriating", "hopping", "hoping", "ugly", "early", "only", "news", "exportées",
+                                      "tâches", "lenteur", "lentement", "évaluation", "intégrations", "facturées"};
+    response_store store;
+    load_ndjson("tests/data/themes-labelled.ndjson", store);
+    for (size_t row = 0; row < store.size(); ++row)
+        for (auto& t : tokenize(store.comment(row))) words.push_back(t);
+    synthetic_desc desc;
+    desc.responses = 3000;
+    generate_synthetic(desc, [&](const response& r) {
+        if (r.comment)
+            for (auto& t : tokenize(*r.comment)) words.push_back(t);
+    });
+    stemmer en(text_language::english), fr(text_language::french);
+    size_t checked = 0;
+    for (const auto& w : words)
+        for (stemmer* s : {&en, &fr}) {
+            std::string stem(s->stem(w));
+            INFO(w, " → ", stem);
+            CHECK(w.rfind(std::string(theme_stem_prefix(stem)), 0) == 0);
+            ++checked;
+        }
+    CHECK(checked > 2000);
+}
+
+TEST_CASE("theme_matcher: the comments a theme was counted in, no more") {
+    // Agreement with theme_corpus::mentions for every theme ranked on the labelled set.
+    response_store store;
+    load_ndjson("tests/data/themes-labelled.ndjson", store);
+    const attribute_column* locale = store.attribute("locale");
+    theme_corpus corpus;
+    for (size_t row = 0; row < store.size(); ++row)
+        corpus.add(store.comment(row), store.slots[row], static_cast<uint32_t>(segment_of(store.slots[row])),
+                   locale->value_of(locale->code_at(row)));
+    REQUIRE(corpus.size() == store.size());  // one corpus index per row
+    size_t keys = 0, phrases = 0;
+    for (uint32_t s = 0; s < 3; ++s)
+        for (const auto& t : corpus.rank(s, {20, 2, 1.0, 0.0, 0.95})) {
+            INFO(t.key);
+            std::vector<uint32_t> expected;
+            for (uint32_t row = 0; row < store.size(); ++row)
+                if (corpus.mentions(row, t.key)) expected.push_back(row);
+            CHECK(rows_mentioning(store, t.key) == expected);
+            CHECK(expected.size() == t.count + t.other_count);
+            ++keys;
+            phrases += t.words > 1;
+        }
+    CHECK(keys >= 40);
+    CHECK(phrases >= 5);
+    // Stems, not spellings, and the corpus's phrase rules.
+    CHECK(theme_matcher("bill").matches("Billing was wrong twice"));
+    CHECK(theme_matcher("bill").matches("the bills"));
+    CHECK_FALSE(theme_matcher("bill").matches("Billy from sales"));  // stem "billi"
+    CHECK(theme_matcher("factur").matches("Les factures sont fausses", "fr"));
+    CHECK(theme_matcher("mis à jour").matches("La mise à jour a tout cassé", "fr"));  // "mise" stems to "mis"
+    CHECK_FALSE(theme_matcher("mis à jour").matches("mise à la jour", "fr"));
+    CHECK(theme_matcher("not work").matches("Sync is not working"));
+    CHECK_FALSE(theme_matcher("not").matches("not now"));  // a negation is no theme alone
+    CHECK_FALSE(theme_matcher("").matches("anything"));
+    CHECK_FALSE(theme_matcher("a b c d").matches("a b c d"));
+}

@@ -34,8 +34,11 @@ TEST_CASE("view hash round trip") {
         v.text = "slow & buggy";
         v.bucket = time_bucket::month;
         v.breakdown = "plan";
+        v.theme = "support ticket";
         v.dark = true;
         std::string hash = encode_view_hash(v);
+        CHECK(hash.find("mention=support%20ticket") != std::string::npos);
+        CHECK(hash.find("theme=dark") != std::string::npos);
         CHECK(hash.find("range=2026-01-05..2026-02-01") != std::string::npos);
         CHECK(hash.find(' ') == std::string::npos);
         CHECK(hash.find("key") == std::string::npos);  // the read key never goes into a hash
@@ -50,6 +53,19 @@ TEST_CASE("view hash round trip") {
         v.segments = 0;
         CHECK(encode_view_hash(v) == "range=30d&seg=none&bd=none");
         CHECK(decode_view_hash("range=30d&seg=none&bd=none") == v);
+    }
+    SUBCASE("a comment theme (mention=) apart from the colour theme (theme=)") {
+        view_settings v;
+        v.theme = "mise à jour";
+        CHECK(encode_view_hash(v) == "mention=mise%20%C3%A0%20jour");
+        CHECK(decode_view_hash("#mention=mise%20%C3%A0%20jour") == v);
+        CHECK(decode_view_hash("mention=mise+%C3%A0+jour").theme == "mise à jour");
+        CHECK_FALSE(decode_view_hash("theme=dark").theme.size());
+        CHECK(decode_view_hash("mention=bill&theme=dark").dark);
+        CHECK(decode_view_hash("mention=bill").theme == "bill");
+        view_settings cleared = decode_view_hash("mention=bill");
+        cleared.theme.clear();
+        CHECK(encode_view_hash(cleared) == "");
     }
     SUBCASE("unknown and malformed parameters are ignored") {
         view_settings v = decode_view_hash("#zzz=1&range=bogus&by=year&a.=x&a.plan=&junk&range=2026-02-01..2026-01-01");

@@ -277,6 +277,7 @@ void app_rebuild(app_state& app) {
     d.filter = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
     d.bucket = app.settings.bucket;
     d.breakdown_key = app.settings.breakdown;
+    d.theme_key = app.settings.theme;
     app.rep = build_report(app.store, d);
     sort_breakdown(app.rep.breakdown, app.ui.sort_by, app.ui.sort_descending);
     app.build_cpu_ms = now_ms() - start;
@@ -324,7 +325,8 @@ static nlohmann::json settings_json(const view_settings& s) {
         if (s.segments & (1 << i)) segs += std::string(segs.empty() ? "" : ",") + segment_name(static_cast<segment>(i));
     nlohmann::json j = {{"range", date_preset_name(s.range)}, {"segments", segs},  {"attributes", attrs},
                         {"exclude_rule", s.exclude_rule},      {"text", s.text},       {"by", time_bucket_name(s.bucket)},
-                        {"breakdown", s.breakdown},            {"theme", s.dark ? "dark" : "light"}};
+                        {"breakdown", s.breakdown},            {"theme", s.dark ? "dark" : "light"},
+                        {"mention", s.theme}};
     if (s.range == date_preset::custom) {
         j["from"] = format_date(s.custom_since_day);
         j["to"] = format_date(s.custom_until_day);
@@ -381,6 +383,10 @@ std::string app_state_json(const app_state& app) {
 void app_export_csv(const app_state& app) {
     response_filter f = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
     std::vector<uint32_t> rows = matching_responses(app.store, f);
+    if (!app.settings.theme.empty()) {  // newest first, as matching_responses gives them
+        std::vector<uint32_t> theme = rows_mentioning(app.store, app.settings.theme);
+        std::erase_if(rows, [&](uint32_t row) { return !std::binary_search(theme.begin(), theme.end(), row); });
+    }
     std::reverse(rows.begin(), rows.end());  // oldest first reads naturally in a spreadsheet
     platform::download("npskit-responses.csv", "text/csv;charset=utf-8", export_csv(app.store, rows));
 }

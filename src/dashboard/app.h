@@ -74,6 +74,7 @@ struct ui_state {
     char exclude[256] = "";
     char custom_from[16] = "", custom_to[16] = "";
     bool scroll_to_comments = false;
+    bool theme_drivers = false;  // the themes panel shows the drivers view
     // Screen rectangles (x, y, w, h in device pixels) of a few controls, for browser tests.
     std::map<std::string, std::array<float, 4>> rects;
 };

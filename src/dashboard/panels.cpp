@@ -587,6 +587,15 @@ void draw_filters(const panel_model& m, panel_ui& u) {
             u.changed = true;
         }
     }
+    if (!s.theme.empty()) {
+        std::string label = "mention: " + m.rep.theme_text + "  ×##theme";
+        flow(button_width(label.c_str()));
+        if (chip(label.c_str(), true)) {
+            s.theme.clear();
+            u.changed = true;
+        }
+        note_rect(u, "theme_chip");
+    }
     flow(ImGui::CalcTextSize("Exclude").x + S(150, m) + ImGui::GetStyle().ItemSpacing.x * 2 + S(14, m));
     ImGui::TextUnformatted("Exclude");
     ImGui::SameLine();
@@ -832,6 +841,164 @@ void draw_rate(const panel_model& m, float height) {
     ImGui::EndChild();
 }
 
+// The theme a click selects (again: clears it): every panel through the view settings.
+void select_theme(panel_ui& u, const std::string& key) {
+    u.settings.theme = u.settings.theme == key ? "" : key;
+    u.changed = true;
+}
+
+// "p < 0.001" | "p = 0.03"
+std::string p_text(double p) {
+    if (p < 0.001) return "p < 0.001";
+    return "p = " + format_rounded(p, p < 0.01 ? 3 : 2);
+}
+
+// "NPS −41 [−55, −27], 12 points below the rest (p < 0.001)"
+std::string effect_text(const ranked_theme& t) {
+    if (!t.with.has_score) return "no score";
+    std::string out = "NPS " + nps_text(t.with.nps) + " [" + nps_text(t.with.ci_low) + ", " + nps_text(t.with.ci_high) + "]";
+    if (!t.vs_rest.valid) return out;
+    const double d = t.vs_rest.difference;
+    const std::string points = format_rounded(std::abs(d), 0);
+    if (points == "0") out += ", as the rest";
+    else out += ", " + points + (points == "1" ? " point " : " points ") + (d < 0 ? "below" : "above") + " the rest";
+    return out + " (" + p_text(t.vs_rest.p_value) + ")";
+}
+
+// The selected theme's share of comments by period, small: a line over bars of 0..max share.
+void theme_share_chart(const panel_model& m, const report& rep, float height) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    float width = ImGui::GetContentRegionAvail().x;
+    ImGui::Dummy(ImVec2(width, height));
+    const auto& pts = rep.theme_trend;
+    dl->AddRectFilled(p, ImVec2(p.x + width, p.y + height), ImGui::GetColorU32(ImGuiCol_FrameBg), S(3, m));
+    if (pts.empty()) return;
+    double hi = 0;
+    for (const auto& t : pts) hi = std::max(hi, t.share);
+    if (hi <= 0) hi = 1;
+    const float pad = S(4, m);
+    const float x0 = p.x + pad, x1 = p.x + width - pad, y0 = p.y + pad, y1 = p.y + height - pad;
+    const float step = pts.size() > 1 ? (x1 - x0) / static_cast<float>(pts.size() - 1) : 0;
+    auto at = [&](size_t k) {
+        float x = pts.size() > 1 ? x0 + step * static_cast<float>(k) : (x0 + x1) / 2;
+        return ImVec2(x, y1 - (y1 - y0) * static_cast<float>(pts[k].share / hi));
+    };
+    const ImU32 line = ImGui::GetColorU32(ImGuiCol_PlotLines);
+    for (size_t k = 1; k < pts.size(); ++k) dl->AddLine(at(k - 1), at(k), line, S(1.5f, m));
+    for (size_t k = 0; k < pts.size(); ++k)
+        if (pts[k].comments) dl->AddCircleFilled(at(k), S(2, m), line, 8);
+    if (ImGui::IsItemHovered() && step > 0) {
+        float mx = ImGui::GetIO().MousePos.x;
+        size_t k = static_cast<size_t>(std::clamp((mx - x0) / step + 0.5f, 0.0f, static_cast<float>(pts.size() - 1)));
+        ImGui::SetTooltip("%s: %s%% of %s comments", pts[k].key.c_str(), format_rounded(100 * pts[k].share, 1).c_str(),
+                          with_thousands(pts[k].comments).c_str());
+    }
+}
+
+void draw_themes(const panel_model& m, panel_ui& u, float height) {
+    if (!begin_panel("themes_panel", height)) { ImGui::EndChild(); return; }
+    view_settings& s = u.settings;
+    const report& rep = m.rep;
+    ImGui::TextUnformatted("Themes");
+    ImGui::SameLine(0, S(16, m));
+    if (chip("By segment", !u.ui.theme_drivers)) u.ui.theme_drivers = false;
+    note_rect(u, "themes_view");
+    ImGui::SameLine();
+    if (chip("Drivers of NPS", u.ui.theme_drivers)) u.ui.theme_drivers = true;
+    note_rect(u, "drivers_view");
+    if (!s.theme.empty()) {
+        std::string label = "mention: " + rep.theme_text + "  ×##theme_panel";
+        flow(button_width(label.c_str()));
+        if (chip(label.c_str(), true)) {
+            s.theme.clear();
+            u.changed = true;
+        }
+        note_rect(u, "theme_clear");
+    }
+    ImGui::Separator();
+    if (!s.theme.empty() && !rep.theme_trend.empty()) {
+        std::string what = "Share of comments mentioning \"" + rep.theme_text + "\", by " + time_bucket_name(rep.bucket);
+        const auto& last = rep.theme_trend.back();
+        what += ": " + format_rounded(100 * last.share, 1) + "% in " + last.key;
+        ImGui::PushTextWrapPos(0);
+        muted(what.c_str());
+        ImGui::PopTextWrapPos();
+        theme_share_chart(m, rep, S(44, m));
+        note_rect(u, "theme_trend");
+        ImGui::Separator();
+    }
+    static const char* titles[3] = {"Detractors say", "Passives say", "Promoters say"};
+    if (!u.ui.theme_drivers) {
+        // Per segment: its distinctive themes (z against the other comments) with their counts.
+        bool three = ImGui::GetContentRegionAvail().x > S(640, m);
+        if (ImGui::BeginTable("themes", three ? 3 : 1, ImGuiTableFlags_SizingStretchSame)) {
+            for (int seg : {0, 1, 2}) {
+                ImGui::TableNextColumn();
+                ImGui::TextColored(to_vec4(segment_colors[seg]), "%s", titles[seg]);
+                ImGui::SameLine();
+                muted(("(" + with_thousands(rep.themed_comments[seg]) + " comments)").c_str());
+                const auto& list = rep.distinctive_themes[seg];
+                if (list.empty()) muted("no distinctive theme yet");
+                float line_w = 0, max_w = ImGui::GetContentRegionAvail().x;
+                for (size_t i = 0; i < list.size(); ++i) {
+                    const ranked_theme& t = list[i];
+                    std::string label = t.text + " " + with_thousands(t.count) + "##t" + std::to_string(seg * 100 + i);
+                    float w = button_width(label.c_str());
+                    if (i && line_w + w < max_w) ImGui::SameLine();
+                    else line_w = 0;
+                    line_w += w + ImGui::GetStyle().ItemSpacing.x;
+                    if (chip(label.c_str(), s.theme == t.key, segment_colors[seg])) select_theme(u, t.key);
+                    note_rect(u, "theme:" + t.key);
+                    if (ImGui::IsItemHovered())
+                        ImGui::SetTooltip("%s comments of %s, %s of the others (z = %s)\n%s", with_thousands(t.count).c_str(),
+                                          seg == 0 ? "detractors" : seg == 1 ? "passives" : "promoters",
+                                          with_thousands(t.other_count).c_str(), format_rounded(t.distinct.z, 1).c_str(),
+                                          effect_text(t).c_str());
+                }
+            }
+            ImGui::EndTable();
+        }
+    } else {
+        // What moves the score: each theme's effect, sorted by the points it costs or brings.
+        const auto& list = rep.theme_drivers;
+        if (list.empty()) muted("No theme is distinctive enough yet.");
+        double max_impact = 0;
+        for (const auto& t : list) max_impact = std::max(max_impact, std::abs(t.impact));
+        if (max_impact <= 0) max_impact = 1;
+        for (size_t i = 0; i < list.size(); ++i) {
+            const ranked_theme& t = list[i];
+            ImGui::PushID(static_cast<int>(i));
+            const int seg = t.vs_rest.valid && t.vs_rest.difference < 0 ? 0 : 2;
+            std::string label = t.text + "##d";
+            if (chip(label.c_str(), s.theme == t.key, segment_colors[seg])) select_theme(u, t.key);
+            note_rect(u, "driver:" + t.key);
+            ImGui::SameLine();
+            muted((with_thousands(t.count + t.other_count) + " comments").c_str());
+            // The impact: NPS points the theme moves the analysed answers' score, as a bar.
+            std::string impact = (t.impact < 0 ? "costs " : "brings ") + format_rounded(std::abs(t.impact), 1) + " pts";
+            float bar_w = S(60, m), text_w = ImGui::CalcTextSize(impact.c_str()).x;
+            flow(bar_w + text_w + S(8, m));
+            ImVec2 bp = ImGui::GetCursorScreenPos();
+            float line_h = ImGui::GetTextLineHeight();
+            ImGui::Dummy(ImVec2(bar_w, line_h));
+            float w = bar_w * static_cast<float>(std::abs(t.impact) / max_impact);
+            ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(bp.x, bp.y + line_h * 0.2f), ImVec2(bp.x + w, bp.y + line_h * 0.8f),
+                                                      segment_colors[seg], S(2, m));
+            ImGui::SameLine();
+            ImGui::TextUnformatted(impact.c_str());
+            ImGui::PushTextWrapPos(0);
+            std::string sentence = "mentions of " + t.text + ": " + effect_text(t);
+            if (t.vs_rest.significant) ImGui::TextUnformatted(sentence.c_str());
+            else muted(sentence.c_str());
+            ImGui::PopTextWrapPos();
+            ImGui::PopID();
+            if (i + 1 < list.size()) ImGui::Spacing();
+        }
+    }
+    ImGui::EndChild();
+}
+
 void draw_comments(const panel_model& m, panel_ui& u, float height) {
     if (u.ui.scroll_to_comments) {
         ImGui::SetScrollHereY(0.0f);
@@ -856,36 +1023,6 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
         u.changed = true;
     }
     note_rect(u, "passives_to_promoters");
-    ImGui::Separator();
-    // Top themes per segment; a click filters every panel to comments containing it.
-    static const char* titles[3] = {"Detractors say", "Passives say", "Promoters say"};
-    float col_w = ImGui::GetContentRegionAvail().x;
-    bool three = col_w > S(640, m);
-    if (ImGui::BeginTable("themes", three ? 3 : 1, ImGuiTableFlags_SizingStretchSame)) {
-        for (int seg : {0, 1, 2}) {
-            if (!(s.segments & (1 << seg))) continue;
-            ImGui::TableNextColumn();
-            ImGui::TextColored(to_vec4(segment_colors[seg]), "%s", titles[seg]);
-            ImGui::SameLine();
-            muted(fmt("(%.0f comments)", m.rep.themed_comments[seg]).c_str());
-            const auto& list = m.rep.themes[seg];
-            if (list.empty()) muted("no recurring theme yet");
-            float line_w = 0, max_w = ImGui::GetContentRegionAvail().x;
-            for (size_t i = 0; i < list.size(); ++i) {
-                std::string label = list[i].text + " " + std::to_string(list[i].count) + "##t" + std::to_string(seg * 100 + i);
-                float w = ImGui::CalcTextSize(label.c_str(), nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2;
-                if (i && line_w + w < max_w) ImGui::SameLine();
-                else line_w = 0;
-                line_w += w + ImGui::GetStyle().ItemSpacing.x;
-                if (chip(label.c_str(), s.text == list[i].text, segment_colors[seg])) {
-                    s.text = s.text == list[i].text ? "" : list[i].text;
-                    std::snprintf(u.ui.search, sizeof u.ui.search, "%s", s.text.c_str());
-                    u.changed = true;
-                }
-            }
-        }
-        ImGui::EndTable();
-    }
     ImGui::Separator();
     const auto& comments = m.rep.comments;
     if (comments.empty()) muted("No comments match these filters.");
@@ -969,12 +1106,14 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
         ImGui::BeginChild("col_d", ImVec2(full - half * 1.15f - gap, S(300, m)), false);
         draw_rate(m, S(300, m));
         ImGui::EndChild();
+        draw_themes(m, u, S(340, m));
         draw_comments(m, u, S(440, m));
     } else {
         draw_headline(m, S(210, m));
         draw_distribution(m, S(190, m));
         draw_trend(m, u, S(300, m));
         draw_breakdown(m, u, S(280, m));
+        draw_themes(m, u, S(480, m));
         draw_comments(m, u, S(520, m));
         draw_rate(m, S(240, m));
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -58,8 +59,21 @@ report build_report(const response_store& store, const report_desc& desc) {
     std::vector<uint32_t> text_rows;
     if (!filter.text.empty()) text_rows = rows_with_text(store, filter.text);
     const std::vector<uint32_t>* text = filter.text.empty() ? nullptr : &text_rows;
+    // A theme narrows the rows the same way (and with a search, to the rows of both).
+    std::vector<uint32_t> theme_rows;
+    if (!desc.theme_key.empty()) {
+        theme_rows = rows_mentioning(store, desc.theme_key);
+        if (text) {
+            std::vector<uint32_t> both;
+            std::set_intersection(theme_rows.begin(), theme_rows.end(), text_rows.begin(), text_rows.end(),
+                                  std::back_inserter(both));
+            theme_rows.swap(both);
+        }
+    }
+    const std::vector<uint32_t>* selected = desc.theme_key.empty() ? text : &theme_rows;
     report_counts counts = count_for_report(store, filter, desc.bucket, desc.utc_offset_minutes, desc.breakdown_key,
-                                            want_previous ? h.previous_since_ms : 0, want_previous ? h.since_ms : 0, text);
+                                            want_previous ? h.previous_since_ms : 0, want_previous ? h.since_ms : 0,
+                                            selected);
     // The trend's buckets sum to the headline.
     const std::vector<group_stats>& groups = counts.trend;
     score_histogram total;
@@ -127,13 +141,31 @@ report build_report(const response_store& store, const report_desc& desc) {
             if (whole || rows.size() >= wanted) break;
         }
     }
+    // The comments listed: those of the theme when one is selected (its rows hold a comment).
+    std::vector<uint32_t> listed;
+    if (!desc.theme_key.empty()) {
+        response_filter f = filter;
+        f.with_comment = true;
+        auto ok = [&](uint32_t row) { return store.slots[row] <= 10 && row_matches(store, f, row); };
+        if (store.time_sorted) {  // rows ascending are oldest first: walk back from the newest
+            for (size_t k = theme_rows.size(); k-- > 0 && listed.size() < desc.comment_limit;)
+                if (ok(theme_rows[k])) listed.push_back(theme_rows[k]);
+        } else {
+            for (uint32_t row : theme_rows)
+                if (ok(row)) listed.push_back(row);
+            std::stable_sort(listed.begin(), listed.end(),
+                             [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
+            if (listed.size() > desc.comment_limit) listed.resize(desc.comment_limit);
+        }
+        for (uint32_t row : listed) r.comments.push_back({row, store.times_ms[row], store.slots[row]});
+    }
     std::array<theme_counter, 3> counters;
     theme_corpus corpus;
     const attribute_column* locales = store.attribute("locale");
     for (size_t i = 0; i < rows.size(); ++i) {
         uint32_t row = rows[i];
         int score = store.slots[row];
-        if (i < desc.comment_limit) r.comments.push_back({row, store.times_ms[row], score});
+        if (i < desc.comment_limit && desc.theme_key.empty()) r.comments.push_back({row, store.times_ms[row], score});
         if (i < desc.theme_sample) {
             const auto seg = static_cast<uint32_t>(segment_of(score));
             counters[seg].add(store.comment(row));
@@ -148,6 +180,28 @@ report build_report(const response_store& store, const report_desc& desc) {
         ranked.push_back(r.distinctive_themes[s]);
     }
     r.theme_drivers = theme_drivers(ranked, 2 * desc.ranked_themes.top);
+    if (!desc.theme_key.empty()) {
+        r.theme_key = r.theme_text = desc.theme_key;
+        for (const auto& list : ranked)
+            for (const auto& t : list)
+                if (t.key == desc.theme_key) r.theme_text = t.text;
+        // The share: the theme's answers (the trend above) over the answers with a comment under
+        // the same filter without the theme, bucket by bucket.
+        response_filter commented = filter;
+        commented.with_comment = true;
+        report_counts all = count_for_report(store, commented, desc.bucket, desc.utc_offset_minutes, "", 0, 0, text);
+        size_t k = 0;
+        for (const auto& g : all.trend) {
+            theme_share_point p;
+            p.key = g.key;
+            p.start_ms = g.start_ms;
+            p.comments = g.histogram.n();
+            while (k < r.trend.size() && r.trend[k].start_ms < g.start_ms) ++k;
+            if (k < r.trend.size() && r.trend[k].start_ms == g.start_ms) p.mentions = r.trend[k].score.n;
+            p.share = p.comments ? static_cast<double>(p.mentions) / static_cast<double>(p.comments) : 0;
+            r.theme_trend.push_back(std::move(p));
+        }
+    }
     fill_panel_figures(r, store);
     return r;
 }
@@ -252,6 +306,15 @@ std::string report_to_json(const report& r, const response_store& store, int ind
     nlohmann::json drivers = nlohmann::json::array();
     for (const auto& t : r.theme_drivers) drivers.push_back(ranked_json(t));
     j["theme_drivers"] = std::move(drivers);
+    if (!r.theme_key.empty()) {
+        nlohmann::json share = nlohmann::json::array();
+        for (const auto& p : r.theme_trend)
+            share.push_back({{"key", p.key}, {"start", format_timestamp(p.start_ms)}, {"mentions", p.mentions},
+                             {"comments", p.comments}, {"share", p.share}});
+        j["theme"] = {{"key", r.theme_key}, {"text", r.theme_text}, {"share", std::move(share)}};
+    } else {
+        j["theme"] = nullptr;
+    }
     nlohmann::json comments = nlohmann::json::array();
     for (const auto& c : r.comments) {
         nlohmann::json cj = {{"ts", format_timestamp(c.ts_ms)}, {"score", c.score},

@@ -36,6 +36,19 @@ struct report_desc {
     size_t theme_sample = 2000;   // newest comments whose themes are counted
     theme_desc themes;
     theme_rank_desc ranked_themes;  // the distinctive themes of the same comments
+    // A theme's key (ranked_theme::key): every panel keeps only the answers whose comment
+    // mentions it (rows_mentioning), except the themes themselves, ranked without it so the
+    // selected theme keeps its place and its effect against the other comments.
+    std::string theme_key;
+};
+
+// One period of the selected theme's trend: the trend's buckets.
+struct theme_share_point {
+    std::string key;                  // "2026-W02"
+    int64_t start_ms = 0;
+    uint64_t mentions = 0;            // answers whose comment mentions the theme
+    uint64_t comments = 0;            // answers with a comment (the filter without the theme)
+    double share = 0;                 // mentions / comments (0 when no comment)
 };
 
 struct headline_view {
@@ -98,6 +111,9 @@ struct report {
     // sample), each with its effect on NPS; and all of them by |impact| (the drivers view).
     std::array<std::vector<ranked_theme>, 3> distinctive_themes;
     std::vector<ranked_theme> theme_drivers;
+    std::string theme_key;            // the selected theme's key ("" = none)
+    std::string theme_text;           // its surface form when ranked ("billing"), else the key
+    std::vector<theme_share_point> theme_trend;  // the selected theme's share by period
     response_rate_view rate;
     int latest_scored = -1;           // the trend's last bucket with answers (period over period)
 };

@@ -110,8 +110,10 @@ void count_every_row(report_pass& p) {
     }
 }
 
-// Time-sorted rows and no comment condition: both periods are row ranges, days sub-ranges.
-void count_sorted_ranges(report_pass& p, int64_t previous_since_ms, int64_t previous_until_ms) {
+// Time-sorted rows and no comment condition (or only "with a comment": `comment_lengths`):
+// both periods are row ranges, days sub-ranges.
+void count_sorted_ranges(report_pass& p, int64_t previous_since_ms, int64_t previous_until_ms,
+                         const uint16_t* comment_lengths = nullptr) {
     const response_store& store = p.store;
     const response_filter& filter = p.filter;
     const response_filter& prev_filter = p.prev_filter;
@@ -146,9 +148,13 @@ void count_sorted_ranges(report_pass& p, int64_t previous_since_ms, int64_t prev
             if (!attr_allowed[a][attr_codes[a][row]]) return false;
         return true;
     };
+    // "With a comment" holds for answers only (display events pass): branch-free, like below.
+    auto commented = [&](size_t r) -> uint64_t { return (slots[r] > 10) | (comment_lengths[r] != 0); };
     auto [plo, phi] = time_range_rows(store, prev_filter);
     if (previous_since_ms >= previous_until_ms) plo = phi = 0;
-    if (k == 0) {
+    if (comment_lengths) {
+        for (size_t r = plo; r < phi; ++r) previous[slots[r]] += commented(r) & uint64_t{attributes_pass(r)};
+    } else if (k == 0) {
         count_slots(slots + plo, phi - plo, previous.data());
     } else {
         for (size_t row = plo; row < phi; ++row)
@@ -159,7 +165,15 @@ void count_sorted_ranges(report_pass& p, int64_t previous_since_ms, int64_t prev
         const int64_t day_end_ms = (d + 1) * ms_per_day - offset_ms;  // exclusive, UTC
         const size_t end = static_cast<size_t>(std::lower_bound(times + row, times + hi, day_end_ms) - times);
         uint64_t* day = day_counts + static_cast<size_t>(d - first_day) * slot_count;
-        if (k == 0 && !code_counts) {
+        if (comment_lengths) {
+            for (size_t r = row; r < end; ++r) {
+                const uint8_t slot = slots[r];
+                uint64_t pass = commented(r);
+                for (size_t a = 0; a < k; ++a) pass &= attr_allowed[a][attr_codes[a][r]] != 0;
+                day[slot] += pass;
+                if (code_counts) code_counts[(column ? column[r] : 0) * size_t{slot_count} + slot] += pass;
+            }
+        } else if (k == 0 && !code_counts) {
             count_slots(slots + row, end - row, day);
         } else if (k == 0 && !column) {
             count_slots(slots + row, end - row, day);
@@ -231,7 +245,9 @@ report_counts count_for_report(const response_store& store, const response_filte
     p.code_counts = want_breakdown ? p.codes.front().data() : nullptr;
     p.day_counts = p.days.empty() ? nullptr : p.days.front().data();
 
-    if (!filter.text.empty()) count_text_matches(p, text_rows);
+    if (!filter.text.empty() || text_rows) count_text_matches(p, text_rows);
+    else if (store.time_sorted && filter.with_comment)
+        count_sorted_ranges(p, previous_since_ms, previous_until_ms, store.comment_lengths.data());
     else if (p.c.needs_comment_check || !store.time_sorted) count_every_row(p);
     else count_sorted_ranges(p, previous_since_ms, previous_until_ms);
 

@@ -2,6 +2,8 @@
 // the few rows a text search selects): exactly what group_by_time(filter),
 // group_by_attribute(filter, breakdown_key) and aggregate(filter with [previous_since_ms,
 // previous_until_ms)) return, computed together. Only the report uses it (report.cpp).
+// `text_rows`: the rows a text search (or a theme, themes.h rows_mentioning) selected,
+// ascending; only they (and display events) are visited, with no second text check.
 #pragma once
 #include <cstdint>
 #include <string_view>

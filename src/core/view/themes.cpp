@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <array>
+#include <optional>
 #include <unordered_set>
 
 #include "query.h"  // ascii_lower
+#include "schema.h"  // is_valid_utf8
 
 namespace npskit {
 
@@ -204,6 +206,24 @@ bool is_negation(std::string_view w) { return w == "not" || w == "no" || w == "t
 bool is_number(std::string_view w) {
     return std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
+
+uint8_t kind_of(std::string_view w, text_language lang) {
+    return is_negation(w) ? kind_negation
+           : w.size() == 1 || is_number(w) || is_snowball_stop_word(w, lang) ? kind_stop
+                                                                             : kind_word;
+}
+
+// Whether tokens of these kinds form a term (theme_corpus's rules, shared with the matcher):
+// a word alone; a phrase of 2 or 3 with no stop word at its ends and a word in it, a 3-word
+// phrase with a word at one end at least.
+bool forms_term(const uint8_t* kinds, size_t len) {
+    if (len == 1) return kinds[0] == kind_word;
+    if (kinds[0] == kind_stop || kinds[len - 1] == kind_stop) return false;
+    bool any_word = false;
+    for (size_t k = 0; k < len; ++k) any_word |= kinds[k] == kind_word;
+    if (!any_word) return false;
+    return len == 2 || kinds[0] == kind_word || kinds[len - 1] == kind_word;
+}
 }  // namespace
 
 uint32_t theme_corpus::string_id(std::string_view text) {
@@ -253,9 +273,7 @@ void theme_corpus::add(std::string_view comment, int score, uint32_t group, std:
         auto found = cache.find(word_.assign(w));
         if (found == cache.end()) {
             word_info wi;
-            wi.kind = is_negation(w) ? kind_negation
-                      : w.size() == 1 || is_number(w) || is_snowball_stop_word(w, lang) ? kind_stop
-                                                                                        : kind_word;
+            wi.kind = kind_of(w, lang);
             wi.surface = string_id(w);
             wi.stem = wi.kind == kind_word ? string_id(st->stem(w)) : wi.surface;
             found = cache.emplace(word_, wi).first;
@@ -269,16 +287,12 @@ void theme_corpus::add(std::string_view comment, int score, uint32_t group, std:
     }
     ++per_group_[group];
     seen_.clear();
-    auto edge = [&](size_t i) { return info_[i].kind != kind_stop; };
     for (size_t i = 0; i < n; ++i) {
         for (size_t len = 1; len <= 3 && i + len <= n; ++len) {
             size_t last = i + len - 1;
-            if (len == 1 && info_[i].kind != kind_word) continue;
-            if (!edge(i) || !edge(last)) continue;
-            bool any_word = false;
-            for (size_t k = i; k <= last; ++k) any_word |= info_[k].kind == kind_word;
-            if (len == 2 && !any_word) continue;
-            if (len == 3 && (!any_word || (info_[i].kind != kind_word && info_[last].kind != kind_word))) continue;
+            uint8_t kinds[3];
+            for (size_t k = i; k <= last; ++k) kinds[k - i] = info_[k].kind;
+            if (!forms_term(kinds, len)) continue;
             gram stems, surface;
             uint32_t* st_slot[3] = {&stems.a, &stems.b, &stems.c};
             uint32_t* su_slot[3] = {&surface.a, &surface.b, &surface.c};
@@ -453,6 +467,146 @@ std::vector<ranked_theme> theme_drivers(const std::vector<std::vector<ranked_the
     });
     if (out.size() > top) out.resize(top);
     return out;
+}
+
+//-----------------------------------------------------------------------------
+// The comments that mention a theme
+//-----------------------------------------------------------------------------
+std::string_view theme_stem_prefix(std::string_view stem) {
+    // The end Snowball may have rewritten, by the stem's last letters: English -e/-i/-y
+    // ("die" ← "dying", "able" ← "ability", "sky" ← "skies"), French -nt ("différent" ←
+    // "différence", "courant" ← "couramment"), -qu ("indiqu" ← "indicateur"), -x/-l/-c ("heureux"
+    // ← "heureuse", "cheval" ← "chevaux", "garc" ← "garçon"); other stems are the word's start.
+    auto ends = [&](std::string_view tail) { return stem.size() >= tail.size() && stem.substr(stem.size() - tail.size()) == tail; };
+    size_t trim = 0;
+    if (ends("e") || ends("i") || ends("y") || ends("nt") || ends("qu")) trim = 2;
+    else if (ends("x") || ends("l") || ends("c")) trim = 1;
+    size_t n = stem.size() > trim ? stem.size() - trim : 0;
+    size_t e = stem.substr(0, n).rfind('e');
+    if (e != std::string_view::npos) n = e;
+    for (size_t i = 0; i < n; ++i)
+        if (static_cast<unsigned char>(stem[i]) >= 0x80) n = i;
+    return stem.substr(0, n);
+}
+
+theme_matcher::theme_matcher(std::string_view key) {
+    size_t b = 0;
+    for (size_t e; b <= key.size(); b = e + 1) {
+        e = key.find(' ', b);
+        if (e == std::string_view::npos) e = key.size();
+        if (e > b) words_.emplace_back(key.substr(b, e - b));
+    }
+    if (words_.size() > 3) words_.clear();  // not a theme: matches nothing
+    for (size_t k = 0; k < words_.size(); ++k) {
+        prefixes_.emplace_back(theme_stem_prefix(words_[k]));
+        if (prefixes_[k].size() > prefilter_.size()) prefilter_ = prefixes_[k], prefilter_word_ = k;
+    }
+}
+
+// ASCII case-insensitive find of a lower-case ASCII needle.
+static size_t find_folded(std::string_view text, std::string_view needle, size_t from) {
+    if (needle.empty() || text.size() < needle.size()) return std::string_view::npos;
+    for (size_t i = from; i + needle.size() <= text.size(); ++i) {
+        size_t k = 0;
+        while (k < needle.size() && ascii_lower(text[i + k]) == needle[k]) ++k;
+        if (k == needle.size()) return i;
+    }
+    return std::string_view::npos;
+}
+
+bool theme_matcher::has_token(std::string_view comment, size_t k, text_language lang) {
+    const std::string& prefix = prefixes_[k];
+    for (size_t p = find_folded(comment, prefix, 0); p != std::string_view::npos; p = find_folded(comment, prefix, p + 1)) {
+        if (p > 0) {  // a token starts here when the sequence before is no word (valid UTF-8)
+            size_t q = p - 1;
+            while (q > 0 && (static_cast<unsigned char>(comment[q]) & 0xC0) == 0x80) --q;
+            if (is_word_sequence(comment.substr(q, p - q))) continue;
+        }
+        size_t e = p;
+        while (e < comment.size()) {
+            size_t len = std::min(sequence_length(static_cast<unsigned char>(comment[e])), comment.size() - e);
+            if (!is_word_sequence(comment.substr(e, len))) break;
+            e += len;
+        }
+        token_.assign(comment.substr(p, e - p));
+        lowercase_in_place(token_.data(), token_.size());
+        const word_info& wi = classify(token_, lang);
+        if (wi.stem == words_[k] && (words_.size() > 1 || wi.kind == kind_word)) return true;
+    }
+    return false;
+}
+
+const theme_matcher::word_info& theme_matcher::classify(std::string_view token, text_language lang) {
+    auto& cache = cache_[static_cast<size_t>(lang)];
+    auto found = cache.find(word_.assign(token));
+    if (found != cache.end()) return found->second;
+    word_info wi;
+    wi.kind = kind_of(token, lang);
+    if (wi.kind == kind_word) {
+        auto& st = stemmers_[static_cast<size_t>(lang)];
+        if (!st) st = std::make_unique<stemmer>(lang);
+        wi.stem = std::string(st->stem(token));
+    } else {
+        wi.stem = std::string(token);
+    }
+    return cache.emplace(word_, std::move(wi)).first->second;
+}
+
+bool theme_matcher::matches(std::string_view comment, std::string_view locale) {
+    const size_t len = words_.size();
+    if (!len) return false;
+    // With a locale (no detection needed) and a prefix: the tokens that start with it decide a
+    // word alone, and must hold the phrase's longest word, without tokenizing the comment.
+    const std::optional<text_language> known = language_of_locale(locale);
+    if (known && !prefilter_.empty() && is_valid_utf8(comment)) {
+        if (!has_token(comment, prefilter_word_, *known)) return false;
+        if (len == 1) return true;
+    }
+    tokens_.clear();
+    spans_.clear();
+    tokenize_into(comment, tokens_, spans_);
+    const size_t n = spans_.size();
+    if (n < len) return false;
+    views_.clear();
+    for (auto [b, e] : spans_) views_.push_back(std::string_view(tokens_).substr(b, e - b));
+    // Could token t be key word k (its stem, or the word itself when a stop word or negation)?
+    auto could_be = [&](std::string_view t, size_t k) {
+        return t == words_[k] || t.substr(0, prefixes_[k].size()) == prefixes_[k];
+    };
+    std::optional<text_language> lang;  // detected only when a window could match
+    for (size_t i = 0; i + len <= n; ++i) {
+        bool possible = true;
+        for (size_t k = 0; k < len && possible; ++k) possible = could_be(views_[i + k], k);
+        if (!possible) continue;
+        if (!lang) lang = known ? *known : detect_language(views_);
+        uint8_t kinds[3];
+        bool same = true;
+        for (size_t k = 0; k < len && same; ++k) {
+            const word_info& wi = classify(views_[i + k], *lang);
+            same = wi.stem == words_[k];
+            kinds[k] = wi.kind;
+        }
+        if (same && forms_term(kinds, len)) return true;
+    }
+    return false;
+}
+
+std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_view key) {
+    theme_matcher m(key);
+    std::vector<uint32_t> rows;
+    if (m.words().empty()) return rows;
+    const attribute_column* locales = store.attribute("locale");
+    auto check = [&](uint32_t row) {
+        if (m.matches(store.comment(row), locales ? locales->value_of(locales->code_at(row)) : std::string_view{}))
+            rows.push_back(row);
+    };
+    if (!m.prefilter().empty()) {
+        for (uint32_t row : rows_with_text(store, m.prefilter())) check(row);
+    } else {
+        for (size_t row = 0; row < store.size(); ++row)
+            if (store.comment_lengths[row]) check(static_cast<uint32_t>(row));
+    }
+    return rows;
 }
 
 }  // namespace npskit

@@ -7,6 +7,7 @@
 // [SECTION] Tokens
 // [SECTION] Counting themes
 // [SECTION] Distinctive themes and their effect on NPS
+// [SECTION] The comments that mention a theme (the dashboard's theme filter)
 #pragma once
 #include <array>
 #include <climits>
@@ -20,6 +21,7 @@
 
 #include "score.h"
 #include "stem.h"
+#include "store.h"
 
 namespace npskit {
 
@@ -177,5 +179,52 @@ private:
 // Themes of several groups as one list of what moves the score: distinct keys, sorted by
 // |impact| descending (the points of NPS a theme costs or brings).
 std::vector<ranked_theme> theme_drivers(const std::vector<std::vector<ranked_theme>>& groups, size_t top = 10);
+
+//-----------------------------------------------------------------------------
+// [SECTION] The comments that mention a theme
+//-----------------------------------------------------------------------------
+// Whether a comment mentions a theme (a ranked_theme::key: its stems, "support ticket"), by
+// the tokens, language, stems and n-gram rules of theme_corpus::add: the filter selects the
+// comments a theme was counted in. A token is classified and stemmed only when it starts with
+// the prefix of a key word (theme_stem_prefix), so most comments cost one tokenization.
+class theme_matcher {
+public:
+    explicit theme_matcher(std::string_view key);
+    bool matches(std::string_view comment, std::string_view locale = {});
+    // An ASCII text every mentioning comment contains (ASCII case-insensitive); "" when none
+    // is known (every comment is checked).
+    const std::string& prefilter() const { return prefilter_; }
+    const std::vector<std::string>& words() const { return words_; }
+
+private:
+    struct word_info {
+        uint8_t kind = 0;
+        std::string stem;
+    };
+    const word_info& classify(std::string_view token, text_language lang);
+    // Whether a token of the comment that starts with prefixes_[k] is key word k.
+    bool has_token(std::string_view comment, size_t k, text_language lang);
+    std::vector<std::string> words_, prefixes_;
+    std::string prefilter_;
+    size_t prefilter_word_ = 0;
+    std::string token_;
+    std::unique_ptr<stemmer> stemmers_[2];
+    std::unordered_map<std::string, word_info> cache_[2];
+    std::string tokens_, word_;
+    std::vector<std::pair<uint32_t, uint32_t>> spans_;
+    std::vector<std::string_view> views_;
+};
+
+// The ASCII prefix that every word with this Snowball stem starts with, in English and French:
+// the stem less the end Snowball may have rewritten (by its last letters: "able" ← "ability",
+// "courant" ← "couramment"; "fast", "bill" stay whole), cut before its last 'e' (French
+// un-accents a stem's last è/é: "problèmes" → "problem") and before its first non-ASCII byte
+// (the search folds ASCII only). Asserted over the labelled and demo words (unit-themes.cpp).
+std::string_view theme_stem_prefix(std::string_view stem);
+
+// Rows (answered or not), ascending, whose comment mentions the theme: a substring search for
+// the matcher's prefilter over the comment pool, then the matcher on the rows it found. The
+// one code path of the theme condition (report, CSV export).
+std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_view key);
 
 }  // namespace npskit

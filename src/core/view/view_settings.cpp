@@ -87,7 +87,7 @@ bool view_settings::operator==(const view_settings& o) const {
     }
     return source == o.source && key == o.key && range == o.range && custom_since_day == o.custom_since_day &&
            custom_until_day == o.custom_until_day && segments == o.segments && exclude_rule == o.exclude_rule &&
-           text == o.text && bucket == o.bucket && breakdown == o.breakdown && dark == o.dark;
+           text == o.text && bucket == o.bucket && breakdown == o.breakdown && theme == o.theme && dark == o.dark;
 }
 
 attribute_filter parse_exclude_rule(std::string_view rule) {
@@ -134,6 +134,7 @@ std::string encode_view_hash(const view_settings& v) {
         if (!f.key.empty() && !f.values.empty()) add("where", format_condition(f));
     if (!v.exclude_rule.empty()) add("x", v.exclude_rule);
     if (!v.text.empty()) add("q", v.text);
+    if (!v.theme.empty()) add("mention", v.theme);
     if (v.dark) add("theme", "dark");
     return join(parts, '&');
 }
@@ -176,6 +177,8 @@ view_settings decode_view_hash(std::string_view hash) {
             v.exclude_rule = value;
         } else if (name == "q") {
             v.text = value;
+        } else if (name == "mention") {
+            v.theme = value;
         } else if (name == "theme") {
             v.dark = value == "dark";
         } else if (name == "where" || name == "seg" || name == "segment" || name.rfind("a.", 0) == 0 ||

@@ -25,11 +25,14 @@ struct view_settings {
     std::string text;                // comment search
     time_bucket bucket = time_bucket::week;
     std::string breakdown = "survey";  // attribute key of the breakdown table
-    bool dark = false;               // UI state: the theme
+    // A comment theme's key (ranked_theme::key, its stems: "bill", "support ticket"): only the
+    // answers whose comment mentions it (themes.h rows_mentioning). In the hash as mention=.
+    std::string theme;
+    bool dark = false;               // UI state: the colour theme (theme=dark)
     bool operator==(const view_settings& o) const;
 };
 
-// "src=…&key=…&range=30d&seg=dp&by=month&bd=plan&where=plan%3Dpro%7Cteam&x=internal%3Dtrue&q=slow&theme=dark"
+// "src=…&key=…&range=30d&seg=dp&by=month&bd=plan&where=plan%3Dpro%7Cteam&x=internal%3Dtrue&q=slow&mention=support%20ticket&theme=dark"
 // Only non-default values are written; `src` and `key` first. A custom range is written
 // range=SINCE..UNTIL (both bare dates: both days included, as since=SINCE&until=UNTIL would).
 std::string encode_view_hash(const view_settings& v);
