@@ -222,8 +222,15 @@ void histogram_chart(const panel_model& m, const headline_view& head, float heig
         ImU32 c = segment_colors[static_cast<int>(segment_of(s))];
         if (hovered >= 0 && hovered != s) c = (c & 0x00FFFFFF) | (static_cast<ImU32>(150) << 24);
         dl->AddRectFilled(ImVec2(x0, bottom - bh), ImVec2(x1, bottom), c, S(2, m), ImDrawFlags_RoundCornersTop);
+        // The exact count when it fits above the bar, else shorter forms (narrow screens); the
+        // tooltip always has the exact figure.
         std::string count = h.bins[s] >= 10000 ? fmt("%.0fk", h.bins[s] / 1000.0) : std::to_string(h.bins[s]);
         ImVec2 cs = ImGui::CalcTextSize(count.c_str());
+        for (const char* form : {"%.1fk", "%.0fk"}) {
+            if (cs.x <= slot || h.bins[s] < 1000) break;
+            count = fmt(form, h.bins[s] / 1000.0);
+            cs = ImGui::CalcTextSize(count.c_str());
+        }
         if (cs.x <= slot) dl->AddText(ImVec2((x0 + x1 - cs.x) / 2, bottom - bh - cs.y - S(1, m)), muted_color(), count.c_str());
         std::string label = std::to_string(s);
         ImVec2 ls = ImGui::CalcTextSize(label.c_str());
@@ -669,7 +676,9 @@ void draw_headline(const panel_model& m, float height) {
                               format_date(floor_div(h.since_ms - 1, ms_per_day)).c_str(), nps_text(h.previous.nps).c_str(),
                               with_thousands(h.previous.n).c_str());
     } else if (s.has_score) {
+        ImGui::PushTextWrapPos(ImGui::GetContentRegionMax().x);
         muted("No answers in the previous period of the same length.");
+        ImGui::PopTextWrapPos();
     }
     ImGui::EndGroup();
     if (side_gauge && s.has_score) {
