@@ -4,6 +4,7 @@
 // [X] CORS allowlist + preflight, read key (Bearer or ?access_token=), per-IP token bucket
 // [X] static files: --web at /, --examples at /examples/, /dashboard/
 // [X] one JSON log line per request on stderr; startup line with the chosen port
+// [X] signed webhooks from the outbox: GET /v1/webhooks, replay and re-enable (admin key)
 // [ ] TLS (run it behind a reverse proxy), PostgreSQL storage (interface ready: storage.h)
 #pragma once
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "client_address.h"
 #include "http_server.h"
+#include "webhooks.h"
 
 namespace npskit {
 
@@ -36,6 +38,11 @@ struct collector_desc {
     bool synchronous_full = true;       // SQLite synchronous=FULL (else NORMAL)
     bool log_requests = true;
     size_t max_attribute_keys = 64;     // distinct attribute keys /v1/aggregate indexes (store_desc)
+    // Webhooks (webhooks.h) and the admin key that guards replay and re-enable.
+    std::string admin_key;              // empty: admin routes answer 403 admin_disabled
+    std::vector<webhook_endpoint_desc> webhooks;
+    std::string dashboard_url;          // = "": this collector's /dashboard/ (slack links)
+    double webhook_retry_scale = 1;     // tests only: multiplies every retry wait
 };
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.
