@@ -110,6 +110,14 @@ TEST_CASE("webhooks: the payload carries the record and its segment, under 20 KB
     CHECK(p["data"]["segment"] == "detractor");
     CHECK(p["data"]["attributes"]["plan"] == "pro");
     CHECK(body.find("\"v\":1") != std::string::npos);
+    SUBCASE("an attribute named score does not stand in for the score") {
+        response s = answer(9, "has \"score\":3 inside", {{"score", "2"}});
+        nlohmann::json q = nlohmann::json::parse(webhook_payload("response.created", 0, response_to_json(s)));
+        CHECK(q["data"]["segment"] == "promoter");
+        CHECK(q["data"]["score"] == 9);
+        CHECK(q["data"]["attributes"]["score"] == "2");
+        CHECK(q["data"] == [&] { nlohmann::json d = nlohmann::json::parse(response_to_json(s)); d["segment"] = "promoter"; return d; }());
+    }
     SUBCASE("the largest valid record still fits: attributes give way") {
         std::string comment;
         for (int j = 0; j < 2000; ++j) comment += "\xe2\x82\xac";  // 2,000 euro signs: 6,000 bytes

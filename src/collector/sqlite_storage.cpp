@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 namespace npskit {
 
@@ -47,6 +48,21 @@ struct statement {
         return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, col))) : std::string();
     }
 };
+
+// The writer and the outbox connection take turns at the WAL write lock. SQLite's own busy
+// handler sleeps 1, 2, 5, 10 ... ms; the outbox's transactions hold the lock for tens of µs
+// (synchronous=NORMAL), so a writer that waited the first millisecond each time would lose
+// throughput. This one sleeps 50 µs at a time, then 1 ms, until the timeout.
+struct busy_wait {
+    int timeout_ms = 5000;
+};
+int wait_briefly(void* arg, int count) {
+    const busy_wait* w = static_cast<const busy_wait*>(arg);
+    int64_t waited_us = count < 40 ? count * 50 : 2000 + (count - 40) * 1000;
+    if (waited_us >= int64_t{w->timeout_ms} * 1000) return 0;
+    std::this_thread::sleep_for(std::chrono::microseconds(count < 40 ? 50 : 1000));
+    return 1;
+}
 
 bool exec(sqlite3* db, const char* sql, std::string& error) {
     char* msg = nullptr;
@@ -94,10 +110,6 @@ CREATE TABLE IF NOT EXISTS webhook_endpoints (
 );
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 )sql";
-
-// read_deliveries() reads these columns in this order.
-#define NPSKIT_OUTBOX_COLUMNS \
-    "id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, next_ms, last_attempt_ms, last_status, last_error"
 
 //-----------------------------------------------------------------------------
 // [SECTION] sqlite_storage
@@ -248,7 +260,8 @@ public:
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
         statement q;
-        if (!q.prepare(outbox_.db, "SELECT " NPSKIT_OUTBOX_COLUMNS " FROM outbox WHERE endpoint = ?1 AND state = 0 AND next_ms <= ?2 "
+        if (!q.prepare(outbox_.db, "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
+                                   "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 AND state = 0 AND next_ms <= ?2 "
                                    "ORDER BY next_ms, id LIMIT ?3"))
             return fail_outbox(error);
         q.bind(1, endpoint);
@@ -297,7 +310,8 @@ public:
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
         statement q;
-        if (!q.prepare(outbox_.db, "SELECT " NPSKIT_OUTBOX_COLUMNS " FROM outbox WHERE endpoint = ?1 ORDER BY id DESC LIMIT ?2"))
+        if (!q.prepare(outbox_.db, "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
+                                   "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 ORDER BY id DESC LIMIT ?2"))
             return fail_outbox(error);
         q.bind(1, endpoint);
         q.bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
@@ -367,6 +381,7 @@ public:
     }
 
 private:
+    // The columns of the two SELECTs above, in their order.
     bool read_deliveries(statement& q, std::vector<outbox_delivery>& out, std::string& error) {
         int rc;
         while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
@@ -444,7 +459,8 @@ private:
             error = "cannot open " + desc_.path + ": " + (h.db ? sqlite3_errmsg(h.db) : "out of memory");
             return false;
         }
-        sqlite3_busy_timeout(h.db, desc_.busy_timeout_ms);
+        busy_.timeout_ms = desc_.busy_timeout_ms;
+        sqlite3_busy_handler(h.db, wait_briefly, &busy_);
         return true;
     }
 
@@ -500,6 +516,7 @@ private:
     }
 
     sqlite_storage_desc desc_;
+    busy_wait busy_;  // every connection's busy handler reads it
     db_handle writer_;
     statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_;
     outbox_router router_;                  // set before the first write
