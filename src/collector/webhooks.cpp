@@ -155,13 +155,17 @@ bool parse_webhook_filter(std::string_view when, webhook_filter& out, std::strin
     return true;
 }
 
-bool webhook_matches(const webhook_filter& f, const response& r) {
+bool webhook_matches(const webhook_filter& f, const response& r, const response_store& one_row) {
     if (r.type != event_type::response || r.score < f.min_score || r.score > f.max_score) return false;
     if (f.without_comment && r.comment && !r.comment->empty()) return false;
     // The core's rule on a one-row store: the same answer as /v1/aggregate gives for this row.
+    return row_matches(one_row, f.rows, 0);
+}
+
+bool webhook_matches(const webhook_filter& f, const response& r) {
     response_store one(store_desc{});
     one.add(r);
-    return row_matches(one, f.rows, 0);
+    return webhook_matches(f, r, one);
 }
 
 //-----------------------------------------------------------------------------
@@ -467,8 +471,11 @@ outbox_router webhook_sender::router() const {
     std::vector<std::pair<std::string, webhook_filter>> filters;
     for (const webhook_endpoint_desc& e : desc_.endpoints) filters.emplace_back(endpoint_key(e.url), e.filter);
     return [filters = std::move(filters)](const response& row, std::vector<std::string>& keys) {
+        if (row.type != event_type::response) return;
+        response_store one(store_desc{});  // built once per row, whatever the number of endpoints
+        one.add(row);
         for (const auto& [key, filter] : filters)
-            if (webhook_matches(filter, row)) keys.push_back(key);
+            if (webhook_matches(filter, row, one)) keys.push_back(key);
     };
 }
 

@@ -28,6 +28,7 @@
 #include "query.h"
 #include "schema.h"
 #include "storage.h"
+#include "store.h"
 
 namespace npskit {
 
@@ -58,7 +59,9 @@ struct webhook_filter {
 };
 // "" is "every answer". false and a sentence in `error` for a bad pair.
 bool parse_webhook_filter(std::string_view when, webhook_filter& out, std::string& error);
-bool webhook_matches(const webhook_filter& f, const response& r);  // r.type must be response
+bool webhook_matches(const webhook_filter& f, const response& r);  // false for display events
+// The same with `r` already added to a store of its own (one per row for every endpoint).
+bool webhook_matches(const webhook_filter& f, const response& r, const response_store& one_row);
 
 //-----------------------------------------------------------------------------
 // [SECTION] Endpoints
