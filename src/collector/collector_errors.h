@@ -12,8 +12,12 @@ namespace npskit {
     X(bad_request, 400, "the request line or a header could not be parsed")                                 \
     X(bad_framing, 400, "the request's framing is malformed or ambiguous")                                  \
     X(unauthorized, 401, "reads need the read key: Authorization: Bearer KEY or ?access_token=KEY")         \
+    X(admin_unauthorized, 401, "this needs the admin key: Authorization: Bearer ADMIN_KEY")                 \
+    X(admin_disabled, 403, "admin routes are off: start the collector with --admin-key (env NPSKIT_ADMIN_KEY)") \
     X(origin_not_allowed, 403, "this origin is not in the collector's --origins list")                      \
     X(not_found, 404, "no such path")                                                                       \
+    X(delivery_not_found, 404, "no webhook delivery with this id (see GET /v1/webhooks)")                   \
+    X(endpoint_not_found, 404, "no webhook endpoint with this number (see GET /v1/webhooks)")               \
     X(method_not_allowed, 405, "method not allowed here")                                                   \
     X(request_timeout, 408, "the request (headers and body) did not arrive within the deadline")            \
     X(conflict, 409, "an answer with this id is stored; only its follow-up (comment, contact_ok, email, attributes) may change, within 24 h") \

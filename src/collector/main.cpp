@@ -48,6 +48,18 @@ const char* const usage = R"(usage: npskit-collector [options]
                      (default 64; rows are stored whole, further keys are not broken down)
   --io-threads N     threads that read and answer requests (default 2)
   --sync full|normal SQLite synchronous mode (default full: a 2xx survives power loss)
+  --admin-key KEY    key for admin routes (webhook replay, re-enable), at least 16 characters,
+                     not the read key (env NPSKIT_ADMIN_KEY; default: none, admin routes off)
+  --webhook URL      send each stored answer to URL, signed (Standard Webhooks; repeatable);
+                     the next three flags apply to the --webhook before them:
+    --webhook-secret whsec_…  its signing secret (required unless --webhook-format slack)
+    --webhook-when COND       only answers matching COND, e.g. 'segment=detractor',
+                     'score=0-6&comment=yes', 'where=plan=pro' (repeatable: all must hold)
+    --webhook-format standard|slack  slack: {"text"} for a Slack incoming webhook,
+                     at most one message a second
+  --webhooks FILE    more endpoints from a JSON list of {"url","secret","format","when"}
+  --dashboard-url URL  dashboard address in slack messages (default: this collector's /dashboard/)
+  --webhook-retry-scale X  for tests only: multiplies every retry wait (default 1)
   --quiet            no per-request log lines
   -h, --help         this text
 
@@ -151,7 +163,11 @@ int main(int argc, char** argv) {
                               {"--max-connections", nullptr}, {"--max-connections-per-ip", nullptr},
                               {"--max-streams", nullptr},    {"--max-streams-per-ip", nullptr},
                               {"--trusted-proxy", "NPSKIT_TRUSTED_PROXY"}, {"--max-read-failures", nullptr},
-                              {"--max-attribute-keys", nullptr}, {"--io-threads", nullptr}};
+                              {"--max-attribute-keys", nullptr}, {"--io-threads", nullptr},
+                              // Webhooks and the admin key (webhooks.h, docs/http-api.md).
+                              {"--admin-key", "NPSKIT_ADMIN_KEY"}, {"--webhook", nullptr}, {"--webhook-secret", nullptr},
+                              {"--webhook-when", nullptr}, {"--webhook-format", nullptr}, {"--webhooks", nullptr},
+                              {"--dashboard-url", nullptr}, {"--webhook-retry-scale", nullptr}};
     std::vector<std::pair<std::string, std::string>> settings;
     for (const option& o : options)
         if (o.env)
@@ -266,7 +282,42 @@ int main(int argc, char** argv) {
         } else if (name == "--sync") {
             if (value != "full" && value != "normal") return bad("--sync must be full or normal");
             desc.synchronous_full = value == "full";
+        } else if (name == "--admin-key") {
+            if (value.size() < 16)
+                return bad("--admin-key must be at least 16 characters (it is " + std::to_string(value.size()) + ")");
+            desc.admin_key = value;
+        } else if (name == "--webhook") {
+            desc.webhooks.push_back({});
+            desc.webhooks.back().url = value;
+        } else if (name == "--webhook-secret" || name == "--webhook-when" || name == "--webhook-format") {
+            if (desc.webhooks.empty()) return bad(name + " applies to the --webhook before it: give --webhook URL first");
+            npskit::webhook_endpoint_desc& e = desc.webhooks.back();
+            if (name == "--webhook-secret") e.secret = value;
+            else if (name == "--webhook-when") e.when += (e.when.empty() ? "" : "&") + value;
+            else if (value == "standard" || value == "slack")
+                e.format = value == "slack" ? npskit::webhook_format::slack : npskit::webhook_format::standard;
+            else return bad("--webhook-format must be standard or slack");
+        } else if (name == "--webhooks") {
+            std::string error;
+            if (!npskit::read_webhooks_file(value, desc.webhooks, error)) return bad("--webhooks: " + error);
+        } else if (name == "--dashboard-url") {
+            if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
+                return bad("--dashboard-url must start with http:// or https://");
+            desc.dashboard_url = value;
+        } else if (name == "--webhook-retry-scale") {
+            if (!parse_number(value, 0.000001, 1, x)) return bad("--webhook-retry-scale must be a number in (0, 1] (tests only)");
+            desc.webhook_retry_scale = x;
         }
+    }
+    if (!desc.admin_key.empty() && desc.admin_key == desc.read_key)
+        return bad("--admin-key must differ from --read-key (whoever reads answers must not be able to replay or re-enable)");
+    for (size_t i = 0; i < desc.webhooks.size(); ++i) {
+        npskit::webhook_endpoint_desc& e = desc.webhooks[i];
+        std::string error;
+        if (!npskit::parse_webhook_filter(e.when, e.filter, error)) return bad("--webhook-when: " + error);
+        if (std::string problem = npskit::check_endpoint(e); !problem.empty()) return bad(problem);
+        for (size_t j = 0; j < i; ++j)
+            if (desc.webhooks[j].url == e.url) return bad("the webhook " + npskit::redact_url(e.url) + " is given twice");
     }
     return npskit::run_collector(desc);
 }

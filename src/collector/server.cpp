@@ -160,6 +160,7 @@ public:
 
     static constexpr size_t max_queue = 20000;
     static constexpr size_t max_batch = 1000;
+    std::function<void()> after_commit;  // set before the first submit: wakes the webhook sender
 
 private:
     struct job {
@@ -191,6 +192,7 @@ private:
             static const write_result none{};
             for (size_t i = 0; i < batch.size(); ++i) batch[i].done(ok, ok ? results[i] : none, error);
             if (ok) feed_.publish(storage_.last_cursor());
+            if (ok && after_commit) after_commit();
         }
     }
 
@@ -386,6 +388,12 @@ struct access_policy {
         if (req.has_param("access_token")) return equal_constant_time(req.param("access_token"), read_key);
         return false;
     }
+    // The admin key only in the header: a query string ends up in proxies' logs.
+    std::string admin_key;
+    bool admin_allowed(const http_request& req) const {
+        std::string auth = req.header("Authorization");
+        return auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer " && equal_constant_time(auth.substr(7), admin_key);
+    }
 };
 
 
@@ -521,6 +529,7 @@ struct collector_state {
     auth_failures& failures;
     collector_metrics& metrics;
     double started_at = 0;  // Unix seconds, for process_start_time_seconds
+    webhook_sender* webhooks = nullptr;  // null: no --webhook
 };
 
 // Every X-Forwarded-For line in order, as one list (a proxy may add its own line).
@@ -557,6 +566,24 @@ static_assert(static_cast<int>(answer_outcome::inserted) == static_cast<int>(wri
               static_cast<int>(answer_outcome::updated) == static_cast<int>(write_outcome::updated) &&
               static_cast<int>(answer_outcome::unchanged) == static_cast<int>(write_outcome::unchanged) &&
               static_cast<int>(answer_outcome::conflict) == static_cast<int>(write_outcome::conflict));
+// Replay and re-enable: the admin key, with the same slow-down for wrong keys as reads.
+bool require_admin_key(collector_state& st, const http_request& req, http_response& res) {
+    if (st.access.admin_key.empty()) {
+        send_error(res, collector_error::admin_disabled);
+        return false;
+    }
+    std::string client = address_bucket(client_of(st, req));
+    if (int wait = st.failures.blocked(client)) {
+        res.set_header("Retry-After", std::to_string(wait));
+        send_error(res, collector_error::too_many_failures);
+        return false;
+    }
+    if (st.access.admin_allowed(req)) return true;
+    st.failures.failed(client);
+    res.set_header("WWW-Authenticate", "Bearer");
+    send_error(res, collector_error::admin_unauthorized);
+    return false;
+}
 
 // Answers through ex: at once when the request is refused, after the commit otherwise.
 void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex, http_response res) {
@@ -735,6 +762,79 @@ void get_aggregate(collector_state& st, const http_request& req, http_response& 
     res.set_content(out.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
+// GET /v1/webhooks: each endpoint, its state and counts, its latest deliveries.
+void get_webhooks(collector_state& st, const http_request& req, http_response& res) {
+    if (!require_read_key(st, req, res)) return;
+    uint64_t limit = 20;
+    if (req.has_param("limit") && (!parse_cursor(req.param("limit"), limit) || limit < 1 || limit > 1000)) {
+        send_error(res, collector_error::bad_parameter, "limit", "limit must be from 1 to 1000");
+        return;
+    }
+    auto when = [](int64_t ms) { return ms > 0 ? json(format_timestamp(ms)) : json(nullptr); };
+    json list = json::array();
+    for (size_t i = 0; i < st.desc.webhooks.size(); ++i) {
+        const webhook_endpoint_desc& e = st.desc.webhooks[i];
+        std::string key = endpoint_key(e.url), error;
+        outbox_endpoint_state state;
+        std::vector<outbox_delivery> recent;
+        if (!st.storage.outbox_endpoint(key, state, error) || !st.storage.outbox_recent(key, limit, recent, error)) {
+            send_error(res, collector_error::unavailable, "", error);
+            return;
+        }
+        json deliveries = json::array();
+        for (const outbox_delivery& d : recent)
+            deliveries.push_back({{"id", std::to_string(d.id)}, {"webhook_id", d.webhook_id}, {"event", d.event},
+                                  {"response_id", d.response_id}, {"status", delivery_state_name(d.state)},
+                                  {"attempts", d.attempts}, {"last_status", d.last_status ? json(d.last_status) : json(nullptr)},
+                                  {"last_error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
+                                  {"created", when(d.created_ms)}, {"last_attempt", when(d.last_attempt_ms)},
+                                  {"next_attempt", d.state == delivery_state::pending ? when(std::max<int64_t>(d.next_ms, 1)) : json(nullptr)}});
+        json item = {{"n", i + 1}, {"url", redact_url(e.url)}, {"format", e.format == webhook_format::slack ? "slack" : "standard"},
+                     {"when", e.when}, {"state", state.disabled ? "disabled" : "active"},
+                     {"counts", {{"pending", state.pending}, {"delivered", state.delivered}, {"failed", state.failed}}},
+                     {"deliveries", std::move(deliveries)}};
+        if (state.disabled) item["disabled"] = {{"reason", state.reason}, {"at", when(state.changed_ms)}};
+        list.push_back(std::move(item));
+    }
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(json{{"endpoints", std::move(list)}}.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+// POST /v1/webhooks/{id}/replay: the delivery is pending again, due now, same webhook-id.
+void post_webhook_replay(collector_state& st, const http_request& req, http_response& res) {
+    if (!require_admin_key(st, req, res)) return;
+    constexpr std::string_view prefix = "/v1/webhooks/", suffix = "/replay";
+    std::string id_text = req.path.substr(prefix.size(), req.path.size() - prefix.size() - suffix.size());
+    uint64_t id = 0;
+    bool found = false;
+    std::string endpoint, error;
+    if (!parse_cursor(id_text, id)) return send_error(res, collector_error::delivery_not_found, "id");
+    if (!st.storage.outbox_replay(id, now_ms(), found, endpoint, error)) return send_error(res, collector_error::unavailable, "", error);
+    if (!found) return send_error(res, collector_error::delivery_not_found, "id");
+    log_line({{"msg", "webhook delivery replayed"}, {"delivery", id_text}, {"ip", req.remote_addr}});
+    if (st.webhooks) st.webhooks->wake();
+    res.status = 202;
+    res.set_content(json{{"id", id_text}, {"status", "pending"}}.dump(), "application/json");
+}
+
+// POST /v1/webhooks/endpoints/{n}/enable: a disabled endpoint (410) is active again.
+void post_webhook_enable(collector_state& st, const http_request& req, http_response& res) {
+    if (!require_admin_key(st, req, res)) return;
+    constexpr std::string_view prefix = "/v1/webhooks/endpoints/", suffix = "/enable";
+    std::string n_text = req.path.substr(prefix.size(), req.path.size() - prefix.size() - suffix.size());
+    uint64_t n = 0;
+    if (!parse_cursor(n_text, n) || n < 1 || n > st.desc.webhooks.size() || !st.webhooks)
+        return send_error(res, collector_error::endpoint_not_found, "n");
+    std::string error;
+    if (!st.webhooks->enable(static_cast<size_t>(n - 1), error)) return send_error(res, collector_error::unavailable, "", error);
+    log_line({{"msg", "webhook endpoint enabled"}, {"n", n}, {"url", redact_url(st.desc.webhooks[n - 1].url)}, {"ip", req.remote_addr}});
+    res.set_content(json{{"n", n}, {"state", "active"}}.dump(), "application/json");
+}
+
+bool ends_with(const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 const char* const index_page = R"html(<!doctype html>
 <html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark">
@@ -851,6 +951,12 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
     };
     if (path == "/v1/responses" && get) return on_worker(std::move(res), get_responses);
     if (path == "/v1/aggregate" && get) return on_worker(std::move(res), get_aggregate);
+    // Webhooks: the delivery log (read key); replay and re-enable (admin key).
+    if (path == "/v1/webhooks" && get) return on_worker(std::move(res), get_webhooks);
+    if (req.method == "POST" && path.rfind("/v1/webhooks/endpoints/", 0) == 0 && ends_with(path, "/enable"))
+        return on_worker(std::move(res), post_webhook_enable);
+    if (req.method == "POST" && path.rfind("/v1/webhooks/", 0) == 0 && ends_with(path, "/replay") && path.size() > 20)
+        return on_worker(std::move(res), post_webhook_replay);
     if (path == "/healthz" && get) {
         res.set_header("Cache-Control", "no-store");
         res.set_content(json{{"ok", true}, {"cursor", st.storage.last_cursor()}}.dump(), "application/json");
@@ -960,11 +1066,29 @@ int run_collector(const collector_desc& desc) {
     }
     if (desc.seed_demo > 0 && !seed_demo(*storage, desc)) return 1;
 
+    // Webhooks: the router is set after seeding (demo rows announce nothing) and before any
+    // write; declared before the committer, which wakes it, so it outlives it.
+    std::unique_ptr<webhook_sender> webhooks;
+    webhook_sender_desc wd;
+    wd.endpoints = desc.webhooks;
+    wd.retry_scale = desc.webhook_retry_scale;
+    wd.log = [](const std::string& level, const std::string& msg, const std::string& endpoint, const std::string& detail) {
+        log_line({{"level", level}, {"msg", msg}, {"url", endpoint}, {"detail", detail}});
+    };
+    if (!desc.webhooks.empty()) {
+        webhooks = std::make_unique<webhook_sender>(*storage, wd);
+        if (!storage->set_outbox_router(webhooks->router(), error)) {
+            log_line({{"level", "error"}, {"msg", "cannot use webhooks with this storage"}, {"error", error}});
+            return 1;
+        }
+    }
+
     auto metrics = std::make_unique<collector_metrics>();  // ~150 KB of counters: not on the stack
     metrics->set_rows(storage->row_count());
     change_feed feed;
     feed.publish(storage->last_cursor());
     group_committer committer(*storage, feed, *metrics);
+    if (webhooks) committer.after_commit = [w = webhooks.get()] { w->wake(); };
     rate_limiter limiter(desc.rate, desc.burst);
     live_store live(store_desc{.max_attribute_keys = desc.max_attribute_keys});
     stream_hub hub(*storage, feed);
@@ -975,7 +1099,7 @@ int run_collector(const collector_desc& desc) {
         ~unwatch() { s.watch({}); }
     } unwatch_on_exit{*storage};
     auth_failures failures(desc.max_read_failures);
-    collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key}, failures,
+    collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key, desc.admin_key}, failures,
                        *metrics, static_cast<double>(now_ms()) / 1000};
     bool generated_key = st.access.read_key.empty();
     if (generated_key) st.access.read_key = random_key();
@@ -1018,6 +1142,17 @@ int run_collector(const collector_desc& desc) {
         return 1;
     }
 
+    if (webhooks) {
+        // The slack link needs the port, known now.
+        std::string host = desc.bind == "0.0.0.0" ? "127.0.0.1" : desc.bind;
+        wd.dashboard_url = desc.dashboard_url.empty() ? "http://" + host + ":" + std::to_string(port) + "/dashboard/" : desc.dashboard_url;
+        if (!webhooks->start(wd.dashboard_url, error)) {
+            log_line({{"level", "error"}, {"msg", "cannot start the webhook sender"}, {"error", error}});
+            return 1;
+        }
+        st.webhooks = webhooks.get();
+    }
+
     std::atomic<bool> serving_done{false};
     std::thread signal_thread([&] {
         int sig = 0;
@@ -1042,6 +1177,11 @@ int run_collector(const collector_desc& desc) {
                                 {"accept_backlog", l.accept_backlog}}}};
     // A key the operator did not choose must be shown once, or nobody could read.
     started["read_key"] = generated_key ? st.access.read_key : std::string("(from --read-key)");
+    started["admin_key"] = desc.admin_key.empty() ? "(none: admin routes are off)" : "(from --admin-key)";
+    json hooks = json::array();
+    for (const webhook_endpoint_desc& e : desc.webhooks)
+        hooks.push_back({{"url", redact_url(e.url)}, {"format", e.format == webhook_format::slack ? "slack" : "standard"}, {"when", e.when}});
+    started["webhooks"] = std::move(hooks);
     log_line(started);
     bool loopback = desc.bind.rfind("127.", 0) == 0 || desc.bind == "::1" || desc.bind == "localhost";
     if (loopback && desc.rate > 0 && desc.trusted_proxies.empty())
@@ -1055,6 +1195,7 @@ int run_collector(const collector_desc& desc) {
     signal_thread.join();
     hub.stop();
     committer.stop();
+    if (webhooks) webhooks->stop();
     log_line({{"msg", "stopped"}, {"cursor", storage->last_cursor()}});
     return 0;
 }

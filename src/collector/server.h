@@ -5,6 +5,7 @@
 // [X] static files: --web at /, --examples at /examples/, /dashboard/
 // [X] one JSON log line per request on stderr; startup line with the chosen port
 // [X] GET /metrics (Prometheus, metrics.h); `npskit-collector backup` (sqlite_backup.h); docs/openapi.yaml
+// [X] signed webhooks from the outbox: GET /v1/webhooks, replay and re-enable (admin key)
 // [ ] TLS (run it behind a reverse proxy), PostgreSQL storage (interface ready: storage.h)
 #pragma once
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "client_address.h"
 #include "http_server.h"
+#include "webhooks.h"
 
 namespace npskit {
 
@@ -38,6 +40,11 @@ struct collector_desc {
     bool log_requests = true;
     int io_threads = 2;                 // HTTP I/O threads (http_server_desc::io_threads)
     size_t max_attribute_keys = 64;     // distinct attribute keys /v1/aggregate indexes (store_desc)
+    // Webhooks (webhooks.h) and the admin key that guards replay and re-enable.
+    std::string admin_key;              // empty: admin routes answer 403 admin_disabled
+    std::vector<webhook_endpoint_desc> webhooks;
+    std::string dashboard_url;          // = "": this collector's /dashboard/ (slack links)
+    double webhook_retry_scale = 1;     // tests only: multiplies every retry wait
 };
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 namespace npskit {
 
@@ -48,6 +49,21 @@ struct statement {
     }
 };
 
+// The writer and the outbox connection take turns at the WAL write lock. SQLite's own busy
+// handler sleeps 1, 2, 5, 10 ... ms; the outbox's transactions hold the lock for tens of µs
+// (synchronous=NORMAL), so a writer that waited the first millisecond each time would lose
+// throughput. This one sleeps 50 µs at a time, then 1 ms, until the timeout.
+struct busy_wait {
+    int timeout_ms = 5000;
+};
+int wait_briefly(void* arg, int count) {
+    const busy_wait* w = static_cast<const busy_wait*>(arg);
+    int64_t waited_us = count < 40 ? count * 50 : 2000 + (count - 40) * 1000;
+    if (waited_us >= int64_t{w->timeout_ms} * 1000) return 0;
+    std::this_thread::sleep_for(std::chrono::microseconds(count < 40 ? 50 : 1000));
+    return 1;
+}
+
 bool exec(sqlite3* db, const char* sql, std::string& error) {
     char* msg = nullptr;
     if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
@@ -68,6 +84,30 @@ CREATE TABLE IF NOT EXISTS responses (
 );
 CREATE INDEX IF NOT EXISTS responses_ts ON responses (ts_ms);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Webhook deliveries, inserted in the transaction of the row they announce (storage.h).
+CREATE TABLE IF NOT EXISTS outbox (
+  id              INTEGER PRIMARY KEY,  -- the delivery's number (POST /v1/webhooks/{id}/replay)
+  endpoint        TEXT NOT NULL,        -- endpoint key (hash of its URL)
+  webhook_id      TEXT NOT NULL,        -- stable across retries
+  event           TEXT NOT NULL,        -- response.created | response.updated
+  response_id     TEXT NOT NULL,
+  cursor          INTEGER NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  body            TEXT NOT NULL,        -- the record as stored then
+  state           INTEGER NOT NULL DEFAULT 0,  -- 0 pending, 1 delivered, 2 failed (retries used up)
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_ms         INTEGER NOT NULL,
+  last_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  last_status     INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (endpoint, state, next_ms);
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+  endpoint   TEXT PRIMARY KEY,
+  disabled   INTEGER NOT NULL,
+  reason     TEXT NOT NULL,
+  changed_ms INTEGER NOT NULL
+);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 )sql";
 
@@ -97,7 +137,10 @@ public:
                              "UPDATE responses SET cursor = ?2, type = ?3, survey = ?4, score = ?5, ts_ms = ?6, body = ?7 WHERE id = ?1") ||
             !begin_.prepare(writer_.db, "BEGIN IMMEDIATE") || !commit_.prepare(writer_.db, "COMMIT") ||
             !rollback_.prepare(writer_.db, "ROLLBACK") ||
-            !max_cursor_.prepare(writer_.db, "SELECT COALESCE(MAX(cursor), 0) FROM responses")) {
+            !max_cursor_.prepare(writer_.db, "SELECT COALESCE(MAX(cursor), 0) FROM responses") ||
+            !outbox_insert_.prepare(writer_.db,
+                                    "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)")) {
             error = sqlite3_errmsg(writer_.db);
             return false;
         }
@@ -144,10 +187,13 @@ public:
                     }
                 }
                 if (!bind_and_step(update_, merged, json, ++cursor, error)) return abort(error);
+                if (!add_deliveries(merged, json, cursor, false, error)) return abort(error);
                 results[i] = {write_outcome::updated, cursor, {}};
             } else if (rc == SQLITE_DONE) {
                 select_.reset();
-                if (!bind_and_step(insert_, incoming, response_to_json(incoming), ++cursor, error)) return abort(error);
+                std::string json = response_to_json(incoming);
+                if (!bind_and_step(insert_, incoming, json, ++cursor, error)) return abort(error);
+                if (!add_deliveries(incoming, json, cursor, true, error)) return abort(error);
                 results[i] = {write_outcome::inserted, cursor, {}};
             } else {
                 error = sqlite3_errmsg(writer_.db);
@@ -195,7 +241,213 @@ public:
         return "sqlite:" + desc_.path + " (WAL, synchronous=" + (desc_.synchronous_full ? "FULL" : "NORMAL") + ")";
     }
 
+    //-------------------------------------------------------------------------
+    // Outbox: the router runs in write(); everything else on its own connection (outbox_)
+    // with synchronous=NORMAL: a delivery mark lost to a power cut only means one more send,
+    // which at-least-once delivery allows, and ingestion keeps its fsyncs to itself.
+    //-------------------------------------------------------------------------
+    bool set_outbox_router(outbox_router router, std::string& error) override {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        if (!outbox_.db) {
+            if (!open_connection(outbox_, error) || !exec(outbox_.db, "PRAGMA synchronous=NORMAL;", error)) return false;
+        }
+        router_ = std::move(router);
+        return true;
+    }
+
+    bool outbox_due(const std::string& endpoint, int64_t now_ms, size_t limit, std::vector<outbox_delivery>& out,
+                    int64_t& next_ms_out, std::string& error) override {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        if (!outbox_ready(error)) return false;
+        statement q;
+        if (!q.prepare(outbox_.db, "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
+                                   "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 AND state = 0 AND next_ms <= ?2 "
+                                   "ORDER BY next_ms, id LIMIT ?3"))
+            return fail_outbox(error);
+        q.bind(1, endpoint);
+        q.bind(2, now_ms);
+        q.bind(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+        if (!read_deliveries(q, out, error)) return false;
+        statement next;
+        if (!next.prepare(outbox_.db, "SELECT COALESCE(MIN(next_ms), 0) FROM outbox WHERE endpoint = ?1 AND state = 0 AND next_ms > ?2"))
+            return fail_outbox(error);
+        next.bind(1, endpoint);
+        next.bind(2, now_ms);
+        if (sqlite3_step(next.s) != SQLITE_ROW) return fail_outbox(error);
+        next_ms_out = sqlite3_column_int64(next.s, 0);
+        return true;
+    }
+
+    bool outbox_record(const std::vector<outbox_attempt>& attempts, std::string& error) override {
+        if (attempts.empty()) return true;
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        if (!outbox_ready(error)) return false;
+        if (!exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
+        statement u;
+        if (!u.prepare(outbox_.db, "UPDATE outbox SET attempts = attempts + 1, state = ?2, next_ms = ?3, last_attempt_ms = ?4, "
+                                   "last_status = ?5, last_error = ?6 WHERE id = ?1")) {
+            fail_outbox(error);
+            return rollback_outbox();
+        }
+        for (const outbox_attempt& a : attempts) {
+            u.reset();
+            u.bind(1, static_cast<int64_t>(a.id));
+            u.bind(2, static_cast<int64_t>(a.state));
+            u.bind(3, a.next_ms);
+            u.bind(4, a.at_ms);
+            u.bind(5, static_cast<int64_t>(a.status));
+            u.bind(6, a.error);
+            if (sqlite3_step(u.s) != SQLITE_DONE) {
+                fail_outbox(error);
+                return rollback_outbox();
+            }
+        }
+        if (!exec(outbox_.db, "COMMIT", error)) return rollback_outbox();
+        return true;
+    }
+
+    bool outbox_recent(const std::string& endpoint, size_t limit, std::vector<outbox_delivery>& out, std::string& error) override {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        if (!outbox_ready(error)) return false;
+        statement q;
+        if (!q.prepare(outbox_.db, "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
+                                   "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 ORDER BY id DESC LIMIT ?2"))
+            return fail_outbox(error);
+        q.bind(1, endpoint);
+        q.bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+        return read_deliveries(q, out, error);
+    }
+
+    bool outbox_endpoint(const std::string& endpoint, outbox_endpoint_state& out, std::string& error) override {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        if (!outbox_ready(error)) return false;
+        out = {};
+        statement st;
+        if (!st.prepare(outbox_.db, "SELECT disabled, reason, changed_ms FROM webhook_endpoints WHERE endpoint = ?1"))
+            return fail_outbox(error);
+        st.bind(1, endpoint);
+        if (sqlite3_step(st.s) == SQLITE_ROW) {
+            out.disabled = sqlite3_column_int64(st.s, 0) != 0;
+            out.reason = st.text(1);
+            out.changed_ms = sqlite3_column_int64(st.s, 2);
+        }
+        statement counts;
+        if (!counts.prepare(outbox_.db, "SELECT state, COUNT(*) FROM outbox WHERE endpoint = ?1 GROUP BY state"))
+            return fail_outbox(error);
+        counts.bind(1, endpoint);
+        int rc;
+        while ((rc = sqlite3_step(counts.s)) == SQLITE_ROW) {
+            auto n = static_cast<uint64_t>(sqlite3_column_int64(counts.s, 1));
+            switch (sqlite3_column_int64(counts.s, 0)) {
+                case 0: out.pending = n; break;
+                case 1: out.delivered = n; break;
+                default: out.failed += n; break;
+            }
+        }
+        return rc == SQLITE_DONE || fail_outbox(error);
+    }
+
+    bool outbox_set_endpoint(const std::string& endpoint, bool disabled, const std::string& reason, int64_t now_ms,
+                             std::string& error) override {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        if (!outbox_ready(error)) return false;
+        statement st;
+        if (!st.prepare(outbox_.db, "INSERT INTO webhook_endpoints (endpoint, disabled, reason, changed_ms) VALUES (?1, ?2, ?3, ?4) "
+                                    "ON CONFLICT (endpoint) DO UPDATE SET disabled = ?2, reason = ?3, changed_ms = ?4"))
+            return fail_outbox(error);
+        st.bind(1, endpoint);
+        st.bind(2, static_cast<int64_t>(disabled ? 1 : 0));
+        st.bind(3, disabled ? reason : std::string());
+        st.bind(4, now_ms);
+        return sqlite3_step(st.s) == SQLITE_DONE || fail_outbox(error);
+    }
+
+    bool outbox_replay(uint64_t id, int64_t now_ms, bool& found, std::string& endpoint_out, std::string& error) override {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        found = false;
+        if (!outbox_ready(error)) return false;
+        statement st;
+        if (!st.prepare(outbox_.db, "UPDATE outbox SET state = 0, attempts = 0, next_ms = ?2 WHERE id = ?1 RETURNING endpoint"))
+            return fail_outbox(error);
+        st.bind(1, static_cast<int64_t>(id));
+        st.bind(2, now_ms);
+        int rc = sqlite3_step(st.s);
+        if (rc == SQLITE_ROW) {
+            found = true;
+            endpoint_out = st.text(0);
+            rc = sqlite3_step(st.s);
+        }
+        return rc == SQLITE_DONE || fail_outbox(error);
+    }
+
 private:
+    // The columns of the two SELECTs above, in their order.
+    bool read_deliveries(statement& q, std::vector<outbox_delivery>& out, std::string& error) {
+        int rc;
+        while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
+            outbox_delivery d;
+            d.id = static_cast<uint64_t>(sqlite3_column_int64(q.s, 0));
+            d.endpoint = q.text(1);
+            d.webhook_id = q.text(2);
+            d.event = q.text(3);
+            d.response_id = q.text(4);
+            d.cursor = static_cast<uint64_t>(sqlite3_column_int64(q.s, 5));
+            d.created_ms = sqlite3_column_int64(q.s, 6);
+            d.record_json = q.text(7);
+            int64_t state = sqlite3_column_int64(q.s, 8);
+            d.state = state == 0 ? delivery_state::pending : state == 1 ? delivery_state::delivered : delivery_state::failed;
+            d.attempts = static_cast<int>(sqlite3_column_int64(q.s, 9));
+            d.next_ms = sqlite3_column_int64(q.s, 10);
+            d.last_attempt_ms = sqlite3_column_int64(q.s, 11);
+            d.last_status = static_cast<int>(sqlite3_column_int64(q.s, 12));
+            d.last_error = q.text(13);
+            out.push_back(std::move(d));
+        }
+        return rc == SQLITE_DONE || fail_outbox(error);
+    }
+    bool outbox_ready(std::string& error) {
+        if (outbox_.db) return true;
+        error = "the outbox is not set up (set_outbox_router first)";
+        return false;
+    }
+    bool fail_outbox(std::string& error) {
+        error = sqlite3_errmsg(outbox_.db);
+        return false;
+    }
+    bool rollback_outbox() {
+        std::string ignored;
+        if (sqlite3_get_autocommit(outbox_.db) == 0) exec(outbox_.db, "ROLLBACK", ignored);
+        return false;
+    }
+    // In write()'s transaction: one pending delivery per endpoint the router names.
+    bool add_deliveries(const response& row, const std::string& json, uint64_t cursor, bool created, std::string& error) {
+        if (!router_ || row.type != event_type::response) return true;
+        endpoint_keys_.clear();
+        router_(row, endpoint_keys_);
+        if (endpoint_keys_.empty()) return true;
+        std::string webhook_id = row.id + (created ? ".created" : ".updated." + std::to_string(cursor));
+        std::string event = created ? "response.created" : "response.updated";
+        int64_t now = wall_clock_ms();
+        for (const std::string& key : endpoint_keys_) {
+            statement& s = outbox_insert_;
+            s.reset();
+            s.bind(1, key);
+            s.bind(2, webhook_id);
+            s.bind(3, event);
+            s.bind(4, row.id);
+            s.bind(5, static_cast<int64_t>(cursor));
+            s.bind(6, now);
+            s.bind(7, json);
+            int rc = sqlite3_step(s.s);
+            s.reset();
+            if (rc != SQLITE_DONE) {
+                error = sqlite3_errmsg(writer_.db);
+                return false;
+            }
+        }
+        return true;
+    }
+
     struct reader {
         db_handle conn;
         statement since;
@@ -207,7 +459,8 @@ private:
             error = "cannot open " + desc_.path + ": " + (h.db ? sqlite3_errmsg(h.db) : "out of memory");
             return false;
         }
-        sqlite3_busy_timeout(h.db, desc_.busy_timeout_ms);
+        busy_.timeout_ms = desc_.busy_timeout_ms;
+        sqlite3_busy_handler(h.db, wait_briefly, &busy_);
         return true;
     }
 
@@ -263,8 +516,13 @@ private:
     }
 
     sqlite_storage_desc desc_;
+    busy_wait busy_;  // every connection's busy handler reads it
     db_handle writer_;
-    statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_;
+    statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_;
+    outbox_router router_;                  // set before the first write
+    std::vector<std::string> endpoint_keys_;  // the router's answer, reused
+    std::mutex outbox_mutex_;               // guards outbox_
+    db_handle outbox_;                      // the outbox connection, opened by set_outbox_router
     std::atomic<uint64_t> last_cursor_{0};
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<reader>> readers_;

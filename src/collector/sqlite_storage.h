@@ -2,6 +2,7 @@
 // [X] WAL journal, synchronous=FULL: a committed transaction survives kill -9 and power loss
 // [X] one writer connection (the group-commit thread), a pool of reader connections
 // [X] upsert by id with merge_update; cursor = max(cursor) + 1, recovered on open
+// [X] webhook outbox: deliveries in the row's transaction (storage.h), state on its own connection
 // [ ] online schema migrations (v1 only so far)
 #pragma once
 #include <memory>

@@ -12,8 +12,16 @@
 //     below c commits later (readers page with `cursor > since` and would skip it). SQLite has
 //     one writer; PostgreSQL serialises write transactions with an advisory lock taken before
 //     the cursors (pg_storage.cpp, "Cursor order").
+//   - Outbox (webhooks, optional: a backend without it keeps the defaults, which refuse): once
+//     set_outbox_router() is given a router, write() asks it, for every row of type response it
+//     inserts or really updates (not unchanged, not conflict), which endpoints want it, and inserts
+//     one pending delivery per endpoint in the same transaction as the row (event
+//     response.created / response.updated; webhook_id "<id>.created" / "<id>.updated.<cursor>";
+//     the merged record's JSON as stored). So a committed answer always has its deliveries and a
+//     rolled-back one has none. The other outbox calls may run on any thread at any time.
 //
 // [SECTION] Rows and results
+// [SECTION] Outbox rows
 // [SECTION] The interface
 // [SECTION] Merge rule (shared by every backend)
 #pragma once
@@ -47,6 +55,52 @@ struct write_result {
 };
 
 //-----------------------------------------------------------------------------
+// [SECTION] Outbox rows
+//-----------------------------------------------------------------------------
+enum class delivery_state : uint8_t { pending, delivered, failed };  // failed: retries used up
+inline const char* delivery_state_name(delivery_state s) {
+    return s == delivery_state::pending ? "pending" : s == delivery_state::delivered ? "delivered" : "failed";
+}
+
+struct outbox_delivery {
+    uint64_t id = 0;          // the delivery's number, unique in the database (replay names it)
+    std::string endpoint;     // the endpoint's key (webhooks.h: endpoint_key of its URL)
+    std::string webhook_id;   // "<response id>.created" | "<response id>.updated.<cursor>"
+    std::string event;        // "response.created" | "response.updated"
+    std::string response_id;
+    uint64_t cursor = 0;      // the row's cursor when the delivery was made
+    int64_t created_ms = 0;   // when the row was committed (the payload's timestamp)
+    std::string record_json;  // the record as stored then (canonical schema v1)
+    delivery_state state = delivery_state::pending;
+    int attempts = 0;          // made so far
+    int64_t next_ms = 0;       // when pending: not before this instant
+    int64_t last_attempt_ms = 0;
+    int last_status = 0;       // HTTP status of the last attempt, 0 = none or no answer
+    std::string last_error;    // "" or why the last attempt failed
+};
+
+// The result of one attempt (or of one message that carried several deliveries).
+struct outbox_attempt {
+    uint64_t id = 0;
+    int64_t at_ms = 0;
+    int status = 0;
+    std::string error;
+    delivery_state state = delivery_state::pending;  // pending: retry at next_ms
+    int64_t next_ms = 0;
+};
+
+struct outbox_endpoint_state {
+    bool disabled = false;
+    std::string reason;  // why it was disabled ("the receiver answered 410 Gone")
+    int64_t changed_ms = 0;
+    uint64_t pending = 0, delivered = 0, failed = 0;
+};
+
+// Called inside write(), on the writer thread: the keys of the endpoints that want `row` (the
+// merged record). Must be quick and must not call the storage.
+using outbox_router = std::function<void(const response& row, std::vector<std::string>& endpoint_keys)>;
+
+//-----------------------------------------------------------------------------
 // [SECTION] The interface
 //-----------------------------------------------------------------------------
 class response_storage {
@@ -65,6 +119,53 @@ public:
     // one of them. An empty function stops watching (before what `committed` uses goes away).
     // SQLite: nothing to watch, one process owns the file.
     virtual void watch(std::function<void(uint64_t cursor)> committed) { (void)committed; }
+
+    // Outbox. Defaults: not supported (false, error says so). Set the router before the first
+    // write(); nullptr: no deliveries are made.
+    virtual bool set_outbox_router(outbox_router router, std::string& error) {
+        (void)router;
+        return unsupported(error);
+    }
+    // Pending deliveries of `endpoint` with next_ms <= now_ms, oldest first, at most `limit`;
+    // next_ms_out: the earliest next_ms of its pending ones left after those (0 = none).
+    virtual bool outbox_due(const std::string& endpoint, int64_t now_ms, size_t limit, std::vector<outbox_delivery>& out,
+                            int64_t& next_ms_out, std::string& error) {
+        (void)endpoint, (void)now_ms, (void)limit, (void)out, (void)next_ms_out;
+        return unsupported(error);
+    }
+    // Records attempts (attempts + 1, state, next_ms, status, error) in one transaction.
+    virtual bool outbox_record(const std::vector<outbox_attempt>& attempts, std::string& error) {
+        (void)attempts;
+        return unsupported(error);
+    }
+    // The endpoint's latest deliveries, newest first, at most `limit`.
+    virtual bool outbox_recent(const std::string& endpoint, size_t limit, std::vector<outbox_delivery>& out, std::string& error) {
+        (void)endpoint, (void)limit, (void)out;
+        return unsupported(error);
+    }
+    // Its state (active unless disabled) and counts; a never-seen endpoint is active with zeros.
+    virtual bool outbox_endpoint(const std::string& endpoint, outbox_endpoint_state& out, std::string& error) {
+        (void)endpoint, (void)out;
+        return unsupported(error);
+    }
+    // Disables (reason given) or re-enables (reason empty) an endpoint; kept across restarts.
+    virtual bool outbox_set_endpoint(const std::string& endpoint, bool disabled, const std::string& reason, int64_t now_ms,
+                                     std::string& error) {
+        (void)endpoint, (void)disabled, (void)reason, (void)now_ms;
+        return unsupported(error);
+    }
+    // Makes delivery `id` pending again, due now, attempts reset to 0 (same webhook_id and body).
+    // found = false when there is no such delivery; endpoint_out: its endpoint key.
+    virtual bool outbox_replay(uint64_t id, int64_t now_ms, bool& found, std::string& endpoint_out, std::string& error) {
+        (void)id, (void)now_ms, (void)found, (void)endpoint_out;
+        return unsupported(error);
+    }
+
+protected:
+    static bool unsupported(std::string& error) {
+        error = "this storage backend has no webhook outbox";
+        return false;
+    }
 };
 
 //-----------------------------------------------------------------------------

@@ -1,0 +1,166 @@
+// Webhooks section of `npm run bench` (issue 15, item 8): acknowledged answers/s with 0, 1 and
+// 3 webhook endpoints in one run (alternating, `--rounds` times; the outbox's goal: ≤ 15 % fewer
+// than none), how long the backlog takes to drain after wrk stops, and delivery latency p50/p99
+// from the 202 to the receiver for answers POSTed 10 ms apart.
+//   node bench/collector-ingest/webhooks.mjs [--seconds 5] [--connections 64] [--rounds 2] [--posts 200]
+import { execFile, execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { root, machine, writeSection } from '../lib/report.mjs';
+import { startCollector, answer, READ_KEY } from '../../tests/integration/collector-harness.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
+const seconds = opt('--seconds', 5), connections = opt('--connections', 64), rounds = opt('--rounds', 2), posts = opt('--posts', 200);
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const now = () => performance.timeOrigin + performance.now();
+
+// One receiver for every endpoint (paths /0, /1, /2): 200 at once, arrival time by response id.
+const arrivals = new Map();
+let received = 0;
+const receiver = http.createServer((req, res) => {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => {
+    received += 1;
+    if (req.url.startsWith('/gone')) { res.writeHead(410); res.end(); return; }
+    const m = /"data":\{"id":"([^"]+)"/.exec(body);
+    if (m && !arrivals.has(m[1])) arrivals.set(m[1], now());
+    res.writeHead(200);
+    res.end();
+  });
+});
+receiver.keepAliveTimeout = 60000;
+await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+const rxPort = receiver.address().port;
+
+// mode: sent (the receiver answers 200: outbox rows written and delivered while wrk runs);
+// held (the receiver answers 410 to the first request, which disables the endpoint: outbox
+// rows written, nothing more sent, so the figure is the outbox's own cost).
+const hookArgs = (n, mode) => Array.from({ length: n }, (_, i) => ['--webhook', `http://127.0.0.1:${rxPort}/${mode === 'held' ? 'gone' : 'ok'}${i}`,
+  '--webhook-secret', SECRET]).flat();
+// CPU seconds of the collector's webhook threads (named webhook-N) from /proc.
+const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+function senderCpuS(pid) {
+  let sum = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (!readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').startsWith('webhook-')) continue;
+      const f = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1].split(' ');
+      sum += (Number(f[11]) + Number(f[12])) / ticks;
+    } catch { /* thread ended */ }
+  }
+  return sum;
+}
+
+const pending = async (c) => {
+  const res = await fetch(`${c.base}/v1/webhooks`, { headers: { Authorization: `Bearer ${READ_KEY}` } });
+  const log = await res.json();
+  return log.endpoints.reduce((sum, e) => sum + e.counts.pending, 0);
+};
+
+// Asynchronous: the receiver (this process) keeps answering while wrk runs.
+async function wrk(port) {
+  const threads = Math.min(2, connections);
+  const out = await new Promise((resolve, reject) => execFile('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-s',
+    path.join(root, 'bench/collector-ingest/post.lua'), `http://127.0.0.1:${port}/`], { encoding: 'utf8' },
+    (err, stdout) => (err ? reject(err) : resolve(stdout))));
+  const acked = Number((/acknowledged: (\d+) of/.exec(out) || [])[1]);
+  return acked / seconds;
+}
+
+async function ingest(n, mode) {
+  const c = await startCollector({ args: ['--quiet', '--rate', '0', '--threads', String(connections + 16), ...hookArgs(n, mode)] });
+  try {
+    const before = received;
+    const cpu0 = process.cpuUsage();
+    const perS = await wrk(c.port);
+    let drainS = null, left = null;
+    if (n > 0 && mode === 'sent') {
+      // Every acknowledged answer owes n deliveries: time until none is pending (at most 60 s).
+      const t = now();
+      for (;;) {
+        left = await pending(c);
+        if (left === 0) { drainS = (now() - t) / 1000; break; }
+        if (now() - t > 60000) break;
+        await sleep(200);
+      }
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const delivered = received - before;
+    return { webhooks: n, mode, acknowledged_per_s: Math.round(perS), drain_s: drainS, pending_left: left, delivered,
+             sender_cpu_us_per_delivery: delivered > 10 ? (senderCpuS(c.child.pid) * 1e6) / delivered : null,
+             receiver_cpu_us_per_request: delivered > 10 ? (cpu.user + cpu.system) / delivered : null };
+  } finally {
+    await c.stop();
+  }
+}
+
+async function latency() {
+  const c = await startCollector({ args: ['--quiet', '--rate', '0', ...hookArgs(1, 'sent')] });
+  const lat = [];
+  try {
+    const acks = new Map();
+    for (let i = 0; i < posts; ++i) {
+      const a = answer({ score: i % 11, ts: new Date().toISOString() });
+      const res = await fetch(`${c.base}/v1/responses`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(a) });
+      await res.text();
+      if (res.status === 202) acks.set(a.id, now());
+      await sleep(10);
+    }
+    const until = now() + 10000;
+    while ([...acks.keys()].some((id) => !arrivals.has(id)) && now() < until) await sleep(20);
+    for (const [id, t] of acks) if (arrivals.has(id)) lat.push(arrivals.get(id) - t);
+  } finally {
+    await c.stop();
+  }
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))];
+  return { posts, delivered: lat.length, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: lat[lat.length - 1] };
+}
+
+const load = (await import('node:os')).loadavg()[0];
+const runs = [];
+const configs = [[0, 'none'], [1, 'held'], [3, 'held'], [1, 'sent'], [3, 'sent']];
+for (let r = 0; r < rounds; ++r) for (const [n, mode] of configs) {
+  const result = await ingest(n, mode);
+  console.log(JSON.stringify(result));
+  runs.push(result);
+}
+const lat = await latency();
+console.log(JSON.stringify(lat));
+receiver.close();
+
+const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const by = (n, mode) => runs.filter((x) => x.webhooks === n && x.mode === mode);
+const base = median(by(0, 'none').map((x) => x.acknowledged_per_s));
+const fmt = (x) => Math.round(x).toLocaleString('en-US');
+let md = `## Collector: webhooks from the outbox (issue 15)
+
+\`npm run bench -- webhooks\` (\`node bench/collector-ingest/webhooks.mjs --seconds ${seconds} --connections ${connections} --rounds ${rounds} --posts ${posts}\`),
+${machine().cores} cores shared by wrk, node (the receiver) and the collector on loopback (load average at the start: ${load.toFixed(1)}).
+wrk POSTs new answers (every one qualifies: no filter) at ${connections} connections; each 202 is sent after the row
+and its deliveries are committed (SQLite WAL, synchronous=FULL). Configurations alternate, ${rounds} rounds. "held": the
+receiver's first answer is 410, which disables the endpoints, so the outbox rows are written and nothing more is sent
+(the outbox's own cost). "sent": the receiver (node, on the same 2 cores) answers 200 and deliveries go out while wrk runs;
+CPU per delivery is the collector's webhook threads and the receiver's process; "drain": after wrk stops, until none is pending.
+
+| webhooks | deliveries | acknowledged/s (each round) | median | vs none | sender CPU / delivery | receiver CPU / request | drain after wrk |
+|---:|---|---|---:|---:|---:|---:|---|
+`;
+for (const [n, mode] of configs) {
+  const rs = by(n, mode);
+  const m = median(rs.map((x) => x.acknowledged_per_s));
+  const us = (k) => (rs.some((x) => x[k] !== null) ? `${fmt(median(rs.filter((x) => x[k] !== null).map((x) => x[k])))} µs` : '');
+  const drains = mode !== 'sent' ? '' : rs.map((x) => (x.drain_s !== null ? `${x.drain_s.toFixed(1)} s` : `${fmt(x.pending_left)} left after 60 s`)).join(', ');
+  md += `| ${n} | ${n === 0 ? '' : mode} | ${rs.map((x) => fmt(x.acknowledged_per_s)).join(', ')} | ${fmt(m)} | ${n === 0 ? '' : `${(((m - base) / base) * 100).toFixed(1)} %`} | ${mode === 'sent' ? us('sender_cpu_us_per_delivery') : ''} | ${mode === 'sent' ? us('receiver_cpu_us_per_request') : ''} | ${drains} |\n`;
+}
+md += `
+Delivery latency, 1 webhook: ${lat.posts} answers POSTed 10 ms apart; 202 received → request at the receiver:
+${lat.delivered} delivered, p50 ${lat.p50_ms?.toFixed(2)} ms, p99 ${lat.p99_ms?.toFixed(2)} ms, max ${lat.max_ms?.toFixed(2)} ms.
+`;
+writeSection('webhooks', md, { machine: machine(), load, runs, latency: lat });
+console.log(md);
