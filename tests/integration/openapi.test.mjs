@@ -6,15 +6,19 @@
 //   conflicts, rate limits, the HTTP layer's refusals) and their answers (status, headers, JSON
 //   body) are validated against it with ajv (OpenAPI 3.1 schemas are JSON Schema 2020-12);
 // - every documented operation answers (no 404/405), and every path and method the server
-//   answers is documented.
+//   answers is documented;
+// - the webhook requests the collector sends (to a receiver inside the test) match the
+//   document's `webhooks`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { Webhook } from 'standardwebhooks';
 import { startCollector, tempDir, removeDir, answer, repoRoot, READ_KEY } from './collector-harness.mjs';
 
 const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module;
@@ -23,12 +27,17 @@ const redocly = path.join(repoRoot, 'node_modules/.bin/redocly');
 const specPath = path.join(repoRoot, 'docs/openapi.yaml');
 const ORIGIN = 'https://app.example.com';
 const auth = { Authorization: `Bearer ${READ_KEY}` };
+const ADMIN_KEY = 'openapi-admin-key-0123';
+const adminAuth = { Authorization: `Bearer ${ADMIN_KEY}` };
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // redocly.yaml (repo root) says telemetry: off; the environment says it too, and no update check.
 const redoclyRun = (args) => spawnSync(redocly, args, {
   cwd: repoRoot, encoding: 'utf8', env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
 });
 
-let dir, spec, ajv, collector, limited;
+let dir, spec, ajv, collector, limited, receiver;
+let deliveryId = '1';               // a real delivery, once the webhooks test has read the log
 const observedCodes = new Set();    // error codes the server answered with during the test
 const answered = new Map();         // "METHOD /path" → statuses seen
 
@@ -52,14 +61,21 @@ before(async () => {
   writeFileSync(path.join(examples, 'saas-demo', 'index.html'), '<!doctype html><title>demo</title>');
   writeFileSync(path.join(examples, 'notes.txt'), 'notes\n');
   const common = ['--origins', ORIGIN, '--web', web, '--examples', examples, '--quiet', '--trusted-proxy', '127.0.0.1/32'];
-  collector = await startCollector({ args: [...common, '--rate', '0', '--max-streams', '2', '--request-timeout', '1', '--max-read-failures', '0'] });
-  // Rate limits and the read-key slow-down on a collector of their own (one token: the second write is 429).
+  // Webhooks: endpoint 1 (standard, signed) takes everything; endpoint 2 (slack) answers 410
+  // first, so it is disabled until the test re-enables it.
+  receiver = await startReceiver();
+  const hooks = ['--admin-key', ADMIN_KEY, '--webhook', `${receiver.url}/hook`, '--webhook-secret', SECRET,
+    '--webhook', `${receiver.url}/slack`, '--webhook-format', 'slack'];
+  collector = await startCollector({ args: [...common, ...hooks, '--rate', '0', '--max-streams', '2', '--request-timeout', '1', '--max-read-failures', '0'] });
+  // Rate limits and the read-key slow-down on a collector of their own (one token: the second
+  // write is 429); it has no --admin-key (admin_disabled) and no webhooks.
   limited = await startCollector({ args: [...common, '--rate', '0.01', '--burst', '1', '--max-read-failures', '1'] });
 });
 
 after(async () => {
   await collector?.stop();
   await limited?.stop();
+  await receiver?.close();
   collector?.cleanup();
   limited?.cleanup();
   if (dir) removeDir(dir);
@@ -76,6 +92,57 @@ function rewriteRefs(value) {
     return out;
   }
   return value;
+}
+
+// A webhook receiver: every request is checked against the document's `webhooks` (headers,
+// body) and, when signed, verified with the reference library. /slack answers 410 once.
+async function startReceiver() {
+  const wh = new Webhook(SECRET);
+  const requests = [];
+  let slackGone = true;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const name = req.url === '/slack' ? 'slackMessage' : 'responseEvent';
+      const problems = webhookProblems(name, req.headers, body);
+      if (req.headers['webhook-signature']) {
+        try { wh.verify(body, req.headers); } catch (e) { problems.push(`signature: ${e}`); }
+      }
+      const status = name === 'slackMessage' && slackGone ? 410 : 200;
+      if (status === 410) slackGone = false;
+      requests.push({ name, id: req.headers['webhook-id'], status, problems, body });
+      res.writeHead(status, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+function webhookProblems(name, headers, body) {
+  const op = spec.webhooks[name].post;
+  const problems = [];
+  for (const p of (op.parameters ?? []).map(deref)) {
+    const v = headers[p.name.toLowerCase()];
+    if (v === undefined) {
+      if (p.required) problems.push(`${name}: header ${p.name} is required`);
+    } else problems.push(...schemaProblems(p.schema, v, `${name}: header ${p.name}`));
+  }
+  const type = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const media = deref(op.requestBody).content[type];
+  if (!media) return [...problems, `${name}: content type '${type}' is not documented`];
+  let parsed;
+  try { parsed = JSON.parse(body); } catch { return [...problems, `${name}: body is not JSON`]; }
+  return [...problems, ...schemaProblems(media.schema, parsed, `${name}: body`)];
 }
 
 // An OpenAPI Reference Object ('#/components/responses/X', …) resolved in the bundle.
@@ -98,21 +165,26 @@ function schemaProblems(schema, value, where) {
 }
 const componentSchema = (name) => ({ $ref: `#/components/schemas/${name}` });
 
-// The operation the document gives for (method, path), or null. Concrete paths win over
-// templates; a template's {file} may hold '/' but never stands for a /v1/ path.
+// The operation the document gives for (method, path), or null, with the path parameters'
+// values. Concrete paths win over templates; a template's {file} may hold '/' but never stands
+// for a /v1/ path, and a /v1/ template's parameter is one segment.
 function findOperation(method, urlPath) {
   const m = method.toLowerCase();
   const paths = Object.keys(spec.paths);
   const concrete = paths.find((p) => !p.includes('{') && p === urlPath);
+  let pathValues = {};
   const matchPath = concrete ?? paths.filter((p) => p.includes('{')).sort((a, b) => b.length - a.length).find((p) => {
-    if (urlPath.startsWith('/v1/')) return false;
-    const re = new RegExp(`^${p.replace(/\{[^}]+\}/g, '.+')}$`);
-    return re.test(urlPath);
+    if (urlPath.startsWith('/v1/') !== p.startsWith('/v1/')) return false;
+    const names = [...p.matchAll(/\{([^}]+)\}/g)].map((x) => x[1]);
+    const re = new RegExp(`^${p.replace(/\{([^}]+)\}/g, (_, n) => (n === 'file' ? '(.+)' : '([^/]+)'))}$`);
+    const found = re.exec(urlPath);
+    if (found) pathValues = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1])]));
+    return Boolean(found);
   });
   if (!matchPath) return null;
   const item = spec.paths[matchPath];
   const op = item[m];
-  return op ? { op, pathItem: item, template: matchPath } : null;
+  return op ? { op, pathItem: item, template: matchPath, pathValues } : null;
 }
 
 const HEADER_PARAMS_IGNORED = new Set(['content-type', 'content-length', 'authorization', 'host', 'connection',
@@ -126,8 +198,11 @@ function requestProblems(found, req) {
   const params = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map(deref);
   const url = new URL(req.path, 'http://x');
   const query = url.searchParams;
+  const security = op.security ?? spec.security ?? [];
+  const schemes = spec.components.securitySchemes;
+  const queryKeys = new Set(security.flatMap((s) => Object.keys(s)).map((n) => schemes[n]).filter((s) => s.type === 'apiKey' && s.in === 'query').map((s) => s.name));
   for (const name of new Set(query.keys())) {
-    if (name === 'access_token') continue;  // the accessToken security scheme
+    if (queryKeys.has(name)) continue;  // a security scheme of this operation (accessToken)
     const p = params.find((q) => q.in === 'query' && q.name === name);
     if (!p) {
       problems.push(`query parameter ${name} is not documented`);
@@ -140,6 +215,7 @@ function requestProblems(found, req) {
   const headers = Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   for (const p of params) {
     if (p.in === 'query' && p.required && !query.has(p.name)) problems.push(`query ${p.name} is required`);
+    if (p.in === 'path') problems.push(...schemaProblems(p.schema, found.pathValues[p.name], `path ${p.name}`));
     if (p.in === 'header') {
       const v = headers[p.name.toLowerCase()];
       if (v === undefined) {
@@ -147,11 +223,12 @@ function requestProblems(found, req) {
       } else problems.push(...schemaProblems(p.schema, v, `header ${p.name}`));
     }
   }
-  const security = op.security ?? spec.security ?? [];
-  if (security.length > 0 && !security.some((s) => Object.keys(s).length === 0)) {
-    const bearer = /^bearer .+/i.test(headers.authorization ?? '');
-    if (!bearer && !query.has('access_token')) problems.push('no credentials (readKey or accessToken)');
-  }
+  // One of the operation's security requirements must be met (bearer schemes: an Authorization
+  // header; apiKey schemes: their query parameter). Whether the key is right is the server's.
+  const bearer = /^bearer .+/i.test(headers.authorization ?? '');
+  const met = (n) => (schemes[n].type === 'http' ? bearer : query.has(schemes[n].name));
+  if (security.length > 0 && !security.some((s) => Object.keys(s).every(met)))
+    problems.push(`no credentials (${security.map((s) => Object.keys(s).join(' + ') || 'none').join(' or ')})`);
   if (op.requestBody) {
     const body = deref(op.requestBody);
     const type = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -302,10 +379,12 @@ test('the error codes equal the X-macro lists; the record schema equals NPSKIT_R
     const code = schema.properties.errors.items.properties.code;
     assert.deepEqual(code.enum ?? code.anyOf[0].enum, codes, `Errors${status}`);
     if (status === 400) assert.deepEqual(code.anyOf[1], { $ref: '#/components/schemas/SchemaErrorCode' });
-    // The status is an answer somewhere, with that body.
+    // The status is an answer somewhere, with that body (or one that narrows it: `$ref` to it).
+    const errorsRef = `#/components/schemas/Errors${status}`;
+    const refersTo = (ref) => ref === errorsRef || (ref?.startsWith('#/components/schemas/') && spec.components.schemas[ref.split('/').pop()]?.$ref === errorsRef);
     const used = Object.values(spec.paths).some((item) => Object.values(item).some((op) => {
       const r = op.responses?.[String(status)];
-      return r && deref(r).content?.['application/json']?.schema?.$ref === `#/components/schemas/Errors${status}`;
+      return r && refersTo(deref(r).content?.['application/json']?.schema?.$ref);
     }));
     assert.ok(used, `no operation answers ${status}`);
   }
@@ -481,14 +560,114 @@ test("the HTTP layer's refusals are documented too", async () => {
   check('POST', '/v1/responses', { headers: {} }, slow, null);
 });
 
+// Polls without validating (the answers that count are checked below with call()).
+async function waitFor(check, timeoutMs, what) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+const webhooksLog = async (server = collector) => (await fetch(`${server.base}/v1/webhooks`, { headers: auth })).json();
+
+test('webhooks: the delivery log, replay and re-enable with the admin key, admin off, the requests receivers get', async () => {
+  const code = (r) => JSON.parse(r.body).errors[0].code;
+  // The writes above made deliveries: endpoint 1 delivers them, endpoint 2 was disabled by its 410.
+  await waitFor(async () => {
+    const [one, two] = (await webhooksLog()).endpoints;
+    return one.counts.delivered > 0 && two.state === 'disabled';
+  }, 10000, 'a delivery on endpoint 1 and endpoint 2 disabled');
+  const logged = await call({ path: '/v1/webhooks', headers: auth });
+  assert.equal(logged.status, 200);
+  const log = JSON.parse(logged.body);
+  assert.deepEqual(log.endpoints.map((e) => [e.n, e.format, e.state]), [[1, 'standard', 'active'], [2, 'slack', 'disabled']]);
+  assert.equal(log.endpoints[0].url, `${receiver.url}/hook`);
+  assert.match(log.endpoints[1].disabled.reason, /410/);
+  assert.ok(log.endpoints[1].deliveries.some((d) => d.status === 'pending' && d.last_status === 410));
+  const delivered = log.endpoints[0].deliveries.find((d) => d.status === 'delivered');
+  assert.ok(delivered, 'a delivered delivery in the log');
+  deliveryId = delivered.id;
+  const one = JSON.parse((await call({ path: '/v1/webhooks?limit=1', headers: auth })).body);
+  assert.ok(one.endpoints.every((e) => e.deliveries.length <= 1));
+  assert.equal((await call({ path: `/v1/webhooks?access_token=${READ_KEY}` })).status, 200);
+  assert.equal((await call({ method: 'HEAD', path: '/v1/webhooks', headers: auth })).status, 200);
+  assert.equal((await call({ path: '/v1/webhooks', headers: { ...auth, Origin: ORIGIN } })).headers['access-control-allow-origin'], ORIGIN);
+  const noKey = await call({ path: '/v1/webhooks', expectValid: false });
+  assert.equal(noKey.status, 401);
+  assert.equal(code(noKey), 'unauthorized');
+  assert.equal((await call({ path: '/v1/webhooks', headers: adminAuth })).status, 401, 'the admin key is not a read key');
+  for (const p of ['/v1/webhooks?limit=0', '/v1/webhooks?limit=1001', '/v1/webhooks?limit=x']) {
+    const r = await call({ path: p, headers: auth, expectValid: false });
+    assert.equal(r.status, 400, p);
+    assert.equal(code(r), 'bad_parameter', p);
+  }
+
+  // The admin routes: no key, the read key, a wrong key, the admin key in the query (header only).
+  const admin = (p, headers, opts = {}) => call({ method: 'POST', path: p, headers, ...opts });
+  for (const p of [`/v1/webhooks/${deliveryId}/replay`, '/v1/webhooks/endpoints/2/enable']) {
+    for (const [headers, expectValid, query] of [[{}, false, ''], [auth, true, ''], [{ Authorization: 'Bearer wrong-admin-key-0123456' }, true, ''],
+      [{}, false, `?access_token=${ADMIN_KEY}`]]) {
+      const r = await admin(p + query, headers, { expectValid });
+      assert.equal(r.status, 401, `${p}${query} ${JSON.stringify(headers)}`);
+      assert.equal(code(r), 'admin_unauthorized');
+      assert.equal(r.headers['www-authenticate'], 'Bearer');
+    }
+  }
+  for (const [p, expectValid] of [['/v1/webhooks/999999999/replay', true], ['/v1/webhooks/abc/replay', false]]) {
+    const r = await admin(p, adminAuth, { expectValid });
+    assert.equal(r.status, 404, p);
+    assert.equal(code(r), 'delivery_not_found', p);
+  }
+  for (const [p, expectValid] of [['/v1/webhooks/endpoints/7/enable', true], ['/v1/webhooks/endpoints/0/enable', true], ['/v1/webhooks/endpoints/x/enable', false]]) {
+    const r = await admin(p, adminAuth, { expectValid });
+    assert.equal(r.status, 404, p);
+    assert.equal(code(r), 'endpoint_not_found', p);
+  }
+  const enabled = await admin('/v1/webhooks/endpoints/2/enable', adminAuth);
+  assert.equal(enabled.status, 200);
+  assert.deepEqual(JSON.parse(enabled.body), { n: 2, state: 'active' });
+  await waitFor(() => receiver.requests.some((r) => r.name === 'slackMessage' && r.status === 200), 10000, 'a slack message after re-enabling');
+  const replayed = await admin(`/v1/webhooks/${deliveryId}/replay`, adminAuth);
+  assert.equal(replayed.status, 202);
+  assert.deepEqual(JSON.parse(replayed.body), { id: deliveryId, status: 'pending' });
+  await waitFor(() => receiver.requests.filter((r) => r.id === delivered.webhook_id).length >= 2, 10000, 'the replayed delivery');
+
+  // Without --admin-key (the limited collector) the admin routes are off, whatever the key.
+  for (const [p, headers, expectValid] of [['/v1/webhooks/1/replay', adminAuth, true], ['/v1/webhooks/1/replay', {}, false],
+    ['/v1/webhooks/endpoints/1/enable', adminAuth, true]]) {
+    const r = await admin(p, headers, { server: limited, expectValid });
+    assert.equal(r.status, 403, p);
+    assert.equal(code(r), 'admin_disabled', p);
+  }
+  assert.deepEqual(JSON.parse((await call({ server: limited, path: '/v1/webhooks', headers: auth })).body), { endpoints: [] });
+
+  // Preflight, as on every /v1/ path.
+  const preflight = { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' };
+  for (const p of ['/v1/webhooks', `/v1/webhooks/${deliveryId}/replay`, '/v1/webhooks/endpoints/1/enable']) {
+    assert.equal((await call({ method: 'OPTIONS', path: p, headers: preflight })).status, 204, p);
+    assert.equal((await call({ method: 'OPTIONS', path: p, headers: { ...preflight, Origin: 'https://evil.example' } })).status, 403, p);
+    assert.equal((await call({ method: 'OPTIONS', path: p })).status, 405, p);
+  }
+
+  // What the receiver got: both formats, every request as the document's `webhooks` says.
+  assert.ok(receiver.requests.some((r) => r.name === 'responseEvent' && JSON.parse(r.body).type === 'response.created'));
+  assert.ok(receiver.requests.some((r) => r.name === 'responseEvent' && JSON.parse(r.body).type === 'response.updated'));
+  assert.deepEqual(receiver.requests.flatMap((r) => r.problems), []);
+});
+
 test('every documented operation answers; every answered path and method is documented', async () => {
-  const concrete = (p) => p.replace('/examples/{file}', '/examples/notes.txt').replace('/{file}', '/app.js');
+  const concrete = (p) => p.replace('/examples/{file}', '/examples/notes.txt').replace('/{file}', '/app.js')
+    .replace('{id}', deliveryId).replace('{n}', '1');
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
   for (const [p, item] of Object.entries(spec.paths)) {
     for (const m of methods) {
       if (!item[m.toLowerCase()]) continue;
-      const headers = m === 'OPTIONS' ? { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' } : m === 'POST' ? { 'Content-Type': 'application/json' } : auth;
-      const body = m === 'POST' ? JSON.stringify(answer()) : undefined;
+      const admin = (item[m.toLowerCase()].security ?? []).some((s) => 'adminKey' in s);
+      const headers = m === 'OPTIONS' ? { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' } : admin ? adminAuth
+        : m === 'POST' ? { 'Content-Type': 'application/json' } : auth;
+      const body = m === 'POST' && !admin ? JSON.stringify(answer()) : undefined;
       const r = await call({ method: m, path: concrete(p), headers, body, stream: p === '/v1/stream' });
       assert.ok(![404, 405].includes(r.status), `${m} ${p} is documented but answers ${r.status}`);
     }
