@@ -579,7 +579,7 @@ test('webhooks: the delivery log, replay and re-enable with the admin key, admin
     const [one, two] = (await webhooksLog()).endpoints;
     return one.counts.delivered > 0 && two.state === 'disabled';
   }, 10000, 'a delivery on endpoint 1 and endpoint 2 disabled');
-  const logged = await call({ path: '/v1/webhooks', headers: auth });
+  const logged = await call({ path: '/v1/webhooks?limit=1000', headers: auth });
   assert.equal(logged.status, 200);
   const log = JSON.parse(logged.body);
   assert.deepEqual(log.endpoints.map((e) => [e.n, e.format, e.state]), [[1, 'standard', 'active'], [2, 'slack', 'disabled']]);
