@@ -45,7 +45,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::abort();
     // Past the window, anything merge_update would change conflicts.
     const int64_t late = stored.value.ts_ms + npskit::follow_up_window_ms + 1;
-    if (npskit::update_conflicts(stored.value, update.value, late).empty() && json != npskit::response_to_json(stored.value))
-        std::abort();
+    if (npskit::update_conflicts(stored.value, update.value, late).empty() && json != npskit::response_to_json(stored.value)) std::abort();
     return 0;
 }

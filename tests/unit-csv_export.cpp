@@ -89,10 +89,14 @@ static std::vector<std::string> semicolon_cells(const std::string& csv) {
     bool quoted = false;
     for (size_t i = 0; i < csv.size(); ++i) {
         char c = csv[i];
-        if (c == '"' && quoted && i + 1 < csv.size() && csv[i + 1] == '"') cells.back() += csv[++i];
-        else if (c == '"') quoted = !quoted;
-        else if (!quoted && (c == ';' || c == '\n')) cells.emplace_back();
-        else cells.back() += c;
+        if (c == '"' && quoted && i + 1 < csv.size() && csv[i + 1] == '"')
+            cells.back() += csv[++i];
+        else if (c == '"')
+            quoted = !quoted;
+        else if (!quoted && (c == ';' || c == '\n'))
+            cells.emplace_back();
+        else
+            cells.back() += c;
     }
     return cells;
 }

@@ -82,9 +82,7 @@ void cancel_load(int id) {
     page.chunks.clear();
 }
 void open_url(const std::string& url) { page.calls.push_back("open_url " + url); }
-void open_collector(const std::string& base, const std::string& key) {
-    page.calls.push_back("open_collector " + base + " " + key);
-}
+void open_collector(const std::string& base, const std::string& key) { page.calls.push_back("open_collector " + base + " " + key); }
 void pick_file() { page.calls.push_back("pick_file"); }
 bool pull_event(std::string& out) {
     if (page.events.empty()) return false;
@@ -150,8 +148,8 @@ TEST_CASE("dashboard app: a source silent for 30 s gives up with a clear error")
     f.pump();
     CHECK(f.app.load.phase == load_phase::failed);
     CHECK(f.app.load.error == "The source sent nothing for 30 s: stopped reading. Is the server still answering?");
-    CHECK(called("cancel 1"));        // the page closes the connection
-    CHECK(f.app.store.size() == 1);   // what was read stays
+    CHECK(called("cancel 1"));       // the page closes the connection
+    CHECK(f.app.store.size() == 1);  // what was read stays
     CHECK(f.app.load.finished_ms == page.mono_ms);
 
     SUBCASE("bytes arriving restart the stall clock") {
@@ -265,7 +263,8 @@ TEST_CASE("dashboard app: the memory cap stops a load that never ends") {
     page.start(source_kind::url, "https://example.com/endless.ndjson");
     std::string batch;
     for (int i = 0; i < 2000; ++i)
-        batch += "{\"id\":\"r" + std::to_string(i) + "\",\"type\":\"response\",\"survey\":\"s\",\"score\":7,"
+        batch += "{\"id\":\"r" + std::to_string(i) +
+                 "\",\"type\":\"response\",\"survey\":\"s\",\"score\":7,"
                  "\"ts\":\"2026-01-01T00:00:00Z\",\"comment\":\"a comment that takes some room\"}\n";
     page.arrive(batch);
     f.pump();
@@ -304,9 +303,13 @@ TEST_CASE("dashboard app: live events update the collector's records by id") {
 
     page.live = 2;
     // Schema v1 records, through the collector's validator. The widget sends the score first and the comment later under the same id.
-    page.events.push_back("{\"v\":1,\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":10,\"ts\":\"2026-01-01T00:00:00Z\",\"comment\":\"fixed!\"}");
-    page.events.push_back("{\"v\":1,\"id\":\"resp-000c\",\"type\":\"response\",\"survey\":\"s\",\"score\":6,\"ts\":\"2026-01-01T02:00:00Z\"}");
-    page.events.push_back("{\"v\":1,\"id\":\"resp-000d\",\"survey\":\"s\",\"score\":11,\"ts\":\"2026-01-01T00:00:00Z\"}");  // rejected, counted
+    page.events.push_back(
+        "{\"v\":1,\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":10,\"ts\":\"2026-01-01T00:00:00Z\",\"comment\":"
+        "\"fixed!\"}");
+    page.events.push_back(
+        "{\"v\":1,\"id\":\"resp-000c\",\"type\":\"response\",\"survey\":\"s\",\"score\":6,\"ts\":\"2026-01-01T02:00:00Z\"}");
+    page.events.push_back(
+        "{\"v\":1,\"id\":\"resp-000d\",\"survey\":\"s\",\"score\":11,\"ts\":\"2026-01-01T00:00:00Z\"}");  // rejected, counted
     page.mono_ms += 5;
     f.pump();
     CHECK(f.app.live.state == live_state::live);
@@ -319,7 +322,8 @@ TEST_CASE("dashboard app: live events update the collector's records by id") {
     CHECK(f.app.data_dirty);
     // Live data re-scores at most 10 times a second.
     app_rebuild(f.app);
-    page.events.push_back("{\"v\":1,\"id\":\"resp-000b\",\"type\":\"response\",\"survey\":\"s\",\"score\":0,\"ts\":\"2026-01-01T01:00:00Z\"}");
+    page.events.push_back(
+        "{\"v\":1,\"id\":\"resp-000b\",\"type\":\"response\",\"survey\":\"s\",\"score\":0,\"ts\":\"2026-01-01T01:00:00Z\"}");
     f.pump();
     const uint64_t builds = f.app.builds;
     app_rebuild_if_dirty(f.app);
@@ -424,8 +428,9 @@ TEST_CASE("dashboard app: a custom range starts as the data's span") {
     CHECK(std::string(f.app.ui.custom_from) == "2025-12-02");
 
     page.start(source_kind::url, "u");
-    page.arrive("{\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-02-03T10:00:00Z\"}\n"
-                "{\"id\":\"resp-000b\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-03-04T10:00:00Z\"}\n");
+    page.arrive(
+        "{\"id\":\"resp-000a\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-02-03T10:00:00Z\"}\n"
+        "{\"id\":\"resp-000b\",\"type\":\"response\",\"survey\":\"s\",\"score\":9,\"ts\":\"2026-03-04T10:00:00Z\"}\n");
     page.ended = true;
     f.pump();
     app_set_range(f.app, date_preset::custom);

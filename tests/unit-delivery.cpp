@@ -89,7 +89,7 @@ TEST_CASE("delivery: Retry-After is honoured; 4xx drops; unknown ids are ignored
     CHECK(q.begin_next(t0 + 29999) == nullptr);
     REQUIRE((it = q.begin_next(t0 + 30000)));
     uint32_t second = it->serial;
-    CHECK(second != first);  // each send has its own serial
+    CHECK(second != first);                                                   // each send has its own serial
     CHECK(q.finish(first, 400, -1, t0 + 30000, 0) == send_outcome::unknown);  // an older send's late answer
     CHECK(q.finish(second, 400, -1, t0 + 30000, 0) == send_outcome::dropped);
     CHECK(q.size() == 0);
@@ -153,9 +153,7 @@ TEST_CASE("delivery: survives a reload through text; in-flight items are due aga
     const queued_item* b = after.begin_next(t0 + 10);
     REQUIRE(b);
     CHECK(b->id == "bbbbbbbb");
-    SUBCASE("old items expire") {
-        CHECK(after.from_text(saved, t0 + 8 * 86400000LL) == 0);
-    }
+    SUBCASE("old items expire") { CHECK(after.from_text(saved, t0 + 8 * 86400000LL) == 0); }
 }
 
 TEST_CASE("delivery: page hide hands out unsent items once, bounded queue") {
@@ -169,7 +167,7 @@ TEST_CASE("delivery: page hide hands out unsent items once, bounded queue") {
     CHECK(beacon->id == "bbbbbbbb");
     CHECK(q.next_for_beacon(t0, 0) == nullptr);
     CHECK(q.next_for_beacon(t0, 0) == nullptr);  // a second hide sends nothing again
-    CHECK(q.size() == 2);  // kept until an answer is known (the id makes a repeat harmless)
+    CHECK(q.size() == 2);                        // kept until an answer is known (the id makes a repeat harmless)
 
     delivery_queue small;
     small.setup({1000, 1000, 3, 0});

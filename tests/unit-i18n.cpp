@@ -16,8 +16,7 @@ TEST_CASE("i18n: language choice") {
           "Quelle est la probabilit\xc3\xa9 que vous recommandiez Acme \xc3\xa0 un ami ou un coll\xc3\xa8gue\xc2\xa0?");
     prompt_texts en = texts_for_locale("");
     CHECK(std::string_view(en.locale) == "en");
-    CHECK(fill_placeholder(en[text_id::question], "product", "Acme") ==
-          "How likely are you to recommend Acme to a friend or colleague?");
+    CHECK(fill_placeholder(en[text_id::question], "product", "Acme") == "How likely are you to recommend Acme to a friend or colleague?");
     CHECK(en[text_id::low_label] == "Not at all likely");
     CHECK(en[text_id::high_label] == "Extremely likely");
     CHECK(std::string_view(texts_for_locale("x<script>").locale) == "en");  // never a junk locale in a record

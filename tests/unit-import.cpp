@@ -38,8 +38,8 @@ static collected run_chunked(std::string_view text, size_t step, importer_desc d
 
 // The record was refused by the schema for exactly this one reason.
 static bool schema_said(const import_problem& p, schema_error_code code, const char* field) {
-    return p.code == import_error_code::invalid_record && p.schema_errors.size() == 1 &&
-           p.schema_errors[0].code == code && p.schema_errors[0].field == field;
+    return p.code == import_error_code::invalid_record && p.schema_errors.size() == 1 && p.schema_errors[0].code == code &&
+           p.schema_errors[0].field == field;
 }
 
 static std::string read_example(const char* name) {
@@ -81,8 +81,8 @@ TEST_CASE("NDJSON: valid rows pass, bad rows are counted with line and reason") 
 
 TEST_CASE("problems carry a code; people read its sentence") {
     SUBCASE("every code has a name and a sentence") {
-#define NPSKIT_X(name, text)                                                        \
-    CHECK(std::string(import_error_name(import_error_code::name)) == #name);        \
+#define NPSKIT_X(name, text)                                                 \
+    CHECK(std::string(import_error_name(import_error_code::name)) == #name); \
     CHECK(std::string(import_error_text(import_error_code::name)).size() > 1);
         NPSKIT_IMPORT_ERRORS(NPSKIT_X)
 #undef NPSKIT_X
@@ -251,7 +251,8 @@ TEST_CASE("example files: every row accounted for") {
 }
 
 TEST_CASE("a minified JSON array without ids: every record keeps its own id") {
-    collected c = run("[{\"score\":9,\"date\":\"2026-01-01\"},{\"score\":8,\"date\":\"2026-01-02\"},{\"score\":1,\"date\":\"2026-01-03\"}]");
+    collected c =
+        run("[{\"score\":9,\"date\":\"2026-01-01\"},{\"score\":8,\"date\":\"2026-01-02\"},{\"score\":1,\"date\":\"2026-01-03\"}]");
     REQUIRE(c.rows.size() == 3);
     CHECK(c.rows[0].id != c.rows[1].id);
     CHECK(c.rows[1].id != c.rows[2].id);
@@ -282,7 +283,9 @@ TEST_CASE("format detection does not depend on where blanks and byte-order marks
         CHECK(split.rows.size() == whole.rows.size());
         CHECK(split.stats.skipped == whole.stats.skipped);
     }
-    std::string blank_then_mark = " \n\xEF\xBB\xBF" "score,date\n9,2026-01-01\n";
+    std::string blank_then_mark =
+        " \n\xEF\xBB\xBF"
+        "score,date\n9,2026-01-01\n";
     for (size_t step = 1; step <= 5; ++step) {
         collected c = run_chunked(blank_then_mark, step);
         REQUIRE(c.rows.size() == 1);
@@ -343,7 +346,8 @@ static std::string fast_path_corpus() {
         R"([1,2])",
         R"("just a string")",
         R"({"score":9,"created_at":1714557600,"comment":"peer export"})",
-        "{\"v\":1,\"id\":\"odd-00000046\",\"survey\":\"s\",\"score\":7,\"ts\":\"2025-05-01T10:00:00Z\",\"comment\":\"split\n across lines\"}",
+        "{\"v\":1,\"id\":\"odd-00000046\",\"survey\":\"s\",\"score\":7,\"ts\":\"2025-05-01T10:00:00Z\",\"comment\":\"split\n across "
+        "lines\"}",
     };
     for (const char* line : odd) text += std::string(line) + "\n";
     // the NUL record above: strlen stops at the NUL, so append that one byte by byte
@@ -351,7 +355,8 @@ static std::string fast_path_corpus() {
     text += std::string(nul_record, sizeof nul_record - 1) + "\n";
     text += std::string(R"({"v":1,"id":"odd-00000048","survey":"s","score":7,"ts":"2025-05-01T10:00:00Z","comment":")") +
             std::string(2001, 'x') + "\"}\n";
-    text += R"({"v":1,"id":"odd-00000001","survey":"s","score":8,"ts":"2025-06-01T10:00:00Z","comment":"update by id"})" "\n";
+    text += R"({"v":1,"id":"odd-00000001","survey":"s","score":8,"ts":"2025-06-01T10:00:00Z","comment":"update by id"})"
+            "\n";
     return text;
 }
 
@@ -415,14 +420,21 @@ TEST_CASE("a view sink gets the same records as a response sink") {
         "\n"
         R"({"comment":"x\ty","id":"esc-00000002","score":9,"survey":"product-nps","ts":"2025-01-02T03:04:06.000Z","v":1})"
         "\n";
-    const std::string inputs[] = {escaped, fast_path_corpus(), read_example("responses.ndjson"), read_example("delighted-survey_responses.json"),
-                                  read_example("formbricks-export.csv"), read_example("dashboard-plain-fr.csv")};
+    const std::string inputs[] = {escaped,
+                                  fast_path_corpus(),
+                                  read_example("responses.ndjson"),
+                                  read_example("delighted-survey_responses.json"),
+                                  read_example("formbricks-export.csv"),
+                                  read_example("dashboard-plain-fr.csv")};
     for (const std::string& input : inputs) {
         for (size_t step : {input.size(), size_t{7}}) {
             CAPTURE(step);
             collected by_response = run_chunked(input, step);
             collected by_view;
-            response_importer imp(importer_desc{}, [&](const response_view& v) { response r; by_view.rows.push_back(response_from(v, r)); });
+            response_importer imp(importer_desc{}, [&](const response_view& v) {
+                response r;
+                by_view.rows.push_back(response_from(v, r));
+            });
             for (size_t i = 0; i < input.size(); i += step) imp.feed(std::string_view(input).substr(i, step));
             imp.finish();
             CHECK(imp.stats().accepted == by_response.stats.accepted);

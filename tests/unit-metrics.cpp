@@ -70,10 +70,10 @@ TEST_CASE("metrics: every family has HELP then TYPE, each name once") {
         }
     }
     CHECK(text.back() == '\n');
-    for (const char* family : {"npskit_http_requests_total", "npskit_http_request_duration_seconds", "npskit_answers_total",
-                               "npskit_commit_batch_rows", "npskit_commit_duration_seconds", "npskit_rows",
-                               "npskit_stream_listeners", "npskit_rate_limited_total", "npskit_storage_errors_total",
-                               "npskit_build_info", "npskit_write_queue_depth", "npskit_cursor"})
+    for (const char* family :
+         {"npskit_http_requests_total", "npskit_http_request_duration_seconds", "npskit_answers_total", "npskit_commit_batch_rows",
+          "npskit_commit_duration_seconds", "npskit_rows", "npskit_stream_listeners", "npskit_rate_limited_total",
+          "npskit_storage_errors_total", "npskit_build_info", "npskit_write_queue_depth", "npskit_cursor"})
         CHECK(types.count(family) == 1);
 }
 
@@ -117,7 +117,8 @@ TEST_CASE("metrics: histograms are cumulative, end at +Inf, _count is the +Inf b
     CHECK(s["npskit_commit_duration_seconds_count"] == "2");
     // Bucket lines of one series never go down.
     uint64_t previous = 0;
-    for (const char* le : {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"}) {
+    for (const char* le :
+         {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"}) {
         uint64_t v = std::stoull(s[h + "_bucket{route=\"/healthz\",le=\"" + le + "\"}"]);
         CHECK(v >= previous);
         previous = v;

@@ -39,9 +39,7 @@ TEST_CASE("params: time range") {
         CHECK_FALSE(is_bare_date("2026-01-31T00:00:00Z"));
         CHECK_FALSE(is_bare_date("2026-02-30"));
     }
-    SUBCASE("an unencoded '+' that arrived as a space") {
-        CHECK(parse_until("2026-01-31T12:00:00 01:00") == jan31 + 11 * 3'600'000LL);
-    }
+    SUBCASE("an unencoded '+' that arrived as a space") { CHECK(parse_until("2026-01-31T12:00:00 01:00") == jan31 + 11 * 3'600'000LL); }
     SUBCASE("rejects what is not a date") {
         CHECK_FALSE(parse_since("yesterday"));
         CHECK_FALSE(parse_until("2026-13-01"));
@@ -84,8 +82,7 @@ TEST_CASE("params: UTC offsets") {
 }
 
 TEST_CASE("params: buckets and by") {
-    for (time_bucket b : {time_bucket::day, time_bucket::week, time_bucket::month})
-        CHECK(parse_time_bucket(time_bucket_name(b)) == b);
+    for (time_bucket b : {time_bucket::day, time_bucket::week, time_bucket::month}) CHECK(parse_time_bucket(time_bucket_name(b)) == b);
     CHECK_FALSE(parse_time_bucket("year"));
     CHECK_FALSE(parse_time_bucket("Week"));
     query_params q;

@@ -251,8 +251,7 @@ TEST_CASE("time-sorted fast path and the row-by-row path give the same figures")
 static response_store mixed_store(bool sorted, bool replace_comments, uint32_t seed) {
     response_store s;
     const char* plans[] = {"free", "pro", "team", nullptr};
-    const char* texts[] = {"Too SLOW on mobile", "slowness", "great, fast", "sl", "ok", "Lent, trop lent", "",
-                           "s", "export is slow!"};
+    const char* texts[] = {"Too SLOW on mobile", "slowness", "great, fast", "sl", "ok", "Lent, trop lent", "", "s", "export is slow!"};
     const int64_t t0 = at(2025, 12, 20);
     for (int i = 0; i < 3000; ++i) {
         seed = seed * 1103515245u + 12345u;
@@ -263,9 +262,12 @@ static response_store mixed_store(bool sorted, bool replace_comments, uint32_t s
         r.ts_ms = sorted ? t0 + (i / 3) * 4 * 3'600'000LL + (i % 3 == 2 ? step : 0)
                          : t0 + static_cast<int64_t>((seed >> 3) % (40 * 24)) * 3'600'000LL;
         int kind = static_cast<int>((seed >> 13) % 20);
-        if (kind == 0) r.type = event_type::shown;
-        else if (kind == 1) r.type = event_type::dismissed;
-        else r.score = static_cast<int>((seed >> 16) % 11);
+        if (kind == 0)
+            r.type = event_type::shown;
+        else if (kind == 1)
+            r.type = event_type::dismissed;
+        else
+            r.score = static_cast<int>((seed >> 16) % 11);
         if (const char* plan = plans[(seed >> 20) % 4]) r.attributes.emplace_back("plan", plan);
         if ((seed >> 24) % 2) r.comment = texts[(seed >> 25) % 9];
         s.add(r);
@@ -310,7 +312,7 @@ TEST_CASE("the report's combined pass equals the per-panel queries") {
         filters[8].text = "lent, trop";
         filters[8].segments = 0b100;
         filters[9].attributes = {{"nope", {"x"}, false}};  // matches nothing
-        filters[10].text = "S";  // text with a time range and an attribute (the pass over text matches)
+        filters[10].text = "S";                            // text with a time range and an attribute (the pass over text matches)
         filters[10].since_ms = at(2025, 12, 25);
         filters[10].until_ms = at(2026, 1, 5);
         filters[10].attributes = {{"plan", {"pro", ""}, false}};
@@ -330,8 +332,10 @@ TEST_CASE("the report's combined pass equals the per-panel queries") {
                 prev.until_ms = at(2025, 12, 24);
                 report_counts got = count_for_report(s, filters[f], bucket, offset, keys[k], prev.since_ms, prev.until_ms);
                 check_same_groups(got.trend, group_by_time(s, filters[f], bucket, offset));
-                if (keys[k].empty()) CHECK(got.breakdown.empty());
-                else check_same_groups(got.breakdown, group_by_attribute(s, filters[f], keys[k]));
+                if (keys[k].empty())
+                    CHECK(got.breakdown.empty());
+                else
+                    check_same_groups(got.breakdown, group_by_attribute(s, filters[f], keys[k]));
                 check_same_groups({got.previous}, {aggregate(s, prev)});
             }
             response_filter with_comment = filters[f];
@@ -348,8 +352,7 @@ TEST_CASE("the report's combined pass equals the per-panel queries") {
 TEST_CASE("text search over the pool finds exactly the rows the row-by-row check finds") {
     for (bool replaced : {false, true}) {
         response_store s = mixed_store(true, replaced, 5);
-        for (const char* text : {"slow", "SLOW", "s", "sl", "lent", "Lent, trop lent", "!", "export is slow!",
-                                 "slow!x", "t, t", "zzz"}) {
+        for (const char* text : {"slow", "SLOW", "s", "sl", "lent", "Lent, trop lent", "!", "export is slow!", "slow!x", "t, t", "zzz"}) {
             CAPTURE(text);
             std::vector<uint32_t> expected;
             for (size_t row = 0; row < s.size(); ++row) {
@@ -386,8 +389,8 @@ static std::vector<uint32_t> rows_with_text_by_row(const response_store& s, std:
 TEST_CASE("text search: pool edges, long and one-byte texts, case folding, replaced comments") {
     // Comments from a small alphabet (many near misses), with the bytes a case fold must not
     // confuse: '@' / '`' and '[' / '{' differ from a letter pair by 0x20 too; UTF-8 bytes.
-    const char* pieces[] = {"a", "B", "ab", "Ab", "aB", "ba", " ", "@", "`", "[", "{", "\xc3\xa9", "\xc3\x89",
-                            "slow ", "SLOW", "x", "0", "9", ",", "Zz"};
+    const char* pieces[] = {"a", "B",        "ab",       "Ab",    "aB",   "ba", " ", "@", "`", "[",
+                            "{", "\xc3\xa9", "\xc3\x89", "slow ", "SLOW", "x",  "0", "9", ",", "Zz"};
     for (int variant = 0; variant < 4; ++variant) {
         CAPTURE(variant);
         uint32_t seed = 99u + static_cast<uint32_t>(variant);
@@ -422,13 +425,13 @@ TEST_CASE("text search: pool edges, long and one-byte texts, case folding, repla
         }
         CHECK(s.comments_in_row_order == (variant != 3));
         const std::string pool = s.comment_pool;
-        std::vector<std::string> texts = {"a", "A", "@", "`", "[", "{", " ", "\xc3", "\xa9", "\xc3\x89", "slow", "SlOw s",
-                                          "ab", "Zz", "zZ", "aa", "bab", "ab ab", ",9"};
-        texts.push_back(pool.substr(0, 1));                           // the pool's first byte
-        texts.push_back(pool.substr(0, 7));                           // the pool's first bytes
-        texts.push_back(pool.substr(pool.size() - 1));                // its last byte
-        texts.push_back(pool.substr(pool.size() - 9));                // its last bytes
-        for (int k = 0; k < 40; ++k) {                                // pieces of real comments, in any case
+        std::vector<std::string> texts = {"a",    "A",      "@",  "`",  "[",  "{",  " ",   "\xc3",  "\xa9", "\xc3\x89",
+                                          "slow", "SlOw s", "ab", "Zz", "zZ", "aa", "bab", "ab ab", ",9"};
+        texts.push_back(pool.substr(0, 1));             // the pool's first byte
+        texts.push_back(pool.substr(0, 7));             // the pool's first bytes
+        texts.push_back(pool.substr(pool.size() - 1));  // its last byte
+        texts.push_back(pool.substr(pool.size() - 9));  // its last bytes
+        for (int k = 0; k < 40; ++k) {                  // pieces of real comments, in any case
             const std::string& c = comments[next() % comments.size()];
             if (c.empty()) continue;
             const size_t from = next() % c.size();
@@ -439,9 +442,15 @@ TEST_CASE("text search: pool edges, long and one-byte texts, case folding, repla
             texts.push_back(t);
         }
         for (const std::string& c : comments)  // whole comments longer than 16 and 64 bytes
-            if (c.size() > 64) { texts.push_back(c); break; }
+            if (c.size() > 64) {
+                texts.push_back(c);
+                break;
+            }
         for (const std::string& c : comments)
-            if (c.size() > 16 && c.size() < 40) { texts.push_back(c); break; }
+            if (c.size() > 16 && c.size() < 40) {
+                texts.push_back(c);
+                break;
+            }
         texts.push_back(std::string(300, 'a'));  // longer than any comment
         for (const std::string& t : texts) {
             CAPTURE(t);

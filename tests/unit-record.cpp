@@ -10,22 +10,22 @@
 #include <nlohmann/json.hpp>
 
 // The one line a new field takes (here two: one an update may change, one that stays the first).
-#define NPSKIT_TEST_EXTRA_FIELDS(X)                                            \
-    X(device, "device", text, max_text_chars, update_wins, attribute)          \
+#define NPSKIT_TEST_EXTRA_FIELDS(X)                                   \
+    X(device, "device", text, max_text_chars, update_wins, attribute) \
     X(channel, "channel", text, max_page_chars, first_wins, not_stored)
 
 #define npskit npskit_extra
+#include "../src/collector/merge.cpp"
 #include "../src/core/calendar.cpp"
 #include "../src/core/hash_text.cpp"
-#include "../src/core/schema.cpp"
-#include "../src/core/response_view.cpp"
-#include "../src/core/store.cpp"
 #include "../src/core/import.cpp"
-#include "../src/core/import_peers.cpp"
-#include "../src/core/import_json.cpp"
 #include "../src/core/import_csv.cpp"
+#include "../src/core/import_json.cpp"
+#include "../src/core/import_peers.cpp"
 #include "../src/core/prompt/json_text.cpp"
-#include "../src/collector/merge.cpp"
+#include "../src/core/response_view.cpp"
+#include "../src/core/schema.cpp"
+#include "../src/core/store.cpp"
 #undef npskit
 
 namespace {
@@ -47,9 +47,8 @@ TEST_CASE("record: a field added to the list is read, validated and written") {
     CHECK(r.device == std::optional<std::string>("ipad"));
     CHECK(r.channel == std::optional<std::string>("email"));
     SUBCASE("validated by its kind and limit") {
-        const std::string text =
-            R"({"v":1,"id":"rec-00000001","survey":"s","score":9,"ts":"2026-01-10T12:00:00Z","device":7,"channel":")" +
-            std::string(600, 'x') + "\"}";
+        const std::string text = R"({"v":1,"id":"rec-00000001","survey":"s","score":9,"ts":"2026-01-10T12:00:00Z","device":7,"channel":")" +
+                                 std::string(600, 'x') + "\"}";
         parse_result bad = parse_response(std::string_view(text));
         REQUIRE(bad.errors.size() == 2);
         CHECK(bad.errors[0].field == "channel");

@@ -23,8 +23,8 @@ std::string_view tagged_text(const char* json) {
 survey_rules rules_from(const char* json) { return read_survey_rules({tagged_text(json)}); }
 tagged props(const char* json) { return tagged(tagged_text(json)); }
 
-decision on(const survey_rules& r, const survey_history& h, const char* event, tagged properties = {},
-            const char* path = "/", int64_t now = t0, const char* who = "user-1") {
+decision on(const survey_rules& r, const survey_history& h, const char* event, tagged properties = {}, const char* path = "/",
+            int64_t now = t0, const char* who = "user-1") {
     return decide_on_event(r, h, {event, properties, path, who, "product-nps", now});
 }
 }  // namespace
@@ -52,11 +52,10 @@ TEST_CASE("rules: triggers and property conditions") {
     CHECK(d.show());
     CHECK(d.delay_ms == 1500);
 
-    for (const char* bad : {R"({"plan":"free","seats":5,"region":"eu","coupon":"X"})",
-                            R"({"plan":"pro","seats":4,"region":"eu","coupon":"X"})",
-                            R"({"plan":"pro","seats":5,"region":"asia","coupon":"X"})",
-                            R"({"plan":"pro","seats":5,"region":"eu"})", R"({"plan":"pro","seats":"many","region":"eu","coupon":1})",
-                            R"({"plan":"pro","seats":5,"region":"eu","coupon":null})"}) {
+    for (const char* bad :
+         {R"({"plan":"free","seats":5,"region":"eu","coupon":"X"})", R"({"plan":"pro","seats":4,"region":"eu","coupon":"X"})",
+          R"({"plan":"pro","seats":5,"region":"asia","coupon":"X"})", R"({"plan":"pro","seats":5,"region":"eu"})",
+          R"({"plan":"pro","seats":"many","region":"eu","coupon":1})", R"({"plan":"pro","seats":5,"region":"eu","coupon":null})"}) {
         CAPTURE(bad);
         CHECK(on(r, {}, "trial_ended", props(bad)).code == rule_decision::conditions_not_met);
     }
@@ -123,8 +122,7 @@ TEST_CASE("rules: sampling is sticky per user and survey, and close to the perce
         std::string who = "user-" + std::to_string(u);
         bool first = decide_on_event(r, {}, {"e", {}, "/", who, "product-nps", t0}).show();
         // The same user, a year of triggers later: the same answer every time.
-        for (int k = 1; k < 5; ++k)
-            REQUIRE(decide_on_event(r, {}, {"e", {}, "/", who, "product-nps", t0 + k * 100 * day}).show() == first);
+        for (int k = 1; k < 5; ++k) REQUIRE(decide_on_event(r, {}, {"e", {}, "/", who, "product-nps", t0 + k * 100 * day}).show() == first);
         shown += first;
     }
     CHECK(shown > 2800);

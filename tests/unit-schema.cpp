@@ -8,14 +8,12 @@
 
 using namespace npskit;
 
-static const char* valid_body =
-    R"({"v":1,"id":"3f2b8c1e-9a4d-4c2e-8f00-5b6a7c8d9e0f","survey":"product-nps","score":9,)"
-    R"("ts":"2026-01-10T12:30:00Z","comment":"Fast.\nLove it","trigger":"trial_ended","page":"/billing",)"
-    R"("locale":"fr","attributes":{"plan":"pro","seats":12,"beta":true}})";
+static const char* valid_body = R"({"v":1,"id":"3f2b8c1e-9a4d-4c2e-8f00-5b6a7c8d9e0f","survey":"product-nps","score":9,)"
+                                R"("ts":"2026-01-10T12:30:00Z","comment":"Fast.\nLove it","trigger":"trial_ended","page":"/billing",)"
+                                R"("locale":"fr","attributes":{"plan":"pro","seats":12,"beta":true}})";
 
 static bool has_error(const parse_result& r, schema_error_code code, const std::string& field) {
-    return std::any_of(r.errors.begin(), r.errors.end(),
-                       [&](const schema_error& e) { return e.code == code && e.field == field; });
+    return std::any_of(r.errors.begin(), r.errors.end(), [&](const schema_error& e) { return e.code == code && e.field == field; });
 }
 
 static std::string with(const std::string& field_json) {

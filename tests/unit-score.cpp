@@ -109,9 +109,7 @@ TEST_CASE("comparing two periods") {
         CHECK(c.ci_low < 0);
         CHECK(c.ci_high > 0);
     }
-    SUBCASE("an empty side gives no comparison") {
-        CHECK_FALSE(compare_nps(make(1, 1, 1), score_histogram{}).valid);
-    }
+    SUBCASE("an empty side gives no comparison") { CHECK_FALSE(compare_nps(make(1, 1, 1), score_histogram{}).valid); }
 }
 
 TEST_CASE("display rounding is half away from zero everywhere") {

@@ -181,17 +181,22 @@ static void check_bulk_equals_immediate(const std::vector<response>& records) {
 TEST_CASE("a bulk load settles repeated ids as add() does, and keeps them indexed") {
     SUBCASE("no repeated id") {
         std::vector<response> records;
-        for (int i = 0; i < 5000; ++i) records.push_back(make("id-" + std::to_string(100000 + i), i % 11, i * 10LL, i % 2 ? "pro" : "free"));
+        for (int i = 0; i < 5000; ++i)
+            records.push_back(make("id-" + std::to_string(100000 + i), i % 11, i * 10LL, i % 2 ? "pro" : "free"));
         check_bulk_equals_immediate(records);
     }
     SUBCASE("scores then comments, display events, attributes added later, times out of order") {
         std::vector<response> records;
         uint64_t seed = 42;
-        auto next = [&seed](uint64_t bound) { seed = seed * 6364136223846793005ull + 1442695040888963407ull; return (seed >> 33) % bound; };
+        auto next = [&seed](uint64_t bound) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            return (seed >> 33) % bound;
+        };
         for (int i = 0; i < 20000; ++i) {
             // ~1 record in 4 repeats an id seen before (up to 5 times), sometimes much later.
             const uint64_t id = i > 100 && next(4) == 0 ? next(static_cast<uint64_t>(i)) : static_cast<uint64_t>(i) + 1000000;
-            response r = make("id-" + std::to_string(id), static_cast<int>(next(11)), static_cast<int64_t>(id % 1000000) * 1000 + static_cast<int64_t>(next(3)) * 7, nullptr);
+            response r = make("id-" + std::to_string(id), static_cast<int>(next(11)),
+                              static_cast<int64_t>(id % 1000000) * 1000 + static_cast<int64_t>(next(3)) * 7, nullptr);
             if (next(5) == 0) r.type = next(2) ? event_type::shown : event_type::dismissed, r.score = -1;
             if (next(3) == 0) r.comment = next(6) == 0 ? std::string() : "comment " + std::to_string(next(50));
             if (next(2) == 0) r.attributes.emplace_back("plan", next(2) ? "pro" : "free");
@@ -303,7 +308,7 @@ TEST_CASE("the key cap counts per survey: one survey's flood leaves another its 
     CHECK(store.attribute("plan")->value_of(store.attribute("plan")->code_at(row)) == "team");  // counted already
     CHECK(store.unindexed_keys() == 998);  // fresh1: indexed for "flood", left out for "other"
     CHECK(store.unindexed_values == 998);
-    CHECK(store.size() == 1002);  // every row is stored
+    CHECK(store.size() == 1002);       // every row is stored
     CHECK(store.attribute("survey"));  // the record's own fields are not capped
     CHECK(store.limits_note().find("998 attribute keys beyond the first 3") != std::string::npos);
 }
@@ -356,8 +361,7 @@ TEST_CASE("values beyond max_attribute_values share \"(other)\", and the note sa
     CHECK(page->code_at(9) == page->other);
     CHECK(page->other_rows == 6);
     CHECK(page->find("/p2") == 3);  // known values keep their codes
-    CHECK(store.limits_note().find("\"page\" has more than 4 distinct values: 6 rows grouped as \"(other)\"") !=
-          std::string::npos);
+    CHECK(store.limits_note().find("\"page\" has more than 4 distinct values: 6 rows grouped as \"(other)\"") != std::string::npos);
     response_store plain;
     plain.add(make("id-1", 9, 1, "pro"));
     CHECK(plain.limits_note().empty());

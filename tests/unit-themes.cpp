@@ -11,8 +11,7 @@ TEST_CASE("tokenize") {
         CHECK(tokenize("ÉLÉGANT") == std::vector<std::string>{"élégant"});
     }
     SUBCASE("apostrophes, punctuation and typographic quotes separate words") {
-        CHECK(tokenize("l'interface, c’est «lent»!") ==
-              std::vector<std::string>{"l", "interface", "c", "est", "lent"});
+        CHECK(tokenize("l'interface, c’est «lent»!") == std::vector<std::string>{"l", "interface", "c", "est", "lent"});
         CHECK(tokenize("don't… stop") == std::vector<std::string>{"don", "t", "stop"});
     }
     SUBCASE("empty and separator-only text") {
@@ -231,11 +230,13 @@ TEST_CASE("distinctive themes recover the planted themes of a labelled EN/FR set
                    locale->value_of(locale->code_at(row)));
     // A theme recovers a planted theme when its text holds one of the theme's markers.
     const std::vector<std::pair<std::string, std::vector<std::string>>> markers[3] = {
-        {{"billing", {"bill", "factur"}}, {"support", {"support", "ticket"}}, {"speed", {"slow", "lent", "export"}},
-         {"offline", {"offline", "hors ligne"}}, {"price", {"expensive", "price", "cher", "prix"}}},
+        {{"billing", {"bill", "factur"}},
+         {"support", {"support", "ticket"}},
+         {"speed", {"slow", "lent", "export"}},
+         {"offline", {"offline", "hors ligne"}},
+         {"price", {"expensive", "price", "cher", "prix"}}},
         {{"templates", {"template", "modèle"}}, {"mobile", {"mobile"}}},
-        {{"onboarding", {"onboard"}}, {"integrations", {"integration", "intégration", "slack", "crm"}},
-         {"reports", {"report", "rapport"}}},
+        {{"onboarding", {"onboard"}}, {"integrations", {"integration", "intégration", "slack", "crm"}}, {"reports", {"report", "rapport"}}},
     };
     size_t relevant = 0, shown = 0, planted = 0, recovered = 0;
     for (uint32_t s = 0; s < 3; ++s) {
@@ -270,8 +271,8 @@ TEST_CASE("demo data: no stop word or near-stop word among the top themes") {
             corpus.add(*r.comment, r.score, static_cast<uint32_t>(segment_of(r.score)), r.locale.value_or(""));
     });
     REQUIRE(corpus.size() > 5000);
-    const std::vector<std::string> near_stop = {"every", "up", "week", "very", "really", "use", "work", "mode", "page",
-                                                "team", "not", "no", "too", "pas", "chaque", "semaine", "vraiment"};
+    const std::vector<std::string> near_stop = {"every", "up",  "week", "very", "really", "use",    "work",    "mode",    "page",
+                                                "team",  "not", "no",   "too",  "pas",    "chaque", "semaine", "vraiment"};
     for (uint32_t s = 0; s < 3; ++s) {
         auto top = corpus.rank(s, {8, 3, 1.0, 1.0, 0.95});
         CHECK(top.size() == 8);
@@ -325,16 +326,16 @@ TEST_CASE("theme_stem_prefix: every word starts with its stem's prefix (EN/FR)")
     CHECK(theme_stem_prefix("abl") == "ab");
     CHECK(theme_stem_prefix("problem") == "probl");  // "problèmes": the è comes back as e
     CHECK(theme_stem_prefix("élev") == "");          // non-ASCII: the search folds ASCII only
-    CHECK(theme_stem_prefix("die") == "d");  // "dying"
+    CHECK(theme_stem_prefix("die") == "d");          // "dying"
     // The property the theme filter's substring search rests on, over every word of the
     // labelled set, the demo data and Snowball's hardest rewrites, in both languages.
-    std::vector<std::string> words = {"ability", "possibly", "dying", "skies", "happily", "couramment", "évidemment",
-                                      "problèmes", "mètres", "heureuse", "chevaux", "indicateur", "complètement",
-                                      "différence", "récemment", "garçon", "habileté", "indicatrice", "lying", "tying",
-                                      "fluently", "hopeful", "relational", "conditional", "organization", "valency",
-                                      "generously", "sensibility", "formalize", "electrical", "happiness", "agreed",
-                                      "luxuriating", "hopping", "hoping", "ugly", "early", "only", "news", "exportées",
-                                      "tâches", "lenteur", "lentement", "évaluation", "intégrations", "facturées"};
+    std::vector<std::string> words = {
+        "ability",      "possibly",    "dying",      "skies",       "happily",      "couramment", "évidemment", "problèmes",
+        "mètres",       "heureuse",    "chevaux",    "indicateur",  "complètement", "différence", "récemment",  "garçon",
+        "habileté",     "indicatrice", "lying",      "tying",       "fluently",     "hopeful",    "relational", "conditional",
+        "organization", "valency",     "generously", "sensibility", "formalize",    "electrical", "happiness",  "agreed",
+        "luxuriating",  "hopping",     "hoping",     "ugly",        "early",        "only",       "news",       "exportées",
+        "tâches",       "lenteur",     "lentement",  "évaluation",  "intégrations", "facturées"};
     response_store store;
     load_ndjson("tests/data/themes-labelled.ndjson", store);
     for (size_t row = 0; row < store.size(); ++row)

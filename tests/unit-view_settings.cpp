@@ -41,7 +41,7 @@ TEST_CASE("view hash round trip") {
         CHECK(hash.find("theme=dark") != std::string::npos);
         CHECK(hash.find("range=2026-01-05..2026-02-01") != std::string::npos);
         CHECK(hash.find(' ') == std::string::npos);
-        CHECK(hash.find("key") == std::string::npos);  // the read key never goes into a hash
+        CHECK(hash.find("key") == std::string::npos);        // the read key never goes into a hash
         CHECK(decode_view_hash("#key=k%26y").key == "k&y");  // but is read from one
         v.key.clear();
         CHECK(decode_view_hash("#" + hash) == v);

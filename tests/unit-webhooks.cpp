@@ -48,7 +48,7 @@ TEST_CASE("webhooks: secrets are whsec_ and the base64 of 16 to 64 bytes") {
     CHECK_FALSE(decode_webhook_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", key));       // no prefix
     CHECK_FALSE(decode_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS", key));  // not a multiple of 4
     CHECK_FALSE(decode_webhook_secret("whsec_!!!!", key));
-    CHECK_FALSE(decode_webhook_secret("whsec_c2hvcnQ=", key));  // "short": 5 bytes
+    CHECK_FALSE(decode_webhook_secret("whsec_c2hvcnQ=", key));              // "short": 5 bytes
     REQUIRE(decode_webhook_secret("whsec_MDEyMzQ1Njc4OWFiY2RlZg==", key));  // padding is not key
     CHECK(key == "0123456789abcdef");
 }
@@ -116,7 +116,11 @@ TEST_CASE("webhooks: the payload carries the record and its segment, under 20 KB
         CHECK(q["data"]["segment"] == "promoter");
         CHECK(q["data"]["score"] == 9);
         CHECK(q["data"]["attributes"]["score"] == "2");
-        CHECK(q["data"] == [&] { nlohmann::json d = nlohmann::json::parse(response_to_json(s)); d["segment"] = "promoter"; return d; }());
+        CHECK(q["data"] == [&] {
+            nlohmann::json d = nlohmann::json::parse(response_to_json(s));
+            d["segment"] = "promoter";
+            return d;
+        }());
     }
     SUBCASE("the largest valid record still fits: attributes give way") {
         std::string comment;
@@ -168,9 +172,9 @@ TEST_CASE("webhooks: the spec's retry schedule, jitter within ±20 %, Retry-Afte
     CHECK(webhook_retry_delay_ms(8, 0.5, 0) == -1);  // 8 attempts made: failed
     CHECK(webhook_retry_delay_ms(1, 0.0, 0) == 4 * s);
     CHECK(webhook_retry_delay_ms(1, 0.999999, 0) >= 5999);
-    CHECK(webhook_retry_delay_ms(1, 0.5, 60 * s) == 60 * s);  // Retry-After longer than the step
-    CHECK(webhook_retry_delay_ms(2, 0.5, 60 * s) == 300 * s); // shorter: the schedule stands
-    CHECK(webhook_retry_delay_ms(1, 0.5, 0, 0.01) == 50);     // tests' scale
+    CHECK(webhook_retry_delay_ms(1, 0.5, 60 * s) == 60 * s);   // Retry-After longer than the step
+    CHECK(webhook_retry_delay_ms(2, 0.5, 60 * s) == 300 * s);  // shorter: the schedule stands
+    CHECK(webhook_retry_delay_ms(1, 0.5, 0, 0.01) == 50);      // tests' scale
 }
 
 TEST_CASE("webhooks: URLs are shown without credentials; endpoints are checked") {

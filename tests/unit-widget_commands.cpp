@@ -106,8 +106,10 @@ int npskit_js_get(const char* key, char* buf, int cap) {
     return it == page.storage.end() ? 0 : put(it->second, buf, cap);
 }
 void npskit_js_set(const char* key, const char* value) {
-    if (value) page.storage[key] = value;
-    else page.storage.erase(key);
+    if (value)
+        page.storage[key] = value;
+    else
+        page.storage.erase(key);
 }
 int npskit_js_env(int what, char* buf, int cap) { return put(what ? page.language : page.path, buf, cap); }
 void npskit_js_transport(const char* endpoint, int endpoint_len, const char* headers_json, int on) {
@@ -164,7 +166,8 @@ TEST_CASE("widget commands: init without a usable survey waits, and says why") {
 
 TEST_CASE("widget commands: track shows the prompt for a matching trigger") {
     fixture f;
-    boot(R"({"endpoint":"https://c.example/e","survey":"s","triggers":["purchase",{"event":"upgrade","delay":2000,"where":{"plan":"pro"}}],"cooldownDays":"0"})");
+    boot(
+        R"({"endpoint":"https://c.example/e","survey":"s","triggers":["purchase",{"event":"upgrade","delay":2000,"where":{"plan":"pro"}}],"cooldownDays":"0"})");
     command("track", R"(["browse"])");
     CHECK(page.mounts == 0);
     command("track", R"(["upgrade",{"plan":"free"}])");
@@ -281,7 +284,7 @@ TEST_CASE("widget commands: the queue wakes delivery again after a failed send")
         CHECK(page.warnings[0] == "npskit: the endpoint refused a record (HTTP 4xx): dropped");
     }
     SUBCASE("the page being hidden: what already left is not sent again, the queue is saved") {
-        npskit_on_ui(ui_choose + 9, 0);  // the answer, in flight
+        npskit_on_ui(ui_choose + 9, 0);                   // the answer, in flight
         npskit_on_sent(page.posts.back().serial, 0, -1);  // network error: a retry later
         const size_t before = page.posts.size();
         page.storage.erase("npskit:q");
@@ -309,7 +312,8 @@ TEST_CASE("widget commands: a queue saved by an earlier page is sent at init") {
 
 TEST_CASE("widget commands: identify keeps traits as attributes and the email apart") {
     fixture f;
-    command("identify", R"(["u-1",{"plan":"pro","email":"x@y.example","nested":{"a":1},"bad key!":"v","signed_up":"2026-01-10T08:00:00Z"}])");
+    command("identify",
+            R"(["u-1",{"plan":"pro","email":"x@y.example","nested":{"a":1},"bad key!":"v","signed_up":"2026-01-10T08:00:00Z"}])");
     CHECK(std::string(g.user_id) == "u-1");
     CHECK(std::string(g.attributes) == R"("plan":"pro","signed_up":"2026-01-10T08:00:00Z")");
     CHECK(std::string(g.email) == "x@y.example");

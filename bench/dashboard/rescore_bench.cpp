@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
             if (phrase.empty() && t.words > 1) phrase = t.key;
     size_t comments = 0;
     for (size_t row = 0; row < store.size(); ++row) comments += store.comment_lengths[row] != 0;
-    std::printf("{\"n\":%zu,\"comments\":%zu,\"pool_bytes\":%zu,\"reps\":%d,\"rescore\":[", n, comments,
-                store.comment_pool.size(), reps);
+    std::printf("{\"n\":%zu,\"comments\":%zu,\"pool_bytes\":%zu,\"reps\":%d,\"rescore\":[", n, comments, store.comment_pool.size(), reps);
     for (size_t h = 0; h < hashes.size(); ++h) {
         std::string hash = hashes[h];
         for (auto [macro, key] : {std::pair<std::string, std::string>{"@top", top}, {"@phrase", phrase}}) {

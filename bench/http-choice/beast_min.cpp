@@ -30,7 +30,9 @@ struct session : std::enable_shared_from_this<session> {
         res.result(status);
         res.keep_alive(false);
         res.prepare_payload();
-        http::async_write(stream, res, [self = shared_from_this()](beast::error_code, size_t) { self->stream.socket().shutdown(tcp::socket::shutdown_send); });
+        http::async_write(stream, res, [self = shared_from_this()](beast::error_code, size_t) {
+            self->stream.socket().shutdown(tcp::socket::shutdown_send);
+        });
     }
     void answer() {
         auto& req = parser->get();
@@ -48,7 +50,10 @@ struct session : std::enable_shared_from_this<session> {
 };
 void accept(tcp::acceptor& a) {
     a.async_accept([&a](beast::error_code ec, tcp::socket s) {
-        if (!ec) { s.set_option(tcp::no_delay(true)); std::make_shared<session>(std::move(s))->read(); }
+        if (!ec) {
+            s.set_option(tcp::no_delay(true));
+            std::make_shared<session>(std::move(s))->read();
+        }
         accept(a);
     });
 }

@@ -62,9 +62,11 @@ int main(int argc, char** argv) {
 #ifdef __EMSCRIPTEN__
         heap_mb = static_cast<double>(emscripten_get_heap_size()) / 1e6;  // the wasm memory, all of it
 #endif
-        std::printf("{\"heap_mb\":%.0f,\"store_mb\":%.1f,\"ms\":%.1f,\"mb_per_s\":%.1f,\"records\":%llu,\"rows\":%zu,\"bytes_per_row\":%.1f}\n",
-                    heap_mb, static_cast<double>(store.memory_bytes()) / 1e6, ms, total / 1e6 / (ms / 1000), static_cast<unsigned long long>(importer.stats().records), store.size(),
-                    static_cast<double>(store.memory_bytes() - store.comment_pool.capacity()) / static_cast<double>(store.size()));
+        std::printf(
+            "{\"heap_mb\":%.0f,\"store_mb\":%.1f,\"ms\":%.1f,\"mb_per_s\":%.1f,\"records\":%llu,\"rows\":%zu,\"bytes_per_row\":%.1f}\n",
+            heap_mb, static_cast<double>(store.memory_bytes()) / 1e6, ms, total / 1e6 / (ms / 1000),
+            static_cast<unsigned long long>(importer.stats().records), store.size(),
+            static_cast<double>(store.memory_bytes() - store.comment_pool.capacity()) / static_cast<double>(store.size()));
     }
     return 0;
 }

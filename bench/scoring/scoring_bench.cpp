@@ -66,10 +66,12 @@ static void count_simd(const uint8_t* slots, size_t n, uint64_t* counts) {
         for (size_t b = 0; b < blocks; ++b, i += 16) {
             u8x16 v;
             std::memcpy(&v, slots + i, 16);
+// clang-format off
 #define NPSKIT_COUNT(k) a##k -= (u8x16)(v == (u8x16){} + uint8_t{k});
             NPSKIT_COUNT(0) NPSKIT_COUNT(1) NPSKIT_COUNT(2) NPSKIT_COUNT(3) NPSKIT_COUNT(4) NPSKIT_COUNT(5) NPSKIT_COUNT(6)
             NPSKIT_COUNT(7) NPSKIT_COUNT(8) NPSKIT_COUNT(9) NPSKIT_COUNT(10) NPSKIT_COUNT(11) NPSKIT_COUNT(12)
 #undef NPSKIT_COUNT
+            // clang-format on
         }
         const u8x16 acc[slot_count] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12};
         for (int s = 0; s < slot_count; ++s)
@@ -96,8 +98,8 @@ static int kernel_main(size_t n, int reps) {
         }
     }
     const bool same = std::memcmp(counts[0], counts[1], sizeof counts[0]) == 0;
-    std::printf("{\"n\":%zu,\"reps\":%d,\"scalar_ns_per_byte\":%.3f,\"simd_ns_per_byte\":%.3f,\"same\":%s}\n",
-                n, reps, best[0], best[1], same ? "true" : "false");
+    std::printf("{\"n\":%zu,\"reps\":%d,\"scalar_ns_per_byte\":%.3f,\"simd_ns_per_byte\":%.3f,\"same\":%s}\n", n, reps, best[0], best[1],
+                same ? "true" : "false");
     return same ? 0 : 1;
 }
 
@@ -144,9 +146,10 @@ static int text_main(size_t n, int reps, std::vector<const char*> texts) {
                 }
             (void)counts;
         }
-        std::printf("%s{\"text\":\"%s\",\"rows\":%zu,\"n\":%llu,\"scan_ms\":%.3f,\"count_ms\":%.3f,\"report_ms\":%.3f,\"listed\":\"%016llx\"}",
-                    t ? "," : "", texts[t], hits, static_cast<unsigned long long>(answered), best_scan, best_count, best_report,
-                    static_cast<unsigned long long>(listed));
+        std::printf(
+            "%s{\"text\":\"%s\",\"rows\":%zu,\"n\":%llu,\"scan_ms\":%.3f,\"count_ms\":%.3f,\"report_ms\":%.3f,\"listed\":\"%016llx\"}",
+            t ? "," : "", texts[t], hits, static_cast<unsigned long long>(answered), best_scan, best_count, best_report,
+            static_cast<unsigned long long>(listed));
     }
     std::printf("]}\n");
     return 0;
@@ -206,9 +209,10 @@ int main(int argc, char** argv) {
         for (const auto& w : trend)
             for (int s = 0; s <= 10; ++s) checksum = checksum * 31 + w.histogram.bins[s];
     }
-    std::printf("{\"n\":%zu,\"reps\":%d,\"ns_per_response\":%.3f,\"ns_aggregate\":%.3f,\"ns_trend\":%.3f,"
-                "\"nps\":%.6f,\"weeks\":%zu,\"checksum\":\"%llu\",\"bytes_per_response\":%.1f}\n",
-                n, reps, best_total / n, best_aggregate / n, best_trend / n, nps, weeks,
-                static_cast<unsigned long long>(checksum), static_cast<double>(store.memory_bytes()) / n);
+    std::printf(
+        "{\"n\":%zu,\"reps\":%d,\"ns_per_response\":%.3f,\"ns_aggregate\":%.3f,\"ns_trend\":%.3f,"
+        "\"nps\":%.6f,\"weeks\":%zu,\"checksum\":\"%llu\",\"bytes_per_response\":%.1f}\n",
+        n, reps, best_total / n, best_aggregate / n, best_trend / n, nps, weeks, static_cast<unsigned long long>(checksum),
+        static_cast<double>(store.memory_bytes()) / n);
     return 0;
 }

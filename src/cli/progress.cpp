@@ -1,16 +1,19 @@
 #include "progress.h"
 
-#include <cstdio>
 #include <unistd.h>
+#include <cstdio>
 
 namespace npskit {
 
 namespace {
 std::string bytes_text(double b) {
     char buf[32];
-    if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.1f GB", b / 1e9);
-    else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.0f MB", b / 1e6);
-    else std::snprintf(buf, sizeof buf, "%.0f kB", b / 1e3);
+    if (b >= 1e9)
+        std::snprintf(buf, sizeof buf, "%.1f GB", b / 1e9);
+    else if (b >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.0f MB", b / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f kB", b / 1e3);
     return buf;
 }
 std::string count_text(uint64_t n) {  // 1,503,201
@@ -45,8 +48,10 @@ std::string progress::line(const progress_desc& d, uint64_t bytes, uint64_t rows
     }
     if (done >= 0) out += " (" + std::to_string(int(done * 100 + 0.5 > 100 ? 100 : done * 100)) + " %)";
     if (seconds > 0) {
-        if (bytes) out += ", " + bytes_text(double(bytes) / seconds) + "/s";
-        else out += ", " + count_text(uint64_t(double(rows) / seconds)) + " rows/s";
+        if (bytes)
+            out += ", " + bytes_text(double(bytes) / seconds) + "/s";
+        else
+            out += ", " + count_text(uint64_t(double(rows) / seconds)) + " rows/s";
         if (done > 0 && done < 1) out += ", ETA " + std::to_string(int(seconds * (1 - done) / done + 0.5)) + " s";
     }
     return out;

@@ -3,9 +3,9 @@
 // [SECTION] Options
 // [SECTION] Reading files (streamed in 1 MB chunks)
 // [SECTION] Report: JSON and table
+#include <sys/stat.h>
 #include <cstdio>
 #include <cstring>
-#include <sys/stat.h>
 #include <string>
 #include <vector>
 
@@ -62,9 +62,11 @@ std::string parse_score_options(int argc, char** argv, score_options& o) {
             return true;
         };
         std::string v;
-        if (a == "--help" || a == "-h") o.help = true;
+        if (a == "--help" || a == "-h")
+            o.help = true;
         else if (a == "--by" || a == "--since" || a == "--until" || a == "--where" || a == "--segment" || a == "--tz") {
-            if (!value(v) || (a == "--by" && v.empty())) return a + " needs " + (a == "--by" ? "day, week, month or an attribute name" : "a value");
+            if (!value(v) || (a == "--by" && v.empty()))
+                return a + " needs " + (a == "--by" ? "day, week, month or an attribute name" : "a value");
             param_problem p = apply_param(o.query, std::string_view(a).substr(2), v);
             if (!p.ok()) return "--" + p.message();
         } else if (a == "--confidence") {
@@ -99,8 +101,7 @@ uint64_t total_file_bytes(const std::vector<std::string>& paths) {
 
 // Streams one file through the importer, showing progress on a terminal (src/cli/progress.h).
 // Returns false when the file cannot be read.
-bool read_file(const std::string& path, response_importer& importer, progress& shown, uint64_t& bytes_read,
-               uint64_t rows_before) {
+bool read_file(const std::string& path, response_importer& importer, progress& shown, uint64_t& bytes_read, uint64_t rows_before) {
     FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
     if (!f) return false;
     std::vector<char> buffer(1 << 20);
@@ -139,16 +140,13 @@ json figures(const group_stats& g, double confidence) {
 }
 
 void print_table(const json& report, const std::string& by) {
-    auto cell = [](const json& v, int decimals) {
-        return v.is_null() ? std::string("-") : format_rounded(v.get<double>(), decimals);
-    };
-    std::printf("%-22s %8s %6s %16s %7s %5s %5s %5s\n", by.empty() ? "" : by.c_str(), "n", "NPS", "95% CI", "±",
-                "prom", "pass", "detr");
+    auto cell = [](const json& v, int decimals) { return v.is_null() ? std::string("-") : format_rounded(v.get<double>(), decimals); };
+    std::printf("%-22s %8s %6s %16s %7s %5s %5s %5s\n", by.empty() ? "" : by.c_str(), "n", "NPS", "95% CI", "±", "prom", "pass", "detr");
     auto row = [&](const std::string& label, const json& g) {
         std::string ci = g["nps"].is_null() ? "-" : "[" + cell(g["ci_low"], 1) + ", " + cell(g["ci_high"], 1) + "]";
-        std::printf("%-22s %8llu %6s %16s %7s %5llu %5llu %5llu\n", label.c_str(),
-                    static_cast<unsigned long long>(g["n"].get<uint64_t>()), cell(g["nps"], 0).c_str(), ci.c_str(),
-                    cell(g["margin"], 1).c_str(), static_cast<unsigned long long>(g["promoters"].get<uint64_t>()),
+        std::printf("%-22s %8llu %6s %16s %7s %5llu %5llu %5llu\n", label.c_str(), static_cast<unsigned long long>(g["n"].get<uint64_t>()),
+                    cell(g["nps"], 0).c_str(), ci.c_str(), cell(g["margin"], 1).c_str(),
+                    static_cast<unsigned long long>(g["promoters"].get<uint64_t>()),
                     static_cast<unsigned long long>(g["passives"].get<uint64_t>()),
                     static_cast<unsigned long long>(g["detractors"].get<uint64_t>()));
     };
@@ -203,8 +201,8 @@ int run_score(int argc, char** argv) {
     report["skipped_rows"] = skipped;
     report["rows"] = records;
     if (!q.by.empty()) {
-        std::vector<group_stats> groups = q.by_time ? group_by_time(store, q.filter, q.bucket, q.utc_offset_minutes)
-                                                    : group_by_attribute(store, q.filter, q.by);
+        std::vector<group_stats> groups =
+            q.by_time ? group_by_time(store, q.filter, q.bucket, q.utc_offset_minutes) : group_by_attribute(store, q.filter, q.by);
         report["by"] = q.by;
         json list = json::array();
         for (const auto& g : groups) {
@@ -217,8 +215,10 @@ int run_score(int argc, char** argv) {
         }
         report["groups"] = std::move(list);
     }
-    if (o.table) print_table(report, q.by);
-    else std::printf("%s\n", report.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+    if (o.table)
+        print_table(report, q.by);
+    else
+        std::printf("%s\n", report.dump(2, ' ', false, json::error_handler_t::replace).c_str());
     if (store.size() == 0) {
         std::fprintf(stderr, "npskit score: no valid row in the input\n");
         return 1;
@@ -230,8 +230,9 @@ int run_validate(int argc, char** argv) {
     std::vector<std::string> files;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-            std::puts("usage: npskit validate FILE...   (NDJSON or a JSON array of schema v1 records; '-' = stdin)\n"
-                      "Prints one line per invalid record and a JSON summary; exit 1 when any record is invalid.");
+            std::puts(
+                "usage: npskit validate FILE...   (NDJSON or a JSON array of schema v1 records; '-' = stdin)\n"
+                "Prints one line per invalid record and a JSON summary; exit 1 when any record is invalid.");
             return 0;
         }
         files.push_back(argv[i]);
@@ -260,8 +261,7 @@ int run_validate(int argc, char** argv) {
         report_problems(path, importer.stats());
         invalid += importer.stats().skipped;
     }
-    std::printf("{\"valid\":%llu,\"invalid\":%llu}\n", static_cast<unsigned long long>(valid),
-                static_cast<unsigned long long>(invalid));
+    std::printf("{\"valid\":%llu,\"invalid\":%llu}\n", static_cast<unsigned long long>(valid), static_cast<unsigned long long>(invalid));
     return invalid == 0 && valid > 0 ? 0 : 1;
 }
 

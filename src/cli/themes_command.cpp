@@ -40,7 +40,8 @@ std::string parse_themes_options(int argc, char** argv, themes_options& o) {
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i], v;
         auto value = [&]() -> bool { return i + 1 < argc ? (v = argv[++i], true) : false; };
-        if (a == "--help" || a == "-h") o.help = true;
+        if (a == "--help" || a == "-h")
+            o.help = true;
         else if (a == "--by") {
             if (!value() || v.empty()) return "--by needs segment or an attribute name";
             o.by = v;
@@ -109,13 +110,14 @@ void print_themes_table(const json& report) {
     auto row = [&](const json& t) {
         std::string ci = t["with"]["nps"].is_null() ? "-" : "[" + num(t["with"]["ci_low"], 0) + ", " + num(t["with"]["ci_high"], 0) + "]";
         std::printf("  %-28s %6llu %6s %6s %12s %7s %7s %8s %7s\n", t["text"].get<std::string>().c_str(),
-                    static_cast<unsigned long long>(t["count"].get<uint64_t>()), num(t["z"], 1).c_str(),
-                    num(t["with"]["nps"], 0).c_str(), ci.c_str(), num(t["without"]["nps"], 0).c_str(),
-                    num(t["difference"], 0).c_str(), t["p_value"].is_null() ? "-" : (t["p_value"].get<double>() < 0.001 ? "<0.001" : num(t["p_value"], 3)).c_str(),
+                    static_cast<unsigned long long>(t["count"].get<uint64_t>()), num(t["z"], 1).c_str(), num(t["with"]["nps"], 0).c_str(),
+                    ci.c_str(), num(t["without"]["nps"], 0).c_str(), num(t["difference"], 0).c_str(),
+                    t["p_value"].is_null() ? "-" : (t["p_value"].get<double>() < 0.001 ? "<0.001" : num(t["p_value"], 3)).c_str(),
                     num(t["impact"], 1).c_str());
     };
     auto header = [](const std::string& title) {
-        std::printf("%-30s %6s %6s %6s %12s %7s %7s %8s %7s\n", title.c_str(), "count", "z", "NPS", "95% CI", "rest", "diff", "p", "impact");
+        std::printf("%-30s %6s %6s %6s %12s %7s %7s %8s %7s\n", title.c_str(), "count", "z", "NPS", "95% CI", "rest", "diff", "p",
+                    "impact");
     };
     for (const auto& g : report["groups"]) {
         header(report["by"].get<std::string>() + " " + (g["key"].get<std::string>().empty() ? "(none)" : g["key"].get<std::string>()) +
@@ -160,7 +162,8 @@ int run_themes(int argc, char** argv) {
     const attribute_column* column = by_segment ? nullptr : store.attribute(o.by);
     const attribute_column* locales = store.attribute("locale");
     std::vector<std::string> keys;
-    if (by_segment) keys = {"detractor", "passive", "promoter"};
+    if (by_segment)
+        keys = {"detractor", "passive", "promoter"};
     else if (column) {
         keys.push_back("");
         for (const auto& v : column->values) keys.push_back(v);
@@ -172,7 +175,8 @@ int run_themes(int argc, char** argv) {
         if (!is_valid_score(score) || comment.empty()) continue;
         uint32_t group = by_segment ? static_cast<uint32_t>(segment_of(score)) : column ? column->code_at(row) : 0;
         std::string_view locale = !o.locale.empty() ? std::string_view(o.locale)
-                                  : locales ? locales->value_of(locales->code_at(row)) : std::string_view();
+                                  : locales         ? locales->value_of(locales->code_at(row))
+                                                    : std::string_view();
         corpus.add(comment, score, group, locale);
     }
     // Values beyond the store's dictionary cap share its last value, "(other)": a group like the rest.
@@ -199,8 +203,10 @@ int run_themes(int argc, char** argv) {
     json drivers = json::array();
     for (const auto& t : theme_drivers(ranked, o.top * 2)) drivers.push_back(theme_json(t));
     report["drivers"] = std::move(drivers);
-    if (o.table) print_themes_table(report);
-    else std::printf("%s\n", report.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+    if (o.table)
+        print_themes_table(report);
+    else
+        std::printf("%s\n", report.dump(2, ' ', false, json::error_handler_t::replace).c_str());
     if (corpus.size() == 0) {
         std::fprintf(stderr, "npskit themes: no comment in the input\n");
         return 1;

@@ -102,8 +102,10 @@ void parse_query(std::string_view query, std::vector<std::pair<std::string, std:
         std::string_view item = query.substr(start, amp - start);
         if (!item.empty()) {
             size_t eq = item.find('=');
-            if (eq == std::string_view::npos) out.emplace_back(percent_decode(item, true), "");
-            else out.emplace_back(percent_decode(item.substr(0, eq), true), percent_decode(item.substr(eq + 1), true));
+            if (eq == std::string_view::npos)
+                out.emplace_back(percent_decode(item, true), "");
+            else
+                out.emplace_back(percent_decode(item.substr(0, eq), true), percent_decode(item.substr(eq + 1), true));
         }
         start = amp + 1;
     }
@@ -151,9 +153,8 @@ void http_response::set_header(std::string name, std::string value) {
 
 http_response error_response(collector_error code, std::string_view field, std::string_view message) {
     const collector_error_info& e = info(code);
-    nlohmann::json body = {{"errors", nlohmann::json::array({{{"code", e.code},
-                                                               {"field", field},
-                                                               {"message", message.empty() ? e.message : message}}})}};
+    nlohmann::json body = {
+        {"errors", nlohmann::json::array({{{"code", e.code}, {"field", field}, {"message", message.empty() ? e.message : message}}})}};
     http_response r;
     r.status = e.status;
     r.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
@@ -173,7 +174,7 @@ struct http_server::impl {
     // them for its whole life (its handlers never run concurrently, no strand needed), spread
     // round-robin at accept. ios[0] also runs the acceptor.
     std::vector<std::unique_ptr<net::io_context>> ios;
-    size_t next_io = 0;  // accept handler only
+    size_t next_io = 0;            // accept handler only
     net::io_context stream_io{1};  // open streams, on a thread of their own
     tcp::acceptor acceptor;
     net::steady_timer accept_retry;
@@ -194,7 +195,10 @@ struct http_server::impl {
         return v;
     }
     explicit impl(http_server_desc d)
-        : desc(std::move(d)), ios(make_ios(desc.io_threads)), acceptor(*ios[0]), accept_retry(*ios[0]),
+        : desc(std::move(d)),
+          ios(make_ios(desc.io_threads)),
+          acceptor(*ios[0]),
+          accept_retry(*ios[0]),
           workers(static_cast<size_t>(std::max(1, desc.workers))) {
         desc.limits = with_defaults(desc.limits);
     }
@@ -255,7 +259,12 @@ struct connection : std::enable_shared_from_this<connection> {
     size_t drained = 0;
 
     connection(http_server::impl& s, net::io_context& on, tcp::socket sock, std::string addr)
-        : server(s), io(on), socket(std::move(sock)), timer(on), buffer(s.desc.limits.header_bytes + 65536), address(std::move(addr)),
+        : server(s),
+          io(on),
+          socket(std::move(sock)),
+          timer(on),
+          buffer(s.desc.limits.header_bytes + 65536),
+          address(std::move(addr)),
           bucket(address_bucket(address)) {}
 
     const http_limits& limits() const { return server.desc.limits; }
@@ -316,8 +325,7 @@ struct connection : std::enable_shared_from_this<connection> {
     void on_header(beast::error_code ec) {
         if (closed) return;
         if (timed_out) return refuse(collector_error::request_timeout);
-        if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
-            return refuse(collector_error::header_too_large);
+        if (ec == http::error::header_limit || ec == http::error::buffer_overflow) return refuse(collector_error::header_too_large);
         if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
             ec == net::error::operation_aborted)
             return close_now();
@@ -343,15 +351,12 @@ struct connection : std::enable_shared_from_this<connection> {
         keep_alive = msg.keep_alive();
         head_only = request.method == "HEAD";
 
-        if (request.method.size() + request.target.size() + 10 > limits().request_line_bytes)
-            return refuse(collector_error::uri_too_long);
+        if (request.method.size() + request.target.size() + 10 > limits().request_line_bytes) return refuse(collector_error::uri_too_long);
         if (count > limits().header_count)
-            return refuse(collector_error::too_many_headers,
-                          "more than " + std::to_string(limits().header_count) + " header lines");
+            return refuse(collector_error::too_many_headers, "more than " + std::to_string(limits().header_count) + " header lines");
         // One plain Content-Length or no body: anything else could be framed differently by a
         // proxy in front (request smuggling), so it is refused and the connection closed.
-        if (request.header_count("Transfer-Encoding"))
-            return refuse(collector_error::length_required);
+        if (request.header_count("Transfer-Encoding")) return refuse(collector_error::length_required);
         size_t lengths = request.header_count("Content-Length");
         std::string length = request.header("Content-Length");
         if (lengths > 1) return refuse(collector_error::bad_framing, "more than one Content-Length header");
@@ -394,8 +399,10 @@ struct connection : std::enable_shared_from_this<connection> {
         parser.reset();
         ++generation;
         auto exchange = std::make_shared<exchange_impl>(shared_from_this(), generation);
-        if (server.desc.handler) server.desc.handler(exchange);
-        else exchange->respond(error_response(collector_error::not_found));
+        if (server.desc.handler)
+            server.desc.handler(exchange);
+        else
+            exchange->respond(error_response(collector_error::not_found));
     }
 
     // Answers with an error and ends the connection: the rest of the request (if any) is unread.
@@ -483,8 +490,7 @@ struct connection : std::enable_shared_from_this<connection> {
             std::lock_guard<std::mutex> lock(srv->count_mutex);
             srv->live.erase(this);
             --srv->open;
-            if (auto it = srv->per_address.find(bucket); it != srv->per_address.end() && --it->second == 0)
-                srv->per_address.erase(it);
+            if (auto it = srv->per_address.find(bucket); it != srv->per_address.end() && --it->second == 0) srv->per_address.erase(it);
             if (was_stream) {
                 --srv->open_streams;
                 if (auto it = srv->streams_per_address.find(bucket); it != srv->streams_per_address.end() && --it->second == 0)
@@ -676,16 +682,16 @@ void http_server::impl::accept() {
         lock.unlock();
         next_io = (next_io + 1) % ios.size();
         // Its first read starts on its own thread.
-        if (&on == ios[0].get()) c->start();
-        else net::post(on, [c] { c->start(); });
+        if (&on == ios[0].get())
+            c->start();
+        else
+            net::post(on, [c] { c->start(); });
         accept();
     });
 }
 
 http_server::http_server(http_server_desc desc) : impl_(std::make_unique<impl>(std::move(desc))) {}
-http_server::~http_server() {
-    impl_->workers.join();
-}
+http_server::~http_server() { impl_->workers.join(); }
 
 int http_server::listen(std::string& error) {
     // Each connection is a descriptor: take the hard limit, and hold what it allows.
@@ -765,11 +771,15 @@ void http_server::stop() {
         for (auto& c : all) {
             // on_stream_thread is set on the connection's own thread: ask there.
             auto close = [s, c] {
-                if (c->on_stream_thread) net::post(s->stream_io, [c] { c->close_now(); });
-                else c->close_now();
+                if (c->on_stream_thread)
+                    net::post(s->stream_io, [c] { c->close_now(); });
+                else
+                    c->close_now();
             };
-            if (&c->io == s->ios[0].get()) close();
-            else net::post(c->io, close);
+            if (&c->io == s->ios[0].get())
+                close();
+            else
+                net::post(c->io, close);
         }
         s->ios[0]->stop();
     });

@@ -121,12 +121,12 @@ public:
     ~http_server();
     // Binds and listens; returns the port (0 on failure, with the reason in error).
     int listen(std::string& error);
-    void run();   // serves on the calling thread until stop()
-    void stop();  // any thread: closes every connection, run() returns
+    void run();                                // serves on the calling thread until stop()
+    void stop();                               // any thread: closes every connection, run() returns
     void offload(std::function<void()> work);  // runs work on a worker thread
     // send() on each stream, in one hop to the stream thread (a fan-out to thousands of streams).
     void send_all(std::vector<std::shared_ptr<http_stream>> streams, std::shared_ptr<const std::string> event);
-    size_t connection_capacity() const;        // connections it can hold (limits and RLIMIT_NOFILE)
+    size_t connection_capacity() const;  // connections it can hold (limits and RLIMIT_NOFILE)
 
     struct impl;  // the Asio state, in http_server.cpp only
 

@@ -155,19 +155,38 @@ int main(int argc, char** argv) {
         const char* flag;
         const char* env;
     };
-    const option options[] = {{"--db", "NPSKIT_DB"},         {"--bind", "NPSKIT_BIND"},     {"--port", "NPSKIT_PORT"},
-                              {"--origins", "NPSKIT_ORIGINS"}, {"--read-key", "NPSKIT_READ_KEY"}, {"--rate", "NPSKIT_RATE"},
-                              {"--burst", "NPSKIT_BURST"},   {"--seed-demo", nullptr},      {"--seed-end", nullptr},
-                              {"--web", "NPSKIT_WEB"},       {"--examples", "NPSKIT_EXAMPLES"}, {"--threads", nullptr},
-                              {"--timeout", nullptr},        {"--sync", nullptr},           {"--request-timeout", nullptr},
-                              {"--max-connections", nullptr}, {"--max-connections-per-ip", nullptr},
-                              {"--max-streams", nullptr},    {"--max-streams-per-ip", nullptr},
-                              {"--trusted-proxy", "NPSKIT_TRUSTED_PROXY"}, {"--max-read-failures", nullptr},
-                              {"--max-attribute-keys", nullptr}, {"--io-threads", nullptr},
+    const option options[] = {{"--db", "NPSKIT_DB"},
+                              {"--bind", "NPSKIT_BIND"},
+                              {"--port", "NPSKIT_PORT"},
+                              {"--origins", "NPSKIT_ORIGINS"},
+                              {"--read-key", "NPSKIT_READ_KEY"},
+                              {"--rate", "NPSKIT_RATE"},
+                              {"--burst", "NPSKIT_BURST"},
+                              {"--seed-demo", nullptr},
+                              {"--seed-end", nullptr},
+                              {"--web", "NPSKIT_WEB"},
+                              {"--examples", "NPSKIT_EXAMPLES"},
+                              {"--threads", nullptr},
+                              {"--timeout", nullptr},
+                              {"--sync", nullptr},
+                              {"--request-timeout", nullptr},
+                              {"--max-connections", nullptr},
+                              {"--max-connections-per-ip", nullptr},
+                              {"--max-streams", nullptr},
+                              {"--max-streams-per-ip", nullptr},
+                              {"--trusted-proxy", "NPSKIT_TRUSTED_PROXY"},
+                              {"--max-read-failures", nullptr},
+                              {"--max-attribute-keys", nullptr},
+                              {"--io-threads", nullptr},
                               // Webhooks and the admin key (webhooks.h, docs/http-api.md).
-                              {"--admin-key", "NPSKIT_ADMIN_KEY"}, {"--webhook", nullptr}, {"--webhook-secret", nullptr},
-                              {"--webhook-when", nullptr}, {"--webhook-format", nullptr}, {"--webhooks", nullptr},
-                              {"--dashboard-url", nullptr}, {"--webhook-retry-scale", nullptr}};
+                              {"--admin-key", "NPSKIT_ADMIN_KEY"},
+                              {"--webhook", nullptr},
+                              {"--webhook-secret", nullptr},
+                              {"--webhook-when", nullptr},
+                              {"--webhook-format", nullptr},
+                              {"--webhooks", nullptr},
+                              {"--dashboard-url", nullptr},
+                              {"--webhook-retry-scale", nullptr}};
     std::vector<std::pair<std::string, std::string>> settings;
     for (const option& o : options)
         if (o.env)
@@ -266,10 +285,14 @@ int main(int argc, char** argv) {
                    name == "--max-streams-per-ip") {
             if (!parse_int(value, 1, 10000000, n)) return bad(name + " must be a number from 1 to 10000000");
             size_t v = static_cast<size_t>(n);
-            if (name == "--max-connections") desc.limits.connections = v;
-            else if (name == "--max-connections-per-ip") desc.limits.connections_per_address = v;
-            else if (name == "--max-streams") desc.max_streams = static_cast<int>(n);
-            else desc.limits.streams_per_address = v;
+            if (name == "--max-connections")
+                desc.limits.connections = v;
+            else if (name == "--max-connections-per-ip")
+                desc.limits.connections_per_address = v;
+            else if (name == "--max-streams")
+                desc.max_streams = static_cast<int>(n);
+            else
+                desc.limits.streams_per_address = v;
         } else if (name == "--max-read-failures") {
             if (!parse_int(value, 0, 1000000, n)) return bad("--max-read-failures must be a number from 0 to 1000000");
             desc.max_read_failures = static_cast<int>(n);
@@ -283,8 +306,7 @@ int main(int argc, char** argv) {
             if (value != "full" && value != "normal") return bad("--sync must be full or normal");
             desc.synchronous_full = value == "full";
         } else if (name == "--admin-key") {
-            if (value.size() < 16)
-                return bad("--admin-key must be at least 16 characters (it is " + std::to_string(value.size()) + ")");
+            if (value.size() < 16) return bad("--admin-key must be at least 16 characters (it is " + std::to_string(value.size()) + ")");
             desc.admin_key = value;
         } else if (name == "--webhook") {
             desc.webhooks.push_back({});
@@ -292,11 +314,14 @@ int main(int argc, char** argv) {
         } else if (name == "--webhook-secret" || name == "--webhook-when" || name == "--webhook-format") {
             if (desc.webhooks.empty()) return bad(name + " applies to the --webhook before it: give --webhook URL first");
             npskit::webhook_endpoint_desc& e = desc.webhooks.back();
-            if (name == "--webhook-secret") e.secret = value;
-            else if (name == "--webhook-when") e.when += (e.when.empty() ? "" : "&") + value;
+            if (name == "--webhook-secret")
+                e.secret = value;
+            else if (name == "--webhook-when")
+                e.when += (e.when.empty() ? "" : "&") + value;
             else if (value == "standard" || value == "slack")
                 e.format = value == "slack" ? npskit::webhook_format::slack : npskit::webhook_format::standard;
-            else return bad("--webhook-format must be standard or slack");
+            else
+                return bad("--webhook-format must be standard or slack");
         } else if (name == "--webhooks") {
             std::string error;
             if (!npskit::read_webhooks_file(value, desc.webhooks, error)) return bad("--webhooks: " + error);

@@ -36,8 +36,8 @@ void keep_when_absent(kind_tag<field_kind::attributes>, std::vector<std::pair<st
                       const std::vector<std::pair<std::string, std::string>>& stored, const response&) {
     const size_t max_attributes = schema_limits{}.max_attributes;
     for (const auto& kv : stored) {
-        auto it = std::lower_bound(attributes.begin(), attributes.end(), kv,
-                                   [](const auto& a, const auto& b) { return a.first < b.first; });
+        auto it =
+            std::lower_bound(attributes.begin(), attributes.end(), kv, [](const auto& a, const auto& b) { return a.first < b.first; });
         if (it != attributes.end() && it->first == kv.first) continue;
         if (attributes.size() >= max_attributes) break;
         attributes.insert(it, kv);
@@ -49,9 +49,11 @@ response merge_update(const response& stored, const response& update) {
     response m = update;
     // In the list's order: type (merged) before score (which depends on it). first_wins: ts, the
     // moment of the answer (a later comment does not move it).
-#define NPSKIT_X(member, json, kind, limit, update, stored_as)                              \
-    if constexpr (update_rule::update == update_rule::first_wins) m.member = stored.member; \
-    else keep_when_absent(NPSKIT_KIND(kind), m.member, stored.member, m);
+#define NPSKIT_X(member, json, kind, limit, update, stored_as)    \
+    if constexpr (update_rule::update == update_rule::first_wins) \
+        m.member = stored.member;                                 \
+    else                                                          \
+        keep_when_absent(NPSKIT_KIND(kind), m.member, stored.member, m);
     NPSKIT_RECORD_FIELDS(NPSKIT_X)
 #undef NPSKIT_X
     return m;
@@ -65,8 +67,8 @@ std::vector<std::string> update_conflicts(const response& stored, const response
     const response merged = merge_update(stored, update);
     const bool in_window = now_ms - stored.ts_ms <= follow_up_window_ms;
     std::vector<std::string> out;
-#define NPSKIT_X(member, json, kind, limit, update, stored_as)                                                  \
-    if constexpr (update_rule::update != update_rule::first_wins)                                                \
+#define NPSKIT_X(member, json, kind, limit, update, stored_as)    \
+    if constexpr (update_rule::update != update_rule::first_wins) \
         if (merged.member != stored.member && (update_rule::update == update_rule::fixed || !in_window)) out.emplace_back(json);
     NPSKIT_RECORD_FIELDS(NPSKIT_X)
 #undef NPSKIT_X

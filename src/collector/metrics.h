@@ -15,13 +15,13 @@
 namespace npskit {
 
 // The route label: a bounded set, so a scanner probing random paths cannot grow the output.
-#define NPSKIT_METRIC_ROUTES(X)        \
-    X(responses, "/v1/responses")      \
-    X(aggregate, "/v1/aggregate")      \
-    X(stream, "/v1/stream")            \
-    X(healthz, "/healthz")             \
-    X(metrics, "/metrics")             \
-    X(other_api, "/v1/other")          \
+#define NPSKIT_METRIC_ROUTES(X)   \
+    X(responses, "/v1/responses") \
+    X(aggregate, "/v1/aggregate") \
+    X(stream, "/v1/stream")       \
+    X(healthz, "/healthz")        \
+    X(metrics, "/metrics")        \
+    X(other_api, "/v1/other")     \
     X(static_files, "static")
 
 enum class metric_route : uint8_t {
@@ -88,8 +88,8 @@ private:
     std::unique_ptr<std::atomic<uint64_t>[]> requests_;  // [route][method][status - 100]
     std::array<std::unique_ptr<metric_histogram>, route_count> durations_;
     metric_histogram batch_rows_, commit_seconds_;
-    std::array<std::atomic<uint64_t>, 4> answers_{};      // by answer_outcome
-    std::array<std::atomic<uint64_t>, 2> limited_{};      // by limit_kind
+    std::array<std::atomic<uint64_t>, 4> answers_{};         // by answer_outcome
+    std::array<std::atomic<uint64_t>, 2> limited_{};         // by limit_kind
     std::array<std::atomic<uint64_t>, 2> storage_errors_{};  // by storage_op
     std::atomic<int64_t> streams_{0}, queued_{0};
     std::atomic<uint64_t> rows_{0};

@@ -32,9 +32,7 @@
 
 namespace npskit {
 
-bool is_postgres_url(const std::string& db) {
-    return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
-}
+bool is_postgres_url(const std::string& db) { return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0; }
 
 std::string redact_postgres_url(const std::string& url) {
     size_t scheme = url.find("://");
@@ -105,7 +103,9 @@ struct result {
     explicit result(PGresult* p) : r(p) {}
     result(const result&) = delete;
     result& operator=(const result&) = delete;
-    ~result() { if (r) PQclear(r); }
+    ~result() {
+        if (r) PQclear(r);
+    }
     bool ok() const {
         ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
         return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
@@ -145,7 +145,8 @@ struct connection {
             drop();
             return false;
         }
-        PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "relation exists, skipping"
+        PQsetNoticeProcessor(
+            c, [](void*, const char*) {}, nullptr);  // "relation exists, skipping"
         return true;
     }
     bool prepare_all(std::string& error) {
@@ -196,7 +197,7 @@ struct connection {
             }
             out.push_back(std::move(res));
             while (PGresult* end = PQgetResult(c)) PQclear(end);  // each call's results end with NULL
-            for (; !ok && i + 1 < calls.size(); ++i) {  // the skipped ones: PGRES_PIPELINE_ABORTED
+            for (; !ok && i + 1 < calls.size(); ++i) {            // the skipped ones: PGRES_PIPELINE_ABORTED
                 if (PGresult* skipped = PQgetResult(c)) PQclear(skipped);
                 while (PGresult* end = PQgetResult(c)) PQclear(end);
             }
@@ -254,9 +255,9 @@ constexpr migration migrations[] = {
      "  cursor  bigint NOT NULL UNIQUE,"  // assigned on every insert and every real update
      "  type    text NOT NULL,"
      "  survey  text NOT NULL,"
-     "  score   integer,"                 // NULL for display events
+     "  score   integer,"  // NULL for display events
      "  ts_ms   bigint NOT NULL,"
-     "  body    text NOT NULL"            // canonical schema v1 JSON of the merged record
+     "  body    text NOT NULL"  // canonical schema v1 JSON of the merged record
      ");"
      "CREATE INDEX IF NOT EXISTS responses_ts ON responses (ts_ms);"},
 };
@@ -293,8 +294,8 @@ bool migrate(PGconn* c, std::string& error) {
         const char* values[] = {version.c_str(), m.name};
         bool ok = exec_ok(c, "BEGIN", error) && exec_ok(c, m.sql, error);
         if (ok) {
-            result r(PQexecParams(c, "INSERT INTO npskit_migrations (version, name) VALUES ($1::integer, $2::text)", 2, nullptr,
-                                  values, nullptr, nullptr, 0));
+            result r(PQexecParams(c, "INSERT INTO npskit_migrations (version, name) VALUES ($1::integer, $2::text)", 2, nullptr, values,
+                                  nullptr, nullptr, 0));
             ok = r.ok();
             if (!ok) error = message_of(c);
         }
@@ -361,9 +362,9 @@ public:
         struct row_state {
             std::string json;
             uint64_t cursor = 0;
-            bool stored = false;   // exists (before or by this batch)
-            long change = -1;      // >= 0: written by this batch, at its change number `change`
-            response value;        // the row to write when changed
+            bool stored = false;  // exists (before or by this batch)
+            long change = -1;     // >= 0: written by this batch, at its change number `change`
+            response value;       // the row to write when changed
         };
         std::unordered_map<std::string, row_state> rows;
         {
@@ -430,8 +431,9 @@ public:
         for (std::string* a : {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}) *a += '}';
         std::string last_text = std::to_string(last);
         // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
-        if (!writer_.pipeline({{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
-                               {"notify", {&last_text}}, {"commit", {}}}, got, error))
+        if (!writer_.pipeline(
+                {{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}}, {"notify", {&last_text}}, {"commit", {}}}, got,
+                error))
             return abort();
         raise_cursor(last);
         return true;
@@ -466,10 +468,14 @@ public:
         if (PQconninfoOption* o = PQconninfoParse(desc_.url.c_str(), nullptr)) {
             for (PQconninfoOption* p = o; p->keyword; ++p) {
                 std::string k = p->keyword, v = p->val ? p->val : "";
-                if (k == "host") host = v;
-                else if (k == "port") port = v;
-                else if (k == "dbname") db = v;
-                else if (k == "user") user = v;
+                if (k == "host")
+                    host = v;
+                else if (k == "port")
+                    port = v;
+                else if (k == "dbname")
+                    db = v;
+                else if (k == "user")
+                    user = v;
             }
             PQconninfoFree(o);
         }

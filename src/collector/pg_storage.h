@@ -16,9 +16,9 @@
 namespace npskit {
 
 struct pg_storage_desc {
-    std::string url;             // postgresql://user:password@host:port/dbname?… (libpq URI)
-    int connect_timeout_s = 3;   // = 3; the URL's own connect_timeout wins
-    size_t max_readers = 16;     // idle reader connections kept
+    std::string url;            // postgresql://user:password@host:port/dbname?… (libpq URI)
+    int connect_timeout_s = 3;  // = 3; the URL's own connect_timeout wins
+    size_t max_readers = 16;    // idle reader connections kept
 };
 
 // true for the --db values that name a PostgreSQL database rather than a SQLite file.

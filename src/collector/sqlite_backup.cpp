@@ -72,7 +72,8 @@ sqlite_backup_result backup_sqlite(const sqlite_backup_desc& desc) {
     };
     std::error_code ec;
     if (!fs::is_regular_file(desc.source, ec)) return fail(2, "no database at " + desc.source + " (give the collector's --db)");
-    if (fs::exists(desc.destination, ec)) return fail(2, desc.destination + " exists; choose a new name (a backup never overwrites a file)");
+    if (fs::exists(desc.destination, ec))
+        return fail(2, desc.destination + " exists; choose a new name (a backup never overwrites a file)");
     fs::path dest(desc.destination);
     fs::path folder = dest.parent_path();
     if (!folder.empty() && !fs::is_directory(folder, ec)) return fail(2, "no folder " + folder.string() + " for the backup");
@@ -135,8 +136,8 @@ sqlite_backup_result backup_sqlite(const sqlite_backup_desc& desc) {
     out.close();
     if (!error.empty() || check != "ok" || rows != source_rows) {
         fs::remove(partial, ec);
-        return fail(1, "the copy did not check out (integrity_check: " + (check.empty() ? error : check) + ", rows " + rows +
-                           " of " + source_rows + ")");
+        return fail(1, "the copy did not check out (integrity_check: " + (check.empty() ? error : check) + ", rows " + rows + " of " +
+                           source_rows + ")");
     }
     fs::rename(partial, dest, ec);
     if (ec) {

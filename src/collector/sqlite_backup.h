@@ -12,8 +12,8 @@
 namespace npskit {
 
 struct sqlite_backup_desc {
-    std::string source;       // the collector's --db
-    std::string destination;  // must not exist; written as DEST.partial, renamed when checked
+    std::string source;         // the collector's --db
+    std::string destination;    // must not exist; written as DEST.partial, renamed when checked
     int pages_per_step = 1024;  // = 4 MB of 4 KB pages per step
     int pause_ms = 2;           // between steps
     int busy_timeout_ms = 10000;

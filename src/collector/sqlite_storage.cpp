@@ -29,7 +29,9 @@ struct db_handle {
     db_handle() = default;
     db_handle(const db_handle&) = delete;
     db_handle& operator=(const db_handle&) = delete;
-    ~db_handle() { if (db) sqlite3_close_v2(db); }
+    ~db_handle() {
+        if (db) sqlite3_close_v2(db);
+    }
 };
 
 struct statement {
@@ -37,9 +39,16 @@ struct statement {
     statement() = default;
     statement(const statement&) = delete;
     statement& operator=(const statement&) = delete;
-    ~statement() { if (s) sqlite3_finalize(s); }
-    bool prepare(sqlite3* db, const char* sql) { return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) == SQLITE_OK; }
-    void reset() { sqlite3_reset(s); sqlite3_clear_bindings(s); }
+    ~statement() {
+        if (s) sqlite3_finalize(s);
+    }
+    bool prepare(sqlite3* db, const char* sql) {
+        return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) == SQLITE_OK;
+    }
+    void reset() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
     void bind(int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
     void bind(int i, const std::string& v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
     void bind_null(int i) { sqlite3_bind_null(s, i); }
@@ -214,8 +223,7 @@ public:
         s.bind(1, static_cast<int64_t>(since));
         s.bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
         int rc;
-        while ((rc = sqlite3_step(s.s)) == SQLITE_ROW)
-            out.push_back({static_cast<uint64_t>(sqlite3_column_int64(s.s, 0)), s.text(1)});
+        while ((rc = sqlite3_step(s.s)) == SQLITE_ROW) out.push_back({static_cast<uint64_t>(sqlite3_column_int64(s.s, 0)), s.text(1)});
         bool ok = rc == SQLITE_DONE;
         if (!ok) error = sqlite3_errmsg(r->conn.db);
         s.reset();
@@ -255,14 +263,15 @@ public:
         return true;
     }
 
-    bool outbox_due(const std::string& endpoint, int64_t now_ms, size_t limit, std::vector<outbox_delivery>& out,
-                    int64_t& next_ms_out, std::string& error) override {
+    bool outbox_due(const std::string& endpoint, int64_t now_ms, size_t limit, std::vector<outbox_delivery>& out, int64_t& next_ms_out,
+                    std::string& error) override {
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
         statement q;
-        if (!q.prepare(outbox_.db, "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
-                                   "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 AND state = 0 AND next_ms <= ?2 "
-                                   "ORDER BY next_ms, id LIMIT ?3"))
+        if (!q.prepare(outbox_.db,
+                       "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
+                       "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 AND state = 0 AND next_ms <= ?2 "
+                       "ORDER BY next_ms, id LIMIT ?3"))
             return fail_outbox(error);
         q.bind(1, endpoint);
         q.bind(2, now_ms);
@@ -284,8 +293,9 @@ public:
         if (!outbox_ready(error)) return false;
         if (!exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
         statement u;
-        if (!u.prepare(outbox_.db, "UPDATE outbox SET attempts = attempts + 1, state = ?2, next_ms = ?3, last_attempt_ms = ?4, "
-                                   "last_status = ?5, last_error = ?6 WHERE id = ?1")) {
+        if (!u.prepare(outbox_.db,
+                       "UPDATE outbox SET attempts = attempts + 1, state = ?2, next_ms = ?3, last_attempt_ms = ?4, "
+                       "last_status = ?5, last_error = ?6 WHERE id = ?1")) {
             fail_outbox(error);
             return rollback_outbox();
         }
@@ -310,8 +320,9 @@ public:
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
         statement q;
-        if (!q.prepare(outbox_.db, "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
-                                   "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 ORDER BY id DESC LIMIT ?2"))
+        if (!q.prepare(outbox_.db,
+                       "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
+                       "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 ORDER BY id DESC LIMIT ?2"))
             return fail_outbox(error);
         q.bind(1, endpoint);
         q.bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
@@ -332,8 +343,7 @@ public:
             out.changed_ms = sqlite3_column_int64(st.s, 2);
         }
         statement counts;
-        if (!counts.prepare(outbox_.db, "SELECT state, COUNT(*) FROM outbox WHERE endpoint = ?1 GROUP BY state"))
-            return fail_outbox(error);
+        if (!counts.prepare(outbox_.db, "SELECT state, COUNT(*) FROM outbox WHERE endpoint = ?1 GROUP BY state")) return fail_outbox(error);
         counts.bind(1, endpoint);
         int rc;
         while ((rc = sqlite3_step(counts.s)) == SQLITE_ROW) {
@@ -352,8 +362,9 @@ public:
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
         statement st;
-        if (!st.prepare(outbox_.db, "INSERT INTO webhook_endpoints (endpoint, disabled, reason, changed_ms) VALUES (?1, ?2, ?3, ?4) "
-                                    "ON CONFLICT (endpoint) DO UPDATE SET disabled = ?2, reason = ?3, changed_ms = ?4"))
+        if (!st.prepare(outbox_.db,
+                        "INSERT INTO webhook_endpoints (endpoint, disabled, reason, changed_ms) VALUES (?1, ?2, ?3, ?4) "
+                        "ON CONFLICT (endpoint) DO UPDATE SET disabled = ?2, reason = ?3, changed_ms = ?4"))
             return fail_outbox(error);
         st.bind(1, endpoint);
         st.bind(2, static_cast<int64_t>(disabled ? 1 : 0));
@@ -499,8 +510,10 @@ private:
         s.bind(2, static_cast<int64_t>(cursor));
         s.bind(3, std::string(event_type_name(r.type)));
         s.bind(4, r.survey);
-        if (r.type == event_type::response && r.score >= 0) s.bind(5, static_cast<int64_t>(r.score));
-        else s.bind_null(5);
+        if (r.type == event_type::response && r.score >= 0)
+            s.bind(5, static_cast<int64_t>(r.score));
+        else
+            s.bind_null(5);
         s.bind(6, r.ts_ms);
         s.bind(7, json);
         int rc = sqlite3_step(s.s);
@@ -519,10 +532,10 @@ private:
     busy_wait busy_;  // every connection's busy handler reads it
     db_handle writer_;
     statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_;
-    outbox_router router_;                  // set before the first write
+    outbox_router router_;                    // set before the first write
     std::vector<std::string> endpoint_keys_;  // the router's answer, reused
-    std::mutex outbox_mutex_;               // guards outbox_
-    db_handle outbox_;                      // the outbox connection, opened by set_outbox_router
+    std::mutex outbox_mutex_;                 // guards outbox_
+    db_handle outbox_;                        // the outbox connection, opened by set_outbox_router
     std::atomic<uint64_t> last_cursor_{0};
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<reader>> readers_;

@@ -14,7 +14,7 @@ namespace npskit {
 
 struct sqlite_storage_desc {
     std::string path = "./data/npskit.db";  // parent folders are created
-    bool synchronous_full = true;             // = true; false: NORMAL (survives kill -9, not power loss)
+    bool synchronous_full = true;           // = true; false: NORMAL (survives kill -9, not power loss)
     int busy_timeout_ms = 5000;
 };
 

@@ -50,7 +50,7 @@ const char* write_outcome_name(write_outcome o);
 
 struct write_result {
     write_outcome outcome = write_outcome::unchanged;
-    uint64_t cursor = 0;  // the row's cursor after the write (the stored row's on conflict)
+    uint64_t cursor = 0;                 // the row's cursor after the write (the stored row's on conflict)
     std::vector<std::string> conflicts;  // on conflict: the wire names of the refused fields
 };
 
@@ -63,20 +63,20 @@ inline const char* delivery_state_name(delivery_state s) {
 }
 
 struct outbox_delivery {
-    uint64_t id = 0;          // the delivery's number, unique in the database (replay names it)
-    std::string endpoint;     // the endpoint's key (webhooks.h: endpoint_key of its URL)
-    std::string webhook_id;   // "<response id>.created" | "<response id>.updated.<cursor>"
-    std::string event;        // "response.created" | "response.updated"
+    uint64_t id = 0;         // the delivery's number, unique in the database (replay names it)
+    std::string endpoint;    // the endpoint's key (webhooks.h: endpoint_key of its URL)
+    std::string webhook_id;  // "<response id>.created" | "<response id>.updated.<cursor>"
+    std::string event;       // "response.created" | "response.updated"
     std::string response_id;
     uint64_t cursor = 0;      // the row's cursor when the delivery was made
     int64_t created_ms = 0;   // when the row was committed (the payload's timestamp)
     std::string record_json;  // the record as stored then (canonical schema v1)
     delivery_state state = delivery_state::pending;
-    int attempts = 0;          // made so far
-    int64_t next_ms = 0;       // when pending: not before this instant
+    int attempts = 0;     // made so far
+    int64_t next_ms = 0;  // when pending: not before this instant
     int64_t last_attempt_ms = 0;
-    int last_status = 0;       // HTTP status of the last attempt, 0 = none or no answer
-    std::string last_error;    // "" or why the last attempt failed
+    int last_status = 0;     // HTTP status of the last attempt, 0 = none or no answer
+    std::string last_error;  // "" or why the last attempt failed
 };
 
 // The result of one attempt (or of one message that carried several deliveries).

@@ -61,8 +61,8 @@ std::string sign_webhook(std::string_view key, std::string_view id, int64_t time
     content.append(id).append(".").append(std::to_string(timestamp_s)).append(".").append(body);
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(content.data()),
-         content.size(), mac, &mac_len);
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(content.data()), content.size(),
+         mac, &mac_len);
     std::string b64(4 * ((mac_len + 2) / 3) + 1, '\0');
     int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(mac_len));
     b64.resize(static_cast<size_t>(n));
@@ -206,8 +206,8 @@ std::string redact_url(std::string_view url) {
         if (slash == std::string_view::npos) slash = path.size();
         std::string_view seg = path.substr(start + 1, slash - start - 1);
         bool token = seg.size() >= 16 && std::all_of(seg.begin(), seg.end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
-        });
+                         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+                     });
         out += '/';
         out += token ? std::string_view("***") : seg;
         start = slash;
@@ -302,7 +302,8 @@ std::string webhook_payload(std::string_view event, int64_t created_ms, std::str
             size_t v = at + 8;
             if (v < record_json.size() && record_json[v] >= '0' && record_json[v] <= '9') {
                 score = record_json[v] - '0';
-                if (v + 1 < record_json.size() && record_json[v + 1] >= '0' && record_json[v + 1] <= '9') score = score * 10 + (record_json[v + 1] - '0');
+                if (v + 1 < record_json.size() && record_json[v + 1] >= '0' && record_json[v + 1] <= '9')
+                    score = score * 10 + (record_json[v + 1] - '0');
                 break;
             }
         }
@@ -334,10 +335,14 @@ namespace {
 std::string slack_escape(std::string_view text) {
     std::string out;
     for (char c : text) {
-        if (c == '&') out += "&amp;";
-        else if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else out += c;
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
     }
     return out;
 }
@@ -360,12 +365,11 @@ std::string slack_payload(const std::vector<const outbox_delivery*>& deliveries,
             for (char c : slack_escape(comment)) text += c == '\n' ? std::string("\n>") : std::string(1, c);
         }
         std::string attrs;
-        if (r.contains("contact_ok") && r["contact_ok"].is_boolean() && r["contact_ok"].get<bool>())
-            attrs += "contact_ok=yes";
+        if (r.contains("contact_ok") && r["contact_ok"].is_boolean() && r["contact_ok"].get<bool>()) attrs += "contact_ok=yes";
         if (r.contains("attributes") && r["attributes"].is_object())
             for (auto it = r["attributes"].begin(); it != r["attributes"].end(); ++it)
-                (attrs.empty() ? attrs : attrs += ", ") += slack_escape(it.key()) + "=" +
-                                                          slack_escape(it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+                (attrs.empty() ? attrs : attrs += ", ") +=
+                    slack_escape(it.key()) + "=" + slack_escape(it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
         if (!attrs.empty()) text += "\n" + attrs;
         if (!dashboard_url.empty()) {
             std::string day = r.value("ts", "").substr(0, 10);
@@ -589,8 +593,10 @@ void webhook_sender::run(endpoint_run& e) {
                 a.next_ms = a.at_ms;  // sent again once the endpoint is re-enabled
             } else {
                 int64_t delay = webhook_retry_delay_ms(d.attempts + 1, jitter(random), r.retry_after_ms, desc_.retry_scale);
-                if (delay < 0) a.state = delivery_state::failed;
-                else a.next_ms = a.at_ms + delay;
+                if (delay < 0)
+                    a.state = delivery_state::failed;
+                else
+                    a.next_ms = a.at_ms + delay;
             }
             attempts.push_back(std::move(a));
         };

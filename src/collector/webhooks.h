@@ -53,9 +53,9 @@ std::string sign_webhook(std::string_view key, std::string_view id, int64_t time
 // A row matches as the core's row_matches() says (the same rule as /v1/aggregate and the
 // dashboard), evaluated on a one-row store, and the score range.
 struct webhook_filter {
-    response_filter rows;              // the core's filter (segments, conditions, with_comment)
-    int min_score = 0, max_score = 10; // inclusive
-    bool without_comment = false;      // comment=no
+    response_filter rows;               // the core's filter (segments, conditions, with_comment)
+    int min_score = 0, max_score = 10;  // inclusive
+    bool without_comment = false;       // comment=no
 };
 // "" is "every answer". false and a sentence in `error` for a bad pair.
 bool parse_webhook_filter(std::string_view when, webhook_filter& out, std::string& error);
@@ -69,10 +69,10 @@ bool webhook_matches(const webhook_filter& f, const response& r, const response_
 enum class webhook_format : uint8_t { standard, slack };
 
 struct webhook_endpoint_desc {
-    std::string url;       // http:// or https:// only
-    std::string secret;    // whsec_…; required for standard, optional for slack (then unsigned)
+    std::string url;     // http:// or https:// only
+    std::string secret;  // whsec_…; required for standard, optional for slack (then unsigned)
     webhook_format format = webhook_format::standard;
-    std::string when;      // the filter as written
+    std::string when;  // the filter as written
     webhook_filter filter;
 };
 
@@ -108,9 +108,9 @@ int64_t webhook_retry_delay_ms(int attempts_made, double jitter, int64_t retry_a
 //-----------------------------------------------------------------------------
 struct webhook_sender_desc {
     std::vector<webhook_endpoint_desc> endpoints;
-    std::string dashboard_url;   // slack links: "<url>#range=DAY..DAY"
-    double retry_scale = 1;      // tests only
-    int timeout_ms = 15000;      // one attempt, connect to last byte
+    std::string dashboard_url;  // slack links: "<url>#range=DAY..DAY"
+    double retry_scale = 1;     // tests only
+    int timeout_ms = 15000;     // one attempt, connect to last byte
     std::function<void(const std::string& level, const std::string& msg, const std::string& endpoint, const std::string& detail)> log;
 };
 
@@ -125,8 +125,8 @@ public:
     // Loads each endpoint's state and starts the threads; false: the storage has no outbox.
     // dashboard_url: replaces desc.dashboard_url when not empty.
     bool start(const std::string& dashboard_url, std::string& error);
-    void wake();                     // new deliveries may be due (after a commit, a replay, an enable)
-    void stop();                     // ends every thread (an attempt in flight is aborted)
+    void wake();  // new deliveries may be due (after a commit, a replay, an enable)
+    void stop();  // ends every thread (an attempt in flight is aborted)
     // Re-enables endpoint n (0-based) in storage and here.
     bool enable(size_t n, std::string& error);
     const webhook_sender_desc& desc() const { return desc_; }

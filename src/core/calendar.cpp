@@ -59,7 +59,10 @@ struct cursor {
         return true;
     }
     bool eat(char c) {
-        if (i < s.size() && s[i] == c) { ++i; return true; }
+        if (i < s.size() && s[i] == c) {
+            ++i;
+            return true;
+        }
         return false;
     }
 };

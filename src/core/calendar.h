@@ -8,7 +8,11 @@
 
 namespace npskit {
 
-struct civil_date { int year; int month; int day; };  // month 1..12, day 1..31
+struct civil_date {
+    int year;
+    int month;
+    int day;
+};  // month 1..12, day 1..31
 
 int64_t days_from_civil(int year, int month, int day);  // days since 1970-01-01
 civil_date civil_from_days(int64_t days);
@@ -17,7 +21,10 @@ int64_t floor_div(int64_t a, int64_t b);
 constexpr int64_t ms_per_day = 86'400'000;
 
 // ISO 8601 week: Monday-based; the week belongs to the year of its Thursday.
-struct iso_week { int year; int week; };
+struct iso_week {
+    int year;
+    int week;
+};
 int64_t iso_week_start_day(int64_t day);  // the Monday on or before `day`
 iso_week iso_week_of_day(int64_t day);
 
@@ -27,8 +34,8 @@ iso_week iso_week_of_day(int64_t day);
 std::optional<int64_t> parse_timestamp(std::string_view text, bool lenient = false);
 // "2026-01-10T12:30:00.123Z" (milliseconds only when non-zero).
 std::string format_timestamp(int64_t unix_ms);
-std::string format_date(int64_t day);            // "2026-01-10"
-std::string format_month(int64_t day);           // "2026-01"
-std::string format_iso_week(int64_t day);        // "2026-W02"
+std::string format_date(int64_t day);      // "2026-01-10"
+std::string format_month(int64_t day);     // "2026-01"
+std::string format_iso_week(int64_t day);  // "2026-W02"
 
 }  // namespace npskit

@@ -6,6 +6,8 @@
 // `const char* schema_error_text(schema_error_code)` (its sentence); "?" for a value off the list.
 #pragma once
 
+// Laid out by hand: clang-format 14 joins a macro that ends in `;` with the next #define.
+// clang-format off
 #define NPSKIT_CODE_NAME_CASE(name, text) \
     case code_enum::name: return #name;
 #define NPSKIT_CODE_TEXT_CASE(name, text) \
@@ -21,3 +23,4 @@
         switch (code) { LIST(NPSKIT_CODE_TEXT_CASE) }          \
         return "?";                                            \
     }
+// clang-format on

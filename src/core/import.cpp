@@ -32,13 +32,11 @@ NPSKIT_CODE_LIST_LOOKUPS(import_error_code, NPSKIT_IMPORT_ERRORS, import_error_n
 //-----------------------------------------------------------------------------
 // The streaming importer
 //-----------------------------------------------------------------------------
-response_importer::response_importer(importer_desc desc, sink on_response)
-    : desc_(std::move(desc)), sink_(std::move(on_response)) {
+response_importer::response_importer(importer_desc desc, sink on_response) : desc_(std::move(desc)), sink_(std::move(on_response)) {
     if (desc_.mapping) mapping_ = *desc_.mapping;
 }
 
-response_importer::response_importer(importer_desc desc, view_sink on_response)
-    : response_importer(std::move(desc), sink()) {
+response_importer::response_importer(importer_desc desc, view_sink on_response) : response_importer(std::move(desc), sink()) {
     view_sink_ = std::move(on_response);
     // Records the fast path does not read (peers' formats, CSV, odd JSON) arrive as a response.
     sink_ = [this](const response& r) { view_sink_(view_of(r, fast_attributes_)); };
@@ -115,8 +113,10 @@ void response_importer::feed(std::string_view chunk) {
 
 void response_importer::finish() {
     if (!started_) return;
-    if (desc_.format == input_format::csv) finish_csv();
-    else if (desc_.format != input_format::unknown) finish_json();
+    if (desc_.format == input_format::csv)
+        finish_csv();
+    else if (desc_.format != input_format::unknown)
+        finish_json();
     pending_.clear();
     cells_.clear();
     cell_.clear();

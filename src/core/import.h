@@ -34,24 +34,24 @@ input_format detect_format(std::string_view first_bytes);
 // Which CSV column holds what; -1 = absent. Every column not named here is an attribute.
 struct column_mapping {
     int score = -1, ts = -1, comment = -1, id = -1, survey = -1, user = -1, type = -1;
-    std::vector<int> ignored;  // columns dropped entirely (e.g. Formbricks' internal ids)
+    std::vector<int> ignored;                     // columns dropped entirely (e.g. Formbricks' internal ids)
     bool complete() const { return score >= 0; }  // a timestamp is optional (rows get the import time)
 };
 column_mapping detect_columns(const std::vector<std::string>& header);
 
 // Why a record was skipped (enumerable: tests assert on codes, people read the sentence; a
 // %s is filled in: a field or column name, a size, the schema's own sentences).
-#define NPSKIT_IMPORT_ERRORS(X)                                                  \
-    X(invalid_record, "%s")  /* the schema's sentences, joined by "; " */         \
-    X(not_json, "not valid JSON")                                                 \
-    X(not_object, "not a JSON object")                                            \
-    X(not_a_timestamp, "%s is not a timestamp")                                   \
-    X(too_many_cells, "more cells than header columns")                           \
-    X(too_large, "record is larger than %s bytes")                                \
-    X(array_not_closed, "the JSON array is not closed (file truncated?)")         \
-    X(quote_not_closed, "a quoted field is not closed")                           \
-    X(no_score_column, "no score column found in the header: map the columns")   \
-    X(row_too_many_cells, "CSV row has more than %s cells")                        \
+#define NPSKIT_IMPORT_ERRORS(X)                                                \
+    X(invalid_record, "%s") /* the schema's sentences, joined by "; " */       \
+    X(not_json, "not valid JSON")                                              \
+    X(not_object, "not a JSON object")                                         \
+    X(not_a_timestamp, "%s is not a timestamp")                                \
+    X(too_many_cells, "more cells than header columns")                        \
+    X(too_large, "record is larger than %s bytes")                             \
+    X(array_not_closed, "the JSON array is not closed (file truncated?)")      \
+    X(quote_not_closed, "a quoted field is not closed")                        \
+    X(no_score_column, "no score column found in the header: map the columns") \
+    X(row_too_many_cells, "CSV row has more than %s cells")                    \
     X(row_too_large, "CSV row is larger than %s bytes")
 
 enum class import_error_code : uint8_t {
@@ -63,9 +63,9 @@ const char* import_error_name(import_error_code code);  // "not_json"
 const char* import_error_text(import_error_code code);  // "not valid JSON", "%s is not a timestamp"
 
 struct import_problem {
-    uint64_t line = 0;    // 1-based line where the record starts
+    uint64_t line = 0;  // 1-based line where the record starts
     import_error_code code = import_error_code::invalid_record;
-    std::string reason;   // the sentence: "score must be an integer from 0 to 10"
+    std::string reason;                       // the sentence: "score must be an integer from 0 to 10"
     std::vector<schema_error> schema_errors;  // invalid_record: each of the schema's errors
 };
 
@@ -76,11 +76,11 @@ struct import_stats {
 
 struct importer_desc {
     input_format format = input_format::unknown;  // unknown: detect from the first bytes
-    std::string id_prefix = "row";   // records without an id get "<prefix>-<line>"
+    std::string id_prefix = "row";                // records without an id get "<prefix>-<line>"
     std::string default_survey = "imported";
-    int64_t default_ts_ms = 0;       // for records without a timestamp
+    int64_t default_ts_ms = 0;              // for records without a timestamp
     std::optional<column_mapping> mapping;  // CSV: overrides detection
-    bool strict_schema = false;  // JSON records must be schema v1 as they are (no peer mapping)
+    bool strict_schema = false;             // JSON records must be schema v1 as they are (no peer mapping)
     size_t max_examples = 20;
     size_t max_record_bytes = 1 << 20;  // a larger record is skipped (1 MB)
     // A CSV row with more cells, or more bytes in its cells, is skipped and reported: each cell
@@ -129,14 +129,14 @@ private:
     // import.cpp: a skipped record; `arg` fills the sentence's %s, `detail` follows it.
     void problem(uint64_t line, import_error_code code, std::string_view arg = {}, std::string_view detail = {});
     void problem(uint64_t line, std::vector<schema_error> errors);  // invalid_record
-    void too_large(uint64_t line);  // counts the record too
+    void too_large(uint64_t line);                                  // counts the record too
 
     importer_desc desc_;
     sink sink_;
     import_stats stats_;
-    std::string pending_;      // bytes of an incomplete record
-    uint64_t line_ = 1;        // line of the next byte to read
-    uint64_t record_line_ = 1; // line where the pending record starts
+    std::string pending_;       // bytes of an incomplete record
+    uint64_t line_ = 1;         // line of the next byte to read
+    uint64_t record_line_ = 1;  // line where the pending record starts
     bool started_ = false;
     // JSON array scanner state
     int depth_ = 0;
@@ -144,7 +144,7 @@ private:
     // CSV state
     bool in_quotes_ = false;
     std::vector<std::string> cells_;
-    size_t row_bytes_ = 0;  // CSV: bytes in the current row's cells
+    size_t row_bytes_ = 0;                                            // CSV: bytes in the current row's cells
     import_error_code row_over_ = import_error_code::invalid_record;  // CSV: cap the row broke (invalid_record: none)
     std::string cell_;
     std::vector<std::string> header_;
@@ -152,7 +152,7 @@ private:
     bool needs_mapping_ = false;
     std::vector<std::pair<uint64_t, std::vector<std::string>>> held_rows_;
     view_sink view_sink_;
-    response fast_;  // the fast path's record for a response sink (its strings keep their capacity)
+    response fast_;            // the fast path's record for a response sink (its strings keep their capacity)
     response_view fast_view_;  // the fast path's record, read in place
     std::vector<response_view::attribute> fast_attributes_;
     std::string arena_;  // the fast path's decoded strings (only those with escapes)

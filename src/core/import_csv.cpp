@@ -16,7 +16,8 @@ using namespace import_peers;
 void response_importer::feed_csv(std::string_view chunk) {
     const auto none = import_error_code::invalid_record;
     auto keep = [&](char c) {  // one byte into the cell, within the cell's and the row's caps
-        if (cell_.size() >= desc_.max_record_bytes) oversized_ = true;
+        if (cell_.size() >= desc_.max_record_bytes)
+            oversized_ = true;
         else if (row_bytes_ >= desc_.max_csv_row_bytes) {
             if (row_over_ == none) row_over_ = import_error_code::row_too_large;
         } else {
@@ -25,8 +26,10 @@ void response_importer::feed_csv(std::string_view chunk) {
         }
     };
     auto end_cell = [&] {
-        if (cells_.size() < desc_.max_csv_cells) cells_.push_back(std::move(cell_));
-        else if (row_over_ == none) row_over_ = import_error_code::row_too_many_cells;
+        if (cells_.size() < desc_.max_csv_cells)
+            cells_.push_back(std::move(cell_));
+        else if (row_over_ == none)
+            row_over_ = import_error_code::row_too_many_cells;
         cell_.clear();
     };
     for (char c : chunk) {
@@ -39,7 +42,8 @@ void response_importer::feed_csv(std::string_view chunk) {
                 }
                 in_quotes_ = false;  // the quote closed the field; fall through with c
             } else {
-                if (c == '"') escaped_ = true;
+                if (c == '"')
+                    escaped_ = true;
                 else {
                     if (c == '\n') ++line_;
                     keep(c);
@@ -83,10 +87,14 @@ void response_importer::finish_csv() {
         ++stats_.records;
         problem(record_line_, import_error_code::quote_not_closed);
     } else if (!cell_.empty() || !cells_.empty()) {
-        if (cells_.size() < desc_.max_csv_cells) cells_.push_back(std::move(cell_));
-        else if (row_over_ == import_error_code::invalid_record) row_over_ = import_error_code::row_too_many_cells;
-        if (row_over_ != import_error_code::invalid_record) row_too_big(record_line_);
-        else on_csv_row(cells_, record_line_);
+        if (cells_.size() < desc_.max_csv_cells)
+            cells_.push_back(std::move(cell_));
+        else if (row_over_ == import_error_code::invalid_record)
+            row_over_ = import_error_code::row_too_many_cells;
+        if (row_over_ != import_error_code::invalid_record)
+            row_too_big(record_line_);
+        else
+            on_csv_row(cells_, record_line_);
     }
     if (needs_mapping_) {
         for (auto& held : held_rows_) {
@@ -149,9 +157,12 @@ void response_importer::on_csv_row(std::vector<std::string>& cells, uint64_t lin
     if (!score.empty()) {
         // A CSV cell is text: "9" is the integer 9; "6.5", "nine", "11" are rejected by validation.
         bool digits = score.size() <= 3 && std::all_of(score.begin(), score.end(), [](char c) { return c >= '0' && c <= '9'; });
-        if (digits) obj["score"] = std::stoi(std::string(score));
-        else if (score.find_first_not_of("0123456789.-+eE") == std::string_view::npos) obj["score"] = 0.5;  // non-integer number
-        else obj["score"] = std::string(score);
+        if (digits)
+            obj["score"] = std::stoi(std::string(score));
+        else if (score.find_first_not_of("0123456789.-+eE") == std::string_view::npos)
+            obj["score"] = 0.5;  // non-integer number
+        else
+            obj["score"] = std::string(score);
     }
     std::string_view type = cell(mapping_.type);
     if (type == "shown" || type == "dismissed" || type == "response") obj["type"] = std::string(type);
@@ -159,7 +170,9 @@ void response_importer::on_csv_row(std::vector<std::string>& cells, uint64_t lin
         std::string_view ts = cell(mapping_.ts);
         if (!ts.empty()) {
             auto ms = timestamp_from_text(ts);
-            if (!ms) return problem(line, import_error_code::not_a_timestamp, header_[mapping_.ts], ": \"" + std::string(ts.substr(0, 40)) + "\"");
+            if (!ms)
+                return problem(line, import_error_code::not_a_timestamp, header_[mapping_.ts],
+                               ": \"" + std::string(ts.substr(0, 40)) + "\"");
             obj["ts"] = format_timestamp(*ms);
         }
     }
@@ -171,8 +184,8 @@ void response_importer::on_csv_row(std::vector<std::string>& cells, uint64_t lin
     json attrs = json::object();
     for (size_t i = 0; i < cells.size(); ++i) {
         int col = static_cast<int>(i);
-        if (col == mapping_.score || col == mapping_.ts || col == mapping_.comment || col == mapping_.id ||
-            col == mapping_.survey || col == mapping_.user || col == mapping_.type ||
+        if (col == mapping_.score || col == mapping_.ts || col == mapping_.comment || col == mapping_.id || col == mapping_.survey ||
+            col == mapping_.user || col == mapping_.type ||
             std::find(mapping_.ignored.begin(), mapping_.ignored.end(), col) != mapping_.ignored.end())
             continue;
         std::string_view value = cell(col);

@@ -57,9 +57,12 @@ void response_importer::feed_json_array(std::string_view chunk) {
         if (c == '\n') ++line_;
         if (array_closed_) continue;
         if (in_string_) {
-            if (escaped_) escaped_ = false;
-            else if (c == '\\') escaped_ = true;
-            else if (c == '"') in_string_ = false;
+            if (escaped_)
+                escaped_ = false;
+            else if (c == '\\')
+                escaped_ = true;
+            else if (c == '"')
+                in_string_ = false;
             if (!oversized_) pending_ += c;
             continue;
         }
@@ -80,9 +83,12 @@ void response_importer::feed_json_array(std::string_view chunk) {
         }
         if (depth_ == 1 && pending_.empty() && is_blank(c)) continue;
         if (depth_ == 1 && pending_.empty()) record_line_ = line_;
-        if (c == '"') in_string_ = true;
-        else if (c == '{' || c == '[') ++depth_;
-        else if (c == '}' || c == ']') --depth_;
+        if (c == '"')
+            in_string_ = true;
+        else if (c == '{' || c == '[')
+            ++depth_;
+        else if (c == '}' || c == ']')
+            --depth_;
         if (!oversized_) {
             pending_ += c;
             if (pending_.size() > desc_.max_record_bytes) oversized_ = true, pending_.clear();
@@ -92,8 +98,10 @@ void response_importer::feed_json_array(std::string_view chunk) {
 
 void response_importer::finish_json() {
     if (desc_.format == input_format::ndjson) {
-        if (oversized_) too_large(line_);
-        else if (!trim(pending_).empty()) on_record(pending_, line_);
+        if (oversized_)
+            too_large(line_);
+        else if (!trim(pending_).empty())
+            on_record(pending_, line_);
     } else if (!array_closed_) {
         ++stats_.records;
         problem(record_line_, import_error_code::array_not_closed);
@@ -117,8 +125,8 @@ void response_importer::on_json_record(std::string_view text, uint64_t line) {
         return sink_(response_from(fast_view_, fast_));
     }
     // A raw NUL is never valid JSON, and nlohmann's lexer would stop at it as if the input ended.
-    json j = text.find('\0') == std::string_view::npos ? json::parse(text.begin(), text.end(), nullptr, false)
-                                                       : json(json::value_t::discarded);
+    json j =
+        text.find('\0') == std::string_view::npos ? json::parse(text.begin(), text.end(), nullptr, false) : json(json::value_t::discarded);
     if (j.is_discarded()) return problem(line, import_error_code::not_json);
     if (!j.is_object()) return problem(line, import_error_code::not_object);
     if (j.contains("v") || desc_.strict_schema) {  // schema v1 as it is: strict
@@ -133,9 +141,12 @@ void response_importer::on_json_record(std::string_view text, uint64_t line) {
     auto add_attribute = [&](std::string_view name, const json& value) {
         std::string key = attribute_key_from(name);
         if (key.empty() || attrs.size() >= 32 || attrs.contains(key)) return;
-        if (value.is_string() && utf8_length(value.get_ref<const std::string&>()) <= 256) attrs[key] = value;
-        else if (value.is_boolean() || value.is_number_integer()) attrs[key] = value;
-        else if (value.is_number_float() && std::isfinite(value.get<double>())) attrs[key] = value;
+        if (value.is_string() && utf8_length(value.get_ref<const std::string&>()) <= 256)
+            attrs[key] = value;
+        else if (value.is_boolean() || value.is_number_integer())
+            attrs[key] = value;
+        else if (value.is_number_float() && std::isfinite(value.get<double>()))
+            attrs[key] = value;
     };
     for (auto it = j.begin(); it != j.end(); ++it) {
         std::string name = lower(it.key());
@@ -156,20 +167,25 @@ void response_importer::on_json_record(std::string_view text, uint64_t line) {
         } else if (one_of(name, comment_names)) {
             if (value.is_string() && !trim(value.get_ref<const std::string&>()).empty()) obj["comment"] = value;
         } else if (one_of(name, id_names)) {
-            if (value.is_string()) set_id(obj, value.get_ref<const std::string&>(), desc_);
-            else if (value.is_number_integer()) set_id(obj, value.dump(), desc_);
+            if (value.is_string())
+                set_id(obj, value.get_ref<const std::string&>(), desc_);
+            else if (value.is_number_integer())
+                set_id(obj, value.dump(), desc_);
         } else if (one_of(name, survey_names)) {
-            if (value.is_string() && is_valid_survey(value.get_ref<const std::string&>())) obj["survey"] = value;
-            else if (value.is_string()) add_attribute("survey_name", value);
+            if (value.is_string() && is_valid_survey(value.get_ref<const std::string&>()))
+                obj["survey"] = value;
+            else if (value.is_string())
+                add_attribute("survey_name", value);
         } else if (one_of(name, user_names)) {
-            if (value.is_string()) obj["user"] = value;
-            else if (value.is_number_integer()) obj["user"] = value.dump();
+            if (value.is_string())
+                obj["user"] = value;
+            else if (value.is_number_integer())
+                obj["user"] = value.dump();
         } else if (name == "type" && value.is_string()) {
             obj["type"] = value;
         } else if (is_v1_text_field(name)) {
             obj[name] = value;
-        } else if (value.is_object() &&
-                   one_of(name, {"person_properties", "properties", "attributes", "customer_properties"})) {
+        } else if (value.is_object() && one_of(name, {"person_properties", "properties", "attributes", "customer_properties"})) {
             for (auto p = value.begin(); p != value.end(); ++p) add_attribute(p.key(), p.value());
         } else if (!one_of(name, ignored_names) && !value.is_object() && !value.is_array()) {
             add_attribute(name, value);
@@ -243,7 +259,7 @@ struct v1_scanner {
             plain = !high;
             return true;
         }
-        if (*p != '\\') return false;  // a raw control byte
+        if (*p != '\\') return false;           // a raw control byte
         const size_t decoded = scratch.size();  // appended after what the record decoded before
         scratch.append(start, static_cast<size_t>(p - start));
         plain = false;
@@ -324,7 +340,7 @@ struct v1_scanner {
 // What parse_response's validator accepts for a text field, checked without building errors.
 bool text_ok(std::string_view s, size_t max_chars, bool multiline, bool plain) {
     if (plain) return s.size() <= max_chars;  // printable ASCII: valid, one code point a byte
-    bool ascii = true;  // then it is valid UTF-8 and its length is its size: one pass, not three
+    bool ascii = true;                        // then it is valid UTF-8 and its length is its size: one pass, not three
     for (char c : s) {
         const unsigned char u = static_cast<unsigned char>(c);
         if (u >= 0x80) {
@@ -340,23 +356,25 @@ bool text_ok(std::string_view s, size_t max_chars, bool multiline, bool plain) {
 // One reader per kind of the record's list (schema.h); false: the DOM path reads the record.
 struct fast_reader {
     v1_scanner& in;
-    std::string& arena;  // decoded strings (reserved: views into it stay valid)
+    std::string& arena;                                 // decoded strings (reserved: views into it stay valid)
     std::vector<response_view::attribute>& attributes;  // their views (kept between records)
     size_t attribute_count = 0;
     bool plain = false;
     std::string_view value, number;
 
     bool read(kind_tag<field_kind::id>, std::string_view& out, size_t) { return in.string(out, arena, plain) && is_valid_id(out); }
-    bool read(kind_tag<field_kind::survey>, std::string_view& out, size_t) {
-        return in.string(out, arena, plain) && is_valid_survey(out);
-    }
+    bool read(kind_tag<field_kind::survey>, std::string_view& out, size_t) { return in.string(out, arena, plain) && is_valid_survey(out); }
     bool read(kind_tag<field_kind::type>, event_type& out, size_t) {
         using namespace std::string_view_literals;
         if (!in.string(value, arena, plain)) return false;
-        if (value == "response"sv) out = event_type::response;
-        else if (value == "shown"sv) out = event_type::shown;
-        else if (value == "dismissed"sv) out = event_type::dismissed;
-        else return false;
+        if (value == "response"sv)
+            out = event_type::response;
+        else if (value == "shown"sv)
+            out = event_type::shown;
+        else if (value == "dismissed"sv)
+            out = event_type::dismissed;
+        else
+            return false;
         return true;
     }
     bool read(kind_tag<field_kind::score>, int& out, size_t) {
@@ -418,7 +436,9 @@ struct fast_reader {
 
 // After the last key: what the DOM would miss or refuse. `seen`: the field was there.
 template <field_kind K, class T>
-bool fast_complete(kind_tag<K>, bool, const T&, const response_view&) { return true; }  // optional
+bool fast_complete(kind_tag<K>, bool, const T&, const response_view&) {
+    return true;
+}  // optional
 bool fast_complete(kind_tag<field_kind::id>, bool seen, std::string_view, const response_view&) { return seen; }
 bool fast_complete(kind_tag<field_kind::survey>, bool seen, std::string_view, const response_view&) { return seen; }
 bool fast_complete(kind_tag<field_kind::timestamp>, bool seen, int64_t, const response_view&) { return seen; }

@@ -38,8 +38,10 @@ std::string attribute_key_from(std::string_view name) {
     for (char c : trim(name)) {
         char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
         bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '_' || l == '.' || l == '-';
-        if (ok) key += l;
-        else if (!key.empty() && key.back() != '_') key += '_';
+        if (ok)
+            key += l;
+        else if (!key.empty() && key.back() != '_')
+            key += '_';
         if (key.size() == 64) break;
     }
     while (!key.empty() && key.back() == '_') key.pop_back();
@@ -52,24 +54,20 @@ bool one_of(const std::string& s, std::initializer_list<const char*> names) {
     return false;
 }
 
-const std::initializer_list<const char*> score_names = {"score", "nps", "nps_score", "nps score", "rating",
-                                                         "net promoter score"};
-const std::initializer_list<const char*> ts_names = {"ts", "timestamp", "date", "created_at", "createdat",
-                                                      "created at", "submitted_at", "submitted at", "time",
-                                                      "datetime", "response date", "created"};
-const std::initializer_list<const char*> comment_names = {"comment", "comments", "feedback", "text", "reason",
-                                                           "open text", "why", "answer"};
+const std::initializer_list<const char*> score_names = {"score", "nps", "nps_score", "nps score", "rating", "net promoter score"};
+const std::initializer_list<const char*> ts_names = {"ts",           "timestamp",    "date", "created_at", "createdat",     "created at",
+                                                     "submitted_at", "submitted at", "time", "datetime",   "response date", "created"};
+const std::initializer_list<const char*> comment_names = {"comment", "comments",  "feedback", "text",
+                                                          "reason",  "open text", "why",      "answer"};
 const std::initializer_list<const char*> id_names = {"id", "response_id", "response id", "responseid"};
 const std::initializer_list<const char*> survey_names = {"survey", "survey_id", "survey id", "surveyid"};
-const std::initializer_list<const char*> user_names = {"user", "user_id", "user id", "userid", "person",
-                                                        "person_id", "customer_id"};
-const std::initializer_list<const char*> ignored_names = {"v", "permalink", "updated_at", "survey_type", "notes",
-                                                           "tags", "formbricks id (internal)", "additional_answers"};
+const std::initializer_list<const char*> user_names = {"user", "user_id", "user id", "userid", "person", "person_id", "customer_id"};
+const std::initializer_list<const char*> ignored_names = {
+    "v", "permalink", "updated_at", "survey_type", "notes", "tags", "formbricks id (internal)", "additional_answers"};
 
 bool is_v1_text_field(const std::string& name) {
-#define NPSKIT_X(member, json, kind, limit, update, stored)                                          \
-    if ((field_kind::kind == field_kind::text || field_kind::kind == field_kind::boolean) && name == json) \
-        return true;
+#define NPSKIT_X(member, json, kind, limit, update, stored) \
+    if ((field_kind::kind == field_kind::text || field_kind::kind == field_kind::boolean) && name == json) return true;
     NPSKIT_RECORD_FIELDS(NPSKIT_X)
 #undef NPSKIT_X
     return false;
@@ -94,8 +92,7 @@ parse_result finish_record(json& obj, const importer_desc& desc, uint64_t line, 
         // Records of a JSON array can share a line (a minified export): the record number keeps
         // their ids apart, or every record of a line would upsert the same id.
         if (desc.format == input_format::json_array)
-            std::snprintf(id, sizeof id, "-%08llu-%llu", static_cast<unsigned long long>(line),
-                          static_cast<unsigned long long>(record));
+            std::snprintf(id, sizeof id, "-%08llu-%llu", static_cast<unsigned long long>(line), static_cast<unsigned long long>(record));
         else
             std::snprintf(id, sizeof id, "-%08llu", static_cast<unsigned long long>(line));
         obj["id"] = desc.id_prefix + id;
@@ -107,7 +104,8 @@ parse_result finish_record(json& obj, const importer_desc& desc, uint64_t line, 
 void set_id(json& obj, std::string_view raw, const importer_desc& desc) {
     raw = trim(raw);
     if (raw.empty()) return;
-    if (is_valid_id(raw)) obj["id"] = std::string(raw);
+    if (is_valid_id(raw))
+        obj["id"] = std::string(raw);
     else {
         std::string prefixed = desc.id_prefix + "-" + std::string(raw);
         obj["id"] = is_valid_id(prefixed) ? prefixed : desc.id_prefix + "-" + std::to_string(hash_text(raw));

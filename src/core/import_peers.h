@@ -23,8 +23,7 @@ std::string attribute_key_from(std::string_view name);
 bool one_of(const std::string& s, std::initializer_list<const char*> names);
 
 // Peers' names for schema v1's fields (lower case), as JSON keys and CSV headers.
-extern const std::initializer_list<const char*> score_names, ts_names, comment_names, id_names, survey_names,
-    user_names, ignored_names;
+extern const std::initializer_list<const char*> score_names, ts_names, comment_names, id_names, survey_names, user_names, ignored_names;
 // A schema v1 field a peer's record may carry under its own name as it is (text and boolean
 // kinds of the record's list, schema.h: trigger, page, locale, email, contact_ok, …).
 bool is_v1_text_field(const std::string& name);

@@ -15,7 +15,7 @@ const char* param_error_name(param_error code) {
         case param_error::none: return "none";
 #define NPSKIT_X(name, text) \
     case param_error::name: return #name;
-        NPSKIT_PARAM_ERRORS(NPSKIT_X)
+            NPSKIT_PARAM_ERRORS(NPSKIT_X)
 #undef NPSKIT_X
     }
     return "?";
@@ -26,7 +26,7 @@ const char* param_error_text(param_error code) {
         case param_error::none: return "";
 #define NPSKIT_X(name, text) \
     case param_error::name: return text;
-        NPSKIT_PARAM_ERRORS(NPSKIT_X)
+            NPSKIT_PARAM_ERRORS(NPSKIT_X)
 #undef NPSKIT_X
     }
     return "?";
@@ -136,9 +136,12 @@ std::optional<attribute_filter> parse_condition(std::string_view text) {
     f.key = std::string(text.substr(0, k));
     if (!is_valid_attribute_key(f.key)) return std::nullopt;
     std::string_view rest = text.substr(k);
-    if (rest.substr(0, 2) == "!=") f.exclude = true, rest.remove_prefix(2);
-    else if (!rest.empty() && (rest[0] == '=' || rest[0] == ':')) rest.remove_prefix(1);
-    else return std::nullopt;
+    if (rest.substr(0, 2) == "!=")
+        f.exclude = true, rest.remove_prefix(2);
+    else if (!rest.empty() && (rest[0] == '=' || rest[0] == ':'))
+        rest.remove_prefix(1);
+    else
+        return std::nullopt;
     f.values = split_values(rest);
     return f;
 }

@@ -22,11 +22,11 @@ namespace npskit {
 // [SECTION] Errors
 //-----------------------------------------------------------------------------
 // Sentences follow the parameter's name: "until must be a date (2026-01-31) or ...".
-#define NPSKIT_PARAM_ERRORS(X)                                                                                   \
-    X(bad_time, "must be a date (2026-01-31) or an RFC 3339 timestamp (2026-01-31T12:00:00Z)")                \
-    X(bad_offset, "must be a UTC offset within -14:00..+14:00: Z, UTC, +01:00, +0100 or +01")                  \
-    X(bad_by, "must be day, week, month or an attribute name")                                                \
-    X(bad_segment, "must be detractor, passive and/or promoter, separated by commas")                          \
+#define NPSKIT_PARAM_ERRORS(X)                                                                 \
+    X(bad_time, "must be a date (2026-01-31) or an RFC 3339 timestamp (2026-01-31T12:00:00Z)") \
+    X(bad_offset, "must be a UTC offset within -14:00..+14:00: Z, UTC, +01:00, +0100 or +01")  \
+    X(bad_by, "must be day, week, month or an attribute name")                                 \
+    X(bad_segment, "must be detractor, passive and/or promoter, separated by commas")          \
     X(bad_condition, "must be KEY=VALUE or KEY!=VALUE (several values: KEY=v1|v2; KEY is A-Z a-z 0-9 _ . -)")
 
 enum class param_error : uint8_t {
@@ -63,7 +63,7 @@ std::optional<time_bucket> parse_time_bucket(std::string_view text);  // "day" |
 // `seg=`) are read by parse_segment_letters.
 std::optional<uint8_t> parse_segment_names(std::string_view text);
 uint8_t parse_segment_letters(std::string_view letters);  // d, p, P; other letters ignored
-std::string format_segment_letters(uint8_t segments);       // "dp"; "none" when 0
+std::string format_segment_letters(uint8_t segments);     // "dp"; "none" when 0
 // KEY=v1|v2 (include), KEY!=v1|v2 (exclude); KEY:v1|v2 is the HTTP API's older include.
 // An empty value stands for "no such attribute" (plan= keeps rows without a plan).
 std::optional<attribute_filter> parse_condition(std::string_view text);

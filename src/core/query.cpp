@@ -41,7 +41,6 @@ std::string bucket_label(int64_t start_day, time_bucket bucket) {
 
 using namespace query_rows;
 
-
 bool row_matches(const response_store& store, const response_filter& filter, size_t row) {
     compiled_filter c = compile(store, filter);
     return !c.matches_nothing && passes(store, c, row);
@@ -69,8 +68,8 @@ group_stats aggregate(const response_store& store, const response_filter& filter
     return g;
 }
 
-std::vector<group_stats> group_by_time(const response_store& store, const response_filter& filter,
-                                       time_bucket bucket, int utc_offset_minutes) {
+std::vector<group_stats> group_by_time(const response_store& store, const response_filter& filter, time_bucket bucket,
+                                       int utc_offset_minutes) {
     std::vector<group_stats> out;
     compiled_filter c = compile(store, filter);
     if (c.matches_nothing || store.size() == 0) return out;
@@ -111,8 +110,7 @@ std::vector<group_stats> group_by_time(const response_store& store, const respon
     return out;
 }
 
-std::vector<group_stats> group_by_attribute(const response_store& store, const response_filter& filter,
-                                            std::string_view key) {
+std::vector<group_stats> group_by_attribute(const response_store& store, const response_filter& filter, std::string_view key) {
     std::vector<group_stats> out;
     compiled_filter c = compile(store, filter);
     if (c.matches_nothing) return out;
@@ -132,8 +130,7 @@ std::vector<uint32_t> matching_responses(const response_store& store, const resp
     if (c.matches_nothing) return rows;
     for (size_t row = 0; row < store.size(); ++row)
         if (store.slots[row] <= 10 && passes(store, c, row)) rows.push_back(static_cast<uint32_t>(row));
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
+    std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
     if (rows.size() > limit) rows.resize(limit);
     return rows;
 }
@@ -192,8 +189,8 @@ inline int lowest_byte(uint64_t mask) { return __builtin_ctzll(mask) >> 3; }  //
 // frequencies, case folded). The pool scan looks for a text's two rarest bytes: fewer places
 // to check in full than its first and last byte ("slow": l and w, not s and w).
 inline int byte_frequency(char ch) {
-    static constexpr uint8_t letters[26] = {65, 12, 28, 30, 105, 15, 15, 35, 60, 2, 5, 40, 22,
-                                            60, 58, 22, 3, 55, 55, 68, 35, 10, 12, 3, 12, 2};
+    static constexpr uint8_t letters[26] = {65, 12, 28, 30, 105, 15, 15, 35, 60, 2,  5, 40, 22,
+                                            60, 58, 22, 3,  55,  55, 68, 35, 10, 12, 3, 12, 2};
     const char l = ascii_lower(ch);
     if (l >= 'a' && l <= 'z') return letters[l - 'a'];
     if (ch == ' ') return 170;
@@ -314,14 +311,13 @@ std::vector<uint32_t> rows_with_text(const response_store& store, std::string_vi
     size_t row = 0;  // rows before this one are behind the scan
     // 0 when the text is not at pos (or straddles two comments, or lies in replaced text);
     // otherwise the end of the comment that holds it.
-    auto hit = [&](size_t pos) __attribute__((always_inline)) -> size_t {
+    auto hit = [&](size_t pos) __attribute__((always_inline))->size_t {
         if (!text_at(pos)) return 0;
         // The last row whose comment starts at or before pos: galloping from the previous hit,
         // then a branch-free binary search in the last step's window.
         size_t step = 1, lo = row;
         while (lo + step < n && offsets[lo + step] <= pos) lo += step, step *= 2;
-        for (step /= 2; step; step /= 2)
-            lo = (lo + step < n && offsets[lo + step] <= pos) ? lo + step : lo;
+        for (step /= 2; step; step /= 2) lo = (lo + step < n && offsets[lo + step] <= pos) ? lo + step : lo;
         row = lo;
         const size_t end = size_t{offsets[lo]} + lengths[lo];
         if (pos < offsets[lo] || pos + len > end) return 0;
@@ -333,8 +329,7 @@ std::vector<uint32_t> rows_with_text(const response_store& store, std::string_vi
     const bytes16 fold0 = splat16(is_letter(b0) ? 0x20 : 0), target0 = splat16(b0);
     const bytes16 fold1 = splat16(is_letter(b1) ? 0x20 : 0), target1 = splat16(b1);
     auto candidates16 = [&](size_t at) {  // 0xff where the text could start at at + k
-        return reinterpret_cast<bytes16>(((load16(pool + at + p0) | fold0) == target0) &
-                                         ((load16(pool + at + p1) | fold1) == target1));
+        return reinterpret_cast<bytes16>(((load16(pool + at + p0) | fold0) == target0) & ((load16(pool + at + p1) | fold1) == target1));
     };
     const size_t stop = size - len + 1;  // a match starts before this
     size_t i = 0, resume = 0;            // candidates before `resume` lie in a comment already found
@@ -373,25 +368,30 @@ std::vector<uint32_t> newest_responses(const response_store& store, const respon
         if (!text_rows) own = rows_with_text(store, filter.text);
         const std::vector<uint32_t>& candidates = text_rows ? *text_rows : own;
         if (store.time_sorted) {
-            walk_back(store, [&](auto&& take) {
-                for (size_t i = candidates.size(); i-- > 0;)
-                    if (ok(candidates[i]) && !take(candidates[i])) return;
-            }, limit, rows);
+            walk_back(
+                store,
+                [&](auto&& take) {
+                    for (size_t i = candidates.size(); i-- > 0;)
+                        if (ok(candidates[i]) && !take(candidates[i])) return;
+                },
+                limit, rows);
             return rows;
         }
         for (uint32_t row : candidates)
             if (ok(row)) rows.push_back(row);
-        std::stable_sort(rows.begin(), rows.end(),
-                         [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
+        std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
         if (rows.size() > limit) rows.resize(limit);
         return rows;
     }
     if (!store.time_sorted) return matching_responses(store, filter, limit);
     auto [lo, hi] = time_range_rows(store, filter);
-    walk_back(store, [&, lo = lo, hi = hi](auto&& take) {
-        for (size_t row = hi; row-- > lo;)
-            if (ok(row) && !take(static_cast<uint32_t>(row))) return;
-    }, limit, rows);
+    walk_back(
+        store,
+        [&, lo = lo, hi = hi](auto&& take) {
+            for (size_t row = hi; row-- > lo;)
+                if (ok(row) && !take(static_cast<uint32_t>(row))) return;
+        },
+        limit, rows);
     return rows;
 }
 

@@ -25,7 +25,7 @@ struct response_filter {
     int64_t since_ms = std::numeric_limits<int64_t>::min();  // inclusive
     int64_t until_ms = std::numeric_limits<int64_t>::max();  // exclusive
     std::vector<attribute_filter> attributes;                // all must match
-    uint8_t segments = 0b111;  // bit (1 << segment): detractor 1, passive 2, promoter 4
+    uint8_t segments = 0b111;                                // bit (1 << segment): detractor 1, passive 2, promoter 4
     bool with_comment = false;
     std::string text;  // case-insensitive (ASCII) substring of the comment
 };
@@ -34,20 +34,19 @@ enum class time_bucket : uint8_t { day, week, month };
 const char* time_bucket_name(time_bucket b);  // "day" | "week" | "month"
 
 struct group_stats {
-    std::string key;      // "2026-01-10", "2026-W02", "2026-01", or the attribute value ("" = none)
-    int64_t start_ms = 0; // time groups: first instant of the bucket (UTC, offset applied)
+    std::string key;       // "2026-01-10", "2026-W02", "2026-01", or the attribute value ("" = none)
+    int64_t start_ms = 0;  // time groups: first instant of the bucket (UTC, offset applied)
     score_histogram histogram;
     uint64_t shown = 0, dismissed = 0;
 };
 
 group_stats aggregate(const response_store& store, const response_filter& filter);
 // Every bucket from the first to the last non-empty one (gaps stay, with n = 0).
-std::vector<group_stats> group_by_time(const response_store& store, const response_filter& filter,
-                                       time_bucket bucket, int utc_offset_minutes = 0);
+std::vector<group_stats> group_by_time(const response_store& store, const response_filter& filter, time_bucket bucket,
+                                       int utc_offset_minutes = 0);
 // One group per attribute value present in the filtered rows, in dictionary order; rows
 // without the attribute form the group with key "".
-std::vector<group_stats> group_by_attribute(const response_store& store, const response_filter& filter,
-                                            std::string_view key);
+std::vector<group_stats> group_by_attribute(const response_store& store, const response_filter& filter, std::string_view key);
 // Rows that pass the filter (responses only), newest first, at most `limit`.
 std::vector<uint32_t> matching_responses(const response_store& store, const response_filter& filter,
                                          size_t limit = std::numeric_limits<size_t>::max());

@@ -78,7 +78,6 @@ inline bool contains_ignoring_case(std::string_view hay, std::string_view needle
     return false;
 }
 
-
 // Time range as one unsigned comparison (no overflow at the int64 limits).
 inline bool in_time_range(int64_t t, const response_filter& f) {
     return static_cast<uint64_t>(t) - static_cast<uint64_t>(f.since_ms) <
@@ -131,8 +130,7 @@ inline void scan(const response_store& store, const compiled_filter& c, Visit&& 
     const uint8_t* allowed1 = c.attributes[1].allowed.data();
     if (c.attributes.size() == 2) {
         for (size_t row = 0; row < n; ++row)
-            if (static_cast<uint64_t>(times[row]) - since < range && allowed0[codes0[row]] && allowed1[codes1[row]])
-                visit(row);
+            if (static_cast<uint64_t>(times[row]) - since < range && allowed0[codes0[row]] && allowed1[codes1[row]]) visit(row);
         return;
     }
     for (size_t row = 0; row < n; ++row) {
@@ -142,7 +140,6 @@ inline void scan(const response_store& store, const compiled_filter& c, Visit&& 
         if (ok) visit(row);
     }
 }
-
 
 // Rows appended in time order with no per-row condition: the filter is a row range, found by
 // binary search, and counting is a plain byte histogram (several times faster, in wasm above all).
@@ -196,8 +193,8 @@ inline void add_slots(group_stats& g, const std::array<uint64_t, slot_count>& co
 using slot_counts = std::array<uint64_t, slot_count>;
 
 // Dense per-day counters → buckets (day, ISO week, month), empty ones trimmed at both ends.
-inline void fold_days(const compiled_filter& c, std::vector<slot_counts>& days, int64_t first_day, time_bucket bucket,
-               int64_t offset_ms, std::vector<group_stats>& out) {
+inline void fold_days(const compiled_filter& c, std::vector<slot_counts>& days, int64_t first_day, time_bucket bucket, int64_t offset_ms,
+                      std::vector<group_stats>& out) {
     for (auto& day : days) mask_slots(c, day.data());
     const int64_t last_day = first_day + static_cast<int64_t>(days.size()) - 1;
     for (int64_t d = first_day; d <= last_day; ++d) {
@@ -215,10 +212,9 @@ inline void fold_days(const compiled_filter& c, std::vector<slot_counts>& days, 
     out.erase(out.begin(), first);
 }
 
-
 // Per-code counters (flat, slot_count per code) → one group per non-empty code, dictionary order.
 inline void fold_codes(const compiled_filter& c, const attribute_column* col, std::vector<slot_counts>& counts,
-                std::vector<group_stats>& out) {
+                       std::vector<group_stats>& out) {
     for (auto& group : counts) mask_slots(c, group.data());
     for (size_t code = 0; code < counts.size(); ++code) {
         uint64_t total = 0;

@@ -8,11 +8,15 @@ namespace {
 // Owned -> view, one overload per C++ type (the kinds share them).
 void view_field(std::string_view& to, const std::string& from) { to = from; }
 void view_field(std::optional<std::string_view>& to, const std::optional<std::string>& from) {
-    if (from) to = *from;
-    else to.reset();
+    if (from)
+        to = *from;
+    else
+        to.reset();
 }
 template <class T>
-void view_field(T& to, const T& from) { to = from; }  // type, score, timestamp, boolean
+void view_field(T& to, const T& from) {
+    to = from;
+}  // type, score, timestamp, boolean
 // Attributes: views need their own storage (view_of's `attributes`).
 void view_field(std::span<const response_view::attribute>&, const std::vector<std::pair<std::string, std::string>>&) {}
 
@@ -31,7 +35,9 @@ void own_field(std::vector<std::pair<std::string, std::string>>& to, std::span<c
     }
 }
 template <class T>
-void own_field(T& to, const T& from) { to = from; }
+void own_field(T& to, const T& from) {
+    to = from;
+}
 }  // namespace
 
 response_view view_of(const response& r, std::vector<response_view::attribute>& attributes) {

@@ -24,9 +24,7 @@ const char* event_type_name(event_type t) {
 
 NPSKIT_CODE_LIST_LOOKUPS(schema_error_code, NPSKIT_SCHEMA_ERRORS, schema_error_name, schema_error_text)
 
-std::string schema_error::message() const {
-    return (field.empty() ? std::string("body") : field) + " " + schema_error_text(code);
-}
+std::string schema_error::message() const { return (field.empty() ? std::string("body") : field) + " " + schema_error_text(code); }
 
 bool is_valid_utf8(std::string_view s) {
     size_t i = 0;
@@ -72,9 +70,12 @@ static bool nesting_within(std::string_view text, int max_depth) {
     bool in_string = false, escaped = false;
     for (char c : text) {
         if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
         } else if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
@@ -128,27 +129,40 @@ struct validator {
 constexpr bool read_in_pass(field_kind k) { return k == field_kind::text || k == field_kind::multiline; }
 
 void read_field(kind_tag<field_kind::id>, const json* id, const char* name, size_t, std::string& out, const response&, validator& v) {
-    if (!id) v.fail(schema_error_code::missing, name);
-    else if (!id->is_string()) v.fail(schema_error_code::wrong_type, name);
-    else if (!is_valid_id(id->get_ref<const std::string&>())) v.fail(schema_error_code::bad_id, name);
-    else out = id->get_ref<const std::string&>();
+    if (!id)
+        v.fail(schema_error_code::missing, name);
+    else if (!id->is_string())
+        v.fail(schema_error_code::wrong_type, name);
+    else if (!is_valid_id(id->get_ref<const std::string&>()))
+        v.fail(schema_error_code::bad_id, name);
+    else
+        out = id->get_ref<const std::string&>();
 }
 
-void read_field(kind_tag<field_kind::survey>, const json* survey, const char* name, size_t, std::string& out, const response&, validator& v) {
-    if (!survey) v.fail(schema_error_code::missing, name);
-    else if (!survey->is_string()) v.fail(schema_error_code::wrong_type, name);
-    else if (!is_valid_survey(survey->get_ref<const std::string&>())) v.fail(schema_error_code::bad_survey, name);
-    else out = survey->get_ref<const std::string&>();
+void read_field(kind_tag<field_kind::survey>, const json* survey, const char* name, size_t, std::string& out, const response&,
+                validator& v) {
+    if (!survey)
+        v.fail(schema_error_code::missing, name);
+    else if (!survey->is_string())
+        v.fail(schema_error_code::wrong_type, name);
+    else if (!is_valid_survey(survey->get_ref<const std::string&>()))
+        v.fail(schema_error_code::bad_survey, name);
+    else
+        out = survey->get_ref<const std::string&>();
 }
 
 void read_field(kind_tag<field_kind::type>, const json* type, const char* name, size_t, event_type& out, const response&, validator& v) {
     if (!type || type->is_null()) return;
     if (!type->is_string()) return v.fail(schema_error_code::wrong_type, name);
     const std::string& t = type->get_ref<const std::string&>();
-    if (t == "response") out = event_type::response;
-    else if (t == "shown") out = event_type::shown;
-    else if (t == "dismissed") out = event_type::dismissed;
-    else v.fail(schema_error_code::bad_type, name);
+    if (t == "response")
+        out = event_type::response;
+    else if (t == "shown")
+        out = event_type::shown;
+    else if (t == "dismissed")
+        out = event_type::dismissed;
+    else
+        v.fail(schema_error_code::bad_type, name);
 }
 
 void read_field(kind_tag<field_kind::score>, const json* score, const char* name, size_t, int& out, const response& r, validator& v) {
@@ -159,10 +173,12 @@ void read_field(kind_tag<field_kind::score>, const json* score, const char* name
         v.fail(schema_error_code::score_not_allowed, name);
     } else if (score->is_number_integer()) {
         // nlohmann keeps big integers exact (int64/uint64); compare without narrowing first.
-        bool in_range = score->is_number_unsigned() ? score->get<uint64_t>() <= 10
-                                                    : (score->get<int64_t>() >= 0 && score->get<int64_t>() <= 10);
-        if (in_range) out = static_cast<int>(score->get<int64_t>());
-        else v.fail(schema_error_code::score_out_of_range, name);
+        bool in_range =
+            score->is_number_unsigned() ? score->get<uint64_t>() <= 10 : (score->get<int64_t>() >= 0 && score->get<int64_t>() <= 10);
+        if (in_range)
+            out = static_cast<int>(score->get<int64_t>());
+        else
+            v.fail(schema_error_code::score_out_of_range, name);
     } else {
         // 6.5, 9.0, "9", true: never silently bucketed.
         v.fail(score->is_number() ? schema_error_code::score_not_integer : schema_error_code::wrong_type, name);
@@ -174,22 +190,29 @@ void read_field(kind_tag<field_kind::timestamp>, const json* ts, const char* nam
     if (!ts->is_string()) return v.fail(schema_error_code::wrong_type, name);
     auto ms = parse_timestamp(ts->get_ref<const std::string&>(), false);
     int year = ms ? civil_from_days(floor_div(*ms, ms_per_day)).year : 0;
-    if (!ms || year < v.limits.min_year || year > v.limits.max_year) v.fail(schema_error_code::bad_timestamp, name);
-    else out = *ms;
+    if (!ms || year < v.limits.min_year || year > v.limits.max_year)
+        v.fail(schema_error_code::bad_timestamp, name);
+    else
+        out = *ms;
 }
 
-void read_field(kind_tag<field_kind::text>, const json* value, const char* name, size_t max_chars, std::optional<std::string>& out, const response&, validator& v) {
+void read_field(kind_tag<field_kind::text>, const json* value, const char* name, size_t max_chars, std::optional<std::string>& out,
+                const response&, validator& v) {
     if (value) out = v.text(*value, name, max_chars);
 }
 
-void read_field(kind_tag<field_kind::multiline>, const json* value, const char* name, size_t max_chars, std::optional<std::string>& out, const response&, validator& v) {
+void read_field(kind_tag<field_kind::multiline>, const json* value, const char* name, size_t max_chars, std::optional<std::string>& out,
+                const response&, validator& v) {
     if (value) out = v.text(*value, name, max_chars, true);
 }
 
-void read_field(kind_tag<field_kind::boolean>, const json* value, const char* name, size_t, std::optional<bool>& out, const response&, validator& v) {
+void read_field(kind_tag<field_kind::boolean>, const json* value, const char* name, size_t, std::optional<bool>& out, const response&,
+                validator& v) {
     if (!value || value->is_null()) return;
-    if (value->is_boolean()) out = value->get<bool>();
-    else v.fail(schema_error_code::wrong_type, name);
+    if (value->is_boolean())
+        out = value->get<bool>();
+    else
+        v.fail(schema_error_code::wrong_type, name);
 }
 
 void read_field(kind_tag<field_kind::attributes>, const json* attrs, const char* name, size_t max_attributes,
@@ -206,10 +229,14 @@ void read_field(kind_tag<field_kind::attributes>, const json* attrs, const char*
         }
         std::string value;
         const json& a = it.value();
-        if (a.is_string()) value = a.get_ref<const std::string&>();
-        else if (a.is_boolean()) value = a.get<bool>() ? "true" : "false";
-        else if (a.is_number_integer()) value = a.dump();
-        else if (a.is_number_float() && std::isfinite(a.get<double>())) value = a.dump();
+        if (a.is_string())
+            value = a.get_ref<const std::string&>();
+        else if (a.is_boolean())
+            value = a.get<bool>() ? "true" : "false";
+        else if (a.is_number_integer())
+            value = a.dump();
+        else if (a.is_number_float() && std::isfinite(a.get<double>()))
+            value = a.dump();
         else {
             v.fail(schema_error_code::bad_attribute_value, prefix + it.key());
             continue;
@@ -227,16 +254,21 @@ void read_field(kind_tag<field_kind::attributes>, const json* attrs, const char*
 // [SECTION] One writer per kind (nlohmann)
 void write_field(kind_tag<field_kind::id>, json& j, const char* name, const std::string& value, const response&) { j[name] = value; }
 void write_field(kind_tag<field_kind::survey>, json& j, const char* name, const std::string& value, const response&) { j[name] = value; }
-void write_field(kind_tag<field_kind::type>, json& j, const char* name, event_type value, const response&) { j[name] = event_type_name(value); }
+void write_field(kind_tag<field_kind::type>, json& j, const char* name, event_type value, const response&) {
+    j[name] = event_type_name(value);
+}
 void write_field(kind_tag<field_kind::score>, json& j, const char* name, int value, const response& r) {
     if (r.type == event_type::response && value >= 0) j[name] = value;
 }
-void write_field(kind_tag<field_kind::timestamp>, json& j, const char* name, int64_t value, const response&) { j[name] = format_timestamp(value); }
+void write_field(kind_tag<field_kind::timestamp>, json& j, const char* name, int64_t value, const response&) {
+    j[name] = format_timestamp(value);
+}
 template <field_kind K, class T>
 void write_field(kind_tag<K>, json& j, const char* name, const std::optional<T>& value, const response&) {  // text, multiline, boolean
     if (value) j[name] = *value;
 }
-void write_field(kind_tag<field_kind::attributes>, json& j, const char* name, const std::vector<std::pair<std::string, std::string>>& value, const response&) {
+void write_field(kind_tag<field_kind::attributes>, json& j, const char* name, const std::vector<std::pair<std::string, std::string>>& value,
+                 const response&) {
     if (value.empty()) return;
     json a = json::object();
     for (const auto& [k, val] : value) a[k] = val;
@@ -280,22 +312,24 @@ parse_result parse_response(const json& j, const schema_limits& limits) {
         const std::string& key = it.key();
         const json& value = it.value();
         if (key == "v") version = &value;
-#define NPSKIT_X(member, name, kind, limit, update, stored)                                                  \
-    else if (key == name) {                                                                                   \
-        if constexpr (read_in_pass(field_kind::kind))                                                         \
-            read_field(NPSKIT_KIND(kind), &value, name, limits.limit, out.member, out, v);                    \
-        else                                                                                                  \
-            found[static_cast<size_t>(field_index::member)] = &value;                                         \
+#define NPSKIT_X(member, name, kind, limit, update, stored)                                \
+    else if (key == name) {                                                                \
+        if constexpr (read_in_pass(field_kind::kind))                                      \
+            read_field(NPSKIT_KIND(kind), &value, name, limits.limit, out.member, out, v); \
+        else                                                                               \
+            found[static_cast<size_t>(field_index::member)] = &value;                      \
     }
         NPSKIT_RECORD_FIELDS(NPSKIT_X)
 #undef NPSKIT_X
         else v.fail(schema_error_code::unknown_field, key);
     }
 
-    if (!version) v.fail(schema_error_code::missing, "v");
-    else if (!version->is_number_integer() || version->get<int64_t>() != 1) v.fail(schema_error_code::bad_version, "v");
-#define NPSKIT_X(member, name, kind, limit, update, stored)   \
-    if constexpr (!read_in_pass(field_kind::kind))            \
+    if (!version)
+        v.fail(schema_error_code::missing, "v");
+    else if (!version->is_number_integer() || version->get<int64_t>() != 1)
+        v.fail(schema_error_code::bad_version, "v");
+#define NPSKIT_X(member, name, kind, limit, update, stored) \
+    if constexpr (!read_in_pass(field_kind::kind))          \
         read_field(NPSKIT_KIND(kind), found[static_cast<size_t>(field_index::member)], name, limits.limit, out.member, out, v);
     NPSKIT_RECORD_FIELDS(NPSKIT_X)
 #undef NPSKIT_X
@@ -310,14 +344,11 @@ json response_to_json_value(const response& r) {
 #undef NPSKIT_X
     return j;
 }
-std::string response_to_json(const response& r) {
-    return response_to_json_value(r).dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string response_to_json(const response& r) { return response_to_json_value(r).dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string errors_to_json(const std::vector<schema_error>& errors) {
     json list = json::array();
-    for (const auto& e : errors)
-        list.push_back({{"code", schema_error_name(e.code)}, {"field", e.field}, {"message", e.message()}});
+    for (const auto& e : errors) list.push_back({{"code", schema_error_name(e.code)}, {"field", e.field}, {"message", e.message()}});
     return json{{"errors", std::move(list)}}.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

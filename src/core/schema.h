@@ -25,9 +25,9 @@ enum class event_type : uint8_t { response = 0, shown = 1, dismissed = 2 };
 const char* event_type_name(event_type t);
 
 struct schema_limits {
-    size_t max_body_bytes = 64 * 1024;   // a whole JSON body (collector answers 413 above)
-    size_t max_comment_chars = 2000;     // Unicode code points
-    size_t max_text_chars = 256;         // user, email, trigger, locale
+    size_t max_body_bytes = 64 * 1024;  // a whole JSON body (collector answers 413 above)
+    size_t max_comment_chars = 2000;    // Unicode code points
+    size_t max_text_chars = 256;        // user, email, trigger, locale
     size_t max_page_chars = 512;
     size_t max_attributes = 32;
     size_t max_attribute_key_chars = 64;
@@ -55,20 +55,20 @@ struct schema_limits {
 #ifndef NPSKIT_TEST_EXTRA_FIELDS
 #define NPSKIT_TEST_EXTRA_FIELDS(X)  // tests/unit-record.cpp: a throwaway field, added in one line
 #endif
-#define NPSKIT_RECORD_FIELDS(X)                                                            \
-    X(id, "id", id, no_limit, fixed, column)                                               \
-    X(type, "type", type, no_limit, fixed, column)                                         \
-    X(survey, "survey", survey, no_limit, fixed, attribute)                                \
-    X(score, "score", score, no_limit, fixed, column)                                      \
-    X(ts_ms, "ts", timestamp, no_limit, first_wins, column)                                \
-    X(comment, "comment", multiline, max_comment_chars, update_wins, column)               \
-    X(user, "user", text, max_text_chars, fixed, not_stored)                               \
-    X(trigger, "trigger", text, max_text_chars, fixed, attribute)                          \
-    X(page, "page", text, max_page_chars, fixed, attribute)                                \
-    X(locale, "locale", text, max_text_chars, fixed, attribute)                            \
-    X(contact_ok, "contact_ok", boolean, no_limit, update_wins, attribute)                 \
-    X(email, "email", text, max_text_chars, update_wins, not_stored)                       \
-    X(attributes, "attributes", attributes, max_attributes, update_wins, column)           \
+#define NPSKIT_RECORD_FIELDS(X)                                                  \
+    X(id, "id", id, no_limit, fixed, column)                                     \
+    X(type, "type", type, no_limit, fixed, column)                               \
+    X(survey, "survey", survey, no_limit, fixed, attribute)                      \
+    X(score, "score", score, no_limit, fixed, column)                            \
+    X(ts_ms, "ts", timestamp, no_limit, first_wins, column)                      \
+    X(comment, "comment", multiline, max_comment_chars, update_wins, column)     \
+    X(user, "user", text, max_text_chars, fixed, not_stored)                     \
+    X(trigger, "trigger", text, max_text_chars, fixed, attribute)                \
+    X(page, "page", text, max_page_chars, fixed, attribute)                      \
+    X(locale, "locale", text, max_text_chars, fixed, attribute)                  \
+    X(contact_ok, "contact_ok", boolean, no_limit, update_wins, attribute)       \
+    X(email, "email", text, max_text_chars, update_wins, not_stored)             \
+    X(attributes, "attributes", attributes, max_attributes, update_wins, column) \
     NPSKIT_TEST_EXTRA_FIELDS(X)
 
 enum class field_kind : uint8_t { id, survey, type, score, timestamp, text, multiline, boolean, attributes };
@@ -77,7 +77,8 @@ enum class store_rule : uint8_t { column, attribute, not_stored };
 // A kind as a type, so that each operation is one overload per kind.
 template <field_kind K>
 using kind_tag = std::integral_constant<field_kind, K>;
-#define NPSKIT_KIND(kind) ::npskit::kind_tag<::npskit::field_kind::kind>{}
+#define NPSKIT_KIND(kind) \
+    ::npskit::kind_tag<::npskit::field_kind::kind> {}
 
 // Each field's index in the list (field_index::comment), and how many there are.
 enum class field_index : uint8_t {
@@ -110,15 +111,21 @@ constexpr size_t record_field_count = 0
 #define NPSKIT_VIEWED_multiline std::optional<std::string_view>
 #define NPSKIT_VIEWED_boolean std::optional<bool>
 #define NPSKIT_VIEWED_attributes std::span<const std::pair<std::string_view, std::string_view>>
-#define NPSKIT_ABSENT_id {}
-#define NPSKIT_ABSENT_survey {}
+#define NPSKIT_ABSENT_id \
+    {}
+#define NPSKIT_ABSENT_survey \
+    {}
 #define NPSKIT_ABSENT_type event_type::response
 #define NPSKIT_ABSENT_score -1
 #define NPSKIT_ABSENT_timestamp 0
-#define NPSKIT_ABSENT_text {}
-#define NPSKIT_ABSENT_multiline {}
-#define NPSKIT_ABSENT_boolean {}
-#define NPSKIT_ABSENT_attributes {}
+#define NPSKIT_ABSENT_text \
+    {}
+#define NPSKIT_ABSENT_multiline \
+    {}
+#define NPSKIT_ABSENT_boolean \
+    {}
+#define NPSKIT_ABSENT_attributes \
+    {}
 
 // The record, owned. id: 8..64 of [A-Za-z0-9_-] (a UUID in practice); survey: 1..64 of
 // [A-Za-z0-9_.-]; score: 0..10 for responses, -1 (absent) for display events; ts_ms: when it
@@ -145,27 +152,27 @@ const response& response_from(const response_view& v, response& r);
 //-----------------------------------------------------------------------------
 // [SECTION] Error codes
 //-----------------------------------------------------------------------------
-#define NPSKIT_SCHEMA_ERRORS(X)                                                      \
-    X(not_json, "is not valid JSON (or not valid UTF-8)")                            \
-    X(not_object, "must be a JSON object")                                           \
-    X(too_deep, "is nested too deeply")                                              \
-    X(too_large, "is larger than the body limit")                                    \
-    X(bad_version, "must be 1 (schema version)")                                     \
-    X(missing, "is required")                                                        \
-    X(wrong_type, "has the wrong type")                                              \
-    X(unknown_field, "is not a field of schema v1")                                  \
-    X(score_not_integer, "must be an integer from 0 to 10")                          \
-    X(score_out_of_range, "must be from 0 to 10")                                    \
-    X(score_not_allowed, "must be absent on display events")                         \
-    X(bad_id, "must be 8 to 64 characters of A-Z a-z 0-9 _ -")                      \
-    X(bad_survey, "must be 1 to 64 characters of A-Z a-z 0-9 _ . -")               \
-    X(bad_type, "must be \"response\", \"shown\" or \"dismissed\"")                  \
+#define NPSKIT_SCHEMA_ERRORS(X)                                                         \
+    X(not_json, "is not valid JSON (or not valid UTF-8)")                               \
+    X(not_object, "must be a JSON object")                                              \
+    X(too_deep, "is nested too deeply")                                                 \
+    X(too_large, "is larger than the body limit")                                       \
+    X(bad_version, "must be 1 (schema version)")                                        \
+    X(missing, "is required")                                                           \
+    X(wrong_type, "has the wrong type")                                                 \
+    X(unknown_field, "is not a field of schema v1")                                     \
+    X(score_not_integer, "must be an integer from 0 to 10")                             \
+    X(score_out_of_range, "must be from 0 to 10")                                       \
+    X(score_not_allowed, "must be absent on display events")                            \
+    X(bad_id, "must be 8 to 64 characters of A-Z a-z 0-9 _ -")                          \
+    X(bad_survey, "must be 1 to 64 characters of A-Z a-z 0-9 _ . -")                    \
+    X(bad_type, "must be \"response\", \"shown\" or \"dismissed\"")                     \
     X(bad_timestamp, "must be an RFC 3339 timestamp with a time zone, years 2000-2099") \
-    X(too_long, "is too long")                                                       \
-    X(control_character, "contains a control character")                            \
-    X(bad_utf8, "is not valid UTF-8")                                                \
-    X(too_many_attributes, "has too many attributes")                                \
-    X(bad_attribute_key, "must be 1 to 64 characters of A-Z a-z 0-9 _ . -")         \
+    X(too_long, "is too long")                                                          \
+    X(control_character, "contains a control character")                                \
+    X(bad_utf8, "is not valid UTF-8")                                                   \
+    X(too_many_attributes, "has too many attributes")                                   \
+    X(bad_attribute_key, "must be 1 to 64 characters of A-Z a-z 0-9 _ . -")             \
     X(bad_attribute_value, "must be a string, a finite number or a boolean")
 
 enum class schema_error_code : uint8_t {
@@ -178,7 +185,7 @@ const char* schema_error_text(schema_error_code code);  // "must be from 0 to 10
 
 struct schema_error {
     schema_error_code code;
-    std::string field;  // JSON path: "score", "attributes.plan", "" for the body
+    std::string field;            // JSON path: "score", "attributes.plan", "" for the body
     std::string message() const;  // "score must be from 0 to 10"
 };
 

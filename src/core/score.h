@@ -22,9 +22,7 @@ constexpr int min_promoter_score = 9;
 
 constexpr bool is_valid_score(int score) { return score >= 0 && score <= 10; }
 constexpr segment segment_of(int score) {  // score must be valid
-    return score >= min_promoter_score ? segment::promoter
-         : score > max_detractor_score ? segment::passive
-                                       : segment::detractor;
+    return score >= min_promoter_score ? segment::promoter : score > max_detractor_score ? segment::passive : segment::detractor;
 }
 const char* segment_name(segment s);  // "detractor" | "passive" | "promoter"
 
@@ -51,7 +49,7 @@ struct score_histogram {
 struct nps_result {
     bool has_score = false;
     uint64_t n = 0, promoters = 0, passives = 0, detractors = 0;
-    double nps = 0;          // exact, −100..100
+    double nps = 0;  // exact, −100..100
     double ci_low = 0, ci_high = 0, margin = 0;
     double confidence = 0.95;
 };
@@ -68,15 +66,14 @@ double normal_cdf(double x);
 // current − baseline. Difference of the exact NPS values; its interval and p-value from the
 // adjusted-Wald estimates (independent samples): se = sqrt(var_a/n_a' + var_b/n_b').
 struct nps_comparison {
-    bool valid = false;       // both sides have a score
-    double difference = 0;    // NPS points
+    bool valid = false;     // both sides have a score
+    double difference = 0;  // NPS points
     double ci_low = 0, ci_high = 0;
-    double p_value = 1;       // two-sided
-    bool significant = false; // p_value < 1 − confidence
+    double p_value = 1;        // two-sided
+    bool significant = false;  // p_value < 1 − confidence
     double confidence = 0.95;
 };
-nps_comparison compare_nps(const score_histogram& current, const score_histogram& baseline,
-                           double confidence = 0.95);
+nps_comparison compare_nps(const score_histogram& current, const score_histogram& baseline, double confidence = 0.95);
 
 //-----------------------------------------------------------------------------
 // [SECTION] Display rounding

@@ -4,7 +4,6 @@
 
 namespace npskit {
 
-
 void id_index::clear() {
     slots_.clear();
     size_ = 0;
@@ -111,7 +110,8 @@ void attribute_column::set(size_t row, uint16_t code, size_t rows) {
     } else {  // an update of an older row
         auto it = std::lower_bound(sparse_rows_.begin(), sparse_rows_.end(), r);
         const auto i = it - sparse_rows_.begin();
-        if (*it == r) sparse_codes_[static_cast<size_t>(i)] = code;
+        if (*it == r)
+            sparse_codes_[static_cast<size_t>(i)] = code;
         else {
             sparse_rows_.insert(it, r);
             sparse_codes_.insert(sparse_codes_.begin() + i, code);
@@ -167,8 +167,10 @@ void response_store::reserve(size_t rows, size_t comment_bytes) {
     comment_lengths.reserve(rows);
     for (auto& a : attributes)
         if (a.dense_) a.codes_.reserve(rows);
-    if (bulk_) bulk_hashes_.reserve(rows);
-    else if (desc_.index_ids) row_by_id_.reserve(rows);
+    if (bulk_)
+        bulk_hashes_.reserve(rows);
+    else if (desc_.index_ids)
+        row_by_id_.reserve(rows);
 }
 
 void response_store::reserve_like(double fed_bytes, double total_bytes) {
@@ -216,8 +218,10 @@ void response_store::update_row(size_t row, size_t from) {
         if (!code) continue;
         // A sparse column gets its updates after the loop, merged at once: one by one, each
         // would insert in the middle of the pairs (updates come in id-hash order, not row order).
-        if (a.dense_) a.codes_[row] = code;
-        else a.pending_.push_back({static_cast<uint32_t>(row), code});
+        if (a.dense_)
+            a.codes_[row] = code;
+        else
+            a.pending_.push_back({static_cast<uint32_t>(row), code});
     }
 }
 
@@ -414,9 +418,9 @@ std::string response_store::limits_note() const {
     }
     for (const auto& a : attributes)
         if (a.other) {
-            note += std::string(note.empty() ? "" : "; ") + "\"" + a.key + "\" has more than " +
-                    std::to_string(a.values.size() - 1) + " distinct values: " + std::to_string(a.other_rows) +
-                    " row" + (a.other_rows == 1 ? "" : "s") + " grouped as \"(other)\"";
+            note += std::string(note.empty() ? "" : "; ") + "\"" + a.key + "\" has more than " + std::to_string(a.values.size() - 1) +
+                    " distinct values: " + std::to_string(a.other_rows) + " row" + (a.other_rows == 1 ? "" : "s") +
+                    " grouped as \"(other)\"";
         }
     return note;
 }
@@ -482,8 +486,8 @@ size_t response_store::add(const response_view& r) {
     max_time_ms = std::max(max_time_ms, r.ts_ms);
     if (r.comment) set_comment(row, *r.comment);
     if (bulk_ && r.comment && r.comment->empty()) bulk_empty_comments_.push_back(static_cast<uint32_t>(row));
-    // Fields stored as attributes (the list's `attribute` rule: survey, trigger, page, locale,
-    // contact_ok), so that breakdowns treat them like the host's attributes.
+        // Fields stored as attributes (the list's `attribute` rule: survey, trigger, page, locale,
+        // contact_ok), so that breakdowns treat them like the host's attributes.
 #define NPSKIT_X(member, json, kind, limit, update, stored) store_field<store_rule::stored>(row, json, r.member);
     NPSKIT_RECORD_FIELDS(NPSKIT_X)
 #undef NPSKIT_X
@@ -495,15 +499,14 @@ size_t response_store::add(const response_view& r) {
 }
 
 size_t response_store::memory_bytes() const {
-    size_t bytes = slots.capacity() + times_ms.capacity() * sizeof(int64_t) +
-                   comment_offsets.capacity() * sizeof(uint32_t) + comment_lengths.capacity() * sizeof(uint16_t) +
-                   comment_pool.capacity();
+    size_t bytes = slots.capacity() + times_ms.capacity() * sizeof(int64_t) + comment_offsets.capacity() * sizeof(uint32_t) +
+                   comment_lengths.capacity() * sizeof(uint16_t) + comment_pool.capacity();
     for (const auto& a : attributes) {
         bytes += a.memory_bytes();
         for (const auto& v : a.values) bytes += v.capacity() + sizeof(std::string) * 3;  // value + map entry
     }
-    bytes += row_by_id_.memory_bytes() + settled_hashes_.capacity() * sizeof(uint64_t) +
-             settled_rows_.capacity() * sizeof(uint32_t) + bulk_hashes_.capacity() * sizeof(uint64_t);
+    bytes += row_by_id_.memory_bytes() + settled_hashes_.capacity() * sizeof(uint64_t) + settled_rows_.capacity() * sizeof(uint32_t) +
+             bulk_hashes_.capacity() * sizeof(uint64_t);
     return bytes;
 }
 

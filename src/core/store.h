@@ -9,9 +9,9 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -34,10 +34,10 @@ public:
     std::string key;
     std::vector<std::string> values;  // dictionary: values[code - 1]; code 0 = row has no value
     std::unordered_map<std::string, uint16_t> code_by_value;
-    uint16_t other = 0;  // the code of "(other)" once the dictionary is full; 0 before
+    uint16_t other = 0;     // the code of "(other)" once the dictionary is full; 0 before
     size_t other_rows = 0;  // rows given "(other)" (values beyond the dictionary cap)
 
-    uint16_t find(std::string_view value) const;   // 0 when the value never occurs
+    uint16_t find(std::string_view value) const;     // 0 when the value never occurs
     std::string_view value_of(uint16_t code) const;  // "" for 0
     uint16_t code_at(size_t row) const {
         if (dense_) return row < codes_.size() ? codes_[row] : 0;
@@ -58,12 +58,14 @@ public:
 private:
     friend class response_store;
     void set(size_t row, uint16_t code, size_t rows);  // rows: the store's row count
-    void append_row() { if (dense_) codes_.push_back(0); }
+    void append_row() {
+        if (dense_) codes_.push_back(0);
+    }
     void merge_pending(size_t rows);  // end_bulk: the sparse updates, merged in row order
     bool dense_ = false;
-    std::vector<uint16_t> codes_;         // dense: one per row
-    std::vector<uint32_t> sparse_rows_;   // sparse: ascending rows that have a value
-    std::vector<uint16_t> sparse_codes_;  // sparse: their codes
+    std::vector<uint16_t> codes_;                         // dense: one per row
+    std::vector<uint32_t> sparse_rows_;                   // sparse: ascending rows that have a value
+    std::vector<uint16_t> sparse_codes_;                  // sparse: their codes
     std::vector<std::pair<uint32_t, uint16_t>> pending_;  // end_bulk: updates not yet merged
 };
 
@@ -137,9 +139,7 @@ public:
     void shrink_to_fit();
 
     const attribute_column* attribute(std::string_view key) const;
-    std::string_view comment(size_t row) const {
-        return std::string_view(comment_pool).substr(comment_offsets[row], comment_lengths[row]);
-    }
+    std::string_view comment(size_t row) const { return std::string_view(comment_pool).substr(comment_offsets[row], comment_lengths[row]); }
     size_t memory_bytes() const;  // columns + dictionaries + pool + id index, approximately
     const store_desc& desc() const { return desc_; }
     // What the caps left out: distinct keys not indexed (counted exactly up to 65,536 names, then
@@ -151,21 +151,21 @@ public:
     std::string limits_note() const;
 
     // Columns: read freely, write only through add().
-    std::vector<uint8_t> slots;          // score 0..10, or slot_shown / slot_dismissed
-    std::vector<int64_t> times_ms;       // Unix milliseconds
+    std::vector<uint8_t> slots;     // score 0..10, or slot_shown / slot_dismissed
+    std::vector<int64_t> times_ms;  // Unix milliseconds
     std::vector<uint32_t> comment_offsets;
     std::vector<uint16_t> comment_lengths;  // bytes; ≤ 2000 code points fits
     std::string comment_pool;
     std::vector<attribute_column> attributes;
     int64_t min_time_ms = 0, max_time_ms = 0;  // over all rows; equal when empty
-    bool time_sorted = true;  // rows were appended in time order: ranges are found by binary search
+    bool time_sorted = true;                   // rows were appended in time order: ranges are found by binary search
     // Comment offsets never decrease with the row (only an update of an older row's comment
     // breaks it): a text search scans the pool once and finds rows by binary search.
     bool comments_in_row_order = true;
 
 private:
     attribute_column* column(std::string_view key, bool capped);  // nullptr: beyond the key cap
-    size_t column_index(std::string_view key) const;  // attributes.size() when absent
+    size_t column_index(std::string_view key) const;              // attributes.size() when absent
     void set_attribute(size_t row, std::string_view key, std::string_view value);
     // A field stored as an attribute: nothing when absent; a boolean as "true" / "false".
     void set_attribute(size_t row, std::string_view key, const std::optional<std::string_view>& value);
@@ -198,8 +198,8 @@ private:
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
     std::unordered_map<std::string, uint32_t, key_hash, std::equal_to<>> column_by_key_;
-    std::vector<uint32_t> dense_columns_;  // add(): only dense columns grow with every row
-    std::unordered_set<uint64_t> unindexed_key_hashes_;  // ≤ 65,536  // add(): the column the next attribute is likely in
+    std::vector<uint32_t> dense_columns_;                    // add(): only dense columns grow with every row
+    std::unordered_set<uint64_t> unindexed_key_hashes_;      // ≤ 65,536  // add(): the column the next attribute is likely in
     std::vector<response_view::attribute> view_attributes_;  // add(response): its attributes as views
     // 64-bit hash of the id (a collision would merge two ids: ~5e-6 at 10^7 ids). Rows of a
     // settled bulk load are found by binary search in settled_*; rows added later, in row_by_id_.
@@ -207,9 +207,8 @@ private:
     std::vector<uint64_t> settled_hashes_;  // ascending
     std::vector<uint32_t> settled_rows_;
     bool bulk_ = false;
-    std::vector<uint64_t> bulk_hashes_;  // bulk load: row i's id hash (0: no id)
+    std::vector<uint64_t> bulk_hashes_;          // bulk load: row i's id hash (0: no id)
     std::vector<uint32_t> bulk_empty_comments_;  // bulk load: rows whose record had comment "" (rare)
 };
-
 
 }  // namespace npskit

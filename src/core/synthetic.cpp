@@ -52,17 +52,16 @@ struct rng {
 struct country_info {
     const char* code;
     int weight;
-    const char* locale_en;   // locale when the user reads English
-    const char* locale_fr;   // nullptr: never French
-    int french_permille;     // share of users reading French
+    const char* locale_en;                // locale when the user reads English
+    const char* locale_fr;                // nullptr: never French
+    int french_permille;                  // share of users reading French
     int promoter_shift, detractor_shift;  // permille; French-speaking raters are harsher
 };
 const country_info countries[] = {
-    {"US", 30, "en-US", nullptr, 0, 0, 0},      {"GB", 12, "en-GB", nullptr, 0, -10, 0},
-    {"FR", 16, "en", "fr-FR", 930, -40, 25},    {"DE", 9, "en", nullptr, 0, -20, 10},
-    {"CA", 8, "en-CA", "fr-CA", 400, 0, 0},      {"BE", 5, "en", "fr-BE", 700, -30, 20},
-    {"CH", 4, "en", "fr-CH", 600, -20, 10},     {"IN", 7, "en-IN", nullptr, 0, 60, -20},
-    {"BR", 4, "en", nullptr, 0, 50, -10},       {"AU", 5, "en-AU", nullptr, 0, 10, 0},
+    {"US", 30, "en-US", nullptr, 0, 0, 0},  {"GB", 12, "en-GB", nullptr, 0, -10, 0}, {"FR", 16, "en", "fr-FR", 930, -40, 25},
+    {"DE", 9, "en", nullptr, 0, -20, 10},   {"CA", 8, "en-CA", "fr-CA", 400, 0, 0},  {"BE", 5, "en", "fr-BE", 700, -30, 20},
+    {"CH", 4, "en", "fr-CH", 600, -20, 10}, {"IN", 7, "en-IN", nullptr, 0, 60, -20}, {"BR", 4, "en", nullptr, 0, 50, -10},
+    {"AU", 5, "en-AU", nullptr, 0, 10, 0},
 };
 const int country_weights[] = {30, 12, 16, 9, 8, 5, 4, 7, 4, 5};
 
@@ -90,22 +89,23 @@ const char* const promoter_comments[2][12] = {
     {"Love it, the reports save me hours every week.", "Simple, fast and it just works.",
      "Great product, I recommend it to every team I work with.", "The export to CSV is exactly what we needed.",
      "Support answered in ten minutes and fixed my problem. Impressive.", "Clean interface, my whole team adopted it in a day.",
-     "Best tool we pay for. Keep going!", "The dashboards are beautiful and easy to share.",
-     "It replaced three spreadsheets for us.", "Fast, reliable, and the pricing is fair.",
-     "Onboarding was smooth and the templates are great.", "Very good value, we upgraded to the next plan."},
+     "Best tool we pay for. Keep going!", "The dashboards are beautiful and easy to share.", "It replaced three spreadsheets for us.",
+     "Fast, reliable, and the pricing is fair.", "Onboarding was smooth and the templates are great.",
+     "Very good value, we upgraded to the next plan."},
     {"J'adore, les rapports me font gagner des heures chaque semaine.", "Simple, rapide et ça marche.",
      "Excellent produit, je le recommande à toutes les équipes.", "L'export CSV est exactement ce qu'il nous fallait.",
      "Le support a répondu en dix minutes et a réglé mon problème. Bravo.", "Interface claire, toute l'équipe l'a adopté en un jour.",
      "Le meilleur outil que nous payons. Continuez !", "Les tableaux de bord sont beaux et faciles à partager.",
      "Il a remplacé trois tableurs chez nous.", "Rapide, fiable, et le prix est juste.",
-     "La prise en main a été facile et les modèles sont très bien.", "Très bon rapport qualité-prix, nous sommes passés à l'offre supérieure."},
+     "La prise en main a été facile et les modèles sont très bien.",
+     "Très bon rapport qualité-prix, nous sommes passés à l'offre supérieure."},
 };
 const char* const passive_comments[2][10] = {
     {"Good overall, but the mobile view needs work.", "Does the job. Some settings are hard to find.",
-     "Nice tool, a bit expensive for a small team.", "OK. I miss a dark mode.",
-     "Reports are useful but slow to load with big projects.", "Fine for now, we would like more integrations.",
-     "Solid, but the search could be smarter.", "Works well, the notifications are too noisy.",
-     "Decent. The new navigation confused me at first.", "Useful, though the pricing page is unclear."},
+     "Nice tool, a bit expensive for a small team.", "OK. I miss a dark mode.", "Reports are useful but slow to load with big projects.",
+     "Fine for now, we would like more integrations.", "Solid, but the search could be smarter.",
+     "Works well, the notifications are too noisy.", "Decent. The new navigation confused me at first.",
+     "Useful, though the pricing page is unclear."},
     {"Bien dans l'ensemble, mais la version mobile est à revoir.", "Fait le travail. Certains réglages sont difficiles à trouver.",
      "Bon outil, un peu cher pour une petite équipe.", "Correct. Il manque un mode sombre.",
      "Les rapports sont utiles mais lents avec les gros projets.", "Bien pour l'instant, nous voudrions plus d'intégrations.",
@@ -116,23 +116,26 @@ const char* const detractor_comments[2][10] = {
     {"Too expensive for what it does.", "The app is slow and crashes on large reports.",
      "Billing charged us twice and support took a week to answer.", "Missing basic features like recurring exports.",
      "Hard to use, my team gave up after a week.", "The invoice page is confusing and the prices keep going up.",
-     "Constant bugs, I lose my filters every time I reload.", "Support never answered my ticket.",
-     "Export to Excel is broken again.", "Not worth the price, we are looking at alternatives."},
+     "Constant bugs, I lose my filters every time I reload.", "Support never answered my ticket.", "Export to Excel is broken again.",
+     "Not worth the price, we are looking at alternatives."},
     {"Trop cher pour ce que ça fait.", "L'application est lente et plante sur les gros rapports.",
      "La facturation nous a débités deux fois et le support a mis une semaine à répondre.",
      "Il manque des fonctions de base comme les exports récurrents.", "Difficile à utiliser, mon équipe a abandonné au bout d'une semaine.",
-     "La page des factures est confuse et les prix ne cessent d'augmenter.", "Des bugs sans arrêt, je perds mes filtres à chaque rechargement.",
-     "Le support n'a jamais répondu à mon ticket.", "L'export Excel est encore cassé.",
-     "Ça ne vaut pas le prix, nous regardons les alternatives."},
+     "La page des factures est confuse et les prix ne cessent d'augmenter.",
+     "Des bugs sans arrêt, je perds mes filtres à chaque rechargement.", "Le support n'a jamais répondu à mon ticket.",
+     "L'export Excel est encore cassé.", "Ça ne vaut pas le prix, nous regardons les alternatives."},
 };
 // The dip: a release broke sync; its unhappy users say so.
 const char* const dip_comments[2][6] = {
     {"Since the last update sync is broken and everything is slow.", "Sync keeps failing, I lost a day of work.",
      "The new version is so slow I can't use it.", "Data doesn't sync between my laptop and phone anymore.",
      "Sync errors every morning since the update. Please fix.", "Slow, buggy release. Sync lost my changes twice."},
-    {"Depuis la dernière mise à jour la synchro ne marche plus et tout est lent.", "La synchronisation échoue sans arrêt, j'ai perdu une journée de travail.",
-     "La nouvelle version est tellement lente que je ne peux pas l'utiliser.", "Les données ne se synchronisent plus entre mon ordinateur et mon téléphone.",
-     "Erreurs de synchro tous les matins depuis la mise à jour. Corrigez-les svp.", "Version lente et buggée. La synchro a perdu mes modifications deux fois."},
+    {"Depuis la dernière mise à jour la synchro ne marche plus et tout est lent.",
+     "La synchronisation échoue sans arrêt, j'ai perdu une journée de travail.",
+     "La nouvelle version est tellement lente que je ne peux pas l'utiliser.",
+     "Les données ne se synchronisent plus entre mon ordinateur et mon téléphone.",
+     "Erreurs de synchro tous les matins depuis la mise à jour. Corrigez-les svp.",
+     "Version lente et buggée. La synchro a perdu mes modifications deux fois."},
 };
 const char* const recovery_comments[2][4] = {
     {"Sync is fast again, thanks for fixing it.", "Much better since the fix, back to loving it.",
@@ -284,17 +287,22 @@ synthetic_stats generate_synthetic(const synthetic_desc& desc, const std::functi
             const country_info& c = countries[u.country];
             int p = 480 + plan_promoter_shift[u.plan] + c.promoter_shift + static_cast<int>(40 * d / days);
             int dt = 190 + plan_detractor_shift[u.plan] + c.detractor_shift;
-            if (onboarding) p += 40;
-            else p += t.promoter_shift, dt += t.detractor_shift;
+            if (onboarding)
+                p += 40;
+            else
+                p += t.promoter_shift, dt += t.detractor_shift;
             p -= 170 * dip_depth / 1000;
             dt += 150 * dip_depth / 1000;
             p = std::clamp(p, 50, 900);
             dt = std::clamp(dt, 30, 970 - p);
             int roll = static_cast<int>(r.below(1000));
             segment seg = roll < dt ? segment::detractor : roll < dt + p ? segment::promoter : segment::passive;
-            if (seg == segment::promoter) rec.score = r.chance(550) ? 10 : 9;
-            else if (seg == segment::passive) rec.score = r.chance(550) ? 8 : 7;
-            else rec.score = static_cast<int>(r.weighted(detractor_score_weights));
+            if (seg == segment::promoter)
+                rec.score = r.chance(550) ? 10 : 9;
+            else if (seg == segment::passive)
+                rec.score = r.chance(550) ? 8 : 7;
+            else
+                rec.score = static_cast<int>(r.weighted(detractor_score_weights));
 
             // A comment that fits the score, in the user's language.
             const int lang = u.french ? 1 : 0;
@@ -303,10 +311,14 @@ synthetic_stats generate_synthetic(const synthetic_desc& desc, const std::functi
                 const char* text;
                 if (seg == segment::detractor && dip_depth > 0 && r.chance(static_cast<uint32_t>(300 + dip_depth * 45 / 100)))
                     text = dip_comments[lang][r.below(6)];
-                else if (seg == segment::detractor) text = detractor_comments[lang][r.below(10)];
-                else if (seg == segment::passive) text = passive_comments[lang][r.below(10)];
-                else if (after_dip && r.chance(300)) text = recovery_comments[lang][r.below(4)];
-                else text = promoter_comments[lang][r.below(12)];
+                else if (seg == segment::detractor)
+                    text = detractor_comments[lang][r.below(10)];
+                else if (seg == segment::passive)
+                    text = passive_comments[lang][r.below(10)];
+                else if (after_dip && r.chance(300))
+                    text = recovery_comments[lang][r.below(4)];
+                else
+                    text = promoter_comments[lang][r.below(12)];
                 rec.comment = std::string(text);
                 ++stats.comments;
                 if (seg == segment::detractor) {
@@ -361,9 +373,8 @@ synthetic_stats generate_synthetic(const synthetic_desc& desc, const std::functi
             ++stats.responses;
         }
 
-        std::sort(day_records.begin(), day_records.end(), [](const response& a, const response& b) {
-            return a.ts_ms != b.ts_ms ? a.ts_ms < b.ts_ms : a.id < b.id;
-        });
+        std::sort(day_records.begin(), day_records.end(),
+                  [](const response& a, const response& b) { return a.ts_ms != b.ts_ms ? a.ts_ms < b.ts_ms : a.id < b.id; });
         for (const response& rec : day_records) {
             if (!any_record) stats.first_ms = rec.ts_ms;  // records arrive in time order
             stats.last_ms = rec.ts_ms;

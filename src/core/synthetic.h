@@ -26,11 +26,11 @@ namespace npskit {
 // [SECTION] Description
 //-----------------------------------------------------------------------------
 struct synthetic_desc {
-    uint64_t responses = 20000;    // answered responses (display events come on top)
+    uint64_t responses = 20000;  // answered responses (display events come on top)
     uint64_t seed = 42;
-    int months = 12;               // = 12; length of the range in 30.4-day months, 1..120
-    int64_t end_ms = 0;            // = 0: 2026-01-01T00:00:00Z; the range ends just before
-    bool display_events = true;    // = true; 'shown' / 'dismissed' records too
+    int months = 12;             // = 12; length of the range in 30.4-day months, 1..120
+    int64_t end_ms = 0;          // = 0: 2026-01-01T00:00:00Z; the range ends just before
+    bool display_events = true;  // = true; 'shown' / 'dismissed' records too
 };
 
 struct synthetic_stats {

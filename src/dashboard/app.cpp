@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "app_platform.h"
 #include "calendar.h"
 #include "csv_export.h"
-#include "app_platform.h"
 #include "synthetic.h"
 
 namespace npskit::dashboard {
@@ -125,8 +125,10 @@ void app_poll_hash(app_state& app) {
     // A key in the hash is read once: kept for this tab, then gone from the address bar (the
     // hash is written back below without it). A reload finds it in sessionStorage.
     const bool key_in_hash = !next.key.empty();
-    if (key_in_hash) platform::keep_session_key(next.source, next.key);
-    else next.key = platform::session_key(next.source);
+    if (key_in_hash)
+        platform::keep_session_key(next.source, next.key);
+    else
+        next.key = platform::session_key(next.source);
     bool theme_in_hash = hash.find("theme=") != std::string::npos;
     if (!theme_in_hash) next.dark = app.settings.dark;  // keep the system preference
     bool source_changed = next.source != app.settings.source || next.key != app.settings.key || app.builds == 0;
@@ -200,12 +202,13 @@ void app_pump(app_state& app, double budget_ms) {
             app.load.received_bytes = info.received;
             app.load.last_bytes_ms = now;
         }
-        if (app.load.phase == load_phase::loading && app.load.kind != source_kind::collector &&
-            now - app.load.last_bytes_ms > stall_ms) {
+        if (app.load.phase == load_phase::loading && app.load.kind != source_kind::collector && now - app.load.last_bytes_ms > stall_ms) {
             give_up_load(app, info.id, "The source sent nothing for 30 s: stopped reading. Is the server still answering?");
         }
         if (app.load.phase == load_phase::loading && app.importer && app.store.memory_bytes() > app.max_store_bytes) {
-            give_up_load(app, info.id, "Stopped reading: the data already loaded fills the memory this tab can use. Load a shorter range or a smaller file.");
+            give_up_load(
+                app, info.id,
+                "Stopped reading: the data already loaded fills the memory this tab can use. Load a shorter range or a smaller file.");
         }
         if (app.load.phase == load_phase::loading && app.importer) {
             while (now_ms() - start < budget_ms) {
@@ -227,7 +230,8 @@ void app_pump(app_state& app, double budget_ms) {
                         break;
                     }
                     if (app.load.fed_bytes >= give_up_bytes && app.importer->stats().accepted == 0 && !app.importer->needs_mapping()) {
-                        give_up_load(app, info.id, "No valid response in the first 16 MB: stopped reading. Is this JSON, NDJSON or CSV of NPS answers?");
+                        give_up_load(app, info.id,
+                                     "No valid response in the first 16 MB: stopped reading. Is this JSON, NDJSON or CSV of NPS answers?");
                         break;
                     }
                     if (app.importer->needs_mapping()) {
@@ -323,9 +327,14 @@ static nlohmann::json settings_json(const view_settings& s) {
     std::string segs;
     for (int i = 0; i < 3; ++i)
         if (s.segments & (1 << i)) segs += std::string(segs.empty() ? "" : ",") + segment_name(static_cast<segment>(i));
-    nlohmann::json j = {{"range", date_preset_name(s.range)}, {"segments", segs},  {"attributes", attrs},
-                        {"exclude_rule", s.exclude_rule},      {"text", s.text},       {"by", time_bucket_name(s.bucket)},
-                        {"breakdown", s.breakdown},            {"theme", s.dark ? "dark" : "light"},
+    nlohmann::json j = {{"range", date_preset_name(s.range)},
+                        {"segments", segs},
+                        {"attributes", attrs},
+                        {"exclude_rule", s.exclude_rule},
+                        {"text", s.text},
+                        {"by", time_bucket_name(s.bucket)},
+                        {"breakdown", s.breakdown},
+                        {"theme", s.dark ? "dark" : "light"},
                         {"mention", s.theme}};
     if (s.range == date_preset::custom) {
         j["from"] = format_date(s.custom_since_day);
@@ -339,14 +348,21 @@ static nlohmann::json load_json(const app_state& app) {
     for (const auto& p : app.load.stats.examples) examples.push_back({{"line", p.line}, {"reason", p.reason}});
     const load_status& l = app.load;
     double end = l.finished_ms ? l.finished_ms : now_ms();
-    nlohmann::json j = {{"kind", source_kind_name(l.kind)},       {"phase", load_phase_name(l.phase)},
-                 {"name", l.name},                          {"error", l.error}, {"note", l.note},
-                 {"format", input_format_name(l.format)},   {"bytes", l.fed_bytes},
-                 {"total_bytes", l.total_bytes},            {"records", l.stats.records},
-                 {"accepted", l.stats.accepted},            {"skipped", l.stats.skipped},
-                 {"bad_rows", l.stats.skipped},             {"examples", examples},
-                 {"seconds", l.started_ms ? (end - l.started_ms) / 1000.0 : 0.0},
-                 {"import_seconds", l.import_ms / 1000.0}};
+    nlohmann::json j = {{"kind", source_kind_name(l.kind)},
+                        {"phase", load_phase_name(l.phase)},
+                        {"name", l.name},
+                        {"error", l.error},
+                        {"note", l.note},
+                        {"format", input_format_name(l.format)},
+                        {"bytes", l.fed_bytes},
+                        {"total_bytes", l.total_bytes},
+                        {"records", l.stats.records},
+                        {"accepted", l.stats.accepted},
+                        {"skipped", l.stats.skipped},
+                        {"bad_rows", l.stats.skipped},
+                        {"examples", examples},
+                        {"seconds", l.started_ms ? (end - l.started_ms) / 1000.0 : 0.0},
+                        {"import_seconds", l.import_ms / 1000.0}};
     return j;
 }
 

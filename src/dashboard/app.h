@@ -15,8 +15,8 @@
 
 #include "import.h"
 #include "report.h"
-#include "view_settings.h"
 #include "store.h"
+#include "view_settings.h"
 
 namespace npskit::dashboard {
 
@@ -33,17 +33,17 @@ const char* live_state_name(live_state s);
 struct load_status {
     source_kind kind = source_kind::none;
     load_phase phase = load_phase::idle;
-    std::string name;            // file name or URL
-    std::string error;           // a sentence for people (network, unreadable file, no records)
-    std::string note;            // what the store's caps left out (keys not indexed, "(other)"); "" = nothing
-    double total_bytes = 0;      // 0 = unknown
-    double fed_bytes = 0;        // handed to the importer
-    double received_bytes = 0;   // arrived in the page (JS)
-    double last_bytes_ms = 0;    // when received_bytes last grew
+    std::string name;                        // file name or URL
+    std::string error;                       // a sentence for people (network, unreadable file, no records)
+    std::string note;                        // what the store's caps left out (keys not indexed, "(other)"); "" = nothing
+    double total_bytes = 0;                  // 0 = unknown
+    double fed_bytes = 0;                    // handed to the importer
+    double received_bytes = 0;               // arrived in the page (JS)
+    double last_bytes_ms = 0;                // when received_bytes last grew
     double started_ms = 0, finished_ms = 0;  // performance clock
-    double import_ms = 0;        // CPU time inside the core importer (parse + validate + store)
-    bool stream_ended = false;   // all bytes arrived (finish() waits for a mapping if needed)
-    bool reserved = false;       // the store was reserved for the expected rows
+    double import_ms = 0;                    // CPU time inside the core importer (parse + validate + store)
+    bool stream_ended = false;               // all bytes arrived (finish() waits for a mapping if needed)
+    bool reserved = false;                   // the store was reserved for the expected rows
     import_stats stats;
     input_format format = input_format::unknown;
 };
@@ -86,17 +86,17 @@ struct app_state {
     load_status load;
     live_status live;
     view_settings settings;
-    std::string hash_written;         // last hash we wrote (so our own write is not re-applied)
+    std::string hash_written;  // last hash we wrote (so our own write is not re-applied)
     report rep;
-    bool filters_dirty = true;        // re-score at once
-    bool data_dirty = false;          // re-score, throttled while data streams in
-    double last_build_ms = 0;         // when (performance clock)
-    double build_cpu_ms = 0;          // how long the last re-score took
-    double frame_cpu_ms = 0;          // smoothed CPU time of a drawn frame (ImGui, draw lists, GL calls)
+    bool filters_dirty = true;  // re-score at once
+    bool data_dirty = false;    // re-score, throttled while data streams in
+    double last_build_ms = 0;   // when (performance clock)
+    double build_cpu_ms = 0;    // how long the last re-score took
+    double frame_cpu_ms = 0;    // smoothed CPU time of a drawn frame (ImGui, draw lists, GL calls)
     uint64_t builds = 0;
     float dpr = 1;
     ui_state ui;
-    std::vector<char> chunk;          // pull buffer
+    std::vector<char> chunk;                           // pull buffer
     size_t max_store_bytes = default_max_store_bytes;  // the memory cap (tests lower it)
 };
 
@@ -111,7 +111,7 @@ void app_write_hash(app_state& app);
 // Pulls bytes and live events into the store, for at most `budget_ms`.
 void app_pump(app_state& app, double budget_ms);
 void app_rebuild_if_dirty(app_state& app);
-void app_rebuild(app_state& app);     // unconditional (benchmarks)
+void app_rebuild(app_state& app);           // unconditional (benchmarks)
 void app_settings_changed(app_state& app);  // a filter changed: hash + re-score
 void app_apply_mapping(app_state& app, const column_mapping& mapping);
 void app_load_demo(app_state& app, uint64_t rows);

@@ -20,9 +20,9 @@ bool prefers_dark();
 
 // The page reads sources; the app layer pulls their bytes.
 load_info current_load();
-std::string load_text(int which);           // 0 name, 1 error
+std::string load_text(int which);            // 0 name, 1 error
 int pull_chunk(char* buffer, int capacity);  // > 0 bytes, 0 wait, -1 ended, -2 failed
-void cancel_load(int id);                   // stop reading load `id` and drop its queued bytes
+void cancel_load(int id);                    // stop reading load `id` and drop its queued bytes
 void open_url(const std::string& url);
 void open_collector(const std::string& base, const std::string& key);  // base "" = this page's
 void pick_file();

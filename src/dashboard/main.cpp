@@ -3,8 +3,8 @@
 // [X] high-DPI: canvas = CSS size × devicePixelRatio, font rasterized at size × dpr, sizes scaled
 // [X] resizes with the window; a DPI change (zoom, other screen) rebuilds the font atlas
 // [X] clipboard through io.Get/SetClipboardTextFn; light and dark themes
-#include <emscripten.h>
 #include <GLES3/gl3.h>
+#include <emscripten.h>
 #define GLFW_INCLUDE_ES3
 #include <GLFW/glfw3.h>
 
@@ -66,8 +66,10 @@ void build_fonts(float dpr) {
 
 void apply_style(float dpr, bool dark) {
     ImGuiStyle style;
-    if (dark) ImGui::StyleColorsDark(&style);
-    else ImGui::StyleColorsLight(&style);
+    if (dark)
+        ImGui::StyleColorsDark(&style);
+    else
+        ImGui::StyleColorsLight(&style);
     style.WindowRounding = 6;
     style.ChildRounding = 6;
     style.FrameRounding = 4;
@@ -154,8 +156,7 @@ void frame() {
     glClearColor(bg.x, bg.y, bg.z, 1);
     glClear(GL_COLOR_BUFFER_BIT);
     renderer_draw(ImGui::GetDrawData(), width, height);
-    g_drawn = {now_ms(), g_app.builds, g_app.live.events, width, height, dpr, g_app.settings.dark, g_app.load.phase,
-               g_app.live.state};
+    g_drawn = {now_ms(), g_app.builds, g_app.live.events, width, height, dpr, g_app.settings.dark, g_app.load.phase, g_app.live.state};
     // A drawn frame's own cost (ImGui, draw lists, GL calls): re-scoring is timed on its own
     // (build_cpu_ms), and a frame with nothing new draws nothing.
     double spent = now_ms() - draw_start;

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "app_platform.h"
 #include "calendar.h"
 #include "imgui.h"
 #include "imgui_internal.h"
-#include "app_platform.h"
 
 namespace npskit::dashboard {
 
@@ -120,9 +120,7 @@ void flow(float width) {
     float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
     if (x + width <= right) ImGui::SameLine();
 }
-float button_width(const char* label) {
-    return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2;
-}
+float button_width(const char* label) { return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2; }
 
 // Remembers the last item's rectangle under `name` (the test hook reports it).
 void note_rect(panel_ui& u, const std::string& name) {
@@ -130,9 +128,7 @@ void note_rect(panel_ui& u, const std::string& name) {
     u.ui.rects[name] = {a.x, a.y, b.x - a.x, b.y - a.y};
 }
 
-bool begin_panel(const char* id, float height) {
-    return ImGui::BeginChild(id, ImVec2(0, height), true);
-}
+bool begin_panel(const char* id, float height) { return ImGui::BeginChild(id, ImVec2(0, height), true); }
 
 // A chip-like toggle button; returns true when clicked.
 bool chip(const char* label, bool active, ImU32 color = 0) {
@@ -168,8 +164,7 @@ void stacked_bar(const panel_model& m, const headline_view& h, float height) {
         dl->AddRectFilled(ImVec2(x, p.y), ImVec2(x + w, p.y + height), segment_colors[i]);
         std::string label = format_rounded(h.segment_percent[i], 0) + "%";
         ImVec2 ts = ImGui::CalcTextSize(label.c_str());
-        if (ts.x + S(6, m) < w)
-            dl->AddText(ImVec2(x + (w - ts.x) / 2, p.y + (height - ts.y) / 2), IM_COL32_WHITE, label.c_str());
+        if (ts.x + S(6, m) < w) dl->AddText(ImVec2(x + (w - ts.x) / 2, p.y + (height - ts.y) / 2), IM_COL32_WHITE, label.c_str());
         x += w;
     }
     if (ImGui::IsItemHovered())
@@ -238,8 +233,7 @@ void histogram_chart(const panel_model& m, const headline_view& head, float heig
     }
     if (hovered >= 0)
         ImGui::SetTooltip("score %d (%s): %s responses, %s%%", hovered, segment_name(segment_of(hovered)),
-                          with_thousands(h.bins[hovered]).c_str(),
-                          n ? format_rounded(head.score_percent[hovered], 1).c_str() : "0");
+                          with_thousands(h.bins[hovered]).c_str(), n ? format_rounded(head.score_percent[hovered], 1).c_str() : "0");
 }
 
 void trend_chart(const panel_model& m, const report& rep, float height) {
@@ -278,8 +272,8 @@ void trend_chart(const panel_model& m, const report& rep, float height) {
     dl->PushClipRect(plot0, plot1, true);
     for (int b = 0; b < 4; ++b) {
         if (band_edges[b + 1] <= lo || band_edges[b] >= hi) continue;
-        dl->AddRectFilled(ImVec2(plot0.x, y_of(std::min(hi, band_edges[b + 1]))),
-                          ImVec2(plot1.x, y_of(std::max(lo, band_edges[b]))), band_colors[b]);
+        dl->AddRectFilled(ImVec2(plot0.x, y_of(std::min(hi, band_edges[b + 1]))), ImVec2(plot1.x, y_of(std::max(lo, band_edges[b]))),
+                          band_colors[b]);
     }
     dl->PopClipRect();
     const double grid = (hi - lo) > 100 ? 50 : (hi - lo) > 40 ? 20 : 10;
@@ -296,8 +290,8 @@ void trend_chart(const panel_model& m, const report& rep, float height) {
     for (size_t i = 0; i + 1 < count; ++i) {
         const auto &a = pts[i].score, &b = pts[i + 1].score;
         if (!a.has_score || !b.has_score) continue;
-        ImVec2 quad[4] = {ImVec2(x_of(i), y_of(a.ci_high)), ImVec2(x_of(i + 1), y_of(b.ci_high)),
-                          ImVec2(x_of(i + 1), y_of(b.ci_low)), ImVec2(x_of(i), y_of(a.ci_low))};
+        ImVec2 quad[4] = {ImVec2(x_of(i), y_of(a.ci_high)), ImVec2(x_of(i + 1), y_of(b.ci_high)), ImVec2(x_of(i + 1), y_of(b.ci_low)),
+                          ImVec2(x_of(i), y_of(a.ci_low))};
         dl->AddConvexPolyFilled(quad, 4, band);
     }
     // The line, broken where a bucket has no answers.
@@ -412,8 +406,8 @@ void draw_top_bar(const panel_model& m, panel_ui& u) {
     float url_w = std::min(S(320, m), ImGui::GetContentRegionAvail().x * 0.55f);
     flow(url_w);
     ImGui::SetNextItemWidth(url_w);
-    bool go = ImGui::InputTextWithHint("##url", "https://… JSON, NDJSON or CSV", u.ui.url, sizeof u.ui.url,
-                                       ImGuiInputTextFlags_EnterReturnsTrue);
+    bool go =
+        ImGui::InputTextWithHint("##url", "https://… JSON, NDJSON or CSV", u.ui.url, sizeof u.ui.url, ImGuiInputTextFlags_EnterReturnsTrue);
     flow(button_width("Load URL"));
     go |= ImGui::Button("Load URL");
     if (go && u.ui.url[0]) u.act.open_url = u.ui.url;
@@ -456,14 +450,14 @@ void draw_load_status(const panel_model& m, panel_ui& u) {
     }
     if (!l.note.empty()) ImGui::TextWrapped("Note: %s.", l.note.c_str());
     if (l.stats.skipped > 0) {
-        std::string title = with_thousands(l.stats.skipped) + " bad rows skipped (of " + with_thousands(l.stats.records) +
-                            ")###badrows";
+        std::string title = with_thousands(l.stats.skipped) + " bad rows skipped (of " + with_thousands(l.stats.records) + ")###badrows";
         ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(col_passive));
         bool open = ImGui::CollapsingHeader(title.c_str(), l.phase == load_phase::failed ? ImGuiTreeNodeFlags_DefaultOpen : 0);
         note_rect(u, "bad_rows");
         ImGui::PopStyleColor();
         if (open) {
-            for (const auto& p : l.stats.examples) ImGui::BulletText("line %llu: %s", static_cast<unsigned long long>(p.line), p.reason.c_str());
+            for (const auto& p : l.stats.examples)
+                ImGui::BulletText("line %llu: %s", static_cast<unsigned long long>(p.line), p.reason.c_str());
             if (l.stats.examples.size() < l.stats.skipped) muted("(first examples only)");
         }
     }
@@ -476,9 +470,12 @@ void draw_load_status(const panel_model& m, panel_ui& u) {
         const auto& header = m.header ? *m.header : no_header;
         ImGui::TextWrapped("The columns of %s were not recognised. Which column holds what?", l.name.c_str());
         column_mapping& cm = u.ui.pending_mapping;
-        struct role { const char* label; int* column; };
-        role roles[] = {{"Score (0-10), required", &cm.score}, {"Date", &cm.ts}, {"Comment", &cm.comment},
-                        {"Survey", &cm.survey}, {"User", &cm.user}};
+        struct role {
+            const char* label;
+            int* column;
+        };
+        role roles[] = {
+            {"Score (0-10), required", &cm.score}, {"Date", &cm.ts}, {"Comment", &cm.comment}, {"Survey", &cm.survey}, {"User", &cm.user}};
         for (auto& r : roles) {
             const char* current = *r.column >= 0 && *r.column < static_cast<int>(header.size()) ? header[*r.column].c_str() : "(none)";
             if (ImGui::BeginCombo(r.label, current)) {
@@ -512,8 +509,10 @@ void toggle_attribute_value(panel_ui& u, const std::string& key, const std::stri
         attrs.push_back({key, {value}, false});
     } else {
         auto v = std::find(it->values.begin(), it->values.end(), value);
-        if (v == it->values.end()) it->values.push_back(value);
-        else it->values.erase(v);
+        if (v == it->values.end())
+            it->values.push_back(value);
+        else
+            it->values.erase(v);
         if (it->values.empty()) attrs.erase(it);
     }
     u.changed = true;
@@ -521,7 +520,7 @@ void toggle_attribute_value(panel_ui& u, const std::string& key, const std::stri
 
 void draw_filters(const panel_model& m, panel_ui& u) {
     view_settings& s = u.settings;
-    static const date_preset presets[] = {date_preset::all, date_preset::last_7_days, date_preset::last_30_days,
+    static const date_preset presets[] = {date_preset::all,          date_preset::last_7_days,   date_preset::last_30_days,
                                           date_preset::last_90_days, date_preset::last_365_days, date_preset::custom};
     static const char* preset_labels[] = {"All time", "Last 7 days", "Last 30 days", "Last 90 days", "Last 12 months", "Custom…"};
     int current = static_cast<int>(s.range);
@@ -564,7 +563,8 @@ void draw_filters(const panel_model& m, panel_ui& u) {
                 for (const auto& v : col.values) {
                     bool active = false;
                     for (const auto& f : s.attributes)
-                        if (f.key == col.key && !f.exclude && std::find(f.values.begin(), f.values.end(), v) != f.values.end()) active = true;
+                        if (f.key == col.key && !f.exclude && std::find(f.values.begin(), f.values.end(), v) != f.values.end())
+                            active = true;
                     if (ImGui::MenuItem(v.c_str(), nullptr, active)) toggle_attribute_value(u, col.key, v);
                 }
                 ImGui::EndMenu();
@@ -632,7 +632,10 @@ void draw_filters(const panel_model& m, panel_ui& u) {
 // [SECTION] Panels
 //-----------------------------------------------------------------------------
 void draw_headline(const panel_model& m, float height) {
-    if (!begin_panel("headline", height)) { ImGui::EndChild(); return; }
+    if (!begin_panel("headline", height)) {
+        ImGui::EndChild();
+        return;
+    }
     const headline_view& h = m.rep.headline;
     const nps_result& s = h.score;
     panel_title("Net Promoter Score");
@@ -700,14 +703,20 @@ void draw_headline(const panel_model& m, float height) {
 }
 
 void draw_distribution(const panel_model& m, float height) {
-    if (!begin_panel("distribution", height)) { ImGui::EndChild(); return; }
+    if (!begin_panel("distribution", height)) {
+        ImGui::EndChild();
+        return;
+    }
     panel_title("Distribution of scores");
     histogram_chart(m, m.rep.headline, ImGui::GetContentRegionAvail().y);
     ImGui::EndChild();
 }
 
 void draw_trend(const panel_model& m, panel_ui& u, float height) {
-    if (!begin_panel("trend", height)) { ImGui::EndChild(); return; }
+    if (!begin_panel("trend", height)) {
+        ImGui::EndChild();
+        return;
+    }
     ImGui::TextUnformatted("Trend");
     ImGui::SameLine(0, S(16, m));
     for (time_bucket b : {time_bucket::day, time_bucket::week, time_bucket::month}) {
@@ -736,7 +745,10 @@ void draw_trend(const panel_model& m, panel_ui& u, float height) {
 }
 
 void draw_breakdown(const panel_model& m, panel_ui& u, float height) {
-    if (!begin_panel("breakdown", height)) { ImGui::EndChild(); return; }
+    if (!begin_panel("breakdown", height)) {
+        ImGui::EndChild();
+        return;
+    }
     ImGui::TextUnformatted("Breakdown by");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(S(130, m));
@@ -756,8 +768,8 @@ void draw_breakdown(const panel_model& m, panel_ui& u, float height) {
     }
     ImGui::Separator();
     const auto& rows = m.rep.breakdown;
-    ImGuiTableFlags flags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
-                            ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp;
+    ImGuiTableFlags flags = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH |
+                            ImGuiTableFlags_SizingStretchProp;
     if (ImGui::BeginTable("breakdown_table", 5, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
         ImGui::TableSetupScrollFreeze(0, 1);
         ImGui::TableSetupColumn(key.empty() ? "value" : key.c_str(), ImGuiTableColumnFlags_WidthStretch, 2.0f);
@@ -793,15 +805,17 @@ void draw_breakdown(const panel_model& m, panel_ui& u, float height) {
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(r.score.has_score ? nps_text(r.score.nps).c_str() : "–");
             ImGui::TableNextColumn();
-            if (r.score.has_score) ImGui::Text("%s to %s", format_rounded(r.score.ci_low, 0).c_str(), format_rounded(r.score.ci_high, 0).c_str());
+            if (r.score.has_score)
+                ImGui::Text("%s to %s", format_rounded(r.score.ci_low, 0).c_str(), format_rounded(r.score.ci_high, 0).c_str());
             ImGui::TableNextColumn();
             if (r.score.has_score && m.rep.headline.score.has_score) {
                 bool sig = r.vs_rest.valid && r.vs_rest.significant;
                 ImU32 col = !sig ? muted_color() : r.difference >= 0 ? col_promoter : col_detractor;
                 ImGui::TextColored(to_vec4(col), "%s%s", signed_text(r.difference).c_str(), sig ? " ●" : "");
                 if (ImGui::IsItemHovered())
-                    ImGui::SetTooltip(sig ? "Significantly different from the other rows (p = %.3f)" : "Not significantly different (p = %.2f)",
-                                      r.vs_rest.p_value);
+                    ImGui::SetTooltip(
+                        sig ? "Significantly different from the other rows (p = %.3f)" : "Not significantly different (p = %.2f)",
+                        r.vs_rest.p_value);
             }
         }
         ImGui::EndTable();
@@ -810,15 +824,18 @@ void draw_breakdown(const panel_model& m, panel_ui& u, float height) {
 }
 
 void draw_rate(const panel_model& m, float height) {
-    if (!begin_panel("rate", height)) { ImGui::EndChild(); return; }
+    if (!begin_panel("rate", height)) {
+        ImGui::EndChild();
+        return;
+    }
     const response_rate_view& r = m.rep.rate;
     panel_title("Response rate");
     if (!r.shown) {
         muted("No display events (shown / dismissed) in this data.");
     } else {
         ImGui::Text("shown %s · answered %s (%s%%) · dismissed %s (%s%%)", with_thousands(r.shown).c_str(),
-                    with_thousands(r.answered).c_str(), format_rounded(100 * r.answer_rate, 1).c_str(),
-                    with_thousands(r.dismissed).c_str(), format_rounded(100 * r.dismiss_rate, 1).c_str());
+                    with_thousands(r.answered).c_str(), format_rounded(100 * r.answer_rate, 1).c_str(), with_thousands(r.dismissed).c_str(),
+                    format_rounded(100 * r.dismiss_rate, 1).c_str());
     }
     ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH;
     if (ImGui::BeginTable("rate_table", 5, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
@@ -842,8 +859,10 @@ void draw_rate(const panel_model& m, float height) {
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(with_thousands(t.dismissed).c_str());
             ImGui::TableNextColumn();
-            if (t.shown) ImGui::Text("%s%%", format_rounded(100.0 * t.answer_rate, 0).c_str());
-            else ImGui::TextDisabled("–");
+            if (t.shown)
+                ImGui::Text("%s%%", format_rounded(100.0 * t.answer_rate, 0).c_str());
+            else
+                ImGui::TextDisabled("–");
         }
         ImGui::EndTable();
     }
@@ -869,8 +888,10 @@ std::string effect_text(const ranked_theme& t) {
     if (!t.vs_rest.valid) return out;
     const double d = t.vs_rest.difference;
     const std::string points = format_rounded(std::abs(d), 0);
-    if (points == "0") out += ", as the rest";
-    else out += ", " + points + (points == "1" ? " point " : " points ") + (d < 0 ? "below" : "above") + " the rest";
+    if (points == "0")
+        out += ", as the rest";
+    else
+        out += ", " + points + (points == "1" ? " point " : " points ") + (d < 0 ? "below" : "above") + " the rest";
     return out + " (" + p_text(t.vs_rest.p_value) + ")";
 }
 
@@ -906,7 +927,10 @@ void theme_share_chart(const panel_model& m, const report& rep, float height) {
 }
 
 void draw_themes(const panel_model& m, panel_ui& u, float height) {
-    if (!begin_panel("themes_panel", height)) { ImGui::EndChild(); return; }
+    if (!begin_panel("themes_panel", height)) {
+        ImGui::EndChild();
+        return;
+    }
     view_settings& s = u.settings;
     const report& rep = m.rep;
     ImGui::TextUnformatted("Themes");
@@ -954,14 +978,18 @@ void draw_themes(const panel_model& m, panel_ui& u, float height) {
                     const ranked_theme& t = list[i];
                     std::string label = t.text + " " + with_thousands(t.count) + "##t" + std::to_string(seg * 100 + i);
                     float w = button_width(label.c_str());
-                    if (i && line_w + w < max_w) ImGui::SameLine();
-                    else line_w = 0;
+                    if (i && line_w + w < max_w)
+                        ImGui::SameLine();
+                    else
+                        line_w = 0;
                     line_w += w + ImGui::GetStyle().ItemSpacing.x;
                     if (chip(label.c_str(), s.theme == t.key, segment_colors[seg])) select_theme(u, t.key);
                     note_rect(u, "theme:" + t.key);
                     if (ImGui::IsItemHovered())
                         ImGui::SetTooltip("%s comments of %s, %s of the others (z = %s)\n%s", with_thousands(t.count).c_str(),
-                                          seg == 0 ? "detractors" : seg == 1 ? "passives" : "promoters",
+                                          seg == 0   ? "detractors"
+                                          : seg == 1 ? "passives"
+                                                     : "promoters",
                                           with_thousands(t.other_count).c_str(), format_rounded(t.distinct.z, 1).c_str(),
                                           effect_text(t).c_str());
                 }
@@ -998,8 +1026,10 @@ void draw_themes(const panel_model& m, panel_ui& u, float height) {
             ImGui::TextUnformatted(impact.c_str());
             ImGui::PushTextWrapPos(0);
             std::string sentence = "mentions of " + t.text + ": " + effect_text(t);
-            if (t.vs_rest.significant) ImGui::TextUnformatted(sentence.c_str());
-            else muted(sentence.c_str());
+            if (t.vs_rest.significant)
+                ImGui::TextUnformatted(sentence.c_str());
+            else
+                muted(sentence.c_str());
             ImGui::PopTextWrapPos();
             ImGui::PopID();
             if (i + 1 < list.size()) ImGui::Spacing();
@@ -1013,7 +1043,10 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
         ImGui::SetScrollHereY(0.0f);
         u.ui.scroll_to_comments = false;
     }
-    if (!begin_panel("comments", height)) { ImGui::EndChild(); return; }
+    if (!begin_panel("comments", height)) {
+        ImGui::EndChild();
+        return;
+    }
     view_settings& s = u.settings;
     ImGui::TextUnformatted("Comments");
     ImGui::SameLine(0, S(12, m));
@@ -1035,8 +1068,8 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
     ImGui::Separator();
     const auto& comments = m.rep.comments;
     if (comments.empty()) muted("No comments match these filters.");
-    ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH |
-                            ImGuiTableFlags_SizingStretchProp;
+    ImGuiTableFlags flags =
+        ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp;
     if (!comments.empty() && ImGui::BeginTable("comment_list", 3, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
         ImGui::TableSetupScrollFreeze(0, 1);
         ImGui::TableSetupColumn("date", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("2026-01-01").x);
@@ -1076,15 +1109,17 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
 // [SECTION] Layout
 //-----------------------------------------------------------------------------
 void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
-    const panel_model m{app.rep,        app.load, app.live, app.store.attributes, app.store.size(),
-                        app.importer ? &app.importer->header() : nullptr,
-                        app.settings.dark, app.dpr, fonts.regular, fonts.big};
+    const panel_model m{app.rep,           app.load,
+                        app.live,          app.store.attributes,
+                        app.store.size(),  app.importer ? &app.importer->header() : nullptr,
+                        app.settings.dark, app.dpr,
+                        fonts.regular,     fonts.big};
     panel_ui u{app.settings, app.ui, {}, false};
     ImGuiIO& io = ImGui::GetIO();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
-    ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                             ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGuiWindowFlags flags =
+        ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::Begin("npskit", nullptr, flags);
     draw_top_bar(m, u);
     draw_load_status(m, u);
@@ -1131,9 +1166,12 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
     // What the frame's clicks asked for, in the app layer (which owns the hash and the sources).
     const panel_actions& act = u.act;
     if (act.resort) sort_breakdown(app.rep.breakdown, app.ui.sort_by, app.ui.sort_descending);
-    if (act.set_range) app_set_range(app, *act.set_range);
-    else if (u.changed) app_settings_changed(app);
-    else if (act.write_hash) app_write_hash(app);
+    if (act.set_range)
+        app_set_range(app, *act.set_range);
+    else if (u.changed)
+        app_settings_changed(app);
+    else if (act.write_hash)
+        app_write_hash(app);
     if (act.apply_mapping) app_apply_mapping(app, app.ui.pending_mapping);
     if (!act.open_url.empty()) app_open_url(app, act.open_url);
     if (act.pick_file) platform::pick_file();

@@ -133,8 +133,8 @@ void renderer_draw(ImDrawData* dd, int fb_width, int fb_height) {
             ImVec2 cmin((cmd.ClipRect.x - clip_off.x) * clip_scale.x, (cmd.ClipRect.y - clip_off.y) * clip_scale.y);
             ImVec2 cmax((cmd.ClipRect.z - clip_off.x) * clip_scale.x, (cmd.ClipRect.w - clip_off.y) * clip_scale.y);
             if (cmax.x <= cmin.x || cmax.y <= cmin.y) continue;
-            glScissor(static_cast<GLint>(cmin.x), static_cast<GLint>(fb_height - cmax.y),
-                      static_cast<GLsizei>(cmax.x - cmin.x), static_cast<GLsizei>(cmax.y - cmin.y));
+            glScissor(static_cast<GLint>(cmin.x), static_cast<GLint>(fb_height - cmax.y), static_cast<GLsizei>(cmax.x - cmin.x),
+                      static_cast<GLsizei>(cmax.y - cmin.y));
             glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(reinterpret_cast<intptr_t>(cmd.GetTexID())));
             // No base-vertex draw in WebGL2: 32-bit indices are global, so VtxOffset is always 0.
             glDrawElements(GL_TRIANGLES, static_cast<GLsizei>(cmd.ElemCount), GL_UNSIGNED_INT,

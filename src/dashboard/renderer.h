@@ -10,9 +10,9 @@ struct ImDrawData;
 
 namespace npskit::dashboard {
 
-bool renderer_setup();            // needs a current WebGL2 context; false if shaders fail
+bool renderer_setup();  // needs a current WebGL2 context; false if shaders fail
 void renderer_shutdown();
-void renderer_upload_fonts();     // after (re)building io.Fonts
+void renderer_upload_fonts();  // after (re)building io.Fonts
 void renderer_draw(ImDrawData* draw_data, int framebuffer_width, int framebuffer_height);
 
 // The embedded TTF (DejaVu Sans): bytes owned by the bundle, never freed.

@@ -139,9 +139,7 @@ bool take_hash(std::string& out) {
     return read_js_string(out, [](char* b, int c) { return npskit_js_take_hash(b, c); });
 }
 void set_hash(const std::string& hash) { npskit_js_set_hash(hash.c_str()); }
-void keep_session_key(const std::string& source, const std::string& key) {
-    npskit_js_keep_session_key(source.c_str(), key.c_str());
-}
+void keep_session_key(const std::string& source, const std::string& key) { npskit_js_keep_session_key(source.c_str(), key.c_str()); }
 std::string session_key(const std::string& source) {
     std::string out;
     read_js_string(out, [&source](char* b, int c) { return npskit_js_session_key(source.c_str(), b, c); });

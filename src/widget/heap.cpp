@@ -29,8 +29,7 @@ void* malloc(size_t n) {
         size_t size = size_t{1} << c;
         uintptr_t end = heap_top + size;
         size_t have = __builtin_wasm_memory_size(0) * 65536;
-        if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) == static_cast<size_t>(-1))
-            return nullptr;
+        if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) == static_cast<size_t>(-1)) return nullptr;
         block = reinterpret_cast<unsigned char*>(heap_top);
         heap_top = end;
     }

@@ -66,7 +66,7 @@ static bool valid_brand(std::string_view s) {
 const char* brand_text(std::string_view hex) {
     auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 32) - 'a' + 10; };
     static const uint32_t weight[3] = {2126, 7152, 722};  // relative luminance x 10000
-    uint32_t lum = 0;  // x 10000 x 255^2, gamma 2.0 (close enough to pick the text colour; no pow())
+    uint32_t lum = 0;                                     // x 10000 x 255^2, gamma 2.0 (close enough to pick the text colour; no pow())
     for (int k = 0; k < 3; ++k) {
         uint32_t v = hex.size() == 4 ? nibble(hex[1 + k]) * 17 : nibble(hex[1 + 2 * k]) * 16 + nibble(hex[2 + 2 * k]);
         lum += weight[k] * v * v;
@@ -178,7 +178,9 @@ static int64_t signup_date_ms(std::string_view v) {
     size_t used = 0;
     if (read_integers(v.substr(0, 10), '-', ymd, 3, used) != 3 || used != 10) return 0;
     const int64_t y = ymd[0], m = ymd[1], d = ymd[2];
-    return y >= 1970 && y < 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31 ? days_from_civil(static_cast<int>(y), static_cast<int>(m), static_cast<int>(d)) * ms_per_day : 0;
+    return y >= 1970 && y < 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31
+               ? days_from_civil(static_cast<int>(y), static_cast<int>(m), static_cast<int>(d)) * ms_per_day
+               : 0;
 }
 
 //-----------------------------------------------------------------------------
@@ -264,8 +266,7 @@ static void identify(tagged user, tagged traits) {
             continue;
         }
         if (!is_valid_attribute_key(key) || used == 32) continue;
-        if (same(key, "signed_up") || same(key, "created_at"))
-            g.signed_up_ms = signup_date_ms(value);
+        if (same(key, "signed_up") || same(key, "created_at")) g.signed_up_ms = signup_date_ms(value);
         if (used++) g.attributes += ',';
         append_json_string(g.attributes, key);
         g.attributes += ':';
@@ -357,10 +358,10 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_t
 
 EMSCRIPTEN_KEEPALIVE int npskit_on_ui(int code, int key) { return prompt_on_ui(code, key); }
 
-
 // `serial` is the queue's number for that send (a late answer from before destroy() is ignored).
 EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int serial, int status, double retry_after_ms) {
-    send_outcome out = g.queue.finish(static_cast<uint32_t>(serial), status, static_cast<int64_t>(retry_after_ms), now_ms(), npskit_js_random());
+    send_outcome out =
+        g.queue.finish(static_cast<uint32_t>(serial), status, static_cast<int64_t>(retry_after_ms), now_ms(), npskit_js_random());
     if (out == send_outcome::dropped && !g.warned_drop) {
         g.warned_drop = true;
         npskit_js_warn("npskit: the endpoint refused a record (HTTP 4xx): dropped");
@@ -371,8 +372,10 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int serial, int status, double retry_af
 // A timer fired, or the browser said something (codes in widget.h): the page is being hidden
 // (tab closed, navigation, app switch): what never left goes by beacon; back online: send now.
 EMSCRIPTEN_KEEPALIVE void npskit_on_wake(int code) {
-    if (code == timer_delivery) flush();
-    else if (code == timer_chord) prompt_on_chord_timeout();
+    if (code == timer_delivery)
+        flush();
+    else if (code == timer_chord)
+        prompt_on_chord_timeout();
     else if (code == timer_show && g.ready && g.prompt.current == step::hidden && !g.pending_trigger.empty()) {
         text trigger = std::move(g.pending_trigger);
         g.pending_trigger.clear();
@@ -383,6 +386,5 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_wake(int code) {
         save_queue();
     }
 }
-
 
 }  // extern "C"

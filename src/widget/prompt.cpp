@@ -29,12 +29,12 @@ static int button(int parent, const char* cls, std::string_view text, int code) 
 }
 
 static std::string_view segment_text(int score) {
-    return g.texts[score <= max_detractor_score ? text_id::follow_detractor : score < min_promoter_score ? text_id::follow_passive : text_id::follow_promoter];
+    return g.texts[score <= max_detractor_score ? text_id::follow_detractor
+                   : score < min_promoter_score ? text_id::follow_passive
+                                                : text_id::follow_promoter];
 }
 
-static void question(std::string_view text) {
-    js_attr(el(card, "p", "q", text), "id", "npskit-q");
-}
+static void question(std::string_view text) { js_attr(el(card, "p", "q", text), "id", "npskit-q"); }
 
 static void close_button() {
     int x = button(card, "x", "\xc3\x97", ui_close);  // ×
@@ -251,11 +251,16 @@ int prompt_on_ui(int code, int key) {
     }
     int forward = g.texts.rtl ? key_left : key_right;
     int backward = g.texts.rtl ? key_right : key_left;
-    if (key == forward || key == key_down) move_focus(g.prompt.focused + 1);
-    else if (key == backward || key == key_up) move_focus(g.prompt.focused - 1);
-    else if (key == key_home) move_focus(0);
-    else if (key == key_end) move_focus(10);
-    else return 0;
+    if (key == forward || key == key_down)
+        move_focus(g.prompt.focused + 1);
+    else if (key == backward || key == key_up)
+        move_focus(g.prompt.focused - 1);
+    else if (key == key_home)
+        move_focus(0);
+    else if (key == key_end)
+        move_focus(10);
+    else
+        return 0;
     return 1;
 }
 

@@ -23,24 +23,24 @@ struct survey_desc {
     std::string_view survey;          // survey id (required)
     std::string_view product = "us";  // fills {product}
     std::string_view brand = "#2563eb";
-    std::string_view promoter_url;    // promoters' call to action; none when empty
+    std::string_view promoter_url;  // promoters' call to action; none when empty
     position where = position::bottom_right;
     theme look = theme::auto_;
-    bool display_events = true;       // send 'shown' / 'dismissed'
+    bool display_events = true;  // send 'shown' / 'dismissed'
     survey_rules rules;
     delivery_desc delivery;
 };
 
 // UI event codes from the DOM (web_dom.cpp forwards them to npskit_on_ui).
 enum ui_code : int {
-    ui_choose = 0,      // + score 0..10
+    ui_choose = 0,  // + score 0..10
     ui_close = 20,
     ui_send = 21,
     ui_skip = 22,
     ui_contact = 23,
     ui_done = 24,
-    ui_key = 30,        // keydown inside the prompt (key code in `key`)
-    ui_focus = 40,      // + index 0..10: a scale button got focus
+    ui_key = 30,    // keydown inside the prompt (key code in `key`)
+    ui_focus = 40,  // + index 0..10: a scale button got focus
 };
 enum key_code : int { key_escape = 27, key_end = 35, key_home = 36, key_left = 37, key_up = 38, key_right = 39, key_down = 40 };
 // npskit_on_wake codes: the timers, and the page being hidden (going online wakes the delivery).
@@ -49,8 +49,8 @@ enum timer_code : int { timer_delivery = 1, timer_show = 2, timer_chord = 3, wak
 struct prompt_state {
     step current = step::hidden;
     int score = -1;
-    int focused = 0;          // roving focus index on the scale
-    int pending_digit = -1;   // "1" waiting for a "0"
+    int focused = 0;         // roving focus index on the scale
+    int pending_digit = -1;  // "1" waiting for a "0"
     bool contact_given = false;
     // The answer, sent when the score is chosen and again, whole, under the same id with the
     // comment and the contact opt-in.
@@ -59,18 +59,18 @@ struct prompt_state {
     text answer_page, comment;
     int contact_ok = -1;
     text trigger;
-    int handles[11] = {};     // scale buttons
+    int handles[11] = {};  // scale buttons
     int textarea = 0;
 };
 
 struct state {
-    bool ready = false;       // endpoint + survey known, storage restored
-    text config;       // config layers (json_text.h): data-* first, then each init()
+    bool ready = false;  // endpoint + survey known, storage restored
+    text config;         // config layers (json_text.h): data-* first, then each init()
     survey_desc desc;
     prompt_texts texts;
     text anon_id, user_id, email;
-    text attributes;   // identify() traits as JSON members ("\"plan\":\"pro\",…")
-    int64_t signed_up_ms = 0; // from a signed_up / created_at trait; 0 = none
+    text attributes;           // identify() traits as JSON members ("\"plan\":\"pro\",…")
+    int64_t signed_up_ms = 0;  // from a signed_up / created_at trait; 0 = none
     survey_history history;
     delivery_queue queue;
     prompt_state prompt;
@@ -106,7 +106,9 @@ void prompt_on_chord_timeout();
 
 // The shims that take text as pointer + length, called with a view.
 namespace npskit::widget {
-inline void js_attr(int h, const char* name, std::string_view value) { npskit_js_attr(h, name, value.data(), static_cast<int>(value.size())); }
+inline void js_attr(int h, const char* name, std::string_view value) {
+    npskit_js_attr(h, name, value.data(), static_cast<int>(value.size()));
+}
 inline void js_attr(int h, const char* name, const char* value) { npskit_js_attr(h, name, value, 0x7fffffff); }  // up to its NUL
 inline void js_text(int h, std::string_view text) { npskit_js_text(h, text.data(), static_cast<int>(text.size())); }
 }  // namespace npskit::widget

@@ -29,10 +29,10 @@ void npskit_js_uuid(char* buf37);
 void npskit_js_now_iso(char* buf32);  // the time as RFC 3339 (Date.prototype.toISOString)
 int npskit_js_get(const char* key, char* buf, int cap);
 void npskit_js_set(const char* key, const char* value);  // nullptr removes the key
-int npskit_js_env(int what, char* buf, int cap);  // 0 = pathname, 1 = navigator.language
+int npskit_js_env(int what, char* buf, int cap);         // 0 = pathname, 1 = navigator.language
 void npskit_js_transport(const char* endpoint, int endpoint_len, const char* headers_json, int on);
 void npskit_js_post(int serial, const char* body, int beacon);  // serial 0: a beacon, no answer
-void npskit_js_timer(int code, int ms);  // ms < 0 cancels
+void npskit_js_timer(int code, int ms);                         // ms < 0 cancels
 void npskit_js_warn(const char* text);
 }
 
@@ -40,7 +40,7 @@ void npskit_js_warn(const char* text);
 extern "C" {
 // window.npskit(name, …args): the arguments as an array in tagged text (json_text.h).
 void npskit_on_command(const char* name, const char* args_tagged);
-int npskit_on_ui(int code, int key);  // a DOM event of the prompt (ui_code)
+int npskit_on_ui(int code, int key);                                 // a DOM event of the prompt (ui_code)
 void npskit_on_sent(int serial, int status, double retry_after_ms);  // a POST's answer
-void npskit_on_wake(int code);  // a timer fired, or the page is being hidden (timer_code)
+void npskit_on_wake(int code);                                       // a timer fired, or the page is being hidden (timer_code)
 }

@@ -4,7 +4,6 @@
 
 namespace npskit {
 
-
 delivery_desc delivery_defaults(delivery_desc d) {
     if (d.base_delay_ms <= 0) d.base_delay_ms = 2000;
     if (d.max_delay_ms <= 0) d.max_delay_ms = 300000;
@@ -119,8 +118,7 @@ const queued_item* delivery_queue::begin_next(int64_t now_ms) {
     return nullptr;
 }
 
-send_outcome delivery_queue::finish(uint32_t serial, int status, int64_t retry_after_ms, int64_t now_ms,
-                                    uint32_t random) {
+send_outcome delivery_queue::finish(uint32_t serial, int status, int64_t retry_after_ms, int64_t now_ms, uint32_t random) {
     size_t k = 0;
     while (k < count && !(items[k].in_flight && items[k].serial == serial)) ++k;
     if (k == count) return send_outcome::unknown;

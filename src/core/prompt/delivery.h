@@ -26,10 +26,10 @@ namespace npskit {
 // [SECTION] Desc
 //-----------------------------------------------------------------------------
 struct delivery_desc {
-    int base_delay_ms = 0;     // = 2000, first retry
-    int max_delay_ms = 0;      // = 300000 (5 min), backoff ceiling
-    int max_items = 0;         // = 100 (at most delivery_queue::capacity), display events dropped first
-    int64_t max_age_ms = 0;    // = 7 days, then dropped
+    int base_delay_ms = 0;   // = 2000, first retry
+    int max_delay_ms = 0;    // = 300000 (5 min), backoff ceiling
+    int max_items = 0;       // = 100 (at most delivery_queue::capacity), display events dropped first
+    int64_t max_age_ms = 0;  // = 7 days, then dropped
 };
 delivery_desc delivery_defaults(delivery_desc d);
 
@@ -56,7 +56,7 @@ enum class send_outcome : uint8_t {
 
 struct delivery_queue {
     static constexpr int capacity = 100;  // fixed slots: no vector code in the widget
-    delivery_desc desc;  // filled by setup
+    delivery_desc desc;                   // filled by setup
 
     void setup(const delivery_desc& d);
     // Queue a record (due at once). Returns false when `id` or `body` is empty, or when the queue
@@ -95,7 +95,7 @@ struct delivery_queue {
     uint32_t last_serial = 0;
     uint64_t finished[32] = {};  // hashes of the ids delivered or dropped here lately (a ring)
     uint32_t finished_count = 0;
-    void remove(size_t k);       // keeps the order
+    void remove(size_t k);  // keeps the order
     // Equal jitter: max(d/2, at_least) + [0, d/2], d doubling from base_delay_ms up to
     // max_delay_ms; `held` starts at 64 x base and goes up to one day.
     int64_t backoff_ms(int attempts, uint32_t random, int64_t at_least = 0, bool held = false) const;

@@ -10,33 +10,33 @@
 namespace npskit {
 
 // X(id, English, French). {product} and {n} are filled in at render time.
-#define NPSKIT_TEXTS(X)                                                                                                \
-    X(question, "How likely are you to recommend {product} to a friend or colleague?",                                \
-      "Quelle est la probabilit\u00e9 que vous recommandiez {product} \u00e0 un ami ou un coll\u00e8gue\u00a0?")       \
-    X(low_label, "Not at all likely", "Pas du tout probable")                                                         \
-    X(high_label, "Extremely likely", "Extr\u00eamement probable")                                                    \
-    X(score_label, "{n}, out of 10", "{n}, sur 10")                                                                    \
-    X(close, "Close", "Fermer")                                                                                        \
+#define NPSKIT_TEXTS(X)                                                                                                                   \
+    X(question, "How likely are you to recommend {product} to a friend or colleague?",                                                    \
+      "Quelle est la probabilit\u00e9 que vous recommandiez {product} \u00e0 un ami ou un coll\u00e8gue\u00a0?")                          \
+    X(low_label, "Not at all likely", "Pas du tout probable")                                                                             \
+    X(high_label, "Extremely likely", "Extr\u00eamement probable")                                                                        \
+    X(score_label, "{n}, out of 10", "{n}, sur 10")                                                                                       \
+    X(close, "Close", "Fermer")                                                                                                           \
     X(follow_detractor, "What disappointed you or was missing?", "Qu\u2019est-ce qui vous a d\u00e9\u00e7u ou vous a manqu\u00e9\u00a0?") \
-    X(follow_passive, "What would make us a 10 for you?", "Que faudrait-il pour que nous m\u00e9ritions un 10\u00a0?") \
-    X(follow_promoter, "What do you like most?", "Qu\u2019appr\u00e9ciez-vous le plus\u00a0?")                         \
-    X(comment_hint, "Optional", "Facultatif")                                                                          \
-    X(send, "Send", "Envoyer")                                                                                         \
-    X(skip, "Skip", "Passer")                                                                                          \
-    X(thanks, "Thank you for your feedback!", "Merci pour votre avis\u00a0!")                                         \
-    X(promoter_cta, "Leave a review", "Laisser un avis")                                                               \
-    X(contact_question, "May we contact you about this?", "Pouvons-nous vous contacter \u00e0 ce sujet\u00a0?")       \
-    X(contact_yes, "Yes, contact me", "Oui, contactez-moi")                                                            \
-    X(contact_email, "We will write to {email}.", "Nous vous \u00e9crirons \u00e0 {email}.")                          \
-    X(contact_done, "Thank you, we will be in touch.", "Merci, nous vous contacterons.")                              \
-    X(done, "Done", "Terminer")                                                                                        \
+    X(follow_passive, "What would make us a 10 for you?", "Que faudrait-il pour que nous m\u00e9ritions un 10\u00a0?")                    \
+    X(follow_promoter, "What do you like most?", "Qu\u2019appr\u00e9ciez-vous le plus\u00a0?")                                            \
+    X(comment_hint, "Optional", "Facultatif")                                                                                             \
+    X(send, "Send", "Envoyer")                                                                                                            \
+    X(skip, "Skip", "Passer")                                                                                                             \
+    X(thanks, "Thank you for your feedback!", "Merci pour votre avis\u00a0!")                                                             \
+    X(promoter_cta, "Leave a review", "Laisser un avis")                                                                                  \
+    X(contact_question, "May we contact you about this?", "Pouvons-nous vous contacter \u00e0 ce sujet\u00a0?")                           \
+    X(contact_yes, "Yes, contact me", "Oui, contactez-moi")                                                                               \
+    X(contact_email, "We will write to {email}.", "Nous vous \u00e9crirons \u00e0 {email}.")                                              \
+    X(contact_done, "Thank you, we will be in touch.", "Merci, nous vous contacterons.")                                                  \
+    X(done, "Done", "Terminer")                                                                                                           \
     X(dialog_label, "Feedback survey", "Enqu\u00eate de satisfaction")
 
 enum class text_id : uint8_t {
 #define NPSKIT_X(id, en, fr) id,
     NPSKIT_TEXTS(NPSKIT_X)
 #undef NPSKIT_X
-    count
+        count
 };
 
 enum class language : uint8_t { en, fr };

@@ -210,10 +210,14 @@ struct json_to_tagged {
         for (int k = 0; k < 4; ++k) {
             char c = s[i++];
             v <<= 4;
-            if (c >= '0' && c <= '9') v |= c - '0';
-            else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-            else return false;
+            if (c >= '0' && c <= '9')
+                v |= c - '0';
+            else if (c >= 'a' && c <= 'f')
+                v |= c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F')
+                v |= c - 'A' + 10;
+            else
+                return false;
         }
         return true;
     }
@@ -233,7 +237,9 @@ struct json_to_tagged {
             char e = s[i++];
             uint32_t cp = 0;
             switch (e) {
-                case '"': case '\\': case '/': cp = static_cast<uint32_t>(e); break;
+                case '"':
+                case '\\':
+                case '/': cp = static_cast<uint32_t>(e); break;
                 case 'b': cp = '\b'; break;
                 case 'f': cp = '\f'; break;
                 case 'n': cp = '\n'; break;
@@ -289,7 +295,8 @@ struct json_to_tagged {
             std::string items;
             size_t n = 0;
             skip_space();
-            if (i < s.size() && s[i] == (object ? '}' : ']')) ++i;
+            if (i < s.size() && s[i] == (object ? '}' : ']'))
+                ++i;
             else
                 for (;; ++n) {
                     skip_space();
@@ -340,16 +347,22 @@ void append_json_string(text& out, std::string_view s) {
     out += '"';
     for (char c : s) {
         unsigned char u = static_cast<unsigned char>(c);
-        if (c == '"') out += "\\\"";
-        else if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else if (c == '\r') out += "\\r";
-        else if (c == '\t') out += "\\t";
+        if (c == '"')
+            out += "\\\"";
+        else if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\t')
+            out += "\\t";
         else if (u < 0x20 || u == 0x7f) {
             out += "\\u00";
             out += hex[u >> 4];
             out += hex[u & 15];
-        } else out += c;
+        } else
+            out += c;
     }
     out += '"';
 }
@@ -500,7 +513,9 @@ struct wire_writer {
         append_timestamp(ts, v);
         return ts;
     }
-    std::string_view of(kind_tag<field_kind::text>, const std::optional<std::string>& v) { return v ? std::string_view(*v) : std::string_view(); }
+    std::string_view of(kind_tag<field_kind::text>, const std::optional<std::string>& v) {
+        return v ? std::string_view(*v) : std::string_view();
+    }
     std::string_view of(kind_tag<field_kind::multiline>, const std::optional<std::string>& v) {
         return v ? std::string_view(*v) : std::string_view();
     }

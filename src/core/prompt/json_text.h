@@ -111,8 +111,8 @@ void append_timestamp(text& out, int64_t unix_ms);
 #define NPSKIT_WIRE_timestamp std::string_view  // RFC 3339 UTC ("2026-01-10T12:30:00.123Z")
 #define NPSKIT_WIRE_text std::string_view       // "" = absent
 #define NPSKIT_WIRE_multiline std::string_view
-#define NPSKIT_WIRE_boolean int                 // -1 = not said, 0 / 1
-#define NPSKIT_WIRE_attributes std::string_view // the members: "\"plan\":\"pro\",\"seats\":\"12\""
+#define NPSKIT_WIRE_boolean int                  // -1 = not said, 0 / 1
+#define NPSKIT_WIRE_attributes std::string_view  // the members: "\"plan\":\"pro\",\"seats\":\"12\""
 // The text members first, then the numbers (the layout a hand-written struct had: the widget's
 // writer reads them in fewer bytes of wasm).
 #define NPSKIT_WIRE_IS_TEXT_id 1
@@ -132,15 +132,21 @@ void append_timestamp(text& out, int64_t unix_ms);
 #define NPSKIT_WIRE_NOT_1 0
 #define NPSKIT_WIRE_NOT(c) NPSKIT_WIRE_NOT_(c)
 #define NPSKIT_WIRE_NOT_(c) NPSKIT_WIRE_NOT_##c
-#define NPSKIT_WIRE_ABSENT_id {}
-#define NPSKIT_WIRE_ABSENT_survey {}
+#define NPSKIT_WIRE_ABSENT_id \
+    {}
+#define NPSKIT_WIRE_ABSENT_survey \
+    {}
 #define NPSKIT_WIRE_ABSENT_type event_type::response
 #define NPSKIT_WIRE_ABSENT_score -1
-#define NPSKIT_WIRE_ABSENT_timestamp {}
-#define NPSKIT_WIRE_ABSENT_text {}
-#define NPSKIT_WIRE_ABSENT_multiline {}
+#define NPSKIT_WIRE_ABSENT_timestamp \
+    {}
+#define NPSKIT_WIRE_ABSENT_text \
+    {}
+#define NPSKIT_WIRE_ABSENT_multiline \
+    {}
 #define NPSKIT_WIRE_ABSENT_boolean -1
-#define NPSKIT_WIRE_ABSENT_attributes {}
+#define NPSKIT_WIRE_ABSENT_attributes \
+    {}
 struct wire_record {
 #define NPSKIT_X(member, json, kind, limit, update, stored) \
     NPSKIT_WIRE_IF(NPSKIT_WIRE_IS_TEXT_##kind, NPSKIT_WIRE_##kind member = NPSKIT_WIRE_ABSENT_##kind;)

@@ -127,11 +127,14 @@ decision decide_when_asked(const survey_rules& rules, const survey_history& h, i
     decision d;
     d.code = rule_decision::show;
     if (force) return d;
-    if (within_days(h.last_answered_ms, now_ms, rules.wait_after_answer_days)) d.code = rule_decision::answered_recently;
+    if (within_days(h.last_answered_ms, now_ms, rules.wait_after_answer_days))
+        d.code = rule_decision::answered_recently;
     else if (within_days(h.last_dismissed_ms, now_ms, rules.wait_after_dismiss_days))
         d.code = rule_decision::dismissed_recently;
-    else if (within_days(h.last_any_shown_ms, now_ms, rules.cooldown_days)) d.code = rule_decision::cooldown;
-    else if (rules.max_displays > 0 && h.displays >= rules.max_displays) d.code = rule_decision::display_cap;
+    else if (within_days(h.last_any_shown_ms, now_ms, rules.cooldown_days))
+        d.code = rule_decision::cooldown;
+    else if (rules.max_displays > 0 && h.displays >= rules.max_displays)
+        d.code = rule_decision::display_cap;
     else if (rules.new_user_days > 0 && (h.first_seen_ms <= 0 || within_days(h.first_seen_ms, now_ms, rules.new_user_days)))
         d.code = rule_decision::too_new;
     return d;
@@ -164,8 +167,10 @@ static decision match_trigger(tagged triggers, const event_context& ctx) {
             return d;
         }
     }
-    if (!any_rule) d.code = rule_decision::show;  // no usable trigger: every tracked event
-    else if (name_matched) d.code = rule_decision::conditions_not_met;
+    if (!any_rule)
+        d.code = rule_decision::show;  // no usable trigger: every tracked event
+    else if (name_matched)
+        d.code = rule_decision::conditions_not_met;
     return d;
 }
 
@@ -202,8 +207,7 @@ decision decide_on_event(const survey_rules& rules, const survey_history& h, con
 
 text history_to_text(const survey_history& h) {
     text out;
-    const int64_t fields[] = {h.first_seen_ms, h.last_shown_ms, h.last_answered_ms,
-                              h.last_dismissed_ms, h.displays, h.last_any_shown_ms};
+    const int64_t fields[] = {h.first_seen_ms, h.last_shown_ms, h.last_answered_ms, h.last_dismissed_ms, h.displays, h.last_any_shown_ms};
     for (int64_t f : fields) {
         if (!out.empty()) out += ',';
         append_integer(out, f);

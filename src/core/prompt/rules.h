@@ -19,13 +19,13 @@ namespace npskit {
 // The numbers are read once; triggers and paths are read where they are used, straight from the
 // config's tagged text (no vectors of rules: the widget is size-bound).
 struct survey_rules {
-    config_layers config;                // "triggers" and "paths" (empty: every event, every page)
-    int sample_percent = 100;            // = 100, sticky per (user, survey)
-    int wait_after_answer_days = 90;     // = 90
-    int wait_after_dismiss_days = 30;    // = 30
-    int cooldown_days = 7;               // = 7, after any survey was shown
-    int max_displays = 0;                // = 0, no cap
-    int new_user_days = 0;               // = 0, show to new users at once
+    config_layers config;              // "triggers" and "paths" (empty: every event, every page)
+    int sample_percent = 100;          // = 100, sticky per (user, survey)
+    int wait_after_answer_days = 90;   // = 90
+    int wait_after_dismiss_days = 30;  // = 30
+    int cooldown_days = 7;             // = 7, after any survey was shown
+    int max_displays = 0;              // = 0, no cap
+    int new_user_days = 0;             // = 0, show to new users at once
 };
 
 // The config form (docs/js-api.md): {"triggers":["a", {"event":"b","where":{…},"delay":2000}],
@@ -41,27 +41,27 @@ survey_rules read_survey_rules(const config_layers& config);
 // [SECTION] History
 //-----------------------------------------------------------------------------
 struct survey_history {
-    int64_t first_seen_ms = 0;     // when this user was first seen (or signed up); 0 = unknown
-    int64_t last_shown_ms = 0;     // this survey, this user
+    int64_t first_seen_ms = 0;  // when this user was first seen (or signed up); 0 = unknown
+    int64_t last_shown_ms = 0;  // this survey, this user
     int64_t last_answered_ms = 0;
     int64_t last_dismissed_ms = 0;
     int displays = 0;
-    int64_t last_any_shown_ms = 0; // any survey (global cooldown)
+    int64_t last_any_shown_ms = 0;  // any survey (global cooldown)
 };
 
 //-----------------------------------------------------------------------------
 // [SECTION] Decisions
 //-----------------------------------------------------------------------------
-#define NPSKIT_RULE_DECISIONS(X)                                          \
-    X(show, "show the prompt")                                            \
-    X(no_trigger, "no trigger matches this event")                        \
-    X(conditions_not_met, "the event's properties do not match")          \
-    X(path_not_matched, "this page is not in the survey's paths")         \
-    X(not_sampled, "this user is outside the sample")                     \
-    X(answered_recently, "this user answered recently")                   \
-    X(dismissed_recently, "this user dismissed the prompt recently")      \
-    X(cooldown, "a survey was shown to this user recently")               \
-    X(display_cap, "this user has seen the prompt too often")             \
+#define NPSKIT_RULE_DECISIONS(X)                                     \
+    X(show, "show the prompt")                                       \
+    X(no_trigger, "no trigger matches this event")                   \
+    X(conditions_not_met, "the event's properties do not match")     \
+    X(path_not_matched, "this page is not in the survey's paths")    \
+    X(not_sampled, "this user is outside the sample")                \
+    X(answered_recently, "this user answered recently")              \
+    X(dismissed_recently, "this user dismissed the prompt recently") \
+    X(cooldown, "a survey was shown to this user recently")          \
+    X(display_cap, "this user has seen the prompt too often")        \
     X(too_new, "this user is too new")
 
 enum class rule_decision : uint8_t {
@@ -79,10 +79,10 @@ struct decision {
 };
 
 struct event_context {
-    std::string_view event;            // tracked event name
-    tagged properties;                 // an object, or absent
-    std::string_view path;             // location.pathname
-    std::string_view sample_key;       // user id, or the anonymous id
+    std::string_view event;       // tracked event name
+    tagged properties;            // an object, or absent
+    std::string_view path;        // location.pathname
+    std::string_view sample_key;  // user id, or the anonymous id
     std::string_view survey;
     int64_t now_ms = 0;
 };

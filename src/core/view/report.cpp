@@ -35,9 +35,8 @@ void sort_breakdown(std::vector<breakdown_row>& rows, breakdown_column by, bool 
         }
         return false;
     };
-    std::stable_sort(rows.begin(), rows.end(), [&](const breakdown_row& a, const breakdown_row& b) {
-        return descending ? key_less(b, a) : key_less(a, b);
-    });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](const breakdown_row& a, const breakdown_row& b) { return descending ? key_less(b, a) : key_less(a, b); });
 }
 
 report build_report(const response_store& store, const report_desc& desc) {
@@ -65,15 +64,13 @@ report build_report(const response_store& store, const report_desc& desc) {
         theme_rows = rows_mentioning(store, desc.theme_key);
         if (text) {
             std::vector<uint32_t> both;
-            std::set_intersection(theme_rows.begin(), theme_rows.end(), text_rows.begin(), text_rows.end(),
-                                  std::back_inserter(both));
+            std::set_intersection(theme_rows.begin(), theme_rows.end(), text_rows.begin(), text_rows.end(), std::back_inserter(both));
             theme_rows.swap(both);
         }
     }
     const std::vector<uint32_t>* selected = desc.theme_key.empty() ? text : &theme_rows;
     report_counts counts = count_for_report(store, filter, desc.bucket, desc.utc_offset_minutes, desc.breakdown_key,
-                                            want_previous ? h.previous_since_ms : 0, want_previous ? h.since_ms : 0,
-                                            selected);
+                                            want_previous ? h.previous_since_ms : 0, want_previous ? h.since_ms : 0, selected);
     // The trend's buckets sum to the headline.
     const std::vector<group_stats>& groups = counts.trend;
     score_histogram total;
@@ -153,8 +150,7 @@ report build_report(const response_store& store, const report_desc& desc) {
         } else {
             for (uint32_t row : theme_rows)
                 if (ok(row)) listed.push_back(row);
-            std::stable_sort(listed.begin(), listed.end(),
-                             [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
+            std::stable_sort(listed.begin(), listed.end(), [&](uint32_t a, uint32_t b) { return store.times_ms[a] > store.times_ms[b]; });
             if (listed.size() > desc.comment_limit) listed.resize(desc.comment_limit);
         }
         for (uint32_t row : listed) r.comments.push_back({row, store.times_ms[row], store.slots[row]});
@@ -248,8 +244,8 @@ static nlohmann::json score_json(const nps_result& s) {
 
 static nlohmann::json comparison_json(const nps_comparison& c) {
     if (!c.valid) return nullptr;
-    return {{"difference", c.difference}, {"ci_low", c.ci_low}, {"ci_high", c.ci_high},
-            {"p_value", c.p_value}, {"significant", c.significant}};
+    return {
+        {"difference", c.difference}, {"ci_low", c.ci_low}, {"ci_high", c.ci_high}, {"p_value", c.p_value}, {"significant", c.significant}};
 }
 
 std::string report_to_json(const report& r, const response_store& store, int indent) {
@@ -272,8 +268,11 @@ std::string report_to_json(const report& r, const response_store& store, int ind
         groups.push_back(std::move(g));
     }
     j["groups"] = std::move(groups);
-    j["rate"] = {{"shown", r.rate.shown}, {"answered", r.rate.answered}, {"dismissed", r.rate.dismissed},
-                 {"answer_rate", r.rate.answer_rate}, {"dismiss_rate", r.rate.dismiss_rate}};
+    j["rate"] = {{"shown", r.rate.shown},
+                 {"answered", r.rate.answered},
+                 {"dismissed", r.rate.dismissed},
+                 {"answer_rate", r.rate.answer_rate},
+                 {"dismiss_rate", r.rate.dismiss_rate}};
     nlohmann::json breakdown = nlohmann::json::array();
     for (const auto& row : r.breakdown) {
         nlohmann::json b = score_json(row.score);
@@ -291,10 +290,17 @@ std::string report_to_json(const report& r, const response_store& store, int ind
     }
     j["themes"] = std::move(themes);
     auto ranked_json = [](const ranked_theme& t) {
-        return nlohmann::json{{"text", t.text}, {"key", t.key}, {"words", t.words}, {"count", t.count},
-                              {"other_count", t.other_count}, {"log_odds", t.distinct.delta}, {"z", t.distinct.z},
-                              {"with", score_json(t.with)}, {"without", score_json(t.without)},
-                              {"vs_rest", comparison_json(t.vs_rest)}, {"impact", t.impact}};
+        return nlohmann::json{{"text", t.text},
+                              {"key", t.key},
+                              {"words", t.words},
+                              {"count", t.count},
+                              {"other_count", t.other_count},
+                              {"log_odds", t.distinct.delta},
+                              {"z", t.distinct.z},
+                              {"with", score_json(t.with)},
+                              {"without", score_json(t.without)},
+                              {"vs_rest", comparison_json(t.vs_rest)},
+                              {"impact", t.impact}};
     };
     nlohmann::json distinctive = nlohmann::json::object();
     for (size_t s = 0; s < 3; ++s) {
@@ -309,16 +315,21 @@ std::string report_to_json(const report& r, const response_store& store, int ind
     if (!r.theme_key.empty()) {
         nlohmann::json share = nlohmann::json::array();
         for (const auto& p : r.theme_trend)
-            share.push_back({{"key", p.key}, {"start", format_timestamp(p.start_ms)}, {"mentions", p.mentions},
-                             {"comments", p.comments}, {"share", p.share}});
+            share.push_back({{"key", p.key},
+                             {"start", format_timestamp(p.start_ms)},
+                             {"mentions", p.mentions},
+                             {"comments", p.comments},
+                             {"share", p.share}});
         j["theme"] = {{"key", r.theme_key}, {"text", r.theme_text}, {"share", std::move(share)}};
     } else {
         j["theme"] = nullptr;
     }
     nlohmann::json comments = nlohmann::json::array();
     for (const auto& c : r.comments) {
-        nlohmann::json cj = {{"ts", format_timestamp(c.ts_ms)}, {"score", c.score},
-                             {"segment", segment_name(segment_of(c.score))}, {"comment", std::string(store.comment(c.row))}};
+        nlohmann::json cj = {{"ts", format_timestamp(c.ts_ms)},
+                             {"score", c.score},
+                             {"segment", segment_name(segment_of(c.score))},
+                             {"comment", std::string(store.comment(c.row))}};
         nlohmann::json attrs = nlohmann::json::object();
         for (const auto& col : store.attributes)
             if (const uint16_t code = col.code_at(c.row)) attrs[col.key] = std::string(col.value_of(code));

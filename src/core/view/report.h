@@ -32,8 +32,8 @@ struct report_desc {
     int utc_offset_minutes = 0;
     std::string breakdown_key = "survey";  // "" = no breakdown
     double confidence = 0.95;
-    size_t comment_limit = 200;   // comments listed
-    size_t theme_sample = 2000;   // newest comments whose themes are counted
+    size_t comment_limit = 200;  // comments listed
+    size_t theme_sample = 2000;  // newest comments whose themes are counted
     theme_desc themes;
     theme_rank_desc ranked_themes;  // the distinctive themes of the same comments
     // A theme's key (ranked_theme::key): every panel keeps only the answers whose comment
@@ -44,40 +44,40 @@ struct report_desc {
 
 // One period of the selected theme's trend: the trend's buckets.
 struct theme_share_point {
-    std::string key;                  // "2026-W02"
+    std::string key;  // "2026-W02"
     int64_t start_ms = 0;
-    uint64_t mentions = 0;            // answers whose comment mentions the theme
-    uint64_t comments = 0;            // answers with a comment (the filter without the theme)
-    double share = 0;                 // mentions / comments (0 when no comment)
+    uint64_t mentions = 0;  // answers whose comment mentions the theme
+    uint64_t comments = 0;  // answers with a comment (the filter without the theme)
+    double share = 0;       // mentions / comments (0 when no comment)
 };
 
 struct headline_view {
-    nps_result score;                 // over the filter
-    score_histogram histogram;        // the distribution panel
+    nps_result score;                    // over the filter
+    score_histogram histogram;           // the distribution panel
     int64_t since_ms = 0, until_ms = 0;  // the period (the data's span when unbounded)
-    bool has_previous = false;        // the previous period of the same length has answers
+    bool has_previous = false;           // the previous period of the same length has answers
     int64_t previous_since_ms = 0;
     nps_result previous;
-    nps_comparison change;            // current − previous
-    int band = 0;                                // nps_band(score.nps)
-    std::array<double, 3> segment_percent{};     // detractors, passives, promoters: % of score.n
-    std::array<double, 11> score_percent{};      // each score's share of score.n, %
+    nps_comparison change;                    // current − previous
+    int band = 0;                             // nps_band(score.nps)
+    std::array<double, 3> segment_percent{};  // detractors, passives, promoters: % of score.n
+    std::array<double, 11> score_percent{};   // each score's share of score.n, %
 };
 
 struct trend_point {
-    std::string key;                  // "2026-W02"
+    std::string key;  // "2026-W02"
     int64_t start_ms = 0;
     nps_result score;
     uint64_t shown = 0, dismissed = 0;
-    nps_comparison vs_previous;       // against the bucket before (invalid for the first)
-    double answer_rate = 0;           // score.n / shown (0 when nothing was shown)
+    nps_comparison vs_previous;  // against the bucket before (invalid for the first)
+    double answer_rate = 0;      // score.n / shown (0 when nothing was shown)
 };
 
 struct breakdown_row {
-    std::string value;                // "" = rows without the attribute
+    std::string value;  // "" = rows without the attribute
     nps_result score;
-    double difference = 0;            // NPS − overall NPS, points
-    nps_comparison vs_rest;           // this group against all other rows (independent samples)
+    double difference = 0;   // NPS − overall NPS, points
+    nps_comparison vs_rest;  // this group against all other rows (independent samples)
 };
 
 enum class breakdown_column : uint8_t { value, n, nps, difference };
@@ -89,7 +89,7 @@ struct comment_view {
     int score = 0;
     // Copies (live updates may move the store's pool before the next re-score).
     std::string text{};
-    std::string attributes{};         // "plan pro · country FR"
+    std::string attributes{};  // "plan pro · country FR"
 };
 
 struct response_rate_view {
@@ -104,18 +104,18 @@ struct report {
     time_bucket bucket = time_bucket::week;
     std::string breakdown_key;
     std::vector<breakdown_row> breakdown;
-    std::vector<comment_view> comments;          // newest first
-    std::array<std::vector<theme>, 3> themes;    // by segment: detractor, passive, promoter
-    std::array<uint32_t, 3> themed_comments{};   // comments counted per segment
+    std::vector<comment_view> comments;         // newest first
+    std::array<std::vector<theme>, 3> themes;   // by segment: detractor, passive, promoter
+    std::array<uint32_t, 3> themed_comments{};  // comments counted per segment
     // By segment: its most distinctive themes against the other segments' comments (same
     // sample), each with its effect on NPS; and all of them by |impact| (the drivers view).
     std::array<std::vector<ranked_theme>, 3> distinctive_themes;
     std::vector<ranked_theme> theme_drivers;
-    std::string theme_key;            // the selected theme's key ("" = none)
-    std::string theme_text;           // its surface form when ranked ("billing"), else the key
+    std::string theme_key;                       // the selected theme's key ("" = none)
+    std::string theme_text;                      // its surface form when ranked ("billing"), else the key
     std::vector<theme_share_point> theme_trend;  // the selected theme's share by period
     response_rate_view rate;
-    int latest_scored = -1;           // the trend's last bucket with answers (period over period)
+    int latest_scored = -1;  // the trend's last bucket with answers (period over period)
 };
 
 report build_report(const response_store& store, const report_desc& desc);

@@ -112,8 +112,7 @@ void count_every_row(report_pass& p) {
 
 // Time-sorted rows and no comment condition (or only "with a comment": `comment_lengths`):
 // both periods are row ranges, days sub-ranges.
-void count_sorted_ranges(report_pass& p, int64_t previous_since_ms, int64_t previous_until_ms,
-                         const uint16_t* comment_lengths = nullptr) {
+void count_sorted_ranges(report_pass& p, int64_t previous_since_ms, int64_t previous_until_ms, const uint16_t* comment_lengths = nullptr) {
     const response_store& store = p.store;
     const response_filter& filter = p.filter;
     const response_filter& prev_filter = p.prev_filter;
@@ -221,9 +220,9 @@ void count_sorted_ranges(report_pass& p, int64_t previous_since_ms, int64_t prev
 }
 }  // namespace
 
-report_counts count_for_report(const response_store& store, const response_filter& filter, time_bucket bucket,
-                               int utc_offset_minutes, std::string_view breakdown_key, int64_t previous_since_ms,
-                               int64_t previous_until_ms, const std::vector<uint32_t>* text_rows) {
+report_counts count_for_report(const response_store& store, const response_filter& filter, time_bucket bucket, int utc_offset_minutes,
+                               std::string_view breakdown_key, int64_t previous_since_ms, int64_t previous_until_ms,
+                               const std::vector<uint32_t>* text_rows) {
     report_counts out;
     out.previous.key = "all";
     report_pass p(store, filter);
@@ -245,11 +244,14 @@ report_counts count_for_report(const response_store& store, const response_filte
     p.code_counts = want_breakdown ? p.codes.front().data() : nullptr;
     p.day_counts = p.days.empty() ? nullptr : p.days.front().data();
 
-    if (!filter.text.empty() || text_rows) count_text_matches(p, text_rows);
+    if (!filter.text.empty() || text_rows)
+        count_text_matches(p, text_rows);
     else if (store.time_sorted && filter.with_comment)
         count_sorted_ranges(p, previous_since_ms, previous_until_ms, store.comment_lengths.data());
-    else if (p.c.needs_comment_check || !store.time_sorted) count_every_row(p);
-    else count_sorted_ranges(p, previous_since_ms, previous_until_ms);
+    else if (p.c.needs_comment_check || !store.time_sorted)
+        count_every_row(p);
+    else
+        count_sorted_ranges(p, previous_since_ms, previous_until_ms);
 
     if (!p.days.empty()) fold_days(p.c, p.days, p.first_day, bucket, p.offset_ms, out.trend);
     if (want_breakdown) fold_codes(p.c, p.col, p.codes, out.breakdown);

@@ -19,8 +19,8 @@ struct report_counts {
     std::vector<group_stats> breakdown;  // empty when breakdown_key is ""
     group_stats previous;
 };
-report_counts count_for_report(const response_store& store, const response_filter& filter, time_bucket bucket,
-                               int utc_offset_minutes, std::string_view breakdown_key, int64_t previous_since_ms,
-                               int64_t previous_until_ms, const std::vector<uint32_t>* text_rows = nullptr);
+report_counts count_for_report(const response_store& store, const response_filter& filter, time_bucket bucket, int utc_offset_minutes,
+                               std::string_view breakdown_key, int64_t previous_since_ms, int64_t previous_until_ms,
+                               const std::vector<uint32_t>* text_rows = nullptr);
 
 }  // namespace npskit

@@ -1,12 +1,12 @@
 #include "themes.h"
 
 #include <algorithm>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <optional>
 #include <unordered_set>
 
-#include "query.h"  // ascii_lower
+#include "query.h"   // ascii_lower
 #include "schema.h"  // is_valid_utf8
 
 namespace npskit {
@@ -15,6 +15,7 @@ namespace {
 // English and French function words (lower case, accents as UTF-8). Kept short and sorted by
 // language; words carrying an opinion ("good", "bien", "not", "pas") are deliberately kept
 // out so they can become themes ("not working", "pas clair").
+// clang-format off
 constexpr std::array stop_words_list = {
     // English
     "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
@@ -34,15 +35,14 @@ constexpr std::array stop_words_list = {
     "sa", "se", "ses", "son", "sont", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une",
     "vos", "votre", "vous", "y",
 };
+// clang-format on
 
 const std::unordered_set<std::string_view>& stop_words() {
     static const std::unordered_set<std::string_view> set(stop_words_list.begin(), stop_words_list.end());
     return set;
 }
 
-bool is_ascii_alnum(unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool is_ascii_alnum(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Length of the UTF-8 sequence starting with `lead` (1 for stray continuation bytes).
 size_t sequence_length(unsigned char lead) {
@@ -171,9 +171,8 @@ std::vector<theme> theme_counter::top(const theme_desc& desc) const {
     }
     for (const auto& [text, count] : words_)
         if (count >= desc.min_count && !hidden.count(text)) all.push_back({text, count, false});
-    std::sort(all.begin(), all.end(), [](const theme& a, const theme& b) {
-        return a.count != b.count ? a.count > b.count : a.text < b.text;
-    });
+    std::sort(all.begin(), all.end(),
+              [](const theme& a, const theme& b) { return a.count != b.count ? a.count > b.count : a.text < b.text; });
     if (all.size() > desc.top) all.resize(desc.top);
     return all;
 }
@@ -189,8 +188,7 @@ void theme_counter::clear() {
 //-----------------------------------------------------------------------------
 log_odds weighted_log_odds(double y_i, double n_i, double y_j, double n_j, double alpha_w, double alpha_0) {
     log_odds r;
-    r.delta = std::log((y_i + alpha_w) / (n_i + alpha_0 - y_i - alpha_w)) -
-              std::log((y_j + alpha_w) / (n_j + alpha_0 - y_j - alpha_w));
+    r.delta = std::log((y_i + alpha_w) / (n_i + alpha_0 - y_i - alpha_w)) - std::log((y_j + alpha_w) / (n_j + alpha_0 - y_j - alpha_w));
     r.variance = 1 / (y_i + alpha_w) + 1 / (y_j + alpha_w);
     r.z = r.delta / std::sqrt(r.variance);
     return r;
@@ -208,9 +206,7 @@ bool is_number(std::string_view w) {
 }
 
 uint8_t kind_of(std::string_view w, text_language lang) {
-    return is_negation(w) ? kind_negation
-           : w.size() == 1 || is_number(w) || is_snowball_stop_word(w, lang) ? kind_stop
-                                                                             : kind_word;
+    return is_negation(w) ? kind_negation : w.size() == 1 || is_number(w) || is_snowball_stop_word(w, lang) ? kind_stop : kind_word;
 }
 
 // Whether tokens of these kinds form a term (theme_corpus's rules, shared with the matcher):
@@ -248,8 +244,10 @@ uint32_t theme_corpus::intern(const gram& stems, const gram& surface, uint8_t wo
     }
     auto& surfaces = terms_[it->second].surfaces;
     auto s = std::find_if(surfaces.begin(), surfaces.end(), [&](const auto& p) { return p.first == surface; });
-    if (s == surfaces.end()) surfaces.emplace_back(surface, 1);
-    else ++s->second;
+    if (s == surfaces.end())
+        surfaces.emplace_back(surface, 1);
+    else
+        ++s->second;
     return it->second;
 }
 
@@ -315,9 +313,7 @@ void theme_corpus::add(std::string_view comment, int score, uint32_t group, std:
     groups_.push_back(group);
 }
 
-uint32_t theme_corpus::count(uint32_t id, uint32_t group) const {
-    return group < counts_.size() ? counts_[group][id] : 0;
-}
+uint32_t theme_corpus::count(uint32_t id, uint32_t group) const { return group < counts_.size() ? counts_[group][id] : 0; }
 
 uint32_t theme_corpus::total(uint32_t id) const {
     uint32_t t = 0;
@@ -479,8 +475,10 @@ std::string_view theme_stem_prefix(std::string_view stem) {
     // ← "heureuse", "cheval" ← "chevaux", "garc" ← "garçon"); other stems are the word's start.
     auto ends = [&](std::string_view tail) { return stem.size() >= tail.size() && stem.substr(stem.size() - tail.size()) == tail; };
     size_t trim = 0;
-    if (ends("e") || ends("i") || ends("y") || ends("nt") || ends("qu")) trim = 2;
-    else if (ends("x") || ends("l") || ends("c")) trim = 1;
+    if (ends("e") || ends("i") || ends("y") || ends("nt") || ends("qu"))
+        trim = 2;
+    else if (ends("x") || ends("l") || ends("c"))
+        trim = 1;
     size_t n = stem.size() > trim ? stem.size() - trim : 0;
     size_t e = stem.substr(0, n).rfind('e');
     if (e != std::string_view::npos) n = e;
@@ -570,9 +568,7 @@ bool theme_matcher::matches(std::string_view comment, std::string_view locale) {
     views_.clear();
     for (auto [b, e] : spans_) views_.push_back(std::string_view(tokens_).substr(b, e - b));
     // Could token t be key word k (its stem, or the word itself when a stop word or negation)?
-    auto could_be = [&](std::string_view t, size_t k) {
-        return t == words_[k] || t.substr(0, prefixes_[k].size()) == prefixes_[k];
-    };
+    auto could_be = [&](std::string_view t, size_t k) { return t == words_[k] || t.substr(0, prefixes_[k].size()) == prefixes_[k]; };
     std::optional<text_language> lang;  // detected only when a window could match
     for (size_t i = 0; i + len <= n; ++i) {
         bool possible = true;
@@ -597,8 +593,7 @@ std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_v
     if (m.words().empty()) return rows;
     const attribute_column* locales = store.attribute("locale");
     auto check = [&](uint32_t row) {
-        if (m.matches(store.comment(row), locales ? locales->value_of(locales->code_at(row)) : std::string_view{}))
-            rows.push_back(row);
+        if (m.matches(store.comment(row), locales ? locales->value_of(locales->code_at(row)) : std::string_view{})) rows.push_back(row);
     };
     if (!m.prefilter().empty()) {
         for (uint32_t row : rows_with_text(store, m.prefilter())) check(row);

@@ -40,9 +40,9 @@ bool is_stop_word(std::string_view lowercase_word);
 // [SECTION] Counting themes
 //-----------------------------------------------------------------------------
 struct theme {
-    std::string text;    // "pricing" or "too expensive"
-    uint32_t count = 0;  // comments that contain it (each comment counts once)
-    bool phrase = false; // two words
+    std::string text;     // "pricing" or "too expensive"
+    uint32_t count = 0;   // comments that contain it (each comment counts once)
+    bool phrase = false;  // two words
     bool operator==(const theme&) const = default;
 };
 
@@ -94,16 +94,16 @@ struct ranked_theme {
     // Effect on NPS, over every comment analysed (all groups): the answers whose comment
     // mentions it against those whose comment does not.
     nps_result with, without;
-    nps_comparison vs_rest;    // with − without (compare_nps)
-    double impact = 0;         // NPS points it moves the analysed answers' NPS: share × difference
+    nps_comparison vs_rest;  // with − without (compare_nps)
+    double impact = 0;       // NPS points it moves the analysed answers' NPS: share × difference
 };
 
 struct theme_rank_desc {
-    size_t top = 8;              // = 8, themes returned per group
-    uint32_t min_count = 3;      // = 3, comments of the group that must mention a theme
-    double prior_scale = 1;      // = 1: α_w = prior_scale × the term's count in every comment
-    double min_z = 1.0;          // = 1.0, themes less distinctive than this are left out
-    double confidence = 0.95;    // of the effect's intervals
+    size_t top = 8;            // = 8, themes returned per group
+    uint32_t min_count = 3;    // = 3, comments of the group that must mention a theme
+    double prior_scale = 1;    // = 1: α_w = prior_scale × the term's count in every comment
+    double min_z = 1.0;        // = 1.0, themes less distinctive than this are left out
+    double confidence = 0.95;  // of the effect's intervals
 };
 
 // Comments, each with its group (0..groups-1), score and language; terms are Snowball stems.
@@ -133,8 +133,8 @@ private:
     };
     struct gram_hash {
         size_t operator()(const gram& g) const {
-            uint64_t h = (uint64_t(g.a) * 0x9E3779B97F4A7C15ull) ^ (uint64_t(g.b) * 0xC2B2AE3D27D4EB4Full) ^
-                         (uint64_t(g.c) * 0x165667B19E3779F9ull);
+            uint64_t h =
+                (uint64_t(g.a) * 0x9E3779B97F4A7C15ull) ^ (uint64_t(g.b) * 0xC2B2AE3D27D4EB4Full) ^ (uint64_t(g.c) * 0x165667B19E3779F9ull);
             return static_cast<size_t>(h ^ (h >> 29));
         }
     };
@@ -157,13 +157,13 @@ private:
 
     std::unordered_map<std::string, uint32_t> ids_;  // key → term id
     std::unordered_map<gram, uint32_t, gram_hash> gram_ids_;
-    std::vector<std::string> strings_;               // stems and surface words
+    std::vector<std::string> strings_;  // stems and surface words
     std::unordered_map<std::string, uint32_t> string_ids_;
     std::vector<term> terms_;
-    std::vector<std::vector<uint32_t>> counts_;   // by group, by term id
-    std::vector<uint32_t> per_group_;             // comments by group
-    std::vector<std::array<double, 3>> totals_;   // by group: all terms' counts by words-1
-    std::vector<uint32_t> term_ids_, offsets_{0}; // each comment's distinct term ids, sorted
+    std::vector<std::vector<uint32_t>> counts_;    // by group, by term id
+    std::vector<uint32_t> per_group_;              // comments by group
+    std::vector<std::array<double, 3>> totals_;    // by group: all terms' counts by words-1
+    std::vector<uint32_t> term_ids_, offsets_{0};  // each comment's distinct term ids, sorted
     std::vector<uint8_t> scores_;
     std::vector<uint32_t> groups_;
     std::unique_ptr<stemmer> stemmers_[2];

@@ -23,8 +23,8 @@ std::string percent_encode(std::string_view text) {
     static const char hex[] = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : text) {
-        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.' || c == '~' || c == ':' || c == '/';
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+                    c == '~' || c == ':' || c == '/';
         if (keep) {
             out.push_back(static_cast<char>(c));
         } else {
@@ -86,8 +86,8 @@ bool view_settings::operator==(const view_settings& o) const {
         if (a.key != b.key || a.values != b.values || a.exclude != b.exclude) return false;
     }
     return source == o.source && key == o.key && range == o.range && custom_since_day == o.custom_since_day &&
-           custom_until_day == o.custom_until_day && segments == o.segments && exclude_rule == o.exclude_rule &&
-           text == o.text && bucket == o.bucket && breakdown == o.breakdown && theme == o.theme && dark == o.dark;
+           custom_until_day == o.custom_until_day && segments == o.segments && exclude_rule == o.exclude_rule && text == o.text &&
+           bucket == o.bucket && breakdown == o.breakdown && theme == o.theme && dark == o.dark;
 }
 
 attribute_filter parse_exclude_rule(std::string_view rule) {
@@ -150,8 +150,10 @@ view_settings decode_view_hash(std::string_view hash) {
         if (eq == std::string::npos) continue;
         std::string name = percent_decode(std::string_view(part).substr(0, eq));
         std::string value = percent_decode(std::string_view(part).substr(eq + 1));
-        if (name == "src") v.source = value;
-        else if (name == "key") v.key = value;
+        if (name == "src")
+            v.source = value;
+        else if (name == "key")
+            v.key = value;
         else if (name == "range") {
             size_t dots = value.find("..");
             if (dots != std::string::npos) {
@@ -163,8 +165,8 @@ view_settings decode_view_hash(std::string_view hash) {
                     custom = true;
                 }
             } else {
-                for (date_preset p : {date_preset::all, date_preset::last_7_days, date_preset::last_30_days,
-                                      date_preset::last_90_days, date_preset::last_365_days})
+                for (date_preset p : {date_preset::all, date_preset::last_7_days, date_preset::last_30_days, date_preset::last_90_days,
+                                      date_preset::last_365_days})
                     if (value == date_preset_name(p)) v.range = p, custom = false;
             }
         } else if (name == "since" || name == "until") {
@@ -181,15 +183,13 @@ view_settings decode_view_hash(std::string_view hash) {
             v.theme = value;
         } else if (name == "theme") {
             v.dark = value == "dark";
-        } else if (name == "where" || name == "seg" || name == "segment" || name.rfind("a.", 0) == 0 ||
-                   name.rfind("xa.", 0) == 0) {
+        } else if (name == "where" || name == "seg" || name == "segment" || name.rfind("a.", 0) == 0 || name.rfind("xa.", 0) == 0) {
             apply_param(q, name, value);
         }
     }
     // Whole UTC days, both ends needed, since before until.
     const response_filter open;
-    if (custom && q.filter.since_ms != open.since_ms && q.filter.until_ms != open.until_ms &&
-        q.filter.since_ms < q.filter.until_ms) {
+    if (custom && q.filter.since_ms != open.since_ms && q.filter.until_ms != open.until_ms && q.filter.since_ms < q.filter.until_ms) {
         v.range = date_preset::custom;
         v.custom_since_day = floor_div(q.filter.since_ms, ms_per_day);
         v.custom_until_day = floor_div(q.filter.until_ms - 1, ms_per_day);

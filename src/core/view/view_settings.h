@@ -19,16 +19,16 @@ struct view_settings {
     std::string key;     // collector read key
     date_preset range = date_preset::all;
     int64_t custom_since_day = 0, custom_until_day = 0;  // days since 1970-01-01, both inclusive
-    uint8_t segments = 0b111;        // bit (1 << segment)
-    std::vector<attribute_filter> attributes;  // conditions (params.h), at most one per key and sense
-    std::string exclude_rule;        // the exclude box as typed: "internal=true", "email=a@x.com|b@x.com"
-    std::string text;                // comment search
+    uint8_t segments = 0b111;                            // bit (1 << segment)
+    std::vector<attribute_filter> attributes;            // conditions (params.h), at most one per key and sense
+    std::string exclude_rule;                            // the exclude box as typed: "internal=true", "email=a@x.com|b@x.com"
+    std::string text;                                    // comment search
     time_bucket bucket = time_bucket::week;
     std::string breakdown = "survey";  // attribute key of the breakdown table
     // A comment theme's key (ranked_theme::key, its stems: "bill", "support ticket"): only the
     // answers whose comment mentions it (themes.h rows_mentioning). In the hash as mention=.
     std::string theme;
-    bool dark = false;               // UI state: the colour theme (theme=dark)
+    bool dark = false;  // UI state: the colour theme (theme=dark)
     bool operator==(const view_settings& o) const;
 };
 
