@@ -115,7 +115,6 @@ private:
     bool stopping_ = false;
 };
 
-
 //-----------------------------------------------------------------------------
 // [SECTION] Group commit
 //-----------------------------------------------------------------------------
@@ -240,8 +239,10 @@ private:
     void forget_full(steady::time_point now) {
         for (auto it = buckets_.begin(); it != buckets_.end();) {
             double elapsed = std::chrono::duration<double>(now - it->second.at).count();
-            if (it->second.tokens + elapsed * rate_ >= burst_) it = buckets_.erase(it);
-            else ++it;
+            if (it->second.tokens + elapsed * rate_ >= burst_)
+                it = buckets_.erase(it);
+            else
+                ++it;
         }
     }
     double rate_, burst_;
@@ -274,8 +275,7 @@ public:
         if (max_failures_ <= 0) return;
         auto now = steady::now();
         std::lock_guard<std::mutex> lock(mutex_);
-        if (failures_.size() > 100000)
-            std::erase_if(failures_, [&](const auto& kv) { return now - kv.second.since >= window; });
+        if (failures_.size() > 100000) std::erase_if(failures_, [&](const auto& kv) { return now - kv.second.since >= window; });
         auto [it, fresh] = failures_.try_emplace(client, entry{0, now});
         if (!fresh && now - it->second.since >= window) it->second = {0, now};
         ++it->second.count;
@@ -396,7 +396,6 @@ struct access_policy {
     }
 };
 
-
 //-----------------------------------------------------------------------------
 // [SECTION] Stream hub
 //-----------------------------------------------------------------------------
@@ -486,7 +485,8 @@ private:
                 for (const auto& r : rows) append_event(out, r);
                 cursor_ = rows.back().cursor;
                 auto text = std::make_shared<const std::string>(std::move(out));
-                if (http_server* srv = server.load()) srv->send_all(listeners_, text);
+                if (http_server* srv = server.load())
+                    srv->send_all(listeners_, text);
                 else
                     for (auto& s : listeners_) s->send(text);
                 if (rows.size() < 500) break;
@@ -528,7 +528,7 @@ struct collector_state {
     access_policy access;
     auth_failures& failures;
     collector_metrics& metrics;
-    double started_at = 0;  // Unix seconds, for process_start_time_seconds
+    double started_at = 0;               // Unix seconds, for process_start_time_seconds
     webhook_sender* webhooks = nullptr;  // null: no --webhook
 };
 
@@ -574,6 +574,7 @@ bool require_admin_key(collector_state& st, const http_request& req, http_respon
     }
     std::string client = address_bucket(client_of(st, req));
     if (int wait = st.failures.blocked(client)) {
+        st.metrics.rate_limited(limit_kind::read_key_failures);  // one slow-down for both keys
         res.set_header("Retry-After", std::to_string(wait));
         send_error(res, collector_error::too_many_failures);
         return false;
@@ -617,9 +618,13 @@ void post_response(collector_state& st, const std::shared_ptr<http_exchange>& ex
             // One entry per refused field; the stored answer is as it was.
             json errors = json::array();
             for (const std::string& f : result.conflicts)
-                errors.push_back({{"code", "conflict"}, {"field", f},
+                errors.push_back({{"code", "conflict"},
+                                  {"field", f},
                                   {"message", f + " cannot change: " + std::string(info(collector_error::conflict).message)}});
-            log_line({{"level", "warn"}, {"msg", "write refused: conflict"}, {"id", id}, {"fields", result.conflicts},
+            log_line({{"level", "warn"},
+                      {"msg", "write refused: conflict"},
+                      {"id", id},
+                      {"fields", result.conflicts},
                       {"ip", ex->request().remote_addr}});
             res.status = info(collector_error::conflict).status;
             res.set_content(json{{"errors", errors}}.dump(), "application/json");
@@ -783,14 +788,23 @@ void get_webhooks(collector_state& st, const http_request& req, http_response& r
         }
         json deliveries = json::array();
         for (const outbox_delivery& d : recent)
-            deliveries.push_back({{"id", std::to_string(d.id)}, {"webhook_id", d.webhook_id}, {"event", d.event},
-                                  {"response_id", d.response_id}, {"status", delivery_state_name(d.state)},
-                                  {"attempts", d.attempts}, {"last_status", d.last_status ? json(d.last_status) : json(nullptr)},
-                                  {"last_error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
-                                  {"created", when(d.created_ms)}, {"last_attempt", when(d.last_attempt_ms)},
-                                  {"next_attempt", d.state == delivery_state::pending ? when(std::max<int64_t>(d.next_ms, 1)) : json(nullptr)}});
-        json item = {{"n", i + 1}, {"url", redact_url(e.url)}, {"format", e.format == webhook_format::slack ? "slack" : "standard"},
-                     {"when", e.when}, {"state", state.disabled ? "disabled" : "active"},
+            deliveries.push_back(
+                {{"id", std::to_string(d.id)},
+                 {"webhook_id", d.webhook_id},
+                 {"event", d.event},
+                 {"response_id", d.response_id},
+                 {"status", delivery_state_name(d.state)},
+                 {"attempts", d.attempts},
+                 {"last_status", d.last_status ? json(d.last_status) : json(nullptr)},
+                 {"last_error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
+                 {"created", when(d.created_ms)},
+                 {"last_attempt", when(d.last_attempt_ms)},
+                 {"next_attempt", d.state == delivery_state::pending ? when(std::max<int64_t>(d.next_ms, 1)) : json(nullptr)}});
+        json item = {{"n", i + 1},
+                     {"url", redact_url(e.url)},
+                     {"format", e.format == webhook_format::slack ? "slack" : "standard"},
+                     {"when", e.when},
+                     {"state", state.disabled ? "disabled" : "active"},
                      {"counts", {{"pending", state.pending}, {"delivered", state.delivered}, {"failed", state.failed}}},
                      {"deliveries", std::move(deliveries)}};
         if (state.disabled) item["disabled"] = {{"reason", state.reason}, {"at", when(state.changed_ms)}};
@@ -857,20 +871,17 @@ a.card{background:#1d2129;border-color:#343a46}a.card strong{color:#8db4ff}}
 </html>
 )html";
 
-
 //-----------------------------------------------------------------------------
 // [SECTION] Static files
 //-----------------------------------------------------------------------------
 const char* mime_type(const std::filesystem::path& file) {
     static const std::map<std::string, const char*> types = {
-        {".html", "text/html"},       {".htm", "text/html"},        {".css", "text/css"},
-        {".js", "text/javascript"},   {".mjs", "text/javascript"},  {".json", "application/json"},
-        {".map", "application/json"}, {".wasm", "application/wasm"}, {".svg", "image/svg+xml"},
-        {".png", "image/png"},        {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},
-        {".gif", "image/gif"},        {".webp", "image/webp"},      {".ico", "image/x-icon"},
-        {".txt", "text/plain"},       {".csv", "text/csv"},         {".xml", "application/xml"},
-        {".woff", "font/woff"},       {".woff2", "font/woff2"},     {".ttf", "font/ttf"},
-        {".pdf", "application/pdf"},  {".gz", "application/gzip"},  {".zip", "application/zip"}};
+        {".html", "text/html"},      {".htm", "text/html"},         {".css", "text/css"},         {".js", "text/javascript"},
+        {".mjs", "text/javascript"}, {".json", "application/json"}, {".map", "application/json"}, {".wasm", "application/wasm"},
+        {".svg", "image/svg+xml"},   {".png", "image/png"},         {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},
+        {".gif", "image/gif"},       {".webp", "image/webp"},       {".ico", "image/x-icon"},     {".txt", "text/plain"},
+        {".csv", "text/csv"},        {".xml", "application/xml"},   {".woff", "font/woff"},       {".woff2", "font/woff2"},
+        {".ttf", "font/ttf"},        {".pdf", "application/pdf"},   {".gz", "application/gzip"},  {".zip", "application/zip"}};
     auto it = types.find(lower(file.extension().string()));
     return it == types.end() ? "application/octet-stream" : it->second;
 }
@@ -893,8 +904,7 @@ bool safe_sub_path(const std::string& sub) {
 bool serve_file(const collector_desc& desc, const http_request& req, http_response& res) {
     std::vector<std::pair<std::string, std::string>> mounts;  // (folder, path below it)
     for (const std::string& dir : desc.web_dirs) mounts.emplace_back(dir, req.path);
-    if (!desc.examples_dir.empty() && req.path.rfind("/examples/", 0) == 0)
-        mounts.emplace_back(desc.examples_dir, req.path.substr(9));
+    if (!desc.examples_dir.empty() && req.path.rfind("/examples/", 0) == 0) mounts.emplace_back(desc.examples_dir, req.path.substr(9));
     for (auto& [dir, sub] : mounts) {
         if (sub.empty() || sub[0] != '/' || !safe_sub_path(sub)) continue;
         std::string rel = sub.back() == '/' ? sub + "index.html" : sub;
@@ -953,7 +963,8 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
     if (path == "/v1/aggregate" && get) return on_worker(std::move(res), get_aggregate);
     // Webhooks: the delivery log (read key); replay and re-enable (admin key).
     if (path == "/v1/webhooks" && get) return on_worker(std::move(res), get_webhooks);
-    if (req.method == "POST" && path.rfind("/v1/webhooks/endpoints/", 0) == 0 && ends_with(path, "/enable"))
+    if (req.method == "POST" && path.rfind("/v1/webhooks/endpoints/", 0) == 0 && ends_with(path, "/enable") &&
+        path.size() > std::string_view("/v1/webhooks/endpoints//enable").size() - 1)  // a number between them
         return on_worker(std::move(res), post_webhook_enable);
     if (req.method == "POST" && path.rfind("/v1/webhooks/", 0) == 0 && ends_with(path, "/replay") && path.size() > 20)
         return on_worker(std::move(res), post_webhook_replay);
@@ -1026,13 +1037,15 @@ bool seed_demo(response_storage& storage, const collector_desc& desc) {
         log_line({{"level", "error"}, {"msg", "seeding failed"}, {"error", error}});
         return false;
     }
-    log_line({{"msg", "seeded demo data"}, {"responses", stats.responses}, {"shown", stats.shown},
-              {"dismissed", stats.dismissed}, {"from", format_timestamp(stats.first_ms)}, {"to", format_timestamp(stats.last_ms)},
+    log_line({{"msg", "seeded demo data"},
+              {"responses", stats.responses},
+              {"shown", stats.shown},
+              {"dismissed", stats.dismissed},
+              {"from", format_timestamp(stats.first_ms)},
+              {"to", format_timestamp(stats.last_ms)},
               {"seconds", std::chrono::duration<double>(steady::now() - started).count()}});
     return true;
 }
-
-
 
 }  // namespace
 
@@ -1099,8 +1112,10 @@ int run_collector(const collector_desc& desc) {
         ~unwatch() { s.watch({}); }
     } unwatch_on_exit{*storage};
     auth_failures failures(desc.max_read_failures);
-    collector_state st{desc, *storage, feed, committer, limiter, live, hub, nullptr, {desc.origins, desc.read_key, desc.admin_key}, failures,
-                       *metrics, static_cast<double>(now_ms()) / 1000};
+    collector_state st{desc,      *storage, feed,
+                       committer, limiter,  live,
+                       hub,       nullptr,  {desc.origins, desc.read_key, desc.admin_key},
+                       failures,  *metrics, static_cast<double>(now_ms()) / 1000};
     bool generated_key = st.access.read_key.empty();
     if (generated_key) st.access.read_key = random_key();
 
@@ -1111,8 +1126,10 @@ int run_collector(const collector_desc& desc) {
     hd.limits.body_bytes = schema_limits{}.max_body_bytes;
     hd.limits.idle_ms = desc.timeout_seconds * 1000;
     // --threads and --max-streams keep their old meaning for the stream cap (threads − 16).
-    if (desc.max_streams > 0) hd.limits.streams = static_cast<size_t>(desc.max_streams);
-    else if (desc.threads > 0) hd.limits.streams = static_cast<size_t>(std::max(1, desc.threads - 16));
+    if (desc.max_streams > 0)
+        hd.limits.streams = static_cast<size_t>(desc.max_streams);
+    else if (desc.threads > 0)
+        hd.limits.streams = static_cast<size_t>(std::max(1, desc.threads - 16));
     hd.limits = with_defaults(hd.limits);
     hd.workers = desc.threads > 0 ? std::min(desc.threads, 64) : 4;
     hd.io_threads = desc.io_threads;
@@ -1122,8 +1139,14 @@ int run_collector(const collector_desc& desc) {
     hd.log = [&st](const http_request& req, int status, double ms, size_t out) {
         st.metrics.request(req.method, req.path, status, ms / 1000);
         if (st.desc.log_requests) {
-            json line = {{"msg", "request"}, {"method", req.method}, {"path", req.path}, {"status", status},
-                         {"ms", std::round(ms * 100) / 100}, {"ip", req.remote_addr}, {"in", req.body.size()}, {"out", out}};
+            json line = {{"msg", "request"},
+                         {"method", req.method},
+                         {"path", req.path},
+                         {"status", status},
+                         {"ms", std::round(ms * 100) / 100},
+                         {"ip", req.remote_addr},
+                         {"in", req.body.size()},
+                         {"out", out}};
             // Behind a trusted proxy: the client it names (what the rate limit counts).
             if (std::string client = client_of(st, req); client != req.remote_addr) line["client"] = client;
             log_line(line);
@@ -1137,8 +1160,11 @@ int run_collector(const collector_desc& desc) {
     hub.server = &server;
     int port = server.listen(error);
     if (port <= 0) {
-        log_line({{"level", "error"}, {"msg", "cannot listen (is the port in use, or the address not local?)"},
-                  {"bind", desc.bind}, {"port", desc.port}, {"error", error}});
+        log_line({{"level", "error"},
+                  {"msg", "cannot listen (is the port in use, or the address not local?)"},
+                  {"bind", desc.bind},
+                  {"port", desc.port},
+                  {"error", error}});
         return 1;
     }
 
@@ -1165,28 +1191,48 @@ int run_collector(const collector_desc& desc) {
 
     std::string host = desc.bind == "0.0.0.0" ? "127.0.0.1" : desc.bind;
     const http_limits& l = hd.limits;
-    json started = {{"msg", "listening"}, {"url", "http://" + host + ":" + std::to_string(port) + "/"},
-                    {"bind", desc.bind}, {"port", port}, {"db", storage->describe()}, {"cursor", storage->last_cursor()},
-                    {"threads", hd.workers}, {"io_threads", hd.io_threads}, {"rate", desc.rate}, {"burst", desc.burst}, {"origins", desc.origins},
+    json started = {{"msg", "listening"},
+                    {"url", "http://" + host + ":" + std::to_string(port) + "/"},
+                    {"bind", desc.bind},
+                    {"port", port},
+                    {"db", storage->describe()},
+                    {"cursor", storage->last_cursor()},
+                    {"threads", hd.workers},
+                    {"io_threads", hd.io_threads},
+                    {"rate", desc.rate},
+                    {"burst", desc.burst},
+                    {"origins", desc.origins},
                     {"connections", server.connection_capacity()},
-                    {"limits", {{"header_bytes", l.header_bytes}, {"header_count", l.header_count},
-                                {"request_line_bytes", l.request_line_bytes}, {"body_bytes", l.body_bytes},
-                                {"request_ms", l.request_ms}, {"idle_ms", l.idle_ms}, {"write_ms", l.write_ms},
-                                {"connections", l.connections}, {"connections_per_address", l.connections_per_address},
-                                {"streams", l.streams}, {"streams_per_address", l.streams_per_address},
-                                {"accept_backlog", l.accept_backlog}}}};
+                    {"limits",
+                     {{"header_bytes", l.header_bytes},
+                      {"header_count", l.header_count},
+                      {"request_line_bytes", l.request_line_bytes},
+                      {"body_bytes", l.body_bytes},
+                      {"request_ms", l.request_ms},
+                      {"idle_ms", l.idle_ms},
+                      {"write_ms", l.write_ms},
+                      {"connections", l.connections},
+                      {"connections_per_address", l.connections_per_address},
+                      {"streams", l.streams},
+                      {"streams_per_address", l.streams_per_address},
+                      {"accept_backlog", l.accept_backlog}}}};
     // A key the operator did not choose must be shown once, or nobody could read.
     started["read_key"] = generated_key ? st.access.read_key : std::string("(from --read-key)");
     started["admin_key"] = desc.admin_key.empty() ? "(none: admin routes are off)" : "(from --admin-key)";
     json hooks = json::array();
     for (const webhook_endpoint_desc& e : desc.webhooks)
-        hooks.push_back({{"url", redact_url(e.url)}, {"format", e.format == webhook_format::slack ? "slack" : "standard"}, {"when", e.when}});
+        hooks.push_back(
+            {{"url", redact_url(e.url)}, {"format", e.format == webhook_format::slack ? "slack" : "standard"}, {"when", e.when}});
     started["webhooks"] = std::move(hooks);
     log_line(started);
     bool loopback = desc.bind.rfind("127.", 0) == 0 || desc.bind == "::1" || desc.bind == "localhost";
     if (loopback && desc.rate > 0 && desc.trusted_proxies.empty())
-        log_line({{"level", "warn"}, {"msg", "listening on loopback with a rate limit and no --trusted-proxy: behind a reverse proxy every client shares one bucket (start with --trusted-proxy 127.0.0.1/32)"},
-                  {"bind", desc.bind}, {"rate", desc.rate}});
+        log_line({{"level", "warn"},
+                  {"msg",
+                   "listening on loopback with a rate limit and no --trusted-proxy: behind a reverse proxy every client shares one bucket "
+                   "(start with --trusted-proxy 127.0.0.1/32)"},
+                  {"bind", desc.bind},
+                  {"rate", desc.rate}});
 
     server.run();
     serving_done = true;
