@@ -278,6 +278,11 @@ function parseCsv(text) {
 }
 
 async function exportCsv(page) {
+  // Back to the top first: a wheel over a panel that does not scroll (the themes panel) scrolls
+  // the page, and the toolbar's button is then off-screen. The top strip is the page itself.
+  await page.mouse.move(900, 6);
+  for (let i = 0; i < 10; ++i) await page.mouse.wheel(0, -400);
+  await page.waitForTimeout(300);
   const s = await state(page);
   const [download] = await Promise.all([page.waitForEvent('download'), click(page, await rectOf(page, 'export_csv'))]);
   return readFileSync(await download.path(), 'utf8');

@@ -363,14 +363,14 @@ test('redocly lint: no error, no warning', () => {
 
 test('the error codes equal the X-macro lists; the record schema equals NPSKIT_RECORD_FIELDS', () => {
   const collectorText = readFileSync(path.join(repoRoot, 'src/collector/collector_errors.h'), 'utf8');
-  const list = [...collectorText.matchAll(/^\s*X\((\w+), (\d+), "/gm)].map((m) => [m[1], Number(m[2])]);
+  const list = [...collectorText.matchAll(/^\s*X\((\w+), (\d+),[\s\\]*"/gm)].map((m) => [m[1], Number(m[2])]);
   assert.ok(list.length >= 18);
   assert.deepEqual(spec.components.schemas.CollectorErrorCode.enum, list.map(([c]) => c));
   assert.deepEqual(spec['x-npskit-error-codes'], Object.fromEntries(list));
   // Each status's response lists exactly that status's codes (400 adds the record's).
   const schemaText = readFileSync(path.join(repoRoot, 'src/core/schema.h'), 'utf8');
   const block = schemaText.slice(schemaText.indexOf('#define NPSKIT_SCHEMA_ERRORS'), schemaText.indexOf('enum class schema_error_code'));
-  const schemaCodes = [...block.matchAll(/X\((\w+), "/g)].map((m) => m[1]);
+  const schemaCodes = [...block.matchAll(/X\((\w+),[\s\\]*"/g)].map((m) => m[1]);
   assert.deepEqual(spec.components.schemas.SchemaErrorCode.enum, schemaCodes);
   for (const status of new Set(list.map(([, s]) => s))) {
     const codes = list.filter(([, s]) => s === status).map(([c]) => c);
