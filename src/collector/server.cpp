@@ -1224,7 +1224,7 @@ int run_collector(const collector_desc& desc) {
         hooks.push_back(
             {{"url", redact_url(e.url)}, {"format", e.format == webhook_format::slack ? "slack" : "standard"}, {"when", e.when}});
     started["webhooks"] = std::move(hooks);
-    log_line(started);
+    // Before the listening line: whoever waits for that line has the warning too.
     bool loopback = desc.bind.rfind("127.", 0) == 0 || desc.bind == "::1" || desc.bind == "localhost";
     if (loopback && desc.rate > 0 && desc.trusted_proxies.empty())
         log_line({{"level", "warn"},
@@ -1234,6 +1234,7 @@ int run_collector(const collector_desc& desc) {
                   {"bind", desc.bind},
                   {"rate", desc.rate}});
 
+    log_line(started);
     server.run();
     serving_done = true;
     bool by_signal = feed.stopping();
