@@ -149,3 +149,15 @@ export async function readSseEvents(body, onEvent) {
     }
   }
 }
+
+// Polls `check` (sync or async) every 50 ms until it returns something truthy, which it returns;
+// throws after timeoutMs, naming `what`.
+export async function waitFor(check, timeoutMs, what) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -19,7 +19,7 @@ import path from 'node:path';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { Webhook } from 'standardwebhooks';
-import { startCollector, tempDir, removeDir, answer, repoRoot, READ_KEY } from './collector-harness.mjs';
+import { startCollector, tempDir, removeDir, answer, repoRoot, READ_KEY, waitFor } from './collector-harness.mjs';
 
 const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module;
 const addFormats = addFormatsModule.default ?? addFormatsModule;
@@ -560,16 +560,6 @@ test("the HTTP layer's refusals are documented too", async () => {
   check('POST', '/v1/responses', { headers: {} }, slow, null);
 });
 
-// Polls without validating (the answers that count are checked below with call()).
-async function waitFor(check, timeoutMs, what) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 const webhooksLog = async (server = collector) => (await fetch(`${server.base}/v1/webhooks`, { headers: auth })).json();
 
 test('webhooks: the delivery log, replay and re-enable with the admin key, admin off, the requests receivers get', async () => {

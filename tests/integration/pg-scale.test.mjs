@@ -3,7 +3,7 @@
 // back, bad URLs. The cluster is a throwaway one (tests/tools/pg-cluster.mjs).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, answer, post, readAll, readSseEvents, runToExit, collectorBinary, READ_KEY } from './collector-harness.mjs';
+import { startCollector, answer, post, readAll, readSseEvents, runToExit, collectorBinary, READ_KEY, waitFor } from './collector-harness.mjs';
 import { startPgCluster, pgMissing } from '../tools/pg-cluster.mjs';
 
 const missing = pgMissing();
@@ -27,15 +27,6 @@ function openStream(base, since = 0) {
     });
   })().catch((e) => { if (e.name !== 'AbortError') throw e; });
   return { events, arrivals, close: async () => { controller.abort(); await done; } };
-}
-
-async function waitFor(check, ms, what) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  assert.fail(`timed out after ${ms} ms: ${what}`);
 }
 
 // One answer, tried on each base in turn (on a refused connection, a timeout or a 503) until a

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { startCollector, answer, post, runToExit, collectorBinary, tempDir, removeDir, READ_KEY } from './collector-harness.mjs';
+import { startCollector, answer, post, runToExit, collectorBinary, tempDir, removeDir, READ_KEY, waitFor } from './collector-harness.mjs';
 import path from 'node:path';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -50,16 +50,6 @@ async function startReceiver(decide, { secret = SECRET } = {}) {
       await new Promise((r) => server.close(r));
     },
   };
-}
-
-async function waitFor(check, timeoutMs, what) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 async function webhooksLog(c, key = READ_KEY) {
