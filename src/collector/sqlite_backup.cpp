@@ -1,5 +1,6 @@
 // npskit collector: the online backup (sqlite_backup.h).
 #include "sqlite_backup.h"
+#include "sqlite_storage.h"  // sqlite_exec
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -24,14 +25,6 @@ struct connection {
         db = nullptr;
     }
 };
-
-bool exec(sqlite3* db, const char* sql, std::string& error) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
-    error = msg ? msg : sqlite3_errmsg(db);
-    sqlite3_free(msg);
-    return false;
-}
 
 // The first column of the first row, as text ("" and error set when the query fails).
 std::string scalar(sqlite3* db, const char* sql, std::string& error) {
@@ -88,7 +81,7 @@ sqlite_backup_result backup_sqlite(const sqlite_backup_desc& desc) {
     std::string error;
     // One snapshot for the whole copy: with the read transaction held across steps, another
     // process's commits neither restart the copy nor appear half in it.
-    if (!exec(src.db, "BEGIN", error)) return fail(1, "cannot read " + desc.source + ": " + error);
+    if (!sqlite_exec(src.db, "BEGIN", error)) return fail(1, "cannot read " + desc.source + ": " + error);
     std::string source_rows = scalar(src.db, "SELECT COUNT(*) FROM responses", error);
     if (!error.empty()) return fail(1, desc.source + " is not an npskit database: " + error);
 
@@ -118,7 +111,7 @@ sqlite_backup_result backup_sqlite(const sqlite_backup_desc& desc) {
         std::this_thread::sleep_for(std::chrono::milliseconds(desc.pause_ms));
     }
     sqlite3_backup_finish(b);
-    exec(src.db, "COMMIT", error);
+    sqlite_exec(src.db, "COMMIT", error);
     src.close();
     if (rc != SQLITE_DONE) {
         std::string message = sqlite3_errstr(rc);
@@ -128,7 +121,7 @@ sqlite_backup_result backup_sqlite(const sqlite_backup_desc& desc) {
     }
     // One self-contained file (no -wal beside it); the collector turns WAL back on when it opens it.
     error.clear();
-    exec(out.db, "PRAGMA journal_mode=DELETE", error);
+    sqlite_exec(out.db, "PRAGMA journal_mode=DELETE", error);
     // The copy is checked before it gets its name: a file called PATH is always a good one.
     std::string check = scalar(out.db, "PRAGMA integrity_check", error);
     std::string rows = scalar(out.db, "SELECT COUNT(*) FROM responses", error);

@@ -73,14 +73,6 @@ int wait_briefly(void* arg, int count) {
     return 1;
 }
 
-bool exec(sqlite3* db, const char* sql, std::string& error) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
-    error = msg ? msg : sqlite3_errmsg(db);
-    sqlite3_free(msg);
-    return false;
-}
-
 const char* const schema_sql = R"sql(
 CREATE TABLE IF NOT EXISTS responses (
   id      TEXT PRIMARY KEY,
@@ -136,8 +128,8 @@ public:
         }
         if (!open_connection(writer_, error)) return false;
         std::string sync = desc.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
-        if (!exec(writer_.db, "PRAGMA journal_mode=WAL;", error) || !exec(writer_.db, sync.c_str(), error) ||
-            !exec(writer_.db, schema_sql, error))
+        if (!sqlite_exec(writer_.db, "PRAGMA journal_mode=WAL;", error) || !sqlite_exec(writer_.db, sync.c_str(), error) ||
+            !sqlite_exec(writer_.db, schema_sql, error))
             return false;
         if (!select_.prepare(writer_.db, "SELECT body, cursor FROM responses WHERE id = ?1") ||
             !insert_.prepare(writer_.db,
@@ -257,7 +249,7 @@ public:
     bool set_outbox_router(outbox_router router, std::string& error) override {
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_.db) {
-            if (!open_connection(outbox_, error) || !exec(outbox_.db, "PRAGMA synchronous=NORMAL;", error)) return false;
+            if (!open_connection(outbox_, error) || !sqlite_exec(outbox_.db, "PRAGMA synchronous=NORMAL;", error)) return false;
         }
         router_ = std::move(router);
         return true;
@@ -291,7 +283,7 @@ public:
         if (attempts.empty()) return true;
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
-        if (!exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
+        if (!sqlite_exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
         statement u;
         if (!u.prepare(outbox_.db,
                        "UPDATE outbox SET attempts = attempts + 1, state = ?2, next_ms = ?3, last_attempt_ms = ?4, "
@@ -312,7 +304,7 @@ public:
                 return rollback_outbox();
             }
         }
-        if (!exec(outbox_.db, "COMMIT", error)) return rollback_outbox();
+        if (!sqlite_exec(outbox_.db, "COMMIT", error)) return rollback_outbox();
         return true;
     }
 
@@ -427,7 +419,7 @@ private:
     }
     bool rollback_outbox() {
         std::string ignored;
-        if (sqlite3_get_autocommit(outbox_.db) == 0) exec(outbox_.db, "ROLLBACK", ignored);
+        if (sqlite3_get_autocommit(outbox_.db) == 0) sqlite_exec(outbox_.db, "ROLLBACK", ignored);
         return false;
     }
     // In write()'s transaction: one pending delivery per endpoint the router names.
@@ -547,6 +539,14 @@ std::unique_ptr<response_storage> open_sqlite_storage(const sqlite_storage_desc&
     auto s = std::make_unique<sqlite_storage>();
     if (!s->open(desc, error)) return nullptr;
     return s;
+}
+
+bool sqlite_exec(sqlite3* db, const char* sql, std::string& error) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
+    error = msg ? msg : sqlite3_errmsg(db);
+    sqlite3_free(msg);
+    return false;
 }
 
 }  // namespace npskit

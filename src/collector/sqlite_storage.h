@@ -10,6 +10,8 @@
 
 #include "storage.h"
 
+struct sqlite3;
+
 namespace npskit {
 
 struct sqlite_storage_desc {
@@ -20,5 +22,9 @@ struct sqlite_storage_desc {
 
 // nullptr and a sentence in `error` when the database cannot be opened or created.
 std::unique_ptr<response_storage> open_sqlite_storage(const sqlite_storage_desc& desc, std::string& error);
+
+// Runs constant SQL (no parameters) on `db`; false and SQLite's message in `error` on failure.
+// Shared by the storage and `npskit-collector backup` (sqlite_backup.cpp).
+bool sqlite_exec(sqlite3* db, const char* sql, std::string& error);
 
 }  // namespace npskit
