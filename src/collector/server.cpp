@@ -946,7 +946,7 @@ void post_digest_send(collector_state& st, const http_request& req, http_respons
         }
         digest_queued q;
         if (!queue_digest(st, i, end, q, error)) return send_error(res, collector_error::unavailable, "", error);
-        list.push_back({{"n", q.n}, {"webhook_id", q.webhook_id}, {"delivery", q.delivery}, {"new", q.inserted}});
+        list.push_back({{"n", q.n}, {"webhook_id", q.webhook_id}, {"delivery", std::to_string(q.delivery)}, {"new", q.inserted}});
     }
     if (list.empty()) return send_error(res, collector_error::digest_not_configured);
     res.status = 202;
