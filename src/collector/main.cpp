@@ -374,6 +374,8 @@ int main(int argc, char** argv) {
         std::string error;
         if (!npskit::parse_webhook_filter(e.when, e.filter, error)) return bad("--webhook-when: " + error);
         if (!e.digest.empty() && e.url.empty()) return bad("--digest " + e.digest + " needs --digest-url URL");
+        if (!e.digest.empty() && e.secret.empty() && e.format == npskit::webhook_format::standard)
+            return bad("--digest " + e.digest + " needs --digest-secret whsec_… (or --digest-format slack)");
         if (std::string problem = npskit::check_endpoint(e); !problem.empty()) return bad(problem);
         for (size_t j = 0; j < i; ++j)
             if (desc.webhooks[j].url == e.url && desc.webhooks[j].digest == e.digest) return bad("the webhook " + npskit::redact_url(e.url) + " is given twice");

@@ -369,7 +369,13 @@ void digest_button(panel_ui& u) {
     flow(button_width("Copy digest"));
     if (ImGui::Button("Copy digest")) u.act.copy_digest = true;
     note_rect(u, "copy_digest");
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("The week's digest as text for Slack or email: NPS, change, response rate, themes");
+    if (ImGui::IsItemHovered()) {  // wrapped: a phone's width holds it
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 18);
+        ImGui::TextUnformatted("Copies the week's digest as text for Slack or email: NPS, change, response rate, themes");
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
 }
 
 void draw_top_bar(const panel_model& m, panel_ui& u) {

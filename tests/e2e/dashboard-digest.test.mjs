@@ -23,7 +23,7 @@ before(async () => {
   browser = await launchBrowser();
   const dir = mkdtempSync(join(tmpdir(), 'npskit-digest-e2e-'));
   file = join(dir, 'digest-data.ndjson');
-  writeFileSync(file, execFileSync(CLI, ['generate', '--rows', '3000', '--months', '2', '--end', '2026-01-01', '--seed', '5'], { encoding: 'utf8' }));
+  writeFileSync(file, execFileSync(CLI, ['generate', '--rows', '3000', '--months', '2', '--end', '2026-01-01', '--seed', '5'], { encoding: 'utf8', maxBuffer: 64 << 20 }));
 });
 after(async () => {
   await browser?.close();
