@@ -932,6 +932,9 @@ void get_digest(collector_state& st, const http_request& req, http_response& res
 // that does not wait for Monday); end defaults to the period the schedule would send last.
 void post_digest_send(collector_state& st, const http_request& req, http_response& res) {
     if (!require_admin_key(st, req, res)) return;
+    // Checked before anything is queued (whether it parses does not depend on the offset).
+    if (req.has_param("end") && !parse_digest_end(req.param("end"), 0))
+        return send_error(res, collector_error::bad_parameter, "end", std::string("end ") + param_error_text(param_error::bad_time));
     json list = json::array();
     std::string error;
     for (size_t i = 0; i < st.desc.webhooks.size(); ++i) {
@@ -939,11 +942,7 @@ void post_digest_send(collector_state& st, const http_request& req, http_respons
         if (e.digest.empty()) continue;
         digest_period p = *parse_digest_period(e.digest);
         int64_t end = digest_due_end(p, now_ms(), e.digest_offset_minutes);
-        if (req.has_param("end")) {
-            std::optional<int64_t> v = parse_digest_end(req.param("end"), e.digest_offset_minutes);
-            if (!v) return send_error(res, collector_error::bad_parameter, "end", std::string("end ") + param_error_text(param_error::bad_time));
-            end = *v;
-        }
+        if (req.has_param("end")) end = *parse_digest_end(req.param("end"), e.digest_offset_minutes);
         digest_queued q;
         if (!queue_digest(st, i, end, q, error)) return send_error(res, collector_error::unavailable, "", error);
         list.push_back({{"n", q.n}, {"webhook_id", q.webhook_id}, {"delivery", std::to_string(q.delivery)}, {"new", q.inserted}});

@@ -143,6 +143,9 @@ test('digest: signed, the CLI\'s numbers, one webhook-id per period across sends
     assert.equal(bad.status, 400);
     assert.equal((await bad.json()).errors[0].field, 'period');
     assert.equal((await fetch(`${c.base}/v1/digest/send`, { method: 'POST' })).status, 401);
+    const badEnd = await admin(c, '/v1/digest/send?end=yesterday');
+    assert.equal(badEnd.status, 400);
+    assert.equal((await badEnd.json()).errors[0].field, 'end');
   } finally {
     await c.stop();
     await rx.close();
