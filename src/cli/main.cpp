@@ -15,6 +15,7 @@ static void print_usage(FILE* out) {
         "  validate FILE...  check every record against response schema v1, strictly\n"
         "  generate          write a deterministic synthetic data set as NDJSON\n"
         "  themes FILE...    distinctive themes of the comments per segment, with their effect on NPS\n"
+        "  digest FILE...    a day or week against the one before: NPS, change, response rate, themes\n"
         "\n"
         "Run 'npskit <command> --help' for its options.\n",
         out);
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     if (command == "score") return npskit::cli::run_score(argc - 1, argv + 1);
     if (command == "validate") return npskit::cli::run_validate(argc - 1, argv + 1);
     if (command == "themes") return npskit::cli::run_themes(argc - 1, argv + 1);
+    if (command == "digest") return npskit::cli::run_digest(argc - 1, argv + 1);
     if (command == "generate") return run_generate_command(argc - 1, argv + 1);
     if (command == "--help" || command == "-h" || command == "help") {
         print_usage(stdout);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "calendar.h"
+#include "params.h"
 #include "pg_storage.h"
 #include "server.h"
 #include "sqlite_backup.h"
@@ -60,6 +61,13 @@ const char* const usage = R"(usage: npskit-collector [options]
   --webhooks FILE    more endpoints from a JSON list of {"url","secret","format","when"}
   --dashboard-url URL  dashboard address in slack messages (default: this collector's /dashboard/)
   --webhook-retry-scale X  for tests only: multiplies every retry wait (default 1)
+  --digest daily|weekly  send the digest (NPS, change, response rate, themes) at 09:00 after
+                     each day, or Monday 09:00 after each week (repeatable); the next flags
+                     apply to the --digest before them:
+    --digest-url URL          where (required)
+    --digest-format json|slack  json (default): Standard Webhooks, signed; slack: {"text"}
+    --digest-secret whsec_…   its signing secret (required unless --digest-format slack)
+    --digest-tz OFFSET        days start at midnight in this UTC offset (default Z)
   --quiet            no per-request log lines
   -h, --help         this text
 
@@ -186,7 +194,13 @@ int main(int argc, char** argv) {
                               {"--webhook-format", nullptr},
                               {"--webhooks", nullptr},
                               {"--dashboard-url", nullptr},
-                              {"--webhook-retry-scale", nullptr}};
+                              {"--webhook-retry-scale", nullptr},
+                              // Digest targets (src/core/view/digest.h, docs/http-api.md).
+                              {"--digest", nullptr},
+                              {"--digest-url", nullptr},
+                              {"--digest-format", nullptr},
+                              {"--digest-secret", nullptr},
+                              {"--digest-tz", nullptr}};
     std::vector<std::pair<std::string, std::string>> settings;
     for (const option& o : options)
         if (o.env)
@@ -332,6 +346,25 @@ int main(int argc, char** argv) {
         } else if (name == "--webhook-retry-scale") {
             if (!parse_number(value, 0.000001, 1, x)) return bad("--webhook-retry-scale must be a number in (0, 1] (tests only)");
             desc.webhook_retry_scale = x;
+        } else if (name == "--digest") {
+            // A webhook endpoint that takes the digest only (webhooks.h).
+            if (value != "daily" && value != "weekly") return bad("--digest must be daily or weekly");
+            desc.webhooks.push_back({});
+            desc.webhooks.back().digest = value;
+        } else if (name.rfind("--digest-", 0) == 0) {
+            if (desc.webhooks.empty() || desc.webhooks.back().digest.empty())
+                return bad(name + " applies to the --digest before it: give --digest daily|weekly first");
+            npskit::webhook_endpoint_desc& e = desc.webhooks.back();
+            if (name == "--digest-url")
+                e.url = value;
+            else if (name == "--digest-secret")
+                e.secret = value;
+            else if (name == "--digest-format" && (value == "json" || value == "standard" || value == "slack"))
+                e.format = value == "slack" ? npskit::webhook_format::slack : npskit::webhook_format::standard;
+            else if (name == "--digest-format")
+                return bad("--digest-format must be json or slack");
+            else if (!npskit::parse_utc_offset(value, e.digest_offset_minutes))
+                return bad("--digest-tz must be a UTC offset: Z, +01:00, +0100 or +01");
         }
     }
     if (!desc.admin_key.empty() && desc.admin_key == desc.read_key)
@@ -340,9 +373,12 @@ int main(int argc, char** argv) {
         npskit::webhook_endpoint_desc& e = desc.webhooks[i];
         std::string error;
         if (!npskit::parse_webhook_filter(e.when, e.filter, error)) return bad("--webhook-when: " + error);
+        if (!e.digest.empty() && e.url.empty()) return bad("--digest " + e.digest + " needs --digest-url URL");
+        if (!e.digest.empty() && e.secret.empty() && e.format == npskit::webhook_format::standard)
+            return bad("--digest " + e.digest + " needs --digest-secret whsec_… (or --digest-format slack)");
         if (std::string problem = npskit::check_endpoint(e); !problem.empty()) return bad(problem);
         for (size_t j = 0; j < i; ++j)
-            if (desc.webhooks[j].url == e.url) return bad("the webhook " + npskit::redact_url(e.url) + " is given twice");
+            if (desc.webhooks[j].url == e.url && desc.webhooks[j].digest == e.digest) return bad("the webhook " + npskit::redact_url(e.url) + " is given twice");
     }
     return npskit::run_collector(desc);
 }

@@ -37,6 +37,7 @@
 
 #include "calendar.h"
 #include "collector_errors.h"
+#include "digest.h"
 #include "http_server.h"
 #include "metrics.h"
 #include "params.h"
@@ -779,7 +780,7 @@ void get_webhooks(collector_state& st, const http_request& req, http_response& r
     json list = json::array();
     for (size_t i = 0; i < st.desc.webhooks.size(); ++i) {
         const webhook_endpoint_desc& e = st.desc.webhooks[i];
-        std::string key = endpoint_key(e.url), error;
+        std::string key = webhook_endpoint_key(e), error;
         outbox_endpoint_state state;
         std::vector<outbox_delivery> recent;
         if (!st.storage.outbox_endpoint(key, state, error) || !st.storage.outbox_recent(key, limit, recent, error)) {
@@ -844,6 +845,161 @@ void post_webhook_enable(collector_state& st, const http_request& req, http_resp
     log_line({{"msg", "webhook endpoint enabled"}, {"n", n}, {"url", redact_url(st.desc.webhooks[n - 1].url)}, {"ip", req.remote_addr}});
     res.set_content(json{{"n", n}, {"state", "active"}}.dump(), "application/json");
 }
+
+//-----------------------------------------------------------------------------
+// Digest (digest.h): GET /v1/digest (read key), POST /v1/digest/send (admin key) and the
+// schedule. A digest target is a webhook endpoint with `digest` set; its deliveries go through
+// the outbox and the sender like the answers', with one webhook-id per period.
+//-----------------------------------------------------------------------------
+// The digest of a period is sent at 09:00 local on the day its period ends (a week ends on
+// Monday 00:00): the latest period end whose 09:00 has passed.
+constexpr int64_t digest_send_hour_ms = 9 * 3600 * 1000;
+int64_t digest_due_end(digest_period p, int64_t now, int offset_minutes) {
+    return digest_boundary_at_or_before(p, now - digest_send_hour_ms, offset_minutes);
+}
+
+bool compute_digest(collector_state& st, digest_period p, int64_t end_ms, int offset_minutes, digest& out, std::string& error) {
+    return st.live.with_fresh_store(st.storage, error, [&](const response_store& store) {
+        digest_desc dd;
+        dd.period = p;
+        dd.end_ms = end_ms;
+        dd.utc_offset_minutes = offset_minutes;
+        // The follow-up list's open count is not known to this collector yet: unsaid.
+        out = build_digest(store, dd);
+    });
+}
+
+struct digest_queued {
+    size_t n = 0;  // 1-based endpoint number, as GET /v1/webhooks counts
+    std::string webhook_id;
+    uint64_t delivery = 0;
+    bool inserted = false;
+};
+
+// Queues the digest of the period ending at end_ms for endpoint i (0-based), once per period.
+bool queue_digest(collector_state& st, size_t i, int64_t end_ms, digest_queued& q, std::string& error) {
+    const webhook_endpoint_desc& e = st.desc.webhooks[i];
+    digest_period p = *parse_digest_period(e.digest);
+    digest d;
+    if (!compute_digest(st, p, end_ms, e.digest_offset_minutes, d, error)) return false;
+    int64_t now = now_ms();
+    outbox_delivery o;
+    o.endpoint = webhook_endpoint_key(e);
+    o.event = digest_event_name(p);
+    // The period's first local day names it: a restart or a second collector makes the same id.
+    o.webhook_id = o.event + "." + format_date(floor_div(d.since_ms + int64_t(e.digest_offset_minutes) * 60000, ms_per_day));
+    o.created_ms = now;
+    json payload = {{"type", o.event}, {"timestamp", format_timestamp(now)}, {"data", json::parse(digest_to_json(d))}};
+    o.record_json = payload.dump(-1, ' ', false, json::error_handler_t::replace);
+    q.n = i + 1;
+    q.webhook_id = o.webhook_id;
+    if (!st.storage.outbox_enqueue(o, now, q.inserted, q.delivery, error)) return false;
+    if (q.inserted) log_line({{"msg", "digest queued"}, {"webhook_id", q.webhook_id}, {"url", redact_url(e.url)}, {"delivery", q.delivery}});
+    if (st.webhooks) st.webhooks->wake();
+    return true;
+}
+
+// GET /v1/digest?period=week|day&end=DATE&tz=+01:00: the digest JSON (with its text).
+void get_digest(collector_state& st, const http_request& req, http_response& res) {
+    if (!require_read_key(st, req, res)) return;
+    digest_period p = digest_period::week;
+    int offset = 0;
+    if (req.has_param("period")) {
+        std::optional<digest_period> v = parse_digest_period(req.param("period"));
+        if (!v) return send_error(res, collector_error::bad_parameter, "period", "period must be day or week");
+        p = *v;
+    }
+    if (req.has_param("tz") && !parse_utc_offset(req.param("tz"), offset))
+        return send_error(res, collector_error::bad_parameter, "tz", std::string("tz ") + param_error_text(param_error::bad_offset));
+    // Default: the latest complete period.
+    int64_t end = digest_boundary_at_or_before(p, now_ms(), offset);
+    if (req.has_param("end")) {
+        std::optional<int64_t> v = parse_digest_end(req.param("end"), offset);
+        if (!v) return send_error(res, collector_error::bad_parameter, "end", std::string("end ") + param_error_text(param_error::bad_time));
+        end = *v;
+    }
+    digest d;
+    std::string error;
+    if (!compute_digest(st, p, end, offset, d, error)) {
+        st.metrics.storage_error(storage_op::read);
+        return send_error(res, collector_error::unavailable, "", error);
+    }
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(digest_to_json(d), "application/json");
+}
+
+// POST /v1/digest/send?end=DATE: queues the digest for every digest target now (the test hook
+// that does not wait for Monday); end defaults to the period the schedule would send last.
+void post_digest_send(collector_state& st, const http_request& req, http_response& res) {
+    if (!require_admin_key(st, req, res)) return;
+    // Checked before anything is queued (whether it parses does not depend on the offset).
+    if (req.has_param("end") && !parse_digest_end(req.param("end"), 0))
+        return send_error(res, collector_error::bad_parameter, "end", std::string("end ") + param_error_text(param_error::bad_time));
+    json list = json::array();
+    std::string error;
+    for (size_t i = 0; i < st.desc.webhooks.size(); ++i) {
+        const webhook_endpoint_desc& e = st.desc.webhooks[i];
+        if (e.digest.empty()) continue;
+        digest_period p = *parse_digest_period(e.digest);
+        int64_t end = digest_due_end(p, now_ms(), e.digest_offset_minutes);
+        if (req.has_param("end")) end = *parse_digest_end(req.param("end"), e.digest_offset_minutes);
+        digest_queued q;
+        if (!queue_digest(st, i, end, q, error)) return send_error(res, collector_error::unavailable, "", error);
+        list.push_back({{"n", q.n}, {"webhook_id", q.webhook_id}, {"delivery", std::to_string(q.delivery)}, {"new", q.inserted}});
+    }
+    if (list.empty()) return send_error(res, collector_error::digest_not_configured);
+    res.status = 202;
+    res.set_content(json{{"queued", std::move(list)}}.dump(), "application/json");
+}
+
+// Wakes every 30 s; queues each target's due period once (the storage refuses a second copy).
+// At start it queues the latest due period if it was never sent (the collector was down at 09:00).
+class digest_scheduler {
+public:
+    explicit digest_scheduler(collector_state& st) : st_(st) {}
+    ~digest_scheduler() { stop(); }
+    void start() {
+        bool any = false;
+        for (const webhook_endpoint_desc& e : st_.desc.webhooks) any = any || !e.digest.empty();
+        if (any) thread_ = std::thread([this] { run(); });
+    }
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    void run() {
+        std::vector<int64_t> done(st_.desc.webhooks.size(), INT64_MIN);
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (!stopping_) {
+            lock.unlock();
+            for (size_t i = 0; i < st_.desc.webhooks.size(); ++i) {
+                const webhook_endpoint_desc& e = st_.desc.webhooks[i];
+                if (e.digest.empty()) continue;
+                int64_t end = digest_due_end(*parse_digest_period(e.digest), now_ms(), e.digest_offset_minutes);
+                if (end == done[i]) continue;
+                digest_queued q;
+                std::string error;
+                if (queue_digest(st_, i, end, q, error))
+                    done[i] = end;
+                else
+                    log_line({{"level", "error"}, {"msg", "cannot queue the digest"}, {"url", redact_url(e.url)}, {"error", error}});
+            }
+            lock.lock();
+            cv_.wait_for(lock, std::chrono::seconds(30), [this] { return stopping_; });
+        }
+    }
+    collector_state& st_;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+};
 
 bool ends_with(const std::string& s, std::string_view tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -968,6 +1124,9 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
         return on_worker(std::move(res), post_webhook_enable);
     if (req.method == "POST" && path.rfind("/v1/webhooks/", 0) == 0 && ends_with(path, "/replay") && path.size() > 20)
         return on_worker(std::move(res), post_webhook_replay);
+    // Digest: the figures (read key); queue it now (admin key).
+    if (path == "/v1/digest" && get) return on_worker(std::move(res), get_digest);
+    if (path == "/v1/digest/send" && req.method == "POST") return on_worker(std::move(res), post_digest_send);
     if (path == "/healthz" && get) {
         res.set_header("Cache-Control", "no-store");
         res.set_content(json{{"ok", true}, {"cursor", st.storage.last_cursor()}}.dump(), "application/json");
@@ -1178,6 +1337,8 @@ int run_collector(const collector_desc& desc) {
         }
         st.webhooks = webhooks.get();
     }
+    digest_scheduler digests(st);  // after the sender: its deliveries wake it
+    digests.start();
 
     std::atomic<bool> serving_done{false};
     std::thread signal_thread([&] {
@@ -1242,6 +1403,7 @@ int run_collector(const collector_desc& desc) {
     signal_thread.join();
     hub.stop();
     committer.stop();
+    digests.stop();
     if (webhooks) webhooks->stop();
     log_line({{"msg", "stopped"}, {"cursor", storage->last_cursor()}});
     return 0;

@@ -383,6 +383,44 @@ public:
         return rc == SQLITE_DONE || fail_outbox(error);
     }
 
+    // Digest: BEGIN IMMEDIATE makes the look-up and the insert one step against every writer.
+    bool outbox_enqueue(const outbox_delivery& d, int64_t now_ms, bool& inserted, uint64_t& id_out, std::string& error) override {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        inserted = false;
+        if (!outbox_ready(error) || !sqlite_exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
+        statement find, add;
+        if (!find.prepare(outbox_.db, "SELECT id FROM outbox WHERE endpoint = ?1 AND webhook_id = ?2") ||
+            !add.prepare(outbox_.db,
+                         "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms) "
+                         "VALUES (?1, ?2, ?3, '', 0, ?4, ?5, ?6) RETURNING id")) {
+            fail_outbox(error);
+            return rollback_outbox();
+        }
+        find.bind(1, d.endpoint);
+        find.bind(2, d.webhook_id);
+        int rc = sqlite3_step(find.s);
+        if (rc == SQLITE_ROW) {
+            id_out = static_cast<uint64_t>(sqlite3_column_int64(find.s, 0));
+        } else {
+            add.bind(1, d.endpoint);
+            add.bind(2, d.webhook_id);
+            add.bind(3, d.event);
+            add.bind(4, d.created_ms);
+            add.bind(5, d.record_json);
+            add.bind(6, now_ms);
+            if (rc != SQLITE_DONE || sqlite3_step(add.s) != SQLITE_ROW) {
+                fail_outbox(error);
+                return rollback_outbox();
+            }
+            id_out = static_cast<uint64_t>(sqlite3_column_int64(add.s, 0));
+            inserted = true;
+            sqlite3_step(add.s);
+        }
+        find.reset();
+        add.reset();
+        return sqlite_exec(outbox_.db, "COMMIT", error) || rollback_outbox();
+    }
+
 private:
     // The columns of the two SELECTs above, in their order.
     bool read_deliveries(statement& q, std::vector<outbox_delivery>& out, std::string& error) {

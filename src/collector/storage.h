@@ -161,6 +161,15 @@ public:
         return unsupported(error);
     }
 
+    // Digest (webhooks.h digest targets): inserts `d` (endpoint, webhook_id, event, created_ms,
+    // record_json; pending, due now) unless that endpoint already has a delivery with that
+    // webhook_id, atomically, so a restart or a second collector queues a period once.
+    // inserted: whether it was new; id_out: the delivery's id (new or the one already there).
+    virtual bool outbox_enqueue(const outbox_delivery& d, int64_t now_ms, bool& inserted, uint64_t& id_out, std::string& error) {
+        (void)d, (void)now_ms, (void)inserted, (void)id_out;
+        return unsupported(error);
+    }
+
 protected:
     static bool unsupported(std::string& error) {
         error = "this storage backend has no webhook outbox";

@@ -171,6 +171,10 @@ bool webhook_matches(const webhook_filter& f, const response& r) {
 //-----------------------------------------------------------------------------
 // [SECTION] Endpoints
 //-----------------------------------------------------------------------------
+std::string webhook_endpoint_key(const webhook_endpoint_desc& e) {
+    return e.digest.empty() ? endpoint_key(e.url) : endpoint_key(e.url + "#digest." + e.digest);
+}
+
 std::string endpoint_key(std::string_view url) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -354,6 +358,10 @@ std::string slack_payload(const std::vector<const outbox_delivery*>& deliveries,
         nlohmann::json r = nlohmann::json::parse(d->record_json, nullptr, false);
         if (r.is_discarded() || !r.is_object()) continue;
         if (!text.empty()) text += "\n\n";
+        if (d->event.rfind("digest.", 0) == 0) {  // the digest's own text (Markdown-light already)
+            if (r.contains("data") && r["data"].contains("text") && r["data"]["text"].is_string()) text += r["data"]["text"].get<std::string>();
+            continue;
+        }
         std::string seg = segment_of_record(nlohmann::ordered_json::parse(d->record_json, nullptr, false));
         std::string seg_title = seg.empty() ? "Answer" : std::string(1, static_cast<char>(seg[0] - 'a' + 'A')) + seg.substr(1);
         text += "*" + seg_title + "* · score " + (r.contains("score") ? r["score"].dump() : "?");
@@ -473,7 +481,8 @@ webhook_sender::~webhook_sender() { stop(); }
 
 outbox_router webhook_sender::router() const {
     std::vector<std::pair<std::string, webhook_filter>> filters;
-    for (const webhook_endpoint_desc& e : desc_.endpoints) filters.emplace_back(endpoint_key(e.url), e.filter);
+    for (const webhook_endpoint_desc& e : desc_.endpoints)
+        if (e.digest.empty()) filters.emplace_back(endpoint_key(e.url), e.filter);  // digest targets take no answer
     return [filters = std::move(filters)](const response& row, std::vector<std::string>& keys) {
         if (row.type != event_type::response) return;
         response_store one(store_desc{});  // built once per row, whatever the number of endpoints
@@ -488,7 +497,7 @@ bool webhook_sender::start(const std::string& dashboard_url, std::string& error)
     for (size_t i = 0; i < desc_.endpoints.size(); ++i) {
         auto run = std::make_unique<endpoint_run>();
         run->n = i;
-        run->key = endpoint_key(desc_.endpoints[i].url);
+        run->key = webhook_endpoint_key(desc_.endpoints[i]);
         if (!desc_.endpoints[i].secret.empty()) decode_webhook_secret(desc_.endpoints[i].secret, run->secret_key);
         outbox_endpoint_state state;
         if (!storage_.outbox_endpoint(run->key, state, error)) return false;
@@ -621,7 +630,7 @@ void webhook_sender::run(endpoint_run& e) {
             gone_status = r.status;
         } else {
             for (const outbox_delivery& d : due) {
-                std::string body = webhook_payload(d.event, d.created_ms, d.record_json);
+                std::string body = d.event.rfind("digest.", 0) == 0 ? d.record_json : webhook_payload(d.event, d.created_ms, d.record_json);
                 int64_t ts = wall_ms() / 1000;
                 std::vector<std::string> h = headers;
                 h.push_back("webhook-id: " + d.webhook_id);

@@ -74,10 +74,17 @@ struct webhook_endpoint_desc {
     webhook_format format = webhook_format::standard;
     std::string when;  // the filter as written
     webhook_filter filter;
+    // A digest target (--digest, digest.h): "daily" | "weekly" gets only the digest, no
+    // answer; "" is an answer endpoint. Days start at midnight in this UTC offset.
+    std::string digest;
+    int digest_offset_minutes = 0;
 };
 
 // The key an endpoint's deliveries and state are kept under: 16 hex digits of SHA-256(url).
 std::string endpoint_key(std::string_view url);
+// An endpoint's key: endpoint_key(url), or of "url#digest.weekly" for a digest target, so a
+// URL that takes both answers and the digest keeps two states.
+std::string webhook_endpoint_key(const webhook_endpoint_desc& e);
 // The URL with what may be a credential replaced by "***": user:password, the query, and path
 // segments of 16 or more token-like characters (Slack's /services/T…/B…/secret).
 std::string redact_url(std::string_view url);
@@ -93,6 +100,8 @@ bool read_webhooks_file(const std::string& path, std::vector<webhook_endpoint_de
 inline constexpr size_t webhook_payload_limit = 20 * 1024;  // bytes; attributes go first above it
 // {"type":event,"timestamp":RFC 3339 of created_ms,"data":{record…,"segment":…}}
 std::string webhook_payload(std::string_view event, int64_t created_ms, std::string_view record_json);
+// A digest delivery's record_json is its whole standard payload ({"type":"digest.weekly",
+// "timestamp","data":{digest JSON with "text"}}): sent as is, or as {"text": data.text} to Slack.
 // {"text":…}: one line block per record (score, segment, comment, attributes, a dashboard link).
 std::string slack_payload(const std::vector<const outbox_delivery*>& deliveries, std::string_view dashboard_url);
 

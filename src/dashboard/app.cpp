@@ -7,6 +7,7 @@
 #include "app_platform.h"
 #include "calendar.h"
 #include "csv_export.h"
+#include "digest.h"
 #include "synthetic.h"
 
 namespace npskit::dashboard {
@@ -409,6 +410,14 @@ void app_export_csv(const app_state& app) {
 
 void app_export_report(const app_state& app) {
     platform::download("npskit-report.json", "application/json", report_to_json(app.rep, app.store, 2));
+}
+
+std::string app_digest_text(const app_state& app) {
+    if (app.store.size() == 0) return "";
+    digest_desc d;
+    d.period = digest_period::week;
+    d.end_ms = digest_boundary_after(d.period, app.store.max_time_ms, d.utc_offset_minutes);  // the CLI's default
+    return digest_text(build_digest(app.store, d));
 }
 
 }  // namespace npskit::dashboard

@@ -124,5 +124,9 @@ std::string app_state_json(const app_state& app);
 std::string app_load_json(const app_state& app);
 void app_export_csv(const app_state& app);
 void app_export_report(const app_state& app);
+// The digest (src/core/view/digest.h) of the loaded rows, as `npskit digest FILE` prints it:
+// the week (UTC) that holds the newest answer against the week before; "" with no row. The
+// follow-up count is unsaid until the follow-up list gives it.
+std::string app_digest_text(const app_state& app);
 
 }  // namespace npskit::dashboard

@@ -48,6 +48,7 @@ struct panel_actions {
     bool write_hash = false;  // the theme: into the hash, nothing to re-score
     bool resort = false;      // the breakdown's sort column or direction
     bool apply_mapping = false, pick_file = false, export_csv = false, export_report = false;
+    bool copy_digest = false;  // the digest's text onto the clipboard
 };
 
 // What panels edit: the view settings and the UI's own state (text fields, sort, rectangles).
@@ -361,6 +362,22 @@ void trend_chart(const panel_model& m, const report& rep, float height) {
 //-----------------------------------------------------------------------------
 // [SECTION] Top bar, load status, column mapping
 //-----------------------------------------------------------------------------
+// "Copy digest": the text the collector sends each week (src/core/view/digest.h), from the
+// loaded rows, so a file works as well as the collector. Right of "Report JSON".
+float digest_button_width() { return button_width("Copy digest") + ImGui::GetStyle().ItemSpacing.x; }
+void digest_button(panel_ui& u) {
+    flow(button_width("Copy digest"));
+    if (ImGui::Button("Copy digest")) u.act.copy_digest = true;
+    note_rect(u, "copy_digest");
+    if (ImGui::IsItemHovered()) {  // wrapped: a phone's width holds it
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 18);
+        ImGui::TextUnformatted("Copies the week's digest as text for Slack or email: NPS, change, response rate, themes");
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
+}
+
 void draw_top_bar(const panel_model& m, panel_ui& u) {
     ImGui::PushFont(m.font_regular);
     ImGui::TextUnformatted("npskit");
@@ -413,7 +430,8 @@ void draw_top_bar(const panel_model& m, panel_ui& u) {
     if (go && u.ui.url[0]) u.act.open_url = u.ui.url;
     flow(button_width("Demo data"));
     if (ImGui::Button("Demo data")) u.act.demo_rows = 20000;
-    float right = button_width("Export CSV") + button_width("Report JSON") + button_width("Light") + ImGui::GetStyle().ItemSpacing.x * 2;
+    float right = button_width("Export CSV") + button_width("Report JSON") + button_width("Light") + ImGui::GetStyle().ItemSpacing.x * 2 +
+                  digest_button_width();
     float line_end = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x * 4;
     float content_right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
     if (line_end + right <= content_right) ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - right);
@@ -422,6 +440,7 @@ void draw_top_bar(const panel_model& m, panel_ui& u) {
     flow(button_width("Report JSON"));
     if (ImGui::Button("Report JSON")) u.act.export_report = true;
     note_rect(u, "export_json");
+    digest_button(u);
     flow(button_width("Light"));
     if (ImGui::Button(u.settings.dark ? "Light" : "Dark")) {
         u.settings.dark = !u.settings.dark;
@@ -1178,6 +1197,8 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
     if (act.demo_rows) app_load_demo(app, act.demo_rows);
     if (act.export_csv) app_export_csv(app);
     if (act.export_report) app_export_report(app);
+    // Through ImGui's clipboard hook: the browser edge (main.cpp, web_source.cpp).
+    if (act.copy_digest) ImGui::SetClipboardText(app_digest_text(app).c_str());
 }
 
 }  // namespace npskit::dashboard
