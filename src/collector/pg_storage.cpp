@@ -76,6 +76,11 @@ struct named_sql {
     const char* name;
     const char* sql;
 };
+// A comment's words in its own language: the expression GIN-indexed by migration 2 and searched
+// by "read_comments" (the same text in both, or the planner cannot use the index).
+#define NPSKIT_PG_COMMENT_WORDS                                                                                           \
+    "to_tsvector(CASE WHEN (body::jsonb->>'locale') ILIKE 'fr%' THEN 'french'::regconfig ELSE 'english'::regconfig END, " \
+    "coalesce(body::jsonb->>'comment', ''))"
 constexpr named_sql statements[] = {
     {"begin", "BEGIN"},
     {"commit", "COMMIT"},
@@ -103,9 +108,8 @@ constexpr named_sql statements[] = {
      "AND ($5::text = '' OR survey = $5::text) "
      "AND ((($6::int & 1) <> 0 AND score <= 6) OR (($6::int & 2) <> 0 AND score BETWEEN 7 AND 8) OR (($6::int & 4) <> 0 AND score >= 9)) "
      "AND coalesce(body::jsonb->>'comment', '') <> '' "
-     "AND ($7::text = '' OR to_tsvector(CASE WHEN body::jsonb->>'locale' ILIKE 'fr%' THEN 'french'::regconfig ELSE 'english'::regconfig END, "
-     "body::jsonb->>'comment') @@ plainto_tsquery(CASE WHEN body::jsonb->>'locale' ILIKE 'fr%' THEN 'french'::regconfig "
-     "ELSE 'english'::regconfig END, $7::text)) "
+     "AND ($7::text = '' OR ((body::jsonb->>'locale') ILIKE 'fr%' AND " NPSKIT_PG_COMMENT_WORDS " @@ plainto_tsquery('french', $7::text)) "
+     "OR (coalesce(body::jsonb->>'locale', '') NOT ILIKE 'fr%' AND " NPSKIT_PG_COMMENT_WORDS " @@ plainto_tsquery('english', $7::text))) "
      "ORDER BY ts_ms DESC, id DESC LIMIT $8::bigint"},
 };
 
@@ -271,6 +275,12 @@ constexpr migration migrations[] = {
      "  body    text NOT NULL"  // canonical schema v1 JSON of the merged record
      ");"
      "CREATE INDEX IF NOT EXISTS responses_ts ON responses (ts_ms);"},
+    // GET /v1/comments' text search: a GIN index over each comment's words in its own language
+    // ("read_comments" asks french rows with a french query and the others with an english one,
+    // each side the indexed expression @@ a constant query, so the planner can use it).
+    {2, "comments full-text index",
+     "CREATE INDEX IF NOT EXISTS responses_comment_words ON responses USING gin (" NPSKIT_PG_COMMENT_WORDS ") "
+     "WHERE score IS NOT NULL;"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("

@@ -8,6 +8,8 @@
 // serves (one collector). PostgreSQL, the backend for large volumes, uses full-text search.
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "sqlite_storage.h"
 
 namespace npskit {
@@ -19,7 +21,8 @@ bool sqlite_read_comments(sqlite3* db, const response_storage::comment_query& q,
         "WHERE score IS NOT NULL AND ts_ms >= ?1 AND ts_ms < ?2 AND (ts_ms < ?3 OR (ts_ms = ?3 AND id < ?4)) "
         "AND (?5 = '' OR survey = ?5) "
         "AND (((?6 & 1) AND score <= 6) OR ((?6 & 2) AND score BETWEEN 7 AND 8) OR ((?6 & 4) AND score >= 9)) "
-        "AND coalesce(json_extract(body, '$.comment'), '') <> '' "
+        "AND instr(body, '\"comment\":') > 0 AND coalesce(json_extract(body, '$.comment'), '') <> '' "
+        "AND (?9 = '' OR instr(lower(body), ?9) > 0) "
         "AND (?7 = '' OR instr(lower(json_extract(body, '$.comment')), lower(?7)) > 0) "
         "ORDER BY ts_ms DESC, id DESC LIMIT ?8";
     sqlite3_stmt* s = nullptr;
@@ -37,6 +40,14 @@ bool sqlite_read_comments(sqlite3* db, const response_storage::comment_query& q,
     sqlite3_bind_int(s, 6, q.segments);
     text(7, q.text);
     sqlite3_bind_int64(s, 8, static_cast<int64_t>(q.limit));
+    // A cheap first test on the raw body (no JSON parsing) for text that the body spells as is:
+    // a row whose body lacks the words cannot have them in its comment. Text JSON would escape
+    // (quotes, backslashes, control characters) skips it and relies on the exact test alone.
+    std::string raw;
+    if (q.text.find_first_of("\"\\") == std::string::npos &&
+        std::none_of(q.text.begin(), q.text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+        for (char c : q.text) raw += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    text(9, raw);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         auto col = [&](int c) {
