@@ -1,5 +1,5 @@
 // npskit core (view room): the dashboard's report from /v1/aggregate histograms instead of rows
-// (the histogram path, for collectors too large to send every row: docs/dashboard.md).
+// (the histogram path, for collectors too large to send every row; comments: GET /v1/comments).
 // Pure: the browser edge (web_source.cpp, source.js) fetches; this builds the queries from the
 // view's report_desc and turns the answers into the same `report` build_report makes from rows,
 // scored by the same core functions (score_nps, compare_nps): one engine, the same numbers.
