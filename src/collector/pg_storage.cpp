@@ -76,6 +76,11 @@ struct named_sql {
     const char* name;
     const char* sql;
 };
+// A comment's words in its own language: the expression GIN-indexed by migration 2 and searched
+// by "read_comments" (the same text in both, or the planner cannot use the index).
+#define NPSKIT_PG_COMMENT_WORDS                                                                                           \
+    "to_tsvector(CASE WHEN (body::jsonb->>'locale') ILIKE 'fr%' THEN 'french'::regconfig ELSE 'english'::regconfig END, " \
+    "coalesce(body::jsonb->>'comment', ''))"
 constexpr named_sql statements[] = {
     {"begin", "BEGIN"},
     {"commit", "COMMIT"},
@@ -96,6 +101,16 @@ constexpr named_sql statements[] = {
     {"max_cursor", "SELECT COALESCE(MAX(cursor), 0) FROM responses"},
     {"row_count", "SELECT COUNT(*) FROM responses"},
     {"listen", "LISTEN npskit_responses"},
+    // GET /v1/comments: full-text search in the row's language (french for fr*, else english).
+    {"read_comments",
+     "SELECT ts_ms, id, body FROM responses "
+     "WHERE score IS NOT NULL AND ts_ms >= $1::bigint AND ts_ms < $2::bigint AND (ts_ms, id) < ($3::bigint, $4::text) "
+     "AND ($5::text = '' OR survey = $5::text) "
+     "AND ((($6::int & 1) <> 0 AND score <= 6) OR (($6::int & 2) <> 0 AND score BETWEEN 7 AND 8) OR (($6::int & 4) <> 0 AND score >= 9)) "
+     "AND coalesce(body::jsonb->>'comment', '') <> '' "
+     "AND ($7::text = '' OR ((body::jsonb->>'locale') ILIKE 'fr%' AND " NPSKIT_PG_COMMENT_WORDS " @@ plainto_tsquery('french', $7::text)) "
+     "OR (coalesce(body::jsonb->>'locale', '') NOT ILIKE 'fr%' AND " NPSKIT_PG_COMMENT_WORDS " @@ plainto_tsquery('english', $7::text))) "
+     "ORDER BY ts_ms DESC, id DESC LIMIT $8::bigint"},
 };
 
 struct result {
@@ -260,6 +275,12 @@ constexpr migration migrations[] = {
      "  body    text NOT NULL"  // canonical schema v1 JSON of the merged record
      ");"
      "CREATE INDEX IF NOT EXISTS responses_ts ON responses (ts_ms);"},
+    // GET /v1/comments' text search: a GIN index over each comment's words in its own language
+    // ("read_comments" asks french rows with a french query and the others with an english one,
+    // each side the indexed expression @@ a constant query, so the planner can use it).
+    {2, "comments full-text index",
+     "CREATE INDEX IF NOT EXISTS responses_comment_words ON responses USING gin (" NPSKIT_PG_COMMENT_WORDS ") "
+     "WHERE score IS NOT NULL;"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("
@@ -445,6 +466,18 @@ public:
             result r(c.run("read_since", {&from, &count}));
             if (!r.ok()) return false;
             for (int i = 0; i < r.rows(); ++i) out.push_back({r.number(i, 0), r.text(i, 1)});
+            return true;
+        });
+    }
+
+    // GET /v1/comments ("read_comments" above).
+    bool read_comments(const comment_query& q, std::vector<comment_row>& out, std::string& error) override {
+        std::string p[8] = {std::to_string(q.since_ms), std::to_string(q.until_ms), std::to_string(q.before_ts_ms), q.before_id,
+                            q.survey, std::to_string(q.segments), q.text, std::to_string(q.limit)};
+        return with_reader(error, [&](connection& c) {
+            result r(c.run("read_comments", {&p[0], &p[1], &p[2], &p[3], &p[4], &p[5], &p[6], &p[7]}));
+            if (!r.ok()) return false;
+            for (int i = 0; i < r.rows(); ++i) out.push_back({static_cast<int64_t>(std::strtoll(PQgetvalue(r.r, i, 0), nullptr, 10)), r.text(i, 1), r.text(i, 2)});
             return true;
         });
     }

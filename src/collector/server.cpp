@@ -768,6 +768,96 @@ void get_aggregate(collector_state& st, const http_request& req, http_response& 
     res.set_content(out.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
+// [SECTION] GET /v1/comments (the dashboard at scale): answers with a comment, newest first, a
+// page at a time. since/until/segment/where follow the shared grammar (params.h); survey= and
+// q= (text search, in the database) are this route's; `before` is the `next` token of the
+// previous page: "<ts_ms>.<id>", the key (ts, id) the pages are ordered by, so a page starts
+// strictly after the last item of the one before (no gap, no duplicate, also while answers
+// arrive). `where` is checked with the core's matcher on the rows the database returns: the
+// scan reads at most comments_scan_budget rows a request and then hands back a `next` token
+// and a note, so an attribute condition that matches nothing costs a bounded request.
+constexpr size_t comments_scan_budget = 20000;
+
+void get_comments(collector_state& st, const http_request& req, http_response& res) {
+    if (!require_read_key(st, req, res)) return;
+    std::vector<param_pair> pairs;
+    for (const auto& [name, value] : req.params)
+        if (name != "q" && name != "limit" && name != "before" && name != "survey") pairs.emplace_back(name, value);
+    query_params qp;
+    if (param_problem p = parse_params(pairs, qp); !p.ok()) return send_error(res, collector_error::bad_parameter, p.field, p.message());
+    uint64_t limit = 50;
+    if (req.has_param("limit") && (!parse_cursor(req.param("limit"), limit) || limit < 1 || limit > 200))
+        return send_error(res, collector_error::bad_parameter, "limit", "limit must be from 1 to 200");
+    response_storage::comment_query cq;
+    cq.since_ms = qp.filter.since_ms, cq.until_ms = qp.filter.until_ms, cq.segments = qp.filter.segments;
+    cq.survey = req.param("survey"), cq.text = req.param("q");
+    if (std::string before = req.param("before"); !before.empty()) {
+        size_t dot = before.find('.');
+        uint64_t ts = 0;
+        if (dot == std::string::npos || dot + 1 == before.size() || !parse_cursor(before.substr(0, dot), ts) || ts > uint64_t(INT64_MAX))
+            return send_error(res, collector_error::bad_parameter, "before", "before must be the next token of a previous page");
+        cq.before_ts_ms = static_cast<int64_t>(ts), cq.before_id = before.substr(dot + 1);
+    }
+    const std::vector<attribute_filter>& conditions = qp.filter.attributes;
+    json items = json::array();
+    std::string error, next;
+    size_t scanned = 0;
+    bool budget_spent = false;
+    response_filter match;  // only the conditions: the rest was the database's
+    match.attributes = conditions;
+    while (true) {
+        // One more than the page tells whether a next page exists; with conditions read wider.
+        cq.limit = conditions.empty() ? limit + 1 : std::max<size_t>(4 * limit, 500);
+        std::vector<response_storage::comment_row> rows;
+        if (!st.storage.read_comments(cq, rows, error)) {
+            st.metrics.storage_error(storage_op::read);
+            return send_error(res, collector_error::unavailable, "", error);
+        }
+        response_store one;
+        for (const auto& row : rows) {
+            ++scanned;
+            if (items.size() == limit) {  // a further match exists: the page ends at the last item
+                next = items.back()["next_key"].get<std::string>();
+                break;
+            }
+            cq.before_ts_ms = row.ts_ms, cq.before_id = row.id;
+            parse_result parsed = parse_response(std::string_view(row.json));
+            if (!parsed.ok()) continue;
+            if (!conditions.empty()) {
+                one.clear();
+                if (!row_matches(one, match, one.add(parsed.value))) continue;
+            }
+            json body = json::parse(row.json, nullptr, false);
+            const response& r = parsed.value;
+            json item = {{"id", r.id},
+                         {"score", r.score},
+                         {"segment", segment_name(segment_of(r.score))},
+                         {"comment", r.comment.value_or("")},
+                         {"created", format_timestamp(r.ts_ms)},
+                         {"locale", r.locale ? json(*r.locale) : json(nullptr)},
+                         {"survey", r.survey},
+                         {"attributes", body.is_object() && body.contains("attributes") ? body["attributes"] : json::object()},
+                         {"contact_ok", body.is_object() && body.contains("contact_ok") ? body["contact_ok"] : json(false)},
+                         {"email", body.is_object() && body.contains("email") ? body["email"] : json(nullptr)},
+                         {"next_key", std::to_string(row.ts_ms) + "." + row.id}};
+            items.push_back(std::move(item));
+        }
+        if (!next.empty() || rows.size() < cq.limit) break;  // a page and more, or the end
+        if (scanned >= comments_scan_budget) {
+            budget_spent = true;
+            next = std::to_string(cq.before_ts_ms) + "." + cq.before_id;
+            break;
+        }
+    }
+    for (json& item : items) item.erase("next_key");
+    json out = {{"items", std::move(items)}, {"next", next.empty() ? json(nullptr) : json(next)}};
+    if (budget_spent)
+        out["note"] = "scanned " + std::to_string(scanned) + " commented answers for the attribute conditions without filling the page: "
+                      "ask for the next page to go on";
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(out.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
 // GET /v1/webhooks: each endpoint, its state and counts, its latest deliveries.
 void get_webhooks(collector_state& st, const http_request& req, http_response& res) {
     if (!require_read_key(st, req, res)) return;
@@ -1117,6 +1207,7 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
     };
     if (path == "/v1/responses" && get) return on_worker(std::move(res), get_responses);
     if (path == "/v1/aggregate" && get) return on_worker(std::move(res), get_aggregate);
+    if (path == "/v1/comments" && get) return on_worker(std::move(res), get_comments);  // the dashboard at scale
     // Webhooks: the delivery log (read key); replay and re-enable (admin key).
     if (path == "/v1/webhooks" && get) return on_worker(std::move(res), get_webhooks);
     if (req.method == "POST" && path.rfind("/v1/webhooks/endpoints/", 0) == 0 && ends_with(path, "/enable") &&

@@ -223,6 +223,15 @@ public:
         return ok;
     }
 
+    // GET /v1/comments (sqlite_comments.cpp), on a pooled reader.
+    bool read_comments(const comment_query& q, std::vector<comment_row>& out, std::string& error) override {
+        std::unique_ptr<reader> r = take_reader(error);
+        if (!r) return false;
+        bool ok = sqlite_read_comments(r->conn.db, q, out, error);
+        give_back(std::move(r));
+        return ok;
+    }
+
     uint64_t last_cursor() const override { return last_cursor_; }
 
     uint64_t row_count() override {

@@ -27,4 +27,8 @@ std::unique_ptr<response_storage> open_sqlite_storage(const sqlite_storage_desc&
 // Shared by the storage and `npskit-collector backup` (sqlite_backup.cpp).
 bool sqlite_exec(sqlite3* db, const char* sql, std::string& error);
 
+// GET /v1/comments on one reader connection (sqlite_comments.cpp).
+bool sqlite_read_comments(sqlite3* db, const response_storage::comment_query& q, std::vector<response_storage::comment_row>& out,
+                          std::string& error);
+
 }  // namespace npskit

@@ -25,6 +25,7 @@
 // [SECTION] The interface
 // [SECTION] Merge rule (shared by every backend)
 #pragma once
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -168,6 +169,31 @@ public:
     virtual bool outbox_enqueue(const outbox_delivery& d, int64_t now_ms, bool& inserted, uint64_t& id_out, std::string& error) {
         (void)d, (void)now_ms, (void)inserted, (void)id_out;
         return unsupported(error);
+    }
+
+    // Comments (GET /v1/comments, dashboard at scale). Answers with a non-empty comment, newest
+    // first by (ts_ms, id), strictly before (before_ts_ms, before_id), matching the query's time
+    // range, survey, segments and text; at most `limit`. The text search runs in the database:
+    // PostgreSQL full-text search with the row's locale (french for fr*, else english), SQLite
+    // an ASCII case-insensitive substring. Attribute conditions are the caller's (the core's
+    // matcher on the rows returned). Default: not supported.
+    struct comment_query {
+        int64_t since_ms = INT64_MIN, until_ms = INT64_MAX;  // [since, until)
+        int64_t before_ts_ms = INT64_MAX;                    // the page starts below this key
+        std::string before_id;
+        std::string survey;    // "" = any
+        uint8_t segments = 7;  // bit (1 << segment): detractor 1, passive 2, promoter 4
+        std::string text;      // "" = any
+        size_t limit = 50;
+    };
+    struct comment_row {
+        int64_t ts_ms = 0;
+        std::string id, json;  // the stored record (canonical schema v1)
+    };
+    virtual bool read_comments(const comment_query& q, std::vector<comment_row>& out, std::string& error) {
+        (void)q, (void)out;
+        error = "this storage backend cannot list comments";
+        return false;
     }
 
 protected:

@@ -485,6 +485,13 @@ test('reads: pages, NDJSON, aggregates, streams, keys, slow-downs, CORS', async 
     '/v1/aggregate?by=a%20b'])
     assert.equal((await get(p, { expectValid: false })).status, 400, p);
 
+  // GET /v1/comments (the dashboard at scale): pages, filters, bad parameters.
+  for (const p of ['/v1/comments', '/v1/comments?limit=2', '/v1/comments?limit=1&q=a&segment=promoter,passive&since=2026-01-01',
+    '/v1/comments?where=plan%3Dpro&survey=product-nps&until=2026-12-31', '/v1/comments?before=9999999999999.zzzzzzzz'])
+    assert.equal((await get(p)).status, 200, p);
+  for (const p of ['/v1/comments?limit=0', '/v1/comments?before=x', '/v1/comments?since=yesterday'])
+    assert.equal((await get(p, { expectValid: false })).status, 400, p);
+
   const s = await get('/v1/stream?since=0', { stream: true });
   assert.equal(s.status, 200);
   assert.match(s.body, /^data: \{/m);
