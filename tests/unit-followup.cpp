@@ -109,7 +109,10 @@ TEST_CASE("follow_up_list") {
     SUBCASE("one segment") {
         follow_up_query q;
         q.segments = 1u << static_cast<int>(segment::promoter);
-        CHECK(ids(book, follow_up_list(book, marks, q)) == std::vector<std::string>{"promoter-said", "promoter-plain"});
+        follow_up_counts counts;
+        CHECK(ids(book, follow_up_list(book, marks, q, &counts)) == std::vector<std::string>{"promoter-said", "promoter-plain"});
+        CHECK(counts.open[0] == 3);  // every segment counted: the tabs show them
+        CHECK(counts.open[2] == 2);
     }
     SUBCASE("statuses: marked rows leave the open count and filter") {
         marks["new-contact"] = {"new-contact", follow_up_status::contacted, "anna", 1000, "left a message"};

@@ -83,12 +83,12 @@ void follow_up_book::settle() {
         if (from.comment) into.comment = std::move(from.comment);
         if (from.contact_ok) into.contact_ok = from.contact_ok;
         if (from.email) into.email = std::move(from.email);
-        for (auto& [k, v] : from.attributes) {
-            auto a = std::find_if(into.attributes.begin(), into.attributes.end(), [&](const auto& p) { return p.first == k; });
+        for (auto& kv : from.attributes) {
+            auto a = std::find_if(into.attributes.begin(), into.attributes.end(), [&](const auto& p) { return p.first == kv.first; });
             if (a != into.attributes.end())
-                a->second = std::move(v);
+                a->second = std::move(kv.second);
             else
-                into.attributes.emplace_back(k, std::move(v));
+                into.attributes.emplace_back(kv.first, std::move(kv.second));
         }
         follow_up_group_of(into, groups_[it->second]);
         gone[i] = 1;
@@ -135,17 +135,17 @@ std::vector<follow_up_row> follow_up_list(follow_up_book& book, const follow_up_
     for (size_t i = 0; i < records.size(); ++i) {
         const response& r = records[i];
         auto seg = static_cast<size_t>(segment_of(r.score));
-        if (!(q.segments & (1u << seg))) continue;
         if (q.filter && !row_matches(book.store(), *q.filter, i)) continue;
         follow_up_row row{i, book.groups()[i], follow_up_status::todo, nullptr};
         if (auto it = marks.find(r.id); it != marks.end()) {
             row.mark = &it->second;
             row.status = it->second.status;
         }
-        if (counts) {
+        if (counts) {  // every segment's, for the tabs
             ++counts->listed[seg];
             if (row.status == follow_up_status::todo) ++counts->open[seg];
         }
+        if (!(q.segments & (1u << seg))) continue;
         if (!(q.statuses & (1u << static_cast<unsigned>(row.status)))) continue;
         rows.push_back(row);
     }

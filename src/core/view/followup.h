@@ -100,7 +100,7 @@ struct follow_up_row {
 };
 
 struct follow_up_counts {
-    size_t listed[3] = {};  // by segment, after the filters but before the status filter
+    size_t listed[3] = {};  // by segment, after the view's filters, before the segment and status ones
     size_t open[3] = {};    // of them, to do
 };
 
