@@ -1120,6 +1120,8 @@ const char* const follow_up_group_labels[follow_up_group_count] = {
     "Agreed to be contacted: call them", "Detractors with a comment: find out why", "Passives: what would make them a 10?",
     "Promoters with a comment: ask for a review or referral", "Promoters: review or referral candidates"};
 const char* const follow_up_tab_names[3] = {"Detractors", "Passives", "Promoters"};
+// The current status's chip: grey to do, blue contacted, green resolved (not the filter's blue).
+const ImU32 follow_up_status_colors[follow_up_status_count] = {IM_COL32(104, 112, 126, 255), IM_COL32(47, 111, 219, 255), col_promoter};
 
 void follow_up_row_view(const panel_model& m, panel_ui& u, const follow_up_state& f, const follow_up_row& row, size_t i,
                         follow_up_actions& act) {
@@ -1128,27 +1130,29 @@ void follow_up_row_view(const panel_model& m, panel_ui& u, const follow_up_state
     ImGui::TextColored(to_vec4(segment_colors[static_cast<int>(segment_of(r.score))]), "%d", r.score);
     ImGui::SameLine();
     muted(format_date(floor_div(r.ts_ms, ms_per_day)).c_str());
-    if (r.email && !r.email->empty()) {
-        ImGui::SameLine();
-        ImGui::TextUnformatted(r.email->c_str());
-    }
-    if (r.contact_ok.value_or(false)) {
-        ImGui::SameLine();
-        muted("agreed to be contacted");
-    }
     // The status: three chips; the current one filled. A PATCH in flight shows "saving".
     const bool sending = f.sending.count(r.id) > 0;
     for (int s = 0; s < follow_up_status_count; ++s) {
         const char* label = follow_up_status_labels[s];
         flow(button_width(label) + S(4, m));
         const bool current = static_cast<int>(row.status) == s;
-        if (chip(label, current, s == 0 ? 0 : s == 1 ? IM_COL32(47, 111, 219, 255) : col_promoter) && !current && !sending)
+        if (chip(label, current, follow_up_status_colors[s]) && !current && !sending)
             act.mark = std::make_pair(row.record, static_cast<follow_up_status>(s));
         if (i < 3) note_rect(u, "follow_up_row" + std::to_string(i) + "_" + follow_up_status_name(static_cast<follow_up_status>(s)));
     }
     if (sending) {
         ImGui::SameLine();
         muted("saving…");
+    }
+    // Email and the opt-in on their own line: the status chips stay together on a narrow screen.
+    bool first = true;
+    if (r.email && !r.email->empty()) {
+        ImGui::TextUnformatted(r.email->c_str());
+        first = false;
+    }
+    if (r.contact_ok.value_or(false)) {
+        if (!first) flow(ImGui::CalcTextSize("agreed to be contacted").x);
+        muted("agreed to be contacted");
     }
     if (r.comment && !r.comment->empty()) {
         ImGui::PushTextWrapPos(0);
@@ -1157,13 +1161,15 @@ void follow_up_row_view(const panel_model& m, panel_ui& u, const follow_up_state
     }
     std::string attrs;
     for (const auto& [k, v] : r.attributes) attrs += (attrs.empty() ? "" : " \xC2\xB7 ") + k + ": " + v;
+    std::string marked;
     if (row.mark)
-        attrs += std::string(attrs.empty() ? "" : "   ") + follow_up_status_labels[static_cast<int>(row.status)] + " by " + row.mark->by + ", " +
+        marked = std::string(follow_up_status_labels[static_cast<int>(row.status)]) + " by " + row.mark->by + ", " +
                  format_date(floor_div(row.mark->at_ms, ms_per_day)) + (row.mark->note.empty() ? "" : ": " + row.mark->note);
-    if (!attrs.empty()) {
+    for (const std::string* line : {&attrs, &marked}) {
+        if (line->empty()) continue;
         ImGui::PushTextWrapPos(0);
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        ImGui::TextUnformatted(attrs.c_str());
+        ImGui::TextUnformatted(line->c_str());
         ImGui::PopStyleColor();
         ImGui::PopTextWrapPos();
     }
@@ -1207,6 +1213,7 @@ follow_up_actions draw_follow_up(const panel_model& m, panel_ui& u, follow_up_st
         note_rect(u, std::string("follow_up_status_") + (s < 0 ? "all" : follow_up_status_name(static_cast<follow_up_status>(s))));
     }
     // Who marks, and (collector) the admin key: in memory only, masked.
+    ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, 1.0f);  // the fields show on a light panel too
     ImGui::SetNextItemWidth(S(150, m));
     ImGui::InputTextWithHint("##fu_by", "your name", f.by, sizeof f.by);
     note_rect(u, "follow_up_by");
@@ -1216,6 +1223,7 @@ follow_up_actions draw_follow_up(const panel_model& m, panel_ui& u, follow_up_st
         ImGui::InputTextWithHint("##fu_key", "admin key (to save)", f.admin_key, sizeof f.admin_key, ImGuiInputTextFlags_Password);
         note_rect(u, "follow_up_key");
     }
+    ImGui::PopStyleVar();
     flow(button_width("Export CSV"));
     if (ImGui::Button("Export CSV")) act.export_csv = true;
     note_rect(u, "follow_up_export");
