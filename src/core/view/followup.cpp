@@ -1,6 +1,7 @@
 #include "followup.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "calendar.h"
 #include "csv_export.h"
@@ -46,7 +47,22 @@ void follow_up_book::clear() {
     settled_ = 0;
     dropped_ = 0;
     store_.clear();
+    store_stale_ = true;
+    for (bool& full : group_full_) full = false;
     ++version_;
+}
+
+void follow_up_book::add(response&& r, follow_up_group g) {
+    auto gi = static_cast<size_t>(g);
+    if (group_full_[gi] && r.ts_ms < oldest_kept_[gi]) {
+        ++dropped_;
+        return;
+    }
+    records_.push_back(std::move(r));
+    groups_.push_back(g);
+    ++version_;
+    // Bounded while a large load streams in: settle once the unsettled part outgrows the kept one.
+    if (records_.size() - settled_ > 4 * std::max<size_t>(settled_, per_group_ * follow_up_group_count)) settle();
 }
 
 void follow_up_book::note(const response& r) {
@@ -54,18 +70,31 @@ void follow_up_book::note(const response& r) {
     // A detractor's score alone is not listed yet, but its comment or opt-in may follow under
     // the same id: that later record is noted then.
     if (!follow_up_group_of(r, g)) return;
-    records_.push_back(r);
-    groups_.push_back(g);
-    ++version_;
-    // Bounded while a large load streams in: settle once the unsettled part outgrows the kept one.
-    if (records_.size() - settled_ > std::max<size_t>(settled_, per_group_ * follow_up_group_count)) settle();
+    if (group_full_[static_cast<size_t>(g)] && r.ts_ms < oldest_kept_[static_cast<size_t>(g)]) {
+        ++dropped_;  // checked before the copy
+        return;
+    }
+    add(response(r), g);
 }
 
 void follow_up_book::note(const response_view& v) {
     if (v.type != event_type::response || v.score < 0) return;
     const bool comment = v.comment && !v.comment->empty();
     if (v.score <= 8 && !comment && !v.contact_ok.value_or(false)) return;  // skip the copy: not listed
-    note(response_from(v, scratch_));
+    response_from(v, scratch_);
+    follow_up_group g;
+    if (follow_up_group_of(scratch_, g)) add(std::move(scratch_), g);
+    scratch_ = response{};
+}
+
+const response_store& follow_up_book::store() {
+    settle();
+    if (store_stale_) {
+        store_.clear();
+        for (const response& r : records_) store_.add(r);
+        store_stale_ = false;
+    }
+    return store_;
 }
 
 void follow_up_book::settle() {
@@ -118,8 +147,15 @@ void follow_up_book::settle() {
     records_ = std::move(records);
     groups_ = std::move(groups);
     settled_ = records_.size();
-    store_.clear();
-    for (const response& r : records_) store_.add(r);
+    for (size_t g = 0; g < static_cast<size_t>(follow_up_group_count); ++g) {
+        group_full_[g] = kept_in_group[g] >= per_group_;
+        oldest_kept_[g] = std::numeric_limits<int64_t>::max();
+    }
+    for (size_t i = 0; i < records_.size(); ++i) {
+        auto g = static_cast<size_t>(groups_[i]);
+        oldest_kept_[g] = std::min(oldest_kept_[g], records_[i].ts_ms);
+    }
+    store_stale_ = true;
     ++version_;
 }
 
@@ -129,13 +165,15 @@ void follow_up_book::settle() {
 std::vector<follow_up_row> follow_up_list(follow_up_book& book, const follow_up_marks& marks, const follow_up_query& q,
                                           follow_up_counts* counts) {
     book.settle();
+    static const response_store no_store;
+    const response_store& filter_store = q.filter ? book.store() : no_store;  // only filters read it
     if (counts) *counts = {};
     const std::vector<response>& records = book.records();
     std::vector<follow_up_row> rows;
     for (size_t i = 0; i < records.size(); ++i) {
         const response& r = records[i];
         auto seg = static_cast<size_t>(segment_of(r.score));
-        if (q.filter && !row_matches(book.store(), *q.filter, i)) continue;
+        if (q.filter && !row_matches(filter_store, *q.filter, i)) continue;
         follow_up_row row{i, book.groups()[i], follow_up_status::todo, nullptr};
         if (auto it = marks.find(r.id); it != marks.end()) {
             row.mark = &it->second;

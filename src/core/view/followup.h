@@ -66,7 +66,7 @@ public:
     void settle();
     const std::vector<response>& records() const { return records_; }    // settled: one per id
     const std::vector<follow_up_group>& groups() const { return groups_; }  // parallel to records()
-    const response_store& store() const { return store_; }               // same rows, for filters
+    const response_store& store();  // the same rows, for the view's filters (built when asked)
     size_t dropped() const { return dropped_; }  // candidates trimmed away (older than the kept ones)
     uint64_t version() const { return version_; }  // grows with every change
 
@@ -78,7 +78,13 @@ private:
     size_t dropped_ = 0;
     uint64_t version_ = 0;
     response_store store_{store_desc{.index_ids = false}};
+    bool store_stale_ = true;
+    // After a settle: a full group's oldest kept time. An older record would be trimmed at once,
+    // so note() does not copy it (a large time-sorted load still copies each newer candidate).
+    int64_t oldest_kept_[follow_up_group_count] = {};
+    bool group_full_[follow_up_group_count] = {};
     response scratch_;
+    void add(response&& r, follow_up_group g);
 };
 
 //-----------------------------------------------------------------------------
