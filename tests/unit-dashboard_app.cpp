@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <deque>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct fake_page {
     std::vector<std::string> downloads;
     int pulls = 0;
     std::string kept_source, kept_key;  // sessionStorage
+    std::deque<std::string> follow_up_answers;        // what pull_follow_up hands over
+    std::map<std::string, std::string> local_storage;  // page-kept follow-up statuses by source
 
     // A source starts: the page has read nothing yet.
     void start(source_kind kind, const std::string& name) {
@@ -113,6 +116,18 @@ void download(const std::string& name, const std::string& mime, const std::strin
     page.calls.push_back("download " + name + " " + mime);
     page.downloads.push_back(data);
 }
+void follow_up_request(const std::string& op, const std::string& base, const std::string& key, const std::string& id,
+                       const std::string& body) {
+    page.calls.push_back("follow_up " + op + " " + base + " " + key + " " + id + " " + body);
+}
+bool pull_follow_up(std::string& out) {
+    if (page.follow_up_answers.empty()) return false;
+    out = page.follow_up_answers.front();
+    page.follow_up_answers.pop_front();
+    return true;
+}
+std::string page_follow_ups(const std::string& source) { return page.local_storage.count(source) ? page.local_storage[source] : ""; }
+void keep_page_follow_ups(const std::string& source, const std::string& json) { page.local_storage[source] = json; }
 }  // namespace npskit::dashboard::platform
 
 TEST_CASE("dashboard app: a URL load reads every record, then is done") {
@@ -461,4 +476,87 @@ TEST_CASE("dashboard app: demo data replaces a load in flight; exports download 
     REQUIRE(page.downloads.size() == 2);
     CHECK(page.downloads[0].find("score") < page.downloads[0].find('\n'));  // the header row
     CHECK(page.downloads[1].find("\"nps\"") != std::string::npos);
+}
+
+TEST_CASE("dashboard app: the follow-up list (issue 15)") {
+    const std::string records =
+        "{\"id\":\"resp-p001\",\"type\":\"response\",\"survey\":\"s\",\"score\":10,\"ts\":\"2026-01-03T00:00:00Z\"}\n"
+        "{\"id\":\"resp-d001\",\"type\":\"response\",\"survey\":\"s\",\"score\":2,\"ts\":\"2026-01-01T00:00:00Z\",\"comment\":\"slow\"}\n"
+        "{\"id\":\"resp-d002\",\"type\":\"response\",\"survey\":\"s\",\"score\":1,\"ts\":\"2025-12-01T00:00:00Z\",\"contact_ok\":true,"
+        "\"email\":\"d@example.com\"}\n";
+    SUBCASE("a file source keeps the statuses in the page, under its name; the CSV has them") {
+        fixture f;
+        f.app.settings.range = date_preset::all;
+        page.start(source_kind::file, "answers.ndjson");
+        page.arrive(records);
+        page.ended = true;
+        f.pump();
+        f.pump();
+        app_follow_up_refresh(f.app);
+        follow_up_state& fu = f.app.follow_up;
+        REQUIRE(fu.rows.size() == 2);  // detractors: the opt-in first, though older
+        CHECK(fu.book.records()[fu.rows[0].record].id == "resp-d002");
+        CHECK(fu.counts.open[0] == 2);
+        app_follow_up_mark(f.app, fu.rows[0].record, follow_up_status::contacted);
+        CHECK(fu.message.find("name") != std::string::npos);  // who marks is required
+        std::snprintf(fu.by, sizeof fu.by, "anna");
+        app_follow_up_mark(f.app, fu.rows[0].record, follow_up_status::contacted);
+        app_follow_up_refresh(f.app);
+        CHECK(fu.counts.open[0] == 1);
+        CHECK(fu.rows[0].status == follow_up_status::contacted);
+        const std::string kept = page.local_storage["file:answers.ndjson"];
+        CHECK(kept.find("\"resp-d002\"") != std::string::npos);
+        CHECK(kept.find("\"contacted\"") != std::string::npos);
+        app_export_follow_up_csv(f.app);
+        REQUIRE(!page.downloads.empty());
+        CHECK(page.downloads.back().find("\"detractor_contact\",\"contacted\",\"anna\"") != std::string::npos);
+        // The same file again: the statuses come back from the page.
+        page.start(source_kind::file, "answers.ndjson");
+        page.arrive(records);
+        page.ended = true;
+        f.pump();
+        f.pump();
+        app_follow_up_refresh(f.app);
+        CHECK(fu.marks.count("resp-d002") == 1);
+        CHECK(fu.rows[0].status == follow_up_status::contacted);
+    }
+    SUBCASE("a collector source PATCHes with the admin key and shows what the collector stored") {
+        fixture f;
+        f.app.settings.range = date_preset::all;
+        f.app.settings.key = "read-key-0123";
+        page.start(source_kind::collector, "http://127.0.0.1:1");
+        page.arrive(records);
+        f.pump();
+        CHECK(called("follow_up list  read-key-0123  "));
+        page.follow_up_answers.push_back(
+            "{\"op\":\"list\",\"status\":200,\"body\":\"{\\\"items\\\":[{\\\"id\\\":\\\"resp-d001\\\",\\\"status\\\":\\\"resolved\\\","
+            "\\\"by\\\":\\\"bo\\\",\\\"at\\\":\\\"2026-01-02T00:00:00Z\\\",\\\"note\\\":\\\"\\\"}]}\"}");
+        f.pump();
+        app_follow_up_refresh(f.app);
+        follow_up_state& fu = f.app.follow_up;
+        CHECK(fu.loaded);
+        REQUIRE(fu.rows.size() == 2);
+        CHECK(fu.rows[1].status == follow_up_status::resolved);
+        std::snprintf(fu.by, sizeof fu.by, "anna");
+        app_follow_up_mark(f.app, fu.rows[0].record, follow_up_status::contacted);
+        CHECK(fu.message.find("admin key") != std::string::npos);  // nothing sent without it
+        std::snprintf(fu.admin_key, sizeof fu.admin_key, "admin-key-0123456789");
+        app_follow_up_mark(f.app, fu.rows[0].record, follow_up_status::contacted);
+        CHECK(called("follow_up patch  admin-key-0123456789 resp-d002 {\"by\":\"anna\",\"note\":\"\",\"status\":\"contacted\"}"));
+        CHECK(fu.sending.count("resp-d002") == 1);
+        CHECK(page.hash.find("admin") == std::string::npos);
+        CHECK(page.local_storage.empty());  // never kept in the page
+        page.follow_up_answers.push_back("{\"op\":\"patch\",\"id\":\"resp-d002\",\"status\":401,\"body\":\"{\\\"errors\\\":[{\\\"code\\\":"
+                                         "\\\"admin_unauthorized\\\",\\\"field\\\":\\\"\\\",\\\"message\\\":\\\"this needs the admin key\\\"}]}\"}");
+        f.pump();
+        app_follow_up_refresh(f.app);
+        CHECK(fu.message == "Not saved: this needs the admin key");
+        CHECK(fu.rows[0].status == follow_up_status::todo);
+        page.follow_up_answers.push_back("{\"op\":\"patch\",\"id\":\"resp-d002\",\"status\":200,\"body\":\"{\\\"id\\\":\\\"resp-d002\\\","
+                                         "\\\"status\\\":\\\"contacted\\\",\\\"by\\\":\\\"anna\\\",\\\"at\\\":\\\"2026-01-05T00:00:00Z\\\",\\\"note\\\":\\\"\\\"}\"}");
+        f.pump();
+        app_follow_up_refresh(f.app);
+        CHECK(fu.rows[0].status == follow_up_status::contacted);
+        CHECK(fu.counts.open[0] == 0);
+    }
 }

@@ -281,6 +281,16 @@ constexpr migration migrations[] = {
     {2, "comments full-text index",
      "CREATE INDEX IF NOT EXISTS responses_comment_words ON responses USING gin (" NPSKIT_PG_COMMENT_WORDS ") "
      "WHERE score IS NOT NULL;"},
+    // The follow-up list's statuses (pg_followup.cpp), beside the answers: never their rows.
+    {3, "follow-up statuses",
+     "CREATE TABLE IF NOT EXISTS follow_ups ("
+     "  response_id text PRIMARY KEY,"  // responses.id
+     "  status      text NOT NULL,"     // todo | contacted | resolved
+     "  by_name     text NOT NULL,"
+     "  at_ms       bigint NOT NULL,"   // the collector's clock
+     "  note        text NOT NULL"
+     ");"
+     "CREATE INDEX IF NOT EXISTS follow_ups_at ON follow_ups (at_ms);"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("
@@ -528,6 +538,17 @@ public:
         if (!committed) return;
         stop_watching_ = false;
         watcher_ = std::thread([this, committed = std::move(committed)] { listen_loop(committed); });
+    }
+
+    // Follow-up statuses (pg_followup.cpp) on a pooled reader: one autocommit statement each.
+    bool follow_up_set(const follow_up_mark& mark, bool& found, std::string& error) override {
+        return with_reader(error, [&](connection& c) { return pg_follow_up_set(c.c, mark, found, error); });
+    }
+    bool follow_up_list(int64_t since_ms, int status, size_t limit, std::vector<follow_up_mark>& out, std::string& error) override {
+        return with_reader(error, [&](connection& c) {
+            out.clear();
+            return pg_follow_up_list(c.c, since_ms, status, limit, out, error);
+        });
     }
 
 private:

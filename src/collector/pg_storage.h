@@ -10,8 +10,11 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "storage.h"
+
+struct pg_conn;  // libpq's PGconn
 
 namespace npskit {
 
@@ -31,5 +34,10 @@ std::string redact_postgres_url(const std::string& url);
 
 // nullptr and a sentence in `error` when the database cannot be reached or migrated.
 std::unique_ptr<response_storage> open_pg_storage(const pg_storage_desc& desc, std::string& error);
+
+// Follow-up statuses (pg_followup.cpp): the storage's follow_up_set / follow_up_list on one of
+// its connections (table follow_ups, migration 2).
+bool pg_follow_up_set(pg_conn* c, const follow_up_mark& mark, bool& found, std::string& error);
+bool pg_follow_up_list(pg_conn* c, int64_t since_ms, int status, size_t limit, std::vector<follow_up_mark>& out, std::string& error);
 
 }  // namespace npskit

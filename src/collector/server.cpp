@@ -1091,6 +1091,85 @@ private:
     bool stopping_ = false;
 };
 
+//-----------------------------------------------------------------------------
+// Follow-up statuses (issue 15's follow-up list): beside the answer, never changing it.
+//-----------------------------------------------------------------------------
+json follow_up_json(const follow_up_mark& m) {
+    return {{"id", m.response_id}, {"status", follow_up_status_name(m.status)}, {"by", m.by}, {"at", format_timestamp(m.at_ms)}, {"note", m.note}};
+}
+
+// PATCH /v1/responses/{id}/follow-up (admin key): {"status", "by", "note"?}; the answer's row,
+// cursor and stream stay as they were.
+void patch_follow_up(collector_state& st, const http_request& req, http_response& res) {
+    if (!require_admin_key(st, req, res)) return;
+    constexpr std::string_view prefix = "/v1/responses/", suffix = "/follow-up";
+    follow_up_mark mark;
+    mark.response_id = req.path.substr(prefix.size(), req.path.size() - prefix.size() - suffix.size());
+    if (!is_valid_id(mark.response_id)) return send_error(res, collector_error::response_not_found, "id");
+    if (media_type(req.header("Content-Type")) != "application/json")
+        return send_error(res, collector_error::unsupported_media_type, "Content-Type", "send application/json");
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return send_error(res, collector_error::bad_follow_up, "", "the body must be a JSON object (valid UTF-8)");
+    for (auto it = body.begin(); it != body.end(); ++it)
+        if (it.key() != "status" && it.key() != "by" && it.key() != "note")
+            return send_error(res, collector_error::bad_follow_up, it.key(), it.key() + " is not a follow-up field (status, by, note)");
+    const json* status = body.contains("status") ? &body["status"] : nullptr;
+    if (!status || !status->is_string() || !parse_follow_up_status(status->get_ref<const std::string&>(), mark.status))
+        return send_error(res, collector_error::bad_follow_up, "status", "status must be \"todo\", \"contacted\" or \"resolved\"");
+    if (!body.contains("by") || !body["by"].is_string()) return send_error(res, collector_error::bad_follow_up, "by", "by must be a string");
+    mark.by = body["by"].get<std::string>();
+    if (std::string why = check_follow_up_by(mark.by); !why.empty()) return send_error(res, collector_error::bad_follow_up, "by", why);
+    if (body.contains("note")) {
+        if (!body["note"].is_string()) return send_error(res, collector_error::bad_follow_up, "note", "note must be a string");
+        mark.note = body["note"].get<std::string>();
+        if (std::string why = check_follow_up_note(mark.note); !why.empty())
+            return send_error(res, collector_error::bad_follow_up, "note", why);
+    }
+    mark.at_ms = now_ms();
+    bool found = false;
+    std::string error;
+    if (!st.storage.follow_up_set(mark, found, error)) {
+        st.metrics.storage_error(storage_op::write);
+        return send_error(res, collector_error::unavailable, "", error);
+    }
+    if (!found) return send_error(res, collector_error::response_not_found, "id");
+    log_line({{"msg", "follow-up set"}, {"id", mark.response_id}, {"status", follow_up_status_name(mark.status)}, {"ip", req.remote_addr}});
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(follow_up_json(mark).dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+// GET /v1/follow-ups (read key): statuses in the order they were set; status=, since= (RFC 3339), limit=.
+void get_follow_ups(collector_state& st, const http_request& req, http_response& res) {
+    if (!require_read_key(st, req, res)) return;
+    int status = -1;
+    if (req.has_param("status") && !req.param("status").empty()) {
+        follow_up_status s{};
+        if (!parse_follow_up_status(req.param("status"), s))
+            return send_error(res, collector_error::bad_parameter, "status", "status must be todo, contacted or resolved");
+        status = static_cast<int>(s);
+    }
+    int64_t since = 0;
+    if (req.has_param("since") && !req.param("since").empty()) {
+        std::optional<int64_t> t = parse_timestamp(req.param("since"));
+        if (!t) return send_error(res, collector_error::bad_parameter, "since", "since must be an RFC 3339 timestamp (2026-01-31T12:00:00Z)");
+        since = *t;
+    }
+    uint64_t limit = 10000;
+    if (req.has_param("limit") && (!parse_cursor(req.param("limit"), limit) || limit < 1 || limit > 10000))
+        return send_error(res, collector_error::bad_parameter, "limit", "limit must be from 1 to 10000");
+    std::vector<follow_up_mark> marks;
+    std::string error;
+    if (!st.storage.follow_up_list(since, status, static_cast<size_t>(limit), marks, error)) {
+        st.metrics.storage_error(storage_op::read);
+        return send_error(res, collector_error::unavailable, "", error);
+    }
+    json items = json::array();
+    for (const follow_up_mark& m : marks) items.push_back(follow_up_json(m));
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(json{{"items", std::move(items)}}.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
 bool ends_with(const std::string& s, std::string_view tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -1189,7 +1268,7 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
                 send_error(res, collector_error::origin_not_allowed, "Origin");
             } else {
                 res.status = 204;
-                res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+                res.set_header("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS");  // PATCH: follow-up statuses
                 res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, Last-Event-ID");
                 res.set_header("Access-Control-Max-Age", "600");
             }
@@ -1218,6 +1297,11 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
     // Digest: the figures (read key); queue it now (admin key).
     if (path == "/v1/digest" && get) return on_worker(std::move(res), get_digest);
     if (path == "/v1/digest/send" && req.method == "POST") return on_worker(std::move(res), post_digest_send);
+    // Follow-up statuses: set (admin key), list (read key).
+    if (req.method == "PATCH" && path.rfind("/v1/responses/", 0) == 0 && ends_with(path, "/follow-up") &&
+        path.size() > std::string_view("/v1/responses//follow-up").size())
+        return on_worker(std::move(res), patch_follow_up);
+    if (path == "/v1/follow-ups" && get) return on_worker(std::move(res), get_follow_ups);
     if (path == "/healthz" && get) {
         res.set_header("Cache-Control", "no-store");
         res.set_content(json{{"ok", true}, {"cursor", st.storage.last_cursor()}}.dump(), "application/json");

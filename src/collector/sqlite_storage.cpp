@@ -129,7 +129,7 @@ public:
         if (!open_connection(writer_, error)) return false;
         std::string sync = desc.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
         if (!sqlite_exec(writer_.db, "PRAGMA journal_mode=WAL;", error) || !sqlite_exec(writer_.db, sync.c_str(), error) ||
-            !sqlite_exec(writer_.db, schema_sql, error))
+            !sqlite_exec(writer_.db, schema_sql, error) || !sqlite_follow_up_migrate(writer_.db, error))
             return false;
         if (!select_.prepare(writer_.db, "SELECT body, cursor FROM responses WHERE id = ?1") ||
             !insert_.prepare(writer_.db,
@@ -430,7 +430,24 @@ public:
         return sqlite_exec(outbox_.db, "COMMIT", error) || rollback_outbox();
     }
 
+    //-------------------------------------------------------------------------
+    // Follow-up statuses (sqlite_followup.cpp): their own connection, as durable as the answers.
+    //-------------------------------------------------------------------------
+    bool follow_up_set(const follow_up_mark& mark, bool& found, std::string& error) override {
+        std::lock_guard<std::mutex> lock(follow_up_mutex_);
+        return follow_up_ready(error) && sqlite_follow_up_set(follow_up_.db, mark, found, error);
+    }
+    bool follow_up_list(int64_t since_ms, int status, size_t limit, std::vector<follow_up_mark>& out, std::string& error) override {
+        std::lock_guard<std::mutex> lock(follow_up_mutex_);
+        return follow_up_ready(error) && sqlite_follow_up_list(follow_up_.db, since_ms, status, limit, out, error);
+    }
+
 private:
+    bool follow_up_ready(std::string& error) {
+        if (follow_up_.db) return true;
+        return open_connection(follow_up_, error) &&
+               sqlite_exec(follow_up_.db, desc_.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;", error);
+    }
     // The columns of the two SELECTs above, in their order.
     bool read_deliveries(statement& q, std::vector<outbox_delivery>& out, std::string& error) {
         int rc;
@@ -578,6 +595,8 @@ private:
     std::atomic<uint64_t> last_cursor_{0};
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<reader>> readers_;
+    std::mutex follow_up_mutex_;  // guards follow_up_
+    db_handle follow_up_;         // follow-up statuses' connection, opened on first use
 };
 
 }  // namespace

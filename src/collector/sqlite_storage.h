@@ -7,6 +7,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "storage.h"
 
@@ -30,5 +31,11 @@ bool sqlite_exec(sqlite3* db, const char* sql, std::string& error);
 // GET /v1/comments on one reader connection (sqlite_comments.cpp).
 bool sqlite_read_comments(sqlite3* db, const response_storage::comment_query& q, std::vector<response_storage::comment_row>& out,
                           std::string& error);
+// Follow-up statuses (sqlite_followup.cpp): the table (migration to schema version 2), and the
+// storage's follow_up_set / follow_up_list on a connection of its own.
+bool sqlite_follow_up_migrate(sqlite3* db, std::string& error);
+bool sqlite_follow_up_set(sqlite3* db, const follow_up_mark& mark, bool& found, std::string& error);
+bool sqlite_follow_up_list(sqlite3* db, int64_t since_ms, int status, size_t limit, std::vector<follow_up_mark>& out,
+                           std::string& error);
 
 }  // namespace npskit

@@ -12,6 +12,9 @@
 //     below c commits later (readers page with `cursor > since` and would skip it). SQLite has
 //     one writer; PostgreSQL serialises write transactions with an advisory lock taken before
 //     the cursors (pg_storage.cpp, "Cursor order").
+//   - Follow-up statuses (the follow-up list, optional like the outbox): one row per response
+//     id in a table of their own; setting one never changes the response row, its cursor, the
+//     stream or the outbox. Durable when follow_up_set() returns.
 //   - Outbox (webhooks, optional: a backend without it keeps the defaults, which refuse): once
 //     set_outbox_router() is given a router, write() asks it, for every row of type response it
 //     inserts or really updates (not unchanged, not conflict), which endpoints want it, and inserts
@@ -32,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "follow_up_status.h"
 #include "schema.h"
 
 namespace npskit {
@@ -193,6 +197,22 @@ public:
     virtual bool read_comments(const comment_query& q, std::vector<comment_row>& out, std::string& error) {
         (void)q, (void)out;
         error = "this storage backend cannot list comments";
+        return false;
+    }
+
+    // Follow-up statuses (issue 15's follow-up list; sqlite_followup.cpp, pg_followup.cpp).
+    // Sets (or replaces) the status of response `mark.response_id`; found = false and nothing
+    // written when no response (type response) has that id.
+    virtual bool follow_up_set(const follow_up_mark& mark, bool& found, std::string& error) {
+        (void)mark, (void)found;
+        error = "this storage backend keeps no follow-up statuses";
+        return false;
+    }
+    // Statuses set at or after since_ms, `status` only when >= 0 (a follow_up_status), in the
+    // order they were set (at_ms, then id), at most `limit`.
+    virtual bool follow_up_list(int64_t since_ms, int status, size_t limit, std::vector<follow_up_mark>& out, std::string& error) {
+        (void)since_ms, (void)status, (void)limit, (void)out;
+        error = "this storage backend keeps no follow-up statuses";
         return false;
     }
 

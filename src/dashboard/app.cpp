@@ -44,6 +44,11 @@ const char* live_state_name(live_state s) {
 
 double now_ms() { return platform::monotonic_ms(); }
 
+// Follow-up list (issue 15): defined in its block at the end of this file.
+static void follow_up_begin(app_state& app, source_kind kind, const std::string& name);
+static void follow_up_pump(app_state& app);
+static nlohmann::json follow_up_json(const app_state& app);
+
 void app_setup(app_state& app) {
     app.chunk.resize(1 << 20);
     app.settings.dark = platform::prefers_dark();
@@ -59,11 +64,15 @@ static void begin_load(app_state& app, source_kind kind, const std::string& name
     app.load.started_ms = app.load.last_bytes_ms = now_ms();
     app.live = live_status{};
     app.data_dirty = true;
+    follow_up_begin(app, kind, name);
     if (kind == source_kind::demo) return;
     importer_desc d;
     d.default_ts_ms = static_cast<int64_t>(platform::wall_ms());
     d.id_prefix = "row";
-    app.importer = std::make_unique<response_importer>(d, [&app](const response_view& r) { app.store.add(r); });
+    app.importer = std::make_unique<response_importer>(d, [&app](const response_view& r) {
+        app.store.add(r);
+        app.follow_up.book.note(r);
+    });
     app.store.begin_bulk();  // repeated ids are settled once, when the load ends
 }
 
@@ -191,6 +200,7 @@ void app_apply_mapping(app_state& app, const column_mapping& mapping) {
 
 void app_pump(app_state& app, double budget_ms) {
     double start = now_ms();
+    follow_up_pump(app);
     platform::load_info info = platform::current_load();
     if (info.id != app.js_load_id && info.id != 0) {
         app.js_load_id = info.id;
@@ -267,6 +277,7 @@ void app_pump(app_state& app, double budget_ms) {
         parse_result parsed = parse_response(std::string_view(event));
         if (parsed.ok()) {
             app.store.add(parsed.value);
+            app.follow_up.book.note(parsed.value);
             ++app.live.events;
             app.live.last_event_ms = now_ms();
             app.data_dirty = true;
@@ -311,7 +322,10 @@ void app_load_demo(app_state& app, uint64_t rows) {
     d.responses = rows;
     app.store.begin_bulk();
     app.store.reserve(rows * 2);
-    generate_synthetic(d, [&app](const response& r) { app.store.add(r); });
+    generate_synthetic(d, [&app](const response& r) {
+        app.store.add(r);
+        app.follow_up.book.note(r);
+    });
     app.store.end_bulk();
     app.store.release_id_index();
     app.store.shrink_to_fit();
@@ -394,6 +408,7 @@ std::string app_state_json(const app_state& app) {
     nlohmann::json rects = nlohmann::json::object();  // CSS pixels
     for (const auto& [name, r] : app.ui.rects) rects[name] = {r[0] / app.dpr, r[1] / app.dpr, r[2] / app.dpr, r[3] / app.dpr};
     j["ui"] = std::move(rects);
+    j["follow_up"] = follow_up_json(app);
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -418,6 +433,175 @@ std::string app_digest_text(const app_state& app) {
     d.period = digest_period::week;
     d.end_ms = digest_boundary_after(d.period, app.store.max_time_ms, d.utc_offset_minutes);  // the CLI's default
     return digest_text(build_digest(app.store, d));
+}
+
+//-----------------------------------------------------------------------------
+// Follow-up list (issue 15)
+//-----------------------------------------------------------------------------
+static nlohmann::json mark_json(const follow_up_mark& m) {
+    return {{"id", m.response_id}, {"status", follow_up_status_name(m.status)}, {"by", m.by}, {"at", format_timestamp(m.at_ms)}, {"note", m.note}};
+}
+
+// A mark from the collector's JSON (or the page's): refused unless it passes the same checks.
+static bool mark_from_json(const nlohmann::json& j, follow_up_mark& m) {
+    if (!j.is_object()) return false;
+    for (const char* k : {"id", "status", "by", "at"})
+        if (!j.contains(k) || !j[k].is_string()) return false;
+    m.response_id = j["id"].get<std::string>();
+    m.by = j["by"].get<std::string>();
+    m.note = j.contains("note") && j["note"].is_string() ? j["note"].get<std::string>() : "";
+    std::optional<int64_t> at = parse_timestamp(j["at"].get<std::string>());
+    if (!at || !parse_follow_up_status(j["status"].get<std::string>(), m.status) || !check_follow_up_by(m.by).empty() ||
+        !check_follow_up_note(m.note).empty())
+        return false;
+    m.at_ms = *at;
+    return true;
+}
+
+static void follow_up_begin(app_state& app, source_kind kind, const std::string& name) {
+    follow_up_state& f = app.follow_up;
+    f.book.clear();
+    f.marks.clear();
+    f.rows.clear();
+    f.sending.clear();
+    f.loaded = false;
+    f.message.clear();
+    f.dirty = true;
+    f.collector = kind == source_kind::collector;
+    f.page_key = f.collector ? "" : std::string(source_kind_name(kind)) + ":" + name;
+    if (f.collector) {
+        platform::follow_up_request("list", app.settings.source, app.settings.key, "", "");
+        return;
+    }
+    nlohmann::json kept = nlohmann::json::parse(platform::page_follow_ups(f.page_key), nullptr, false);
+    if (kept.is_array())
+        for (const auto& item : kept)
+            if (follow_up_mark m; mark_from_json(item, m)) f.marks[m.response_id] = std::move(m);
+    f.loaded = true;
+}
+
+static void keep_in_page(const follow_up_state& f) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& [id, m] : f.marks) all.push_back(mark_json(m));
+    platform::keep_page_follow_ups(f.page_key, all.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+static std::string error_sentence(const std::string& body, int status) {
+    nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+    if (!j.is_discarded() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty() && j["errors"][0].is_object() &&
+        j["errors"][0].contains("message") && j["errors"][0]["message"].is_string())
+        return j["errors"][0]["message"].get<std::string>();
+    return status ? "the collector answered " + std::to_string(status) : "the collector did not answer";
+}
+
+static void follow_up_pump(app_state& app) {
+    follow_up_state& f = app.follow_up;
+    std::string text;
+    while (platform::pull_follow_up(text)) {
+        nlohmann::json msg = nlohmann::json::parse(text, nullptr, false);
+        if (msg.is_discarded() || !msg.is_object() || !msg.contains("op") || !msg["op"].is_string()) continue;
+        const std::string op = msg["op"].get<std::string>();
+        const int status = msg.contains("status") && msg["status"].is_number_integer() ? msg["status"].get<int>() : 0;
+        const std::string body = msg.contains("body") && msg["body"].is_string() ? msg["body"].get<std::string>() : "";
+        const std::string id = msg.contains("id") && msg["id"].is_string() ? msg["id"].get<std::string>() : "";
+        if (!f.collector) continue;  // an answer for a source that is gone
+        nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+        if (op == "list") {
+            if (status == 200 && j.is_object() && j.contains("items") && j["items"].is_array()) {
+                for (const auto& item : j["items"])
+                    if (follow_up_mark m; mark_from_json(item, m)) f.marks[m.response_id] = std::move(m);
+                f.loaded = true;
+            } else {
+                f.message = "Could not load the follow-up statuses: " + error_sentence(body, status);
+            }
+        } else if (op == "patch") {
+            f.sending.erase(id);
+            follow_up_mark m;
+            if (status == 200 && mark_from_json(j, m)) {
+                f.marks[m.response_id] = std::move(m);
+                f.message.clear();
+            } else {
+                f.message = "Not saved: " + error_sentence(body, status);
+            }
+        }
+        f.dirty = true;
+    }
+}
+
+void app_follow_up_refresh(app_state& app) {
+    follow_up_state& f = app.follow_up;
+    if (!f.dirty && f.listed_version == f.book.version() && f.listed_builds == app.builds) return;
+    response_filter filter = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
+    follow_up_query q;
+    q.segments = static_cast<uint8_t>(1u << f.segment);
+    q.statuses = f.statuses;
+    q.filter = &filter;
+    f.rows = follow_up_list(f.book, f.marks, q, &f.counts);
+    f.listed_version = f.book.version();
+    f.listed_builds = app.builds;
+    f.dirty = false;
+}
+
+void app_follow_up_mark(app_state& app, size_t record, follow_up_status status) {
+    follow_up_state& f = app.follow_up;
+    if (record >= f.book.records().size()) return;
+    follow_up_mark m;
+    m.response_id = f.book.records()[record].id;
+    m.status = status;
+    m.by = f.by;
+    m.at_ms = static_cast<int64_t>(platform::wall_ms());
+    if (auto old = f.marks.find(m.response_id); old != f.marks.end()) m.note = old->second.note;
+    if (std::string why = check_follow_up_by(m.by); !why.empty()) {
+        f.message = "Enter your name first (" + why + ").";
+        return;
+    }
+    if (f.collector) {
+        if (!f.admin_key[0]) {
+            f.message = "Enter the admin key (--admin-key) to save statuses in the collector.";
+            return;
+        }
+        nlohmann::json body = {{"status", follow_up_status_name(m.status)}, {"by", m.by}, {"note", m.note}};
+        platform::follow_up_request("patch", app.settings.source, f.admin_key, m.response_id,
+                                    body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        f.sending[m.response_id] = std::move(m);
+        return;
+    }
+    f.marks[m.response_id] = std::move(m);
+    keep_in_page(f);
+    f.message.clear();
+    f.dirty = true;
+}
+
+void app_export_follow_up_csv(const app_state& app) {
+    const follow_up_state& f = app.follow_up;
+    platform::download("npskit-follow-up.csv", "text/csv;charset=utf-8", follow_up_csv(f.book, f.rows));
+}
+
+static nlohmann::json follow_up_json(const app_state& app) {
+    const follow_up_state& f = app.follow_up;
+    nlohmann::json rows = nlohmann::json::array();
+    for (size_t i = 0; i < f.rows.size() && i < 100; ++i) {
+        const follow_up_row& row = f.rows[i];
+        const response& r = f.book.records()[row.record];
+        rows.push_back({{"id", r.id},
+                        {"group", follow_up_group_name(row.group)},
+                        {"status", follow_up_status_name(row.status)},
+                        {"by", row.mark ? row.mark->by : ""},
+                        {"score", r.score},
+                        {"email", r.email.value_or("")},
+                        {"comment", r.comment.value_or("")},
+                        {"sending", f.sending.count(r.id) > 0}});
+    }
+    return {{"segment", segment_name(static_cast<segment>(f.segment))},
+            {"statuses", f.statuses},
+            {"collector", f.collector},
+            {"loaded", f.loaded},
+            {"message", f.message},
+            {"listed", {f.counts.listed[0], f.counts.listed[1], f.counts.listed[2]}},
+            {"open", {f.counts.open[0], f.counts.open[1], f.counts.open[2]}},
+            {"marks", f.marks.size()},
+            {"shown", f.rows.size()},
+            {"rows", std::move(rows)}};
 }
 
 }  // namespace npskit::dashboard

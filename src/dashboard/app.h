@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "followup.h"
 #include "import.h"
 #include "report.h"
 #include "store.h"
@@ -79,6 +80,27 @@ struct ui_state {
     std::map<std::string, std::array<float, 4>> rects;
 };
 
+// The follow-up panel (issue 15): the book of candidates (the store keeps no ids or emails),
+// the statuses (the collector's, or kept in the page for other sources) and the panel's list.
+struct follow_up_state {
+    follow_up_book book;
+    follow_up_marks marks;
+    std::vector<follow_up_row> rows;  // the panel's list: its segment and statuses, the view's filters
+    follow_up_counts counts;
+    int segment = 0;           // the panel's tab, a segment index
+    uint8_t statuses = 0b111;  // bit (1 << follow_up_status)
+    bool dirty = true;         // marks or the panel's filters changed: list again
+    uint64_t listed_version = 0, listed_builds = 0;
+    bool scroll_to = false;
+    bool collector = false;      // statuses live in the collector (else in the page, under page_key)
+    std::string page_key;        // localStorage key of a page-kept source
+    bool loaded = false;         // the collector's statuses arrived
+    std::string message;         // the last problem or notice, for people
+    std::map<std::string, follow_up_mark> sending;  // id → the status a PATCH in flight carries
+    char admin_key[256] = "";    // memory only: never the hash, never storage
+    char by[128] = "";           // who marks (≤ 64 code points, checked before sending)
+};
+
 struct app_state {
     response_store store;
     std::unique_ptr<response_importer> importer;
@@ -98,6 +120,7 @@ struct app_state {
     ui_state ui;
     std::vector<char> chunk;                           // pull buffer
     size_t max_store_bytes = default_max_store_bytes;  // the memory cap (tests lower it)
+    follow_up_state follow_up;                         // the follow-up panel (issue 15)
 };
 
 //-----------------------------------------------------------------------------
@@ -128,5 +151,11 @@ void app_export_report(const app_state& app);
 // the week (UTC) that holds the newest answer against the week before; "" with no row. The
 // follow-up count is unsaid until the follow-up list gives it.
 std::string app_digest_text(const app_state& app);
+
+// Follow-up list (issue 15): lists again when the records, the statuses or the filters changed;
+// marks a listed record (PATCH to the collector, or kept in the page); exports the list shown.
+void app_follow_up_refresh(app_state& app);
+void app_follow_up_mark(app_state& app, size_t record, follow_up_status status);
+void app_export_follow_up_csv(const app_state& app);
 
 }  // namespace npskit::dashboard

@@ -39,4 +39,14 @@ void keep_session_key(const std::string& source, const std::string& key);
 std::string session_key(const std::string& source);  // the key kept for this source, or ""
 void download(const std::string& name, const std::string& mime, const std::string& data);
 
+// Follow-up list (issue 15). Collector sources: op "list" is GET /v1/follow-ups (the read key),
+// op "patch" PATCH /v1/responses/{id}/follow-up with `body` (the admin key, in the header only);
+// each answer comes back through pull_follow_up() as {"op","id","status":HTTP status (0 = no
+// answer),"body":"…"}. Other sources keep their statuses in the page: localStorage under `source`.
+void follow_up_request(const std::string& op, const std::string& base, const std::string& key, const std::string& id,
+                       const std::string& body);
+bool pull_follow_up(std::string& out);
+std::string page_follow_ups(const std::string& source);  // the JSON kept for `source`, or ""
+void keep_page_follow_ups(const std::string& source, const std::string& json);
+
 }  // namespace npskit::dashboard::platform

@@ -114,6 +114,7 @@ bool frame_needed(const app_state& app, int width, int height, double now) {
     if (web_input_age_ms() < 1000 || ImGui::GetIO().WantTextInput) return true;  // hover, caret, popups
     if (width != d.width || height != d.height || app.dpr != d.dpr || app.settings.dark != d.dark) return true;
     if (app.load.phase != d.phase) return true;
+    if (app.follow_up.dirty || app.follow_up.scroll_to) return true;  // a status saved or loaded
     // Progress and partial figures once a second: where the browser composites in software (no
     // GPU, a VM, headless), a drawn frame costs the main thread ~120 ms that the import needs.
     if (app.load.phase == load_phase::loading) return since >= 1000;
@@ -170,6 +171,7 @@ EMSCRIPTEN_KEEPALIVE const char* npskit_state_json() {
     static std::string text;
     // Figures always match the filters and the rows reported (no throttled re-score pending).
     if (g_app.filters_dirty || g_app.data_dirty) app_rebuild(g_app);
+    app_follow_up_refresh(g_app);  // and the follow-up list matches its filters
     text = app_state_json(g_app);
     return text.c_str();
 }
@@ -196,6 +198,8 @@ EMSCRIPTEN_KEEPALIVE void npskit_set_mapping(int score, int ts, int comment) {
     app_apply_mapping(g_app, m);
 }
 // Re-scores every panel now and returns the CPU milliseconds it took.
+// window.npskitDashboard.showFollowUp(): the follow-up panel scrolled into view.
+EMSCRIPTEN_KEEPALIVE void npskit_show_follow_up() { g_app.follow_up.scroll_to = true; }
 EMSCRIPTEN_KEEPALIVE double npskit_rescore_ms() {
     app_rebuild(g_app);
     return g_app.build_cpu_ms;

@@ -5,6 +5,7 @@
 // [SECTION] Top bar, load status, column mapping
 // [SECTION] Filters
 // [SECTION] Panels: headline, distribution, trend, breakdown, response rate, comments
+// [SECTION] Follow-up list (issue 15)
 // [SECTION] Layout
 #include "panels.h"
 
@@ -1122,12 +1123,164 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
     }
     ImGui::EndChild();
 }
+
+//-----------------------------------------------------------------------------
+// [SECTION] Follow-up list (issue 15)
+//-----------------------------------------------------------------------------
+// What a click in the follow-up panel asks of the app layer (done after the frame).
+struct follow_up_actions {
+    std::optional<std::pair<size_t, follow_up_status>> mark;  // (record, status)
+    bool export_csv = false;
+};
+
+constexpr size_t follow_up_rows_drawn = 200;  // the rest: the CSV (a list is read from the top)
+const char* const follow_up_status_labels[follow_up_status_count] = {"To do", "Contacted", "Resolved"};
+const char* const follow_up_group_labels[follow_up_group_count] = {
+    "Agreed to be contacted: call them", "Detractors with a comment: find out why", "Passives: what would make them a 10?",
+    "Promoters with a comment: ask for a review or referral", "Promoters: review or referral candidates"};
+const char* const follow_up_tab_names[3] = {"Detractors", "Passives", "Promoters"};
+// The current status's chip: grey to do, blue contacted, green resolved (not the filter's blue).
+const ImU32 follow_up_status_colors[follow_up_status_count] = {IM_COL32(104, 112, 126, 255), IM_COL32(47, 111, 219, 255), col_promoter};
+
+void follow_up_row_view(const panel_model& m, panel_ui& u, const follow_up_state& f, const follow_up_row& row, size_t i,
+                        follow_up_actions& act) {
+    const response& r = f.book.records()[row.record];
+    ImGui::PushID(static_cast<int>(row.record));
+    ImGui::TextColored(to_vec4(segment_colors[static_cast<int>(segment_of(r.score))]), "%d", r.score);
+    ImGui::SameLine();
+    muted(format_date(floor_div(r.ts_ms, ms_per_day)).c_str());
+    // The status: three chips; the current one filled. A PATCH in flight shows "saving".
+    const bool sending = f.sending.count(r.id) > 0;
+    for (int s = 0; s < follow_up_status_count; ++s) {
+        const char* label = follow_up_status_labels[s];
+        flow(button_width(label) + S(4, m));
+        const bool current = static_cast<int>(row.status) == s;
+        if (chip(label, current, follow_up_status_colors[s]) && !current && !sending)
+            act.mark = std::make_pair(row.record, static_cast<follow_up_status>(s));
+        if (i < 3) note_rect(u, "follow_up_row" + std::to_string(i) + "_" + follow_up_status_name(static_cast<follow_up_status>(s)));
+    }
+    if (sending) {
+        ImGui::SameLine();
+        muted("saving…");
+    }
+    // Email and the opt-in on their own line: the status chips stay together on a narrow screen.
+    bool first = true;
+    if (r.email && !r.email->empty()) {
+        ImGui::TextUnformatted(r.email->c_str());
+        first = false;
+    }
+    if (r.contact_ok.value_or(false)) {
+        if (!first) flow(ImGui::CalcTextSize("agreed to be contacted").x);
+        muted("agreed to be contacted");
+    }
+    if (r.comment && !r.comment->empty()) {
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextUnformatted(r.comment->data(), r.comment->data() + r.comment->size());
+        ImGui::PopTextWrapPos();
+    }
+    std::string attrs;
+    for (const auto& [k, v] : r.attributes) attrs += (attrs.empty() ? "" : " \xC2\xB7 ") + k + ": " + v;
+    std::string marked;
+    if (row.mark)
+        marked = std::string(follow_up_status_labels[static_cast<int>(row.status)]) + " by " + row.mark->by + ", " +
+                 format_date(floor_div(row.mark->at_ms, ms_per_day)) + (row.mark->note.empty() ? "" : ": " + row.mark->note);
+    for (const std::string* line : {&attrs, &marked}) {
+        if (line->empty()) continue;
+        ImGui::PushTextWrapPos(0);
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextUnformatted(line->c_str());
+        ImGui::PopStyleColor();
+        ImGui::PopTextWrapPos();
+    }
+    ImGui::PopID();
+}
+
+follow_up_actions draw_follow_up(const panel_model& m, panel_ui& u, follow_up_state& f, float height) {
+    follow_up_actions act;
+    if (f.scroll_to) {
+        ImGui::SetScrollHereY(0.0f);
+        f.scroll_to = false;
+    }
+    if (!begin_panel("follow_up", height)) {
+        ImGui::EndChild();
+        return act;
+    }
+    ImGui::TextUnformatted("Follow-up");
+    size_t open = f.counts.open[0] + f.counts.open[1] + f.counts.open[2];
+    ImGui::SameLine();
+    muted((with_thousands(open) + " to do").c_str());
+    note_rect(u, "follow_up_open");
+    // One tab per segment, with its open count.
+    for (int s = 0; s < 3; ++s) {
+        std::string label = std::string(follow_up_tab_names[s]) + " (" + with_thousands(f.counts.open[s]) + ")###fu_tab" + std::to_string(s);
+        if (s) flow(button_width(label.c_str()) + S(4, m));
+        if (chip(label.c_str(), f.segment == s, segment_colors[s])) {
+            f.segment = s;
+            f.dirty = true;
+        }
+        note_rect(u, "follow_up_tab_" + std::to_string(s));
+    }
+    // Status filter: all, or one.
+    for (int s = -1; s < follow_up_status_count; ++s) {
+        const char* label = s < 0 ? "All" : follow_up_status_labels[s];
+        const uint8_t bits = s < 0 ? 0b111 : static_cast<uint8_t>(1u << s);
+        flow(button_width(label) + S(4, m));
+        if (chip(label, f.statuses == bits)) {
+            f.statuses = bits;
+            f.dirty = true;
+        }
+        note_rect(u, std::string("follow_up_status_") + (s < 0 ? "all" : follow_up_status_name(static_cast<follow_up_status>(s))));
+    }
+    // Who marks, and (collector) the admin key: in memory only, masked.
+    ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, 1.0f);  // the fields show on a light panel too
+    ImGui::SetNextItemWidth(S(150, m));
+    ImGui::InputTextWithHint("##fu_by", "your name", f.by, sizeof f.by);
+    note_rect(u, "follow_up_by");
+    if (f.collector) {
+        flow(S(190, m));
+        ImGui::SetNextItemWidth(S(190, m));
+        ImGui::InputTextWithHint("##fu_key", "admin key (to save)", f.admin_key, sizeof f.admin_key, ImGuiInputTextFlags_Password);
+        note_rect(u, "follow_up_key");
+    }
+    ImGui::PopStyleVar();
+    flow(button_width("Export CSV"));
+    if (ImGui::Button("Export CSV")) act.export_csv = true;
+    note_rect(u, "follow_up_export");
+    if (!f.collector) muted("Statuses are kept in this browser for this source, and go into the CSV.");
+    if (!f.message.empty()) {
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(to_vec4(col_detractor), "%s", f.message.c_str());
+        ImGui::PopTextWrapPos();
+    }
+    ImGui::Separator();
+    ImGui::BeginChild("fu_list", ImVec2(0, ImGui::GetContentRegionAvail().y), false);
+    if (f.rows.empty()) muted("No one to follow up in this segment with these filters.");
+    int group = -1;
+    for (size_t i = 0; i < f.rows.size() && i < follow_up_rows_drawn; ++i) {
+        const follow_up_row& row = f.rows[i];
+        if (static_cast<int>(row.group) != group) {
+            group = static_cast<int>(row.group);
+            if (i) ImGui::Spacing();
+            ImGui::TextUnformatted(follow_up_group_labels[group]);
+            ImGui::Separator();
+        }
+        follow_up_row_view(m, u, f, row, i, act);
+        ImGui::Separator();
+    }
+    if (f.rows.size() > follow_up_rows_drawn)
+        muted(("The first " + with_thousands(follow_up_rows_drawn) + " of " + with_thousands(f.rows.size()) + " are shown: Export CSV has them all.")
+                  .c_str());
+    ImGui::EndChild();
+    ImGui::EndChild();
+    return act;
+}
 }  // namespace
 
 //-----------------------------------------------------------------------------
 // [SECTION] Layout
 //-----------------------------------------------------------------------------
 void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
+    app_follow_up_refresh(app);  // the follow-up panel's list (issue 15)
     const panel_model m{app.rep,           app.load,
                         app.live,          app.store.attributes,
                         app.store.size(),  app.importer ? &app.importer->header() : nullptr,
@@ -1146,6 +1299,7 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
     ImGui::Spacing();
     float logical_w = io.DisplaySize.x / m.dpr;
     bool wide = logical_w >= 900;
+    follow_up_actions follow_up_act;
     float gap = ImGui::GetStyle().ItemSpacing.x;
     float full = ImGui::GetContentRegionAvail().x;
     if (wide) {
@@ -1171,6 +1325,7 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
         ImGui::EndChild();
         draw_themes(m, u, S(340, m));
         draw_comments(m, u, S(440, m));
+        follow_up_act = draw_follow_up(m, u, app.follow_up, S(560, m));
     } else {
         draw_headline(m, S(210, m));
         draw_distribution(m, S(190, m));
@@ -1179,6 +1334,7 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
         draw_themes(m, u, S(480, m));
         draw_comments(m, u, S(520, m));
         draw_rate(m, S(240, m));
+        follow_up_act = draw_follow_up(m, u, app.follow_up, S(640, m));
     }
     ImGui::End();
 
@@ -1199,6 +1355,9 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
     if (act.export_report) app_export_report(app);
     // Through ImGui's clipboard hook: the browser edge (main.cpp, web_source.cpp).
     if (act.copy_digest) ImGui::SetClipboardText(app_digest_text(app).c_str());
+    if (follow_up_act.mark) app_follow_up_mark(app, follow_up_act.mark->first, follow_up_act.mark->second);
+    if (follow_up_act.export_csv) app_export_follow_up_csv(app);
+    app_follow_up_refresh(app);  // a tab or filter clicked this frame: the list follows at once
 }
 
 }  // namespace npskit::dashboard

@@ -67,6 +67,16 @@ EM_JS(void, npskit_js_download, (const char* name, const char* mime, const char*
 EM_JS(int, npskit_js_prefers_dark, (), {
   return window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches ? 1 : 0;
 });
+EM_JS(void, npskit_js_follow_up_request, (const char* op, const char* base, const char* key, const char* id, const char* body), {
+  NpskitWeb.followUpRequest(UTF8ToString(op), UTF8ToString(base), UTF8ToString(key), UTF8ToString(id), UTF8ToString(body));
+});
+EM_JS(int, npskit_js_pull_follow_up, (char* buf, int cap), { return NpskitWeb.pullFollowUp(buf, cap); });
+EM_JS(int, npskit_js_page_follow_ups, (const char* source, char* buf, int cap), {
+  return NpskitWeb.writeString(NpskitWeb.pageFollowUps(UTF8ToString(source)), buf, cap);
+});
+EM_JS(void, npskit_js_keep_page_follow_ups, (const char* source, const char* json), {
+  NpskitWeb.keepPageFollowUps(UTF8ToString(source), UTF8ToString(json));
+});
 // clang-format on
 
 namespace npskit::dashboard {
@@ -147,6 +157,22 @@ std::string session_key(const std::string& source) {
 }
 void download(const std::string& name, const std::string& mime, const std::string& data) {
     npskit_js_download(name.c_str(), mime.c_str(), data.data(), static_cast<int>(data.size()));
+}
+
+void follow_up_request(const std::string& op, const std::string& base, const std::string& key, const std::string& id,
+                       const std::string& body) {
+    npskit_js_follow_up_request(op.c_str(), base.c_str(), key.c_str(), id.c_str(), body.c_str());
+}
+bool pull_follow_up(std::string& out) {
+    return read_js_string(out, [](char* b, int c) { return npskit_js_pull_follow_up(b, c); });
+}
+std::string page_follow_ups(const std::string& source) {
+    std::string out;
+    read_js_string(out, [&source](char* b, int c) { return npskit_js_page_follow_ups(source.c_str(), b, c); });
+    return out;
+}
+void keep_page_follow_ups(const std::string& source, const std::string& json) {
+    npskit_js_keep_page_follow_ups(source.c_str(), json.c_str());
 }
 
 }  // namespace platform

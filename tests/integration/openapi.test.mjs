@@ -38,6 +38,7 @@ const redoclyRun = (args) => spawnSync(redocly, args, {
 
 let dir, spec, ajv, collector, limited, receiver;
 let deliveryId = '1';               // a real delivery, once the webhooks test has read the log
+let followUpId = 'none';            // a stored answer, once the follow-ups test has posted it
 const observedCodes = new Set();    // error codes the server answered with during the test
 const answered = new Map();         // "METHOD /path" → statuses seen
 
@@ -654,17 +655,62 @@ test('webhooks: the delivery log, replay and re-enable with the admin key, admin
   assert.deepEqual(receiver.requests.flatMap((r) => r.problems), []);
 });
 
+test('follow-ups: PATCH with the admin key, its refusals, the list, preflight', async () => {
+  const code = (r) => JSON.parse(r.body).errors[0].code;
+  const a = answer({ score: 2, comment: 'call me', contact_ok: true, email: 'x@example.com' });
+  const posted = await call({ method: 'POST', path: '/v1/responses', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(a) });
+  assert.equal(posted.status, 202);
+  followUpId = a.id;
+  const json = { ...adminAuth, 'Content-Type': 'application/json' };
+  const patchIt = (id, body, headers = json, expectValid = true) =>
+    call({ method: 'PATCH', path: `/v1/responses/${id}/follow-up`, headers, body: typeof body === 'string' ? body : JSON.stringify(body), expectValid });
+  const ok = await patchIt(a.id, { status: 'contacted', by: 'anna', note: 'left a message' });
+  assert.equal(ok.status, 200);
+  assert.equal(JSON.parse(ok.body).status, 'contacted');
+  for (const [body, valid] of [[{ status: 'done', by: 'anna' }, false], [{ status: 'todo' }, false], [{ status: 'todo', by: 'x'.repeat(65) }, false], ['[1]', false]]) {
+    const r = await patchIt(a.id, body, json, valid);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(code(r), 'bad_follow_up');
+  }
+  const missing = await patchIt('no-such-answer-0001', { status: 'todo', by: 'anna' });
+  assert.equal(missing.status, 404);
+  assert.equal(code(missing), 'response_not_found');
+  assert.equal((await patchIt(a.id, { status: 'todo', by: 'anna' }, { ...adminAuth, 'Content-Type': 'text/plain' }, false)).status, 415);
+  const noKey = await patchIt(a.id, { status: 'todo', by: 'anna' }, { 'Content-Type': 'application/json' }, false);
+  assert.equal(noKey.status, 401);
+  assert.equal(code(noKey), 'admin_unauthorized');
+  const off = await call({ server: limited, method: 'PATCH', path: `/v1/responses/${a.id}/follow-up`, headers: json, body: JSON.stringify({ status: 'todo', by: 'anna' }) });
+  assert.equal(off.status, 403);
+  assert.equal(code(off), 'admin_disabled');
+
+  const list = await call({ path: '/v1/follow-ups?status=contacted', headers: auth });
+  assert.equal(list.status, 200);
+  assert.ok(JSON.parse(list.body).items.some((m) => m.id === a.id && m.by === 'anna'));
+  assert.equal((await call({ path: `/v1/follow-ups?since=${encodeURIComponent(new Date(0).toISOString())}&limit=5`, headers: auth })).status, 200);
+  assert.equal((await call({ method: 'HEAD', path: '/v1/follow-ups', headers: auth })).status, 200);
+  assert.equal((await call({ path: '/v1/follow-ups?status=done', headers: auth, expectValid: false })).status, 400);
+  assert.equal((await call({ path: '/v1/follow-ups', expectValid: false })).status, 401);
+  const preflight = { Origin: ORIGIN, 'Access-Control-Request-Method': 'PATCH', 'Access-Control-Request-Headers': 'authorization, content-type' };
+  for (const p of [`/v1/responses/${a.id}/follow-up`, '/v1/follow-ups']) {
+    const r = await call({ method: 'OPTIONS', path: p, headers: preflight });
+    assert.equal(r.status, 204, p);
+    assert.match(r.headers['access-control-allow-methods'], /PATCH/);
+    assert.equal((await call({ method: 'OPTIONS', path: p, headers: { ...preflight, Origin: 'https://evil.example' } })).status, 403, p);
+  }
+});
+
 test('every documented operation answers; every answered path and method is documented', async () => {
   const concrete = (p) => p.replace('/examples/{file}', '/examples/notes.txt').replace('/{file}', '/app.js')
-    .replace('{id}', deliveryId).replace('{n}', '1');
+    .replace('{id}', deliveryId).replace('{n}', '1').replace('{response_id}', followUpId);
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
   for (const [p, item] of Object.entries(spec.paths)) {
     for (const m of methods) {
       if (!item[m.toLowerCase()]) continue;
       const admin = (item[m.toLowerCase()].security ?? []).some((s) => 'adminKey' in s);
-      const headers = m === 'OPTIONS' ? { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' } : admin ? adminAuth
-        : m === 'POST' ? { 'Content-Type': 'application/json' } : auth;
-      const body = m === 'POST' && !admin ? JSON.stringify(answer()) : undefined;
+      const headers = m === 'OPTIONS' ? { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' }
+        : m === 'PATCH' ? { ...adminAuth, 'Content-Type': 'application/json' } : admin ? adminAuth
+          : m === 'POST' ? { 'Content-Type': 'application/json' } : auth;
+      const body = m === 'POST' && !admin ? JSON.stringify(answer()) : m === 'PATCH' ? JSON.stringify({ status: 'todo', by: 'openapi' }) : undefined;
       const r = await call({ method: m, path: concrete(p), headers, body, stream: p === '/v1/stream' });
       assert.ok(![404, 405].includes(r.status), `${m} ${p} is documented but answers ${r.status}`);
     }

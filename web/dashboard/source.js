@@ -276,6 +276,31 @@ var NpskitWeb = {
   },
 
   // ---- page ------------------------------------------------------------------------------
+  // ---- follow-up statuses (issue 15) ----------------------------------------------------------
+  // The collector's (read key to list, admin key to PATCH: in the Authorization header, never a
+  // URL), or kept in this browser's localStorage for other sources. Answers are queued for wasm.
+  followUps: [],
+  followUpRequest(op, base, key, id, body) {
+    base = (base || '').replace(/\/+$/, '');
+    const patch = op === 'patch';
+    const url = base + (patch ? '/v1/responses/' + encodeURIComponent(id) + '/follow-up' : '/v1/follow-ups');
+    const init = { method: patch ? 'PATCH' : 'GET', headers: { Authorization: 'Bearer ' + key }, cache: 'no-store' };
+    if (patch) { init.headers['Content-Type'] = 'application/json'; init.body = body; }
+    const answer = (status, text) => this.followUps.push(JSON.stringify({ op, id, status, body: text }));
+    fetch(url, init).then(async (res) => answer(res.status, await res.text())).catch(() => answer(0, ''));
+  },
+  pullFollowUp(ptr, cap) {
+    if (!this.followUps.length) return -1;
+    const n = this.writeString(this.followUps[0], ptr, cap);
+    if (n >= 0) this.followUps.shift();
+    return n;
+  },
+  pageFollowUps(source) {
+    try { return localStorage.getItem('npskit.follow-up.' + source) || ''; } catch (e) { return ''; }
+  },
+  keepPageFollowUps(source, json) {
+    try { localStorage.setItem('npskit.follow-up.' + source, json); } catch (e) { /* storage disabled: this page only */ }
+  },
   writeString(text, ptr, cap) {  // NUL-terminated; -needed when cap is too small
     const bytes = this.encoder.encode(text);
     if (bytes.length + 1 > cap) return -(bytes.length + 1);
@@ -450,6 +475,8 @@ window.npskitDashboard = {
   // Benchmarks: load `rows` synthetic responses in wasm; time a full re-score.
   demo(rows) { Module['_npskit_load_demo'](rows); },
   rescoreMs() { return Module['_npskit_rescore_ms'](); },
+  // Scrolls the follow-up panel into view (tests, screenshots).
+  showFollowUp() { Module['_npskit_show_follow_up'](); },
   // The column-mapping step's choice (column indexes, -1 = none), as the modal would apply it.
   map({ score = -1, ts = -1, comment = -1 }) { Module['_npskit_set_mapping'](score, ts, comment); },
 };
