@@ -109,6 +109,20 @@ constexpr named_sql statements[] = {
      "INSERT INTO rollup_attributes AS t (survey, key, value, hour, slot, n) "
      "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::bigint[]) "
      "ON CONFLICT (survey, key, value, hour, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
+    // $1 group ('value' | 'survey' | ''), $2 key, [$3, $4) hours, $5 values, $6 surveys (empty: any).
+    {"rollup_attribute_counts",
+     "SELECT CASE $1::text WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
+     "FROM rollup_attributes WHERE key = $2::text AND hour >= $3::bigint AND hour < $4::bigint "
+     "AND (cardinality($5::text[]) = 0 OR value = ANY($5::text[])) AND (cardinality($6::text[]) = 0 OR survey = ANY($6::text[])) "
+     "GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+    {"rollup_score_counts",
+     "SELECT CASE $1::text WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
+     "FROM rollup_scores WHERE hour >= $2::bigint AND hour < $3::bigint "
+     "AND (cardinality($4::text[]) = 0 OR survey = ANY($4::text[])) GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+    // Surveys whose rolled-up keys are full ($1) without key $2: their rows with it are uncounted.
+    {"rollup_key_missing",
+     "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
+     "HAVING COUNT(*) >= $1::bigint AND NOT bool_or(key = $2::text)) s"},
     {"rollup_keys_add", "INSERT INTO rollup_keys (survey, key) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING"},
 };
 
@@ -562,6 +576,35 @@ public:
             return r.ok();
         });
         return n;
+    }
+
+    bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) override {
+        auto array = [](const std::vector<std::string>& items) {
+            std::string a = "{";
+            for (const std::string& v : items) append_array_item(a, &v);
+            return a + '}';
+        };
+        const bool attr = !q.attribute.empty();
+        std::string group = q.group_by_value && attr ? "value" : q.group_by_survey ? "survey" : "";
+        std::string since = std::to_string(q.since_hour), until = std::to_string(q.until_hour);
+        std::string values = array(q.values), surveys = array(q.surveys), cap = std::to_string(rollup_max_keys);
+        const bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
+                                          std::end(rollup_builtin_keys);
+        return with_reader(error, [&](connection& c) {
+            out.clear();  // a retry on a fresh connection starts over
+            result r(attr ? c.run("rollup_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys})
+                          : c.run("rollup_score_counts", {&group, &since, &until, &surveys}));
+            if (!r.ok()) return false;
+            for (int i = 0; i < r.rows(); ++i)
+                out.push_back({r.text(i, 0), std::strtoll(PQgetvalue(r.r, i, 1), nullptr, 10), static_cast<uint8_t>(r.number(i, 2)),
+                               r.number(i, 3)});
+            complete = true;
+            if (builtin) return true;
+            result m(c.run("rollup_key_missing", {&cap, &q.attribute}));
+            if (!m.ok()) return false;
+            complete = m.number(0, 0) == 0;
+            return true;
+        });
     }
 
     std::string describe() const override {

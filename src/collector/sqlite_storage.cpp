@@ -269,6 +269,60 @@ public:
         return "sqlite:" + desc_.path + " (WAL, synchronous=" + (desc_.synchronous_full ? "FULL" : "NORMAL") + ")";
     }
 
+    // Histogram rollups: sums by (group, hour, slot), on a reader connection (rollups.h).
+    bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) override {
+        std::unique_ptr<reader> r = take_reader(error);
+        if (!r) return false;
+        const bool attr = !q.attribute.empty();
+        std::string sql = std::string("SELECT ") + (q.group_by_value && attr ? "value" : q.group_by_survey ? "survey" : "''") +
+                          ", hour, slot, SUM(n) FROM " + (attr ? "rollup_attributes WHERE key = ?1" : "rollup_scores WHERE 1") +
+                          " AND hour >= ?2 AND hour < ?3";
+        int next = 4;
+        auto in_list = [&](const char* column, size_t count) {
+            if (count == 0) return;
+            sql += std::string(" AND ") + column + " IN (";
+            for (size_t i = 0; i < count; ++i) sql += (i ? ", ?" : "?") + std::to_string(next++);
+            sql += ')';
+        };
+        in_list("value", attr ? q.values.size() : 0);
+        in_list("survey", q.surveys.size());
+        sql += " GROUP BY 1, 2, 3 HAVING SUM(n) != 0";
+        bool ok = false;
+        {  // the statements finalize before the connection goes back to the pool
+        statement st, cap;
+        ok = st.prepare(r->conn.db, sql.c_str()) &&
+                  cap.prepare(r->conn.db,
+                              "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
+                              "HAVING COUNT(*) >= ?1 AND SUM(key = ?2) = 0)");
+        if (ok) {
+            int i = 4;
+            st.bind(1, q.attribute);
+            st.bind(2, q.since_hour);
+            st.bind(3, q.until_hour);
+            if (attr)
+                for (const std::string& v : q.values) st.bind(i++, v);
+            for (const std::string& v : q.surveys) st.bind(i++, v);
+            int rc;
+            while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
+                out.push_back({st.text(0), sqlite3_column_int64(st.s, 1), static_cast<uint8_t>(sqlite3_column_int(st.s, 2)),
+                               static_cast<uint64_t>(sqlite3_column_int64(st.s, 3))});
+            ok = rc == SQLITE_DONE;
+            complete = true;
+            bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
+                                        std::end(rollup_builtin_keys);
+            if (ok && !builtin) {
+                cap.bind(1, static_cast<int64_t>(rollup_max_keys));
+                cap.bind(2, q.attribute);
+                ok = sqlite3_step(cap.s) == SQLITE_ROW;
+                if (ok) complete = sqlite3_column_int64(cap.s, 0) == 0;
+            }
+        }
+        if (!ok) error = sqlite3_errmsg(r->conn.db);
+        }
+        give_back(std::move(r));
+        return ok;
+    }
+
     //-------------------------------------------------------------------------
     // Outbox: the router runs in write(); everything else on its own connection (outbox_)
     // with synchronous=NORMAL: a delivery mark lost to a power cut only means one more send,
