@@ -29,6 +29,9 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
+
+#include "rollups.h"
 
 namespace npskit {
 
@@ -111,6 +114,31 @@ constexpr named_sql statements[] = {
      "AND ($7::text = '' OR ((body::jsonb->>'locale') ILIKE 'fr%' AND " NPSKIT_PG_COMMENT_WORDS " @@ plainto_tsquery('french', $7::text)) "
      "OR (coalesce(body::jsonb->>'locale', '') NOT ILIKE 'fr%' AND " NPSKIT_PG_COMMENT_WORDS " @@ plainto_tsquery('english', $7::text))) "
      "ORDER BY ts_ms DESC, id DESC LIMIT $8::bigint"},
+    // Histogram rollups (rollups.h): the batch's net moves, sorted, one statement per table.
+    {"rollup_keys", "SELECT survey, key FROM rollup_keys WHERE survey = ANY($1::text[])"},
+    {"rollup_scores_add",
+     "INSERT INTO rollup_scores AS t (survey, hour, slot, n) "
+     "SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[]) "
+     "ON CONFLICT (survey, hour, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
+    {"rollup_attributes_add",
+     "INSERT INTO rollup_attributes AS t (survey, key, value, hour, slot, n) "
+     "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::bigint[]) "
+     "ON CONFLICT (survey, key, value, hour, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
+    // $1 group ('value' | 'survey' | ''), $2 key, [$3, $4) hours, $5 values, $6 surveys (empty: any).
+    {"rollup_attribute_counts",
+     "SELECT CASE $1::text WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
+     "FROM rollup_attributes WHERE key = $2::text AND hour >= $3::bigint AND hour < $4::bigint "
+     "AND (cardinality($5::text[]) = 0 OR value = ANY($5::text[])) AND (cardinality($6::text[]) = 0 OR survey = ANY($6::text[])) "
+     "GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+    {"rollup_score_counts",
+     "SELECT CASE $1::text WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
+     "FROM rollup_scores WHERE hour >= $2::bigint AND hour < $3::bigint "
+     "AND (cardinality($4::text[]) = 0 OR survey = ANY($4::text[])) GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+    // Surveys whose rolled-up keys are full ($1) without key $2: their rows with it are uncounted.
+    {"rollup_key_missing",
+     "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
+     "HAVING COUNT(*) >= $1::bigint AND NOT bool_or(key = $2::text)) s"},
+    {"rollup_keys_add", "INSERT INTO rollup_keys (survey, key) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING"},
 };
 
 struct result {
@@ -291,6 +319,27 @@ constexpr migration migrations[] = {
      "  note        text NOT NULL"
      ");"
      "CREATE INDEX IF NOT EXISTS follow_ups_at ON follow_ups (at_ms);"},
+    // Histogram rollups (rollups.h), backfilled from the rows: the same cells as the write path
+    // (slot = score, 11 shown, 12 dismissed; built-in keys always; host keys: the first 64 per
+    // survey by the cursor of the first row holding them, then by key).
+    {4, "histogram rollups",
+     "CREATE TABLE rollup_scores (survey text NOT NULL, hour bigint NOT NULL, slot integer NOT NULL, n bigint NOT NULL,"
+     "  PRIMARY KEY (survey, hour, slot));"
+     "CREATE TABLE rollup_attributes (survey text NOT NULL, key text NOT NULL, value text NOT NULL, hour bigint NOT NULL,"
+     "  slot integer NOT NULL, n bigint NOT NULL, PRIMARY KEY (survey, key, value, hour, slot));"
+     "CREATE TABLE rollup_keys (survey text NOT NULL, key text NOT NULL, PRIMARY KEY (survey, key));"
+     "CREATE TEMP TABLE rollup_rows ON COMMIT DROP AS SELECT survey, cursor, div(ts_ms, 3600000) AS hour,"
+     "  CASE type WHEN 'shown' THEN 11 WHEN 'dismissed' THEN 12 ELSE score END AS slot, body::jsonb AS b FROM responses;"
+     "INSERT INTO rollup_scores SELECT survey, hour, slot, count(*) FROM rollup_rows GROUP BY 1, 2, 3;"
+     "INSERT INTO rollup_keys SELECT survey, key FROM (SELECT survey, key,"
+     "  row_number() OVER (PARTITION BY survey ORDER BY min(cursor), key) AS rank"
+     "  FROM rollup_rows, jsonb_object_keys(CASE jsonb_typeof(b->'attributes') WHEN 'object' THEN b->'attributes' END) AS key"
+     "  GROUP BY survey, key) k WHERE rank <= 64;"
+     "INSERT INTO rollup_attributes SELECT r.survey, a.key, a.value, r.hour, r.slot, count(*) FROM rollup_rows r,"
+     "  LATERAL (SELECT e.key, e.value FROM jsonb_each_text(CASE jsonb_typeof(r.b->'attributes') WHEN 'object'"
+     "      THEN r.b->'attributes' END) e JOIN rollup_keys k ON k.survey = r.survey AND k.key = e.key"
+     "    UNION ALL SELECT f, r.b->>f FROM unnest(ARRAY['trigger', 'page', 'locale', 'contact_ok']) f WHERE r.b ? f) a"
+     "  GROUP BY 1, 2, 3, 4, 5;"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("
@@ -376,9 +425,21 @@ public:
         for (const response& r : batch) append_array_item(ids, &r.id);
         ids += '}';
         std::string count = std::to_string(batch.size());
+        std::string surveys_seen = "{";  // the batch's surveys, for their rolled-up keys
+        {
+            std::unordered_set<std::string> seen;
+            for (const response& r : batch)
+                if (seen.insert(r.survey).second) append_array_item(surveys_seen, &r.survey);
+            surveys_seen += '}';
+        }
         std::vector<std::unique_ptr<result>> got;
         auto first_trip = [&] {
-            return writer_.pipeline({{"begin", {}}, {"write_lock", {}}, {"take_cursors", {&count}}, {"stored_rows", {&ids}}}, got, error);
+            return writer_.pipeline({{"begin", {}},
+                                     {"write_lock", {}},
+                                     {"take_cursors", {&count}},
+                                     {"stored_rows", {&ids}},
+                                     {"rollup_keys", {&surveys_seen}}},
+                                    got, error);
         };
         if (!first_trip()) {
             // A connection the database dropped while idle (a restart): nothing of this batch
@@ -398,10 +459,30 @@ public:
             response value;       // the row to write when changed
         };
         std::unordered_map<std::string, row_state> rows;
+        std::unordered_map<std::string, std::string> before;  // id -> the row as stored before the batch
         {
             const result& r = *got[3];
-            for (int i = 0; i < r.rows(); ++i) rows[r.text(i, 0)] = {r.text(i, 1), r.number(i, 2), true, -1, {}};
+            for (int i = 0; i < r.rows(); ++i) {
+                rows[r.text(i, 0)] = {r.text(i, 1), r.number(i, 2), true, -1, {}};
+                before[r.text(i, 0)] = r.text(i, 1);
+            }
         }
+        // The rolled-up keys as committed (read under the write lock: right across collectors).
+        std::unordered_map<std::string, std::unordered_set<std::string>> rollup_keys;
+        std::vector<std::pair<std::string, std::string>> new_keys;
+        {
+            const result& r = *got[4];
+            for (int i = 0; i < r.rows(); ++i) rollup_keys[r.text(i, 0)].insert(r.text(i, 1));
+        }
+        const rollup_key_allowed allowed = [&](const std::string& survey, const std::string& key) {
+            std::unordered_set<std::string>& keys = rollup_keys[survey];
+            if (keys.count(key)) return true;
+            if (keys.size() >= rollup_max_keys) return false;
+            keys.insert(key);
+            new_keys.emplace_back(survey, key);
+            return true;
+        };
+        std::vector<rollup_move> moves;
         std::vector<size_t> changed;  // entries that take a cursor, in order
         std::vector<row_state*> changed_rows;
         std::vector<std::pair<size_t, long>> later;  // unchanged / conflict on a row this batch wrote
@@ -458,13 +539,48 @@ public:
             append_array_item(scores, has_score ? &score : nullptr);
             append_array_item(ts, &t);
             append_array_item(bodies, &row.json);
+            // The row's counts move from what was stored before the batch to its final state.
+            if (auto b = before.find(r.id); b != before.end())
+                if (parse_result old = parse_response(std::string_view(b->second)); old.ok()) add_rollup_moves(old.value, -1, allowed, moves);
+            add_rollup_moves(r, +1, allowed, moves);
         }
         for (std::string* a : {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}) *a += '}';
+        net_moves(moves);
+        std::string s_survey = "{", s_hour = "{", s_slot = "{", s_n = "{";
+        std::string a_survey = "{", a_key = "{", a_value = "{", a_hour = "{", a_slot = "{", a_n = "{";
+        for (const rollup_move& m : moves) {
+            std::string hour = std::to_string(m.cell.hour), slot = std::to_string(m.cell.slot), n = std::to_string(m.delta);
+            if (m.cell.key.empty()) {
+                append_array_item(s_survey, &m.cell.survey);
+                append_array_item(s_hour, &hour);
+                append_array_item(s_slot, &slot);
+                append_array_item(s_n, &n);
+            } else {
+                append_array_item(a_survey, &m.cell.survey);
+                append_array_item(a_key, &m.cell.key);
+                append_array_item(a_value, &m.cell.value);
+                append_array_item(a_hour, &hour);
+                append_array_item(a_slot, &slot);
+                append_array_item(a_n, &n);
+            }
+        }
+        std::string k_survey = "{", k_key = "{";
+        for (const auto& [survey, key] : new_keys) {
+            append_array_item(k_survey, &survey);
+            append_array_item(k_key, &key);
+        }
+        for (std::string* a : {&s_survey, &s_hour, &s_slot, &s_n, &a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n, &k_survey, &k_key})
+            *a += '}';
         std::string last_text = std::to_string(last);
         // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
         if (!writer_.pipeline(
-                {{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}}, {"notify", {&last_text}}, {"commit", {}}}, got,
-                error))
+                {{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
+                 {"rollup_scores_add", {&s_survey, &s_hour, &s_slot, &s_n}},
+                 {"rollup_attributes_add", {&a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n}},
+                 {"rollup_keys_add", {&k_survey, &k_key}},
+                 {"notify", {&last_text}},
+                 {"commit", {}}},
+                got, error))
             return abort();
         raise_cursor(last);
         return true;
@@ -503,6 +619,35 @@ public:
             return r.ok();
         });
         return n;
+    }
+
+    bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) override {
+        auto array = [](const std::vector<std::string>& items) {
+            std::string a = "{";
+            for (const std::string& v : items) append_array_item(a, &v);
+            return a + '}';
+        };
+        const bool attr = !q.attribute.empty();
+        std::string group = q.group_by_value && attr ? "value" : q.group_by_survey ? "survey" : "";
+        std::string since = std::to_string(q.since_hour), until = std::to_string(q.until_hour);
+        std::string values = array(q.values), surveys = array(q.surveys), cap = std::to_string(rollup_max_keys);
+        const bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
+                                          std::end(rollup_builtin_keys);
+        return with_reader(error, [&](connection& c) {
+            out.clear();  // a retry on a fresh connection starts over
+            result r(attr ? c.run("rollup_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys})
+                          : c.run("rollup_score_counts", {&group, &since, &until, &surveys}));
+            if (!r.ok()) return false;
+            for (int i = 0; i < r.rows(); ++i)
+                out.push_back({r.text(i, 0), std::strtoll(PQgetvalue(r.r, i, 1), nullptr, 10), static_cast<uint8_t>(r.number(i, 2)),
+                               r.number(i, 3)});
+            complete = true;
+            if (builtin) return true;
+            result m(c.run("rollup_key_missing", {&cap, &q.attribute}));
+            if (!m.ok()) return false;
+            complete = m.number(0, 0) == 0;
+            return true;
+        });
     }
 
     std::string describe() const override {

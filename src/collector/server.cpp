@@ -43,6 +43,8 @@
 #include "params.h"
 #include "pg_storage.h"
 #include "query.h"
+#include "query_rows.h"
+#include "rollups.h"
 #include "schema.h"
 #include "sqlite_storage.h"
 #include "store.h"
@@ -726,6 +728,119 @@ json histogram_json(const score_histogram& h) {
     return a;
 }
 
+// [SECTION] Aggregates from rollups
+// The filter a rollup answers: no comment or text condition; time bounds on hours; a time
+// zone in whole hours (a half-hour zone splits an hour between two days); at most one
+// attribute among `by` and the where conditions besides survey, conditions listing present
+// values (not `!=`, not "absent"). Anything else: the rows (answered = false).
+bool aggregate_from_rollups(collector_state& st, const query_params& q, json& out, bool& answered, std::string& error) {
+    answered = false;
+    const response_filter& f = q.filter;
+    if (f.with_comment || !f.text.empty() || q.utc_offset_minutes % 60 != 0) return true;
+    auto on_hour = [](int64_t ms, int64_t unbounded) { return ms == unbounded || ms % rollup_hour_ms == 0; };
+    if (!on_hour(f.since_ms, INT64_MIN) || !on_hour(f.until_ms, INT64_MAX)) return true;
+    response_storage::rollup_query rq;
+    rq.since_hour = f.since_ms == INT64_MIN ? INT64_MIN : f.since_ms / rollup_hour_ms;
+    rq.until_hour = f.until_ms == INT64_MAX ? INT64_MAX : f.until_ms / rollup_hour_ms;
+    const bool by_survey = q.by == "survey", by_attribute = !q.by_time && !by_survey;
+    if (by_attribute) rq.attribute = q.by;
+    bool where_on_attribute = false;
+    bool surveys_given = false;
+    for (const attribute_filter& af : f.attributes) {
+        if (af.exclude || af.values.empty()) return true;
+        for (const std::string& v : af.values)
+            if (v.empty()) return true;
+        if (af.key == "survey") {
+            if (surveys_given) return true;  // two survey conditions: their intersection, left to the rows
+            surveys_given = true;
+            rq.surveys = af.values;
+            continue;
+        }
+        if (where_on_attribute || (!rq.attribute.empty() && rq.attribute != af.key)) return true;
+        where_on_attribute = true;
+        rq.attribute = af.key;
+        rq.values = af.values;
+    }
+    rq.group_by_value = by_attribute;
+    rq.group_by_survey = by_survey;
+    std::vector<response_storage::rollup_count> counts;
+    bool complete = false;
+    if (!st.storage.rollup_counts(rq, counts, complete, error)) {
+        error.clear();
+        return true;  // a backend without rollups: the rows answer
+    }
+    if (!complete) return true;
+    // by=ATTRIBUTE without a condition on it: rows without the attribute form the "" group,
+    // the survey-level counts minus the attribute's.
+    std::vector<response_storage::rollup_count> all;
+    if (by_attribute && !where_on_attribute) {
+        response_storage::rollup_query sq = rq;
+        sq.attribute.clear();
+        sq.values.clear();
+        sq.group_by_value = false;
+        if (!st.storage.rollup_counts(sq, all, complete, error)) return false;
+    }
+    query_rows::compiled_filter c;
+    for (int s = 0; s <= 10; ++s) c.slot_allowed[s] = (f.segments >> static_cast<int>(segment_of(s))) & 1;
+    c.slot_allowed[slot_shown] = c.slot_allowed[slot_dismissed] = 1;
+    using slot_counts = query_rows::slot_counts;
+    std::vector<group_stats> groups;
+    if (q.by_time) {
+        const int64_t offset_ms = static_cast<int64_t>(q.utc_offset_minutes) * 60'000;
+        int64_t first_day = INT64_MAX, last_day = INT64_MIN;
+        for (const auto& k : counts) {
+            int64_t d = floor_div(k.hour * rollup_hour_ms + offset_ms, ms_per_day);
+            first_day = std::min(first_day, d);
+            last_day = std::max(last_day, d);
+        }
+        if (!counts.empty()) {
+            std::vector<slot_counts> days(static_cast<size_t>(last_day - first_day + 1));
+            for (const auto& k : counts)
+                days[static_cast<size_t>(floor_div(k.hour * rollup_hour_ms + offset_ms, ms_per_day) - first_day)][k.slot] += k.n;
+            query_rows::fold_days(c, days, first_day, q.bucket, offset_ms, groups);
+        }
+    } else {
+        std::map<std::string, slot_counts> by_group;
+        for (const auto& k : counts) by_group[k.group][k.slot] += k.n;
+        if (by_attribute && !where_on_attribute) {
+            slot_counts none{};
+            for (const auto& k : all) none[k.slot] += k.n;
+            for (const auto& [value, sc] : by_group)
+                for (int s = 0; s < slot_count; ++s) none[s] -= sc[s];
+            by_group[""] = none;  // "" sorts first, where the rows' "none" group is
+        }
+        // Past the store's 1,000 values a key's rows go to "(other)": the rows say which.
+        if (by_group.size() > 1001) return true;
+        for (auto& [value, sc] : by_group) {
+            query_rows::mask_slots(c, sc.data());
+            uint64_t total = 0;
+            for (uint64_t v : sc) total += v;
+            if (total == 0) continue;
+            group_stats& g = groups.emplace_back();
+            g.key = value;
+            query_rows::add_slots(g, sc);
+        }
+    }
+    slot_counts total{};
+    for (const auto& k : (by_attribute && !where_on_attribute) ? all : counts) total[k.slot] += k.n;
+    query_rows::mask_slots(c, total.data());
+    group_stats t;
+    query_rows::add_slots(t, total);
+    out["total"] = {{"histogram", histogram_json(t.histogram)}, {"shown", t.shown}, {"dismissed", t.dismissed}};
+    json list = json::array();
+    for (const group_stats& g : groups) {
+        json item = {{"key", g.key}};
+        if (q.by_time) item["start"] = format_timestamp(g.start_ms);
+        item["histogram"] = histogram_json(g.histogram);
+        item["shown"] = g.shown;
+        item["dismissed"] = g.dismissed;
+        list.push_back(std::move(item));
+    }
+    out["groups"] = std::move(list);
+    answered = true;
+    return true;
+}
+
 void get_aggregate(collector_state& st, const http_request& req, http_response& res) {
     if (!require_read_key(st, req, res)) return;
     // The shared grammar (params.h, docs/parameters.md); by defaults to week here.
@@ -741,7 +856,18 @@ void get_aggregate(collector_state& st, const http_request& req, http_response& 
     const bool by_time = q.by_time;
     json out = {{"by", by}};
     std::string error;
+    bool from_rollups = false;
+    if (!aggregate_from_rollups(st, q, out, from_rollups, error)) {
+        st.metrics.storage_error(storage_op::read);
+        send_error(res, collector_error::unavailable, "", error);
+        return;
+    }
     bool ok = st.live.with_fresh_store(st.storage, error, [&](const response_store& store) {
+        // The store's limits note stays (keys and values past its caps); the counts came from SQL.
+        if (from_rollups) {
+            if (std::string note = store.limits_note(); !note.empty()) out["note"] = std::move(note);
+            return;
+        }
         group_stats total = aggregate(store, filter);
         out["total"] = {{"histogram", histogram_json(total.histogram)}, {"shown", total.shown}, {"dismissed", total.dismissed}};
         std::vector<group_stats> groups =

@@ -7,11 +7,15 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <thread>
+
+#include "rollups.h"
 
 namespace npskit {
 
@@ -112,6 +116,23 @@ CREATE TABLE IF NOT EXISTS webhook_endpoints (
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 )sql";
 
+// Histogram rollups (rollups.h), kept in the rows' transaction. Its own meta key ('rollups')
+// rather than a schema_version step: an older database gets the tables and a backfill from its
+// rows on open, whatever other migrations ran before.
+const char* const rollups_schema_sql = R"sql(
+CREATE TABLE IF NOT EXISTS rollup_scores (
+  survey TEXT NOT NULL, hour INTEGER NOT NULL, slot INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (survey, hour, slot)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_attributes (
+  survey TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, hour INTEGER NOT NULL, slot INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (survey, key, value, hour, slot)
+) WITHOUT ROWID;
+-- The host attribute keys rolled up per survey: the first rollup_max_keys seen, in cursor order.
+CREATE TABLE IF NOT EXISTS rollup_keys (survey TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (survey, key)) WITHOUT ROWID;
+)sql";
+
 //-----------------------------------------------------------------------------
 // [SECTION] sqlite_storage
 //-----------------------------------------------------------------------------
@@ -129,7 +150,8 @@ public:
         if (!open_connection(writer_, error)) return false;
         std::string sync = desc.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
         if (!sqlite_exec(writer_.db, "PRAGMA journal_mode=WAL;", error) || !sqlite_exec(writer_.db, sync.c_str(), error) ||
-            !sqlite_exec(writer_.db, schema_sql, error) || !sqlite_follow_up_migrate(writer_.db, error))
+            !sqlite_exec(writer_.db, schema_sql, error) || !sqlite_follow_up_migrate(writer_.db, error) ||
+            !sqlite_exec(writer_.db, rollups_schema_sql, error))
             return false;
         if (!select_.prepare(writer_.db, "SELECT body, cursor FROM responses WHERE id = ?1") ||
             !insert_.prepare(writer_.db,
@@ -151,13 +173,14 @@ public:
             return false;
         }
         last_cursor_ = static_cast<uint64_t>(sqlite3_column_int64(max.s, 0));
-        return true;
+        return open_rollups(error);
     }
 
     bool write(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) override {
         results.assign(batch.size(), {});
         if (batch.empty()) return true;
         if (!step_done(begin_, error)) return false;
+        moves_.clear();
         // Read inside the write transaction: right even if another process wrote since.
         uint64_t cursor = 0;
         if (sqlite3_step(max_cursor_.s) == SQLITE_ROW) cursor = static_cast<uint64_t>(sqlite3_column_int64(max_cursor_.s, 0));
@@ -189,12 +212,16 @@ public:
                 }
                 if (!bind_and_step(update_, merged, json, ++cursor, error)) return abort(error);
                 if (!add_deliveries(merged, json, cursor, false, error)) return abort(error);
+                // The old row's counts move to the merged row's (score, hour, attributes).
+                if (old.ok()) add_rollup_moves(old.value, -1, allowed_, moves_);
+                add_rollup_moves(merged, +1, allowed_, moves_);
                 results[i] = {write_outcome::updated, cursor, {}};
             } else if (rc == SQLITE_DONE) {
                 select_.reset();
                 std::string json = response_to_json(incoming);
                 if (!bind_and_step(insert_, incoming, json, ++cursor, error)) return abort(error);
                 if (!add_deliveries(incoming, json, cursor, true, error)) return abort(error);
+                add_rollup_moves(incoming, +1, allowed_, moves_);
                 results[i] = {write_outcome::inserted, cursor, {}};
             } else {
                 error = sqlite3_errmsg(writer_.db);
@@ -202,7 +229,9 @@ public:
                 return abort(error);
             }
         }
+        if (!apply_rollups(error)) return abort(error);
         if (!step_done(commit_, error)) return abort(error);
+        new_keys_.clear();
         last_cursor_ = cursor;
         return true;
     }
@@ -248,6 +277,60 @@ public:
 
     std::string describe() const override {
         return "sqlite:" + desc_.path + " (WAL, synchronous=" + (desc_.synchronous_full ? "FULL" : "NORMAL") + ")";
+    }
+
+    // Histogram rollups: sums by (group, hour, slot), on a reader connection (rollups.h).
+    bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) override {
+        std::unique_ptr<reader> r = take_reader(error);
+        if (!r) return false;
+        const bool attr = !q.attribute.empty();
+        std::string sql = std::string("SELECT ") + (q.group_by_value && attr ? "value" : q.group_by_survey ? "survey" : "''") +
+                          ", hour, slot, SUM(n) FROM " + (attr ? "rollup_attributes WHERE key = ?1" : "rollup_scores WHERE 1") +
+                          " AND hour >= ?2 AND hour < ?3";
+        int next = 4;
+        auto in_list = [&](const char* column, size_t count) {
+            if (count == 0) return;
+            sql += std::string(" AND ") + column + " IN (";
+            for (size_t i = 0; i < count; ++i) sql += (i ? ", ?" : "?") + std::to_string(next++);
+            sql += ')';
+        };
+        in_list("value", attr ? q.values.size() : 0);
+        in_list("survey", q.surveys.size());
+        sql += " GROUP BY 1, 2, 3 HAVING SUM(n) != 0";
+        bool ok = false;
+        {  // the statements finalize before the connection goes back to the pool
+        statement st, cap;
+        ok = st.prepare(r->conn.db, sql.c_str()) &&
+                  cap.prepare(r->conn.db,
+                              "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
+                              "HAVING COUNT(*) >= ?1 AND SUM(key = ?2) = 0)");
+        if (ok) {
+            int i = 4;
+            st.bind(1, q.attribute);
+            st.bind(2, q.since_hour);
+            st.bind(3, q.until_hour);
+            if (attr)
+                for (const std::string& v : q.values) st.bind(i++, v);
+            for (const std::string& v : q.surveys) st.bind(i++, v);
+            int rc;
+            while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
+                out.push_back({st.text(0), sqlite3_column_int64(st.s, 1), static_cast<uint8_t>(sqlite3_column_int(st.s, 2)),
+                               static_cast<uint64_t>(sqlite3_column_int64(st.s, 3))});
+            ok = rc == SQLITE_DONE;
+            complete = true;
+            bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
+                                        std::end(rollup_builtin_keys);
+            if (ok && !builtin) {
+                cap.bind(1, static_cast<int64_t>(rollup_max_keys));
+                cap.bind(2, q.attribute);
+                ok = sqlite3_step(cap.s) == SQLITE_ROW;
+                if (ok) complete = sqlite3_column_int64(cap.s, 0) == 0;
+            }
+        }
+        if (!ok) error = sqlite3_errmsg(r->conn.db);
+        }
+        give_back(std::move(r));
+        return ok;
     }
 
     //-------------------------------------------------------------------------
@@ -581,13 +664,125 @@ private:
     bool abort(const std::string&) {
         std::string ignored;
         if (sqlite3_get_autocommit(writer_.db) == 0) step_done(rollback_, ignored);
+        forget_new_keys();
         return false;
+    }
+
+    //-------------------------------------------------------------------------
+    // Histogram rollups (rollups.h): moves gathered during write(), applied before COMMIT.
+    //-------------------------------------------------------------------------
+    bool open_rollups(std::string& error) {
+        if (!score_upsert_.prepare(writer_.db,
+                                   "INSERT INTO rollup_scores (survey, hour, slot, n) VALUES (?1, ?2, ?3, ?4) "
+                                   "ON CONFLICT (survey, hour, slot) DO UPDATE SET n = n + excluded.n") ||
+            !attribute_upsert_.prepare(writer_.db,
+                                       "INSERT INTO rollup_attributes (survey, key, value, hour, slot, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                                       "ON CONFLICT (survey, key, value, hour, slot) DO UPDATE SET n = n + excluded.n") ||
+            !key_insert_.prepare(writer_.db, "INSERT OR IGNORE INTO rollup_keys (survey, key) VALUES (?1, ?2)")) {
+            error = sqlite3_errmsg(writer_.db);
+            return false;
+        }
+        allowed_ = [this](const std::string& survey, const std::string& key) {
+            std::set<std::string>& keys = keys_[survey];
+            if (keys.count(key)) return true;
+            if (keys.size() >= rollup_max_keys) return false;
+            keys.insert(key);
+            new_keys_.emplace_back(survey, key);
+            return true;
+        };
+        statement q;
+        if (!q.prepare(writer_.db, "SELECT survey, key FROM rollup_keys")) {
+            error = sqlite3_errmsg(writer_.db);
+            return false;
+        }
+        while (sqlite3_step(q.s) == SQLITE_ROW) keys_[q.text(0)].insert(q.text(1));
+        return backfill_rollups(error);
+    }
+
+    // An older database: every row's cells, in cursor order (the key registry's order), in one
+    // transaction; flushed every 20,000 rows so memory stays bounded.
+    bool backfill_rollups(std::string& error) {
+        statement done;
+        if (!done.prepare(writer_.db, "SELECT 1 FROM meta WHERE key = 'rollups'")) {
+            error = sqlite3_errmsg(writer_.db);
+            return false;
+        }
+        if (sqlite3_step(done.s) == SQLITE_ROW) return true;
+        if (!step_done(begin_, error)) return false;
+        moves_.clear();
+        statement rows;
+        if (!rows.prepare(writer_.db, "SELECT body FROM responses ORDER BY cursor")) {
+            error = sqlite3_errmsg(writer_.db);
+            return abort(error);
+        }
+        size_t n = 0;
+        int rc;
+        while ((rc = sqlite3_step(rows.s)) == SQLITE_ROW) {
+            parse_result p = parse_response(std::string_view(rows.text(0)));
+            if (p.ok()) add_rollup_moves(p.value, +1, allowed_, moves_);
+            if (++n % 20000 == 0 && !apply_rollups(error)) return abort(error);
+        }
+        if (rc != SQLITE_DONE) {
+            error = sqlite3_errmsg(writer_.db);
+            return abort(error);
+        }
+        if (!apply_rollups(error) || !sqlite_exec(writer_.db, "INSERT INTO meta (key, value) VALUES ('rollups', '1')", error) ||
+            !step_done(commit_, error))
+            return abort(error);
+        new_keys_.clear();
+        return true;
+    }
+
+    bool apply_rollups(std::string& error) {
+        net_moves(moves_);
+        for (const rollup_move& m : moves_) {
+            statement& s = m.cell.key.empty() ? score_upsert_ : attribute_upsert_;
+            s.reset();
+            int i = 1;
+            s.bind(i++, m.cell.survey);
+            if (!m.cell.key.empty()) {
+                s.bind(i++, m.cell.key);
+                s.bind(i++, m.cell.value);
+            }
+            s.bind(i++, m.cell.hour);
+            s.bind(i++, static_cast<int64_t>(m.cell.slot));
+            s.bind(i++, m.delta);
+            if (sqlite3_step(s.s) != SQLITE_DONE) {
+                error = sqlite3_errmsg(writer_.db);
+                s.reset();
+                return false;
+            }
+        }
+        moves_.clear();
+        for (const auto& [survey, key] : new_keys_) {
+            key_insert_.reset();
+            key_insert_.bind(1, survey);
+            key_insert_.bind(2, key);
+            if (sqlite3_step(key_insert_.s) != SQLITE_DONE) {
+                error = sqlite3_errmsg(writer_.db);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // A rolled-back transaction did not register its keys.
+    void forget_new_keys() {
+        for (const auto& [survey, key] : new_keys_) keys_[survey].erase(key);
+        new_keys_.clear();
+        moves_.clear();
     }
 
     sqlite_storage_desc desc_;
     busy_wait busy_;  // every connection's busy handler reads it
     db_handle writer_;
     statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_;
+    // Rollups: the writer thread's only.
+    statement score_upsert_, attribute_upsert_, key_insert_;
+    std::map<std::string, std::set<std::string>> keys_;  // survey -> rolled-up host keys
+    std::vector<std::pair<std::string, std::string>> new_keys_;  // registered in this transaction
+    std::vector<rollup_move> moves_;
+    rollup_key_allowed allowed_;
     outbox_router router_;                    // set before the first write
     std::vector<std::string> endpoint_keys_;  // the router's answer, reused
     std::mutex outbox_mutex_;                 // guards outbox_

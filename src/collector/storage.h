@@ -216,6 +216,30 @@ public:
         return false;
     }
 
+    // Histogram rollups (rollups.h; issue 14 item 3): the counts /v1/aggregate sums by SQL.
+    // Default: not supported (false), the caller scans rows instead.
+    struct rollup_query {
+        std::string attribute;                    // "": rollup_scores; else rollup_attributes' key
+        bool group_by_value = false;              // by the attribute's value (else "" for all)
+        bool group_by_survey = false;             // by survey (else "" for all)
+        std::vector<std::string> values;          // non-empty: the attribute's value is one of these
+        std::vector<std::string> surveys;         // non-empty: the survey is one of these
+        int64_t since_hour = INT64_MIN, until_hour = INT64_MAX;  // [since, until)
+    };
+    struct rollup_count {
+        std::string group;  // the value or the survey, "" when not grouped
+        int64_t hour = 0;
+        uint8_t slot = 0;  // score 0..10, 11 shown, 12 dismissed
+        uint64_t n = 0;
+    };
+    // complete = false: a survey stopped rolling up new keys (past its 64) before seeing this
+    // attribute, so its rows with it are not all counted: the caller scans instead.
+    virtual bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) {
+        (void)q, (void)out, (void)complete;
+        error = "this storage backend has no rollups";
+        return false;
+    }
+
 protected:
     static bool unsupported(std::string& error) {
         error = "this storage backend has no webhook outbox";

@@ -129,7 +129,8 @@ for (const backend of backends) {
       assert.equal((await post(c.base, answer())).status, 202);
       const { cursor } = await readAll(c.base, READ_KEY);
       assert.ok(cursor > before.next);
-      if (store.pg) assert.equal(await store.pg.sql('SELECT max(version) FROM npskit_migrations'), '3');  // 2: the comments full-text index, 3: follow-up statuses
+      // responses (1), the comments full-text index (2), follow-up statuses (3), histogram rollups (4)
+      if (store.pg) assert.equal(await store.pg.sql('SELECT max(version) FROM npskit_migrations'), '4');
     });
   });
 }

@@ -1,0 +1,98 @@
+// `npm run bench -- scale`: /v1/aggregate from the histogram rollups beside a raw GROUP BY scan
+// over the same rows (same database, same run), on SQLite and PostgreSQL.
+//   node bench/scale/aggregate.mjs [--rows 1000000] [--backends sqlite,postgresql] [--reps 7]
+// Rows come from the collector's own --seed-demo (the write path, so the rollups are built as
+// in production). Prints a Markdown table and writes bench/results/scale.json.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startPgCluster, pgMissing } from '../../tests/tools/pg-cluster.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const rows = Number(arg('rows', '1000000'));
+const reps = Number(arg('reps', '7'));
+const backends = arg('backends', 'sqlite,postgresql').split(',');
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const collector = path.join(root, process.env.NPSKIT_BUILD_NATIVE || 'build-native', 'npskit-collector');
+const KEY = 'bench-read-key-0123456';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function waitHealthy(base, ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try { if ((await fetch(`${base}/healthz`)).ok) return; } catch {}
+    if (Date.now() > end) throw new Error('collector did not become healthy');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function timeAggregate(base, qs) {
+  const auth = { Authorization: `Bearer ${KEY}` };
+  const t0 = performance.now();
+  const res = await fetch(`${base}/v1/aggregate?${qs}`, { headers: auth });
+  await res.json();
+  const cold = performance.now() - t0;
+  const warm = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    await (await fetch(`${base}/v1/aggregate?${qs}`, { headers: auth })).json();
+    warm.push(performance.now() - t);
+  }
+  return { cold, warm: median(warm) };
+}
+
+function timeSql(run, sql) {
+  const times = [];
+  for (let i = 0; i < Math.min(reps, 3); i++) {
+    const t = performance.now();
+    run(sql);
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+const results = [];
+for (const backend of backends) {
+  if (backend === 'postgresql' && pgMissing()) { console.log(`# postgresql skipped: ${pgMissing()}`); continue; }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'npskit-scale-'));
+  let pg = null, db;
+  if (backend === 'postgresql') { pg = await startPgCluster({ fsync: false }); db = pg.url; } else db = path.join(dir, 'scale.db');
+  const port = 19000 + Math.floor(Math.random() * 500);
+  const base = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  const child = spawn(collector, ['--db', db, '--port', String(port), '--read-key', KEY, '--seed-demo', String(rows), '--rate', '0', '--quiet'],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitHealthy(base, 30 * 60e3);
+    const loadSeconds = (performance.now() - t0) / 1000;
+    // A raw scan: the rows grouped by week and score, as the rollups' SQL would have to without them.
+    const week = "SELECT (ts_ms / 604800000) AS w, score, count(*) FROM responses GROUP BY 1, 2";
+    const run = backend === 'sqlite'
+      ? (sql) => execFileSync('sqlite3', [db, sql], { maxBuffer: 1 << 26 })
+      : (sql) => execFileSync('/usr/lib/postgresql/15/bin/psql', ['-X', '-q', '-d', db, '-c', sql], { maxBuffer: 1 << 26 });
+    const scan = timeSql(run, week);
+    const byWeek = await timeAggregate(base, 'by=week');
+    const byMonthTz = await timeAggregate(base, 'by=month&tz=-03:00&since=2025-01-01');
+    const bySurvey = await timeAggregate(base, 'by=survey');
+    const r = { backend, rows, loadSeconds, scanMs: scan, byWeek, byMonthTz, bySurvey };
+    results.push(r);
+    console.log(JSON.stringify(r));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    if (pg) await pg.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log(`\n| backend | answers | load (seed-demo) | raw GROUP BY scan | /v1/aggregate by=week (first / warm) | by=month&tz=-03:00&since (warm) | by=survey (warm) |`);
+console.log('|---|---|---|---|---|---|---|');
+for (const r of results)
+  console.log(`| ${r.backend} | ${r.rows.toLocaleString('en')} | ${r.loadSeconds.toFixed(0)} s | ${r.scanMs.toFixed(0)} ms | ` +
+    `${r.byWeek.cold.toFixed(0)} / ${r.byWeek.warm.toFixed(1)} ms | ${r.byMonthTz.warm.toFixed(1)} ms | ${r.bySurvey.warm.toFixed(1)} ms |`);
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+writeFileSync(path.join(root, 'bench/results/scale.json'), JSON.stringify(results, null, 2) + '\n');

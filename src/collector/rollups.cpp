@@ -1,0 +1,57 @@
+// npskit collector: histogram rollup cells and moves (see rollups.h).
+#include "rollups.h"
+
+#include <algorithm>
+
+#include "store.h"
+
+namespace npskit {
+
+int64_t rollup_hour(int64_t ts_ms) {
+    // Floor, not truncation: timestamps are years 2000-2099, but keep it right for any sign.
+    return ts_ms >= 0 ? ts_ms / rollup_hour_ms : -((-ts_ms + rollup_hour_ms - 1) / rollup_hour_ms);
+}
+
+namespace {
+uint8_t slot_of(const response& r) {
+    if (r.type == event_type::shown) return slot_shown;
+    if (r.type == event_type::dismissed) return slot_dismissed;
+    return static_cast<uint8_t>(std::clamp(r.score, 0, 10));
+}
+}  // namespace
+
+void rollup_cells(const response& r, const rollup_key_allowed& allowed, std::vector<rollup_cell>& out) {
+    const int64_t hour = rollup_hour(r.ts_ms);
+    const uint8_t slot = slot_of(r);
+    out.push_back({r.survey, hour, {}, {}, slot});
+    auto builtin = [&](std::string_view key, const std::optional<std::string>& v) {
+        if (v) out.push_back({r.survey, hour, std::string(key), *v, slot});
+    };
+    builtin("trigger", r.trigger);
+    builtin("page", r.page);
+    builtin("locale", r.locale);
+    if (r.contact_ok) out.push_back({r.survey, hour, "contact_ok", *r.contact_ok ? "true" : "false", slot});
+    for (const auto& [key, value] : r.attributes)
+        if (allowed && allowed(r.survey, key)) out.push_back({r.survey, hour, key, value, slot});
+}
+
+void add_rollup_moves(const response& r, int sign, const rollup_key_allowed& allowed, std::vector<rollup_move>& moves) {
+    std::vector<rollup_cell> cells;
+    rollup_cells(r, allowed, cells);
+    for (rollup_cell& c : cells) moves.push_back({std::move(c), sign});
+}
+
+void net_moves(std::vector<rollup_move>& moves) {
+    std::sort(moves.begin(), moves.end(), [](const rollup_move& a, const rollup_move& b) { return a.cell < b.cell; });
+    size_t out = 0;
+    for (size_t i = 0; i < moves.size();) {
+        rollup_move m = std::move(moves[i]);
+        size_t j = i + 1;
+        for (; j < moves.size() && moves[j].cell == m.cell; ++j) m.delta += moves[j].delta;
+        if (m.delta != 0) moves[out++] = std::move(m);
+        i = j;
+    }
+    moves.resize(out);
+}
+
+}  // namespace npskit

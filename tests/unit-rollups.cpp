@@ -1,0 +1,130 @@
+// The collector's histogram rollups (src/collector/rollups.h): a row's cells, and the net
+// moves of an update (score, hour, attribute added / changed / removed, a later comment).
+// Native only (the collector is).
+#ifdef NPSKIT_HAS_ROLLUPS
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "rollups.h"
+
+using namespace npskit;
+
+namespace {
+response answer(int score, int64_t ts_ms, std::vector<std::pair<std::string, std::string>> attributes = {}) {
+    response r;
+    r.id = "r_0123456789";
+    r.survey = "nps";
+    r.score = score;
+    r.ts_ms = ts_ms;
+    r.attributes = std::move(attributes);
+    return r;
+}
+const rollup_key_allowed all = [](const std::string&, const std::string&) { return true; };
+constexpr int64_t h = rollup_hour_ms;
+constexpr int64_t t0 = 1767225600000;  // 2026-01-01T00:00Z, an hour boundary
+
+// Applies moves to a table of counts, as the backends' `n = n + delta` upserts do.
+void apply(std::map<rollup_cell, int64_t>& table, std::vector<rollup_move> moves) {
+    net_moves(moves);
+    for (const rollup_move& m : moves) table[m.cell] += m.delta;
+    std::erase_if(table, [](const auto& e) { return e.second == 0; });
+}
+std::map<rollup_cell, int64_t> table_of(const std::vector<response>& rows) {
+    std::map<rollup_cell, int64_t> t;
+    std::vector<rollup_move> moves;
+    for (const response& r : rows) add_rollup_moves(r, +1, all, moves);
+    apply(t, moves);
+    return t;
+}
+}  // namespace
+
+TEST_CASE("rollups: hours are floored") {
+    CHECK(rollup_hour(t0) == t0 / h);
+    CHECK(rollup_hour(t0 + h - 1) == t0 / h);
+    CHECK(rollup_hour(t0 + h) == t0 / h + 1);
+    CHECK(rollup_hour(-1) == -1);
+}
+
+TEST_CASE("rollups: a row's cells are its survey cell, its built-ins and its allowed attributes") {
+    response r = answer(9, t0 + 5, {{"plan", "pro"}, {"team", "a"}});
+    r.locale = "fr";
+    r.contact_ok = false;
+    std::vector<rollup_cell> cells;
+    rollup_cells(r, [](const std::string&, const std::string& key) { return key == "plan"; }, cells);
+    REQUIRE(cells.size() == 4);
+    CHECK(cells[0] == rollup_cell{"nps", t0 / h, "", "", 9});
+    CHECK(cells[1] == rollup_cell{"nps", t0 / h, "locale", "fr", 9});
+    CHECK(cells[2] == rollup_cell{"nps", t0 / h, "contact_ok", "false", 9});
+    CHECK(cells[3] == rollup_cell{"nps", t0 / h, "plan", "pro", 9});
+
+    response shown;
+    shown.id = "s_0123456789";
+    shown.survey = "nps";
+    shown.type = event_type::shown;
+    shown.ts_ms = t0;
+    cells.clear();
+    rollup_cells(shown, all, cells);
+    REQUIRE(cells.size() == 1);
+    CHECK(cells[0].slot == 11);
+    shown.type = event_type::dismissed;
+    cells.clear();
+    rollup_cells(shown, all, cells);
+    CHECK(cells[0].slot == 12);
+}
+
+TEST_CASE("rollups: an update's moves leave the table equal to the new rows' table") {
+    const response a = answer(3, t0, {{"plan", "free"}, {"team", "x"}});
+    response b = answer(8, t0 + 2 * h);
+    b.id = "r_other000000";
+    // Each kind of update the widget and the host can send; the time changes only by merging
+    // in an older database, but the arithmetic must hold for it too.
+    std::vector<response> updates;
+    response c = a;
+    c.comment = "later comment";  // moves nothing
+    updates.push_back(c);
+    c = a;
+    c.score = 10;
+    updates.push_back(c);
+    c = a;
+    c.attributes.emplace_back("zone", "eu");  // added
+    updates.push_back(c);
+    c = a;
+    c.attributes[0].second = "pro";  // changed
+    updates.push_back(c);
+    c = a;
+    c.attributes.erase(c.attributes.begin());  // removed
+    updates.push_back(c);
+    c = a;
+    c.ts_ms = t0 + 7 * h;
+    c.locale = "de";
+    updates.push_back(c);
+    for (const response& u : updates) {
+        std::map<rollup_cell, int64_t> t = table_of({a, b});
+        std::vector<rollup_move> moves;
+        add_rollup_moves(a, -1, all, moves);
+        add_rollup_moves(u, +1, all, moves);
+        apply(t, moves);
+        CHECK(t == table_of({u, b}));
+    }
+    // A later comment alone moves nothing at all.
+    std::vector<rollup_move> moves;
+    add_rollup_moves(a, -1, all, moves);
+    add_rollup_moves(updates[0], +1, all, moves);
+    net_moves(moves);
+    CHECK(moves.empty());
+}
+
+TEST_CASE("rollups: net_moves sums each cell once and drops zeros") {
+    std::vector<rollup_move> moves;
+    const response a = answer(5, t0);
+    add_rollup_moves(a, +1, all, moves);
+    add_rollup_moves(a, +1, all, moves);
+    add_rollup_moves(answer(6, t0), +1, all, moves);
+    add_rollup_moves(answer(6, t0), -1, all, moves);
+    net_moves(moves);
+    REQUIRE(moves.size() == 1);
+    CHECK(moves[0].cell.slot == 5);
+    CHECK(moves[0].delta == 2);
+}
+#endif
