@@ -394,3 +394,50 @@ TEST_CASE("theme_matcher: the comments a theme was counted in, no more") {
     CHECK_FALSE(theme_matcher("").matches("anything"));
     CHECK_FALSE(theme_matcher("a b c d").matches("a b c d"));
 }
+
+TEST_CASE("theme_row_cache: the rows of rows_mentioning as rows arrive, change and the key changes") {
+    // The labelled set fed in four parts (the live stream), then a later comment on an older
+    // row (the widget sends the score first, the comment under the same id later).
+    std::ifstream in(std::string(NPSKIT_SOURCE_DIR) + "/tests/data/themes-labelled.ndjson", std::ios::binary);
+    REQUIRE(in);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    response_store store;
+    response_importer importer({}, [&](const response_view& r) { store.add(r); });
+    theme_row_cache cache;
+    for (size_t part = 0; part < 4; ++part) {
+        for (size_t i = part * lines.size() / 4; i < (part + 1) * lines.size() / 4; ++i) importer.feed(lines[i] + "\n");
+        INFO(part);
+        CHECK(cache.rows(store, "slow") == rows_mentioning(store, "slow"));
+        CHECK(cache.last_was_full() == (part == 0));  // then only the appended rows are checked
+    }
+    importer.finish();
+    for (const char* key : {"bill", "support ticket"}) {  // another key: found in full
+        CHECK(cache.rows(store, key) == rows_mentioning(store, key));
+        CHECK(cache.last_was_full());
+    }
+    const size_t rows = store.size();
+    REQUIRE(rows == 360);
+    CHECK(cache.rows(store, "slow") == rows_mentioning(store, "slow"));
+    CHECK(cache.last_was_full());
+    CHECK(cache.rows(store, "slow") == rows_mentioning(store, "slow"));
+    CHECK_FALSE(cache.last_was_full());  // nothing new: the same set
+    const std::vector<uint32_t> before = rows_mentioning(store, "slow");
+    // Row 0 ("the price went up…") now says it is slow; a row that said so says something else.
+    REQUIRE(!before.empty());
+    REQUIRE(before.front() != 0);
+    const std::string id0 = "labelled-000", id_slow = "labelled-" + std::string(3 - std::to_string(before.back()).size(), '0') + std::to_string(before.back());
+    response_importer updates({}, [&](const response_view& r) { store.add(r); });
+    updates.feed("{\"v\": 1, \"id\": \"" + id0 + "\", \"survey\": \"s\", \"score\": 1, \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"so slow to load\"}\n");
+    updates.feed("{\"v\": 1, \"id\": \"" + id_slow + "\", \"survey\": \"s\", \"score\": 1, \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"fine now\"}\n");
+    updates.finish();
+    REQUIRE(store.size() == rows);  // updates, not new rows
+    const std::vector<uint32_t> after = rows_mentioning(store, "slow");
+    CHECK(after.front() == 0);
+    CHECK(after.size() == before.size());  // one in, one out
+    CHECK(cache.rows(store, "slow") == after);
+    CHECK_FALSE(cache.last_was_full());
+    cache.clear();
+    CHECK(cache.rows(store, "slow") == after);
+    CHECK(cache.last_was_full());
+}

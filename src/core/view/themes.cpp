@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "query.h"   // ascii_lower
+#include "query_rows.h"  // contains_ignoring_case
 #include "schema.h"  // is_valid_utf8
 
 namespace npskit {
@@ -602,6 +603,62 @@ std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_v
             if (store.comment_lengths[row]) check(static_cast<uint32_t>(row));
     }
     return rows;
+}
+
+void theme_row_cache::clear() {
+    valid_ = full_ = false;
+    key_.clear();
+    rows_.clear();
+    matcher_.reset();
+    rows_seen_ = pool_seen_ = 0;
+}
+
+const std::vector<uint32_t>& theme_row_cache::rows(const response_store& store, std::string_view key) {
+    full_ = false;
+    if (!valid_ || key != key_ || store.size() < rows_seen_ || store.comment_pool.size() < pool_seen_) {
+        rows_ = rows_mentioning(store, key);
+        key_ = key;
+        matcher_ = std::make_unique<theme_matcher>(key);
+        valid_ = full_ = true;
+    } else if (store.size() != rows_seen_ || store.comment_pool.size() != pool_seen_) {
+        // Rewritten older rows: re-checked (their comment may no longer mention it), in order.
+        const attribute_column* locales = store.attribute("locale");
+        const std::string& prefilter = matcher_->prefilter();
+        auto mentions = [&](size_t row) {
+            if (!store.comment_lengths[row] || matcher_->words().empty()) return false;
+            std::string_view comment = store.comment(row);
+            if (!prefilter.empty() && !query_rows::contains_ignoring_case(comment, prefilter)) return false;
+            return matcher_->matches(comment, locales ? locales->value_of(locales->code_at(row)) : std::string_view{});
+        };
+        std::vector<uint32_t> rewritten;
+        for (size_t row = 0; row < rows_seen_; ++row)
+            if (store.comment_offsets[row] >= pool_seen_ && store.comment_lengths[row]) rewritten.push_back(static_cast<uint32_t>(row));
+        if (!rewritten.empty()) {
+            std::vector<uint32_t> kept;
+            kept.reserve(rows_.size() + rewritten.size());
+            size_t k = 0;
+            for (uint32_t row : rows_) {
+                while (k < rewritten.size() && rewritten[k] < row) {
+                    if (mentions(rewritten[k])) kept.push_back(rewritten[k]);
+                    ++k;
+                }
+                if (k < rewritten.size() && rewritten[k] == row) {
+                    if (mentions(row)) kept.push_back(row);
+                    ++k;
+                } else {
+                    kept.push_back(row);
+                }
+            }
+            for (; k < rewritten.size(); ++k)
+                if (mentions(rewritten[k])) kept.push_back(rewritten[k]);
+            rows_.swap(kept);
+        }
+        for (size_t row = rows_seen_; row < store.size(); ++row)
+            if (mentions(row)) rows_.push_back(static_cast<uint32_t>(row));
+    }
+    rows_seen_ = store.size();
+    pool_seen_ = store.comment_pool.size();
+    return rows_;
 }
 
 }  // namespace npskit
