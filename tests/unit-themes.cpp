@@ -272,12 +272,18 @@ TEST_CASE("demo data: no stop word or near-stop word among the top themes") {
     });
     REQUIRE(corpus.size() > 5000);
     const std::vector<std::string> near_stop = {"every", "up",  "week", "very", "really", "use",    "work",    "mode",    "page",
-                                                "team",  "not", "no",   "too",  "pas",    "chaque", "semaine", "vraiment"};
-    for (uint32_t s = 0; s < 3; ++s) {
-        auto top = corpus.rank(s, {8, 3, 1.0, 1.0, 0.95});
+                                                "team",  "not", "no",   "too",  "pas",    "chaque", "semaine", "vraiment",
+                                                // French stop words ("les" was seen in the dashboard's themes)
+                                                "les", "des", "est", "pour", "mais", "sont", "le", "la"};
+    // The whole demo set (the CLI), and the dashboard's report: its newest 2,000 comments.
+    response_store store;
+    generate_synthetic(desc, [&](const response& r) { store.add(r); });
+    const report rep = build_report(store, report_desc{});
+    for (uint32_t s = 0; s < 6; ++s) {
+        auto top = s < 3 ? corpus.rank(s, {8, 3, 1.0, 1.0, 0.95}) : rep.distinctive_themes[s - 3];
         CHECK(top.size() == 8);
         for (const auto& t : top) {
-            INFO(segment_name(static_cast<segment>(s)), ": ", t.text);
+            INFO((s < 3 ? "all, " : "report, "), segment_name(static_cast<segment>(s % 3)), ": ", t.text);
             CHECK(std::find(near_stop.begin(), near_stop.end(), t.text) == near_stop.end());
             if (t.words == 1) {
                 CHECK_FALSE(is_snowball_stop_word(t.text, text_language::english));
@@ -440,4 +446,24 @@ TEST_CASE("theme_row_cache: the rows of rows_mentioning as rows arrive, change a
     cache.clear();
     CHECK(cache.rows(store, "slow") == after);
     CHECK(cache.last_was_full());
+}
+
+TEST_CASE("distinctive themes: of overlapping phrases only the most distinctive is kept") {
+    theme_corpus corpus;
+    for (int i = 0; i < 30; ++i) {
+        corpus.add("le mode hors ligne ne marche pas", 2, 0, "fr");
+        corpus.add("replaced three spreadsheets for us", 2, 0, "en");
+        corpus.add("rapide et simple", 9, 2, "fr");
+        corpus.add("nice reports overall", 9, 2, "en");
+    }
+    auto top = corpus.rank(0, {20, 3, 1.0, 0.0, 0.95});
+    std::vector<std::string> texts;
+    for (const auto& t : top) texts.push_back(t.text);
+    INFO(texts.size());
+    auto has = [&](std::string_view w) { return std::find(texts.begin(), texts.end(), w) != texts.end(); };
+    CHECK(has("mode hors ligne"));
+    for (const char* part : {"hors ligne", "mode hors", "ligne ne", "ligne ne marche"}) CHECK_FALSE(has(part));
+    size_t spreadsheet_phrases = 0;
+    for (const auto& t : texts) spreadsheet_phrases += t.find("spreadsheets") != std::string::npos && t.find(' ') != std::string::npos;
+    CHECK(spreadsheet_phrases == 1);
 }

@@ -384,11 +384,42 @@ std::vector<ranked_theme> theme_corpus::rank(uint32_t group, const theme_rank_de
         }
         return out;
     };
+    // Phrases one at a time, the most distinctive first (longer first on a tie): a phrase that
+    // overlaps one already kept (holds it, lies inside it, or shares its first or last words:
+    // "mode hors ligne" / "hors ligne" / "mode hors", "replaced three spreadsheets" /
+    // "spreadsheets for us") says the same thing less well, and is left out.
+    auto split = [](std::string_view key) {
+        std::vector<std::string_view> w;
+        size_t b = 0;
+        for (size_t e; (e = key.find(' ', b)) != std::string_view::npos; b = e + 1) w.push_back(key.substr(b, e - b));
+        w.push_back(key.substr(b));
+        return w;
+    };
+    auto overlaps = [](const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
+        auto at = [](const std::vector<std::string_view>& x, const std::vector<std::string_view>& y, size_t from) {
+            for (size_t k = 0; k < y.size() && from + k < x.size(); ++k)
+                if (x[from + k] != y[k]) return false;
+            return true;
+        };
+        // y starting at x[from] (or x at y[from]) matches where both have words.
+        for (size_t from = 0; from < a.size(); ++from)
+            if (at(a, b, from)) return true;
+        for (size_t from = 0; from < b.size(); ++from)
+            if (at(b, a, from)) return true;
+        return false;
+    };
+    std::stable_sort(all.begin(), all.end(), [&](const candidate& a, const candidate& b) {
+        if (a.lo.z != b.lo.z) return a.lo.z > b.lo.z;
+        return terms_[a.id].words > terms_[b.id].words;
+    });
+    std::vector<std::vector<std::string_view>> kept_phrases;
     std::vector<candidate> kept;
     std::unordered_set<std::string_view> hidden;
     for (const auto& c : all) {
         const term& t = terms_[c.id];
         if (t.words == 1) continue;
+        const std::vector<std::string_view> words = split(t.key);
+        if (std::any_of(kept_phrases.begin(), kept_phrases.end(), [&](const auto& k) { return overlaps(k, words); })) continue;
         bool beats = true;
         // Kept over each of its parts when more distinctive (z), or when the part is nearly
         // always said in the phrase (≥ 80 % of its mentions in the group): with the corpus as
@@ -401,6 +432,7 @@ std::vector<ranked_theme> theme_corpus::rank(uint32_t group, const theme_rank_de
         }
         if (!beats) continue;
         kept.push_back(c);
+        kept_phrases.push_back(words);
         for (auto p : parts(t.key)) hidden.insert(p);
     }
     for (const auto& c : all)

@@ -116,7 +116,9 @@ public:
     // `locale` picks the stemmer ("fr*" French, else English); "" detects it from stop words.
     void add(std::string_view comment, int score, uint32_t group, std::string_view locale = {});
     // The group's most distinctive themes (z descending), with their effects. A phrase is kept
-    // only when more distinctive than each of its words (and 2-word phrases), and then hides them.
+    // only when more distinctive than each of its words (and 2-word phrases), and then hides them;
+    // of overlapping phrases (one inside the other, or sharing end words) only the most
+    // distinctive is kept.
     std::vector<ranked_theme> rank(uint32_t group, const theme_rank_desc& desc = {}) const;
     // Whether comment `index` (in the order added) mentions the theme with this key.
     bool mentions(size_t index, std::string_view key) const;
