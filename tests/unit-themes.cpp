@@ -467,3 +467,9 @@ TEST_CASE("distinctive themes: of overlapping phrases only the most distinctive 
     for (const auto& t : texts) spreadsheet_phrases += t.find("spreadsheets") != std::string::npos && t.find(' ') != std::string::npos;
     CHECK(spreadsheet_phrases == 1);
 }
+
+TEST_CASE("stop words: the French plural article, missing from Snowball's list, is one") {
+    CHECK(is_snowball_stop_word("les", text_language::french));
+    CHECK(is_snowball_stop_word("des", text_language::french));
+    CHECK_FALSE(is_snowball_stop_word("les", text_language::english));
+}
