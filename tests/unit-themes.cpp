@@ -272,12 +272,18 @@ TEST_CASE("demo data: no stop word or near-stop word among the top themes") {
     });
     REQUIRE(corpus.size() > 5000);
     const std::vector<std::string> near_stop = {"every", "up",  "week", "very", "really", "use",    "work",    "mode",    "page",
-                                                "team",  "not", "no",   "too",  "pas",    "chaque", "semaine", "vraiment"};
-    for (uint32_t s = 0; s < 3; ++s) {
-        auto top = corpus.rank(s, {8, 3, 1.0, 1.0, 0.95});
+                                                "team",  "not", "no",   "too",  "pas",    "chaque", "semaine", "vraiment",
+                                                // French stop words ("les" was seen in the dashboard's themes)
+                                                "les", "des", "est", "pour", "mais", "sont", "le", "la"};
+    // The whole demo set (the CLI), and the dashboard's report: its newest 2,000 comments.
+    response_store store;
+    generate_synthetic(desc, [&](const response& r) { store.add(r); });
+    const report rep = build_report(store, report_desc{});
+    for (uint32_t s = 0; s < 6; ++s) {
+        auto top = s < 3 ? corpus.rank(s, {8, 3, 1.0, 1.0, 0.95}) : rep.distinctive_themes[s - 3];
         CHECK(top.size() == 8);
         for (const auto& t : top) {
-            INFO(segment_name(static_cast<segment>(s)), ": ", t.text);
+            INFO((s < 3 ? "all, " : "report, "), segment_name(static_cast<segment>(s % 3)), ": ", t.text);
             CHECK(std::find(near_stop.begin(), near_stop.end(), t.text) == near_stop.end());
             if (t.words == 1) {
                 CHECK_FALSE(is_snowball_stop_word(t.text, text_language::english));
@@ -393,4 +399,77 @@ TEST_CASE("theme_matcher: the comments a theme was counted in, no more") {
     CHECK_FALSE(theme_matcher("not").matches("not now"));  // a negation is no theme alone
     CHECK_FALSE(theme_matcher("").matches("anything"));
     CHECK_FALSE(theme_matcher("a b c d").matches("a b c d"));
+}
+
+TEST_CASE("theme_row_cache: the rows of rows_mentioning as rows arrive, change and the key changes") {
+    // The labelled set fed in four parts (the live stream), then a later comment on an older
+    // row (the widget sends the score first, the comment under the same id later).
+    std::ifstream in(std::string(NPSKIT_SOURCE_DIR) + "/tests/data/themes-labelled.ndjson", std::ios::binary);
+    REQUIRE(in);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    response_store store;
+    response_importer importer({}, [&](const response_view& r) { store.add(r); });
+    theme_row_cache cache;
+    for (size_t part = 0; part < 4; ++part) {
+        for (size_t i = part * lines.size() / 4; i < (part + 1) * lines.size() / 4; ++i) importer.feed(lines[i] + "\n");
+        INFO(part);
+        CHECK(cache.rows(store, "slow") == rows_mentioning(store, "slow"));
+        CHECK(cache.last_was_full() == (part == 0));  // then only the appended rows are checked
+    }
+    importer.finish();
+    for (const char* key : {"bill", "support ticket"}) {  // another key: found in full
+        CHECK(cache.rows(store, key) == rows_mentioning(store, key));
+        CHECK(cache.last_was_full());
+    }
+    const size_t rows = store.size();
+    REQUIRE(rows == 360);
+    CHECK(cache.rows(store, "slow") == rows_mentioning(store, "slow"));
+    CHECK(cache.last_was_full());
+    CHECK(cache.rows(store, "slow") == rows_mentioning(store, "slow"));
+    CHECK_FALSE(cache.last_was_full());  // nothing new: the same set
+    const std::vector<uint32_t> before = rows_mentioning(store, "slow");
+    // Row 0 ("the price went up…") now says it is slow; a row that said so says something else.
+    REQUIRE(!before.empty());
+    REQUIRE(before.front() != 0);
+    const std::string id0 = "labelled-000", id_slow = "labelled-" + std::string(3 - std::to_string(before.back()).size(), '0') + std::to_string(before.back());
+    response_importer updates({}, [&](const response_view& r) { store.add(r); });
+    updates.feed("{\"v\": 1, \"id\": \"" + id0 + "\", \"survey\": \"s\", \"score\": 1, \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"so slow to load\"}\n");
+    updates.feed("{\"v\": 1, \"id\": \"" + id_slow + "\", \"survey\": \"s\", \"score\": 1, \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"fine now\"}\n");
+    updates.finish();
+    REQUIRE(store.size() == rows);  // updates, not new rows
+    const std::vector<uint32_t> after = rows_mentioning(store, "slow");
+    CHECK(after.front() == 0);
+    CHECK(after.size() == before.size());  // one in, one out
+    CHECK(cache.rows(store, "slow") == after);
+    CHECK_FALSE(cache.last_was_full());
+    cache.clear();
+    CHECK(cache.rows(store, "slow") == after);
+    CHECK(cache.last_was_full());
+}
+
+TEST_CASE("distinctive themes: of overlapping phrases only the most distinctive is kept") {
+    theme_corpus corpus;
+    for (int i = 0; i < 30; ++i) {
+        corpus.add("le mode hors ligne ne marche pas", 2, 0, "fr");
+        corpus.add("replaced three spreadsheets for us", 2, 0, "en");
+        corpus.add("rapide et simple", 9, 2, "fr");
+        corpus.add("nice reports overall", 9, 2, "en");
+    }
+    auto top = corpus.rank(0, {20, 3, 1.0, 0.0, 0.95});
+    std::vector<std::string> texts;
+    for (const auto& t : top) texts.push_back(t.text);
+    INFO(texts.size());
+    auto has = [&](std::string_view w) { return std::find(texts.begin(), texts.end(), w) != texts.end(); };
+    CHECK(has("mode hors ligne"));
+    for (const char* part : {"hors ligne", "mode hors", "ligne ne", "ligne ne marche"}) CHECK_FALSE(has(part));
+    size_t spreadsheet_phrases = 0;
+    for (const auto& t : texts) spreadsheet_phrases += t.find("spreadsheets") != std::string::npos && t.find(' ') != std::string::npos;
+    CHECK(spreadsheet_phrases == 1);
+}
+
+TEST_CASE("stop words: the French plural article, missing from Snowball's list, is one") {
+    CHECK(is_snowball_stop_word("les", text_language::french));
+    CHECK(is_snowball_stop_word("des", text_language::french));
+    CHECK_FALSE(is_snowball_stop_word("les", text_language::english));
 }

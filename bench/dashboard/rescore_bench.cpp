@@ -6,7 +6,10 @@
 //          hash grammar, view_settings.h), min and median ms of `reps` re-scores after one
 //          untimed warm-up. HASH "@top" is replaced by mention=KEY of the top driver (the theme a
 //          user would click first), "@phrase" by the first multi-word distinctive theme. With a
-//          theme, also the best of its parts: rows_mentioning, and the commented answers by period.
+//          theme, also the best of its parts: rows_mentioning, and the commented answers by period;
+//          and "select_ms": the first re-score after choosing the theme (its rows found in full,
+//          theme_row_cache as the dashboard keeps it), while min_ms/median_ms re-score with the
+//          cache warm (another filter changed, the same data and theme).
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -63,8 +66,20 @@ int main(int argc, char** argv) {
         report_desc d = desc_of(hash);
         std::vector<double> times;
         uint64_t answered = 0;
+        theme_row_cache cache;
+        double select_ms = 1e300;
+        if (!d.theme_key.empty())
+            for (int r = -1; r < reps; ++r) {
+                cache.clear();
+                auto t0 = std::chrono::steady_clock::now();
+                d.theme_rows = &cache.rows(store, d.theme_key);
+                report rep = build_report(store, d);
+                auto t1 = std::chrono::steady_clock::now();
+                if (r >= 0) select_ms = std::min(select_ms, std::chrono::duration<double, std::milli>(t1 - t0).count());
+            }
         for (int r = -1; r < reps; ++r) {
             auto t0 = std::chrono::steady_clock::now();
+            if (!d.theme_key.empty()) d.theme_rows = &cache.rows(store, d.theme_key);
             report rep = build_report(store, d);
             auto t1 = std::chrono::steady_clock::now();
             answered = rep.headline.histogram.n();
@@ -90,7 +105,8 @@ int main(int argc, char** argv) {
         std::printf("%s{\"hash\":\"%s\",\"n\":%llu,\"min_ms\":%.3f,\"median_ms\":%.3f", h ? "," : "", hash.c_str(),
                     static_cast<unsigned long long>(answered), times.front(), times[times.size() / 2]);
         if (!d.theme_key.empty())
-            std::printf(",\"theme_rows\":%zu,\"theme_rows_ms\":%.3f,\"commented_by_period_ms\":%.3f", theme_rows, rows_ms, share_ms);
+            std::printf(",\"select_ms\":%.3f,\"theme_rows\":%zu,\"theme_rows_ms\":%.3f,\"commented_by_period_ms\":%.3f", select_ms, theme_rows,
+                        rows_ms, share_ms);
         std::printf("}");
     }
     std::printf("]}\n");

@@ -56,6 +56,7 @@ void app_setup(app_state& app) {
 
 static void begin_load(app_state& app, source_kind kind, const std::string& name) {
     app.store = response_store(store_desc{});
+    app.theme_rows.clear();
     app.importer.reset();
     app.load = load_status{};
     app.load.kind = kind;
@@ -294,6 +295,7 @@ void app_rebuild(app_state& app) {
     d.bucket = app.settings.bucket;
     d.breakdown_key = app.settings.breakdown;
     d.theme_key = app.settings.theme;
+    if (!d.theme_key.empty()) d.theme_rows = &app.theme_rows.rows(app.store, d.theme_key);
     app.rep = build_report(app.store, d);
     sort_breakdown(app.rep.breakdown, app.ui.sort_by, app.ui.sort_descending);
     app.build_cpu_ms = now_ms() - start;

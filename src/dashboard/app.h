@@ -110,6 +110,7 @@ struct app_state {
     view_settings settings;
     std::string hash_written;  // last hash we wrote (so our own write is not re-applied)
     report rep;
+    theme_row_cache theme_rows;  // the selected theme's rows, kept while the data allows (themes.h)
     bool filters_dirty = true;  // re-score at once
     bool data_dirty = false;    // re-score, throttled while data streams in
     double last_build_ms = 0;   // when (performance clock)

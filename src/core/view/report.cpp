@@ -59,16 +59,24 @@ report build_report(const response_store& store, const report_desc& desc) {
     if (!filter.text.empty()) text_rows = rows_with_text(store, filter.text);
     const std::vector<uint32_t>* text = filter.text.empty() ? nullptr : &text_rows;
     // A theme narrows the rows the same way (and with a search, to the rows of both).
-    std::vector<uint32_t> theme_rows;
+    std::vector<uint32_t> found;
+    const std::vector<uint32_t>* theme = nullptr;
     if (!desc.theme_key.empty()) {
-        theme_rows = rows_mentioning(store, desc.theme_key);
+        if (desc.theme_rows) {
+            theme = desc.theme_rows;
+        } else {
+            found = rows_mentioning(store, desc.theme_key);
+            theme = &found;
+        }
         if (text) {
             std::vector<uint32_t> both;
-            std::set_intersection(theme_rows.begin(), theme_rows.end(), text_rows.begin(), text_rows.end(), std::back_inserter(both));
-            theme_rows.swap(both);
+            std::set_intersection(theme->begin(), theme->end(), text_rows.begin(), text_rows.end(), std::back_inserter(both));
+            found.swap(both);
+            theme = &found;
         }
     }
-    const std::vector<uint32_t>* selected = desc.theme_key.empty() ? text : &theme_rows;
+    const std::vector<uint32_t>& theme_rows = theme ? *theme : found;
+    const std::vector<uint32_t>* selected = desc.theme_key.empty() ? text : theme;
     report_counts counts = count_for_report(store, filter, desc.bucket, desc.utc_offset_minutes, desc.breakdown_key,
                                             want_previous ? h.previous_since_ms : 0, want_previous ? h.since_ms : 0, selected);
     // The trend's buckets sum to the headline.

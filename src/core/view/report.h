@@ -40,6 +40,9 @@ struct report_desc {
     // mentions it (rows_mentioning), except the themes themselves, ranked without it so the
     // selected theme keeps its place and its effect against the other comments.
     std::string theme_key;
+    // The theme's rows (rows_mentioning(store, theme_key)) when the caller keeps them between
+    // re-scores (theme_row_cache); nullptr: found here.
+    const std::vector<uint32_t>* theme_rows = nullptr;
 };
 
 // One period of the selected theme's trend: the trend's buckets.

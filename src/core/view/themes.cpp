@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "query.h"   // ascii_lower
+#include "query_rows.h"  // contains_ignoring_case
 #include "schema.h"  // is_valid_utf8
 
 namespace npskit {
@@ -383,11 +384,42 @@ std::vector<ranked_theme> theme_corpus::rank(uint32_t group, const theme_rank_de
         }
         return out;
     };
+    // Phrases one at a time, the most distinctive first (longer first on a tie): a phrase that
+    // overlaps one already kept (holds it, lies inside it, or shares its first or last words:
+    // "mode hors ligne" / "hors ligne" / "mode hors", "replaced three spreadsheets" /
+    // "spreadsheets for us") says the same thing less well, and is left out.
+    auto split = [](std::string_view key) {
+        std::vector<std::string_view> w;
+        size_t b = 0;
+        for (size_t e; (e = key.find(' ', b)) != std::string_view::npos; b = e + 1) w.push_back(key.substr(b, e - b));
+        w.push_back(key.substr(b));
+        return w;
+    };
+    auto overlaps = [](const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
+        auto at = [](const std::vector<std::string_view>& x, const std::vector<std::string_view>& y, size_t from) {
+            for (size_t k = 0; k < y.size() && from + k < x.size(); ++k)
+                if (x[from + k] != y[k]) return false;
+            return true;
+        };
+        // y starting at x[from] (or x at y[from]) matches where both have words.
+        for (size_t from = 0; from < a.size(); ++from)
+            if (at(a, b, from)) return true;
+        for (size_t from = 0; from < b.size(); ++from)
+            if (at(b, a, from)) return true;
+        return false;
+    };
+    std::stable_sort(all.begin(), all.end(), [&](const candidate& a, const candidate& b) {
+        if (a.lo.z != b.lo.z) return a.lo.z > b.lo.z;
+        return terms_[a.id].words > terms_[b.id].words;
+    });
+    std::vector<std::vector<std::string_view>> kept_phrases;
     std::vector<candidate> kept;
     std::unordered_set<std::string_view> hidden;
     for (const auto& c : all) {
         const term& t = terms_[c.id];
         if (t.words == 1) continue;
+        const std::vector<std::string_view> words = split(t.key);
+        if (std::any_of(kept_phrases.begin(), kept_phrases.end(), [&](const auto& k) { return overlaps(k, words); })) continue;
         bool beats = true;
         // Kept over each of its parts when more distinctive (z), or when the part is nearly
         // always said in the phrase (≥ 80 % of its mentions in the group): with the corpus as
@@ -400,6 +432,7 @@ std::vector<ranked_theme> theme_corpus::rank(uint32_t group, const theme_rank_de
         }
         if (!beats) continue;
         kept.push_back(c);
+        kept_phrases.push_back(words);
         for (auto p : parts(t.key)) hidden.insert(p);
     }
     for (const auto& c : all)
@@ -602,6 +635,62 @@ std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_v
             if (store.comment_lengths[row]) check(static_cast<uint32_t>(row));
     }
     return rows;
+}
+
+void theme_row_cache::clear() {
+    valid_ = full_ = false;
+    key_.clear();
+    rows_.clear();
+    matcher_.reset();
+    rows_seen_ = pool_seen_ = 0;
+}
+
+const std::vector<uint32_t>& theme_row_cache::rows(const response_store& store, std::string_view key) {
+    full_ = false;
+    if (!valid_ || key != key_ || store.size() < rows_seen_ || store.comment_pool.size() < pool_seen_) {
+        rows_ = rows_mentioning(store, key);
+        key_ = key;
+        matcher_ = std::make_unique<theme_matcher>(key);
+        valid_ = full_ = true;
+    } else if (store.size() != rows_seen_ || store.comment_pool.size() != pool_seen_) {
+        // Rewritten older rows: re-checked (their comment may no longer mention it), in order.
+        const attribute_column* locales = store.attribute("locale");
+        const std::string& prefilter = matcher_->prefilter();
+        auto mentions = [&](size_t row) {
+            if (!store.comment_lengths[row] || matcher_->words().empty()) return false;
+            std::string_view comment = store.comment(row);
+            if (!prefilter.empty() && !query_rows::contains_ignoring_case(comment, prefilter)) return false;
+            return matcher_->matches(comment, locales ? locales->value_of(locales->code_at(row)) : std::string_view{});
+        };
+        std::vector<uint32_t> rewritten;
+        for (size_t row = 0; row < rows_seen_; ++row)
+            if (store.comment_offsets[row] >= pool_seen_ && store.comment_lengths[row]) rewritten.push_back(static_cast<uint32_t>(row));
+        if (!rewritten.empty()) {
+            std::vector<uint32_t> kept;
+            kept.reserve(rows_.size() + rewritten.size());
+            size_t k = 0;
+            for (uint32_t row : rows_) {
+                while (k < rewritten.size() && rewritten[k] < row) {
+                    if (mentions(rewritten[k])) kept.push_back(rewritten[k]);
+                    ++k;
+                }
+                if (k < rewritten.size() && rewritten[k] == row) {
+                    if (mentions(row)) kept.push_back(row);
+                    ++k;
+                } else {
+                    kept.push_back(row);
+                }
+            }
+            for (; k < rewritten.size(); ++k)
+                if (mentions(rewritten[k])) kept.push_back(rewritten[k]);
+            rows_.swap(kept);
+        }
+        for (size_t row = rows_seen_; row < store.size(); ++row)
+            if (mentions(row)) rows_.push_back(static_cast<uint32_t>(row));
+    }
+    rows_seen_ = store.size();
+    pool_seen_ = store.comment_pool.size();
+    return rows_;
 }
 
 }  // namespace npskit
