@@ -32,7 +32,8 @@ namespace npskit {
     X(header_too_large, 431, "the request line and headers are larger than the limit")                                         \
     X(unavailable, 503, "the collector cannot serve this now")                                                                 \
     X(too_many_streams, 503, "too many open streams; retry later")                                                             \
-    X(too_many_connections, 503, "too many open connections (from this address or in total); retry later")
+    X(too_many_connections, 503, "too many open connections (from this address or in total); retry later")                    \
+    X(precondition_failed, 412, "If-Match does not name the current version (GET it again, then retry)")
 
 enum class collector_error : unsigned char {
 #define NPSKIT_X(code, status, message) code,

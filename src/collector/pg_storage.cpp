@@ -17,6 +17,8 @@
 // [SECTION] pg_storage
 #include "pg_storage.h"
 
+#include "pg_surveys.h"
+
 #include <libpq-fe.h>
 #include <poll.h>
 
@@ -260,6 +262,11 @@ constexpr migration migrations[] = {
      "  body    text NOT NULL"  // canonical schema v1 JSON of the merged record
      ");"
      "CREATE INDEX IF NOT EXISTS responses_ts ON responses (ts_ms);"},
+    // Survey definitions (pg_surveys.cpp): every version kept.
+    {2, "survey_versions table",
+     "CREATE TABLE IF NOT EXISTS survey_versions ("
+     "  id text NOT NULL, version bigint NOT NULL, body text NOT NULL, actor text NOT NULL,"
+     "  at_ms bigint NOT NULL, deleted boolean NOT NULL, PRIMARY KEY (id, version))"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("
@@ -329,8 +336,10 @@ public:
             return false;
         }
         raise_cursor(r.number(0, 0));
-        return true;
+        surveys_ = open_pg_surveys(desc.url, desc.connect_timeout_s, error);  // survey definitions
+        return surveys_ != nullptr;
     }
+    survey_store* surveys() override { return surveys_.get(); }
 
     bool write(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) override {
         results.assign(batch.size(), {});
@@ -626,6 +635,7 @@ private:
     std::condition_variable watch_cv_;
     bool stop_watching_ = false;
     std::thread watcher_;
+    std::unique_ptr<survey_store> surveys_;  // pg_surveys.cpp
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 // [SECTION] sqlite_storage
 #include "sqlite_storage.h"
 
+#include "sqlite_surveys.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -151,8 +153,10 @@ public:
             return false;
         }
         last_cursor_ = static_cast<uint64_t>(sqlite3_column_int64(max.s, 0));
-        return true;
+        surveys_ = open_sqlite_surveys(desc.path, desc.busy_timeout_ms, error);  // survey definitions
+        return surveys_ != nullptr;
     }
+    survey_store* surveys() override { return surveys_.get(); }
 
     bool write(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) override {
         results.assign(batch.size(), {});
@@ -531,6 +535,7 @@ private:
     std::atomic<uint64_t> last_cursor_{0};
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<reader>> readers_;
+    std::unique_ptr<survey_store> surveys_;  // sqlite_surveys.cpp
 };
 
 }  // namespace
