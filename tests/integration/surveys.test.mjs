@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { startCollector, tempDir, removeDir, READ_KEY } from './collector-harness.mjs';
 import { startPgCluster, pgMissing } from '../tools/pg-cluster.mjs';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { repoRoot } from './collector-harness.mjs';
 
 const ADMIN = 'test-admin-key-0123456789';
 const ORIGIN = 'https://app.example.com';
@@ -169,6 +171,11 @@ for (const backend of backends) {
       assert.equal((await call('/v1/surveys/hostile', { method: 'DELETE', headers: admin })).status, 404);
       versions = (await (await call('/v1/surveys/hostile/versions', { headers: read })).json()).versions;
       assert.deepEqual(versions.map((v) => [v.version, v.deleted, v.by]), [[2, true, 'cleanup'], [1, false, '']]);
+
+      // The definition BENCHMARKS.md measures is a valid one.
+      const fixture = readFileSync(path.join(repoRoot, 'tests/fixtures/survey-definition.json'), 'utf8');
+      r = await call('/v1/surveys/fixture', { method: 'PUT', headers: admin, body: fixture });
+      assert.equal(r.status, 201, await r.text());
 
       // A restart keeps everything.
       await c.stop();
