@@ -36,7 +36,8 @@ namespace npskit {
     X(digest_not_configured, 409, "this collector has no digest target: start it with --digest daily|weekly --digest-url URL") \
     X(bad_follow_up, 400,                                                                                                      \
       "send {\"status\": \"todo\"|\"contacted\"|\"resolved\", \"by\": a name of 1 to 64 characters, \"note\": up to 1,000}")     \
-    X(response_not_found, 404, "no response with this id (see GET /v1/responses)")
+    X(response_not_found, 404, "no response with this id (see GET /v1/responses)") \
+    X(precondition_failed, 412, "If-Match does not name the current version (GET it again, then retry)")
 
 enum class collector_error : unsigned char {
 #define NPSKIT_X(code, status, message) code,

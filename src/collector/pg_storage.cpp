@@ -17,6 +17,8 @@
 // [SECTION] pg_storage
 #include "pg_storage.h"
 
+#include "pg_surveys.h"
+
 #include <libpq-fe.h>
 #include <poll.h>
 
@@ -340,6 +342,11 @@ constexpr migration migrations[] = {
      "      THEN r.b->'attributes' END) e JOIN rollup_keys k ON k.survey = r.survey AND k.key = e.key"
      "    UNION ALL SELECT f, r.b->>f FROM unnest(ARRAY['trigger', 'page', 'locale', 'contact_ok']) f WHERE r.b ? f) a"
      "  GROUP BY 1, 2, 3, 4, 5;"},
+    // Survey definitions (pg_surveys.cpp): every version kept.
+    {5, "survey_versions table",
+     "CREATE TABLE IF NOT EXISTS survey_versions ("
+     "  id text NOT NULL, version bigint NOT NULL, body text NOT NULL, actor text NOT NULL,"
+     "  at_ms bigint NOT NULL, deleted boolean NOT NULL, PRIMARY KEY (id, version))"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("
@@ -409,8 +416,10 @@ public:
             return false;
         }
         raise_cursor(r.number(0, 0));
-        return true;
+        surveys_ = open_pg_surveys(desc.url, desc.connect_timeout_s, error);  // survey definitions
+        return surveys_ != nullptr;
     }
+    survey_store* surveys() override { return surveys_.get(); }
 
     bool write(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) override {
         results.assign(batch.size(), {});
@@ -825,6 +834,7 @@ private:
     std::condition_variable watch_cv_;
     bool stop_watching_ = false;
     std::thread watcher_;
+    std::unique_ptr<survey_store> surveys_;  // pg_surveys.cpp
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 // [SECTION] Stream hub: one thread fans each committed row out to every open stream
 // [SECTION] Routes
 // [SECTION] Static files
+// [SECTION] Survey definitions: GET public with ETag, PUT / DELETE admin, versions
 // [SECTION] Dispatch: CORS, preflight, routing
 // [SECTION] run_collector: storage, seeding, listening, signals
 #include "server.h"
@@ -34,10 +35,12 @@
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
+#include <openssl/sha.h>
 
 #include "calendar.h"
 #include "collector_errors.h"
 #include "digest.h"
+#include "definition.h"
 #include "http_server.h"
 #include "metrics.h"
 #include "params.h"
@@ -1373,6 +1376,174 @@ bool serve_file(const collector_desc& desc, const http_request& req, http_respon
 }
 
 //-----------------------------------------------------------------------------
+// [SECTION] Survey definitions (GET public, PUT / DELETE admin, versions and list read key)
+//-----------------------------------------------------------------------------
+constexpr size_t survey_actor_max = 64;
+constexpr const char* survey_cache_control = "public, max-age=60, stale-while-revalidate=600, stale-if-error=86400";
+
+// Strong: the SHA-256 of the stored bytes (first 128 bits), so equal bytes always match.
+std::string survey_etag(const std::string& body) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+    static const char hex[] = "0123456789abcdef";
+    std::string out = "\"";
+    for (int i = 0; i < 16; ++i) out += {hex[digest[i] >> 4], hex[digest[i] & 15]};
+    return out + "\"";
+}
+
+// If-None-Match / If-Match: "*" or a comma-separated list of entity tags. If-None-Match
+// compares weakly (RFC 9110 13.1.2: a W/ prefix is ignored); If-Match strongly.
+bool etag_listed(const std::string& header, const std::string& etag, bool weak) {
+    for (size_t i = 0; i < header.size();) {
+        size_t end = header.find(',', i);
+        if (end == std::string::npos) end = header.size();
+        std::string t = header.substr(i, end - i);
+        while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.erase(0, 1);
+        while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+        if (weak && t.rfind("W/", 0) == 0) t.erase(0, 2);
+        if (t == "*" || t == etag) return true;
+        i = end + 1;
+    }
+    return false;
+}
+
+// `fields` as JSON with the stored definition spliced in byte for byte (nlohmann would sort its
+// keys, and a PUT of what a version list shows must restore the very bytes, ETag included).
+std::string with_definition(const json& fields, const std::string& body) {
+    std::string out = fields.dump();
+    out.pop_back();
+    return out + (fields.empty() ? "" : ",") + "\"definition\":" + body + "}";
+}
+
+std::string survey_version_json(const survey_version& v, bool with_id) {
+    json j;
+    if (with_id) j["id"] = v.id;
+    j.update({{"version", v.version}, {"by", v.actor}, {"at", format_timestamp(v.at_ms)}, {"deleted", v.deleted}});
+    if (v.deleted) return j.dump();
+    j["etag"] = survey_etag(v.body);
+    return with_definition(j, v.body);
+}
+
+std::string joined(const char* key, const std::vector<std::string>& items, const json& head = json::object()) {
+    std::string out = head.dump();
+    out.pop_back();
+    out += std::string(head.empty() ? "" : ",") + "\"" + key + "\":[";
+    for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
+    return out + "]}";
+}
+
+void send_cacheable(const http_request& req, http_response& res, std::string body) {
+    std::string etag = survey_etag(body);
+    res.set_header("ETag", etag);
+    res.set_header("Cache-Control", survey_cache_control);
+    if (std::string inm = req.header("If-None-Match"); !inm.empty() && etag_listed(inm, etag, true)) {
+        res.status = 304;
+        return;
+    }
+    res.set_content(std::move(body), "application/json");
+}
+
+// GET /v1/surveys (read key): every current definition. ?app=NAME (public): only the ones of
+// that app showing now (active, within start/end), ids and definitions only.
+void get_surveys(collector_state& st, const http_request& req, http_response& res) {
+    bool by_app = req.has_param("app");
+    if (!by_app && !require_read_key(st, req, res)) return;
+    std::string app = req.param("app");
+    if (by_app && !is_valid_survey(app)) return send_error(res, collector_error::bad_parameter, "app", "app is 1-64 of A-Z a-z 0-9 _ . -");
+    survey_store* store = st.storage.surveys();
+    std::vector<survey_version> all;
+    std::string error;
+    if (!store || !store->list(all, error)) return send_error(res, collector_error::unavailable, "", store ? error : "no survey storage");
+    std::vector<std::string> list;
+    int64_t now = now_ms();
+    for (const survey_version& v : all) {
+        if (!by_app) {
+            list.push_back(survey_version_json(v, true));
+            continue;
+        }
+        std::string t;
+        if (!tagged_from_json(v.body, t)) continue;
+        tagged def(t);
+        if (def.get("app").text() != app || !definition_showing(def, now)) continue;
+        list.push_back(with_definition(json{{"id", v.id}}, v.body));
+    }
+    if (by_app) return send_cacheable(req, res, joined("surveys", list));
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(joined("surveys", list), "application/json");
+}
+
+// /v1/surveys/{id} (GET public; PUT, DELETE admin) and /v1/surveys/{id}/versions (GET, read key).
+void survey_route(collector_state& st, const http_request& req, http_response& res) {
+    std::string id = req.path.substr(std::string_view("/v1/surveys/").size());
+    bool versions = ends_with(id, "/versions");
+    if (versions) id.resize(id.size() - std::string_view("/versions").size());
+    bool get = req.method == "GET" || req.method == "HEAD";
+    if (versions && !get) return send_error(res, collector_error::method_not_allowed);
+    if (!get && !require_admin_key(st, req, res)) return;
+    if (versions && !require_read_key(st, req, res)) return;
+    if (!is_valid_survey(id)) return send_error(res, collector_error::not_found, "id", "no survey with this id");
+    survey_store* store = st.storage.surveys();
+    if (!store) return send_error(res, collector_error::unavailable, "", "no survey storage");
+    std::string error;
+    if (versions) {
+        std::vector<survey_version> all;
+        if (!store->versions(id, all, error)) return send_error(res, collector_error::unavailable, "", error);
+        if (all.empty()) return send_error(res, collector_error::not_found, "id", "no survey with this id");
+        std::vector<std::string> list;
+        for (const survey_version& v : all) list.push_back(survey_version_json(v, false));
+        res.set_header("Cache-Control", "no-store");
+        return res.set_content(joined("versions", list, json{{"id", id}}), "application/json");
+    }
+    survey_version cur;
+    bool found = false;
+    if (!store->get(id, cur, found, error)) return send_error(res, collector_error::unavailable, "", error);
+    if (get) {
+        if (!found) return send_error(res, collector_error::not_found, "id", "no survey with this id");
+        return send_cacheable(req, res, cur.body);
+    }
+    // A write: If-Match (optional) against the current version, then the check, then a new version.
+    uint64_t expect = 0;
+    if (std::string if_match = req.header("If-Match"); !if_match.empty()) {
+        if (!found || !etag_listed(if_match, survey_etag(cur.body), false))
+            return send_error(res, collector_error::precondition_failed, "If-Match");
+        expect = cur.version;
+    }
+    survey_version v{id, 0, {}, req.header("X-Npskit-Actor"), now_ms(), req.method == "DELETE"};
+    if (!v.deleted) {
+        if (media_type(req.header("Content-Type")) != "application/json")
+            return send_error(res, collector_error::unsupported_media_type, "Content-Type", "send the definition as application/json");
+        std::vector<definition_error> problems = validate_definition(req.body);
+        if (!problems.empty()) {
+            json errors = json::array();
+            for (const definition_error& e : problems)
+                errors.push_back({{"code", definition_code_name(e.code)}, {"field", e.field}, {"message", e.message}});
+            res.status = 400;
+            return res.set_content(json{{"errors", errors}}.dump(), "application/json");
+        }
+        std::string t;
+        tagged_from_json(req.body, t);
+        if (v.actor.empty()) v.actor = std::string(tagged(t).get("by").text());
+        v.body = req.body;
+    }
+    if (v.actor.size() > survey_actor_max || !is_valid_utf8(v.actor) ||
+        std::any_of(v.actor.begin(), v.actor.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        return send_error(res, collector_error::bad_parameter, "X-Npskit-Actor", "who: at most 64 characters, no control characters");
+    survey_write outcome = survey_write::done;
+    if (!store->put(v, expect, outcome, error)) return send_error(res, collector_error::unavailable, "", error);
+    if (outcome == survey_write::precondition_failed) return send_error(res, collector_error::precondition_failed, "If-Match");
+    if (outcome == survey_write::not_found) return send_error(res, collector_error::not_found, "id", "no survey with this id");
+    log_line({{"msg", v.deleted ? "survey deleted" : "survey stored"}, {"survey", id}, {"version", v.version}, {"by", v.actor},
+              {"ip", req.remote_addr}});
+    json body{{"id", id}, {"version", v.version}, {"deleted", v.deleted}};
+    if (!v.deleted) {
+        body["etag"] = survey_etag(v.body);
+        res.set_header("ETag", survey_etag(v.body));
+    }
+    res.status = outcome == survey_write::done && v.version == 1 ? 201 : 200;
+    res.set_content(body.dump(), "application/json");
+}
+
+//-----------------------------------------------------------------------------
 // [SECTION] Dispatch
 //-----------------------------------------------------------------------------
 // On the I/O thread: CORS and preflight, then the route. Storage reads and files run on a
@@ -1386,7 +1557,7 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
         bool allowed = st.access.origin_allowed(req, origin);
         if (allowed) {
             res.set_header("Access-Control-Allow-Origin", origin);
-            res.set_header("Access-Control-Expose-Headers", "X-Next-Cursor, Retry-After");
+            res.set_header("Access-Control-Expose-Headers", "X-Next-Cursor, Retry-After, ETag");
         }
         res.set_header("Vary", "Origin");
         if (req.method == "OPTIONS") {
@@ -1395,7 +1566,7 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
             } else {
                 res.status = 204;
                 res.set_header("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS");  // PATCH: follow-up statuses
-                res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, Last-Event-ID");
+                res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, Last-Event-ID, If-None-Match");
                 res.set_header("Access-Control-Max-Age", "600");
             }
             return ex->respond(std::move(res));
@@ -1428,6 +1599,10 @@ void handle(collector_state& st, const std::shared_ptr<http_exchange>& ex) {
         path.size() > std::string_view("/v1/responses//follow-up").size())
         return on_worker(std::move(res), patch_follow_up);
     if (path == "/v1/follow-ups" && get) return on_worker(std::move(res), get_follow_ups);
+    // Survey definitions.
+    if (path == "/v1/surveys" && get) return on_worker(std::move(res), get_surveys);
+    if (path.rfind("/v1/surveys/", 0) == 0 && (get || req.method == "PUT" || req.method == "DELETE"))
+        return on_worker(std::move(res), survey_route);
     if (path == "/healthz" && get) {
         res.set_header("Cache-Control", "no-store");
         res.set_content(json{{"ok", true}, {"cursor", st.storage.last_cursor()}}.dump(), "application/json");

@@ -4,6 +4,8 @@
 // [SECTION] sqlite_storage
 #include "sqlite_storage.h"
 
+#include "sqlite_surveys.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -173,8 +175,10 @@ public:
             return false;
         }
         last_cursor_ = static_cast<uint64_t>(sqlite3_column_int64(max.s, 0));
-        return open_rollups(error);
+        surveys_ = open_sqlite_surveys(desc.path, desc.busy_timeout_ms, error);  // survey definitions
+        return surveys_ != nullptr && open_rollups(error);
     }
+    survey_store* surveys() override { return surveys_.get(); }
 
     bool write(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) override {
         results.assign(batch.size(), {});
@@ -792,6 +796,7 @@ private:
     std::vector<std::unique_ptr<reader>> readers_;
     std::mutex follow_up_mutex_;  // guards follow_up_
     db_handle follow_up_;         // follow-up statuses' connection, opened on first use
+    std::unique_ptr<survey_store> surveys_;  // sqlite_surveys.cpp
 };
 
 }  // namespace

@@ -25,6 +25,7 @@
 //
 // [SECTION] Rows and results
 // [SECTION] Outbox rows
+// [SECTION] Survey definitions
 // [SECTION] The interface
 // [SECTION] Merge rule (shared by every backend)
 #pragma once
@@ -104,6 +105,37 @@ struct outbox_endpoint_state {
 // Called inside write(), on the writer thread: the keys of the endpoints that want `row` (the
 // merged record). Must be quick and must not call the storage.
 using outbox_router = std::function<void(const response& row, std::vector<std::string>& endpoint_keys)>;
+
+//-----------------------------------------------------------------------------
+// [SECTION] Survey definitions (GET/PUT/DELETE /v1/surveys/{id})
+//-----------------------------------------------------------------------------
+// Every change is a new version, kept: a PUT stores the body as sent, a DELETE a version with
+// deleted = true. The current definition is the latest version unless it is a deletion.
+struct survey_version {
+    std::string id;
+    uint64_t version = 0;  // 1, 2, … per survey id
+    std::string body;      // the definition JSON as PUT, byte for byte ("" for a deletion)
+    std::string actor;     // who (X-Npskit-Actor or the body's "by"; "" = not said)
+    int64_t at_ms = 0;     // when, by the collector's clock
+    bool deleted = false;
+};
+enum class survey_write : uint8_t { done, unchanged, not_found, precondition_failed };
+
+class survey_store {
+public:
+    virtual ~survey_store() = default;
+    // The current definition; found = false when never stored or deleted. Thread-safe.
+    virtual bool get(const std::string& id, survey_version& out, bool& found, std::string& error) = 0;
+    // Appends `v` (id, body, actor, at_ms, deleted) as the next version in one transaction, and
+    // sets v.version. expect_version != 0: only if the current version is that one (If-Match),
+    // else precondition_failed. A deletion of nothing current: not_found. A PUT of the current
+    // body: unchanged (no new version, v.version is the current one).
+    virtual bool put(survey_version& v, uint64_t expect_version, survey_write& outcome, std::string& error) = 0;
+    // The current definitions (deleted ones left out), by id.
+    virtual bool list(std::vector<survey_version>& out, std::string& error) = 0;
+    // Every version of `id` (deletions too), newest first.
+    virtual bool versions(const std::string& id, std::vector<survey_version>& out, std::string& error) = 0;
+};
 
 //-----------------------------------------------------------------------------
 // [SECTION] The interface
@@ -239,6 +271,9 @@ public:
         error = "this storage backend has no rollups";
         return false;
     }
+
+    // Survey definitions; nullptr: this backend has none (the routes answer 503).
+    virtual survey_store* surveys() { return nullptr; }
 
 protected:
     static bool unsupported(std::string& error) {

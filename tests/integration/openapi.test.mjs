@@ -649,6 +649,21 @@ test('webhooks: the delivery log, replay and re-enable with the admin key, admin
     assert.equal((await call({ method: 'OPTIONS', path: p })).status, 405, p);
   }
 
+  // Survey definitions (tests/integration/surveys.test.mjs covers them; here: traffic against the spec).
+  const json = { ...adminAuth, 'Content-Type': 'application/json' };
+  const defn = JSON.stringify({ app: 'web', sample: 50, triggers: ['trial_ended'], texts: { follow_promoter: 'Why?' } });
+  assert.equal((await call({ method: 'PUT', path: '/v1/surveys/openapi-nps', headers: json, body: defn })).status, 201);
+  const got = await call({ path: '/v1/surveys/openapi-nps', headers: { Origin: ORIGIN } });
+  assert.equal(got.status, 200);
+  assert.equal((await call({ path: '/v1/surveys/openapi-nps', headers: { 'If-None-Match': got.headers.etag } })).status, 304);
+  assert.equal((await call({ path: '/v1/surveys?app=web' })).status, 200);
+  assert.equal((await call({ path: '/v1/surveys', headers: auth })).status, 200);
+  assert.equal((await call({ path: '/v1/surveys/openapi-nps/versions', headers: auth })).status, 200);
+  assert.equal(code(await call({ method: 'PUT', path: '/v1/surveys/openapi-nps', headers: { ...json, 'If-Match': '"stale"' }, body: defn })),
+    'precondition_failed');
+  assert.equal(code(await call({ method: 'PUT', path: '/v1/surveys/openapi-nps', headers: json, body: '{"sample":101}' })), 'out_of_range');
+  assert.equal((await call({ path: '/v1/surveys/nope' })).status, 404);
+
   // What the receiver got: both formats, every request as the document's `webhooks` says.
   assert.ok(receiver.requests.some((r) => r.name === 'responseEvent' && JSON.parse(r.body).type === 'response.created'));
   assert.ok(receiver.requests.some((r) => r.name === 'responseEvent' && JSON.parse(r.body).type === 'response.updated'));
@@ -701,16 +716,19 @@ test('follow-ups: PATCH with the admin key, its refusals, the list, preflight', 
 
 test('every documented operation answers; every answered path and method is documented', async () => {
   const concrete = (p) => p.replace('/examples/{file}', '/examples/notes.txt').replace('/{file}', '/app.js')
-    .replace('{id}', deliveryId).replace('{n}', '1').replace('{response_id}', followUpId);
+    .replace('{id}', deliveryId).replace('{n}', '1').replace('{response_id}', followUpId)
+    .replace('{survey}', 'openapi-nps');
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
   for (const [p, item] of Object.entries(spec.paths)) {
     for (const m of methods) {
       if (!item[m.toLowerCase()]) continue;
       const admin = (item[m.toLowerCase()].security ?? []).some((s) => 'adminKey' in s);
+      const putJson = m === 'PUT' ? { 'Content-Type': 'application/json' } : {};  // a survey definition
       const headers = m === 'OPTIONS' ? { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' }
-        : m === 'PATCH' ? { ...adminAuth, 'Content-Type': 'application/json' } : admin ? adminAuth
+        : m === 'PATCH' ? { ...adminAuth, 'Content-Type': 'application/json' } : admin ? { ...adminAuth, ...putJson }
           : m === 'POST' ? { 'Content-Type': 'application/json' } : auth;
-      const body = m === 'POST' && !admin ? JSON.stringify(answer()) : m === 'PATCH' ? JSON.stringify({ status: 'todo', by: 'openapi' }) : undefined;
+      const body = m === 'POST' && !admin ? JSON.stringify(answer()) : m === 'PATCH' ? JSON.stringify({ status: 'todo', by: 'openapi' })
+        : m === 'PUT' ? '{}' : undefined;
       const r = await call({ method: m, path: concrete(p), headers, body, stream: p === '/v1/stream' });
       assert.ok(![404, 405].includes(r.status), `${m} ${p} is documented but answers ${r.status}`);
     }

@@ -42,6 +42,22 @@ survey_rules read_survey_rules(const config_layers& config) {
     return rules;
 }
 
+bool check_rule_number(std::string_view key, tagged v, bool& ok, int& hi) {
+    for (const auto& f : int_fields)
+        if (same(key, f.key)) {
+            int unused = 0;
+            ok = read_int(v, 0, f.hi, unused);
+            hi = f.hi;
+            return true;
+        }
+    return false;
+}
+
+bool check_trigger_delay(tagged v) {
+    int unused = 0;
+    return read_int(v, 0, trigger_delay_max_ms, unused);
+}
+
 // One condition on the event's property `v`: "pro" (equals), ["a","b"] (one of), {"exists":true},
 // {"gte":3}, {"lte":9}, {"in":[…]}, {"equals":x}. -1 when the condition cannot be read (ignored).
 static int condition_holds(tagged cond, tagged v) {
@@ -163,7 +179,7 @@ static decision match_trigger(tagged triggers, const event_context& ctx) {
             name_matched = true;
             if (t.is_object() && !conditions_hold(t.get("where"), ctx.properties)) continue;
             d.code = rule_decision::show;
-            if (t.is_object()) read_int(t.get("delay"), 0, 3600000, d.delay_ms);
+            if (t.is_object()) read_int(t.get("delay"), 0, trigger_delay_max_ms, d.delay_ms);
             return d;
         }
     }

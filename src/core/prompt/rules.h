@@ -36,6 +36,12 @@ struct survey_rules {
 // {"in":[…]}, {"equals":x}; a condition that cannot be read is ignored); no usable trigger means
 // every tracked event. Paths: '*' matches any run; none means every page.
 survey_rules read_survey_rules(const config_layers& config);
+// The same reading for one key, for the collector's definition check (definition.h): true when
+// `key` is one of the numeric rules; `ok` says whether read_survey_rules would take `v`, `hi` is
+// the key's upper bound (the lower is 0). Never called by the widget (LTO drops it).
+bool check_rule_number(std::string_view key, tagged v, bool& ok, int& hi);
+inline constexpr int trigger_delay_max_ms = 3600000;  // a trigger's "delay", 0..1 h
+bool check_trigger_delay(tagged v);                   // what match_trigger would take
 
 //-----------------------------------------------------------------------------
 // [SECTION] History
