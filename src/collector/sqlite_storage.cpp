@@ -175,6 +175,7 @@ public:
             return false;
         }
         last_cursor_ = static_cast<uint64_t>(sqlite3_column_int64(max.s, 0));
+        max.reset();  // ends its read before another connection writes (survey definitions, rollups' backfill)
         surveys_ = open_sqlite_surveys(desc.path, desc.busy_timeout_ms, error);  // survey definitions
         return surveys_ != nullptr && open_rollups(error);
     }
