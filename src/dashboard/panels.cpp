@@ -1089,6 +1089,7 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
     if (comments.empty()) muted("No comments match these filters.");
     ImGuiTableFlags flags =
         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp;
+    u.ui.comments_near_end = false;  // the aggregate path's next page (app.cpp, aggregate_pump)
     if (!comments.empty() && ImGui::BeginTable("comment_list", 3, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
         ImGui::TableSetupScrollFreeze(0, 1);
         ImGui::TableSetupColumn("date", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("2026-01-01").x);
@@ -1118,6 +1119,7 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
                 }
             }
         }
+        u.ui.comments_near_end = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 10 * ImGui::GetTextLineHeightWithSpacing();
         ImGui::EndTable();
     }
     ImGui::EndChild();
