@@ -200,8 +200,10 @@ void app_pump(app_state& app, double budget_ms) {
     if (info.id != app.js_load_id && info.id != 0) {
         app.js_load_id = info.id;
         begin_load(app, static_cast<source_kind>(info.kind), platform::load_text(0));
-        aggregate_begin(app, info);
+        app.agg = aggregate_view{};
     }
+    // The page says "aggregate" once the collector's size is known (the load is already open).
+    if (info.id == app.js_load_id && info.aggregate && !app.agg.on) aggregate_begin(app, info);
     if (app.agg.on) aggregate_pump(app);
     if (info.id == app.js_load_id && app.load.kind != source_kind::demo) {
         app.load.total_bytes = info.total;
@@ -451,7 +453,6 @@ static std::string query_string(const std::vector<param_pair>& pairs) {
 
 static void aggregate_begin(app_state& app, const platform::load_info& info) {
     app.agg = aggregate_view{};
-    if (!info.aggregate) return;
     app.agg.on = true;
     app.agg.answers = static_cast<uint64_t>(info.answers);
     app.importer.reset();  // no rows come: the store stays empty
