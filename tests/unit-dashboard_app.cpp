@@ -502,8 +502,10 @@ TEST_CASE("dashboard app: a large collector opens on the aggregate path (no rows
         R"({"by":"week","total":{"histogram":[1,0,0,0,0,0,1,0,0,0,8]},"groups":[{"key":"2025-W52","start":"2025-12-22T00:00:00Z",)"
         R"("histogram":[1,0,0,0,0,0,1,0,0,0,8],"shown":20,"dismissed":5}]})";
     platform::fake_answers[1] = {1, trend};
-    platform::fake_answers[2] = {1, R"({"by":"survey","total":{"histogram":[1,0,0,0,0,0,1,0,0,0,8]},"groups":[{"key":"web","histogram":[1,0,0,0,0,0,1,0,0,0,8]}]})"};
-    platform::fake_answers[3] = {1, R"({"items":[{"id":"a","score":3,"comment":"slow","created":"2025-12-24T10:00:00Z","attributes":{"plan":"pro"}}],"next":"T1"})"};
+    platform::fake_answers[2] = {
+        1, R"({"by":"survey","total":{"histogram":[1,0,0,0,0,0,1,0,0,0,8]},"groups":[{"key":"web","histogram":[1,0,0,0,0,0,1,0,0,0,8]}]})"};
+    platform::fake_answers[3] = {
+        1, R"({"items":[{"id":"a","score":3,"comment":"slow","created":"2025-12-24T10:00:00Z","attributes":{"plan":"pro"}}],"next":"T1"})"};
     f.pump();
     CHECK(f.app.load.phase == load_phase::done);
     CHECK(f.app.rep.headline.score.n == 10);

@@ -400,13 +400,14 @@ std::string app_state_json(const app_state& app) {
     j["live"] = {{"state", live_state_name(app.live.state)}, {"events", app.live.events}, {"rejected", app.live.rejected}};
     j["rows"] = app.store.size();
     if (app.agg.on)
-        j["aggregate"] = {{"answers", app.agg.answers},
-                          {"figures", app.agg.have_figures},
-                          {"comments", app.agg.comments.size()},
-                          {"comment_pages", app.agg.comment_pages},
-                          {"more_comments", !app.agg.next.empty()},
-                          {"note", app.agg.note},
-                          {"first_figures_seconds", app.agg.first_figures_ms ? (app.agg.first_figures_ms - app.load.started_ms) / 1000 : 0.0}};
+        j["aggregate"] = {
+            {"answers", app.agg.answers},
+            {"figures", app.agg.have_figures},
+            {"comments", app.agg.comments.size()},
+            {"comment_pages", app.agg.comment_pages},
+            {"more_comments", !app.agg.next.empty()},
+            {"note", app.agg.note},
+            {"first_figures_seconds", app.agg.first_figures_ms ? (app.agg.first_figures_ms - app.load.started_ms) / 1000 : 0.0}};
     j["memory_bytes"] = app.store.memory_bytes();
     j["comment_bytes"] = app.store.comment_pool.size();
     j["build_ms"] = app.build_cpu_ms;

@@ -88,8 +88,8 @@ struct ui_state {
 // URLs, the row path is unchanged. The limit is the page's (source.js; #rows_limit=N in tests).
 struct aggregate_view {
     bool on = false;
-    uint64_t answers = 0;     // the collector's answers when opened
-    std::string asked;        // the figures' queries in flight or on screen
+    uint64_t answers = 0;                                    // the collector's answers when opened
+    std::string asked;                                       // the figures' queries in flight or on screen
     int trend_req = 0, breakdown_req = 0, previous_req = 0;  // 0 = not asked, or answered
     aggregate_answers bodies;
     bool have_figures = false;
@@ -98,9 +98,9 @@ struct aggregate_view {
     int comments_req = 0;
     uint64_t comment_pages = 0;
     std::vector<comment_view> comments;  // newest first, every page loaded so far
-    std::string note;    // the aggregates' own note and what they cannot answer (shown)
-    std::string error;   // a request failed (shown as the load's error)
-    double first_figures_ms = 0;  // performance clock: when the first report was drawn from them
+    std::string note;                    // the aggregates' own note and what they cannot answer (shown)
+    std::string error;                   // a request failed (shown as the load's error)
+    double first_figures_ms = 0;         // performance clock: when the first report was drawn from them
 };
 constexpr size_t aggregate_comment_page = 50;
 
@@ -123,7 +123,7 @@ struct app_state {
     ui_state ui;
     std::vector<char> chunk;                           // pull buffer
     size_t max_store_bytes = default_max_store_bytes;  // the memory cap (tests lower it)
-    aggregate_view agg;  // the aggregate path (on only for a large collector)
+    aggregate_view agg;                                // the aggregate path (on only for a large collector)
 };
 
 //-----------------------------------------------------------------------------

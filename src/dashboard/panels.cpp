@@ -405,8 +405,8 @@ void draw_top_bar(const panel_model& m, panel_ui& u) {
         std::string src = l.name;
         if (src.size() > 60) src = "…" + src.substr(src.size() - 58);
         std::string head = std::string(source_kind_name(l.kind)) + ": " + src;
-        std::string count = m.agg && m.agg->on ? with_thousands(m.agg->answers) + " answers, scored from histograms"
-                                               : with_thousands(m.rows) + " records";
+        std::string count =
+            m.agg && m.agg->on ? with_thousands(m.agg->answers) + " answers, scored from histograms" : with_thousands(m.rows) + " records";
         std::string line = head + " · " + count;
         if (ImGui::CalcTextSize(line.c_str()).x <= ImGui::GetContentRegionAvail().x) {
             muted(line.c_str());
@@ -963,8 +963,9 @@ void draw_themes(const panel_model& m, panel_ui& u, float height) {
     note_rect(u, "drivers_view");
     if (m.agg && m.agg->on) {  // themes need every comment's words; the histograms hold none
         ImGui::Separator();
-        ImGui::TextWrapped("Themes are not computed for a collector this large: they need every comment's words, and the "
-                           "dashboard reads histograms here. Search the comments below instead (in the collector's database).");
+        ImGui::TextWrapped(
+            "Themes are not computed for a collector this large: they need every comment's words, and the "
+            "dashboard reads histograms here. Search the comments below instead (in the collector's database).");
         ImGui::EndChild();
         return;
     }

@@ -160,7 +160,7 @@ int take_response(int id, std::string& out) {
     for (;;) {
         int n = npskit_js_take_response(id, buffer.data(), static_cast<int>(buffer.size()));
         if (n == -1) return 0;  // still running
-        if (n < -1) {          // the buffer is too small: -needed
+        if (n < -1) {           // the buffer is too small: -needed
             buffer.resize(static_cast<size_t>(-n) + 16);
             continue;
         }
