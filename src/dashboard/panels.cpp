@@ -1129,7 +1129,9 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
                 }
             }
         }
-        u.ui.comments_near_end = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 10 * ImGui::GetTextLineHeightWithSpacing();
+        // (A list laid out for the first time has no scroll extent yet: not "at its end".)
+        u.ui.comments_near_end =
+            ImGui::GetScrollMaxY() > 0 && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 10 * ImGui::GetTextLineHeightWithSpacing();
         ImGui::EndTable();
     }
     ImGui::EndChild();
