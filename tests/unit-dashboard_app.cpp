@@ -128,6 +128,21 @@ bool pull_follow_up(std::string& out) {
 }
 std::string page_follow_ups(const std::string& source) { return page.local_storage.count(source) ? page.local_storage[source] : ""; }
 void keep_page_follow_ups(const std::string& source, const std::string& json) { page.local_storage[source] = json; }
+// The aggregate path: requests are recorded; a test answers them by id (body, or error).
+std::vector<std::string> fake_requests;
+std::map<int, std::pair<int, std::string>> fake_answers;
+int request(const std::string& path_query) {
+    fake_requests.push_back(path_query);
+    return static_cast<int>(fake_requests.size());
+}
+int take_response(int id, std::string& out) {
+    auto it = fake_answers.find(id);
+    if (it == fake_answers.end()) return 0;
+    out = it->second.second;
+    int r = it->second.first;
+    fake_answers.erase(it);
+    return r;
+}
 }  // namespace npskit::dashboard::platform
 
 TEST_CASE("dashboard app: a URL load reads every record, then is done") {
@@ -559,4 +574,70 @@ TEST_CASE("dashboard app: the follow-up list (issue 15)") {
         CHECK(fu.rows[0].status == follow_up_status::contacted);
         CHECK(fu.counts.open[0] == 0);
     }
+}
+
+TEST_CASE("dashboard app: a large collector opens on the aggregate path (no rows, figures from histograms)") {
+    fixture f;
+    platform::fake_requests.clear();
+    platform::fake_answers.clear();
+    page.start(source_kind::collector, "http://collector");
+    page.load.aggregate = true;
+    page.load.answers = 300000;
+    page.ended = true;
+    f.pump();
+    app_rebuild_if_dirty(f.app);
+    REQUIRE(f.app.agg.on);
+    CHECK(f.app.store.size() == 0);
+    // The trend, the breakdown (by survey, the default), no previous period (all time), comments.
+    REQUIRE(platform::fake_requests.size() == 3);
+    CHECK(platform::fake_requests[0] == "/v1/aggregate?by=week&tz=%2B00:00");
+    CHECK(platform::fake_requests[1] == "/v1/aggregate?by=survey");
+    CHECK(platform::fake_requests[2] == "/v1/comments?limit=50");
+    CHECK(f.app.load.phase == load_phase::loading);
+    // 8 promoters, 2 detractors in one week: NPS 60, as score_nps gives it.
+    const std::string trend =
+        R"({"by":"week","total":{"histogram":[1,0,0,0,0,0,1,0,0,0,8]},"groups":[{"key":"2025-W52","start":"2025-12-22T00:00:00Z",)"
+        R"("histogram":[1,0,0,0,0,0,1,0,0,0,8],"shown":20,"dismissed":5}]})";
+    platform::fake_answers[1] = {1, trend};
+    platform::fake_answers[2] = {
+        1, R"({"by":"survey","total":{"histogram":[1,0,0,0,0,0,1,0,0,0,8]},"groups":[{"key":"web","histogram":[1,0,0,0,0,0,1,0,0,0,8]}]})"};
+    platform::fake_answers[3] = {
+        1, R"({"items":[{"id":"a","score":3,"comment":"slow","created":"2025-12-24T10:00:00Z","attributes":{"plan":"pro"}}],"next":"T1"})"};
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::done);
+    CHECK(f.app.rep.headline.score.n == 10);
+    CHECK(f.app.rep.headline.score.nps == doctest::Approx(60));
+    CHECK(f.app.rep.rate.shown == 20);
+    REQUIRE(f.app.rep.breakdown.size() == 1);
+    CHECK(f.app.rep.breakdown[0].value == "web");
+    REQUIRE(f.app.rep.comments.size() == 1);
+    CHECK(f.app.rep.comments[0].text == "slow");
+    CHECK(f.app.rep.comments[0].attributes == "plan pro");
+    // The list reaches its end: the next page, once, with the token.
+    f.app.ui.comments_near_end = true;
+    f.pump();
+    f.pump();
+    REQUIRE(platform::fake_requests.size() == 4);
+    CHECK(platform::fake_requests[3] == "/v1/comments?limit=50&before=T1");
+    platform::fake_answers[4] = {1, R"({"items":[{"id":"b","score":9,"comment":"fine","created":"2025-12-23T10:00:00Z"}],"next":null})"};
+    f.pump();
+    CHECK(f.app.rep.comments.size() == 2);
+    f.pump();
+    CHECK(platform::fake_requests.size() == 4);  // no more pages
+    // A text search: the comments are asked again with q=, the scores say they ignore it.
+    f.app.settings.text = "slow";
+    app_settings_changed(f.app);
+    app_rebuild_if_dirty(f.app);
+    REQUIRE(platform::fake_requests.size() == 5);
+    CHECK(platform::fake_requests[4] == "/v1/comments?q=slow&limit=50");
+    f.pump();
+    CHECK(f.app.load.note.find("search") != std::string::npos);
+    // A failed request is said, never a stale number.
+    f.app.settings.segments = 0b100;
+    app_settings_changed(f.app);
+    app_rebuild_if_dirty(f.app);
+    platform::fake_answers[6] = {-1, "HTTP 503"};
+    f.pump();
+    CHECK(f.app.load.phase == load_phase::failed);
+    CHECK(f.app.load.error.find("HTTP 503") != std::string::npos);
 }

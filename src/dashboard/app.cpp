@@ -49,6 +49,11 @@ static void follow_up_begin(app_state& app, source_kind kind, const std::string&
 static void follow_up_pump(app_state& app);
 static nlohmann::json follow_up_json(const app_state& app);
 
+// The aggregate path (see aggregate_view in app.h; defined at the end of this file).
+static void aggregate_begin(app_state& app, const platform::load_info& info);
+static void aggregate_ask(app_state& app, const report_desc& desc);
+static void aggregate_pump(app_state& app);
+
 void app_setup(app_state& app) {
     app.chunk.resize(1 << 20);
     app.settings.dark = platform::prefers_dark();
@@ -206,7 +211,11 @@ void app_pump(app_state& app, double budget_ms) {
     if (info.id != app.js_load_id && info.id != 0) {
         app.js_load_id = info.id;
         begin_load(app, static_cast<source_kind>(info.kind), platform::load_text(0));
+        app.agg = aggregate_view{};
     }
+    // The page says "aggregate" once the collector's size is known (the load is already open).
+    if (info.id == app.js_load_id && info.aggregate && !app.agg.on) aggregate_begin(app, info);
+    if (app.agg.on) aggregate_pump(app);
     if (info.id == app.js_load_id && app.load.kind != source_kind::demo) {
         app.load.total_bytes = info.total;
         const double now = now_ms();
@@ -296,6 +305,11 @@ void app_rebuild(app_state& app) {
     d.breakdown_key = app.settings.breakdown;
     d.theme_key = app.settings.theme;
     if (!d.theme_key.empty()) d.theme_rows = &app.theme_rows.rows(app.store, d.theme_key);
+    if (app.agg.on) {
+        aggregate_ask(app, d);  // the report arrives with the answers (aggregate_pump)
+        app.filters_dirty = app.data_dirty = false;
+        return;
+    }
     app.rep = build_report(app.store, d);
     sort_breakdown(app.rep.breakdown, app.ui.sort_by, app.ui.sort_descending);
     app.build_cpu_ms = now_ms() - start;
@@ -401,6 +415,15 @@ std::string app_state_json(const app_state& app) {
     if (app.importer) j["load"]["header"] = app.importer->header();
     j["live"] = {{"state", live_state_name(app.live.state)}, {"events", app.live.events}, {"rejected", app.live.rejected}};
     j["rows"] = app.store.size();
+    if (app.agg.on)
+        j["aggregate"] = {
+            {"answers", app.agg.answers},
+            {"figures", app.agg.have_figures},
+            {"comments", app.agg.comments.size()},
+            {"comment_pages", app.agg.comment_pages},
+            {"more_comments", !app.agg.next.empty()},
+            {"note", app.agg.note},
+            {"first_figures_seconds", app.agg.first_figures_ms ? (app.agg.first_figures_ms - app.load.started_ms) / 1000 : 0.0}};
     j["memory_bytes"] = app.store.memory_bytes();
     j["comment_bytes"] = app.store.comment_pool.size();
     j["build_ms"] = app.build_cpu_ms;
@@ -604,6 +627,151 @@ static nlohmann::json follow_up_json(const app_state& app) {
             {"marks", f.marks.size()},
             {"shown", f.rows.size()},
             {"rows", std::move(rows)}};
+}
+
+//-----------------------------------------------------------------------------
+// The aggregate path (issue 14): figures from /v1/aggregate, comments from /v1/comments
+//-----------------------------------------------------------------------------
+static std::string query_string(const std::vector<param_pair>& pairs) {
+    std::string q;
+    for (const auto& [name, value] : pairs) q += (q.empty() ? "?" : "&") + name + "=" + percent_encode(value);
+    return q;
+}
+
+static void aggregate_begin(app_state& app, const platform::load_info& info) {
+    app.agg = aggregate_view{};
+    app.agg.on = true;
+    app.agg.answers = static_cast<uint64_t>(info.answers);
+    app.importer.reset();  // no rows come: the store stays empty
+    app.store.end_bulk();
+    app.filters_dirty = true;
+}
+
+// Asks for what the view shows when its queries changed; the answers of older queries are
+// dropped (their ids are no longer awaited).
+static void aggregate_ask(app_state& app, const report_desc& desc) {
+    aggregate_view& a = app.agg;
+    const std::string trend = query_string(aggregate_params(desc, aggregate_part::trend));
+    const std::string breakdown = query_string(aggregate_params(desc, aggregate_part::breakdown));
+    const std::string previous = query_string(aggregate_params(desc, aggregate_part::previous));
+    const std::string asked = trend + " " + breakdown + " " + previous;
+    if (asked != a.asked) {
+        a.asked = asked;
+        a.bodies = aggregate_answers{};
+        a.trend_req = platform::request("/v1/aggregate" + trend);
+        a.breakdown_req = breakdown.size() > 1 ? platform::request("/v1/aggregate" + breakdown) : 0;
+        a.previous_req = previous.size() > 1 ? platform::request("/v1/aggregate" + previous) : 0;
+    }
+    // Comments: the filter's conditions (not the bucket) and the search, in the database.
+    std::vector<param_pair> filter;
+    for (auto& p : aggregate_params(desc, aggregate_part::trend))
+        if (p.first != "by" && p.first != "tz") filter.push_back(std::move(p));
+    if (!desc.filter.text.empty()) filter.emplace_back("q", desc.filter.text);
+    filter.emplace_back("limit", std::to_string(aggregate_comment_page));
+    const std::string comments = query_string(filter);
+    if (comments != a.comments_asked) {
+        a.comments_asked = comments;
+        a.comments.clear();
+        a.next.clear();
+        a.comment_pages = 0;
+        a.comments_req = platform::request("/v1/comments" + comments);
+    }
+    std::string unanswered = aggregate_unanswered(desc);
+    a.note = unanswered;
+}
+
+static std::string attributes_text(const nlohmann::json& attrs) {
+    std::string out;
+    if (!attrs.is_object()) return out;
+    for (const auto& [k, v] : attrs.items())
+        out += (out.empty() ? "" : " · ") + k + " " + (v.is_string() ? v.get<std::string>() : v.dump());
+    return out;
+}
+
+static void aggregate_take_comments(app_state& app, const std::string& body) {
+    aggregate_view& a = app.agg;
+    nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+    if (!j.is_object() || !j.contains("items") || !j["items"].is_array()) {
+        a.error = "the collector's comments are not the expected JSON";
+        return;
+    }
+    for (const auto& item : j["items"]) {
+        if (!item.is_object()) continue;
+        comment_view c;
+        c.score = item.value("score", 0);
+        c.text = item.value("comment", std::string());
+        auto ts = parse_timestamp(item.value("created", std::string()));
+        c.ts_ms = ts ? *ts : 0;
+        if (item.contains("attributes")) c.attributes = attributes_text(item["attributes"]);
+        a.comments.push_back(std::move(c));
+    }
+    a.next = j.contains("next") && j["next"].is_string() ? j["next"].get<std::string>() : "";
+    ++a.comment_pages;
+    app.rep.comments = a.comments;
+    ++app.builds;  // the frame loop redraws on a new build
+}
+
+static void aggregate_pump(app_state& app) {
+    aggregate_view& a = app.agg;
+    std::string body;
+    auto take = [&](int& id, std::string& into) {
+        if (!id) return;
+        int r = platform::take_response(id, body);
+        if (r == 0) return;
+        id = 0;
+        if (r > 0)
+            into = std::move(body);
+        else
+            a.error = body;
+    };
+    const bool waiting = a.trend_req || a.breakdown_req || a.previous_req;
+    take(a.trend_req, a.bodies.trend);
+    take(a.breakdown_req, a.bodies.breakdown);
+    take(a.previous_req, a.bodies.previous);
+    if (waiting && !a.trend_req && !a.breakdown_req && !a.previous_req && a.error.empty()) {
+        report_desc d;
+        d.filter = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
+        d.bucket = app.settings.bucket;
+        d.breakdown_key = app.settings.breakdown;
+        d.theme_key = app.settings.theme;
+        double start = now_ms();
+        report r;
+        std::string note = aggregate_unanswered(d), error;
+        if (report_from_aggregates(a.bodies, d, r, note, error)) {
+            r.comments = a.comments;
+            sort_breakdown(r.breakdown, app.ui.sort_by, app.ui.sort_descending);
+            app.rep = std::move(r);
+            a.note = note;
+            a.have_figures = true;
+            if (!a.first_figures_ms) a.first_figures_ms = now_ms();
+            ++app.builds;
+        } else {
+            a.error = error;
+        }
+        app.build_cpu_ms = now_ms() - start;
+        app.last_build_ms = now_ms();
+    }
+    if (a.comments_req) {
+        int r = platform::take_response(a.comments_req, body);
+        if (r != 0) {
+            a.comments_req = 0;
+            if (r > 0)
+                aggregate_take_comments(app, body);
+            else
+                a.error = body;
+        }
+    } else if (app.ui.comments_near_end && !a.next.empty() && a.comment_pages > 0) {
+        a.comments_req = platform::request("/v1/comments" + a.comments_asked + "&before=" + percent_encode(a.next));
+    }
+    // Shown where the load's notes and errors are: never a silent wrong number.
+    app.load.note = a.note;
+    if (!a.error.empty()) {
+        app.load.error = "Could not read the collector's aggregates: " + a.error;
+        app.load.phase = load_phase::failed;
+    } else if (a.have_figures && app.load.phase == load_phase::loading) {
+        app.load.phase = load_phase::done;
+        app.load.finished_ms = now_ms();
+    }
 }
 
 }  // namespace npskit::dashboard

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "followup.h"
+#include "aggregate_report.h"
 #include "import.h"
 #include "report.h"
 #include "store.h"
@@ -76,6 +77,7 @@ struct ui_state {
     char custom_from[16] = "", custom_to[16] = "";
     bool scroll_to_comments = false;
     bool theme_drivers = false;  // the themes panel shows the drivers view
+    bool comments_near_end = false;  // the comments list is scrolled to its end (set each frame)
     // Screen rectangles (x, y, w, h in device pixels) of a few controls, for browser tests.
     std::map<std::string, std::array<float, 4>> rects;
 };
@@ -101,6 +103,29 @@ struct follow_up_state {
     char by[128] = "";           // who marks (≤ 64 code points, checked before sending)
 };
 
+// The aggregate path (issue 14): a collector with more than `aggregate_rows_limit` answers
+// sends no rows. The figures come from /v1/aggregate histograms, scored here by the core
+// (report_from_aggregates: one engine), asked again when a filter changes; the comments come
+// from /v1/comments a page at a time as the list scrolls. Under the limit, and for files and
+// URLs, the row path is unchanged. The limit is the page's (source.js; #rows_limit=N in tests).
+struct aggregate_view {
+    bool on = false;
+    uint64_t answers = 0;                                    // the collector's answers when opened
+    std::string asked;                                       // the figures' queries in flight or on screen
+    int trend_req = 0, breakdown_req = 0, previous_req = 0;  // 0 = not asked, or answered
+    aggregate_answers bodies;
+    bool have_figures = false;
+    std::string comments_asked;  // the comment filter of the pages loaded
+    std::string next;            // the next page's `before` token ("" = no more)
+    int comments_req = 0;
+    uint64_t comment_pages = 0;
+    std::vector<comment_view> comments;  // newest first, every page loaded so far
+    std::string note;                    // the aggregates' own note and what they cannot answer (shown)
+    std::string error;                   // a request failed (shown as the load's error)
+    double first_figures_ms = 0;         // performance clock: when the first report was drawn from them
+};
+constexpr size_t aggregate_comment_page = 50;
+
 struct app_state {
     response_store store;
     std::unique_ptr<response_importer> importer;
@@ -122,6 +147,7 @@ struct app_state {
     std::vector<char> chunk;                           // pull buffer
     size_t max_store_bytes = default_max_store_bytes;  // the memory cap (tests lower it)
     follow_up_state follow_up;                         // the follow-up panel (issue 15)
+    aggregate_view agg;                                // the aggregate path (on only for a large collector)
 };
 
 //-----------------------------------------------------------------------------

@@ -12,6 +12,10 @@ struct load_info {
     int kind = 0;         // source_kind: 1 file, 2 url, 3 collector
     double total = 0;     // bytes expected (0 = unknown)
     double received = 0;  // bytes arrived in the page so far
+    // The aggregate path: a collector with more answers than the row limit sends no rows; the
+    // app asks it for histograms and comment pages instead (request / take_response).
+    bool aggregate = false;
+    double answers = 0;  // the collector's answers when it was opened (aggregate path)
 };
 
 double monotonic_ms();  // performance.now(): durations, the stall clock, re-score pacing
@@ -48,5 +52,10 @@ void follow_up_request(const std::string& op, const std::string& base, const std
 bool pull_follow_up(std::string& out);
 std::string page_follow_ups(const std::string& source);  // the JSON kept for `source`, or ""
 void keep_page_follow_ups(const std::string& source, const std::string& json);
+// The aggregate path: a GET of `path_query` ("/v1/aggregate?…") on the open collector, with its
+// key. request gives an id (> 0); take_response is 0 while it runs, then once 1 with the body or
+// -1 with a sentence in `out` (the id is forgotten after that).
+int request(const std::string& path_query);
+int take_response(int id, std::string& out);
 
 }  // namespace npskit::dashboard::platform

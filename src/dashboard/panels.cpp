@@ -39,6 +39,7 @@ struct panel_model {
     float dpr;
     ImFont* font_regular;
     ImFont* font_big;
+    const aggregate_view* agg = nullptr;  // the aggregate path (a large collector): no rows here
 };
 
 // What a click asks of the app layer, done by draw_dashboard once the frame is drawn.
@@ -405,7 +406,8 @@ void draw_top_bar(const panel_model& m, panel_ui& u) {
         std::string src = l.name;
         if (src.size() > 60) src = "…" + src.substr(src.size() - 58);
         std::string head = std::string(source_kind_name(l.kind)) + ": " + src;
-        std::string count = with_thousands(m.rows) + " records";
+        std::string count =
+            m.agg && m.agg->on ? with_thousands(m.agg->answers) + " answers, scored from histograms" : with_thousands(m.rows) + " records";
         std::string line = head + " · " + count;
         if (ImGui::CalcTextSize(line.c_str()).x <= ImGui::GetContentRegionAvail().x) {
             muted(line.c_str());
@@ -960,6 +962,14 @@ void draw_themes(const panel_model& m, panel_ui& u, float height) {
     ImGui::SameLine();
     if (chip("Drivers of NPS", u.ui.theme_drivers)) u.ui.theme_drivers = true;
     note_rect(u, "drivers_view");
+    if (m.agg && m.agg->on) {  // themes need every comment's words; the histograms hold none
+        ImGui::Separator();
+        ImGui::TextWrapped(
+            "Themes are not computed for a collector this large: they need every comment's words, and the "
+            "dashboard reads histograms here. Search the comments below instead (in the collector's database).");
+        ImGui::EndChild();
+        return;
+    }
     if (!s.theme.empty()) {
         std::string label = "mention: " + rep.theme_text + "  ×##theme_panel";
         flow(button_width(label.c_str()));
@@ -1090,6 +1100,7 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
     if (comments.empty()) muted("No comments match these filters.");
     ImGuiTableFlags flags =
         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp;
+    u.ui.comments_near_end = false;  // the aggregate path's next page (app.cpp, aggregate_pump)
     if (!comments.empty() && ImGui::BeginTable("comment_list", 3, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
         ImGui::TableSetupScrollFreeze(0, 1);
         ImGui::TableSetupColumn("date", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("2026-01-01").x);
@@ -1119,6 +1130,9 @@ void draw_comments(const panel_model& m, panel_ui& u, float height) {
                 }
             }
         }
+        // (A list laid out for the first time has no scroll extent yet: not "at its end".)
+        u.ui.comments_near_end =
+            ImGui::GetScrollMaxY() > 0 && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 10 * ImGui::GetTextLineHeightWithSpacing();
         ImGui::EndTable();
     }
     ImGui::EndChild();
@@ -1285,7 +1299,8 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
                         app.live,          app.store.attributes,
                         app.store.size(),  app.importer ? &app.importer->header() : nullptr,
                         app.settings.dark, app.dpr,
-                        fonts.regular,     fonts.big};
+                        fonts.regular,     fonts.big,
+                        &app.agg};
     panel_ui u{app.settings, app.ui, {}, false};
     ImGuiIO& io = ImGui::GetIO();
     ImGui::SetNextWindowPos(ImVec2(0, 0));

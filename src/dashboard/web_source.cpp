@@ -11,8 +11,8 @@ EM_JS(double, npskit_js_now_ms, (), { return Date.now(); });
 EM_JS(double, npskit_js_input_age_ms, (), { return performance.now() - NpskitWeb.inputAt; });
 EM_JS(void, npskit_js_load_info, (double* out), {
   const l = NpskitWeb.load;
-  const v = l ? [l.id, l.kind, l.total, l.received] : [0, 0, 0, 0];
-  for (let i = 0; i < 4; ++i) HEAPF64[(out >> 3) + i] = v[i];
+  const v = l ? [l.id, l.kind, l.total, l.received, l.aggregate ? 1 : 0, l.answers || 0] : [0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 6; ++i) HEAPF64[(out >> 3) + i] = v[i];
 });
 EM_JS(int, npskit_js_load_text, (int which, char* buf, int cap), {
   const l = NpskitWeb.load;
@@ -77,6 +77,8 @@ EM_JS(int, npskit_js_page_follow_ups, (const char* source, char* buf, int cap), 
 EM_JS(void, npskit_js_keep_page_follow_ups, (const char* source, const char* json), {
   NpskitWeb.keepPageFollowUps(UTF8ToString(source), UTF8ToString(json));
 });
+EM_JS(int, npskit_js_request, (const char* path), { return NpskitWeb.request(UTF8ToString(path)); });
+EM_JS(int, npskit_js_take_response, (int id, char* buf, int cap), { return NpskitWeb.takeResponse(id, buf, cap); });
 // clang-format on
 
 namespace npskit::dashboard {
@@ -114,9 +116,9 @@ double wall_ms() { return npskit_js_now_ms(); }
 bool prefers_dark() { return npskit_js_prefers_dark() != 0; }
 
 load_info current_load() {
-    double v[4];
+    double v[6];
     npskit_js_load_info(v);
-    return {static_cast<int>(v[0]), static_cast<int>(v[1]), v[2], v[3]};
+    return {static_cast<int>(v[0]), static_cast<int>(v[1]), v[2], v[3], v[4] != 0, v[5]};
 }
 
 std::string load_text(int which) {
@@ -173,6 +175,24 @@ std::string page_follow_ups(const std::string& source) {
 }
 void keep_page_follow_ups(const std::string& source, const std::string& json) {
     npskit_js_keep_page_follow_ups(source.c_str(), json.c_str());
+}
+// The aggregate path. NpskitWeb.takeResponse: -1 while the request runs; then "1" + body or
+// "0" + an error sentence, written as writeString does (-needed when the buffer is too small,
+// and the answer stays for the next call).
+int request(const std::string& path_query) { return npskit_js_request(path_query.c_str()); }
+int take_response(int id, std::string& out) {
+    static std::vector<char> buffer(64 * 1024);
+    for (;;) {
+        int n = npskit_js_take_response(id, buffer.data(), static_cast<int>(buffer.size()));
+        if (n == -1) return 0;  // still running
+        if (n < -1) {           // the buffer is too small: -needed
+            buffer.resize(static_cast<size_t>(-n) + 16);
+            continue;
+        }
+        // The page prefixes the text with "1" (a body) or "0" (an error sentence).
+        out.assign(buffer.data() + 1, static_cast<size_t>(n > 0 ? n - 1 : 0));
+        return n > 0 && buffer[0] == '1' ? 1 : -1;
+    }
 }
 
 }  // namespace platform

@@ -128,6 +128,8 @@ var NpskitWeb = {
     base = base.replace(/\/+$/, '');
     const load = this.beginLoad(3, base || location.origin, 0);
     const headers = key ? { Authorization: 'Bearer ' + key } : {};
+    this.collector = { base, headers };
+    if (await this.openAggregate(load, base, headers)) return;
     const limit = 10000;  // the collector's largest page (docs/http-api.md): fewer round trips
     let cursor = '';
     try {
@@ -152,6 +154,55 @@ var NpskitWeb = {
     } catch (e) {
       this.fail(load, 'Could not load from the collector ' + (base || location.origin) + ': ' + e.message);
     }
+  },
+  // ---- the aggregate path (issue 14) ----------------------------------------------------
+  // Above `rowsLimit` answers the collector sends no rows: one cheap total first, then the app
+  // asks for histograms and comment pages (request / takeResponse). The line is 200,000
+  // answers (BENCHMARKS.md "Dashboard at scale": where downloading rows stops opening within
+  // about a second); #rows_limit=N in the URL moves it (tests, benchmarks; 0 = always rows).
+  rowsLimit: 200000,
+  requests: new Map(),  // id → {done, ok, text}
+  requestSeq: 0,
+  readRowsLimit() {
+    const m = /(?:^#|&)rows_limit=(\d+)/.exec(location.hash);
+    if (m) this.rowsLimit = Number(m[1]);
+  },
+  async openAggregate(load, base, headers) {
+    if (!this.rowsLimit) return false;
+    let answers = 0;
+    try {
+      const res = await fetch(base + '/v1/aggregate?by=survey', { headers });
+      if (!res.ok) return false;  // the row path says what is wrong (a key, say)
+      const total = (await res.json()).total;
+      answers = total.histogram.reduce((a, b) => a + b, 0);
+    } catch (e) {
+      return false;
+    }
+    if (load !== this.load || answers <= this.rowsLimit) return false;
+    load.aggregate = true;
+    load.answers = answers;
+    this.end(load);  // no bytes: the figures come through request()
+    return true;
+  },
+  request(path) {
+    const id = ++this.requestSeq;
+    const entry = { done: false, ok: false, text: '' };
+    this.requests.set(id, entry);
+    const c = this.collector || { base: '', headers: {} };
+    fetch(c.base + path, { headers: c.headers }).then(async (res) => {
+      entry.text = await res.text();
+      entry.ok = res.ok;
+      if (!res.ok) entry.text = 'HTTP ' + res.status + ' for ' + path.split('?')[0] + ': ' + entry.text.slice(0, 200);
+    }).catch((e) => { entry.text = e.message || String(e); }).finally(() => { entry.done = true; this.schedulePump(); });
+    return id;
+  },
+  takeResponse(id, ptr, cap) {
+    const entry = this.requests.get(id);
+    if (!entry) return 0;  // unknown: an empty error
+    if (!entry.done) return -1;
+    const n = this.writeString((entry.ok ? '1' : '0') + entry.text, ptr, cap);
+    if (n >= 0) this.requests.delete(id);
+    return n;
   },
   // Copies up to `cap` queued bytes to wasm memory. >0 bytes, 0 wait, -1 ended, -2 failed.
   pull(ptr, cap) {
@@ -335,7 +386,8 @@ var NpskitWeb = {
       e.preventDefault();
       if (e.dataTransfer.files[0]) this.openFile(e.dataTransfer.files[0]);
     });
-    window.addEventListener('hashchange', () => { this.hashChanged = true; });
+    window.addEventListener('hashchange', () => { this.hashChanged = true; this.readRowsLimit(); });
+    this.readRowsLimit();
     for (const type of ['pointermove', 'pointerdown', 'pointerup', 'mousemove', 'mousedown', 'mouseup', 'wheel', 'keydown', 'keyup',
       'touchstart', 'touchmove', 'touchend', 'focus', 'blur', 'resize', 'paste', 'visibilitychange'])
       window.addEventListener(type, () => { this.inputAt = performance.now(); }, { capture: true, passive: true });
