@@ -21,7 +21,8 @@ std::string collector_answer(const response_store& store, const std::vector<para
     REQUIRE(parse_params(pairs, q).ok());
     auto hist = [](const score_histogram& h) { return nlohmann::json(h.bins); };
     group_stats total = aggregate(store, q.filter);
-    nlohmann::json out = {{"by", q.by}, {"total", {{"histogram", hist(total.histogram)}, {"shown", total.shown}, {"dismissed", total.dismissed}}}};
+    nlohmann::json out = {{"by", q.by},
+                          {"total", {{"histogram", hist(total.histogram)}, {"shown", total.shown}, {"dismissed", total.dismissed}}}};
     std::vector<group_stats> groups =
         q.by_time ? group_by_time(store, q.filter, q.bucket, q.utc_offset_minutes) : group_by_attribute(store, q.filter, q.by);
     nlohmann::json list = nlohmann::json::array();
@@ -115,8 +116,12 @@ TEST_CASE("aggregate_report: queries and what they cannot answer") {
     add_condition(desc.filter.attributes, *parse_condition("plan=pro|team"));
     desc.utc_offset_minutes = -330;
     auto trend = aggregate_params(desc, aggregate_part::trend);
-    CHECK(trend == std::vector<param_pair>{{"by", "week"}, {"tz", "-05:30"}, {"since", "2026-01-01T00:00:00Z"},
-                                            {"until", "2026-02-01T00:00:00Z"}, {"segment", "detractor,passive"}, {"where", "plan=pro|team"}});
+    CHECK(trend == std::vector<param_pair>{{"by", "week"},
+                                           {"tz", "-05:30"},
+                                           {"since", "2026-01-01T00:00:00Z"},
+                                           {"until", "2026-02-01T00:00:00Z"},
+                                           {"segment", "detractor,passive"},
+                                           {"where", "plan=pro|team"}});
     auto prev = aggregate_params(desc, aggregate_part::previous);
     CHECK(prev[1] == param_pair{"since", "2025-12-01T00:00:00Z"});
     CHECK(prev[2] == param_pair{"until", "2026-01-01T00:00:00Z"});

@@ -29,8 +29,8 @@ struct fake_page {
     std::vector<std::string> calls;  // "cancel 1", "open_url …", "set_hash …", "download …"
     std::vector<std::string> downloads;
     int pulls = 0;
-    std::string kept_source, kept_key;  // sessionStorage
-    std::deque<std::string> follow_up_answers;        // what pull_follow_up hands over
+    std::string kept_source, kept_key;                 // sessionStorage
+    std::deque<std::string> follow_up_answers;         // what pull_follow_up hands over
     std::map<std::string, std::string> local_storage;  // page-kept follow-up statuses by source
 
     // A source starts: the page has read nothing yet.
@@ -561,14 +561,16 @@ TEST_CASE("dashboard app: the follow-up list (issue 15)") {
         CHECK(fu.sending.count("resp-d002") == 1);
         CHECK(page.hash.find("admin") == std::string::npos);
         CHECK(page.local_storage.empty());  // never kept in the page
-        page.follow_up_answers.push_back("{\"op\":\"patch\",\"id\":\"resp-d002\",\"status\":401,\"body\":\"{\\\"errors\\\":[{\\\"code\\\":"
-                                         "\\\"admin_unauthorized\\\",\\\"field\\\":\\\"\\\",\\\"message\\\":\\\"this needs the admin key\\\"}]}\"}");
+        page.follow_up_answers.push_back(
+            "{\"op\":\"patch\",\"id\":\"resp-d002\",\"status\":401,\"body\":\"{\\\"errors\\\":[{\\\"code\\\":"
+            "\\\"admin_unauthorized\\\",\\\"field\\\":\\\"\\\",\\\"message\\\":\\\"this needs the admin key\\\"}]}\"}");
         f.pump();
         app_follow_up_refresh(f.app);
         CHECK(fu.message == "Not saved: this needs the admin key");
         CHECK(fu.rows[0].status == follow_up_status::todo);
-        page.follow_up_answers.push_back("{\"op\":\"patch\",\"id\":\"resp-d002\",\"status\":200,\"body\":\"{\\\"id\\\":\\\"resp-d002\\\","
-                                         "\\\"status\\\":\\\"contacted\\\",\\\"by\\\":\\\"anna\\\",\\\"at\\\":\\\"2026-01-05T00:00:00Z\\\",\\\"note\\\":\\\"\\\"}\"}");
+        page.follow_up_answers.push_back(
+            "{\"op\":\"patch\",\"id\":\"resp-d002\",\"status\":200,\"body\":\"{\\\"id\\\":\\\"resp-d002\\\","
+            "\\\"status\\\":\\\"contacted\\\",\\\"by\\\":\\\"anna\\\",\\\"at\\\":\\\"2026-01-05T00:00:00Z\\\",\\\"note\\\":\\\"\\\"}\"}");
         f.pump();
         app_follow_up_refresh(f.app);
         CHECK(fu.rows[0].status == follow_up_status::contacted);

@@ -39,14 +39,15 @@ TEST_CASE("definition: a typical definition with every option is valid") {
 
 TEST_CASE("definition: the numbers take exactly what the widget's rules take") {
     // The same bounds as read_survey_rules: a value it refuses is an error, one it takes is not.
-    const char* cases[] = {R"({"sample":101})", R"({"sample":-1})", R"({"sample":"x"})", R"({"waitAfterAnswerDays":3651})",
+    const char* cases[] = {R"({"sample":101})",          R"({"sample":-1})", R"({"sample":"x"})",  R"({"waitAfterAnswerDays":3651})",
                            R"({"maxDisplays":1000001})", R"({"sample":50})", R"({"sample":"50"})", R"({"cooldownDays":0})"};
     for (const char* json : cases) {
         std::string t = tagged_of(json);
         survey_rules defaults;
         survey_rules read = read_survey_rules({t});
-        bool widget_took = read.sample_percent != defaults.sample_percent || read.wait_after_answer_days != defaults.wait_after_answer_days ||
-                           read.max_displays != defaults.max_displays || read.cooldown_days != defaults.cooldown_days;
+        bool widget_took = read.sample_percent != defaults.sample_percent ||
+                           read.wait_after_answer_days != defaults.wait_after_answer_days || read.max_displays != defaults.max_displays ||
+                           read.cooldown_days != defaults.cooldown_days;
         CAPTURE(json);
         CHECK(validate_definition(json).empty() == widget_took);
     }
@@ -106,10 +107,10 @@ TEST_CASE("definition: precedence is defaults < remote definition < tag and init
     std::string init = tagged_of(R"({"texts":{"question":"init"}})");
     std::string layers = layer_config(remote, tag + init);
     survey_rules r = read_survey_rules({layers});
-    CHECK(r.sample_percent == 20);          // the tag pins it
-    CHECK(r.wait_after_answer_days == 30);  // the remote definition's
+    CHECK(r.sample_percent == 20);           // the tag pins it
+    CHECK(r.wait_after_answer_days == 30);   // the remote definition's
     CHECK(r.wait_after_dismiss_days == 30);  // the built-in default
-    CHECK(r.cooldown_days == 7);            // the built-in default
+    CHECK(r.cooldown_days == 7);             // the built-in default
     CHECK(config_layers{layers}.get("texts").get("question").text() == "init");
     survey_rules only_remote = read_survey_rules({layer_config(remote, "")});
     CHECK(only_remote.sample_percent == 50);

@@ -174,9 +174,16 @@ TEST_CASE("digest with an empty previous period and no shown events") {
 TEST_CASE("digest themes: top 3 per segment, the report's distinctive themes") {
     response_store store;
     const int64_t end = at("2026-11-30T00:00:00Z");
-    const char* detractor_comments[] = {"slow export and billing errors", "billing errors again, slow export", "slow export",
-                                        "billing errors", "sync broken, slow export", "sync broken and billing errors",
-                                        "sync broken", "login fails", "login fails often", "login fails daily"};
+    const char* detractor_comments[] = {"slow export and billing errors",
+                                        "billing errors again, slow export",
+                                        "slow export",
+                                        "billing errors",
+                                        "sync broken, slow export",
+                                        "sync broken and billing errors",
+                                        "sync broken",
+                                        "login fails",
+                                        "login fails often",
+                                        "login fails daily"};
     int i = 0;
     for (int k = 0; k < 3; ++k)
         for (const char* c : detractor_comments) store.add(answer(i++, 2, end - 3600000 * (i + 1), c));

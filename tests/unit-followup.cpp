@@ -171,8 +171,9 @@ TEST_CASE("follow_up_csv") {
     follow_up_marks marks;
     marks["r1"] = {"r1", follow_up_status::contacted, "anna", 1700000002000, "+called"};
     std::string csv = follow_up_csv(book, follow_up_list(book, marks, {}));
-    CHECK(csv.find("\"group\",\"status\",\"by\",\"marked_at\",\"note\",\"id\",\"ts\",\"score\",\"segment\",\"survey\",\"contact_ok\",\"email\","
-                   "\"comment\",\"plan\",\"'-cmd\"\r\n") == 0);
+    CHECK(csv.find(
+              "\"group\",\"status\",\"by\",\"marked_at\",\"note\",\"id\",\"ts\",\"score\",\"segment\",\"survey\",\"contact_ok\",\"email\","
+              "\"comment\",\"plan\",\"'-cmd\"\r\n") == 0);
     CHECK(csv.find("\"detractor_contact\",\"contacted\",\"anna\",\"2023-11-14T22:13:22Z\",\"'+called\",\"r1\"") != std::string::npos);
     CHECK(csv.find("\"'=HYPERLINK(\"\"http://evil\"\")\",\"pro\",\"'@SUM(A1)\"\r\n") != std::string::npos);
     CHECK(csv.find("\"promoter\",\"todo\",\"\",\"\",\"\",\"r2\"") != std::string::npos);

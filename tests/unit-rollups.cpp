@@ -51,7 +51,8 @@ TEST_CASE("rollups: a row's cells are its survey cell, its built-ins and its all
     r.locale = "fr";
     r.contact_ok = false;
     std::vector<rollup_cell> cells;
-    rollup_cells(r, [](const std::string&, const std::string& key) { return key == "plan"; }, cells);
+    rollup_cells(
+        r, [](const std::string&, const std::string& key) { return key == "plan"; }, cells);
     REQUIRE(cells.size() == 4);
     CHECK(cells[0] == rollup_cell{"nps", t0 / h, "", "", 9});
     CHECK(cells[1] == rollup_cell{"nps", t0 / h, "locale", "fr", 9});

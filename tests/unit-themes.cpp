@@ -271,8 +271,8 @@ TEST_CASE("demo data: no stop word or near-stop word among the top themes") {
             corpus.add(*r.comment, r.score, static_cast<uint32_t>(segment_of(r.score)), r.locale.value_or(""));
     });
     REQUIRE(corpus.size() > 5000);
-    const std::vector<std::string> near_stop = {"every", "up",  "week", "very", "really", "use",    "work",    "mode",    "page",
-                                                "team",  "not", "no",   "too",  "pas",    "chaque", "semaine", "vraiment",
+    const std::vector<std::string> near_stop = {"every", "up", "week", "very", "really", "use", "work", "mode", "page", "team", "not", "no",
+                                                "too", "pas", "chaque", "semaine", "vraiment",
                                                 // French stop words ("les" was seen in the dashboard's themes)
                                                 "les", "des", "est", "pour", "mais", "sont", "le", "la"};
     // The whole demo set (the CLI), and the dashboard's report: its newest 2,000 comments.
@@ -432,10 +432,14 @@ TEST_CASE("theme_row_cache: the rows of rows_mentioning as rows arrive, change a
     // Row 0 ("the price went up…") now says it is slow; a row that said so says something else.
     REQUIRE(!before.empty());
     REQUIRE(before.front() != 0);
-    const std::string id0 = "labelled-000", id_slow = "labelled-" + std::string(3 - std::to_string(before.back()).size(), '0') + std::to_string(before.back());
+    const std::string id0 = "labelled-000",
+                      id_slow = "labelled-" + std::string(3 - std::to_string(before.back()).size(), '0') + std::to_string(before.back());
     response_importer updates({}, [&](const response_view& r) { store.add(r); });
-    updates.feed("{\"v\": 1, \"id\": \"" + id0 + "\", \"survey\": \"s\", \"score\": 1, \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"so slow to load\"}\n");
-    updates.feed("{\"v\": 1, \"id\": \"" + id_slow + "\", \"survey\": \"s\", \"score\": 1, \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"fine now\"}\n");
+    updates.feed(
+        "{\"v\": 1, \"id\": \"" + id0 +
+        "\", \"survey\": \"s\", \"score\": 1, \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"so slow to load\"}\n");
+    updates.feed("{\"v\": 1, \"id\": \"" + id_slow +
+                 "\", \"survey\": \"s\", \"score\": 1, \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"fine now\"}\n");
     updates.finish();
     REQUIRE(store.size() == rows);  // updates, not new rows
     const std::vector<uint32_t> after = rows_mentioning(store, "slow");

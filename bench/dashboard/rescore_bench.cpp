@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
         std::printf("%s{\"hash\":\"%s\",\"n\":%llu,\"min_ms\":%.3f,\"median_ms\":%.3f", h ? "," : "", hash.c_str(),
                     static_cast<unsigned long long>(answered), times.front(), times[times.size() / 2]);
         if (!d.theme_key.empty())
-            std::printf(",\"select_ms\":%.3f,\"theme_rows\":%zu,\"theme_rows_ms\":%.3f,\"commented_by_period_ms\":%.3f", select_ms, theme_rows,
-                        rows_ms, share_ms);
+            std::printf(",\"select_ms\":%.3f,\"theme_rows\":%zu,\"theme_rows_ms\":%.3f,\"commented_by_period_ms\":%.3f", select_ms,
+                        theme_rows, rows_ms, share_ms);
         std::printf("}");
     }
     std::printf("]}\n");

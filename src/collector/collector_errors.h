@@ -32,11 +32,11 @@ namespace npskit {
     X(header_too_large, 431, "the request line and headers are larger than the limit")                                         \
     X(unavailable, 503, "the collector cannot serve this now")                                                                 \
     X(too_many_streams, 503, "too many open streams; retry later")                                                             \
-    X(too_many_connections, 503, "too many open connections (from this address or in total); retry later")                   \
+    X(too_many_connections, 503, "too many open connections (from this address or in total); retry later")                     \
     X(digest_not_configured, 409, "this collector has no digest target: start it with --digest daily|weekly --digest-url URL") \
     X(bad_follow_up, 400,                                                                                                      \
-      "send {\"status\": \"todo\"|\"contacted\"|\"resolved\", \"by\": a name of 1 to 64 characters, \"note\": up to 1,000}")     \
-    X(response_not_found, 404, "no response with this id (see GET /v1/responses)") \
+      "send {\"status\": \"todo\"|\"contacted\"|\"resolved\", \"by\": a name of 1 to 64 characters, \"note\": up to 1,000}")   \
+    X(response_not_found, 404, "no response with this id (see GET /v1/responses)")                                             \
     X(precondition_failed, 412, "If-Match does not name the current version (GET it again, then retry)")
 
 enum class collector_error : unsigned char {

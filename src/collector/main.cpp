@@ -378,7 +378,8 @@ int main(int argc, char** argv) {
             return bad("--digest " + e.digest + " needs --digest-secret whsec_… (or --digest-format slack)");
         if (std::string problem = npskit::check_endpoint(e); !problem.empty()) return bad(problem);
         for (size_t j = 0; j < i; ++j)
-            if (desc.webhooks[j].url == e.url && desc.webhooks[j].digest == e.digest) return bad("the webhook " + npskit::redact_url(e.url) + " is given twice");
+            if (desc.webhooks[j].url == e.url && desc.webhooks[j].digest == e.digest)
+                return bad("the webhook " + npskit::redact_url(e.url) + " is given twice");
     }
     return npskit::run_collector(desc);
 }

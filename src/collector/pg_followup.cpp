@@ -49,10 +49,11 @@ bool pg_follow_up_list(PGconn* c, int64_t since_ms, int status, size_t limit, st
     std::string since = std::to_string(since_ms), count = std::to_string(std::min<size_t>(limit, INT64_MAX));
     std::string wanted = status >= 0 ? follow_up_status_name(static_cast<follow_up_status>(status)) : "";
     const char* values[] = {since.c_str(), wanted.c_str(), count.c_str()};
-    pg_result r{PQexecParams(c,
-                             "SELECT response_id, status, by_name, at_ms, note FROM follow_ups "
-                             "WHERE at_ms >= $1::bigint AND ($2::text = '' OR status = $2::text) ORDER BY at_ms, response_id LIMIT $3::bigint",
-                             3, nullptr, values, nullptr, nullptr, 0)};
+    pg_result r{
+        PQexecParams(c,
+                     "SELECT response_id, status, by_name, at_ms, note FROM follow_ups "
+                     "WHERE at_ms >= $1::bigint AND ($2::text = '' OR status = $2::text) ORDER BY at_ms, response_id LIMIT $3::bigint",
+                     3, nullptr, values, nullptr, nullptr, 0)};
     if (!r.ok()) return fail(c, error);
     for (int i = 0; i < PQntuples(r.r); ++i) {
         follow_up_mark m;

@@ -317,7 +317,7 @@ constexpr migration migrations[] = {
      "  response_id text PRIMARY KEY,"  // responses.id
      "  status      text NOT NULL,"     // todo | contacted | resolved
      "  by_name     text NOT NULL,"
-     "  at_ms       bigint NOT NULL,"   // the collector's clock
+     "  at_ms       bigint NOT NULL,"  // the collector's clock
      "  note        text NOT NULL"
      ");"
      "CREATE INDEX IF NOT EXISTS follow_ups_at ON follow_ups (at_ms);"},
@@ -443,12 +443,9 @@ public:
         }
         std::vector<std::unique_ptr<result>> got;
         auto first_trip = [&] {
-            return writer_.pipeline({{"begin", {}},
-                                     {"write_lock", {}},
-                                     {"take_cursors", {&count}},
-                                     {"stored_rows", {&ids}},
-                                     {"rollup_keys", {&surveys_seen}}},
-                                    got, error);
+            return writer_.pipeline(
+                {{"begin", {}}, {"write_lock", {}}, {"take_cursors", {&count}}, {"stored_rows", {&ids}}, {"rollup_keys", {&surveys_seen}}},
+                got, error);
         };
         if (!first_trip()) {
             // A connection the database dropped while idle (a restart): nothing of this batch
@@ -550,7 +547,8 @@ public:
             append_array_item(bodies, &row.json);
             // The row's counts move from what was stored before the batch to its final state.
             if (auto b = before.find(r.id); b != before.end())
-                if (parse_result old = parse_response(std::string_view(b->second)); old.ok()) add_rollup_moves(old.value, -1, allowed, moves);
+                if (parse_result old = parse_response(std::string_view(b->second)); old.ok())
+                    add_rollup_moves(old.value, -1, allowed, moves);
             add_rollup_moves(r, +1, allowed, moves);
         }
         for (std::string* a : {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}) *a += '}';
@@ -582,14 +580,13 @@ public:
             *a += '}';
         std::string last_text = std::to_string(last);
         // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
-        if (!writer_.pipeline(
-                {{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
-                 {"rollup_scores_add", {&s_survey, &s_hour, &s_slot, &s_n}},
-                 {"rollup_attributes_add", {&a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n}},
-                 {"rollup_keys_add", {&k_survey, &k_key}},
-                 {"notify", {&last_text}},
-                 {"commit", {}}},
-                got, error))
+        if (!writer_.pipeline({{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
+                               {"rollup_scores_add", {&s_survey, &s_hour, &s_slot, &s_n}},
+                               {"rollup_attributes_add", {&a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n}},
+                               {"rollup_keys_add", {&k_survey, &k_key}},
+                               {"notify", {&last_text}},
+                               {"commit", {}}},
+                              got, error))
             return abort();
         raise_cursor(last);
         return true;
@@ -607,12 +604,19 @@ public:
 
     // GET /v1/comments ("read_comments" above).
     bool read_comments(const comment_query& q, std::vector<comment_row>& out, std::string& error) override {
-        std::string p[8] = {std::to_string(q.since_ms), std::to_string(q.until_ms), std::to_string(q.before_ts_ms), q.before_id,
-                            q.survey, std::to_string(q.segments), q.text, std::to_string(q.limit)};
+        std::string p[8] = {std::to_string(q.since_ms),
+                            std::to_string(q.until_ms),
+                            std::to_string(q.before_ts_ms),
+                            q.before_id,
+                            q.survey,
+                            std::to_string(q.segments),
+                            q.text,
+                            std::to_string(q.limit)};
         return with_reader(error, [&](connection& c) {
             result r(c.run("read_comments", {&p[0], &p[1], &p[2], &p[3], &p[4], &p[5], &p[6], &p[7]}));
             if (!r.ok()) return false;
-            for (int i = 0; i < r.rows(); ++i) out.push_back({static_cast<int64_t>(std::strtoll(PQgetvalue(r.r, i, 0), nullptr, 10)), r.text(i, 1), r.text(i, 2)});
+            for (int i = 0; i < r.rows(); ++i)
+                out.push_back({static_cast<int64_t>(std::strtoll(PQgetvalue(r.r, i, 0), nullptr, 10)), r.text(i, 1), r.text(i, 2)});
             return true;
         });
     }
@@ -648,8 +652,8 @@ public:
                           : c.run("rollup_score_counts", {&group, &since, &until, &surveys}));
             if (!r.ok()) return false;
             for (int i = 0; i < r.rows(); ++i)
-                out.push_back({r.text(i, 0), std::strtoll(PQgetvalue(r.r, i, 1), nullptr, 10), static_cast<uint8_t>(r.number(i, 2)),
-                               r.number(i, 3)});
+                out.push_back(
+                    {r.text(i, 0), std::strtoll(PQgetvalue(r.r, i, 1), nullptr, 10), static_cast<uint8_t>(r.number(i, 2)), r.number(i, 3)});
             complete = true;
             if (builtin) return true;
             result m(c.run("rollup_key_missing", {&cap, &q.attribute}));

@@ -56,8 +56,8 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         if (!connect(error) || !exec("BEGIN", error)) return false;
         const char* lock_args[] = {v.id.c_str()};
-        pg_result locked(PQexecParams(c_, "SELECT pg_advisory_xact_lock(1853058925, hashtext($1::text))", 1, nullptr, lock_args, nullptr,
-                                      nullptr, 0));
+        pg_result locked(
+            PQexecParams(c_, "SELECT pg_advisory_xact_lock(1853058925, hashtext($1::text))", 1, nullptr, lock_args, nullptr, nullptr, 0));
         survey_version cur;
         bool found = false;
         bool ok = locked.ok() && latest(v.id, cur, found, error);

@@ -34,13 +34,13 @@
 #include <thread>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
 #include <openssl/sha.h>
+#include <nlohmann/json.hpp>
 
 #include "calendar.h"
 #include "collector_errors.h"
-#include "digest.h"
 #include "definition.h"
+#include "digest.h"
 #include "http_server.h"
 #include "metrics.h"
 #include "params.h"
@@ -981,7 +981,8 @@ void get_comments(collector_state& st, const http_request& req, http_response& r
     for (json& item : items) item.erase("next_key");
     json out = {{"items", std::move(items)}, {"next", next.empty() ? json(nullptr) : json(next)}};
     if (budget_spent)
-        out["note"] = "scanned " + std::to_string(scanned) + " commented answers for the attribute conditions without filling the page: "
+        out["note"] = "scanned " + std::to_string(scanned) +
+                      " commented answers for the attribute conditions without filling the page: "
                       "ask for the next page to go on";
     res.set_header("Cache-Control", "no-store");
     res.set_content(out.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
@@ -1113,7 +1114,8 @@ bool queue_digest(collector_state& st, size_t i, int64_t end_ms, digest_queued& 
     q.n = i + 1;
     q.webhook_id = o.webhook_id;
     if (!st.storage.outbox_enqueue(o, now, q.inserted, q.delivery, error)) return false;
-    if (q.inserted) log_line({{"msg", "digest queued"}, {"webhook_id", q.webhook_id}, {"url", redact_url(e.url)}, {"delivery", q.delivery}});
+    if (q.inserted)
+        log_line({{"msg", "digest queued"}, {"webhook_id", q.webhook_id}, {"url", redact_url(e.url)}, {"delivery", q.delivery}});
     if (st.webhooks) st.webhooks->wake();
     return true;
 }
@@ -1134,7 +1136,8 @@ void get_digest(collector_state& st, const http_request& req, http_response& res
     int64_t end = digest_boundary_at_or_before(p, now_ms(), offset);
     if (req.has_param("end")) {
         std::optional<int64_t> v = parse_digest_end(req.param("end"), offset);
-        if (!v) return send_error(res, collector_error::bad_parameter, "end", std::string("end ") + param_error_text(param_error::bad_time));
+        if (!v)
+            return send_error(res, collector_error::bad_parameter, "end", std::string("end ") + param_error_text(param_error::bad_time));
         end = *v;
     }
     digest d;
@@ -1224,7 +1227,11 @@ private:
 // Follow-up statuses (issue 15's follow-up list): beside the answer, never changing it.
 //-----------------------------------------------------------------------------
 json follow_up_json(const follow_up_mark& m) {
-    return {{"id", m.response_id}, {"status", follow_up_status_name(m.status)}, {"by", m.by}, {"at", format_timestamp(m.at_ms)}, {"note", m.note}};
+    return {{"id", m.response_id},
+            {"status", follow_up_status_name(m.status)},
+            {"by", m.by},
+            {"at", format_timestamp(m.at_ms)},
+            {"note", m.note}};
 }
 
 // PATCH /v1/responses/{id}/follow-up (admin key): {"status", "by", "note"?}; the answer's row,
@@ -1246,7 +1253,8 @@ void patch_follow_up(collector_state& st, const http_request& req, http_response
     const json* status = body.contains("status") ? &body["status"] : nullptr;
     if (!status || !status->is_string() || !parse_follow_up_status(status->get_ref<const std::string&>(), mark.status))
         return send_error(res, collector_error::bad_follow_up, "status", "status must be \"todo\", \"contacted\" or \"resolved\"");
-    if (!body.contains("by") || !body["by"].is_string()) return send_error(res, collector_error::bad_follow_up, "by", "by must be a string");
+    if (!body.contains("by") || !body["by"].is_string())
+        return send_error(res, collector_error::bad_follow_up, "by", "by must be a string");
     mark.by = body["by"].get<std::string>();
     if (std::string why = check_follow_up_by(mark.by); !why.empty()) return send_error(res, collector_error::bad_follow_up, "by", why);
     if (body.contains("note")) {
@@ -1281,7 +1289,8 @@ void get_follow_ups(collector_state& st, const http_request& req, http_response&
     int64_t since = 0;
     if (req.has_param("since") && !req.param("since").empty()) {
         std::optional<int64_t> t = parse_timestamp(req.param("since"));
-        if (!t) return send_error(res, collector_error::bad_parameter, "since", "since must be an RFC 3339 timestamp (2026-01-31T12:00:00Z)");
+        if (!t)
+            return send_error(res, collector_error::bad_parameter, "since", "since must be an RFC 3339 timestamp (2026-01-31T12:00:00Z)");
         since = *t;
     }
     uint64_t limit = 10000;
@@ -1532,7 +1541,10 @@ void survey_route(collector_state& st, const http_request& req, http_response& r
     if (!store->put(v, expect, outcome, error)) return send_error(res, collector_error::unavailable, "", error);
     if (outcome == survey_write::precondition_failed) return send_error(res, collector_error::precondition_failed, "If-Match");
     if (outcome == survey_write::not_found) return send_error(res, collector_error::not_found, "id", "no survey with this id");
-    log_line({{"msg", v.deleted ? "survey deleted" : "survey stored"}, {"survey", id}, {"version", v.version}, {"by", v.actor},
+    log_line({{"msg", v.deleted ? "survey deleted" : "survey stored"},
+              {"survey", id},
+              {"version", v.version},
+              {"by", v.actor},
               {"ip", req.remote_addr}});
     json body{{"id", id}, {"version", v.version}, {"deleted", v.deleted}};
     if (!v.deleted) {

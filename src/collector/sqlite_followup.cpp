@@ -64,8 +64,7 @@ bool sqlite_follow_up_set(sqlite3* db, const follow_up_mark& mark, bool& found, 
     return true;
 }
 
-bool sqlite_follow_up_list(sqlite3* db, int64_t since_ms, int status, size_t limit, std::vector<follow_up_mark>& out,
-                           std::string& error) {
+bool sqlite_follow_up_list(sqlite3* db, int64_t since_ms, int status, size_t limit, std::vector<follow_up_mark>& out, std::string& error) {
     stmt q;
     if (sqlite3_prepare_v2(db,
                            "SELECT response_id, status, by_name, at_ms, note FROM follow_ups "

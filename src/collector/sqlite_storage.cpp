@@ -9,12 +9,12 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "rollups.h"
@@ -289,7 +289,10 @@ public:
         std::unique_ptr<reader> r = take_reader(error);
         if (!r) return false;
         const bool attr = !q.attribute.empty();
-        std::string sql = std::string("SELECT ") + (q.group_by_value && attr ? "value" : q.group_by_survey ? "survey" : "''") +
+        std::string sql = std::string("SELECT ") +
+                          (q.group_by_value && attr ? "value"
+                           : q.group_by_survey      ? "survey"
+                                                    : "''") +
                           ", hour, slot, SUM(n) FROM " + (attr ? "rollup_attributes WHERE key = ?1" : "rollup_scores WHERE 1") +
                           " AND hour >= ?2 AND hour < ?3";
         int next = 4;
@@ -304,35 +307,34 @@ public:
         sql += " GROUP BY 1, 2, 3 HAVING SUM(n) != 0";
         bool ok = false;
         {  // the statements finalize before the connection goes back to the pool
-        statement st, cap;
-        ok = st.prepare(r->conn.db, sql.c_str()) &&
-                  cap.prepare(r->conn.db,
-                              "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
-                              "HAVING COUNT(*) >= ?1 AND SUM(key = ?2) = 0)");
-        if (ok) {
-            int i = 4;
-            st.bind(1, q.attribute);
-            st.bind(2, q.since_hour);
-            st.bind(3, q.until_hour);
-            if (attr)
-                for (const std::string& v : q.values) st.bind(i++, v);
-            for (const std::string& v : q.surveys) st.bind(i++, v);
-            int rc;
-            while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
-                out.push_back({st.text(0), sqlite3_column_int64(st.s, 1), static_cast<uint8_t>(sqlite3_column_int(st.s, 2)),
-                               static_cast<uint64_t>(sqlite3_column_int64(st.s, 3))});
-            ok = rc == SQLITE_DONE;
-            complete = true;
-            bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
-                                        std::end(rollup_builtin_keys);
-            if (ok && !builtin) {
-                cap.bind(1, static_cast<int64_t>(rollup_max_keys));
-                cap.bind(2, q.attribute);
-                ok = sqlite3_step(cap.s) == SQLITE_ROW;
-                if (ok) complete = sqlite3_column_int64(cap.s, 0) == 0;
+            statement st, cap;
+            ok = st.prepare(r->conn.db, sql.c_str()) && cap.prepare(r->conn.db,
+                                                                    "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
+                                                                    "HAVING COUNT(*) >= ?1 AND SUM(key = ?2) = 0)");
+            if (ok) {
+                int i = 4;
+                st.bind(1, q.attribute);
+                st.bind(2, q.since_hour);
+                st.bind(3, q.until_hour);
+                if (attr)
+                    for (const std::string& v : q.values) st.bind(i++, v);
+                for (const std::string& v : q.surveys) st.bind(i++, v);
+                int rc;
+                while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
+                    out.push_back({st.text(0), sqlite3_column_int64(st.s, 1), static_cast<uint8_t>(sqlite3_column_int(st.s, 2)),
+                                   static_cast<uint64_t>(sqlite3_column_int64(st.s, 3))});
+                ok = rc == SQLITE_DONE;
+                complete = true;
+                bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
+                                            std::end(rollup_builtin_keys);
+                if (ok && !builtin) {
+                    cap.bind(1, static_cast<int64_t>(rollup_max_keys));
+                    cap.bind(2, q.attribute);
+                    ok = sqlite3_step(cap.s) == SQLITE_ROW;
+                    if (ok) complete = sqlite3_column_int64(cap.s, 0) == 0;
+                }
             }
-        }
-        if (!ok) error = sqlite3_errmsg(r->conn.db);
+            if (!ok) error = sqlite3_errmsg(r->conn.db);
         }
         give_back(std::move(r));
         return ok;
@@ -784,7 +786,7 @@ private:
     statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_;
     // Rollups: the writer thread's only.
     statement score_upsert_, attribute_upsert_, key_insert_;
-    std::map<std::string, std::set<std::string>> keys_;  // survey -> rolled-up host keys
+    std::map<std::string, std::set<std::string>> keys_;          // survey -> rolled-up host keys
     std::vector<std::pair<std::string, std::string>> new_keys_;  // registered in this transaction
     std::vector<rollup_move> moves_;
     rollup_key_allowed allowed_;
@@ -795,8 +797,8 @@ private:
     std::atomic<uint64_t> last_cursor_{0};
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<reader>> readers_;
-    std::mutex follow_up_mutex_;  // guards follow_up_
-    db_handle follow_up_;         // follow-up statuses' connection, opened on first use
+    std::mutex follow_up_mutex_;             // guards follow_up_
+    db_handle follow_up_;                    // follow-up statuses' connection, opened on first use
     std::unique_ptr<survey_store> surveys_;  // sqlite_surveys.cpp
 };
 

@@ -35,7 +35,6 @@ bool sqlite_read_comments(sqlite3* db, const response_storage::comment_query& q,
 // storage's follow_up_set / follow_up_list on a connection of its own.
 bool sqlite_follow_up_migrate(sqlite3* db, std::string& error);
 bool sqlite_follow_up_set(sqlite3* db, const follow_up_mark& mark, bool& found, std::string& error);
-bool sqlite_follow_up_list(sqlite3* db, int64_t since_ms, int status, size_t limit, std::vector<follow_up_mark>& out,
-                           std::string& error);
+bool sqlite_follow_up_list(sqlite3* db, int64_t since_ms, int status, size_t limit, std::vector<follow_up_mark>& out, std::string& error);
 
 }  // namespace npskit

@@ -62,8 +62,9 @@ public:
         } else {
             v.version = found ? cur.version + 1 : 1;
             sqlite3_stmt* s = nullptr;
-            ok = sqlite3_prepare_v2(db_, "INSERT INTO survey_versions (id, version, body, actor, at_ms, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                                    -1, &s, nullptr) == SQLITE_OK;
+            ok = sqlite3_prepare_v2(
+                     db_, "INSERT INTO survey_versions (id, version, body, actor, at_ms, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &s,
+                     nullptr) == SQLITE_OK;
             if (ok) {
                 sqlite3_bind_text(s, 1, v.id.data(), static_cast<int>(v.id.size()), SQLITE_TRANSIENT);
                 sqlite3_bind_int64(s, 2, static_cast<int64_t>(v.version));

@@ -251,11 +251,11 @@ public:
     // Histogram rollups (rollups.h; issue 14 item 3): the counts /v1/aggregate sums by SQL.
     // Default: not supported (false), the caller scans rows instead.
     struct rollup_query {
-        std::string attribute;                    // "": rollup_scores; else rollup_attributes' key
-        bool group_by_value = false;              // by the attribute's value (else "" for all)
-        bool group_by_survey = false;             // by survey (else "" for all)
-        std::vector<std::string> values;          // non-empty: the attribute's value is one of these
-        std::vector<std::string> surveys;         // non-empty: the survey is one of these
+        std::string attribute;                                   // "": rollup_scores; else rollup_attributes' key
+        bool group_by_value = false;                             // by the attribute's value (else "" for all)
+        bool group_by_survey = false;                            // by survey (else "" for all)
+        std::vector<std::string> values;                         // non-empty: the attribute's value is one of these
+        std::vector<std::string> surveys;                        // non-empty: the survey is one of these
         int64_t since_hour = INT64_MIN, until_hour = INT64_MAX;  // [since, until)
     };
     struct rollup_count {

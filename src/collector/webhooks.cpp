@@ -359,7 +359,8 @@ std::string slack_payload(const std::vector<const outbox_delivery*>& deliveries,
         if (r.is_discarded() || !r.is_object()) continue;
         if (!text.empty()) text += "\n\n";
         if (d->event.rfind("digest.", 0) == 0) {  // the digest's own text (Markdown-light already)
-            if (r.contains("data") && r["data"].contains("text") && r["data"]["text"].is_string()) text += r["data"]["text"].get<std::string>();
+            if (r.contains("data") && r["data"].contains("text") && r["data"]["text"].is_string())
+                text += r["data"]["text"].get<std::string>();
             continue;
         }
         std::string seg = segment_of_record(nlohmann::ordered_json::parse(d->record_json, nullptr, false));

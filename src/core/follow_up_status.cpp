@@ -15,10 +15,10 @@ const char* follow_up_status_name(follow_up_status s) {
 }
 
 bool parse_follow_up_status(std::string_view text, follow_up_status& out) {
-#define NPSKIT_X(name)                   \
-    if (text == #name) {                 \
-        out = follow_up_status::name;    \
-        return true;                     \
+#define NPSKIT_X(name)                \
+    if (text == #name) {              \
+        out = follow_up_status::name; \
+        return true;                  \
     }
     NPSKIT_FOLLOW_UP_STATUSES(NPSKIT_X)
 #undef NPSKIT_X

@@ -27,8 +27,8 @@ const char* follow_up_status_name(follow_up_status s);  // "todo" | "contacted" 
 bool parse_follow_up_status(std::string_view text, follow_up_status& out);
 
 // Who marked it: a short name, not an account (the admin key is the authority).
-constexpr size_t max_follow_up_by_chars = 64;       // code points
-constexpr size_t max_follow_up_note_chars = 1000;   // code points
+constexpr size_t max_follow_up_by_chars = 64;      // code points
+constexpr size_t max_follow_up_note_chars = 1000;  // code points
 // "" when acceptable, else a sentence for people. `by`: 1..64 code points of valid UTF-8, no
 // control character. `note`: 0..1000 code points, no control character but line feed and tab.
 std::string check_follow_up_by(std::string_view by);

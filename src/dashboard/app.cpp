@@ -464,7 +464,11 @@ std::string app_digest_text(const app_state& app) {
 // Follow-up list (issue 15)
 //-----------------------------------------------------------------------------
 static nlohmann::json mark_json(const follow_up_mark& m) {
-    return {{"id", m.response_id}, {"status", follow_up_status_name(m.status)}, {"by", m.by}, {"at", format_timestamp(m.at_ms)}, {"note", m.note}};
+    return {{"id", m.response_id},
+            {"status", follow_up_status_name(m.status)},
+            {"by", m.by},
+            {"at", format_timestamp(m.at_ms)},
+            {"note", m.note}};
 }
 
 // A mark from the collector's JSON (or the page's): refused unless it passes the same checks.

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "followup.h"
 #include "aggregate_report.h"
+#include "followup.h"
 #include "import.h"
 #include "report.h"
 #include "store.h"
@@ -76,7 +76,7 @@ struct ui_state {
     char exclude[256] = "";
     char custom_from[16] = "", custom_to[16] = "";
     bool scroll_to_comments = false;
-    bool theme_drivers = false;  // the themes panel shows the drivers view
+    bool theme_drivers = false;      // the themes panel shows the drivers view
     bool comments_near_end = false;  // the comments list is scrolled to its end (set each frame)
     // Screen rectangles (x, y, w, h in device pixels) of a few controls, for browser tests.
     std::map<std::string, std::array<float, 4>> rects;
@@ -94,13 +94,13 @@ struct follow_up_state {
     bool dirty = true;         // marks or the panel's filters changed: list again
     uint64_t listed_version = 0, listed_builds = 0;
     bool scroll_to = false;
-    bool collector = false;      // statuses live in the collector (else in the page, under page_key)
-    std::string page_key;        // localStorage key of a page-kept source
-    bool loaded = false;         // the collector's statuses arrived
-    std::string message;         // the last problem or notice, for people
+    bool collector = false;                         // statuses live in the collector (else in the page, under page_key)
+    std::string page_key;                           // localStorage key of a page-kept source
+    bool loaded = false;                            // the collector's statuses arrived
+    std::string message;                            // the last problem or notice, for people
     std::map<std::string, follow_up_mark> sending;  // id → the status a PATCH in flight carries
-    char admin_key[256] = "";    // memory only: never the hash, never storage
-    char by[128] = "";           // who marks (≤ 64 code points, checked before sending)
+    char admin_key[256] = "";                       // memory only: never the hash, never storage
+    char by[128] = "";                              // who marks (≤ 64 code points, checked before sending)
 };
 
 // The aggregate path (issue 14): a collector with more than `aggregate_rows_limit` answers
@@ -136,11 +136,11 @@ struct app_state {
     std::string hash_written;  // last hash we wrote (so our own write is not re-applied)
     report rep;
     theme_row_cache theme_rows;  // the selected theme's rows, kept while the data allows (themes.h)
-    bool filters_dirty = true;  // re-score at once
-    bool data_dirty = false;    // re-score, throttled while data streams in
-    double last_build_ms = 0;   // when (performance clock)
-    double build_cpu_ms = 0;    // how long the last re-score took
-    double frame_cpu_ms = 0;    // smoothed CPU time of a drawn frame (ImGui, draw lists, GL calls)
+    bool filters_dirty = true;   // re-score at once
+    bool data_dirty = false;     // re-score, throttled while data streams in
+    double last_build_ms = 0;    // when (performance clock)
+    double build_cpu_ms = 0;     // how long the last re-score took
+    double frame_cpu_ms = 0;     // smoothed CPU time of a drawn frame (ImGui, draw lists, GL calls)
     uint64_t builds = 0;
     float dpr = 1;
     ui_state ui;

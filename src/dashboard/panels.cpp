@@ -1226,7 +1226,8 @@ follow_up_actions draw_follow_up(const panel_model& m, panel_ui& u, follow_up_st
     note_rect(u, "follow_up_open");
     // One tab per segment, with its open count.
     for (int s = 0; s < 3; ++s) {
-        std::string label = std::string(follow_up_tab_names[s]) + " (" + with_thousands(f.counts.open[s]) + ")###fu_tab" + std::to_string(s);
+        std::string label =
+            std::string(follow_up_tab_names[s]) + " (" + with_thousands(f.counts.open[s]) + ")###fu_tab" + std::to_string(s);
         if (s) flow(button_width(label.c_str()) + S(4, m));
         if (chip(label.c_str(), f.segment == s, segment_colors[s])) {
             f.segment = s;
@@ -1282,7 +1283,8 @@ follow_up_actions draw_follow_up(const panel_model& m, panel_ui& u, follow_up_st
         ImGui::Separator();
     }
     if (f.rows.size() > follow_up_rows_drawn)
-        muted(("The first " + with_thousands(follow_up_rows_drawn) + " of " + with_thousands(f.rows.size()) + " are shown: Export CSV has them all.")
+        muted(("The first " + with_thousands(follow_up_rows_drawn) + " of " + with_thousands(f.rows.size()) +
+               " are shown: Export CSV has them all.")
                   .c_str());
     ImGui::EndChild();
     ImGui::EndChild();

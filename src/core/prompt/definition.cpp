@@ -152,7 +152,8 @@ std::vector<definition_error> validate_definition(std::string_view json) {
             if (v.kind() != 'n' || !v.number(n) || n != static_cast<double>(static_cast<int64_t>(n)) ||
                 !(n >= -definition_max_priority && n <= definition_max_priority))
                 c.fail(f, definition_code::out_of_range,
-                       "must be a whole number from -" + std::to_string(definition_max_priority) + " to " + std::to_string(definition_max_priority));
+                       "must be a whole number from -" + std::to_string(definition_max_priority) + " to " +
+                           std::to_string(definition_max_priority));
         } else if (same(key, "variants")) {
             c.variants(f, v);
         }

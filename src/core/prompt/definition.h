@@ -21,17 +21,17 @@ namespace npskit {
 //-----------------------------------------------------------------------------
 // [SECTION] Check
 //-----------------------------------------------------------------------------
-#define NPSKIT_DEFINITION_ERRORS(X)                                                            \
-    X(not_json, "is not JSON, or is nested deeper than 16")                                   \
-    X(not_object, "must be a JSON object")                                                    \
-    X(wrong_type, "has the wrong type")                                                       \
-    X(out_of_range, "is out of range")                                                        \
-    X(bad_choice, "is not one of the allowed values")                                         \
-    X(unknown_text, "is not a text id (docs/js-api.md, Strings)")                             \
-    X(unsafe_link, "must be https://…, http://… or a path of this site (docs/js-api.md)")      \
-    X(bad_name, "must be 1-64 of A-Z a-z 0-9 _ . -")                                          \
-    X(bad_time, "must be an RFC 3339 timestamp (2026-01-10T12:30:00Z)")                       \
-    X(end_before_start, "end must be after start")                                            \
+#define NPSKIT_DEFINITION_ERRORS(X)                                                       \
+    X(not_json, "is not JSON, or is nested deeper than 16")                               \
+    X(not_object, "must be a JSON object")                                                \
+    X(wrong_type, "has the wrong type")                                                   \
+    X(out_of_range, "is out of range")                                                    \
+    X(bad_choice, "is not one of the allowed values")                                     \
+    X(unknown_text, "is not a text id (docs/js-api.md, Strings)")                         \
+    X(unsafe_link, "must be https://…, http://… or a path of this site (docs/js-api.md)") \
+    X(bad_name, "must be 1-64 of A-Z a-z 0-9 _ . -")                                      \
+    X(bad_time, "must be an RFC 3339 timestamp (2026-01-10T12:30:00Z)")                   \
+    X(end_before_start, "end must be after start")                                        \
     X(too_many, "has too many items")
 
 enum class definition_code : uint8_t {

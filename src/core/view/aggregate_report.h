@@ -39,7 +39,7 @@ std::string aggregate_unanswered(const report_desc& desc);
 // [SECTION] Report from the answers
 //-----------------------------------------------------------------------------
 struct aggregate_answers {
-    std::string trend;      // the JSON bodies of /v1/aggregate for each part ("" = not asked)
+    std::string trend;  // the JSON bodies of /v1/aggregate for each part ("" = not asked)
     std::string breakdown;
     std::string previous;
 };
@@ -47,7 +47,6 @@ struct aggregate_answers {
 // Fills `out` (headline, distribution, trend, breakdown, response rate; no comments, no themes)
 // as build_report would from the same rows. False with a sentence when a body is not an
 // aggregate. `note` gathers the answers' own notes (keys the store left out).
-bool report_from_aggregates(const aggregate_answers& answers, const report_desc& desc, report& out, std::string& note,
-                            std::string& error);
+bool report_from_aggregates(const aggregate_answers& answers, const report_desc& desc, report& out, std::string& note, std::string& error);
 
 }  // namespace npskit

@@ -176,12 +176,9 @@ std::string digest_to_json(const digest& d, int indent) {
     previous["until"] = format_timestamp(d.since_ms);
     j["previous"] = std::move(previous);
     if (d.change.valid)
-        j["change"] = {{"difference", d.change.difference},
-                       {"ci_low", d.change.ci_low},
-                       {"ci_high", d.change.ci_high},
-                       {"p_value", d.change.p_value},
-                       {"significant", d.change.significant},
-                       {"words", digest_change_words(d.change)}};
+        j["change"] = {{"difference", d.change.difference},   {"ci_low", d.change.ci_low},
+                       {"ci_high", d.change.ci_high},         {"p_value", d.change.p_value},
+                       {"significant", d.change.significant}, {"words", digest_change_words(d.change)}};
     else
         j["change"] = nullptr;
     j["rate"] = {{"shown", d.rate.shown},

@@ -26,8 +26,8 @@ namespace npskit {
 // [SECTION] Periods
 //-----------------------------------------------------------------------------
 enum class digest_period : uint8_t { day, week };
-const char* digest_period_name(digest_period p);  // "day" | "week"
-const char* digest_event_name(digest_period p);   // "digest.daily" | "digest.weekly"
+const char* digest_period_name(digest_period p);                          // "day" | "week"
+const char* digest_event_name(digest_period p);                           // "digest.daily" | "digest.weekly"
 std::optional<digest_period> parse_digest_period(std::string_view text);  // day|daily|week|weekly
 
 int64_t digest_period_ms(digest_period p);
@@ -59,11 +59,11 @@ struct digest {
     digest_period period = digest_period::week;
     int utc_offset_minutes = 0;
     int64_t since_ms = 0, until_ms = 0, previous_since_ms = 0;
-    nps_result score;     // this period
-    nps_result previous;  // the period before (has_score false: nothing to compare)
+    nps_result score;       // this period
+    nps_result previous;    // the period before (has_score false: nothing to compare)
     nps_comparison change;  // score − previous; valid only when both have a score
     // change.significant (p < 1 − confidence, compare_nps): "likely real", else "within noise".
-    response_rate_view rate;  // answered / shown in the period
+    response_rate_view rate;                         // answered / shown in the period
     std::array<std::vector<std::string>, 3> themes;  // by segment: the most distinctive, top_themes at most
     std::optional<uint64_t> open_follow_ups;
 };

@@ -201,7 +201,9 @@ std::string follow_up_csv(const follow_up_book& book, const std::vector<follow_u
     for (const follow_up_row& row : rows)
         for (const auto& [k, v] : records[row.record].attributes)
             if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
-    std::string out = "\"group\",\"status\",\"by\",\"marked_at\",\"note\",\"id\",\"ts\",\"score\",\"segment\",\"survey\",\"contact_ok\",\"email\",\"comment\"";
+    std::string out =
+        "\"group\",\"status\",\"by\",\"marked_at\",\"note\",\"id\",\"ts\",\"score\",\"segment\",\"survey\",\"contact_ok\",\"email\","
+        "\"comment\"";
     for (const std::string& k : keys) (out += ',') += csv_cell(k);
     out += "\r\n";
     for (const follow_up_row& row : rows) {
@@ -209,9 +211,9 @@ std::string follow_up_csv(const follow_up_book& book, const std::vector<follow_u
         const follow_up_mark* m = row.mark;
         out += csv_cell(follow_up_group_name(row.group));
         for (const std::string& cell :
-             {std::string(follow_up_status_name(row.status)), m ? m->by : std::string(), m && m->at_ms ? format_timestamp(m->at_ms) : std::string(),
-              m ? m->note : std::string(), r.id, format_timestamp(r.ts_ms), std::to_string(r.score),
-              std::string(segment_name(segment_of(r.score))), r.survey,
+             {std::string(follow_up_status_name(row.status)), m ? m->by : std::string(),
+              m && m->at_ms ? format_timestamp(m->at_ms) : std::string(), m ? m->note : std::string(), r.id, format_timestamp(r.ts_ms),
+              std::to_string(r.score), std::string(segment_name(segment_of(r.score))), r.survey,
               r.contact_ok ? std::string(*r.contact_ok ? "true" : "false") : std::string(), r.email.value_or(""), r.comment.value_or("")})
             (out += ',') += csv_cell(cell);
         for (const std::string& k : keys) {

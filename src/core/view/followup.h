@@ -64,11 +64,11 @@ public:
     // Settles repeated ids and trims each group to its newest `per_group`. Cheap when nothing
     // changed; the list calls it.
     void settle();
-    const std::vector<response>& records() const { return records_; }    // settled: one per id
+    const std::vector<response>& records() const { return records_; }       // settled: one per id
     const std::vector<follow_up_group>& groups() const { return groups_; }  // parallel to records()
-    const response_store& store();  // the same rows, for the view's filters (built when asked)
-    size_t dropped() const { return dropped_; }  // candidates trimmed away (older than the kept ones)
-    uint64_t version() const { return version_; }  // grows with every change
+    const response_store& store();                                          // the same rows, for the view's filters (built when asked)
+    size_t dropped() const { return dropped_; }                             // candidates trimmed away (older than the kept ones)
+    uint64_t version() const { return version_; }                           // grows with every change
 
 private:
     size_t per_group_;
@@ -93,8 +93,8 @@ private:
 using follow_up_marks = std::unordered_map<std::string, follow_up_mark>;  // by response id
 
 struct follow_up_query {
-    uint8_t segments = 0b111;  // bit (1 << segment)
-    uint8_t statuses = 0b111;  // bit (1 << follow_up_status)
+    uint8_t segments = 0b111;                 // bit (1 << segment)
+    uint8_t statuses = 0b111;                 // bit (1 << follow_up_status)
     const response_filter* filter = nullptr;  // the dashboard's filters; nullptr = all
 };
 

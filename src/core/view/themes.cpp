@@ -6,9 +6,9 @@
 #include <optional>
 #include <unordered_set>
 
-#include "query.h"   // ascii_lower
+#include "query.h"       // ascii_lower
 #include "query_rows.h"  // contains_ignoring_case
-#include "schema.h"  // is_valid_utf8
+#include "schema.h"      // is_valid_utf8
 
 namespace npskit {
 
