@@ -81,11 +81,9 @@ struct named_sql {
     const char* name;
     const char* sql;
 };
-// A comment's words in its own language: the expression GIN-indexed by migration 2 and searched
-// by "read_comments" (the same text in both, or the planner cannot use the index).
-#define NPSKIT_PG_COMMENT_WORDS                                                                                           \
-    "to_tsvector(CASE WHEN (body::jsonb->>'locale') ILIKE 'fr%' THEN 'french'::regconfig ELSE 'english'::regconfig END, " \
-    "coalesce(body::jsonb->>'comment', ''))"
+// read_comments' to_tsvector(…) is, word for word, the expression migration 2 GIN-indexes (the
+// planner uses the index only for the same text); written out in both, as the tables hold only
+// literals (tests/integration/security.test.mjs).
 constexpr named_sql statements[] = {
     {"begin", "BEGIN"},
     {"commit", "COMMIT"},
@@ -113,8 +111,14 @@ constexpr named_sql statements[] = {
      "AND ($5::text = '' OR survey = $5::text) "
      "AND ((($6::int & 1) <> 0 AND score <= 6) OR (($6::int & 2) <> 0 AND score BETWEEN 7 AND 8) OR (($6::int & 4) <> 0 AND score >= 9)) "
      "AND coalesce(body::jsonb->>'comment', '') <> '' "
-     "AND ($7::text = '' OR ((body::jsonb->>'locale') ILIKE 'fr%' AND " NPSKIT_PG_COMMENT_WORDS " @@ plainto_tsquery('french', $7::text)) "
-     "OR (coalesce(body::jsonb->>'locale', '') NOT ILIKE 'fr%' AND " NPSKIT_PG_COMMENT_WORDS " @@ plainto_tsquery('english', $7::text))) "
+     "AND ($7::text = '' OR ((body::jsonb->>'locale') ILIKE 'fr%' AND "
+     "to_tsvector(CASE WHEN (body::jsonb->>'locale') ILIKE 'fr%' THEN 'french'::regconfig ELSE 'english'::regconfig END, "
+     "coalesce(body::jsonb->>'comment', ''))"
+     " @@ plainto_tsquery('french', $7::text)) "
+     "OR (coalesce(body::jsonb->>'locale', '') NOT ILIKE 'fr%' AND "
+     "to_tsvector(CASE WHEN (body::jsonb->>'locale') ILIKE 'fr%' THEN 'french'::regconfig ELSE 'english'::regconfig END, "
+     "coalesce(body::jsonb->>'comment', ''))"
+     " @@ plainto_tsquery('english', $7::text))) "
      "ORDER BY ts_ms DESC, id DESC LIMIT $8::bigint"},
     // Histogram rollups (rollups.h): the batch's net moves, sorted, one statement per table.
     {"rollup_keys", "SELECT survey, key FROM rollup_keys WHERE survey = ANY($1::text[])"},
@@ -309,7 +313,10 @@ constexpr migration migrations[] = {
     // ("read_comments" asks french rows with a french query and the others with an english one,
     // each side the indexed expression @@ a constant query, so the planner can use it).
     {2, "comments full-text index",
-     "CREATE INDEX IF NOT EXISTS responses_comment_words ON responses USING gin (" NPSKIT_PG_COMMENT_WORDS ") "
+     "CREATE INDEX IF NOT EXISTS responses_comment_words ON responses USING gin ("
+     "to_tsvector(CASE WHEN (body::jsonb->>'locale') ILIKE 'fr%' THEN 'french'::regconfig ELSE 'english'::regconfig END, "
+     "coalesce(body::jsonb->>'comment', ''))"
+     ") "
      "WHERE score IS NOT NULL;"},
     // The follow-up list's statuses (pg_followup.cpp), beside the answers: never their rows.
     {3, "follow-up statuses",

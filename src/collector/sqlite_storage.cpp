@@ -7,6 +7,7 @@
 #include "sqlite_surveys.h"
 
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -289,36 +290,34 @@ public:
         std::unique_ptr<reader> r = take_reader(error);
         if (!r) return false;
         const bool attr = !q.attribute.empty();
-        std::string sql = std::string("SELECT ") +
-                          (q.group_by_value && attr ? "value"
-                           : q.group_by_survey      ? "survey"
-                                                    : "''") +
-                          ", hour, slot, SUM(n) FROM " + (attr ? "rollup_attributes WHERE key = ?1" : "rollup_scores WHERE 1") +
-                          " AND hour >= ?2 AND hour < ?3";
-        int next = 4;
-        auto in_list = [&](const char* column, size_t count) {
-            if (count == 0) return;
-            sql += std::string(" AND ") + column + " IN (";
-            for (size_t i = 0; i < count; ++i) sql += (i ? ", ?" : "?") + std::to_string(next++);
-            sql += ')';
-        };
-        in_list("value", attr ? q.values.size() : 0);
-        in_list("survey", q.surveys.size());
-        sql += " GROUP BY 1, 2, 3 HAVING SUM(n) != 0";
+        // Constant SQL (no statement is built from strings): the group is chosen by ?4 and the
+        // value / survey lists are bound as JSON arrays (?5, ?6; "[]" = any).
+        const char* group = q.group_by_value && attr ? "value" : q.group_by_survey ? "survey" : "";
+        nlohmann::json values = attr ? nlohmann::json(q.values) : nlohmann::json::array(), surveys = nlohmann::json(q.surveys);
         bool ok = false;
         {  // the statements finalize before the connection goes back to the pool
             statement st, cap;
-            ok = st.prepare(r->conn.db, sql.c_str()) && cap.prepare(r->conn.db,
-                                                                    "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
-                                                                    "HAVING COUNT(*) >= ?1 AND SUM(key = ?2) = 0)");
+            if (attr)
+                ok = st.prepare(r->conn.db,
+                                "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
+                                "FROM rollup_attributes WHERE key = ?1 AND hour >= ?2 AND hour < ?3 "
+                                "AND (value IN (SELECT value FROM json_each(?5) j) OR ?5 = '[]') "
+                                "AND (survey IN (SELECT value FROM json_each(?6) j) OR ?6 = '[]') GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+            else
+                ok = st.prepare(r->conn.db,
+                                "SELECT CASE ?4 WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
+                                "FROM rollup_scores WHERE ?1 = '' AND hour >= ?2 AND hour < ?3 AND ?5 = '[]' "
+                                "AND (survey IN (SELECT value FROM json_each(?6) j) OR ?6 = '[]') GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+            ok = ok && cap.prepare(r->conn.db,
+                                   "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
+                                   "HAVING COUNT(*) >= ?1 AND SUM(key = ?2) = 0)");
             if (ok) {
-                int i = 4;
                 st.bind(1, q.attribute);
                 st.bind(2, q.since_hour);
                 st.bind(3, q.until_hour);
-                if (attr)
-                    for (const std::string& v : q.values) st.bind(i++, v);
-                for (const std::string& v : q.surveys) st.bind(i++, v);
+                st.bind(4, std::string(group));
+                st.bind(5, values.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));  // a stored value is valid UTF-8
+                st.bind(6, surveys.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
                 int rc;
                 while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
                     out.push_back({st.text(0), sqlite3_column_int64(st.s, 1), static_cast<uint8_t>(sqlite3_column_int(st.s, 2)),
