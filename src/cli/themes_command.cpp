@@ -10,6 +10,7 @@
 
 #include "cli_commands.h"
 #include "import.h"
+#include "load_files.h"
 #include "score.h"
 #include "store.h"
 #include "themes.h"
@@ -63,18 +64,6 @@ std::string parse_themes_options(int argc, char** argv, themes_options& o) {
     }
     if (!o.help && o.files.empty()) return "no input file";
     return "";
-}
-
-bool read_into(const std::string& path, response_importer& importer) {
-    FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-    if (!f) return false;
-    std::vector<char> buffer(1 << 20);
-    size_t got;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) importer.feed(std::string_view(buffer.data(), got));
-    bool ok = !std::ferror(f);
-    if (f != stdin) std::fclose(f);
-    importer.finish();
-    return ok;
 }
 
 json score_json(const nps_result& r) {
@@ -142,20 +131,7 @@ int run_themes(int argc, char** argv) {
         return 2;
     }
     response_store store;
-    store.begin_bulk();
-    for (size_t i = 0; i < o.files.size(); ++i) {
-        importer_desc desc;
-        desc.id_prefix = o.files.size() > 1 ? "f" + std::to_string(i + 1) + "-row" : "row";
-        response_importer importer(desc, [&](const response_view& r) { store.add(r); });
-        if (!read_into(o.files[i], importer)) {
-            std::fprintf(stderr, "npskit themes: cannot read '%s': %s\n", o.files[i].c_str(), std::strerror(errno));
-            return 1;
-        }
-        if (importer.stats().skipped)
-            std::fprintf(stderr, "%s: %llu rows skipped (npskit score shows why)\n", o.files[i].c_str(),
-                         static_cast<unsigned long long>(importer.stats().skipped));
-    }
-    store.end_bulk();
+    if (!load_files("themes", o.files, store)) return 1;
 
     // Groups: the three segments, or the attribute's values in the store's dictionary order.
     const bool by_segment = o.by == "segment";
