@@ -3,6 +3,7 @@
 // moves, sources whose bytes the test queues, and a record of every call the app makes.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <string>
@@ -491,6 +492,27 @@ TEST_CASE("dashboard app: demo data replaces a load in flight; exports download 
     REQUIRE(page.downloads.size() == 2);
     CHECK(page.downloads[0].find("score") < page.downloads[0].find('\n'));  // the header row
     CHECK(page.downloads[1].find("\"nps\"") != std::string::npos);
+}
+
+TEST_CASE("dashboard app: the CSV of a theme holds its rows, from the set the re-score kept") {
+    fixture f;
+    app_load_demo(f.app, 3000);
+    app_rebuild(f.app);
+    REQUIRE(!f.app.rep.theme_drivers.empty());
+    f.app.settings.theme = f.app.rep.theme_drivers.front().key;
+    app_rebuild(f.app);
+    CHECK(f.app.theme_rows.last_was_full());  // found once, by the re-score
+    const uint64_t answers = f.app.rep.headline.score.n;
+    REQUIRE(answers > 0);
+    page.downloads.clear();
+    app_export_csv(f.app);
+    CHECK(!f.app.theme_rows.last_was_full());  // the export read the kept set
+    REQUIRE(page.downloads.size() == 1);
+    const std::string& csv = page.downloads[0];
+    // One line per answer of the theme (the demo's rows are answers), plus the header.
+    CHECK(static_cast<uint64_t>(std::count(csv.begin(), csv.end(), '\n')) == answers + 1);
+    std::vector<uint32_t> rows = rows_mentioning(f.app.store, f.app.settings.theme);
+    CHECK(rows == f.app.theme_rows.rows(f.app.store, f.app.settings.theme));
 }
 
 TEST_CASE("dashboard app: the follow-up list (issue 15)") {

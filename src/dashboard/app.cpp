@@ -437,11 +437,12 @@ std::string app_state_json(const app_state& app) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void app_export_csv(const app_state& app) {
+void app_export_csv(app_state& app) {
     response_filter f = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
     std::vector<uint32_t> rows = matching_responses(app.store, f);
     if (!app.settings.theme.empty()) {  // newest first, as matching_responses gives them
-        std::vector<uint32_t> theme = rows_mentioning(app.store, app.settings.theme);
+        // The rows the re-score used (kept by theme_row_cache): no second search of the pool.
+        const std::vector<uint32_t>& theme = app.theme_rows.rows(app.store, app.settings.theme);
         std::erase_if(rows, [&](uint32_t row) { return !std::binary_search(theme.begin(), theme.end(), row); });
     }
     std::reverse(rows.begin(), rows.end());  // oldest first reads naturally in a spreadsheet

@@ -172,7 +172,7 @@ void app_start_source(app_state& app);  // from settings.source / settings.key
 std::string app_state_json(const app_state& app);
 // The load's progress only (no re-score): for polling while a large load runs.
 std::string app_load_json(const app_state& app);
-void app_export_csv(const app_state& app);
+void app_export_csv(app_state& app);
 void app_export_report(const app_state& app);
 // The digest (src/core/view/digest.h) of the loaded rows, as `npskit digest FILE` prints it:
 // the week (UTC) that holds the newest answer against the week before; "" with no row. The
