@@ -263,6 +263,35 @@ TEST_CASE("distinctive themes recover the planted themes of a labelled EN/FR set
     CHECK(recall >= 0.8);
 }
 
+TEST_CASE("theme_corpus::frequent: theme_counter's themes, from the corpus's own tokens") {
+    // The report counts frequent themes from theme_corpus::add's tokens (one tokenization per
+    // comment): the same lists as theme_counter over the same comments, on both sets.
+    response_store labelled, demo;
+    load_ndjson("tests/data/themes-labelled.ndjson", labelled);
+    synthetic_desc desc;
+    desc.responses = 4000;
+    generate_synthetic(desc, [&](const response& r) { demo.add(r); });
+    for (const response_store* store : {&labelled, &demo}) {
+        const attribute_column* locale = store->attribute("locale");
+        theme_corpus corpus;
+        std::array<theme_counter, 3> counters;
+        for (size_t row = 0; row < store->size(); ++row) {
+            if (store->slots[row] > 10 || !store->comment_lengths[row]) continue;
+            const auto seg = static_cast<uint32_t>(segment_of(store->slots[row]));
+            counters[seg].add(store->comment(row));
+            corpus.add(store->comment(row), store->slots[row], seg, locale ? locale->value_of(locale->code_at(row)) : "");
+        }
+        for (uint32_t s = 0; s < 3; ++s) {
+            for (theme_desc d : {theme_desc{}, theme_desc{60, 2}, theme_desc{500, 1}}) {
+                const std::vector<theme> expected = counters[s].top(d);
+                CHECK(!expected.empty());
+                CHECK(corpus.frequent(s, d) == expected);
+            }
+            CHECK(corpus.comments(s) == counters[s].comments());
+        }
+    }
+}
+
 TEST_CASE("demo data: no stop word or near-stop word among the top themes") {
     theme_corpus corpus;
     synthetic_desc desc;  // the default 20,000 answers

@@ -163,7 +163,6 @@ report build_report(const response_store& store, const report_desc& desc) {
         }
         for (uint32_t row : listed) r.comments.push_back({row, store.times_ms[row], store.slots[row]});
     }
-    std::array<theme_counter, 3> counters;
     theme_corpus corpus;
     const attribute_column* locales = store.attribute("locale");
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -172,14 +171,13 @@ report build_report(const response_store& store, const report_desc& desc) {
         if (i < desc.comment_limit && desc.theme_key.empty()) r.comments.push_back({row, store.times_ms[row], score});
         if (i < desc.theme_sample) {
             const auto seg = static_cast<uint32_t>(segment_of(score));
-            counters[seg].add(store.comment(row));
             corpus.add(store.comment(row), score, seg, locales ? locales->value_of(locales->code_at(row)) : "");
         }
     }
     std::vector<std::vector<ranked_theme>> ranked;
     for (size_t s = 0; s < 3; ++s) {
-        r.themes[s] = counters[s].top(desc.themes);
-        r.themed_comments[s] = counters[s].comments();
+        r.themes[s] = corpus.frequent(static_cast<uint32_t>(s), desc.themes);
+        r.themed_comments[s] = corpus.comments(static_cast<uint32_t>(s));
         r.distinctive_themes[s] = corpus.rank(static_cast<uint32_t>(s), desc.ranked_themes);
         ranked.push_back(r.distinctive_themes[s]);
     }

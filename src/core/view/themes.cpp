@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <optional>
+#include <tuple>
 #include <unordered_set>
 
 #include "query.h"       // ascii_lower
@@ -273,6 +274,7 @@ void theme_corpus::add(std::string_view comment, int score, uint32_t group, std:
         if (found == cache.end()) {
             word_info wi;
             wi.kind = kind_of(w, lang);
+            wi.plain_stop = is_stop_word(w);
             wi.surface = string_id(w);
             wi.stem = wi.kind == kind_word ? string_id(st->stem(w)) : wi.surface;
             found = cache.emplace(word_, wi).first;
@@ -283,8 +285,30 @@ void theme_corpus::add(std::string_view comment, int score, uint32_t group, std:
         counts_.emplace_back(terms_.size(), 0);
         per_group_.push_back(0);
         totals_.push_back({0, 0, 0});
+        word_counts_.emplace_back();
+        pair_counts_.emplace_back();
     }
     ++per_group_[group];
+    // frequent()'s words and adjacent pairs (theme_counter's rules), each once per comment.
+    words_seen_.clear();
+    pairs_seen_.clear();
+    for (size_t i = 0; i < n; ++i) {
+        if (info_[i].plain_stop) continue;
+        words_seen_.push_back(info_[i].surface);
+        if (i + 1 < n && !info_[i + 1].plain_stop) {
+            const uint64_t pair = uint64_t{info_[i].surface} << 32 | info_[i + 1].surface;
+            auto [it, fresh] = pair_ids_.try_emplace(pair, static_cast<uint32_t>(pairs_.size()));
+            if (fresh) pairs_.emplace_back(info_[i].surface, info_[i + 1].surface);
+            pairs_seen_.push_back(it->second);
+        }
+    }
+    for (auto [seen, counts, size] :
+         {std::tuple{&words_seen_, &word_counts_[group], strings_.size()}, std::tuple{&pairs_seen_, &pair_counts_[group], pairs_.size()}}) {
+        std::sort(seen->begin(), seen->end());
+        seen->erase(std::unique(seen->begin(), seen->end()), seen->end());
+        if (counts->size() < size) counts->resize(size);
+        for (uint32_t id : *seen) ++(*counts)[id];
+    }
     seen_.clear();
     for (size_t i = 0; i < n; ++i) {
         for (size_t len = 1; len <= 3 && i + len <= n; ++len) {
@@ -312,6 +336,30 @@ void theme_corpus::add(std::string_view comment, int score, uint32_t group, std:
     offsets_.push_back(static_cast<uint32_t>(term_ids_.size()));
     scores_.push_back(static_cast<uint8_t>(score));
     groups_.push_back(group);
+}
+
+std::vector<theme> theme_corpus::frequent(uint32_t group, const theme_desc& desc) const {
+    // theme_counter::top over ids: a phrase hides its words when at least as frequent.
+    std::vector<theme> all;
+    if (group >= word_counts_.size()) return all;
+    const std::vector<uint32_t>& words = word_counts_[group];
+    const std::vector<uint32_t>& pairs = pair_counts_[group];
+    auto word_count = [&](uint32_t id) { return id < words.size() ? words[id] : 0; };
+    std::vector<uint8_t> hidden(words.size(), 0);
+    for (uint32_t p = 0; p < pairs.size(); ++p) {
+        const uint32_t count = pairs[p];
+        if (count < desc.min_count) continue;
+        auto [a, b] = pairs_[p];
+        all.push_back({strings_[a] + " " + strings_[b], count, true});
+        for (uint32_t w : {a, b})
+            if (word_count(w) <= count) hidden[w] = 1;
+    }
+    for (uint32_t w = 0; w < words.size(); ++w)
+        if (words[w] >= desc.min_count && !hidden[w]) all.push_back({strings_[w], words[w], false});
+    std::sort(all.begin(), all.end(),
+              [](const theme& a, const theme& b) { return a.count != b.count ? a.count > b.count : a.text < b.text; });
+    if (all.size() > desc.top) all.resize(desc.top);
+    return all;
 }
 
 uint32_t theme_corpus::count(uint32_t id, uint32_t group) const { return group < counts_.size() ? counts_[group][id] : 0; }
@@ -483,6 +531,10 @@ void theme_corpus::clear() {
     offsets_.assign(1, 0);
     scores_.clear();
     groups_.clear();
+    word_counts_.clear();
+    pair_counts_.clear();
+    pair_ids_.clear();
+    pairs_.clear();
 }
 
 std::vector<ranked_theme> theme_drivers(const std::vector<std::vector<ranked_theme>>& groups, size_t top) {

@@ -120,6 +120,10 @@ public:
     // of overlapping phrases (one inside the other, or sharing end words) only the most
     // distinctive is kept.
     std::vector<ranked_theme> rank(uint32_t group, const theme_rank_desc& desc = {}) const;
+    // The group's most frequent words and two-word phrases, as theme_counter::top gives them for
+    // the same comments (its stop words, surface forms, no stems): counted from add()'s tokens,
+    // so the report tokenizes each comment once.
+    std::vector<theme> frequent(uint32_t group, const theme_desc& desc = {}) const;
     // Whether comment `index` (in the order added) mentions the theme with this key.
     bool mentions(size_t index, std::string_view key) const;
     uint32_t comments(uint32_t group) const { return group < per_group_.size() ? per_group_[group] : 0; }
@@ -147,6 +151,7 @@ private:
     };
     struct word_info {
         uint8_t kind = 0;
+        bool plain_stop = false;         // is_stop_word (theme_counter's rule)
         uint32_t stem = 0, surface = 0;  // string ids
     };
     uint32_t string_id(std::string_view text);
@@ -170,12 +175,17 @@ private:
     std::vector<uint32_t> groups_;
     std::unique_ptr<stemmer> stemmers_[2];
     std::unordered_map<std::string, word_info> word_cache_[2];  // by language: word → kind, stem
+    // frequent(): by group, comments per surface word (string id) and per adjacent pair of
+    // surface words (pair id: pairs_).
+    std::vector<std::vector<uint32_t>> word_counts_, pair_counts_;
+    std::unordered_map<uint64_t, uint32_t> pair_ids_;
+    std::vector<std::pair<uint32_t, uint32_t>> pairs_;
     // Scratch buffers of add().
     std::string tokens_, word_;
     std::vector<std::pair<uint32_t, uint32_t>> spans_;
     std::vector<std::string_view> views_;
     std::vector<word_info> info_;
-    std::vector<uint32_t> seen_;
+    std::vector<uint32_t> seen_, words_seen_, pairs_seen_;
 };
 
 // Themes of several groups as one list of what moves the score: distinct keys, sorted by
