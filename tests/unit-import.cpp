@@ -1,6 +1,7 @@
 // Streaming importers: JSON array, NDJSON, CSV, peers' exports, bad rows with line numbers.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include "calendar.h"
 #include "import.h"
+#include "import_peers.h"
 #include "schema.h"
 #include "synthetic.h"
 
@@ -216,6 +218,23 @@ TEST_CASE("records without a timestamp take the default or are refused") {
     CHECK(c.rows[0].ts_ms == desc.default_ts_ms);
     CHECK(c.rows[0].id == "row-00000002");
     CHECK(c.rows[0].survey == "imported");
+}
+
+TEST_CASE("numeric timestamps an attacker picks are refused, not overflowed") {
+    // Found by the import_stream fuzzer: 17672256001767225600 * 1000 overflowed int64.
+    collected c =
+        run("{\"score\":3,\"created_at\":17672256001767225600}\n"
+            "{\"score\":3,\"created_at\":-774488071942326016}\n"
+            "{\"score\":3,\"created_at\":-1}\n");
+    CHECK(c.rows.empty());
+    REQUIRE(c.stats.examples.size() == 3);
+    for (const auto& e : c.stats.examples) CHECK(e.code == import_error_code::not_a_timestamp);
+    CHECK(import_peers::timestamp_from_number(1767225600) == 1767225600LL * 1000);
+    CHECK(import_peers::timestamp_from_number(1767225600123) == 1767225600123);
+    CHECK(import_peers::timestamp_from_number(253402300799999) == 253402300799999);
+    CHECK_FALSE(import_peers::timestamp_from_number(253402300800000));
+    CHECK_FALSE(import_peers::timestamp_from_number(INT64_MIN));
+    CHECK(import_peers::timestamp_from_text("999999999999999") == std::nullopt);
 }
 
 TEST_CASE("example files: every row accounted for") {

@@ -157,8 +157,7 @@ void response_importer::on_json_record(std::string_view text, uint64_t line) {
         } else if (one_of(name, ts_names)) {
             std::optional<int64_t> ms;
             if (value.is_number_integer()) {
-                int64_t v = value.get<int64_t>();
-                ms = v < 100'000'000'000 ? v * 1000 : v;
+                ms = timestamp_from_number(value.get<int64_t>());
             } else if (value.is_string()) {
                 ms = timestamp_from_text(value.get_ref<const std::string&>());
             }

@@ -78,10 +78,18 @@ std::optional<int64_t> timestamp_from_text(std::string_view text) {
     text = trim(text);
     if (text.empty()) return std::nullopt;
     if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) && text.size() <= 15) {
-        int64_t v = std::stoll(std::string(text));
-        return v < 100'000'000'000 ? v * 1000 : v;  // seconds until year 5138, else milliseconds
+        return timestamp_from_number(std::stoll(std::string(text)));
     }
     return parse_timestamp(text, true);
+}
+
+std::optional<int64_t> timestamp_from_number(int64_t v) {
+    // Seconds until year 5138, else milliseconds until the end of year 9999; nothing before 1970,
+    // so no product of an attacker's number can overflow.
+    constexpr int64_t seconds_until = 100'000'000'000;
+    constexpr int64_t ms_until = 253'402'300'800'000;
+    if (v < 0 || v >= ms_until) return std::nullopt;
+    return v < seconds_until ? v * 1000 : v;
 }
 
 parse_result finish_record(json& obj, const importer_desc& desc, uint64_t line, uint64_t record) {

@@ -30,6 +30,9 @@ bool is_v1_text_field(const std::string& name);
 
 // A timestamp cell or field: RFC 3339 / ISO dates, or Unix seconds / milliseconds.
 std::optional<int64_t> timestamp_from_text(std::string_view text);
+// A number read as a timestamp: Unix seconds below 10^11, else milliseconds; none before 1970 or
+// after 9999.
+std::optional<int64_t> timestamp_from_number(int64_t v);
 // An id from a peer's export: kept when valid, prefixed when short (Delighted's numeric ids).
 void set_id(nlohmann::json& obj, std::string_view raw, const importer_desc& desc);
 // Canonical schema v1 object → strict validation: fills in v, the default survey, id and ts

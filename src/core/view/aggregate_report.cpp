@@ -36,12 +36,8 @@ void put_filter(std::vector<param_pair>& out, const response_filter& f, int64_t 
     for (const attribute_filter& a : f.attributes) out.emplace_back("where", format_condition(a));
 }
 
-struct parsed_group {
-    std::string key;
-    int64_t start_ms = 0;
-    score_histogram histogram;
-    uint64_t shown = 0, dismissed = 0;
-};
+// An aggregate group as the core's own group_stats (query.h).
+using parsed_group = group_stats;
 
 bool read_histogram(const nlohmann::json& j, score_histogram& h) {
     if (!j.is_array() || j.size() != h.bins.size()) return false;
@@ -126,32 +122,10 @@ bool report_from_aggregates(const aggregate_answers& answers, const report_desc&
     std::vector<parsed_group> groups;
     if (!read_answer(answers.trend, "trend", total, groups, note, error)) return false;
 
-    // As build_report: the trend's buckets, each scored and compared with the one before.
+    // As build_report: the trend's buckets sum to the headline (the answer's total too).
     headline_view& h = r.headline;
-    const score_histogram* before = nullptr;
-    score_histogram sum;
-    for (const parsed_group& g : groups) {
-        trend_point p;
-        p.key = g.key;
-        p.start_ms = g.start_ms;
-        p.score = score_nps(g.histogram, desc.confidence);
-        p.shown = g.shown;
-        p.dismissed = g.dismissed;
-        if (before) p.vs_previous = compare_nps(g.histogram, *before, desc.confidence);
-        before = &g.histogram;
-        sum += g.histogram;
-        r.rate.shown += g.shown;
-        r.rate.dismissed += g.dismissed;
-        r.trend.push_back(std::move(p));
-    }
-    (void)total;  // the buckets sum to it; build_report sums the buckets too
-    h.histogram = sum;
-    h.score = score_nps(sum, desc.confidence);
-    r.rate.answered = sum.n();
-    if (r.rate.shown) {
-        r.rate.answer_rate = static_cast<double>(r.rate.answered) / static_cast<double>(r.rate.shown);
-        r.rate.dismiss_rate = static_cast<double>(r.rate.dismissed) / static_cast<double>(r.rate.shown);
-    }
+    const score_histogram sum = score_trend(groups, desc.confidence, r);
+    (void)total;
     const response_filter& f = desc.filter;
     h.since_ms = f.since_ms != open_since ? f.since_ms : (groups.empty() ? 0 : groups.front().start_ms);
     h.until_ms = f.until_ms != open_until ? f.until_ms : h.since_ms;

@@ -39,6 +39,36 @@ void sort_breakdown(std::vector<breakdown_row>& rows, breakdown_column by, bool 
                      [&](const breakdown_row& a, const breakdown_row& b) { return descending ? key_less(b, a) : key_less(a, b); });
 }
 
+// The trend's buckets, each scored and compared with the one before; their sum is the headline,
+// their display events the response rate. Shared by build_report and report_from_aggregates.
+score_histogram score_trend(const std::vector<group_stats>& groups, double confidence, report& r) {
+    score_histogram total;
+    const score_histogram* before = nullptr;
+    r.trend.reserve(groups.size());
+    for (const auto& g : groups) {
+        trend_point p;
+        p.key = g.key;
+        p.start_ms = g.start_ms;
+        p.score = score_nps(g.histogram, confidence);
+        p.shown = g.shown;
+        p.dismissed = g.dismissed;
+        if (before) p.vs_previous = compare_nps(g.histogram, *before, confidence);
+        before = &g.histogram;
+        total += g.histogram;
+        r.rate.shown += g.shown;
+        r.rate.dismissed += g.dismissed;
+        r.trend.push_back(std::move(p));
+    }
+    r.headline.histogram = total;
+    r.headline.score = score_nps(total, confidence);
+    r.rate.answered = total.n();
+    if (r.rate.shown) {
+        r.rate.answer_rate = static_cast<double>(r.rate.answered) / static_cast<double>(r.rate.shown);
+        r.rate.dismiss_rate = static_cast<double>(r.rate.dismissed) / static_cast<double>(r.rate.shown);
+    }
+    return total;
+}
+
 report build_report(const response_store& store, const report_desc& desc) {
     report r;
     r.bucket = desc.bucket;
@@ -80,31 +110,7 @@ report build_report(const response_store& store, const report_desc& desc) {
     report_counts counts = count_for_report(store, filter, desc.bucket, desc.utc_offset_minutes, desc.breakdown_key,
                                             want_previous ? h.previous_since_ms : 0, want_previous ? h.since_ms : 0, selected);
     // The trend's buckets sum to the headline.
-    const std::vector<group_stats>& groups = counts.trend;
-    score_histogram total;
-    const score_histogram* before = nullptr;
-    r.trend.reserve(groups.size());
-    for (const auto& g : groups) {
-        trend_point p;
-        p.key = g.key;
-        p.start_ms = g.start_ms;
-        p.score = score_nps(g.histogram, desc.confidence);
-        p.shown = g.shown;
-        p.dismissed = g.dismissed;
-        if (before) p.vs_previous = compare_nps(g.histogram, *before, desc.confidence);
-        before = &g.histogram;
-        total += g.histogram;
-        r.rate.shown += g.shown;
-        r.rate.dismissed += g.dismissed;
-        r.trend.push_back(std::move(p));
-    }
-    h.histogram = total;
-    h.score = score_nps(total, desc.confidence);
-    r.rate.answered = total.n();
-    if (r.rate.shown) {
-        r.rate.answer_rate = static_cast<double>(r.rate.answered) / static_cast<double>(r.rate.shown);
-        r.rate.dismiss_rate = static_cast<double>(r.rate.dismissed) / static_cast<double>(r.rate.shown);
-    }
+    const score_histogram total = score_trend(counts.trend, desc.confidence, r);
     if (want_previous) {
         h.previous = score_nps(counts.previous.histogram, desc.confidence);
         h.has_previous = h.previous.has_score;

@@ -122,6 +122,8 @@ struct report {
 };
 
 report build_report(const response_store& store, const report_desc& desc);
+// The trend, headline and response rate from the trend's buckets (report_from_aggregates too).
+score_histogram score_trend(const std::vector<group_stats>& groups, double confidence, report& r);
 // The figures panels show besides the scores (shares, rates, comment text): build_report
 // calls it last, so no panel computes a statistic.
 void fill_panel_figures(report& r, const response_store& store);
