@@ -93,6 +93,7 @@ TEST_CASE("theme_counter") {
 #include "report.h"
 #include "store.h"
 #include "synthetic.h"
+#include "view_settings.h"
 
 TEST_CASE("stemmer: Snowball English and French") {
     stemmer en(text_language::english), fr(text_language::french);
@@ -352,6 +353,34 @@ TEST_CASE("report: distinctive themes per segment and drivers, from the same sam
     // The frequency themes are still there, unchanged.
     CHECK(!r.themes[static_cast<size_t>(segment::detractor)].empty());
     CHECK(report_to_json(r, store).find("\"theme_drivers\"") != std::string::npos);
+}
+
+TEST_CASE("report: a corpus kept between re-scores gives a fresh corpus's report") {
+    // The dashboard keeps one theme_corpus (report_desc::corpus): after re-scores with other
+    // filters, on other data, every report must be the one a fresh corpus gives.
+    response_store labelled, demo;
+    load_ndjson("tests/data/themes-labelled.ndjson", labelled);
+    synthetic_desc sd;
+    sd.responses = 6000;
+    generate_synthetic(sd, [&](const response& r) { demo.add(r); });
+    theme_corpus kept;
+    size_t compared = 0;
+    for (int round = 0; round < 2; ++round)
+        for (const response_store* store : {&demo, &labelled})
+            for (const char* hash : {"", "a.plan=pro", "seg=dp", "q=slow", "a.locale=fr", "seg=p"}) {
+                report_desc d;
+                view_settings v = decode_view_hash(hash);
+                d.filter = filter_for(v, store->max_time_ms);
+                const std::string fresh = report_to_json(build_report(*store, d), *store);
+                d.corpus = &kept;
+                INFO("round ", round, " hash ", hash);
+                CHECK(report_to_json(build_report(*store, d), *store) == fresh);
+                compared += fresh.find("\"log_odds\"") != std::string::npos;
+            }
+    CHECK(compared >= 8);  // most reports hold distinctive themes
+    kept.reset_counts(0);  // past the cap: cleared in full
+    CHECK(kept.size() == 0);
+    CHECK(kept.comments(0) == 0);
 }
 
 TEST_CASE("theme_stem_prefix: every word starts with its stem's prefix (EN/FR)") {

@@ -305,6 +305,7 @@ void app_rebuild(app_state& app) {
     d.breakdown_key = app.settings.breakdown;
     d.theme_key = app.settings.theme;
     if (!d.theme_key.empty()) d.theme_rows = &app.theme_rows.rows(app.store, d.theme_key);
+    d.corpus = &app.theme_words;
     if (app.agg.on) {
         aggregate_ask(app, d);  // the report arrives with the answers (aggregate_pump)
         app.filters_dirty = app.data_dirty = false;

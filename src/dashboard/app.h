@@ -76,7 +76,12 @@ struct ui_state {
     char exclude[256] = "";
     char custom_from[16] = "", custom_to[16] = "";
     bool scroll_to_comments = false;
-    bool theme_drivers = false;      // the themes panel shows the drivers view
+    bool theme_drivers = false;  // the themes panel shows the drivers view
+    // The themes panel is as tall as its content (up to its layout's height): the content's
+    // height drawn last frame, device pixels (0: not measured); `relayout` asks for one more
+    // frame when it changed (frames are drawn only when something changed).
+    float themes_content = 0;
+    bool relayout = false;
     bool comments_near_end = false;  // the comments list is scrolled to its end (set each frame)
     // Screen rectangles (x, y, w, h in device pixels) of a few controls, for browser tests.
     std::map<std::string, std::array<float, 4>> rects;
@@ -136,6 +141,7 @@ struct app_state {
     std::string hash_written;  // last hash we wrote (so our own write is not re-applied)
     report rep;
     theme_row_cache theme_rows;  // the selected theme's rows, kept while the data allows (themes.h)
+    theme_corpus theme_words;    // the themes' word and term dictionaries, kept between re-scores
     bool filters_dirty = true;   // re-score at once
     bool data_dirty = false;     // re-score, throttled while data streams in
     double last_build_ms = 0;    // when (performance clock)

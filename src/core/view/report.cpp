@@ -169,7 +169,9 @@ report build_report(const response_store& store, const report_desc& desc) {
         }
         for (uint32_t row : listed) r.comments.push_back({row, store.times_ms[row], store.slots[row]});
     }
-    theme_corpus corpus;
+    theme_corpus fresh;
+    theme_corpus& corpus = desc.corpus ? *desc.corpus : fresh;
+    corpus.reset_counts();
     const attribute_column* locales = store.attribute("locale");
     for (size_t i = 0; i < rows.size(); ++i) {
         uint32_t row = rows[i];

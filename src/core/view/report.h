@@ -43,6 +43,9 @@ struct report_desc {
     // The theme's rows (rows_mentioning(store, theme_key)) when the caller keeps them between
     // re-scores (theme_row_cache); nullptr: found here.
     const std::vector<uint32_t>* theme_rows = nullptr;
+    // A corpus the caller keeps between re-scores (the dashboard): its words' stems and ids are
+    // found again instead of computed (theme_corpus::reset_counts); nullptr: a fresh one.
+    theme_corpus* corpus = nullptr;
 };
 
 // One period of the selected theme's trend: the trend's buckets.

@@ -237,10 +237,10 @@ std::string theme_corpus::join(const gram& g) const {
     return out;
 }
 
-uint32_t theme_corpus::intern(const gram& stems, const gram& surface, uint8_t words) {
+uint32_t theme_corpus::intern(const gram& stems, const gram& surface, uint8_t words, uint8_t content) {
     auto [it, fresh] = gram_ids_.try_emplace(stems, static_cast<uint32_t>(terms_.size()));
     if (fresh) {
-        terms_.push_back({join(stems), words, {}});
+        terms_.push_back({join(stems), words, content, {}});
         ids_.emplace(terms_.back().key, it->second);
         for (auto& c : counts_) c.push_back(0);
     }
@@ -323,7 +323,9 @@ void theme_corpus::add(std::string_view comment, int score, uint32_t group, std:
                 *st_slot[k - i] = info_[k].stem;
                 *su_slot[k - i] = info_[k].surface;
             }
-            seen_.push_back(intern(stems, surface, static_cast<uint8_t>(len)));
+            uint8_t content = 0;
+            for (size_t k = 0; k < len; ++k) content += kinds[k] == kind_word;
+            seen_.push_back(intern(stems, surface, static_cast<uint8_t>(len), content));
         }
     }
     std::sort(seen_.begin(), seen_.end());
@@ -456,9 +458,15 @@ std::vector<ranked_theme> theme_corpus::rank(uint32_t group, const theme_rank_de
             if (at(b, a, from)) return true;
         return false;
     };
-    std::stable_sort(all.begin(), all.end(), [&](const candidate& a, const candidate& b) {
+    // Ties: longer first, then more content words ("mode hors ligne" before "ligne ne marche"),
+    // then by key: the order must not depend on term ids (first sight), which a corpus kept
+    // between re-scores (reset_counts) numbers differently from a fresh one.
+    std::sort(all.begin(), all.end(), [&](const candidate& a, const candidate& b) {
+        const term &ta = terms_[a.id], &tb = terms_[b.id];
         if (a.lo.z != b.lo.z) return a.lo.z > b.lo.z;
-        return terms_[a.id].words > terms_[b.id].words;
+        if (ta.words != tb.words) return ta.words > tb.words;
+        if (ta.content != tb.content) return ta.content > tb.content;
+        return ta.key < tb.key;
     });
     std::vector<std::vector<std::string_view>> kept_phrases;
     std::vector<candidate> kept;
@@ -535,6 +543,23 @@ void theme_corpus::clear() {
     pair_counts_.clear();
     pair_ids_.clear();
     pairs_.clear();
+}
+
+void theme_corpus::reset_counts(size_t max_terms) {
+    if (terms_.size() > max_terms) {
+        clear();
+        return;
+    }
+    for (uint32_t id : term_ids_)  // every term counted appears in some comment's ids
+        for (auto& surface : terms_[id].surfaces) surface.second = 0;
+    for (auto* table : {&counts_, &word_counts_, &pair_counts_})
+        for (auto& c : *table) std::fill(c.begin(), c.end(), 0);
+    std::fill(per_group_.begin(), per_group_.end(), 0);
+    for (auto& t : totals_) t = {0, 0, 0};
+    term_ids_.clear();
+    offsets_.assign(1, 0);
+    scores_.clear();
+    groups_.clear();
 }
 
 std::vector<ranked_theme> theme_drivers(const std::vector<std::vector<ranked_theme>>& groups, size_t top) {

@@ -129,6 +129,12 @@ public:
     uint32_t comments(uint32_t group) const { return group < per_group_.size() ? per_group_[group] : 0; }
     size_t size() const { return scores_.size(); }
     void clear();
+    // Forgets the comments added, keeps what it learnt of their words (kinds, stems, string and
+    // term ids): the dashboard's next re-score adds comments made mostly of the same words, so
+    // add() then finds them instead of stemming and storing them again. Results are those of a
+    // fresh corpus (rank's ties are broken by key, not by first sight). clear()s in full past
+    // `max_terms` terms.
+    void reset_counts(size_t max_terms = 100'000);
 
 private:
     // A word or phrase as up to three string ids (unused: UINT32_MAX): hashing three integers
@@ -147,6 +153,7 @@ private:
     struct term {
         std::string key;
         uint8_t words = 1;
+        uint8_t content = 1;                              // of its words, those that are no stop word nor negation
         std::vector<std::pair<gram, uint32_t>> surfaces;  // surface form (string ids) → occurrences
     };
     struct word_info {
@@ -156,7 +163,7 @@ private:
     };
     uint32_t string_id(std::string_view text);
     std::string join(const gram& g) const;
-    uint32_t intern(const gram& stems, const gram& surface, uint8_t words);
+    uint32_t intern(const gram& stems, const gram& surface, uint8_t words, uint8_t content);
     uint32_t count(uint32_t id, uint32_t group) const;
     uint32_t total(uint32_t id) const;
     log_odds score_term(uint32_t id, uint32_t group, double prior_scale) const;
