@@ -115,6 +115,7 @@ bool frame_needed(const app_state& app, int width, int height, double now) {
     if (width != d.width || height != d.height || app.dpr != d.dpr || app.settings.dark != d.dark) return true;
     if (app.load.phase != d.phase) return true;
     if (app.follow_up.dirty || app.follow_up.scroll_to) return true;  // a status saved or loaded
+    if (app.ui.relayout) return true;                                 // a panel sized by its content changed height
     // Progress and partial figures once a second: where the browser composites in software (no
     // GPU, a VM, headless), a drawn frame costs the main thread ~120 ms that the import needs.
     if (app.load.phase == load_phase::loading) return since >= 1000;

@@ -948,7 +948,22 @@ void theme_share_chart(const panel_model& m, const report& rep, float height) {
     }
 }
 
+// The panel's content ends here: its height, measured for the next frame (draw_themes).
+void end_sized_panel(panel_ui& u) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float content = ImGui::GetCursorPosY() - style.ItemSpacing.y + style.WindowPadding.y;
+    if (std::abs(content - u.ui.themes_content) > 0.5f) {
+        u.ui.themes_content = content;
+        u.ui.relayout = true;
+    }
+    ImGui::EndChild();
+    note_rect(u, "themes_panel");
+}
+
+// `height`: the most the layout gives it; the panel takes what its content needs (little on
+// tiny data), measured the frame before.
 void draw_themes(const panel_model& m, panel_ui& u, float height) {
+    if (u.ui.themes_content > 0) height = std::min(height, u.ui.themes_content);
     if (!begin_panel("themes_panel", height)) {
         ImGui::EndChild();
         return;
@@ -967,7 +982,7 @@ void draw_themes(const panel_model& m, panel_ui& u, float height) {
         ImGui::TextWrapped(
             "Themes are not computed for a collector this large: they need every comment's words, and the "
             "dashboard reads histograms here. Search the comments below instead (in the collector's database).");
-        ImGui::EndChild();
+        end_sized_panel(u);
         return;
     }
     if (!s.theme.empty()) {
@@ -992,7 +1007,16 @@ void draw_themes(const panel_model& m, panel_ui& u, float height) {
         ImGui::Separator();
     }
     static const char* titles[3] = {"Detractors say", "Passives say", "Promoters say"};
-    if (!u.ui.theme_drivers) {
+    const uint32_t analysed = rep.themed_comments[0] + rep.themed_comments[1] + rep.themed_comments[2];
+    if (rep.distinctive_themes[0].empty() && rep.distinctive_themes[1].empty() && rep.distinctive_themes[2].empty()) {
+        // Too few comments (or too alike) for a theme: one sentence, not three empty columns.
+        ImGui::PushTextWrapPos(0);
+        muted((analysed ? "Too few comments for themes yet (" + with_thousands(analysed) +
+                              "): a theme is a word or phrase several comments of a segment use more than the others."
+                        : std::string("No comments yet: themes are the words and phrases a segment's comments use more than the others."))
+                  .c_str());
+        ImGui::PopTextWrapPos();
+    } else if (!u.ui.theme_drivers) {
         // Per segment: its distinctive themes (z against the other comments) with their counts.
         bool three = ImGui::GetContentRegionAvail().x > S(640, m);
         if (ImGui::BeginTable("themes", three ? 3 : 1, ImGuiTableFlags_SizingStretchSame)) {
@@ -1065,7 +1089,7 @@ void draw_themes(const panel_model& m, panel_ui& u, float height) {
             if (i + 1 < list.size()) ImGui::Spacing();
         }
     }
-    ImGui::EndChild();
+    end_sized_panel(u);
 }
 
 void draw_comments(const panel_model& m, panel_ui& u, float height) {
@@ -1304,6 +1328,7 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
                         fonts.regular,     fonts.big,
                         &app.agg};
     panel_ui u{app.settings, app.ui, {}, false};
+    app.ui.relayout = false;  // set again by a panel whose content changed height
     ImGuiIO& io = ImGui::GetIO();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);

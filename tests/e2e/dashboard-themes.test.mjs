@@ -153,3 +153,63 @@ for (const theme of ['light', 'dark']) {
     });
   }
 }
+
+// Tiny data: too few comments for a theme. The panel is as tall as its one sentence, not the
+// layout's 340-480 px of empty columns. And the demo data (the generator's 20,000 answers, as
+// `npm start` seeds them): screenshots of both views, light and dark, narrow and wide.
+const TINY = [
+  { ts: '2026-01-05T10:00:00Z', score: 3, comment: 'Billing is confusing' },
+  { ts: '2026-01-06T10:00:00Z', score: 9, comment: 'Great support' },
+  { ts: '2026-01-07T10:00:00Z', score: 7, comment: 'ok' },
+  { ts: '2026-01-08T10:00:00Z', score: 10 },
+].map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+test('themes: on a tiny file the panel is short and says why there are no themes', { skip }, async () => {
+  const tiny = await startStaticServer({ '/tiny.ndjson': { type: 'application/x-ndjson', data: Buffer.from(TINY) } });
+  try {
+    for (const size of sizes) {
+      for (const theme of ['light', 'dark']) {
+        const page = await browser.newPage({ viewport: size.viewport, deviceScaleFactor: size.dpr });
+        const errors = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${tiny.url}/dashboard/index.html#src=${encodeURIComponent(tiny.url + '/tiny.ndjson')}&theme=${theme}`);
+        const s = await waitForState(page, (x) => x.load.phase === 'done' && x.rows === 4, { what: 'the tiny file' });
+        assert.ok(['detractor', 'passive', 'promoter'].every((g) => s.distinctive_themes[g].length === 0), 'no theme on 3 comments');
+        await scrollTo(page, 'themes_view', size.viewport);
+        await page.waitForTimeout(300);
+        const panel = (await state(page)).ui.themes_panel;  // CSS px
+        assert.ok(panel && panel[3] < 130, `the themes panel is ${panel && panel[3]} px tall on 3 comments`);
+        await page.screenshot({ path: join(OUT, `themes-tiny-${theme}-${size.name}.png`) });
+        assert.deepEqual(errors, []);
+        await page.close();
+      }
+    }
+  } finally {
+    await tiny.close();
+  }
+});
+
+for (const theme of ['light', 'dark']) {
+  for (const size of sizes) {
+    test(`themes screenshots on the demo data: ${theme} ${size.name}`, { skip }, async () => {
+      const page = await browser.newPage({ viewport: size.viewport, deviceScaleFactor: size.dpr });
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}/dashboard/index.html#theme=${theme}`);
+      await page.waitForFunction(() => window.npskitDashboard && window.npskitDashboard.loadStatus().ready);
+      await page.evaluate(() => window.npskitDashboard.demo(20000));
+      const s = await waitForState(page, (x) => x.load.phase === 'done' && x.rows >= 20000, { what: 'the demo data', timeout: 60000 });
+      assert.ok(s.distinctive_themes.detractor.length > 0);
+      await scrollTo(page, 'themes_view', size.viewport);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(OUT, `themes-demo-${theme}-${size.name}.png`) });
+      await click(page, await rectOf(page, 'drivers_view'));
+      await page.waitForTimeout(300);
+      await scrollTo(page, 'drivers_view', size.viewport);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(OUT, `drivers-demo-${theme}-${size.name}.png`) });
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+  }
+}
