@@ -1757,6 +1757,8 @@ int run_collector(const collector_desc& desc) {
     webhook_sender_desc wd;
     wd.endpoints = desc.webhooks;
     wd.retry_scale = desc.webhook_retry_scale;
+    wd.keep_ms = desc.webhook_keep_ms;
+    wd.keep_count = desc.webhook_keep;
     wd.log = [](const std::string& level, const std::string& msg, const std::string& endpoint, const std::string& detail) {
         log_line({{"level", level}, {"msg", msg}, {"url", endpoint}, {"detail", detail}});
     };

@@ -481,6 +481,43 @@ public:
         return rc == SQLITE_DONE || fail_outbox(error);
     }
 
+    // Two steps: the keep-th newest finished delivery's id (a scan down the rowids that stops
+    // after `keep` of them: `+` keeps SQLite off the due index, which would sort them all), then
+    // deletes in chunks of 500 (one short autocommit each: the writer waits at most that long).
+    bool outbox_prune(const std::string& endpoint, int64_t before_ms, uint64_t keep, uint64_t max_rows, uint64_t& deleted,
+                      std::string& error) override {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        deleted = 0;
+        if (!outbox_ready(error)) return false;
+        statement edge, del;
+        if (!edge.prepare(outbox_.db,
+                          "SELECT id FROM outbox WHERE +endpoint = ?1 AND +state IN (1, 2) AND response_id <> '' "
+                          "ORDER BY id DESC LIMIT 1 OFFSET ?2") ||
+            !del.prepare(outbox_.db,
+                         "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE endpoint = ?1 AND state IN (1, 2) "
+                         "AND response_id <> '' AND (id <= ?2 OR last_attempt_ms < ?3) LIMIT ?4)"))
+            return fail_outbox(error);
+        edge.bind(1, endpoint);
+        edge.bind(2, static_cast<int64_t>(std::min<uint64_t>(keep, INT64_MAX)));
+        int rc = sqlite3_step(edge.s);
+        int64_t below = rc == SQLITE_ROW ? sqlite3_column_int64(edge.s, 0) : 0;  // 0: fewer than keep+1 finished
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail_outbox(error);
+        edge.reset();
+        constexpr uint64_t chunk = 500;
+        while (deleted < max_rows) {
+            del.reset();
+            del.bind(1, endpoint);
+            del.bind(2, below);
+            del.bind(3, before_ms);
+            del.bind(4, static_cast<int64_t>(std::min(chunk, max_rows - deleted)));
+            if (sqlite3_step(del.s) != SQLITE_DONE) return fail_outbox(error);
+            auto n = static_cast<uint64_t>(sqlite3_changes(outbox_.db));
+            deleted += n;
+            if (n < chunk) break;
+        }
+        return true;
+    }
+
     // Digest: BEGIN IMMEDIATE makes the look-up and the insert one step against every writer.
     bool outbox_enqueue(const outbox_delivery& d, int64_t now_ms, bool& inserted, uint64_t& id_out, std::string& error) override {
         std::lock_guard<std::mutex> lock(outbox_mutex_);
