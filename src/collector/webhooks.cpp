@@ -452,6 +452,7 @@ struct webhook_sender::endpoint_run {
     std::atomic<bool> disabled{false};
     int64_t last_send_ms = 0;
     int64_t next_prune_ms = 0;  // 0: at the first chance
+    int64_t last_fetch_ms = 0;  // the last outbox read
     std::thread thread;
 };
 
@@ -611,6 +612,9 @@ bool webhook_sender::sleep_until(endpoint_run&, int64_t until_ms) {
     return !stopping_;
 }
 
+// At most one outbox read per endpoint in this many ms while deliveries keep coming.
+constexpr int64_t coalesce_ms = 5;
+
 void webhook_sender::run(endpoint_run& e) {
     const webhook_endpoint_desc& ep = desc_.endpoints[e.n];
     const bool slack = ep.format == webhook_format::slack;
@@ -644,6 +648,14 @@ void webhook_sender::run(endpoint_run& e) {
             continue;
         }
         if (ep.digest.empty() && wall_ms() >= e.next_prune_ms) prune(e);
+        if (int64_t since = wall_ms() - e.last_fetch_ms; since >= 0 && since < coalesce_ms) {
+            // Woken again right after a read (a commit every few ms under load): let the batch
+            // grow, so one outbox read and one record transaction carry many deliveries.
+            std::unique_lock<std::mutex> lock(mutex_);
+            cv_.wait_for(lock, std::chrono::milliseconds(coalesce_ms - since), [&] { return stopping_.load(); });
+            continue;
+        }
+        e.last_fetch_ms = wall_ms();
         due.clear();
         int64_t next_ms = 0;
         int64_t now = wall_ms();
