@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <string>
@@ -534,6 +535,8 @@ TEST_CASE("dashboard app: the follow-up list (issue 15)") {
         REQUIRE(fu.rows.size() == 2);  // detractors: the opt-in first, though older
         CHECK(fu.book.records()[fu.rows[0].record].id == "resp-d002");
         CHECK(fu.counts.open[0] == 2);
+        // "Copy digest": the list's open items, every segment (two detractors and the promoter).
+        CHECK(app_digest_text(f.app).find("\n3 to follow up\n") != std::string::npos);
         app_follow_up_mark(f.app, fu.rows[0].record, follow_up_status::contacted);
         CHECK(fu.message.find("name") != std::string::npos);  // who marks is required
         std::snprintf(fu.by, sizeof fu.by, "anna");
@@ -541,6 +544,9 @@ TEST_CASE("dashboard app: the follow-up list (issue 15)") {
         app_follow_up_refresh(f.app);
         CHECK(fu.counts.open[0] == 1);
         CHECK(fu.rows[0].status == follow_up_status::contacted);
+        const std::string digest = app_digest_text(f.app);
+        CHECK(digest.find("\n2 to follow up\n") != std::string::npos);  // the contacted one is no longer open
+        CHECK(digest.rfind("2 to follow up\n") + std::strlen("2 to follow up\n") == digest.size());
         const std::string kept = page.local_storage["file:answers.ndjson"];
         CHECK(kept.find("\"resp-d002\"") != std::string::npos);
         CHECK(kept.find("\"contacted\"") != std::string::npos);

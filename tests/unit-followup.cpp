@@ -162,6 +162,31 @@ TEST_CASE("follow_up_book keeps each group's newest") {
     CHECK(book.records().size() <= 4);
 }
 
+TEST_CASE("follow_up_open_count: on the list and to do, every group") {
+    follow_up_book book;
+    book.note(answer("d1", 2, 1000, "slow"));          // detractor_comment
+    book.note(answer("d2", 1, 2000, {}, true));        // detractor_contact
+    book.note(answer("d3", 0, 3000));                  // not on the list: nothing to act on
+    book.note(answer("p1", 7, 4000, "more exports"));  // passive_comment
+    book.note(answer("p2", 8, 5000));                  // not on the list
+    book.note(answer("m1", 10, 6000));                 // promoter
+    book.note(answer("m2", 9, 7000, "love it"));       // promoter_comment
+    follow_up_marks marks;
+    CHECK(follow_up_open_count(book, marks) == 5);
+    auto mark = [&](const char* id, follow_up_status s) { marks[id] = {id, s, "anna", 8000, ""}; };
+    mark("d1", follow_up_status::contacted);
+    mark("m1", follow_up_status::resolved);
+    mark("p1", follow_up_status::todo);      // marked, still to do
+    mark("d3", follow_up_status::resolved);  // a mark on an answer not listed changes nothing
+    CHECK(follow_up_open_count(book, marks) == 3);
+    CHECK(follow_up_is_open(answer("p1", 7, 4000, "more exports"), marks));
+    CHECK_FALSE(follow_up_is_open(answer("d1", 2, 1000, "slow"), marks));
+    CHECK_FALSE(follow_up_is_open(answer("p2", 8, 5000), marks));
+    // A later record of an id (the comment arrives) puts it on the list.
+    book.note(answer("p2", 8, 5000, "cheaper"));
+    CHECK(follow_up_open_count(book, marks) == 4);
+}
+
 TEST_CASE("follow_up_csv") {
     follow_up_book book;
     response r = answer("r1", 3, 1700000000000, "=HYPERLINK(\"http://evil\")", true, "x@example.com");

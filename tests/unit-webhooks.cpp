@@ -99,6 +99,35 @@ TEST_CASE("webhooks: filters read the core's grammar and the webhook's own names
     }
 }
 
+TEST_CASE("webhooks: filters without conditions decide from the record as the core's row_matches does") {
+    // The router skips the one-row store for these (webhook_filter_needs_store): same answers.
+    const response_store empty(store_desc{});
+    for (const char* when : {"", "segment=detractor", "segment=passive,promoter", "comment=yes", "comment=no", "score=7-8",
+                             "segment=promoter&comment=yes", "segment=detractor,passive&comment=no&score=3-7"}) {
+        webhook_filter f;
+        std::string error;
+        REQUIRE_MESSAGE(parse_webhook_filter(when, f, error), error);
+        CHECK_FALSE(webhook_filter_needs_store(f));
+        for (int score = 0; score <= 10; ++score)
+            for (const char* comment : {"", "slow"}) {
+                CAPTURE(when);
+                CAPTURE(score);
+                CAPTURE(comment);
+                response r = answer(score, comment, {{"plan", "pro"}});
+                response_store one(store_desc{});
+                one.add(r);
+                bool want = score >= f.min_score && score <= f.max_score && !(f.without_comment && *comment) && row_matches(one, f.rows, 0);
+                CHECK(webhook_matches(f, r, empty) == want);
+            }
+    }
+    webhook_filter f;
+    std::string error;
+    for (const char* when : {"where=plan=pro", "survey=nps", "contact_ok=yes"}) {
+        REQUIRE(parse_webhook_filter(when, f, error));
+        CHECK(webhook_filter_needs_store(f));
+    }
+}
+
 TEST_CASE("webhooks: the payload carries the record and its segment, under 20 KB") {
     response r = answer(2, "line one\nline two", {{"plan", "pro"}});
     std::string body = webhook_payload("response.created", 1767225600000, response_to_json(r));

@@ -3,12 +3,18 @@
 // than none), how long the backlog takes to drain after wrk stops, and delivery latency p50/p99
 // from the 202 to the receiver for answers POSTed 10 ms apart.
 //   node bench/collector-ingest/webhooks.mjs [--seconds 5] [--connections 64] [--rounds 2] [--posts 200]
-import { execFile, execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+// NPSKIT_BUILD_NATIVE_BASELINE=DIR: the same configurations with DIR/npskit-collector too,
+// interleaved (old beside new in one run). The receiver of the ingest runs is nginx (one worker,
+// `return 200`) when installed: the cheapest HTTP server at hand, so that the figure is the
+// collector's cost rather than the receiver's on the same 2 cores; node otherwise.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { root, machine, writeSection } from '../lib/report.mjs';
-import { startCollector, answer, READ_KEY } from '../../tests/integration/collector-harness.mjs';
+import { startCollector, answer, collectorBinary, READ_KEY } from '../../tests/integration/collector-harness.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
@@ -35,7 +41,41 @@ const receiver = http.createServer((req, res) => {
 });
 receiver.keepAliveTimeout = 60000;
 await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
-const rxPort = receiver.address().port;
+const nodePort = receiver.address().port;
+
+// nginx: /gone* answers 410, the rest 200; /status (stub_status) counts the requests.
+const freePort = () => new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+let nginx = null;
+const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+if (nginxBin && !process.env.NPSKIT_BENCH_NODE_RECEIVER) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'npskit-nginx-'));
+  const port = await freePort();
+  writeFileSync(path.join(dir, 'nginx.conf'), `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off; keepalive_requests 100000000; keepalive_timeout 120s;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server { listen 127.0.0.1:${port}; location /gone { return 410; } location = /status { stub_status; } location / { return 200; } }
+}
+`);
+  const child = spawn(nginxBin, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  for (let i = 0; i < 100; ++i) {
+    try { if ((await fetch(`http://127.0.0.1:${port}/status`)).ok) break; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  nginx = { child, port, dir };
+}
+const rxPort = nginx ? nginx.port : nodePort;
+// Requests the ingest receiver has answered so far (nginx: stub_status minus the status reads).
+let statusReads = 0;
+async function receivedSoFar() {
+  if (!nginx) return received;
+  const text = await (await fetch(`http://127.0.0.1:${nginx.port}/status`)).text();
+  statusReads += 1;
+  return Number(text.split('\n')[2].trim().split(/\s+/)[2]) - statusReads;
+}
+const builds = [{ name: 'new', binary: collectorBinary }];
+if (process.env.NPSKIT_BUILD_NATIVE_BASELINE) builds.unshift({ name: 'old', binary: path.join(path.resolve(process.env.NPSKIT_BUILD_NATIVE_BASELINE), 'npskit-collector') });
 
 // mode: sent (the receiver answers 200: outbox rows written and delivered while wrk runs);
 // held (the receiver answers 410 to the first request, which disables the endpoint: outbox
@@ -44,6 +84,11 @@ const hookArgs = (n, mode) => Array.from({ length: n }, (_, i) => ['--webhook', 
   '--webhook-secret', SECRET]).flat();
 // CPU seconds of the collector's webhook threads (named webhook-N) from /proc.
 const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+// CPU seconds of the whole collector process: steadier than answers/s on a shared machine.
+function processCpuS(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / ticks;
+}
 function senderCpuS(pid) {
   let sum = 0;
   for (const t of readdirSync(`/proc/${pid}/task`)) {
@@ -72,12 +117,14 @@ async function wrk(port) {
   return acked / seconds;
 }
 
-async function ingest(n, mode) {
-  const c = await startCollector({ args: ['--quiet', '--rate', '0', '--threads', String(connections + 16), ...hookArgs(n, mode)] });
+async function ingest(n, mode, build) {
+  const c = await startCollector({ binary: build.binary, args: ['--quiet', '--rate', '0', '--threads', String(connections + 16), ...hookArgs(n, mode)] });
   try {
-    const before = received;
+    const before = await receivedSoFar();
     const cpu0 = process.cpuUsage();
+    const own0 = processCpuS(c.child.pid);
     const perS = await wrk(c.port);
+    const ownWrk = processCpuS(c.child.pid) - own0;
     let drainS = null, left = null;
     if (n > 0 && mode === 'sent') {
       // Every acknowledged answer owes n deliveries: time until none is pending (at most 60 s).
@@ -90,17 +137,21 @@ async function ingest(n, mode) {
       }
     }
     const cpu = process.cpuUsage(cpu0);
-    const delivered = received - before;
-    return { webhooks: n, mode, acknowledged_per_s: Math.round(perS), drain_s: drainS, pending_left: left, delivered,
+    const ownAll = processCpuS(c.child.pid) - own0;
+    const acked = perS * seconds;
+    const delivered = (await receivedSoFar()) - before;
+    return { build: build.name, webhooks: n, mode, acknowledged_per_s: Math.round(perS), drain_s: drainS, pending_left: left, delivered,
+             collector_cpu_us_per_answer: (ownWrk * 1e6) / acked, collector_cpu_us_per_answer_with_drain: (ownAll * 1e6) / acked,
              sender_cpu_us_per_delivery: delivered > 10 ? (senderCpuS(c.child.pid) * 1e6) / delivered : null,
-             receiver_cpu_us_per_request: delivered > 10 ? (cpu.user + cpu.system) / delivered : null };
+             receiver_cpu_us_per_request: delivered > 10 && !nginx ? (cpu.user + cpu.system) / delivered : null };
   } finally {
     await c.stop();
   }
 }
 
-async function latency() {
-  const c = await startCollector({ args: ['--quiet', '--rate', '0', ...hookArgs(1, 'sent')] });
+async function latency(build) {
+  // The node receiver: it notes each answer's arrival time.
+  const c = await startCollector({ binary: build.binary, args: ['--quiet', '--rate', '0', '--webhook', `http://127.0.0.1:${nodePort}/ok0`, '--webhook-secret', SECRET] });
   const lat = [];
   try {
     const acks = new Map();
@@ -119,48 +170,60 @@ async function latency() {
   }
   lat.sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))];
-  return { posts, delivered: lat.length, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: lat[lat.length - 1] };
+  return { build: build.name, posts, delivered: lat.length, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: lat[lat.length - 1] };
 }
 
 const load = (await import('node:os')).loadavg()[0];
 const runs = [];
 const configs = [[0, 'none'], [1, 'held'], [3, 'held'], [1, 'sent'], [3, 'sent']];
-for (let r = 0; r < rounds; ++r) for (const [n, mode] of configs) {
-  const result = await ingest(n, mode);
+for (let r = 0; r < rounds; ++r) for (const [n, mode] of configs) for (const build of builds) {
+  const result = await ingest(n, mode, build);
   console.log(JSON.stringify(result));
   runs.push(result);
 }
-const lat = await latency();
-console.log(JSON.stringify(lat));
+const lats = [];
+for (const build of builds) {
+  lats.push(await latency(build));
+  console.log(JSON.stringify(lats[lats.length - 1]));
+}
 receiver.close();
+if (nginx) { nginx.child.kill('SIGTERM'); await new Promise((r) => nginx.child.on('exit', r)); rmSync(nginx.dir, { recursive: true, force: true }); }
 
 const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const by = (n, mode) => runs.filter((x) => x.webhooks === n && x.mode === mode);
-const base = median(by(0, 'none').map((x) => x.acknowledged_per_s));
+const by = (b, n, mode) => runs.filter((x) => x.build === b && x.webhooks === n && x.mode === mode);
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
+const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+const command = `node bench/collector-ingest/webhooks.mjs --seconds ${seconds} --connections ${connections} --rounds ${rounds} --posts ${posts}`;
 let md = `## Collector: webhooks from the outbox (issue 15)
 
-\`npm run bench -- webhooks\` (\`node bench/collector-ingest/webhooks.mjs --seconds ${seconds} --connections ${connections} --rounds ${rounds} --posts ${posts}\`),
-${machine().cores} cores shared by wrk, node (the receiver) and the collector on loopback (load average at the start: ${load.toFixed(1)}).
+\`npm run bench -- webhooks\` (\`${builds.length > 1 ? 'NPSKIT_BUILD_NATIVE_BASELINE=OLD ' : ''}${command}\`),
+${machine().cores} cores shared by wrk, the receiver and the collector on loopback (load average at the start: ${load.toFixed(1)}).
 wrk POSTs new answers (every one qualifies: no filter) at ${connections} connections; each 202 is sent after the row
-and its deliveries are committed (SQLite WAL, synchronous=FULL). Configurations alternate, ${rounds} rounds. "held": the
-receiver's first answer is 410, which disables the endpoints, so the outbox rows are written and nothing more is sent
-(the outbox's own cost). "sent": the receiver (node, on the same 2 cores) answers 200 and deliveries go out while wrk runs;
-CPU per delivery is the collector's webhook threads and the receiver's process; "drain": after wrk stops, until none is pending.
+and its deliveries are committed (SQLite WAL, synchronous=FULL). Configurations alternate${builds.length > 1 ? ', old and new build side by side' : ''}, ${rounds} rounds.
+"held": the receiver's first answer is 410, which disables the endpoints, so the outbox rows are written and nothing more
+is sent (the outbox's own cost). "sent": the receiver (${nginx ? 'nginx, one worker, `return 200`' : 'node'}, on the same 2 cores) answers 200 and
+deliveries go out while wrk runs; "sender CPU" is the collector's webhook threads per delivery; "drain": after wrk stops,
+until none is pending. Finished deliveries are pruned as by default (10,000 kept per endpoint) where the build prunes.
+"collector CPU / answer": the collector process's CPU time while wrk ran (and until the backlog drained) over the answers
+acknowledged, which other load on the machine disturbs far less than answers/s; its "vs none" is the outbox's cost in CPU,
+the throughput it would cost a CPU-bound collector.
 
-| webhooks | deliveries | acknowledged/s (each round) | median | vs none | sender CPU / delivery | receiver CPU / request | drain after wrk |
-|---:|---|---|---:|---:|---:|---:|---|
+| build | webhooks | deliveries | acknowledged/s (each round) | median | vs none | collector CPU / answer (with drain) | vs none | sender CPU / delivery | drain after wrk |
+|---|---:|---|---|---:|---:|---:|---:|---:|---|
 `;
-for (const [n, mode] of configs) {
-  const rs = by(n, mode);
+for (const [n, mode] of configs) for (const build of builds) {
+  const rs = by(build.name, n, mode);
+  const base = median(by(build.name, 0, 'none').map((x) => x.acknowledged_per_s));
   const m = median(rs.map((x) => x.acknowledged_per_s));
   const us = (k) => (rs.some((x) => x[k] !== null) ? `${fmt(median(rs.filter((x) => x[k] !== null).map((x) => x[k])))} µs` : '');
   const drains = mode !== 'sent' ? '' : rs.map((x) => (x.drain_s !== null ? `${x.drain_s.toFixed(1)} s` : `${fmt(x.pending_left)} left after 60 s`)).join(', ');
-  md += `| ${n} | ${n === 0 ? '' : mode} | ${rs.map((x) => fmt(x.acknowledged_per_s)).join(', ')} | ${fmt(m)} | ${n === 0 ? '' : `${(((m - base) / base) * 100).toFixed(1)} %`} | ${mode === 'sent' ? us('sender_cpu_us_per_delivery') : ''} | ${mode === 'sent' ? us('receiver_cpu_us_per_request') : ''} | ${drains} |\n`;
+  const cpu = median(rs.map((x) => x.collector_cpu_us_per_answer)), cpuAll = median(rs.map((x) => x.collector_cpu_us_per_answer_with_drain));
+  const cpuBase = median(by(build.name, 0, 'none').map((x) => x.collector_cpu_us_per_answer_with_drain));
+  md += `| ${build.name} | ${n} | ${n === 0 ? '' : mode} | ${rs.map((x) => fmt(x.acknowledged_per_s)).join(', ')} | ${fmt(m)} | ${n === 0 ? '' : pct((m - base) / base)} | ${fmt(cpu)} µs (${fmt(cpuAll)} µs) | ${n === 0 ? '' : pct((cpuAll - cpuBase) / cpuBase)} | ${mode === 'sent' ? us('sender_cpu_us_per_delivery') : ''} | ${drains} |\n`;
 }
 md += `
-Delivery latency, 1 webhook: ${lat.posts} answers POSTed 10 ms apart; 202 received → request at the receiver:
-${lat.delivered} delivered, p50 ${lat.p50_ms?.toFixed(2)} ms, p99 ${lat.p99_ms?.toFixed(2)} ms, max ${lat.max_ms?.toFixed(2)} ms.
+Delivery latency, 1 webhook (the node receiver, which notes arrival times): ${posts} answers POSTed 10 ms apart; 202 received → request at the receiver:
 `;
-writeSection('webhooks', md, { machine: machine(), load, runs, latency: lat });
+for (const lat of lats) md += `- ${lat.build}: ${lat.delivered} delivered, p50 ${lat.p50_ms?.toFixed(2)} ms, p99 ${lat.p99_ms?.toFixed(2)} ms, max ${lat.max_ms?.toFixed(2)} ms\n`;
+writeSection('webhooks', md, { machine: machine(), load, receiver: nginx ? 'nginx' : 'node', runs, latency: lats });
 console.log(md);

@@ -60,6 +60,9 @@ const char* const usage = R"(usage: npskit-collector [options]
                      at most one message a second
   --webhooks FILE    more endpoints from a JSON list of {"url","secret","format","when"}
   --dashboard-url URL  dashboard address in slack messages (default: this collector's /dashboard/)
+  --webhook-keep-days D  keep delivered and failed deliveries D days after their last
+                     attempt (default 7; decimals allowed); pending ones always stay
+  --webhook-keep N   and at most the N newest of them per endpoint (default 10000)
   --webhook-retry-scale X  for tests only: multiplies every retry wait (default 1)
   --digest daily|weekly  send the digest (NPS, change, response rate, themes) at 09:00 after
                      each day, or Monday 09:00 after each week (repeatable); the next flags
@@ -195,6 +198,8 @@ int main(int argc, char** argv) {
                               {"--webhooks", nullptr},
                               {"--dashboard-url", nullptr},
                               {"--webhook-retry-scale", nullptr},
+                              {"--webhook-keep-days", nullptr},
+                              {"--webhook-keep", nullptr},
                               // Digest targets (src/core/view/digest.h, docs/http-api.md).
                               {"--digest", nullptr},
                               {"--digest-url", nullptr},
@@ -343,6 +348,13 @@ int main(int argc, char** argv) {
             if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
                 return bad("--dashboard-url must start with http:// or https://");
             desc.dashboard_url = value;
+        } else if (name == "--webhook-keep-days") {
+            if (!parse_number(value, 0.00001, 3650, x)) return bad("--webhook-keep-days must be a number of days in (0, 3650]");
+            desc.webhook_keep_ms = static_cast<int64_t>(x * 86400000.0);
+        } else if (name == "--webhook-keep") {
+            if (!parse_number(value, 1, 1e9, x) || x != static_cast<double>(static_cast<uint64_t>(x)))
+                return bad("--webhook-keep must be a whole number of deliveries, at least 1");
+            desc.webhook_keep = static_cast<uint64_t>(x);
         } else if (name == "--webhook-retry-scale") {
             if (!parse_number(value, 0.000001, 1, x)) return bad("--webhook-retry-scale must be a number in (0, 1] (tests only)");
             desc.webhook_retry_scale = x;

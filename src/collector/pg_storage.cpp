@@ -145,6 +145,46 @@ constexpr named_sql statements[] = {
      "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
      "HAVING COUNT(*) >= $1::bigint AND NOT bool_or(key = $2::text)) s"},
     {"rollup_keys_add", "INSERT INTO rollup_keys (survey, key) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING"},
+    // Webhook outbox (storage.h, migration 6): the batch's deliveries in its transaction, next_ms = created_ms.
+    {"outbox_add",
+     "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms) "
+     "SELECT e, w, v, r, c, t, b, t FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) "
+     "AS u(e, w, v, r, c, t, b)"},
+    // Claimed by one collector at a time: due rows nobody holds, skipping rows another claim has
+    // locked, leased until $4 (a collector that dies holding them frees them when it expires).
+    {"outbox_claim",
+     "UPDATE outbox SET lease_ms = $4::bigint WHERE id IN (SELECT id FROM outbox WHERE endpoint = $1::text AND state = 0 "
+     "AND next_ms <= $2::bigint AND lease_ms <= $2::bigint ORDER BY next_ms, id LIMIT $3::bigint FOR UPDATE SKIP LOCKED) "
+     "RETURNING id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, next_ms, "
+     "last_attempt_ms, last_status, last_error"},
+    {"outbox_next",
+     "SELECT COALESCE(MIN(GREATEST(next_ms, lease_ms)), 0) FROM outbox WHERE endpoint = $1::text AND state = 0 "
+     "AND GREATEST(next_ms, lease_ms) > $2::bigint"},
+    {"outbox_record",
+     "UPDATE outbox o SET attempts = o.attempts + 1, state = u.s, next_ms = u.n, last_attempt_ms = u.a, last_status = u.st, "
+     "last_error = u.e, lease_ms = 0 FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::text[]) "
+     "AS u(id, s, n, a, st, e) WHERE o.id = u.id"},
+    {"outbox_recent",
+     "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, next_ms, "
+     "last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = $1::text ORDER BY id DESC LIMIT $2::bigint"},
+    {"outbox_endpoint", "SELECT disabled, reason, changed_ms FROM webhook_endpoints WHERE endpoint = $1::text"},
+    {"outbox_counts", "SELECT state, COUNT(*) FROM outbox WHERE endpoint = $1::text GROUP BY state"},
+    {"outbox_set_endpoint",
+     "INSERT INTO webhook_endpoints (endpoint, disabled, reason, changed_ms) VALUES ($1::text, $2::boolean, $3::text, $4::bigint) "
+     "ON CONFLICT (endpoint) DO UPDATE SET disabled = EXCLUDED.disabled, reason = EXCLUDED.reason, changed_ms = EXCLUDED.changed_ms"},
+    {"outbox_replay",
+     "UPDATE outbox SET state = 0, attempts = 0, next_ms = $2::bigint, lease_ms = 0 WHERE id = $1::bigint RETURNING endpoint"},
+    {"outbox_enqueue",
+     "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms) "
+     "VALUES ($1::text, $2::text, $3::text, '', 0, $4::bigint, $5::text, $6::bigint) "
+     "ON CONFLICT (endpoint, webhook_id) DO NOTHING RETURNING id"},
+    {"outbox_find", "SELECT id FROM outbox WHERE endpoint = $1::text AND webhook_id = $2::text"},
+    {"outbox_prune_edge",
+     "SELECT id FROM outbox WHERE endpoint = $1::text AND state IN (1, 2) AND response_id <> '' ORDER BY id DESC LIMIT 1 OFFSET "
+     "$2::bigint"},
+    {"outbox_prune",
+     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE endpoint = $1::text AND state IN (1, 2) AND response_id <> '' "
+     "AND (id <= $2::bigint OR last_attempt_ms < $3::bigint) LIMIT $4::bigint)"},
 };
 
 struct result {
@@ -354,6 +394,20 @@ constexpr migration migrations[] = {
      "CREATE TABLE IF NOT EXISTS survey_versions ("
      "  id text NOT NULL, version bigint NOT NULL, body text NOT NULL, actor text NOT NULL,"
      "  at_ms bigint NOT NULL, deleted boolean NOT NULL, PRIMARY KEY (id, version))"},
+    // Webhook outbox (storage.h): the SQLite tables plus lease_ms, the claim of one collector.
+    {6, "webhook outbox",
+     "CREATE TABLE outbox ("
+     "  id bigserial PRIMARY KEY, endpoint text NOT NULL, webhook_id text NOT NULL, event text NOT NULL,"
+     "  response_id text NOT NULL, cursor bigint NOT NULL, created_ms bigint NOT NULL, body text NOT NULL,"
+     "  state integer NOT NULL DEFAULT 0,"  // 0 pending, 1 delivered, 2 failed
+     "  attempts integer NOT NULL DEFAULT 0, next_ms bigint NOT NULL, last_attempt_ms bigint NOT NULL DEFAULT 0,"
+     "  last_status integer NOT NULL DEFAULT 0, last_error text NOT NULL DEFAULT '',"
+     "  lease_ms bigint NOT NULL DEFAULT 0,"  // claimed by a collector's sender until then
+     "  UNIQUE (endpoint, webhook_id));"
+     "CREATE INDEX outbox_due ON outbox (endpoint, state, next_ms);"
+     "CREATE INDEX outbox_recent ON outbox (endpoint, id);"
+     "CREATE TABLE webhook_endpoints (endpoint text PRIMARY KEY, disabled boolean NOT NULL, reason text NOT NULL,"
+     "  changed_ms bigint NOT NULL);"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("
@@ -500,6 +554,8 @@ public:
         std::vector<row_state*> changed_rows;
         std::vector<std::pair<size_t, long>> later;  // unchanged / conflict on a row this batch wrote
         int64_t now = wall_clock_ms();
+        std::vector<std::string> keys;  // the outbox's deliveries (storage.h), as arrays for "outbox_add"
+        std::string o_endpoint = "{", o_webhook_id = "{", o_event = "{", o_response = "{", o_cursor = "{", o_created = "{", o_body = "{";
         for (size_t i = 0; i < batch.size(); ++i) {
             const response& incoming = batch[i];
             row_state& row = rows[incoming.id];
@@ -528,9 +584,28 @@ public:
                 results[i].outcome = write_outcome::updated;
             }
             row.change = static_cast<long>(changed.size());
+            if (router_ && row.value.type == event_type::response) {
+                // One delivery per endpoint that wants the record as this change leaves it.
+                keys.clear();
+                router_(row.value, keys);
+                const bool created = results[i].outcome == write_outcome::inserted;
+                const std::string cursor = std::to_string(first + changed.size()), at = std::to_string(now);
+                const std::string webhook_id = incoming.id + (created ? ".created" : ".updated." + cursor);
+                const std::string event = created ? "response.created" : "response.updated";
+                for (const std::string& key : keys) {
+                    append_array_item(o_endpoint, &key);
+                    append_array_item(o_webhook_id, &webhook_id);
+                    append_array_item(o_event, &event);
+                    append_array_item(o_response, &incoming.id);
+                    append_array_item(o_cursor, &cursor);
+                    append_array_item(o_created, &at);
+                    append_array_item(o_body, &row.json);
+                }
+            }
             changed.push_back(i);
             changed_rows.push_back(&row);
         }
+        for (std::string* a : {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_cursor, &o_created, &o_body}) *a += '}';
         if (changed.empty()) return step("commit", {}, error) || abort();
         const uint64_t last = first + changed.size() - 1;
         // Each change gets the next cursor; a row changed twice is written once, at its latest.
@@ -591,6 +666,7 @@ public:
                                {"rollup_scores_add", {&s_survey, &s_hour, &s_slot, &s_n}},
                                {"rollup_attributes_add", {&a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n}},
                                {"rollup_keys_add", {&k_survey, &k_key}},
+                               {"outbox_add", {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_cursor, &o_created, &o_body}},
                                {"notify", {&last_text}},
                                {"commit", {}}},
                               got, error))
@@ -716,7 +792,175 @@ public:
         });
     }
 
+    //-------------------------------------------------------------------------
+    // Outbox: written in write()'s transaction ("outbox_add"); the rest on pooled connections.
+    // Several collectors on one database share it: a sender claims due rows with a lease
+    // ("outbox_claim", FOR UPDATE SKIP LOCKED), so each delivery is sent by one collector at a
+    // time; the lease ends when the attempt is recorded, or after outbox_lease_ms (a collector
+    // that died holding it: those deliveries wait that long, then another sends them).
+    //-------------------------------------------------------------------------
+    static constexpr int64_t outbox_lease_ms = 10 * 60 * 1000;  // > a claim of 50 attempts at 15 s would be rare
+
+    bool set_outbox_router(outbox_router router, std::string& error) override {
+        (void)error;
+        router_ = std::move(router);
+        return true;
+    }
+
+    bool outbox_due(const std::string& endpoint, int64_t now_ms, size_t limit, std::vector<outbox_delivery>& out, int64_t& next_ms_out,
+                    std::string& error) override {
+        std::string now = std::to_string(now_ms), count = std::to_string(std::min<size_t>(limit, INT64_MAX));
+        std::string lease = std::to_string(now_ms + outbox_lease_ms);
+        return with_reader(error, [&](connection& c) {
+            size_t from = out.size();
+            result r(c.run("outbox_claim", {&endpoint, &now, &count, &lease}));
+            if (!r.ok()) return false;
+            read_deliveries(r, out);
+            std::sort(out.begin() + static_cast<long>(from), out.end(), [](const outbox_delivery& a, const outbox_delivery& b) {
+                return a.next_ms != b.next_ms ? a.next_ms < b.next_ms : a.id < b.id;
+            });
+            result n(c.run("outbox_next", {&endpoint, &now}));
+            if (!n.ok()) return false;
+            next_ms_out = std::strtoll(PQgetvalue(n.r, 0, 0), nullptr, 10);
+            return true;
+        });
+    }
+
+    bool outbox_record(const std::vector<outbox_attempt>& attempts, std::string& error) override {
+        if (attempts.empty()) return true;
+        std::string ids = "{", states = "{", next = "{", at = "{", statuses = "{", errors = "{";
+        for (const outbox_attempt& a : attempts) {
+            std::string id = std::to_string(a.id), st = std::to_string(static_cast<int>(a.state)), n = std::to_string(a.next_ms);
+            std::string t = std::to_string(a.at_ms), code = std::to_string(a.status);
+            append_array_item(ids, &id);
+            append_array_item(states, &st);
+            append_array_item(next, &n);
+            append_array_item(at, &t);
+            append_array_item(statuses, &code);
+            append_array_item(errors, &a.error);
+        }
+        for (std::string* a : {&ids, &states, &next, &at, &statuses, &errors}) *a += '}';
+        return with_reader(error, [&](connection& c) {
+            return result(c.run("outbox_record", {&ids, &states, &next, &at, &statuses, &errors})).ok();
+        });
+    }
+
+    bool outbox_recent(const std::string& endpoint, size_t limit, std::vector<outbox_delivery>& out, std::string& error) override {
+        std::string count = std::to_string(std::min<size_t>(limit, INT64_MAX));
+        return with_reader(error, [&](connection& c) {
+            result r(c.run("outbox_recent", {&endpoint, &count}));
+            if (!r.ok()) return false;
+            read_deliveries(r, out);
+            return true;
+        });
+    }
+
+    bool outbox_endpoint(const std::string& endpoint, outbox_endpoint_state& out, std::string& error) override {
+        return with_reader(error, [&](connection& c) {
+            out = {};
+            result st(c.run("outbox_endpoint", {&endpoint}));
+            if (!st.ok()) return false;
+            if (st.rows() > 0) {
+                out.disabled = st.text(0, 0) == "t";
+                out.reason = st.text(0, 1);
+                out.changed_ms = std::strtoll(PQgetvalue(st.r, 0, 2), nullptr, 10);
+            }
+            result counts(c.run("outbox_counts", {&endpoint}));
+            if (!counts.ok()) return false;
+            for (int i = 0; i < counts.rows(); ++i) {
+                uint64_t n = counts.number(i, 1);
+                switch (counts.number(i, 0)) {
+                    case 0: out.pending = n; break;
+                    case 1: out.delivered = n; break;
+                    default: out.failed += n; break;
+                }
+            }
+            return true;
+        });
+    }
+
+    bool outbox_set_endpoint(const std::string& endpoint, bool disabled, const std::string& reason, int64_t now_ms,
+                             std::string& error) override {
+        std::string flag = disabled ? "true" : "false", why = disabled ? reason : "", at = std::to_string(now_ms);
+        return with_reader(error, [&](connection& c) { return result(c.run("outbox_set_endpoint", {&endpoint, &flag, &why, &at})).ok(); });
+    }
+
+    bool outbox_replay(uint64_t id, int64_t now_ms, bool& found, std::string& endpoint_out, std::string& error) override {
+        std::string which = std::to_string(id), at = std::to_string(now_ms);
+        found = false;
+        return with_reader(error, [&](connection& c) {
+            result r(c.run("outbox_replay", {&which, &at}));
+            if (!r.ok()) return false;
+            found = r.rows() > 0;
+            if (found) endpoint_out = r.text(0, 0);
+            return true;
+        });
+    }
+
+    // Digest: the unique (endpoint, webhook_id) makes "insert unless there" one step for every collector.
+    bool outbox_enqueue(const outbox_delivery& d, int64_t now_ms, bool& inserted, uint64_t& id_out, std::string& error) override {
+        std::string created = std::to_string(d.created_ms), at = std::to_string(now_ms);
+        inserted = false;
+        return with_reader(error, [&](connection& c) {
+            result r(c.run("outbox_enqueue", {&d.endpoint, &d.webhook_id, &d.event, &created, &d.record_json, &at}));
+            if (!r.ok()) return false;
+            if (r.rows() > 0) {
+                inserted = true;
+                id_out = r.number(0, 0);
+                return true;
+            }
+            result f(c.run("outbox_find", {&d.endpoint, &d.webhook_id}));
+            if (!f.ok() || f.rows() == 0) return false;
+            id_out = f.number(0, 0);
+            return true;
+        });
+    }
+
+    bool outbox_prune(const std::string& endpoint, int64_t before_ms, uint64_t keep, uint64_t max_rows, uint64_t& deleted,
+                      std::string& error) override {
+        deleted = 0;
+        std::string offset = std::to_string(std::min<uint64_t>(keep, INT64_MAX)), before = std::to_string(before_ms);
+        return with_reader(error, [&](connection& c) {
+            result edge(c.run("outbox_prune_edge", {&endpoint, &offset}));
+            if (!edge.ok()) return false;
+            std::string below = edge.rows() > 0 ? edge.text(0, 0) : "0";
+            constexpr uint64_t chunk = 500;
+            while (deleted < max_rows) {
+                std::string n = std::to_string(std::min(chunk, max_rows - deleted));
+                result d(c.run("outbox_prune", {&endpoint, &below, &before, &n}));
+                if (!d.ok()) return false;
+                uint64_t gone = std::strtoull(PQcmdTuples(d.r), nullptr, 10);
+                deleted += gone;
+                if (gone < chunk) break;
+            }
+            return true;
+        });
+    }
+
 private:
+    // The columns of "outbox_claim" and "outbox_recent", in their order.
+    static void read_deliveries(const result& r, std::vector<outbox_delivery>& out) {
+        for (int i = 0; i < r.rows(); ++i) {
+            outbox_delivery d;
+            d.id = r.number(i, 0);
+            d.endpoint = r.text(i, 1);
+            d.webhook_id = r.text(i, 2);
+            d.event = r.text(i, 3);
+            d.response_id = r.text(i, 4);
+            d.cursor = r.number(i, 5);
+            d.created_ms = std::strtoll(PQgetvalue(r.r, i, 6), nullptr, 10);
+            d.record_json = r.text(i, 7);
+            uint64_t state = r.number(i, 8);
+            d.state = state == 0 ? delivery_state::pending : state == 1 ? delivery_state::delivered : delivery_state::failed;
+            d.attempts = static_cast<int>(r.number(i, 9));
+            d.next_ms = std::strtoll(PQgetvalue(r.r, i, 10), nullptr, 10);
+            d.last_attempt_ms = std::strtoll(PQgetvalue(r.r, i, 11), nullptr, 10);
+            d.last_status = static_cast<int>(r.number(i, 12));
+            d.last_error = r.text(i, 13);
+            out.push_back(std::move(d));
+        }
+    }
+
     void raise_cursor(uint64_t c) {
         uint64_t seen = last_cursor_.load();
         while (c > seen && !last_cursor_.compare_exchange_weak(seen, c)) {}
@@ -846,6 +1090,7 @@ private:
     bool stop_watching_ = false;
     std::thread watcher_;
     std::unique_ptr<survey_store> surveys_;  // pg_surveys.cpp
+    outbox_router router_;                   // set before the first write (storage.h)
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 // [X] LISTEN/NOTIFY: a commit on any collector wakes the streams of every other
 // [X] reconnects: a database that goes away fails writes (503) until it is back
 // [X] schema created and migrated by the collector (table npskit_migrations)
+// [X] webhook outbox shared by every collector: claimed with a lease, FOR UPDATE SKIP LOCKED
 // [ ] monthly partitions: not used (reason in docs/architecture.md, "PostgreSQL")
 #pragma once
 #include <memory>

@@ -41,6 +41,7 @@
 #include "collector_errors.h"
 #include "definition.h"
 #include "digest.h"
+#include "followup.h"
 #include "http_server.h"
 #include "metrics.h"
 #include "params.h"
@@ -1078,13 +1079,37 @@ int64_t digest_due_end(digest_period p, int64_t now, int offset_minutes) {
     return digest_boundary_at_or_before(p, now - digest_send_hour_ms, offset_minutes);
 }
 
+// The follow-up list's open count (followup.h): every stored answer, one read of the rows in
+// pages (the in-memory store keeps no ids), against the statuses, which people set by hand and
+// so are few. A digest is computed once a period or on request, not per answer.
+bool count_open_follow_ups(response_storage& storage, uint64_t& open, std::string& error) {
+    std::vector<follow_up_mark> list;
+    if (!storage.follow_up_list(INT64_MIN, -1, SIZE_MAX, list, error)) return false;
+    follow_up_marks marks;
+    for (follow_up_mark& m : list) marks[m.response_id] = std::move(m);
+    open = 0;
+    std::vector<stored_response> rows;
+    for (uint64_t cursor = 0;;) {
+        rows.clear();
+        if (!storage.read_since(cursor, 20000, rows, error)) return false;
+        for (const stored_response& row : rows) {
+            parse_result p = parse_response(std::string_view(row.json));
+            if (p.ok() && follow_up_is_open(p.value, marks)) ++open;
+            cursor = row.cursor;
+        }
+        if (rows.size() < 20000) return true;
+    }
+}
+
 bool compute_digest(collector_state& st, digest_period p, int64_t end_ms, int offset_minutes, digest& out, std::string& error) {
+    uint64_t open = 0;
+    if (!count_open_follow_ups(st.storage, open, error)) return false;
     return st.live.with_fresh_store(st.storage, error, [&](const response_store& store) {
         digest_desc dd;
         dd.period = p;
         dd.end_ms = end_ms;
         dd.utc_offset_minutes = offset_minutes;
-        // The follow-up list's open count is not known to this collector yet: unsaid.
+        dd.open_follow_ups = open;
         out = build_digest(store, dd);
     });
 }
@@ -1732,6 +1757,8 @@ int run_collector(const collector_desc& desc) {
     webhook_sender_desc wd;
     wd.endpoints = desc.webhooks;
     wd.retry_scale = desc.webhook_retry_scale;
+    wd.keep_ms = desc.webhook_keep_ms;
+    wd.keep_count = desc.webhook_keep;
     wd.log = [](const std::string& level, const std::string& msg, const std::string& endpoint, const std::string& detail) {
         log_line({{"level", level}, {"msg", msg}, {"url", endpoint}, {"detail", detail}});
     };

@@ -45,6 +45,9 @@ struct collector_desc {
     std::vector<webhook_endpoint_desc> webhooks;
     std::string dashboard_url;       // = "": this collector's /dashboard/ (slack links)
     double webhook_retry_scale = 1;  // tests only: multiplies every retry wait
+    // Finished deliveries kept per endpoint (webhook_sender_desc): --webhook-keep-days, --webhook-keep.
+    int64_t webhook_keep_ms = 7LL * 24 * 3600 * 1000;
+    uint64_t webhook_keep = 10000;
 };
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.

@@ -110,6 +110,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (endpoint, state, next_ms);
+-- One copy of a record that several endpoints' deliveries carry (outbox.body_id; body is then '').
+CREATE TABLE IF NOT EXISTS outbox_bodies (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS webhook_endpoints (
   endpoint   TEXT PRIMARY KEY,
   disabled   INTEGER NOT NULL,
@@ -153,7 +155,7 @@ public:
         if (!open_connection(writer_, error)) return false;
         std::string sync = desc.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
         if (!sqlite_exec(writer_.db, "PRAGMA journal_mode=WAL;", error) || !sqlite_exec(writer_.db, sync.c_str(), error) ||
-            !sqlite_exec(writer_.db, schema_sql, error) || !sqlite_follow_up_migrate(writer_.db, error) ||
+            !sqlite_exec(writer_.db, schema_sql, error) || !add_body_id(error) || !sqlite_follow_up_migrate(writer_.db, error) ||
             !sqlite_exec(writer_.db, rollups_schema_sql, error))
             return false;
         if (!select_.prepare(writer_.db, "SELECT body, cursor FROM responses WHERE id = ?1") ||
@@ -164,9 +166,11 @@ public:
             !begin_.prepare(writer_.db, "BEGIN IMMEDIATE") || !commit_.prepare(writer_.db, "COMMIT") ||
             !rollback_.prepare(writer_.db, "ROLLBACK") ||
             !max_cursor_.prepare(writer_.db, "SELECT COALESCE(MAX(cursor), 0) FROM responses") ||
-            !outbox_insert_.prepare(writer_.db,
-                                    "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms) "
-                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)")) {
+            !outbox_insert_.prepare(
+                writer_.db,
+                "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms, body_id) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?8)") ||
+            !body_insert_.prepare(writer_.db, "INSERT INTO outbox_bodies (body) VALUES (?1)")) {
             error = sqlite3_errmsg(writer_.db);
             return false;
         }
@@ -359,9 +363,10 @@ public:
         if (!outbox_ready(error)) return false;
         statement q;
         if (!q.prepare(outbox_.db,
-                       "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
-                       "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 AND state = 0 AND next_ms <= ?2 "
-                       "ORDER BY next_ms, id LIMIT ?3"))
+                       "SELECT o.id, o.endpoint, o.webhook_id, o.event, o.response_id, o.cursor, o.created_ms, COALESCE(b.body, o.body), "
+                       "o.state, o.attempts, o.next_ms, o.last_attempt_ms, o.last_status, o.last_error FROM outbox o "
+                       "LEFT JOIN outbox_bodies b ON b.id = o.body_id WHERE o.endpoint = ?1 AND o.state = 0 AND o.next_ms <= ?2 "
+                       "ORDER BY o.next_ms, o.id LIMIT ?3"))
             return fail_outbox(error);
         q.bind(1, endpoint);
         q.bind(2, now_ms);
@@ -411,8 +416,9 @@ public:
         if (!outbox_ready(error)) return false;
         statement q;
         if (!q.prepare(outbox_.db,
-                       "SELECT id, endpoint, webhook_id, event, response_id, cursor, created_ms, body, state, attempts, "
-                       "next_ms, last_attempt_ms, last_status, last_error FROM outbox WHERE endpoint = ?1 ORDER BY id DESC LIMIT ?2"))
+                       "SELECT o.id, o.endpoint, o.webhook_id, o.event, o.response_id, o.cursor, o.created_ms, COALESCE(b.body, o.body), "
+                       "o.state, o.attempts, o.next_ms, o.last_attempt_ms, o.last_status, o.last_error FROM outbox o "
+                       "LEFT JOIN outbox_bodies b ON b.id = o.body_id WHERE o.endpoint = ?1 ORDER BY o.id DESC LIMIT ?2"))
             return fail_outbox(error);
         q.bind(1, endpoint);
         q.bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
@@ -479,6 +485,50 @@ public:
             rc = sqlite3_step(st.s);
         }
         return rc == SQLITE_DONE || fail_outbox(error);
+    }
+
+    // Two steps: the keep-th newest finished delivery's id (a scan down the rowids that stops
+    // after `keep` of them: `+` keeps SQLite off the due index, which would sort them all), then
+    // deletes in chunks of 500 (one short autocommit each: the writer waits at most that long).
+    bool outbox_prune(const std::string& endpoint, int64_t before_ms, uint64_t keep, uint64_t max_rows, uint64_t& deleted,
+                      std::string& error) override {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        deleted = 0;
+        if (!outbox_ready(error)) return false;
+        statement edge, del;
+        if (!edge.prepare(outbox_.db,
+                          "SELECT id FROM outbox WHERE +endpoint = ?1 AND +state IN (1, 2) AND response_id <> '' "
+                          "ORDER BY id DESC LIMIT 1 OFFSET ?2") ||
+            !del.prepare(outbox_.db,
+                         "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE endpoint = ?1 AND state IN (1, 2) "
+                         "AND response_id <> '' AND (id <= ?2 OR last_attempt_ms < ?3) LIMIT ?4)"))
+            return fail_outbox(error);
+        edge.bind(1, endpoint);
+        edge.bind(2, static_cast<int64_t>(std::min<uint64_t>(keep, INT64_MAX)));
+        int rc = sqlite3_step(edge.s);
+        int64_t below = rc == SQLITE_ROW ? sqlite3_column_int64(edge.s, 0) : 0;  // 0: fewer than keep+1 finished
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail_outbox(error);
+        edge.reset();
+        constexpr uint64_t chunk = 500;
+        while (deleted < max_rows) {
+            del.reset();
+            del.bind(1, endpoint);
+            del.bind(2, below);
+            del.bind(3, before_ms);
+            del.bind(4, static_cast<int64_t>(std::min(chunk, max_rows - deleted)));
+            if (sqlite3_step(del.s) != SQLITE_DONE) return fail_outbox(error);
+            auto n = static_cast<uint64_t>(sqlite3_changes(outbox_.db));
+            deleted += n;
+            if (n < chunk) break;
+        }
+        // Bodies below the lowest one a kept delivery names (bodies only grow with the deliveries).
+        statement orphans;
+        if (deleted > 0 && (!orphans.prepare(outbox_.db,
+                                             "DELETE FROM outbox_bodies WHERE id < "
+                                             "(SELECT COALESCE(MIN(body_id), 9223372036854775807) FROM outbox) ") ||
+                            sqlite3_step(orphans.s) != SQLITE_DONE))
+            return fail_outbox(error);
+        return true;
     }
 
     // Digest: BEGIN IMMEDIATE makes the look-up and the insert one step against every writer.
@@ -584,6 +634,21 @@ private:
         std::string webhook_id = row.id + (created ? ".created" : ".updated." + std::to_string(cursor));
         std::string event = created ? "response.created" : "response.updated";
         int64_t now = wall_clock_ms();
+        // Several endpoints share one copy of the record (the WAL then carries it once, not once
+        // per endpoint); a single delivery keeps it in its own row.
+        int64_t body_id = 0;
+        if (endpoint_keys_.size() > 1) {
+            body_insert_.reset();
+            body_insert_.bind(1, json);
+            int rc = sqlite3_step(body_insert_.s);
+            body_insert_.reset();
+            if (rc != SQLITE_DONE) {
+                error = sqlite3_errmsg(writer_.db);
+                return false;
+            }
+            body_id = sqlite3_last_insert_rowid(writer_.db);
+        }
+        static const std::string shared;  // the row's body when body_id names it
         for (const std::string& key : endpoint_keys_) {
             statement& s = outbox_insert_;
             s.reset();
@@ -593,7 +658,11 @@ private:
             s.bind(4, row.id);
             s.bind(5, static_cast<int64_t>(cursor));
             s.bind(6, now);
-            s.bind(7, json);
+            s.bind(7, body_id ? shared : json);
+            if (body_id)
+                s.bind(8, body_id);
+            else
+                s.bind_null(8);
             int rc = sqlite3_step(s.s);
             s.reset();
             if (rc != SQLITE_DONE) {
@@ -602,6 +671,19 @@ private:
             }
         }
         return true;
+    }
+
+    // Databases made before outbox_bodies: their outbox gains body_id (NULL: the body is in the row).
+    bool add_body_id(std::string& error) {
+        statement has;
+        if (!has.prepare(writer_.db, "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'body_id'") ||
+            sqlite3_step(has.s) != SQLITE_ROW) {
+            error = sqlite3_errmsg(writer_.db);
+            return false;
+        }
+        bool present = sqlite3_column_int64(has.s, 0) > 0;
+        has.reset();
+        return present || sqlite_exec(writer_.db, "ALTER TABLE outbox ADD COLUMN body_id INTEGER", error);
     }
 
     struct reader {
@@ -782,7 +864,7 @@ private:
     sqlite_storage_desc desc_;
     busy_wait busy_;  // every connection's busy handler reads it
     db_handle writer_;
-    statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_;
+    statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_, body_insert_;
     // Rollups: the writer thread's only.
     statement score_upsert_, attribute_upsert_, key_insert_;
     std::map<std::string, std::set<std::string>> keys_;          // survey -> rolled-up host keys

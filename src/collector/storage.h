@@ -198,6 +198,18 @@ public:
         return unsupported(error);
     }
 
+    // Pruning (webhooks.h, --webhook-keep / --webhook-keep-days): deletes the endpoint's finished
+    // answer deliveries (delivered or failed; never pending ones, never digests, which
+    // outbox_enqueue keeps to queue a period once) that are older than before_ms (last attempt)
+    // or not among its `keep` newest finished ones; at most `max_rows` in small transactions so
+    // the writer never waits long. deleted: how many went.
+    virtual bool outbox_prune(const std::string& endpoint, int64_t before_ms, uint64_t keep, uint64_t max_rows, uint64_t& deleted,
+                              std::string& error) {
+        (void)endpoint, (void)before_ms, (void)keep, (void)max_rows;
+        deleted = 0;
+        return unsupported(error);
+    }
+
     // Digest (webhooks.h digest targets): inserts `d` (endpoint, webhook_id, event, created_ms,
     // record_json; pending, due now) unless that endpoint already has a delivery with that
     // webhook_id, atomically, so a restart or a second collector queues a period once.

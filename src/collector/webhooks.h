@@ -5,6 +5,7 @@
 // [X] filters in the core's condition grammar (params.h) plus score, comment, contact, survey
 // [X] slack format ({"text"}), at most one message a second per endpoint
 // [X] one sender thread per endpoint: a receiver that hangs holds only its own deliveries
+// [X] finished deliveries pruned by age and count (keep_ms, keep_count)
 // [ ] HTTP-date Retry-After (seconds only), proxies of its own (libcurl's env proxy applies)
 //
 // [SECTION] Signing (pure)
@@ -62,6 +63,9 @@ bool parse_webhook_filter(std::string_view when, webhook_filter& out, std::strin
 bool webhook_matches(const webhook_filter& f, const response& r);  // false for display events
 // The same with `r` already added to a store of its own (one per row for every endpoint).
 bool webhook_matches(const webhook_filter& f, const response& r, const response_store& one_row);
+// Whether the filter needs the one-row store (attribute conditions or a text); else
+// webhook_matches(f, r, empty_store) decides from the record alone.
+bool webhook_filter_needs_store(const webhook_filter& f);
 
 //-----------------------------------------------------------------------------
 // [SECTION] Endpoints
@@ -120,6 +124,11 @@ struct webhook_sender_desc {
     std::string dashboard_url;  // slack links: "<url>#range=DAY..DAY"
     double retry_scale = 1;     // tests only
     int timeout_ms = 15000;     // one attempt, connect to last byte
+    // Pruning: an endpoint's finished deliveries (delivered or failed) are kept for keep_ms after
+    // their last attempt, and at most keep_count of them (the newest, which GET /v1/webhooks
+    // lists); pending ones and digests always stay. --webhook-keep-days, --webhook-keep.
+    int64_t keep_ms = 7LL * 24 * 3600 * 1000;
+    uint64_t keep_count = 10000;
     std::function<void(const std::string& level, const std::string& msg, const std::string& endpoint, const std::string& detail)> log;
 };
 
@@ -146,6 +155,7 @@ private:
     struct endpoint_run;
     void run(endpoint_run& e);
     bool sleep_until(endpoint_run& e, int64_t until_ms);
+    void prune(endpoint_run& e);
 
     response_storage& storage_;
     webhook_sender_desc desc_;

@@ -454,11 +454,14 @@ void app_export_report(const app_state& app) {
     platform::download("npskit-report.json", "application/json", report_to_json(app.rep, app.store, 2));
 }
 
-std::string app_digest_text(const app_state& app) {
+std::string app_digest_text(app_state& app) {
     if (app.store.size() == 0) return "";
     digest_desc d;
     d.period = digest_period::week;
     d.end_ms = digest_boundary_after(d.period, app.store.max_time_ms, d.utc_offset_minutes);  // the CLI's default
+    // The follow-up list it has, every segment, without the view's filters (the collector's
+    // digest counts every stored answer the same way); the statuses are the collector's or the page's.
+    d.open_follow_ups = follow_up_open_count(app.follow_up.book, app.follow_up.marks);
     return digest_text(build_digest(app.store, d));
 }
 

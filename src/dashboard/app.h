@@ -181,9 +181,9 @@ std::string app_load_json(const app_state& app);
 void app_export_csv(app_state& app);
 void app_export_report(const app_state& app);
 // The digest (src/core/view/digest.h) of the loaded rows, as `npskit digest FILE` prints it:
-// the week (UTC) that holds the newest answer against the week before; "" with no row. The
-// follow-up count is unsaid until the follow-up list gives it.
-std::string app_digest_text(const app_state& app);
+// the week (UTC) that holds the newest answer against the week before, and the follow-up
+// list's open count (follow_up_open_count: the candidates the book keeps); "" with no row.
+std::string app_digest_text(app_state& app);  // settles the follow-up book (its open count)
 
 // Follow-up list (issue 15): lists again when the records, the statuses or the filters changed;
 // marks a listed record (PATCH to the collector, or kept in the page); exports the list shown.

@@ -62,6 +62,14 @@ async function seed(base) {
   }
 }
 
+// The collector's digest adds the follow-up list's open count (statuses live in the collector,
+// so `npskit digest` on a file leaves it unsaid): the CLI's JSON with it, its text with the line.
+const withOpen = (want, n) => ({ ...want, open_follow_ups: n, text: `${want.text}${n} to follow up\n` });
+const markFollowUp = (c, id, status) => fetch(`${c.base}/v1/responses/${encodeURIComponent(id)}/follow-up`, {
+  method: 'PATCH', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` },
+  body: JSON.stringify({ status, by: 'anna' }),
+});
+
 const admin = (c, route) => fetch(`${c.base}${route}`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
 
 test('digest: signed, the CLI\'s numbers, one webhook-id per period across sends and restarts, slack text, GET /v1/digest', async () => {
@@ -92,7 +100,9 @@ test('digest: signed, the CLI\'s numbers, one webhook-id per period across sends
     const d = got.payload.data;
     // The same rows through the CLI: the same digest, figure for figure, and the same text.
     const want = JSON.parse(cli('digest', file, '--end', '2026-11-08', '--format', 'json'));
-    assert.deepEqual(d, want);
+    assert.equal(want.open_follow_ups, null);
+    // Every seeded answer has a comment: all 84 are on the list, none marked yet.
+    assert.deepEqual(d, withOpen(want, 84));
     const score = JSON.parse(cli('score', file, '--since', '2026-11-02', '--until', '2026-11-08'));
     const prev = JSON.parse(cli('score', file, '--since', '2026-10-26', '--until', '2026-11-01'));
     for (const k of ['n', 'nps', 'ci_low', 'ci_high', 'margin']) assert.equal(d.score[k], score[k], k);
@@ -107,7 +117,7 @@ test('digest: signed, the CLI\'s numbers, one webhook-id per period across sends
     // Slack: {"text"} with the daily digest of 2026-11-08 in +01:00, unsigned (no secret).
     const msg = await waitFor(() => slack.requests.find((r) => r.id === 'digest.daily.2026-11-08'), 10000, 'the slack digest');
     assert.deepEqual(Object.keys(msg.payload), ['text']);
-    assert.equal(msg.payload.text, cli('digest', file, '--period', 'day', '--end', '2026-11-08', '--tz', '+01:00'));
+    assert.equal(msg.payload.text, withOpen({ text: cli('digest', file, '--period', 'day', '--end', '2026-11-08', '--tz', '+01:00') }, 84).text);
     assert.equal(msg.headers['webhook-signature'], undefined);
 
     // Sent twice: the same id and delivery, nothing new queued; a replay re-sends that id.
@@ -134,10 +144,15 @@ test('digest: signed, the CLI\'s numbers, one webhook-id per period across sends
     const expectedId = `digest.weekly.${new Date((monday - 7) * 86400_000).toISOString().slice(0, 10)}`;
     await waitFor(() => rx.requests.find((r) => r.id === expectedId), 10000, `the scheduled ${expectedId}`);
 
-    // GET /v1/digest: the same JSON with the read key.
+    // GET /v1/digest: the same JSON with the read key; the open count follows the statuses
+    // (contacted and resolved are no longer open, todo still is; shown events are not answers).
+    const answers = rows.filter((r) => r.type !== 'shown');
+    assert.equal(answers.length, 84);
+    for (const [r, status] of [[answers[0], 'contacted'], [answers[1], 'resolved'], [answers[2], 'todo'], [answers[3], 'resolved']])
+      assert.equal((await markFollowUp(c, r.id, status)).status, 200);
     const res = await fetch(`${c.base}/v1/digest?period=week&end=2026-11-08`, { headers: { Authorization: `Bearer ${READ_KEY}` } });
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), want);
+    assert.deepEqual(await res.json(), withOpen(want, 81));
     assert.equal((await fetch(`${c.base}/v1/digest`)).status, 401);
     const bad = await fetch(`${c.base}/v1/digest?period=month`, { headers: { Authorization: `Bearer ${READ_KEY}` } });
     assert.equal(bad.status, 400);

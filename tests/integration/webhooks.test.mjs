@@ -205,6 +205,9 @@ test('webhook flags are checked at startup', async () => {
     [['--webhook', 'file:///etc/passwd', '--webhook-secret', SECRET], /http:\/\/ or https:\/\//],
     [['--webhook', 'http://127.0.0.1:9/', '--webhook-secret', 'whsec_short'], /whsec_ followed by the base64/],
     [['--webhook', 'http://127.0.0.1:9/', '--webhook-secret', SECRET, '--webhook-when', 'segment=angry'], /segment must be/],
+    [['--webhook-keep', '0'], /--webhook-keep must be a whole number/],
+    [['--webhook-keep', '2.5'], /--webhook-keep must be a whole number/],
+    [['--webhook-keep-days', '0'], /--webhook-keep-days must be a number of days/],
     [['--admin-key', 'short'], /at least 16/],
     [['--admin-key', READ_KEY, '--read-key', READ_KEY], /must differ/],
   ];
@@ -212,6 +215,73 @@ test('webhook flags are checked at startup', async () => {
     const { code, stderr } = await runToExit(collectorBinary, ['--port', '0', '--db', '/nonexistent/x.db', ...args]);
     assert.equal(code, 2, args.join(' '));
     assert.match(stderr, message);
+  }
+});
+
+test('pruning: finished deliveries beyond --webhook-keep go (newest kept, pending ones keep every retry), dead ones too', async () => {
+  const ok = await startReceiver(() => 200);
+  const failing = await startReceiver(() => 500);
+  // Scale 0.00002: the eight attempts of the spec's schedule within ~2 s.
+  const c = await startCollector({ args: ['--webhook', ok.url, '--webhook-secret', SECRET, '--webhook', failing.url, '--webhook-secret', SECRET,
+    '--webhook-keep', '3', '--webhook-retry-scale', '0.00002', '--quiet'] });
+  try {
+    const sent = [];
+    for (let i = 0; i < 10; ++i) {
+      const a = answer({ score: i % 11, ts: now() });
+      assert.equal((await post(c.base, a)).status, 202);
+      sent.push(a.id);
+    }
+    const log1 = await waitFor(async () => {
+      const e = (await webhooksLog(c)).endpoints[0];
+      return e.counts.pending === 0 && e.counts.delivered === 3 ? e : null;
+    }, 15000, 'endpoint 1 pruned to its 3 newest deliveries');
+    assert.equal(new Set(ok.delivered().map((r) => r.id)).size, 10, 'all ten were sent before any was pruned');
+    assert.deepEqual(log1.deliveries.map((d) => d.webhook_id), sent.slice(7).reverse().map((id) => `${id}.created`),
+      'the log still shows the last deliveries, newest first');
+    assert.ok(log1.deliveries.every((d) => d.status === 'delivered'));
+    const log2 = await waitFor(async () => {
+      const e = (await webhooksLog(c)).endpoints[1];
+      return e.counts.pending === 0 && e.counts.failed === 3 ? e : null;
+    }, 20000, 'endpoint 2: every delivery failed, pruned to 3');
+    assert.deepEqual(log2.deliveries.map((d) => [d.status, d.attempts]), [['failed', 8], ['failed', 8], ['failed', 8]]);
+    // A pending delivery is never pruned: every answer got all eight attempts at the failing receiver.
+    const attempts = new Map();
+    for (const r of failing.requests) attempts.set(r.id, (attempts.get(r.id) ?? 0) + 1);
+    assert.deepEqual([...attempts.values()], Array(10).fill(8));
+    assert.deepEqual(ok.badSignatures, []);
+    assert.deepEqual(failing.badSignatures, []);
+  } finally {
+    await c.stop();
+    await ok.close();
+    await failing.close();
+  }
+});
+
+test('pruning by age: --webhook-keep-days lets finished deliveries go after their last attempt, across a restart', async () => {
+  const rx = await startReceiver(() => 200);
+  const dir = tempDir('npskit-prune-');
+  const db = path.join(dir, 'npskit.db');
+  const args = ['--webhook', rx.url, '--webhook-secret', SECRET, '--webhook-keep-days', '0.00004', '--quiet'];  // ≈ 3.5 s
+  let c = await startCollector({ db, args });
+  try {
+    for (let i = 0; i < 4; ++i) assert.equal((await post(c.base, answer({ score: 9, ts: now() }))).status, 202);
+    await waitFor(() => rx.delivered().length === 4, 10000, 'four deliveries');
+    const fresh = (await webhooksLog(c)).endpoints[0];
+    assert.equal(fresh.counts.delivered, 4, 'kept while younger than the limit');
+    await c.stop();
+    c = await startCollector({ db, args });
+    await waitFor(async () => (await webhooksLog(c)).endpoints[0].counts.delivered === 0, 15000, 'aged out');
+    const last = answer({ score: 3, ts: now() });
+    assert.equal((await post(c.base, last)).status, 202);
+    const e = await waitFor(async () => {
+      const x = (await webhooksLog(c)).endpoints[0];
+      return x.counts.delivered === 1 ? x : null;
+    }, 10000, 'the new delivery');
+    assert.deepEqual(e.deliveries.map((d) => d.webhook_id), [`${last.id}.created`]);
+  } finally {
+    await c.stop();
+    await rx.close();
+    removeDir(dir);
   }
 });
 

@@ -225,4 +225,18 @@ std::string follow_up_csv(const follow_up_book& book, const std::vector<follow_u
     return out;
 }
 
+bool follow_up_is_open(const response& r, const follow_up_marks& marks) {
+    follow_up_group g;
+    if (!follow_up_group_of(r, g)) return false;
+    auto m = marks.find(r.id);
+    return m == marks.end() || m->second.status == follow_up_status::todo;
+}
+
+uint64_t follow_up_open_count(follow_up_book& book, const follow_up_marks& marks) {
+    book.settle();
+    uint64_t n = 0;
+    for (const response& r : book.records()) n += follow_up_is_open(r, marks) ? 1 : 0;
+    return n;
+}
+
 }  // namespace npskit

@@ -114,6 +114,12 @@ struct follow_up_counts {
 std::vector<follow_up_row> follow_up_list(follow_up_book& book, const follow_up_marks& marks, const follow_up_query& q,
                                           follow_up_counts* counts = nullptr);
 
+// The digest's "to follow up" count (digest.h): answers on the list, every group, whose status is
+// to do (never marked, or marked todo). One record at a time (the collector streams its rows:
+// one per id, as stored), or over a book's settled records (the dashboard's list, unfiltered).
+bool follow_up_is_open(const response& r, const follow_up_marks& marks);
+uint64_t follow_up_open_count(follow_up_book& book, const follow_up_marks& marks);
+
 // Header: group, status, by, marked_at, note, id, ts, score, segment, contact_ok, email,
 // comment, then every attribute key of the rows in first-seen order. Cells as csv_cell (quoted,
 // formula-safe); CRLF lines.
