@@ -144,6 +144,10 @@ constexpr named_sql statements[] = {
     {"rollup_key_missing",
      "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
      "HAVING COUNT(*) >= $1::bigint AND NOT bool_or(key = $2::text)) s"},
+    // A bounded row scan (storage.h scan_rows): [$1, $2) by the ts_ms index, $3 surveys (empty: any), $4 rows at most.
+    {"scan_rows",
+     "SELECT body FROM responses WHERE ts_ms >= $1::bigint AND ts_ms < $2::bigint "
+     "AND (cardinality($3::text[]) = 0 OR survey = ANY($3::text[])) LIMIT $4::bigint"},
     {"rollup_keys_add", "INSERT INTO rollup_keys (survey, key) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING"},
 };
 
@@ -639,6 +643,21 @@ public:
             return r.ok();
         });
         return n;
+    }
+
+    bool scan_rows(const scan_query& q, const std::function<void()>& restart, const std::function<void(std::string_view)>& row,
+                   std::string& error) override {
+        std::string surveys = "{";
+        for (const std::string& v : q.surveys) append_array_item(surveys, &v);
+        surveys += '}';
+        std::string since = std::to_string(q.since_ms), until = std::to_string(q.until_ms), limit = std::to_string(q.limit);
+        return with_reader(error, [&](connection& c) {
+            result r(c.run("scan_rows", {&since, &until, &surveys, &limit}));
+            if (!r.ok()) return false;
+            if (restart) restart();
+            for (int i = 0; i < r.rows(); ++i) row(std::string_view(PQgetvalue(r.r, i, 0), static_cast<size_t>(PQgetlength(r.r, i, 0))));
+            return true;
+        });
     }
 
     bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) override {

@@ -339,6 +339,35 @@ public:
         return ok;
     }
 
+    // A bounded row scan on a reader connection, by the ts_ms index (storage.h).
+    bool scan_rows(const scan_query& q, const std::function<void()>& restart, const std::function<void(std::string_view)>& row,
+                   std::string& error) override {
+        std::unique_ptr<reader> r = take_reader(error);
+        if (!r) return false;
+        bool ok = false;
+        {
+            statement st;
+            ok = st.prepare(r->conn.db,
+                            "SELECT body FROM responses WHERE ts_ms >= ?1 AND ts_ms < ?2 "
+                            "AND (survey IN (SELECT value FROM json_each(?3) j) OR ?3 = '[]') LIMIT ?4");
+            if (ok) {
+                st.bind(1, q.since_ms);
+                st.bind(2, q.until_ms);
+                st.bind(3, nlohmann::json(q.surveys).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                st.bind(4, static_cast<int64_t>(std::min<size_t>(q.limit, INT64_MAX)));
+                if (restart) restart();
+                int rc;
+                while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
+                    row(std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0)),
+                                         static_cast<size_t>(sqlite3_column_bytes(st.s, 0))));
+                ok = rc == SQLITE_DONE;
+            }
+            if (!ok) error = sqlite3_errmsg(r->conn.db);
+        }
+        give_back(std::move(r));
+        return ok;
+    }
+
     //-------------------------------------------------------------------------
     // Outbox: the router runs in write(); everything else on its own connection (outbox_)
     // with synchronous=NORMAL: a delivery mark lost to a power cut only means one more send,

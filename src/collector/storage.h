@@ -34,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "follow_up_status.h"
@@ -269,6 +270,23 @@ public:
     virtual bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) {
         (void)q, (void)out, (void)complete;
         error = "this storage backend has no rollups";
+        return false;
+    }
+
+    // A bounded scan of rows (what no rollup answers: /v1/aggregate's fallback, the digest):
+    // rows with since_ms <= ts_ms < until_ms of one of `surveys` (empty: any), in no set order,
+    // at most `limit`, each given to `row` (the stored canonical JSON). The caller reads one more
+    // than it accepts to know that the bound was reached. `row` may be called again from the
+    // first row when a backend retries on a fresh connection: `restart` runs before each try.
+    struct scan_query {
+        int64_t since_ms = INT64_MIN, until_ms = INT64_MAX;  // [since, until)
+        std::vector<std::string> surveys;
+        size_t limit = 0;
+    };
+    virtual bool scan_rows(const scan_query& q, const std::function<void()>& restart, const std::function<void(std::string_view)>& row,
+                           std::string& error) {
+        (void)q, (void)restart, (void)row;
+        error = "this storage backend cannot scan rows";
         return false;
     }
 
