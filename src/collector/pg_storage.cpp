@@ -130,16 +130,23 @@ constexpr named_sql statements[] = {
      "INSERT INTO rollup_attributes AS t (survey, key, value, hour, slot, n) "
      "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::bigint[]) "
      "ON CONFLICT (survey, key, value, hour, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
-    // $1 group ('value' | 'survey' | ''), $2 key, [$3, $4) hours, $5 values, $6 surveys (empty: any).
+    // $1 group ('value' | 'survey' | ''), $2 key, [$3, $4) hours, $5 values (empty: any), $6 surveys (every one, from
+    // rollup_surveys when none is asked: the survey column leads the primary key), $7 bucket hours (0: none), $8 offset hours.
     {"rollup_attribute_counts",
-     "SELECT CASE $1::text WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
-     "FROM rollup_attributes WHERE key = $2::text AND hour >= $3::bigint AND hour < $4::bigint "
-     "AND (cardinality($5::text[]) = 0 OR value = ANY($5::text[])) AND (cardinality($6::text[]) = 0 OR survey = ANY($6::text[])) "
-     "GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+     "SELECT CASE $1::text WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
+     "CASE WHEN $7::bigint = 0 THEN 0 ELSE div(hour + $8::bigint, greatest($7::bigint, 1)) END, slot, SUM(n) "
+     "FROM rollup_attributes WHERE survey = ANY($6::text[]) AND key = $2::text AND hour >= $3::bigint AND hour < $4::bigint "
+     "AND (cardinality($5::text[]) = 0 OR value = ANY($5::text[])) GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
     {"rollup_score_counts",
-     "SELECT CASE $1::text WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
-     "FROM rollup_scores WHERE hour >= $2::bigint AND hour < $3::bigint "
-     "AND (cardinality($4::text[]) = 0 OR survey = ANY($4::text[])) GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+     "SELECT CASE $1::text WHEN 'survey' THEN survey ELSE '' END, "
+     "CASE WHEN $5::bigint = 0 THEN 0 ELSE div(hour + $6::bigint, greatest($5::bigint, 1)) END, slot, SUM(n) "
+     "FROM rollup_scores WHERE survey = ANY($4::text[]) AND hour >= $2::bigint AND hour < $3::bigint "
+     "GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+    // Every survey with counts: a loose index scan of rollup_scores' primary key.
+    {"rollup_surveys",
+     "WITH RECURSIVE s(x) AS (SELECT min(survey) FROM rollup_scores UNION ALL "
+     "SELECT (SELECT min(survey) FROM rollup_scores WHERE survey > s.x) FROM s WHERE s.x IS NOT NULL) "
+     "SELECT x FROM s WHERE x IS NOT NULL"},
     // Surveys whose rolled-up keys are full ($1) without key $2: their rows with it are uncounted.
     {"rollup_key_missing",
      "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
@@ -672,10 +679,18 @@ public:
         std::string values = array(q.values), surveys = array(q.surveys), cap = std::to_string(rollup_max_keys);
         const bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
                                           std::end(rollup_builtin_keys);
+        std::string bucket = std::to_string(q.bucket_hours), offset = std::to_string(q.offset_hours);
         return with_reader(error, [&](connection& c) {
             out.clear();  // a retry on a fresh connection starts over
-            result r(attr ? c.run("rollup_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys})
-                          : c.run("rollup_score_counts", {&group, &since, &until, &surveys}));
+            if (q.surveys.empty()) {
+                result s(c.run("rollup_surveys"));
+                if (!s.ok()) return false;
+                std::vector<std::string> all;
+                for (int i = 0; i < s.rows(); ++i) all.push_back(s.text(i, 0));
+                surveys = array(all);
+            }
+            result r(attr ? c.run("rollup_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys, &bucket, &offset})
+                          : c.run("rollup_score_counts", {&group, &since, &until, &surveys, &bucket, &offset}));
             if (!r.ok()) return false;
             for (int i = 0; i < r.rows(); ++i)
                 out.push_back(

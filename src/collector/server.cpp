@@ -734,6 +734,10 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     }
     rq.group_by_value = by_attribute;
     rq.group_by_survey = by_survey;
+    // SQL sums hours into local days for a trend (the core folds days into weeks, months), and
+    // over the whole range otherwise: the answer is days × slots or groups × slots, not hours.
+    rq.bucket_hours = q.by_time ? 24 : 0;
+    rq.offset_hours = q.utc_offset_minutes / 60;
     std::vector<response_storage::rollup_count> counts;
     bool complete = false;
     if (!st.storage.rollup_counts(rq, counts, complete, error)) {
@@ -759,15 +763,13 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     if (q.by_time) {
         const int64_t offset_ms = static_cast<int64_t>(q.utc_offset_minutes) * 60'000;
         int64_t first_day = INT64_MAX, last_day = INT64_MIN;
-        for (const auto& k : counts) {
-            int64_t d = floor_div(k.hour * rollup_hour_ms + offset_ms, ms_per_day);
-            first_day = std::min(first_day, d);
-            last_day = std::max(last_day, d);
+        for (const auto& k : counts) {  // k.hour: the local day (bucket_hours = 24)
+            first_day = std::min(first_day, k.hour);
+            last_day = std::max(last_day, k.hour);
         }
         if (!counts.empty()) {
             std::vector<slot_counts> days(static_cast<size_t>(last_day - first_day + 1));
-            for (const auto& k : counts)
-                days[static_cast<size_t>(floor_div(k.hour * rollup_hour_ms + offset_ms, ms_per_day) - first_day)][k.slot] += k.n;
+            for (const auto& k : counts) days[static_cast<size_t>(k.hour - first_day)][k.slot] += k.n;
             query_rows::fold_days(c, days, first_day, q.bucket, offset_ms, groups);
         }
     } else {

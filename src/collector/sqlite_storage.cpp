@@ -296,18 +296,33 @@ public:
         nlohmann::json values = attr ? nlohmann::json(q.values) : nlohmann::json::array(), surveys = nlohmann::json(q.surveys);
         bool ok = false;
         {  // the statements finalize before the connection goes back to the pool
-            statement st, cap;
+            statement st, cap, all;
+            // Every survey when none is asked (a loose index scan of the primary key): bound as
+            // a list, the survey column leads the primary key's range instead of a full scan.
+            if (q.surveys.empty()) {
+                ok = all.prepare(r->conn.db,
+                                 "WITH RECURSIVE s(x) AS (SELECT MIN(survey) FROM rollup_scores UNION ALL "
+                                 "SELECT (SELECT MIN(survey) FROM rollup_scores WHERE survey > x) FROM s WHERE x IS NOT NULL) "
+                                 "SELECT x FROM s WHERE x IS NOT NULL");
+                if (ok) {
+                    surveys = nlohmann::json::array();
+                    while (sqlite3_step(all.s) == SQLITE_ROW) surveys.push_back(all.text(0));
+                }
+            }
+            // ?7 bucket hours (0: none), ?8 offset hours: hours fold into days in SQL.
             if (attr)
-                ok = st.prepare(r->conn.db,
-                                "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
-                                "FROM rollup_attributes WHERE key = ?1 AND hour >= ?2 AND hour < ?3 "
-                                "AND (value IN (SELECT value FROM json_each(?5) j) OR ?5 = '[]') "
-                                "AND (survey IN (SELECT value FROM json_each(?6) j) OR ?6 = '[]') GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+                ok = ok && st.prepare(r->conn.db,
+                                      "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (hour + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_attributes WHERE survey IN (SELECT value FROM json_each(?6) j) AND key = ?1 "
+                                      "AND hour >= ?2 AND hour < ?3 AND (value IN (SELECT value FROM json_each(?5) j) OR ?5 = '[]') "
+                                      "GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
             else
-                ok = st.prepare(r->conn.db,
-                                "SELECT CASE ?4 WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
-                                "FROM rollup_scores WHERE ?1 = '' AND hour >= ?2 AND hour < ?3 AND ?5 = '[]' "
-                                "AND (survey IN (SELECT value FROM json_each(?6) j) OR ?6 = '[]') GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+                ok = ok && st.prepare(r->conn.db,
+                                      "SELECT CASE ?4 WHEN 'survey' THEN survey ELSE '' END, "
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (hour + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_scores WHERE survey IN (SELECT value FROM json_each(?6) j) AND ?1 = '' "
+                                      "AND hour >= ?2 AND hour < ?3 AND ?5 = '[]' GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
             ok = ok && cap.prepare(r->conn.db,
                                    "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
                                    "HAVING COUNT(*) >= ?1 AND SUM(key = ?2) = 0)");
@@ -318,6 +333,8 @@ public:
                 st.bind(4, std::string(group));
                 st.bind(5, values.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));  // a stored value is valid UTF-8
                 st.bind(6, surveys.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                st.bind(7, static_cast<int64_t>(q.bucket_hours));
+                st.bind(8, static_cast<int64_t>(q.offset_hours));
                 int rc;
                 while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
                     out.push_back({st.text(0), sqlite3_column_int64(st.s, 1), static_cast<uint8_t>(sqlite3_column_int(st.s, 2)),

@@ -258,11 +258,14 @@ public:
         std::vector<std::string> values;                         // non-empty: the attribute's value is one of these
         std::vector<std::string> surveys;                        // non-empty: the survey is one of these
         int64_t since_hour = INT64_MIN, until_hour = INT64_MAX;  // [since, until)
+        // Summed in SQL into buckets of this many hours, starting at offset_hours past a UTC
+        // midnight (24 and the zone's offset: local days); 0: over the whole range.
+        int bucket_hours = 1, offset_hours = 0;
     };
     struct rollup_count {
         std::string group;  // the value or the survey, "" when not grouped
-        int64_t hour = 0;
-        uint8_t slot = 0;  // score 0..10, 11 shown, 12 dismissed
+        int64_t hour = 0;   // the bucket: floor((hour + offset_hours) / bucket_hours); 0 when not bucketed
+        uint8_t slot = 0;   // score 0..10, 11 shown, 12 dismissed
         uint64_t n = 0;
     };
     // complete = false: a survey stopped rolling up new keys (past its 64) before seeing this
