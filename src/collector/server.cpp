@@ -697,6 +697,45 @@ json histogram_json(const score_histogram& h) {
 }
 
 // [SECTION] Aggregates: from rollups by SQL, else a bounded scan of rows
+// The sums of one rollup query: the whole UTC days of its range from the daily tables, the hours
+// at its edges from the hourly ones; a trend in another zone than UTC (local days are not UTC
+// days) reads hours, folded into local days by SQL. counts' hour: the local day for a trend.
+bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by_time, int offset_hours,
+                 std::vector<response_storage::rollup_count>& out, bool& complete, std::string& error) {
+    complete = true;
+    auto run = [&](const response_storage::rollup_query& q) {
+        bool whole = false;
+        std::vector<response_storage::rollup_count> part;  // a backend may clear what it is given
+        if (!st.storage.rollup_counts(q, part, whole, error)) return false;
+        out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+        complete = complete && whole;
+        return true;
+    };
+    rq.bucket_hours = by_time ? 24 : 0;
+    rq.offset_hours = offset_hours;
+    if (by_time && offset_hours != 0) return run(rq);
+    const int64_t since = rq.since_hour, until = rq.until_hour;
+    const int64_t first_day = since == INT64_MIN ? INT64_MIN : -floor_div(-since, rollup_day_hours);  // ceil
+    const int64_t end_day = until == INT64_MAX ? INT64_MAX : floor_div(until, rollup_day_hours);
+    if (first_day >= end_day) return run(rq);  // less than a whole day: hours
+    response_storage::rollup_query days = rq;
+    days.days = true;
+    days.since_hour = first_day, days.until_hour = end_day;
+    days.bucket_hours = by_time ? 1 : 0, days.offset_hours = 0;
+    if (!run(days)) return false;
+    if (since != INT64_MIN && since < first_day * rollup_day_hours) {
+        response_storage::rollup_query edge = rq;
+        edge.until_hour = first_day * rollup_day_hours;
+        if (!run(edge)) return false;
+    }
+    if (until != INT64_MAX && end_day * rollup_day_hours < until) {
+        response_storage::rollup_query edge = rq;
+        edge.since_hour = end_day * rollup_day_hours;
+        if (!run(edge)) return false;
+    }
+    return true;
+}
+
 // The filter a rollup answers: no comment or text condition; time bounds on hours; a time
 // zone in whole hours (a half-hour zone splits an hour between two days); at most one
 // attribute among `by` and the where conditions besides survey, conditions listing present
@@ -734,13 +773,12 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     }
     rq.group_by_value = by_attribute;
     rq.group_by_survey = by_survey;
-    // SQL sums hours into local days for a trend (the core folds days into weeks, months), and
-    // over the whole range otherwise: the answer is days × slots or groups × slots, not hours.
-    rq.bucket_hours = q.by_time ? 24 : 0;
-    rq.offset_hours = q.utc_offset_minutes / 60;
+    // SQL sums into local days for a trend (the core folds days into weeks, months), and over
+    // the whole range otherwise: the answer is days × slots or groups × slots, not hours.
+    const int offset_hours = q.utc_offset_minutes / 60;
     std::vector<response_storage::rollup_count> counts;
     bool complete = false;
-    if (!st.storage.rollup_counts(rq, counts, complete, error)) {
+    if (!rollup_sums(st, rq, q.by_time, offset_hours, counts, complete, error)) {
         error.clear();  // a backend without rollups: the rows answer
         return why = "this storage keeps no rollups", true;
     }
@@ -753,7 +791,7 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
         sq.attribute.clear();
         sq.values.clear();
         sq.group_by_value = false;
-        if (!st.storage.rollup_counts(sq, all, complete, error)) return false;
+        if (!rollup_sums(st, sq, q.by_time, offset_hours, all, complete, error)) return false;
     }
     query_rows::compiled_filter c;
     for (int s = 0; s <= 10; ++s) c.slot_allowed[s] = (f.segments >> static_cast<int>(segment_of(s))) & 1;

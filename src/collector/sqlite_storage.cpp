@@ -132,8 +132,28 @@ CREATE TABLE IF NOT EXISTS rollup_attributes (
   n INTEGER NOT NULL,
   PRIMARY KEY (survey, key, value, hour, slot)
 ) WITHOUT ROWID;
+-- The same counts by UTC day (hour / 24): a whole-day range reads 24 times fewer cells.
+CREATE TABLE IF NOT EXISTS rollup_day_scores (
+  survey TEXT NOT NULL, day INTEGER NOT NULL, slot INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (survey, day, slot)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_day_attributes (
+  survey TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, day INTEGER NOT NULL, slot INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (survey, key, value, day, slot)
+) WITHOUT ROWID;
 -- The host attribute keys rolled up per survey: the first rollup_max_keys seen, in cursor order.
 CREATE TABLE IF NOT EXISTS rollup_keys (survey TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (survey, key)) WITHOUT ROWID;
+)sql";
+
+// Hours are >= 0 (timestamps from 2000): hour / 24 is the UTC day.
+const char* const rollup_days_backfill_sql = R"sql(
+BEGIN IMMEDIATE;
+INSERT INTO rollup_day_scores (survey, day, slot, n) SELECT survey, hour / 24, slot, SUM(n) FROM rollup_scores GROUP BY 1, 2, 3;
+INSERT INTO rollup_day_attributes (survey, key, value, day, slot, n)
+  SELECT survey, key, value, hour / 24, slot, SUM(n) FROM rollup_attributes GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO meta (key, value) VALUES ('rollup_days', '1');
+COMMIT;
 )sql";
 
 //-----------------------------------------------------------------------------
@@ -309,8 +329,22 @@ public:
                     while (sqlite3_step(all.s) == SQLITE_ROW) surveys.push_back(all.text(0));
                 }
             }
-            // ?7 bucket hours (0: none), ?8 offset hours: hours fold into days in SQL.
-            if (attr)
+            // ?7 bucket hours (0: none), ?8 offset hours: hours fold into days in SQL. The daily
+            // tables: the same in days.
+            if (attr && q.days)
+                ok = ok && st.prepare(r->conn.db,
+                                      "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (day + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_day_attributes WHERE survey IN (SELECT value FROM json_each(?6) j) AND key = ?1 "
+                                      "AND day >= ?2 AND day < ?3 AND (value IN (SELECT value FROM json_each(?5) j) OR ?5 = '[]') "
+                                      "GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+            else if (q.days)
+                ok = ok && st.prepare(r->conn.db,
+                                      "SELECT CASE ?4 WHEN 'survey' THEN survey ELSE '' END, "
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (day + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_day_scores WHERE survey IN (SELECT value FROM json_each(?6) j) AND ?1 = '' "
+                                      "AND day >= ?2 AND day < ?3 AND ?5 = '[]' GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+            else if (attr)
                 ok = ok && st.prepare(r->conn.db,
                                       "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
                                       "CASE WHEN ?7 = 0 THEN 0 ELSE (hour + ?8) / ?7 END, slot, SUM(n) "
@@ -730,6 +764,13 @@ private:
             !attribute_upsert_.prepare(writer_.db,
                                        "INSERT INTO rollup_attributes (survey, key, value, hour, slot, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                                        "ON CONFLICT (survey, key, value, hour, slot) DO UPDATE SET n = n + excluded.n") ||
+            !day_score_upsert_.prepare(writer_.db,
+                                       "INSERT INTO rollup_day_scores (survey, day, slot, n) VALUES (?1, ?2, ?3, ?4) "
+                                       "ON CONFLICT (survey, day, slot) DO UPDATE SET n = n + excluded.n") ||
+            !day_attribute_upsert_.prepare(writer_.db,
+                                           "INSERT INTO rollup_day_attributes (survey, key, value, day, slot, n) "
+                                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                                           "ON CONFLICT (survey, key, value, day, slot) DO UPDATE SET n = n + excluded.n") ||
             !key_insert_.prepare(writer_.db, "INSERT OR IGNORE INTO rollup_keys (survey, key) VALUES (?1, ?2)")) {
             error = sqlite3_errmsg(writer_.db);
             return false;
@@ -759,7 +800,7 @@ private:
             error = sqlite3_errmsg(writer_.db);
             return false;
         }
-        if (sqlite3_step(done.s) == SQLITE_ROW) return true;
+        if (sqlite3_step(done.s) == SQLITE_ROW) return backfill_rollup_days(error);
         if (!step_done(begin_, error)) return false;
         moves_.clear();
         statement rows;
@@ -778,17 +819,37 @@ private:
             error = sqlite3_errmsg(writer_.db);
             return abort(error);
         }
-        if (!apply_rollups(error) || !sqlite_exec(writer_.db, "INSERT INTO meta (key, value) VALUES ('rollups', '1')", error) ||
+        if (!apply_rollups(error) ||
+            !sqlite_exec(writer_.db, "INSERT INTO meta (key, value) VALUES ('rollups', '1'), ('rollup_days', '1')", error) ||
             !step_done(commit_, error))
             return abort(error);
         new_keys_.clear();
         return true;
     }
 
+    // A database with hourly rollups from before the daily ones: the days are the hours' sums.
+    bool backfill_rollup_days(std::string& error) {
+        statement done;
+        if (!done.prepare(writer_.db, "SELECT 1 FROM meta WHERE key = 'rollup_days'")) {
+            error = sqlite3_errmsg(writer_.db);
+            return false;
+        }
+        if (sqlite3_step(done.s) == SQLITE_ROW) return true;
+        done.reset();
+        if (!sqlite_exec(writer_.db, rollup_days_backfill_sql, error)) {
+            std::string ignored;
+            sqlite_exec(writer_.db, "ROLLBACK", ignored);
+            return false;
+        }
+        return true;
+    }
+
     bool apply_rollups(std::string& error) {
         net_moves(moves_);
         for (const rollup_move& m : moves_) {
-            statement& s = m.cell.key.empty() ? score_upsert_ : attribute_upsert_;
+            const bool day = m.cell.unit == rollup_unit::day;
+            statement& s =
+                m.cell.key.empty() ? (day ? day_score_upsert_ : score_upsert_) : (day ? day_attribute_upsert_ : attribute_upsert_);
             s.reset();
             int i = 1;
             s.bind(i++, m.cell.survey);
@@ -830,7 +891,7 @@ private:
     db_handle writer_;
     statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_;
     // Rollups: the writer thread's only.
-    statement score_upsert_, attribute_upsert_, key_insert_;
+    statement score_upsert_, attribute_upsert_, day_score_upsert_, day_attribute_upsert_, key_insert_;
     std::map<std::string, std::set<std::string>> keys_;          // survey -> rolled-up host keys
     std::vector<std::pair<std::string, std::string>> new_keys_;  // registered in this transaction
     std::vector<rollup_move> moves_;

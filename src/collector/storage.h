@@ -261,6 +261,8 @@ public:
         // Summed in SQL into buckets of this many hours, starting at offset_hours past a UTC
         // midnight (24 and the zone's offset: local days); 0: over the whole range.
         int bucket_hours = 1, offset_hours = 0;
+        // The daily tables (UTC days): since_hour/until_hour and the bucket are then in days.
+        bool days = false;
     };
     struct rollup_count {
         std::string group;  // the value or the survey, "" when not grouped

@@ -130,7 +130,7 @@ for (const backend of backends) {
       const { cursor } = await readAll(c.base, READ_KEY);
       assert.ok(cursor > before.next);
       // responses (1), the comments full-text index (2), follow-up statuses (3), histogram rollups (4), survey_versions (5)
-      if (store.pg) assert.equal(await store.pg.sql('SELECT max(version) FROM npskit_migrations'), '5');
+      if (store.pg) assert.equal(await store.pg.sql('SELECT max(version) FROM npskit_migrations'), '7');
     });
   });
 }
