@@ -45,8 +45,9 @@ const char* const usage = R"(usage: npskit-collector [options]
   --max-connections-per-ip N  open connections from one address (default 4096)
   --max-streams N    open /v1/stream listeners in total (default 16384)
   --max-streams-per-ip N  open /v1/stream listeners from one address (default 4096)
-  --max-attribute-keys N  distinct attribute keys indexed for /v1/aggregate, per survey
-                     (default 64; rows are stored whole, further keys are not broken down)
+  --max-attribute-keys N  distinct attribute keys a bounded scan's store indexes, per survey
+                     (default 64; the rollups keep each survey's first 64 keys, a later key is
+                     counted by a bounded scan, see --aggregate-scan-rows)
   --aggregate-scan-rows N  rows /v1/aggregate may scan when no rollup answers its filter
                      (default 200000; past it the answer is 422 scan_too_large, never a part
                      count; 0: only rollups)

@@ -736,10 +736,16 @@ public:
                 for (int i = 0; i < s.rows(); ++i) all.push_back(s.text(i, 0));
                 surveys = array(all);
             }
-            result r(attr ? c.run(q.days ? "rollup_day_attribute_counts" : "rollup_attribute_counts",
-                                  {&group, &q.attribute, &since, &until, &values, &surveys, &bucket, &offset})
-                          : c.run(q.days ? "rollup_day_score_counts" : "rollup_score_counts",
-                                  {&group, &since, &until, &surveys, &bucket, &offset}));
+            PGresult* ran = nullptr;
+            if (attr && q.days)
+                ran = c.run("rollup_day_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys, &bucket, &offset});
+            else if (attr)
+                ran = c.run("rollup_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys, &bucket, &offset});
+            else if (q.days)
+                ran = c.run("rollup_day_score_counts", {&group, &since, &until, &surveys, &bucket, &offset});
+            else
+                ran = c.run("rollup_score_counts", {&group, &since, &until, &surveys, &bucket, &offset});
+            result r(ran);
             if (!r.ok()) return false;
             for (int i = 0; i < r.rows(); ++i)
                 out.push_back(
