@@ -53,11 +53,18 @@ TEST_CASE("rollups: a row's cells are its survey cell, its built-ins and its all
     std::vector<rollup_cell> cells;
     rollup_cells(
         r, [](const std::string&, const std::string& key) { return key == "plan"; }, cells);
-    REQUIRE(cells.size() == 4);
+    // Each hour cell, then the same cell by UTC day.
+    REQUIRE(cells.size() == 8);
     CHECK(cells[0] == rollup_cell{"nps", t0 / h, "", "", 9});
     CHECK(cells[1] == rollup_cell{"nps", t0 / h, "locale", "fr", 9});
     CHECK(cells[2] == rollup_cell{"nps", t0 / h, "contact_ok", "false", 9});
     CHECK(cells[3] == rollup_cell{"nps", t0 / h, "plan", "pro", 9});
+    for (size_t i = 0; i < 4; ++i) {
+        rollup_cell day = cells[i];
+        day.unit = rollup_unit::day;
+        day.hour = t0 / (24 * h);
+        CHECK(cells[4 + i] == day);
+    }
 
     response shown;
     shown.id = "s_0123456789";
@@ -66,8 +73,10 @@ TEST_CASE("rollups: a row's cells are its survey cell, its built-ins and its all
     shown.ts_ms = t0;
     cells.clear();
     rollup_cells(shown, all, cells);
-    REQUIRE(cells.size() == 1);
+    REQUIRE(cells.size() == 2);
     CHECK(cells[0].slot == 11);
+    CHECK(cells[1].slot == 11);
+    CHECK(cells[1].unit == rollup_unit::day);
     shown.type = event_type::dismissed;
     cells.clear();
     rollup_cells(shown, all, cells);
@@ -124,8 +133,11 @@ TEST_CASE("rollups: net_moves sums each cell once and drops zeros") {
     add_rollup_moves(answer(6, t0), +1, all, moves);
     add_rollup_moves(answer(6, t0), -1, all, moves);
     net_moves(moves);
-    REQUIRE(moves.size() == 1);
-    CHECK(moves[0].cell.slot == 5);
-    CHECK(moves[0].delta == 2);
+    REQUIRE(moves.size() == 2);  // the hour cell and the day cell
+    CHECK(moves[0].cell.unit != moves[1].cell.unit);
+    for (const rollup_move& m : moves) {
+        CHECK(m.cell.slot == 5);
+        CHECK(m.delta == 2);
+    }
 }
 #endif

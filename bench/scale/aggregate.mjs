@@ -1,8 +1,10 @@
 // `npm run bench -- scale`: /v1/aggregate from the histogram rollups beside a raw GROUP BY scan
 // over the same rows (same database, same run), on SQLite and PostgreSQL.
-//   node bench/scale/aggregate.mjs [--rows 1000000] [--backends sqlite,postgresql] [--reps 7]
+//   node bench/scale/aggregate.mjs [--rows 1000000] [--backends sqlite,postgresql] [--reps 7] [--compare OLD_BUILD_DIR]
 // Rows come from the collector's own --seed-demo (the write path, so the rollups are built as
-// in production). Prints a Markdown table and writes bench/results/scale.json.
+// in production). Each build is then started afresh on the seeded database, so "first" is the
+// first aggregate after a start; --compare adds an older build's collector (old beside new, one
+// run, same database). Prints a Markdown table and writes bench/results/scale.json.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +21,8 @@ const reps = Number(arg('reps', '7'));
 const backends = arg('backends', 'sqlite,postgresql').split(',');
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const collector = path.join(root, process.env.NPSKIT_BUILD_NATIVE || 'build-native', 'npskit-collector');
+const compare = arg('compare', '');
+const builds = [...(compare ? [['old', path.resolve(compare, 'npskit-collector')]] : []), ['new', collector]];
 const KEY = 'bench-read-key-0123456';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -35,8 +39,9 @@ async function timeAggregate(base, qs) {
   const auth = { Authorization: `Bearer ${KEY}` };
   const t0 = performance.now();
   const res = await fetch(`${base}/v1/aggregate?${qs}`, { headers: auth });
-  await res.json();
+  const body = await res.json();
   const cold = performance.now() - t0;
+  if (res.status !== 200) return { cold, warm: cold, status: res.status, code: body.errors?.[0]?.code };
   const warm = [];
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
@@ -62,37 +67,53 @@ for (const backend of backends) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'npskit-scale-'));
   let pg = null, db;
   if (backend === 'postgresql') { pg = await startPgCluster({ fsync: false }); db = pg.url; } else db = path.join(dir, 'scale.db');
-  const port = 19000 + Math.floor(Math.random() * 500);
-  const base = `http://127.0.0.1:${port}`;
-  const t0 = performance.now();
-  const child = spawn(collector, ['--db', db, '--port', String(port), '--read-key', KEY, '--seed-demo', String(rows), '--rate', '0', '--quiet'],
-    { stdio: ['ignore', 'ignore', 'inherit'] });
+  const start = (binary, extra) => {
+    const port = 19000 + Math.floor(Math.random() * 500);
+    const child = spawn(binary, ['--db', db, '--port', String(port), '--read-key', KEY, '--rate', '0', '--quiet', ...extra],
+      { stdio: ['ignore', 'ignore', 'inherit'] });
+    return { base: `http://127.0.0.1:${port}`, child };
+  };
+  const stop = async (c) => { c.child.kill('SIGTERM'); await new Promise((r) => c.child.once('exit', r)); };
   try {
-    await waitHealthy(base, 30 * 60e3);
+    const t0 = performance.now();
+    const seeding = start(collector, ['--seed-demo', String(rows)]);
+    await waitHealthy(seeding.base, 30 * 60e3);
     const loadSeconds = (performance.now() - t0) / 1000;
+    await stop(seeding);
     // A raw scan: the rows grouped by week and score, as the rollups' SQL would have to without them.
     const week = "SELECT (ts_ms / 604800000) AS w, score, count(*) FROM responses GROUP BY 1, 2";
     const run = backend === 'sqlite'
       ? (sql) => execFileSync('sqlite3', [db, sql], { maxBuffer: 1 << 26 })
       : (sql) => execFileSync('/usr/lib/postgresql/15/bin/psql', ['-X', '-q', '-d', db, '-c', sql], { maxBuffer: 1 << 26 });
     const scan = timeSql(run, week);
-    const byWeek = await timeAggregate(base, 'by=week');
-    const byMonthTz = await timeAggregate(base, 'by=month&tz=-03:00&since=2025-01-01');
-    const bySurvey = await timeAggregate(base, 'by=survey');
-    const r = { backend, rows, loadSeconds, scanMs: scan, byWeek, byMonthTz, bySurvey };
-    results.push(r);
-    console.log(JSON.stringify(r));
+    for (const [build, binary] of builds) {
+      const c = start(binary, []);
+      try {
+        const t1 = performance.now();
+        await waitHealthy(c.base, 10 * 60e3);
+        const startSeconds = (performance.now() - t1) / 1000;
+        const byWeek = await timeAggregate(c.base, 'by=week');
+        const byMonthTz = await timeAggregate(c.base, 'by=month&tz=-03:00&since=2025-01-01');
+        const bySurvey = await timeAggregate(c.base, 'by=survey');
+        const byPlan = await timeAggregate(c.base, 'by=plan');
+        const halfHour = await timeAggregate(c.base, 'by=day&tz=%2B05:30');
+        const r = { backend, build, rows, loadSeconds, startSeconds, scanMs: scan, byWeek, byMonthTz, bySurvey, byPlan, halfHour };
+        results.push(r);
+        console.log(JSON.stringify(r));
+      } finally {
+        await stop(c);
+      }
+    }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
     if (pg) await pg.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }
-console.log(`\n| backend | answers | load (seed-demo) | raw GROUP BY scan | /v1/aggregate by=week (first / warm) | by=month&tz=-03:00&since (warm) | by=survey (warm) |`);
-console.log('|---|---|---|---|---|---|---|');
+const ms = (t) => (t.status ? `${t.status} ${t.code}` : t.warm < 10 ? `${t.warm.toFixed(1)} ms` : `${t.warm.toFixed(0)} ms`);
+console.log(`\n| backend | build | answers | load (seed-demo) | start | raw GROUP BY scan | by=week first after start | by=week | by=month&tz=-03:00&since | by=survey | by=plan | by=day&tz=+05:30 |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results)
-  console.log(`| ${r.backend} | ${r.rows.toLocaleString('en')} | ${r.loadSeconds.toFixed(0)} s | ${r.scanMs.toFixed(0)} ms | ` +
-    `${r.byWeek.cold.toFixed(0)} / ${r.byWeek.warm.toFixed(1)} ms | ${r.byMonthTz.warm.toFixed(1)} ms | ${r.bySurvey.warm.toFixed(1)} ms |`);
+  console.log(`| ${r.backend} | ${r.build} | ${r.rows.toLocaleString('en')} | ${r.loadSeconds.toFixed(0)} s | ${r.startSeconds.toFixed(1)} s | ${r.scanMs.toFixed(0)} ms | ` +
+    `${r.byWeek.cold.toFixed(0)} ms | ${ms(r.byWeek)} | ${ms(r.byMonthTz)} | ${ms(r.bySurvey)} | ${ms(r.byPlan)} | ${ms(r.halfHour)} |`);
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(path.join(root, 'bench/results/scale.json'), JSON.stringify(results, null, 2) + '\n');

@@ -45,8 +45,12 @@ const char* const usage = R"(usage: npskit-collector [options]
   --max-connections-per-ip N  open connections from one address (default 4096)
   --max-streams N    open /v1/stream listeners in total (default 16384)
   --max-streams-per-ip N  open /v1/stream listeners from one address (default 4096)
-  --max-attribute-keys N  distinct attribute keys indexed for /v1/aggregate, per survey
-                     (default 64; rows are stored whole, further keys are not broken down)
+  --max-attribute-keys N  distinct attribute keys a bounded scan's store indexes, per survey
+                     (default 64; the rollups keep each survey's first 64 keys, a later key is
+                     counted by a bounded scan, see --aggregate-scan-rows)
+  --aggregate-scan-rows N  rows /v1/aggregate may scan when no rollup answers its filter
+                     (default 200000; past it the answer is 422 scan_too_large, never a part
+                     count; 0: only rollups)
   --io-threads N     threads that read and answer requests (default 2)
   --sync full|normal SQLite synchronous mode (default full: a 2xx survives power loss)
   --admin-key KEY    key for admin routes (webhook replay, re-enable), at least 16 characters,
@@ -188,6 +192,7 @@ int main(int argc, char** argv) {
                               {"--trusted-proxy", "NPSKIT_TRUSTED_PROXY"},
                               {"--max-read-failures", nullptr},
                               {"--max-attribute-keys", nullptr},
+                              {"--aggregate-scan-rows", nullptr},
                               {"--io-threads", nullptr},
                               // Webhooks and the admin key (webhooks.h, docs/http-api.md).
                               {"--admin-key", "NPSKIT_ADMIN_KEY"},
@@ -294,6 +299,9 @@ int main(int argc, char** argv) {
         } else if (name == "--max-attribute-keys") {
             if (!parse_int(value, 1, 65534, n)) return bad("--max-attribute-keys must be from 1 to 65534");
             desc.max_attribute_keys = static_cast<size_t>(n);
+        } else if (name == "--aggregate-scan-rows") {
+            if (!parse_int(value, 0, 100000000, n)) return bad("--aggregate-scan-rows must be from 0 to 100000000");
+            desc.aggregate_scan_rows = static_cast<size_t>(n);
         } else if (name == "--timeout") {
             if (!parse_int(value, 1, 3600, n)) return bad("--timeout must be from 1 to 3600 seconds");
             desc.timeout_seconds = static_cast<int>(n);

@@ -24,6 +24,7 @@ constexpr std::string_view method_labels[] = {"GET", "HEAD", "POST", "OPTIONS", 
 constexpr std::string_view outcome_labels[] = {"inserted", "updated", "unchanged", "conflict"};
 constexpr std::string_view limit_labels[] = {"writes", "read_key_failures"};
 constexpr std::string_view storage_labels[] = {"write", "read"};
+constexpr std::string_view aggregate_labels[] = {"rollups", "scan", "refused"};
 
 size_t method_index(std::string_view m) {
     for (size_t i = 0; i + 1 < std::size(method_labels); ++i)
@@ -194,6 +195,12 @@ std::string collector_metrics::render(const metrics_snapshot& s) const {
     head(out, "npskit_storage_errors_total", "counter", "Failed storage transactions (write: the batch was answered 503), by operation.");
     for (size_t i = 0; i < storage_errors_.size(); ++i)
         sample(out, "npskit_storage_errors_total", label("op", storage_labels[i]), storage_errors_[i].load(std::memory_order_relaxed));
+    head(out, "npskit_aggregates_total", "counter",
+         "GET /v1/aggregate answers by source: rollups (SQL sums), scan (a bounded read of rows), refused (422 scan_too_large).");
+    for (size_t i = 0; i < aggregates_.size(); ++i)
+        sample(out, "npskit_aggregates_total", label("source", aggregate_labels[i]), aggregates_[i].load(std::memory_order_relaxed));
+    head(out, "npskit_rows_scanned_total", "counter", "Rows read whole from storage to count them (aggregate scans, digests).");
+    sample(out, "npskit_rows_scanned_total", "", scanned_.load(std::memory_order_relaxed));
     head(out, "npskit_build_info", "gauge", "Always 1; the version is a label.");
     sample(out, "npskit_build_info", label("version", s.version), 1);
     head(out, "process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.");

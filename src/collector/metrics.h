@@ -34,6 +34,8 @@ metric_route route_of(std::string_view path);  // "/v1/responses" → responses,
 enum class answer_outcome : uint8_t { inserted, updated, unchanged, conflict };
 enum class limit_kind : uint8_t { writes, read_key_failures };  // which 429
 enum class storage_op : uint8_t { write, read };
+// How /v1/aggregate answered: from rollups by SQL, from a bounded scan of rows, or refused (422).
+enum class aggregate_source : uint8_t { rollups, scan, refused };
 
 // A histogram with fixed upper bounds (le): counts per bucket, the sum of observed values.
 class metric_histogram {
@@ -71,6 +73,9 @@ public:
     void write_queued() { queued_.fetch_add(1, std::memory_order_relaxed); }
     void write_done() { queued_.fetch_sub(1, std::memory_order_relaxed); }
     void set_rows(uint64_t rows) { rows_.store(rows, std::memory_order_relaxed); }
+    void aggregate_answered(aggregate_source s) { aggregates_[static_cast<size_t>(s)].fetch_add(1, std::memory_order_relaxed); }
+    // Rows read whole from storage to count them (aggregate scans, digests; not /v1/responses).
+    void rows_scanned(uint64_t n) { scanned_.fetch_add(n, std::memory_order_relaxed); }
 
     std::string render(const metrics_snapshot& snapshot) const;
 
@@ -93,6 +98,8 @@ private:
     std::array<std::atomic<uint64_t>, 2> storage_errors_{};  // by storage_op
     std::atomic<int64_t> streams_{0}, queued_{0};
     std::atomic<uint64_t> rows_{0};
+    std::array<std::atomic<uint64_t>, 3> aggregates_{};  // by aggregate_source
+    std::atomic<uint64_t> scanned_{0};
 };
 
 // A label value escaped for the text format (backslash, double quote, newline).

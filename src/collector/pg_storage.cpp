@@ -130,20 +130,50 @@ constexpr named_sql statements[] = {
      "INSERT INTO rollup_attributes AS t (survey, key, value, hour, slot, n) "
      "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::bigint[]) "
      "ON CONFLICT (survey, key, value, hour, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
-    // $1 group ('value' | 'survey' | ''), $2 key, [$3, $4) hours, $5 values, $6 surveys (empty: any).
-    {"rollup_attribute_counts",
-     "SELECT CASE $1::text WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
-     "FROM rollup_attributes WHERE key = $2::text AND hour >= $3::bigint AND hour < $4::bigint "
-     "AND (cardinality($5::text[]) = 0 OR value = ANY($5::text[])) AND (cardinality($6::text[]) = 0 OR survey = ANY($6::text[])) "
+    {"rollup_day_scores_add",
+     "INSERT INTO rollup_day_scores AS t (survey, day, slot, n) "
+     "SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[]) "
+     "ON CONFLICT (survey, day, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
+    {"rollup_day_attributes_add",
+     "INSERT INTO rollup_day_attributes AS t (survey, key, value, day, slot, n) "
+     "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::bigint[]) "
+     "ON CONFLICT (survey, key, value, day, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
+    // The daily tables' sums: as rollup_attribute_counts / rollup_score_counts in days.
+    {"rollup_day_attribute_counts",
+     "SELECT CASE $1::text WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
+     "CASE WHEN $7::bigint = 0 THEN 0 ELSE div(day + $8::bigint, greatest($7::bigint, 1)) END, slot, SUM(n) "
+     "FROM rollup_day_attributes WHERE survey = ANY($6::text[]) AND key = $2::text AND day >= $3::bigint AND day < $4::bigint "
+     "AND (cardinality($5::text[]) = 0 OR value = ANY($5::text[])) GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+    {"rollup_day_score_counts",
+     "SELECT CASE $1::text WHEN 'survey' THEN survey ELSE '' END, "
+     "CASE WHEN $5::bigint = 0 THEN 0 ELSE div(day + $6::bigint, greatest($5::bigint, 1)) END, slot, SUM(n) "
+     "FROM rollup_day_scores WHERE survey = ANY($4::text[]) AND day >= $2::bigint AND day < $3::bigint "
      "GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+    // $1 group ('value' | 'survey' | ''), $2 key, [$3, $4) hours, $5 values (empty: any), $6 surveys (every one, from
+    // rollup_surveys when none is asked: the survey column leads the primary key), $7 bucket hours (0: none), $8 offset hours.
+    {"rollup_attribute_counts",
+     "SELECT CASE $1::text WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
+     "CASE WHEN $7::bigint = 0 THEN 0 ELSE div(hour + $8::bigint, greatest($7::bigint, 1)) END, slot, SUM(n) "
+     "FROM rollup_attributes WHERE survey = ANY($6::text[]) AND key = $2::text AND hour >= $3::bigint AND hour < $4::bigint "
+     "AND (cardinality($5::text[]) = 0 OR value = ANY($5::text[])) GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
     {"rollup_score_counts",
-     "SELECT CASE $1::text WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
-     "FROM rollup_scores WHERE hour >= $2::bigint AND hour < $3::bigint "
-     "AND (cardinality($4::text[]) = 0 OR survey = ANY($4::text[])) GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+     "SELECT CASE $1::text WHEN 'survey' THEN survey ELSE '' END, "
+     "CASE WHEN $5::bigint = 0 THEN 0 ELSE div(hour + $6::bigint, greatest($5::bigint, 1)) END, slot, SUM(n) "
+     "FROM rollup_scores WHERE survey = ANY($4::text[]) AND hour >= $2::bigint AND hour < $3::bigint "
+     "GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
+    // Every survey with counts: a loose index scan of rollup_scores' primary key.
+    {"rollup_surveys",
+     "WITH RECURSIVE s(x) AS (SELECT min(survey) FROM rollup_scores UNION ALL "
+     "SELECT (SELECT min(survey) FROM rollup_scores WHERE survey > s.x) FROM s WHERE s.x IS NOT NULL) "
+     "SELECT x FROM s WHERE x IS NOT NULL"},
     // Surveys whose rolled-up keys are full ($1) without key $2: their rows with it are uncounted.
     {"rollup_key_missing",
      "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
      "HAVING COUNT(*) >= $1::bigint AND NOT bool_or(key = $2::text)) s"},
+    // A bounded row scan (storage.h scan_rows): [$1, $2) by the ts_ms index, $3 surveys (empty: any), $4 rows at most.
+    {"scan_rows",
+     "SELECT body FROM responses WHERE ts_ms >= $1::bigint AND ts_ms < $2::bigint "
+     "AND (cardinality($3::text[]) = 0 OR survey = ANY($3::text[])) LIMIT $4::bigint"},
     {"rollup_keys_add", "INSERT INTO rollup_keys (survey, key) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING"},
     // Webhook outbox (storage.h, migration 6): the batch's deliveries in its transaction, next_ms = created_ms.
     {"outbox_add",
@@ -408,6 +438,16 @@ constexpr migration migrations[] = {
      "CREATE INDEX outbox_recent ON outbox (endpoint, id);"
      "CREATE TABLE webhook_endpoints (endpoint text PRIMARY KEY, disabled boolean NOT NULL, reason text NOT NULL,"
      "  changed_ms bigint NOT NULL);"},
+    // The same rollups by UTC day (hour / 24; hours are >= 0), summed from the hourly ones: a
+    // whole-day range reads 24 times fewer cells.
+    {7, "daily rollups",
+     "CREATE TABLE rollup_day_scores (survey text NOT NULL, day bigint NOT NULL, slot integer NOT NULL, n bigint NOT NULL,"
+     "  PRIMARY KEY (survey, day, slot));"
+     "CREATE TABLE rollup_day_attributes (survey text NOT NULL, key text NOT NULL, value text NOT NULL, day bigint NOT NULL,"
+     "  slot integer NOT NULL, n bigint NOT NULL, PRIMARY KEY (survey, key, value, day, slot));"
+     "INSERT INTO rollup_day_scores SELECT survey, div(hour, 24), slot, sum(n) FROM rollup_scores GROUP BY 1, 2, 3;"
+     "INSERT INTO rollup_day_attributes SELECT survey, key, value, div(hour, 24), slot, sum(n) FROM rollup_attributes"
+     "  GROUP BY 1, 2, 3, 4, 5;"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("
@@ -637,9 +677,23 @@ public:
         net_moves(moves);
         std::string s_survey = "{", s_hour = "{", s_slot = "{", s_n = "{";
         std::string a_survey = "{", a_key = "{", a_value = "{", a_hour = "{", a_slot = "{", a_n = "{";
+        std::string ds_survey = "{", ds_day = "{", ds_slot = "{", ds_n = "{";
+        std::string da_survey = "{", da_key = "{", da_value = "{", da_day = "{", da_slot = "{", da_n = "{";
         for (const rollup_move& m : moves) {
             std::string hour = std::to_string(m.cell.hour), slot = std::to_string(m.cell.slot), n = std::to_string(m.delta);
-            if (m.cell.key.empty()) {
+            if (m.cell.unit == rollup_unit::day && m.cell.key.empty()) {
+                append_array_item(ds_survey, &m.cell.survey);
+                append_array_item(ds_day, &hour);
+                append_array_item(ds_slot, &slot);
+                append_array_item(ds_n, &n);
+            } else if (m.cell.unit == rollup_unit::day) {
+                append_array_item(da_survey, &m.cell.survey);
+                append_array_item(da_key, &m.cell.key);
+                append_array_item(da_value, &m.cell.value);
+                append_array_item(da_day, &hour);
+                append_array_item(da_slot, &slot);
+                append_array_item(da_n, &n);
+            } else if (m.cell.key.empty()) {
                 append_array_item(s_survey, &m.cell.survey);
                 append_array_item(s_hour, &hour);
                 append_array_item(s_slot, &slot);
@@ -658,13 +712,17 @@ public:
             append_array_item(k_survey, &survey);
             append_array_item(k_key, &key);
         }
-        for (std::string* a : {&s_survey, &s_hour, &s_slot, &s_n, &a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n, &k_survey, &k_key})
+        for (std::string* a :
+             {&s_survey, &s_hour,  &s_slot, &s_n,       &a_survey, &a_key,    &a_value, &a_hour,  &a_slot, &a_n,      &ds_survey,
+              &ds_day,   &ds_slot, &ds_n,   &da_survey, &da_key,   &da_value, &da_day,  &da_slot, &da_n,   &k_survey, &k_key})
             *a += '}';
         std::string last_text = std::to_string(last);
         // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
         if (!writer_.pipeline({{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
                                {"rollup_scores_add", {&s_survey, &s_hour, &s_slot, &s_n}},
                                {"rollup_attributes_add", {&a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n}},
+                               {"rollup_day_scores_add", {&ds_survey, &ds_day, &ds_slot, &ds_n}},
+                               {"rollup_day_attributes_add", {&da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n}},
                                {"rollup_keys_add", {&k_survey, &k_key}},
                                {"outbox_add", {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_cursor, &o_created, &o_body}},
                                {"notify", {&last_text}},
@@ -717,6 +775,21 @@ public:
         return n;
     }
 
+    bool scan_rows(const scan_query& q, const std::function<void()>& restart, const std::function<void(std::string_view)>& row,
+                   std::string& error) override {
+        std::string surveys = "{";
+        for (const std::string& v : q.surveys) append_array_item(surveys, &v);
+        surveys += '}';
+        std::string since = std::to_string(q.since_ms), until = std::to_string(q.until_ms), limit = std::to_string(q.limit);
+        return with_reader(error, [&](connection& c) {
+            result r(c.run("scan_rows", {&since, &until, &surveys, &limit}));
+            if (!r.ok()) return false;
+            if (restart) restart();
+            for (int i = 0; i < r.rows(); ++i) row(std::string_view(PQgetvalue(r.r, i, 0), static_cast<size_t>(PQgetlength(r.r, i, 0))));
+            return true;
+        });
+    }
+
     bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) override {
         auto array = [](const std::vector<std::string>& items) {
             std::string a = "{";
@@ -729,10 +802,26 @@ public:
         std::string values = array(q.values), surveys = array(q.surveys), cap = std::to_string(rollup_max_keys);
         const bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
                                           std::end(rollup_builtin_keys);
+        std::string bucket = std::to_string(q.bucket_hours), offset = std::to_string(q.offset_hours);
         return with_reader(error, [&](connection& c) {
             out.clear();  // a retry on a fresh connection starts over
-            result r(attr ? c.run("rollup_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys})
-                          : c.run("rollup_score_counts", {&group, &since, &until, &surveys}));
+            if (q.surveys.empty()) {
+                result s(c.run("rollup_surveys"));
+                if (!s.ok()) return false;
+                std::vector<std::string> all;
+                for (int i = 0; i < s.rows(); ++i) all.push_back(s.text(i, 0));
+                surveys = array(all);
+            }
+            PGresult* ran = nullptr;
+            if (attr && q.days)
+                ran = c.run("rollup_day_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys, &bucket, &offset});
+            else if (attr)
+                ran = c.run("rollup_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys, &bucket, &offset});
+            else if (q.days)
+                ran = c.run("rollup_day_score_counts", {&group, &since, &until, &surveys, &bucket, &offset});
+            else
+                ran = c.run("rollup_score_counts", {&group, &since, &until, &surveys, &bucket, &offset});
+            result r(ran);
             if (!r.ok()) return false;
             for (int i = 0; i < r.rows(); ++i)
                 out.push_back(

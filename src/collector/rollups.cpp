@@ -23,6 +23,7 @@ uint8_t slot_of(const response& r) {
 void rollup_cells(const response& r, const rollup_key_allowed& allowed, std::vector<rollup_cell>& out) {
     const int64_t hour = rollup_hour(r.ts_ms);
     const uint8_t slot = slot_of(r);
+    const size_t first = out.size();
     out.push_back({r.survey, hour, {}, {}, slot});
     auto builtin = [&](std::string_view key, const std::optional<std::string>& v) {
         if (v) out.push_back({r.survey, hour, std::string(key), *v, slot});
@@ -33,6 +34,15 @@ void rollup_cells(const response& r, const rollup_key_allowed& allowed, std::vec
     if (r.contact_ok) out.push_back({r.survey, hour, "contact_ok", *r.contact_ok ? "true" : "false", slot});
     for (const auto& [key, value] : r.attributes)
         if (allowed && allowed(r.survey, key)) out.push_back({r.survey, hour, key, value, slot});
+    // The same cells by UTC day (floor: right for any sign).
+    const int64_t day = hour >= 0 ? hour / rollup_day_hours : -((-hour + rollup_day_hours - 1) / rollup_day_hours);
+    const size_t hours = out.size();
+    for (size_t i = first; i < hours; ++i) {
+        rollup_cell c = out[i];
+        c.unit = rollup_unit::day;
+        c.hour = day;
+        out.push_back(std::move(c));
+    }
 }
 
 void add_rollup_moves(const response& r, int sign, const rollup_key_allowed& allowed, std::vector<rollup_move>& moves) {

@@ -23,12 +23,17 @@ inline constexpr size_t rollup_max_keys = 64;
 // The record's fields stored as attributes that `by=` accepts (survey has its own table).
 inline constexpr std::string_view rollup_builtin_keys[] = {"trigger", "page", "locale", "contact_ok"};
 
-// key empty: the survey-level cell (no attribute).
+inline constexpr int64_t rollup_day_hours = 24;
+
+// key empty: the survey-level cell (no attribute). Every row counts in hourly cells and in
+// daily ones (UTC days, the same counts 24 times coarser: what a whole-day range reads).
+enum class rollup_unit : uint8_t { hour, day };
 struct rollup_cell {
     std::string survey;
-    int64_t hour = 0;  // floor(ts_ms / 1 h)
+    int64_t hour = 0;  // floor(ts_ms / 1 h); for a day cell floor(ts_ms / 1 day)
     std::string key, value;
     uint8_t slot = 0;
+    rollup_unit unit = rollup_unit::hour;
     auto operator<=>(const rollup_cell&) const = default;
 };
 struct rollup_move {
@@ -40,7 +45,8 @@ struct rollup_move {
 using rollup_key_allowed = std::function<bool(const std::string& survey, const std::string& key)>;
 
 int64_t rollup_hour(int64_t ts_ms);
-// The cells one row counts in (once each): its survey cell and one per rolled-up attribute.
+// The cells one row counts in (once each): its survey cell and one per rolled-up attribute,
+// each as an hour cell and as a day cell.
 void rollup_cells(const response& r, const rollup_key_allowed& allowed, std::vector<rollup_cell>& out);
 // Adds the row's cells to `moves` with sign (+1 in, -1 out); net_moves() sums and sorts them.
 void add_rollup_moves(const response& r, int sign, const rollup_key_allowed& allowed, std::vector<rollup_move>& moves);

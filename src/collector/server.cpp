@@ -5,7 +5,6 @@
 // [SECTION] Change feed: the last committed cursor, for the stream fan-out
 // [SECTION] Group commit: one writer thread, one transaction per batch of waiting requests
 // [SECTION] Per-IP token bucket
-// [SECTION] Live store: the core's columnar store mirrored from storage, for /v1/aggregate
 // [SECTION] Request helpers: errors, CORS, read key, parameters
 // [SECTION] Stream hub: one thread fans each committed row out to every open stream
 // [SECTION] Routes
@@ -299,39 +298,6 @@ private:
 };
 
 //-----------------------------------------------------------------------------
-// [SECTION] Live store
-//-----------------------------------------------------------------------------
-// /v1/aggregate scores with the same core code as the CLI and the dashboard: rows are
-// mirrored into a response_store (~30 bytes a row) and caught up from storage on demand.
-class live_store {
-public:
-    explicit live_store(store_desc desc) : store_(desc) {}
-    template <typename F>
-    bool with_fresh_store(response_storage& storage, std::string& error, F&& use) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        std::vector<stored_response> rows;
-        for (;;) {
-            rows.clear();
-            if (!storage.read_since(cursor_, 20000, rows, error)) return false;
-            for (const stored_response& row : rows) {
-                parse_result p = parse_response(std::string_view(row.json));
-                if (p.ok()) store_.add(p.value);
-                cursor_ = row.cursor;
-            }
-            if (rows.size() < 20000) break;
-        }
-        use(static_cast<const response_store&>(store_));
-        return true;
-    }
-
-private:
-    std::mutex mutex_;
-    response_store store_;
-    uint64_t cursor_ = 0;
-};
-
-//-----------------------------------------------------------------------------
-//-----------------------------------------------------------------------------
 // [SECTION] Request helpers
 //-----------------------------------------------------------------------------
 // The error body replaces res's body; headers already set (CORS) stay.
@@ -529,7 +495,6 @@ struct collector_state {
     change_feed& feed;
     group_committer& committer;
     rate_limiter& limiter;
-    live_store& live;
     stream_hub& hub;
     http_server* server = nullptr;
     access_policy access;
@@ -732,17 +697,58 @@ json histogram_json(const score_histogram& h) {
     return a;
 }
 
-// [SECTION] Aggregates from rollups
+// [SECTION] Aggregates: from rollups by SQL, else a bounded scan of rows
+// The sums of one rollup query: the whole UTC days of its range from the daily tables, the hours
+// at its edges from the hourly ones; a trend in another zone than UTC (local days are not UTC
+// days) reads hours, folded into local days by SQL. counts' hour: the local day for a trend.
+bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by_time, int offset_hours,
+                 std::vector<response_storage::rollup_count>& out, bool& complete, std::string& error) {
+    complete = true;
+    auto run = [&](const response_storage::rollup_query& q) {
+        bool whole = false;
+        std::vector<response_storage::rollup_count> part;  // a backend may clear what it is given
+        if (!st.storage.rollup_counts(q, part, whole, error)) return false;
+        out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+        complete = complete && whole;
+        return true;
+    };
+    rq.bucket_hours = by_time ? 24 : 0;
+    rq.offset_hours = offset_hours;
+    if (by_time && offset_hours != 0) return run(rq);
+    const int64_t since = rq.since_hour, until = rq.until_hour;
+    const int64_t first_day = since == INT64_MIN ? INT64_MIN : -floor_div(-since, rollup_day_hours);  // ceil
+    const int64_t end_day = until == INT64_MAX ? INT64_MAX : floor_div(until, rollup_day_hours);
+    if (first_day >= end_day) return run(rq);  // less than a whole day: hours
+    response_storage::rollup_query days = rq;
+    days.days = true;
+    days.since_hour = first_day, days.until_hour = end_day;
+    days.bucket_hours = by_time ? 1 : 0, days.offset_hours = 0;
+    if (!run(days)) return false;
+    if (since != INT64_MIN && since < first_day * rollup_day_hours) {
+        response_storage::rollup_query edge = rq;
+        edge.until_hour = first_day * rollup_day_hours;
+        if (!run(edge)) return false;
+    }
+    if (until != INT64_MAX && end_day * rollup_day_hours < until) {
+        response_storage::rollup_query edge = rq;
+        edge.since_hour = end_day * rollup_day_hours;
+        if (!run(edge)) return false;
+    }
+    return true;
+}
+
 // The filter a rollup answers: no comment or text condition; time bounds on hours; a time
 // zone in whole hours (a half-hour zone splits an hour between two days); at most one
 // attribute among `by` and the where conditions besides survey, conditions listing present
-// values (not `!=`, not "absent"). Anything else: the rows (answered = false).
-bool aggregate_from_rollups(collector_state& st, const query_params& q, json& out, bool& answered, std::string& error) {
+// values (not `!=`, not "absent"). Anything else: answered = false and `why` says what, for
+// the scan's note.
+bool aggregate_from_rollups(collector_state& st, const query_params& q, json& out, bool& answered, std::string& why, std::string& error) {
     answered = false;
     const response_filter& f = q.filter;
-    if (f.with_comment || !f.text.empty() || q.utc_offset_minutes % 60 != 0) return true;
+    if (f.with_comment || !f.text.empty()) return why = "a comment or text condition", true;
+    if (q.utc_offset_minutes % 60 != 0) return why = "a time zone of half an hour splits the hourly rollups' hours between days", true;
     auto on_hour = [](int64_t ms, int64_t unbounded) { return ms == unbounded || ms % rollup_hour_ms == 0; };
-    if (!on_hour(f.since_ms, INT64_MIN) || !on_hour(f.until_ms, INT64_MAX)) return true;
+    if (!on_hour(f.since_ms, INT64_MIN) || !on_hour(f.until_ms, INT64_MAX)) return why = "since or until inside an hour", true;
     response_storage::rollup_query rq;
     rq.since_hour = f.since_ms == INT64_MIN ? INT64_MIN : f.since_ms / rollup_hour_ms;
     rq.until_hour = f.until_ms == INT64_MAX ? INT64_MAX : f.until_ms / rollup_hour_ms;
@@ -751,29 +757,33 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     bool where_on_attribute = false;
     bool surveys_given = false;
     for (const attribute_filter& af : f.attributes) {
-        if (af.exclude || af.values.empty()) return true;
+        if (af.exclude || af.values.empty()) return why = "a != condition (" + af.key + ")", true;
         for (const std::string& v : af.values)
-            if (v.empty()) return true;
+            if (v.empty()) return why = "a condition on an absent value (" + af.key + ")", true;
         if (af.key == "survey") {
-            if (surveys_given) return true;  // two survey conditions: their intersection, left to the rows
+            if (surveys_given) return why = "two survey conditions", true;  // their intersection, left to the rows
             surveys_given = true;
             rq.surveys = af.values;
             continue;
         }
-        if (where_on_attribute || (!rq.attribute.empty() && rq.attribute != af.key)) return true;
+        if (where_on_attribute || (!rq.attribute.empty() && rq.attribute != af.key))
+            return why = "two attributes at once (" + (rq.attribute.empty() ? q.by : rq.attribute) + ", " + af.key + ")", true;
         where_on_attribute = true;
         rq.attribute = af.key;
         rq.values = af.values;
     }
     rq.group_by_value = by_attribute;
     rq.group_by_survey = by_survey;
+    // SQL sums into local days for a trend (the core folds days into weeks, months), and over
+    // the whole range otherwise: the answer is days × slots or groups × slots, not hours.
+    const int offset_hours = q.utc_offset_minutes / 60;
     std::vector<response_storage::rollup_count> counts;
     bool complete = false;
-    if (!st.storage.rollup_counts(rq, counts, complete, error)) {
-        error.clear();
-        return true;  // a backend without rollups: the rows answer
+    if (!rollup_sums(st, rq, q.by_time, offset_hours, counts, complete, error)) {
+        error.clear();  // a backend without rollups: the rows answer
+        return why = "this storage keeps no rollups", true;
     }
-    if (!complete) return true;
+    if (!complete) return why = rq.attribute + " is past a survey's first " + std::to_string(rollup_max_keys) + " rolled-up keys", true;
     // by=ATTRIBUTE without a condition on it: rows without the attribute form the "" group,
     // the survey-level counts minus the attribute's.
     std::vector<response_storage::rollup_count> all;
@@ -782,7 +792,7 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
         sq.attribute.clear();
         sq.values.clear();
         sq.group_by_value = false;
-        if (!st.storage.rollup_counts(sq, all, complete, error)) return false;
+        if (!rollup_sums(st, sq, q.by_time, offset_hours, all, complete, error)) return false;
     }
     query_rows::compiled_filter c;
     for (int s = 0; s <= 10; ++s) c.slot_allowed[s] = (f.segments >> static_cast<int>(segment_of(s))) & 1;
@@ -792,15 +802,13 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     if (q.by_time) {
         const int64_t offset_ms = static_cast<int64_t>(q.utc_offset_minutes) * 60'000;
         int64_t first_day = INT64_MAX, last_day = INT64_MIN;
-        for (const auto& k : counts) {
-            int64_t d = floor_div(k.hour * rollup_hour_ms + offset_ms, ms_per_day);
-            first_day = std::min(first_day, d);
-            last_day = std::max(last_day, d);
+        for (const auto& k : counts) {  // k.hour: the local day (bucket_hours = 24)
+            first_day = std::min(first_day, k.hour);
+            last_day = std::max(last_day, k.hour);
         }
         if (!counts.empty()) {
             std::vector<slot_counts> days(static_cast<size_t>(last_day - first_day + 1));
-            for (const auto& k : counts)
-                days[static_cast<size_t>(floor_div(k.hour * rollup_hour_ms + offset_ms, ms_per_day) - first_day)][k.slot] += k.n;
+            for (const auto& k : counts) days[static_cast<size_t>(k.hour - first_day)][k.slot] += k.n;
             query_rows::fold_days(c, days, first_day, q.bucket, offset_ms, groups);
         }
     } else {
@@ -814,7 +822,7 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
             by_group[""] = none;  // "" sorts first, where the rows' "none" group is
         }
         // Past the store's 1,000 values a key's rows go to "(other)": the rows say which.
-        if (by_group.size() > 1001) return true;
+        if (by_group.size() > 1001) return why = "more than 1,000 values of " + rq.attribute, true;
         for (auto& [value, sc] : by_group) {
             query_rows::mask_slots(c, sc.data());
             uint64_t total = 0;
@@ -845,6 +853,39 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     return true;
 }
 
+// Rows no rollup answers: at most `limit` of them, read by the time range (and the survey
+// condition) in SQL, into a store that keeps of each row only what the filter and `by` read.
+// rows > limit: the scan stopped and nothing was counted (the caller refuses).
+bool scan_into_store(collector_state& st, const query_params& q, size_t limit, int64_t since_ms, int64_t until_ms, bool whole_rows,
+                     response_store& store, size_t& rows, std::string& error) {
+    response_storage::scan_query sq;
+    sq.since_ms = since_ms, sq.until_ms = until_ms, sq.limit = limit + 1;
+    std::vector<std::string> keys{q.by};
+    size_t survey_conditions = 0;
+    for (const attribute_filter& af : q.filter.attributes) {
+        keys.push_back(af.key);
+        if (af.key == "survey" && !af.exclude && ++survey_conditions == 1) sq.surveys = af.values;
+    }
+    if (survey_conditions > 1) sq.surveys.clear();  // the store's matcher intersects them
+    const bool keep_comment = whole_rows || q.filter.with_comment || !q.filter.text.empty();
+    auto restart = [&] { store.clear(), rows = 0; };
+    auto row = [&](std::string_view text) {
+        if (++rows > limit) return;
+        parse_result p = parse_response(text);
+        if (!p.ok()) return;
+        response& r = p.value;
+        if (!whole_rows) {  // the other attributes would only fill the store's key index
+            std::erase_if(r.attributes, [&](const auto& kv) { return std::find(keys.begin(), keys.end(), kv.first) == keys.end(); });
+            if (!keep_comment) r.comment.reset();
+            r.email.reset();
+        }
+        store.add(r);
+    };
+    bool ok = st.storage.scan_rows(sq, restart, row, error);
+    st.metrics.rows_scanned(rows);
+    return ok;
+}
+
 void get_aggregate(collector_state& st, const http_request& req, http_response& res) {
     if (!require_read_key(st, req, res)) return;
     // The shared grammar (params.h, docs/parameters.md); by defaults to week here.
@@ -859,19 +900,33 @@ void get_aggregate(collector_state& st, const http_request& req, http_response& 
     const std::string& by = q.by;
     const bool by_time = q.by_time;
     json out = {{"by", by}};
-    std::string error;
+    std::string error, why;
     bool from_rollups = false;
-    if (!aggregate_from_rollups(st, q, out, from_rollups, error)) {
+    if (!aggregate_from_rollups(st, q, out, from_rollups, why, error)) {
         st.metrics.storage_error(storage_op::read);
         send_error(res, collector_error::unavailable, "", error);
         return;
     }
-    bool ok = st.live.with_fresh_store(st.storage, error, [&](const response_store& store) {
-        // The store's limits note stays (keys and values past its caps); the counts came from SQL.
-        if (from_rollups) {
-            if (std::string note = store.limits_note(); !note.empty()) out["note"] = std::move(note);
+    if (from_rollups) {
+        st.metrics.aggregate_answered(aggregate_source::rollups);
+    } else {
+        // No rollup answers: a bounded scan of the rows in the range, scored by the core, and said.
+        const size_t limit = st.desc.aggregate_scan_rows;
+        response_store store(store_desc{.max_attribute_keys = st.desc.max_attribute_keys});
+        size_t rows = 0;
+        if (!scan_into_store(st, q, limit, filter.since_ms, filter.until_ms, false, store, rows, error)) {
+            st.metrics.storage_error(storage_op::read);
+            send_error(res, collector_error::unavailable, "", error);
             return;
         }
+        if (rows > limit) {
+            st.metrics.aggregate_answered(aggregate_source::refused);
+            send_error(res, collector_error::scan_too_large, "",
+                       "no rollup answers this filter (" + why + ") and it matches more than " + std::to_string(limit) +
+                           " rows, the most a scan reads (--aggregate-scan-rows): narrow since/until or survey");
+            return;
+        }
+        st.metrics.aggregate_answered(aggregate_source::scan);
         group_stats total = aggregate(store, filter);
         out["total"] = {{"histogram", histogram_json(total.histogram)}, {"shown", total.shown}, {"dismissed", total.dismissed}};
         std::vector<group_stats> groups =
@@ -886,12 +941,10 @@ void get_aggregate(collector_state& st, const http_request& req, http_response& 
             list.push_back(std::move(item));
         }
         out["groups"] = std::move(list);
-        if (std::string note = store.limits_note(); !note.empty()) out["note"] = std::move(note);
-    });
-    if (!ok) {
-        st.metrics.storage_error(storage_op::read);
-        send_error(res, collector_error::unavailable, "", error);
-        return;
+        std::string note = "no rollup answers this filter (" + why + "): counted from " + std::to_string(rows) +
+                           " rows scanned in the database (at most " + std::to_string(limit) + ")";
+        if (std::string more = store.limits_note(); !more.empty()) note += "; " + more;
+        out["note"] = std::move(note);
     }
     if (by_time) out["tz"] = q.utc_offset_minutes;
     res.set_header("Cache-Control", "no-store");
@@ -1101,17 +1154,29 @@ bool count_open_follow_ups(response_storage& storage, uint64_t& open, std::strin
     }
 }
 
+// The digest reads its period and the one before from the rows (themes need the comments),
+// at most this many; past it the digest fails, said in the log, rather than count a part.
+constexpr size_t digest_scan_rows = 2'000'000;
+
 bool compute_digest(collector_state& st, digest_period p, int64_t end_ms, int offset_minutes, digest& out, std::string& error) {
     uint64_t open = 0;
     if (!count_open_follow_ups(st.storage, open, error)) return false;
-    return st.live.with_fresh_store(st.storage, error, [&](const response_store& store) {
-        digest_desc dd;
-        dd.period = p;
-        dd.end_ms = end_ms;
-        dd.utc_offset_minutes = offset_minutes;
-        dd.open_follow_ups = open;
-        out = build_digest(store, dd);
-    });
+    query_params all;
+    response_store store;
+    size_t rows = 0;
+    const int64_t length = digest_period_ms(p);
+    if (!scan_into_store(st, all, digest_scan_rows, end_ms - 2 * length, end_ms, true, store, rows, error)) return false;
+    if (rows > digest_scan_rows) {
+        error = "the digest's two periods hold more than " + std::to_string(digest_scan_rows) + " rows";
+        return false;
+    }
+    digest_desc dd;
+    dd.period = p;
+    dd.end_ms = end_ms;
+    dd.utc_offset_minutes = offset_minutes;
+    dd.open_follow_ups = open;
+    out = build_digest(store, dd);
+    return true;
 }
 
 struct digest_queued {
@@ -1777,7 +1842,6 @@ int run_collector(const collector_desc& desc) {
     group_committer committer(*storage, feed, *metrics);
     if (webhooks) committer.after_commit = [w = webhooks.get()] { w->wake(); };
     rate_limiter limiter(desc.rate, desc.burst);
-    live_store live(store_desc{.max_attribute_keys = desc.max_attribute_keys});
     stream_hub hub(*storage, feed);
     // Other collectors' commits (PostgreSQL) wake this one's streams like its own do.
     storage->watch([&feed](uint64_t cursor) { feed.publish(cursor); });
@@ -1786,10 +1850,17 @@ int run_collector(const collector_desc& desc) {
         ~unwatch() { s.watch({}); }
     } unwatch_on_exit{*storage};
     auth_failures failures(desc.max_read_failures);
-    collector_state st{desc,      *storage, feed,
-                       committer, limiter,  live,
-                       hub,       nullptr,  {desc.origins, desc.read_key, desc.admin_key},
-                       failures,  *metrics, static_cast<double>(now_ms()) / 1000};
+    collector_state st{desc,
+                       *storage,
+                       feed,
+                       committer,
+                       limiter,
+                       hub,
+                       nullptr,
+                       {desc.origins, desc.read_key, desc.admin_key},
+                       failures,
+                       *metrics,
+                       static_cast<double>(now_ms()) / 1000};
     bool generated_key = st.access.read_key.empty();
     if (generated_key) st.access.read_key = random_key();
 

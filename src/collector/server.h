@@ -1,6 +1,6 @@
 // npskit collector: the HTTP server (routes in server.cpp on http_server.h). docs/http-api.md is its contract.
 // [X] POST /v1/responses: schema v1 via the core, upsert by id, group commit, 202/400/413/415/429
-// [X] GET /v1/responses (JSON, NDJSON), /v1/stream (SSE, resumable), /v1/aggregate (core query)
+// [X] GET /v1/responses (JSON, NDJSON), /v1/stream (SSE, resumable), /v1/aggregate (rollups, else a bounded scan)
 // [X] CORS allowlist + preflight, read key (Bearer or ?access_token=), per-IP token bucket
 // [X] static files: --web at /, --examples at /examples/, /dashboard/
 // [X] one JSON log line per request on stderr; startup line with the chosen port
@@ -39,7 +39,9 @@ struct collector_desc {
     bool synchronous_full = true;             // SQLite synchronous=FULL (else NORMAL)
     bool log_requests = true;
     int io_threads = 2;              // HTTP I/O threads (http_server_desc::io_threads)
-    size_t max_attribute_keys = 64;  // distinct attribute keys /v1/aggregate indexes (store_desc)
+    size_t max_attribute_keys = 64;  // distinct attribute keys a bounded scan indexes (store_desc)
+    // /v1/aggregate: rows a filter no rollup answers may scan; past it 422 scan_too_large.
+    size_t aggregate_scan_rows = 200000;
     // Webhooks (webhooks.h) and the admin key that guards replay and re-enable.
     std::string admin_key;  // empty: admin routes answer 403 admin_disabled
     std::vector<webhook_endpoint_desc> webhooks;

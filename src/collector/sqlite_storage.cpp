@@ -134,8 +134,28 @@ CREATE TABLE IF NOT EXISTS rollup_attributes (
   n INTEGER NOT NULL,
   PRIMARY KEY (survey, key, value, hour, slot)
 ) WITHOUT ROWID;
+-- The same counts by UTC day (hour / 24): a whole-day range reads 24 times fewer cells.
+CREATE TABLE IF NOT EXISTS rollup_day_scores (
+  survey TEXT NOT NULL, day INTEGER NOT NULL, slot INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (survey, day, slot)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_day_attributes (
+  survey TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, day INTEGER NOT NULL, slot INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (survey, key, value, day, slot)
+) WITHOUT ROWID;
 -- The host attribute keys rolled up per survey: the first rollup_max_keys seen, in cursor order.
 CREATE TABLE IF NOT EXISTS rollup_keys (survey TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (survey, key)) WITHOUT ROWID;
+)sql";
+
+// Hours are >= 0 (timestamps from 2000): hour / 24 is the UTC day.
+const char* const rollup_days_backfill_sql = R"sql(
+BEGIN IMMEDIATE;
+INSERT INTO rollup_day_scores (survey, day, slot, n) SELECT survey, hour / 24, slot, SUM(n) FROM rollup_scores GROUP BY 1, 2, 3;
+INSERT INTO rollup_day_attributes (survey, key, value, day, slot, n)
+  SELECT survey, key, value, hour / 24, slot, SUM(n) FROM rollup_attributes GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO meta (key, value) VALUES ('rollup_days', '1');
+COMMIT;
 )sql";
 
 //-----------------------------------------------------------------------------
@@ -300,18 +320,47 @@ public:
         nlohmann::json values = attr ? nlohmann::json(q.values) : nlohmann::json::array(), surveys = nlohmann::json(q.surveys);
         bool ok = false;
         {  // the statements finalize before the connection goes back to the pool
-            statement st, cap;
-            if (attr)
-                ok = st.prepare(r->conn.db,
-                                "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
-                                "FROM rollup_attributes WHERE key = ?1 AND hour >= ?2 AND hour < ?3 "
-                                "AND (value IN (SELECT value FROM json_each(?5) j) OR ?5 = '[]') "
-                                "AND (survey IN (SELECT value FROM json_each(?6) j) OR ?6 = '[]') GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+            statement st, cap, all;
+            // Every survey when none is asked (a loose index scan of the primary key): bound as
+            // a list, the survey column leads the primary key's range instead of a full scan.
+            if (q.surveys.empty()) {
+                ok = all.prepare(r->conn.db,
+                                 "WITH RECURSIVE s(x) AS (SELECT MIN(survey) FROM rollup_scores UNION ALL "
+                                 "SELECT (SELECT MIN(survey) FROM rollup_scores WHERE survey > x) FROM s WHERE x IS NOT NULL) "
+                                 "SELECT x FROM s WHERE x IS NOT NULL");
+                if (ok) {
+                    surveys = nlohmann::json::array();
+                    while (sqlite3_step(all.s) == SQLITE_ROW) surveys.push_back(all.text(0));
+                }
+            }
+            // ?7 bucket hours (0: none), ?8 offset hours: hours fold into days in SQL. The daily
+            // tables: the same in days.
+            if (attr && q.days)
+                ok = ok && st.prepare(r->conn.db,
+                                      "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (day + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_day_attributes WHERE survey IN (SELECT value FROM json_each(?6) j) AND key = ?1 "
+                                      "AND day >= ?2 AND day < ?3 AND (value IN (SELECT value FROM json_each(?5) j) OR ?5 = '[]') "
+                                      "GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+            else if (q.days)
+                ok = ok && st.prepare(r->conn.db,
+                                      "SELECT CASE ?4 WHEN 'survey' THEN survey ELSE '' END, "
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (day + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_day_scores WHERE survey IN (SELECT value FROM json_each(?6) j) AND ?1 = '' "
+                                      "AND day >= ?2 AND day < ?3 AND ?5 = '[]' GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+            else if (attr)
+                ok = ok && st.prepare(r->conn.db,
+                                      "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (hour + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_attributes WHERE survey IN (SELECT value FROM json_each(?6) j) AND key = ?1 "
+                                      "AND hour >= ?2 AND hour < ?3 AND (value IN (SELECT value FROM json_each(?5) j) OR ?5 = '[]') "
+                                      "GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
             else
-                ok = st.prepare(r->conn.db,
-                                "SELECT CASE ?4 WHEN 'survey' THEN survey ELSE '' END, hour, slot, SUM(n) "
-                                "FROM rollup_scores WHERE ?1 = '' AND hour >= ?2 AND hour < ?3 AND ?5 = '[]' "
-                                "AND (survey IN (SELECT value FROM json_each(?6) j) OR ?6 = '[]') GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+                ok = ok && st.prepare(r->conn.db,
+                                      "SELECT CASE ?4 WHEN 'survey' THEN survey ELSE '' END, "
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (hour + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_scores WHERE survey IN (SELECT value FROM json_each(?6) j) AND ?1 = '' "
+                                      "AND hour >= ?2 AND hour < ?3 AND ?5 = '[]' GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
             ok = ok && cap.prepare(r->conn.db,
                                    "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
                                    "HAVING COUNT(*) >= ?1 AND SUM(key = ?2) = 0)");
@@ -322,6 +371,8 @@ public:
                 st.bind(4, std::string(group));
                 st.bind(5, values.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));  // a stored value is valid UTF-8
                 st.bind(6, surveys.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                st.bind(7, static_cast<int64_t>(q.bucket_hours));
+                st.bind(8, static_cast<int64_t>(q.offset_hours));
                 int rc;
                 while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
                     out.push_back({st.text(0), sqlite3_column_int64(st.s, 1), static_cast<uint8_t>(sqlite3_column_int(st.s, 2)),
@@ -336,6 +387,35 @@ public:
                     ok = sqlite3_step(cap.s) == SQLITE_ROW;
                     if (ok) complete = sqlite3_column_int64(cap.s, 0) == 0;
                 }
+            }
+            if (!ok) error = sqlite3_errmsg(r->conn.db);
+        }
+        give_back(std::move(r));
+        return ok;
+    }
+
+    // A bounded row scan on a reader connection, by the ts_ms index (storage.h).
+    bool scan_rows(const scan_query& q, const std::function<void()>& restart, const std::function<void(std::string_view)>& row,
+                   std::string& error) override {
+        std::unique_ptr<reader> r = take_reader(error);
+        if (!r) return false;
+        bool ok = false;
+        {
+            statement st;
+            ok = st.prepare(r->conn.db,
+                            "SELECT body FROM responses WHERE ts_ms >= ?1 AND ts_ms < ?2 "
+                            "AND (survey IN (SELECT value FROM json_each(?3) j) OR ?3 = '[]') LIMIT ?4");
+            if (ok) {
+                st.bind(1, q.since_ms);
+                st.bind(2, q.until_ms);
+                st.bind(3, nlohmann::json(q.surveys).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                st.bind(4, static_cast<int64_t>(std::min<size_t>(q.limit, INT64_MAX)));
+                if (restart) restart();
+                int rc;
+                while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
+                    row(std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0)),
+                                         static_cast<size_t>(sqlite3_column_bytes(st.s, 0))));
+                ok = rc == SQLITE_DONE;
             }
             if (!ok) error = sqlite3_errmsg(r->conn.db);
         }
@@ -766,6 +846,13 @@ private:
             !attribute_upsert_.prepare(writer_.db,
                                        "INSERT INTO rollup_attributes (survey, key, value, hour, slot, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                                        "ON CONFLICT (survey, key, value, hour, slot) DO UPDATE SET n = n + excluded.n") ||
+            !day_score_upsert_.prepare(writer_.db,
+                                       "INSERT INTO rollup_day_scores (survey, day, slot, n) VALUES (?1, ?2, ?3, ?4) "
+                                       "ON CONFLICT (survey, day, slot) DO UPDATE SET n = n + excluded.n") ||
+            !day_attribute_upsert_.prepare(writer_.db,
+                                           "INSERT INTO rollup_day_attributes (survey, key, value, day, slot, n) "
+                                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                                           "ON CONFLICT (survey, key, value, day, slot) DO UPDATE SET n = n + excluded.n") ||
             !key_insert_.prepare(writer_.db, "INSERT OR IGNORE INTO rollup_keys (survey, key) VALUES (?1, ?2)")) {
             error = sqlite3_errmsg(writer_.db);
             return false;
@@ -795,7 +882,7 @@ private:
             error = sqlite3_errmsg(writer_.db);
             return false;
         }
-        if (sqlite3_step(done.s) == SQLITE_ROW) return true;
+        if (sqlite3_step(done.s) == SQLITE_ROW) return backfill_rollup_days(error);
         if (!step_done(begin_, error)) return false;
         moves_.clear();
         statement rows;
@@ -814,17 +901,37 @@ private:
             error = sqlite3_errmsg(writer_.db);
             return abort(error);
         }
-        if (!apply_rollups(error) || !sqlite_exec(writer_.db, "INSERT INTO meta (key, value) VALUES ('rollups', '1')", error) ||
+        if (!apply_rollups(error) ||
+            !sqlite_exec(writer_.db, "INSERT INTO meta (key, value) VALUES ('rollups', '1'), ('rollup_days', '1')", error) ||
             !step_done(commit_, error))
             return abort(error);
         new_keys_.clear();
         return true;
     }
 
+    // A database with hourly rollups from before the daily ones: the days are the hours' sums.
+    bool backfill_rollup_days(std::string& error) {
+        statement done;
+        if (!done.prepare(writer_.db, "SELECT 1 FROM meta WHERE key = 'rollup_days'")) {
+            error = sqlite3_errmsg(writer_.db);
+            return false;
+        }
+        if (sqlite3_step(done.s) == SQLITE_ROW) return true;
+        done.reset();
+        if (!sqlite_exec(writer_.db, rollup_days_backfill_sql, error)) {
+            std::string ignored;
+            sqlite_exec(writer_.db, "ROLLBACK", ignored);
+            return false;
+        }
+        return true;
+    }
+
     bool apply_rollups(std::string& error) {
         net_moves(moves_);
         for (const rollup_move& m : moves_) {
-            statement& s = m.cell.key.empty() ? score_upsert_ : attribute_upsert_;
+            const bool day = m.cell.unit == rollup_unit::day;
+            statement& s =
+                m.cell.key.empty() ? (day ? day_score_upsert_ : score_upsert_) : (day ? day_attribute_upsert_ : attribute_upsert_);
             s.reset();
             int i = 1;
             s.bind(i++, m.cell.survey);
@@ -866,7 +973,7 @@ private:
     db_handle writer_;
     statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_, body_insert_;
     // Rollups: the writer thread's only.
-    statement score_upsert_, attribute_upsert_, key_insert_;
+    statement score_upsert_, attribute_upsert_, day_score_upsert_, day_attribute_upsert_, key_insert_;
     std::map<std::string, std::set<std::string>> keys_;          // survey -> rolled-up host keys
     std::vector<std::pair<std::string, std::string>> new_keys_;  // registered in this transaction
     std::vector<rollup_move> moves_;

@@ -34,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "follow_up_status.h"
@@ -269,11 +270,16 @@ public:
         std::vector<std::string> values;                         // non-empty: the attribute's value is one of these
         std::vector<std::string> surveys;                        // non-empty: the survey is one of these
         int64_t since_hour = INT64_MIN, until_hour = INT64_MAX;  // [since, until)
+        // Summed in SQL into buckets of this many hours, starting at offset_hours past a UTC
+        // midnight (24 and the zone's offset: local days); 0: over the whole range.
+        int bucket_hours = 1, offset_hours = 0;
+        // The daily tables (UTC days): since_hour/until_hour and the bucket are then in days.
+        bool days = false;
     };
     struct rollup_count {
         std::string group;  // the value or the survey, "" when not grouped
-        int64_t hour = 0;
-        uint8_t slot = 0;  // score 0..10, 11 shown, 12 dismissed
+        int64_t hour = 0;   // the bucket: floor((hour + offset_hours) / bucket_hours); 0 when not bucketed
+        uint8_t slot = 0;   // score 0..10, 11 shown, 12 dismissed
         uint64_t n = 0;
     };
     // complete = false: a survey stopped rolling up new keys (past its 64) before seeing this
@@ -281,6 +287,23 @@ public:
     virtual bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) {
         (void)q, (void)out, (void)complete;
         error = "this storage backend has no rollups";
+        return false;
+    }
+
+    // A bounded scan of rows (what no rollup answers: /v1/aggregate's fallback, the digest):
+    // rows with since_ms <= ts_ms < until_ms of one of `surveys` (empty: any), in no set order,
+    // at most `limit`, each given to `row` (the stored canonical JSON). The caller reads one more
+    // than it accepts to know that the bound was reached. `row` may be called again from the
+    // first row when a backend retries on a fresh connection: `restart` runs before each try.
+    struct scan_query {
+        int64_t since_ms = INT64_MIN, until_ms = INT64_MAX;  // [since, until)
+        std::vector<std::string> surveys;
+        size_t limit = 0;
+    };
+    virtual bool scan_rows(const scan_query& q, const std::function<void()>& restart, const std::function<void(std::string_view)>& row,
+                           std::string& error) {
+        (void)q, (void)restart, (void)row;
+        error = "this storage backend cannot scan rows";
         return false;
     }
 

@@ -70,7 +70,7 @@ before(async () => {
   collector = await startCollector({ args: [...common, ...hooks, '--rate', '0', '--max-streams', '2', '--request-timeout', '1', '--max-read-failures', '0'] });
   // Rate limits and the read-key slow-down on a collector of their own (one token: the second
   // write is 429); it has no --admin-key (admin_disabled) and no webhooks.
-  limited = await startCollector({ args: [...common, '--rate', '0.01', '--burst', '1', '--max-read-failures', '1'] });
+  limited = await startCollector({ args: [...common, '--rate', '0.01', '--burst', '1', '--max-read-failures', '1', '--aggregate-scan-rows', '0'] });
 });
 
 after(async () => {
@@ -482,6 +482,9 @@ test('reads: pages, NDJSON, aggregates, streams, keys, slow-downs, CORS', async 
     '/v1/aggregate?by=plan&where=plan%3Dpro&where=seats!%3D3&segment=promoter,passive', '/v1/aggregate?by=month&tz=-05:30&since=2026-01-01T00:00:00Z',
     '/v1/aggregate?by=survey&segment=none&where=plan%3D'])
     assert.equal((await get(p)).status, 200, p);
+  // No rollup answers a != condition, and the limited collector may scan no row (it holds one): 422.
+  const refused = await call({ server: limited, path: '/v1/aggregate?by=plan&where=plan!%3Dfree', headers: auth });
+  assert.equal(refused.status, 422, refused.body);
   for (const p of ['/v1/aggregate?until=yesterday', '/v1/aggregate?tz=abc', '/v1/aggregate?segment=fans', '/v1/aggregate?where=nonsense',
     '/v1/aggregate?by=a%20b'])
     assert.equal((await get(p, { expectValid: false })).status, 400, p);

@@ -79,6 +79,10 @@ const cases = [
   ['by=survey', ['--by', 'survey']],
   ['by=locale', ['--by', 'locale']],
   ['by=week&since=2025-03-01&until=2025-08-31', ['--by', 'week', '--since', '2025-03-01', '--until', '2025-08-31']],
+  // Bounds on hours inside days: whole days from the daily tables, the edge hours from the hourly ones.
+  ['by=week&since=2025-03-01T05:00:00Z&until=2025-08-31T17:00:00Z', ['--by', 'week', '--since', '2025-03-01T05:00:00Z', '--until', '2025-08-31T17:00:00Z']],
+  ['by=plan&since=2025-02-01T13:00:00Z&until=2025-06-02T09:00:00Z', ['--by', 'plan', '--since', '2025-02-01T13:00:00Z', '--until', '2025-06-02T09:00:00Z']],
+  ['by=survey&since=2025-05-01T13:00:00Z&until=2025-05-02T09:00:00Z', ['--by', 'survey', '--since', '2025-05-01T13:00:00Z', '--until', '2025-05-02T09:00:00Z']],
   ['by=day&tz=-03:00', ['--by', 'day', '--tz', '-03:00']],
   ['by=day&tz=%2B05:30', ['--by', 'day', '--tz', '+05:30']],
   ['by=month&where=plan%3Dpro', ['--by', 'month', '--where', 'plan=pro']],

@@ -129,8 +129,8 @@ for (const backend of backends) {
       assert.equal((await post(c.base, answer())).status, 202);
       const { cursor } = await readAll(c.base, READ_KEY);
       assert.ok(cursor > before.next);
-      // responses (1), the comments full-text index (2), follow-up statuses (3), histogram rollups (4), survey_versions (5), the webhook outbox (6)
-      if (store.pg) assert.equal(await store.pg.sql('SELECT max(version) FROM npskit_migrations'), '6');
+      // responses (1), the comments full-text index (2), follow-up statuses (3), histogram rollups (4), survey_versions (5), the webhook outbox (6), daily rollups (7)
+      if (store.pg) assert.equal(await store.pg.sql('SELECT max(version) FROM npskit_migrations'), '7');
     });
   });
 }
