@@ -326,10 +326,21 @@ std::string app_editor_json(const app_state& app) {
         versions.push_back({{"version", v.version}, {"by", v.by}, {"at", v.at}, {"deleted", v.deleted}});
     for (const definition_error& d : e.errors)
         errors.push_back({{"field", d.field}, {"code", definition_code_name(d.code)}, {"message", d.message}});
-    ojson j = {{"open", e.open},         {"listed", e.listed},   {"surveys", surveys},      {"selected", e.selected},
-               {"version", e.base_version}, {"etag", e.base_etag}, {"draft", e.draft},        {"dirty", e.dirty},
-               {"errors", errors},       {"versions", versions}, {"message", e.message},    {"message_is_error", e.message_is_error},
-               {"saving", e.save_req != 0}, {"previews", e.previews}, {"previewed", e.previewed}};
+    ojson j = {{"open", e.open},
+               {"listed", e.listed},
+               {"surveys", surveys},
+               {"selected", e.selected},
+               {"version", e.base_version},
+               {"etag", e.base_etag},
+               {"draft", e.draft},
+               {"dirty", e.dirty},
+               {"errors", errors},
+               {"versions", versions},
+               {"message", e.message},
+               {"message_is_error", e.message_is_error},
+               {"saving", e.save_req != 0},
+               {"previews", e.previews},
+               {"previewed", e.previewed}};
     return dump(j, -1);
 }
 

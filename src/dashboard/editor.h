@@ -44,12 +44,12 @@ struct editor_state {
     bool open = false;    // the panel is shown (top bar: "Surveys")
     bool listed = false;  // GET /v1/surveys answered at least once
     std::vector<survey_entry> surveys;
-    std::string selected;     // the survey being edited ("" = none)
-    std::string base_etag;    // the ETag the draft was opened from ("" = a new survey)
+    std::string selected;   // the survey being edited ("" = none)
+    std::string base_etag;  // the ETag the draft was opened from ("" = a new survey)
     uint64_t base_version = 0;
-    std::string draft;        // the definition being edited, as text
-    uint64_t draft_rev = 0;   // bumps on every change of the draft (the panel re-reads its fields)
-    bool dirty = false;       // the draft differs from what was opened
+    std::string draft;                     // the definition being edited, as text
+    uint64_t draft_rev = 0;                // bumps on every change of the draft (the panel re-reads its fields)
+    bool dirty = false;                    // the draft differs from what was opened
     std::vector<definition_error> errors;  // validate_definition(draft): empty = valid
     std::string previewed;                 // the last valid draft handed to the preview
     uint64_t previews = 0;                 // how many times the preview was given a draft
@@ -57,10 +57,10 @@ struct editor_state {
     std::string message;                   // the last outcome, for people
     bool message_is_error = false;
     int list_req = 0, versions_req = 0, save_req = 0;
-    bool restoring = false;        // the PUT in flight is a restore
-    uint64_t restore_from = 0;     // of this version
-    std::string reopen;            // open this survey again once the next list arrives
-    char new_id[72] = "";          // the "new survey" field
+    bool restoring = false;     // the PUT in flight is a restore
+    uint64_t restore_from = 0;  // of this version
+    std::string reopen;         // open this survey again once the next list arrives
+    char new_id[72] = "";       // the "new survey" field
 };
 
 //-----------------------------------------------------------------------------

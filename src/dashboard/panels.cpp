@@ -1344,6 +1344,14 @@ const form_field editor_schedule[] = {
     {"brand", "Brand colour", editor_field_kind::text, "#2563eb"},
 };
 
+// A muted note beside the last item when it fits, else wrapped on lines of its own.
+void aside(const char* text) {
+    flow(ImGui::CalcTextSize(text).x);
+    ImGui::PushTextWrapPos(0);
+    muted(text);
+    ImGui::PopTextWrapPos();
+}
+
 // The core's message for `key` (or a field under it), "" when none.
 std::string field_problem(const editor_state& e, const std::string& key) {
     for (const definition_error& d : e.errors)
@@ -1440,8 +1448,7 @@ void refresh_editor_buffers(const app_state& app, ui_state& ui) {
 
 void draw_editor_preview(const panel_model& m, panel_ui& u, const editor_state& e, float height) {
     ImGui::TextUnformatted("Preview");
-    ImGui::SameLine();
-    muted("the widget itself (npskit.js) with this draft; it sends nothing");
+    aside("the widget itself (npskit.js) with this draft; it sends nothing");
     if (!e.errors.empty() && !e.previewed.empty()) {
         ImGui::PushTextWrapPos(0);
         ImGui::TextColored(to_vec4(col_passive), "The draft has problems: the preview shows the last valid one.");
@@ -1461,8 +1468,7 @@ editor_actions draw_editor(const panel_model& m, panel_ui& u, app_state& app, bo
     refresh_editor_buffers(app, u.ui);
     const float label_w = S(wide ? 150 : 118, m);
     ImGui::TextUnformatted("Surveys");
-    ImGui::SameLine();
-    muted("definitions served by the collector (GET /v1/surveys/{id})");
+    aside("definitions served by the collector (GET /v1/surveys/{id})");
     flow(button_width("Back to the dashboard"));
     if (ImGui::Button("Back to the dashboard")) act.close = true;
     note_rect(u, "editor_close");

@@ -86,6 +86,13 @@ async function fresh(page) {
   await page.waitForTimeout(250);
   return page.evaluate(() => window.npskitDashboard.state());
 }
+// Headless Chromium (SwiftShader) keeps compositing a band of the canvas's frame from before the
+// iframe appeared, above it, until the iframe is restyled: restyle it, then capture.
+async function shot(page, name) {
+  await page.evaluate(() => { const f = document.getElementById('npskit-preview'); if (f) f.style.outline = f.style.outline ? '' : '0 solid transparent'; });
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(SHOTS, name) });
+}
 // The prompt's text inside the preview iframe (the widget's own shadow DOM), once it shows.
 async function previewText(page, expect, timeout = 15000) {
   const start = Date.now();
@@ -143,7 +150,7 @@ test('editor: edits reach the preview (the real widget); a valid draft saves a n
   const refused = await put('product-nps', s.editor.draft);
   assert.equal(refused.status, 400);
   assert.deepEqual((await refused.json()).errors, s.editor.errors);
-  await page.screenshot({ path: join(SHOTS, 'editor-invalid-light-1440.png') });
+  await shot(page, 'editor-invalid-light-1440.png');
   // The key and the name, then Save: refused here, nothing sent.
   s = await fresh(page);
   await retype(page, s.ui.editor_by, 'anna');
@@ -171,7 +178,7 @@ test('editor: edits reach the preview (the real widget); a valid draft saves a n
   assert.equal(vs[0].by, 'anna');
   assert.deepEqual(vs[0].definition, { product: 'Acme', sample: 30, texts: { question: 'Would you recommend {product} to a friend?' }, position: 'bottom-right' });
   assert.equal(s.editor.dirty, false);
-  await page.screenshot({ path: join(SHOTS, 'editor-saved-light-1440.png') });
+  await shot(page, 'editor-saved-light-1440.png');
 
   // The admin key: never in the address, never in storage.
   assert.ok(!page.url().includes(ADMIN_KEY), page.url());
@@ -231,7 +238,7 @@ for (const theme of ['light', 'dark']) {
       assert.equal(s.filters.theme, theme);
       await previewText(page, /recommend/);
       await page.waitForTimeout(400);  // the prompt's entrance
-      await page.screenshot({ path: join(SHOTS, `editor-${theme}-${width}.png`) });
+      await shot(page, `editor-${theme}-${width}.png`);
       assert.deepEqual(errors, []);
       await page.close();
     });

@@ -408,7 +408,9 @@ var NpskitWeb = {
     this.preview.shown = !!shown;
     f.style.display = shown && w > 0 && h > 0 ? 'block' : 'none';
     if (!shown) return;
-    Object.assign(f.style, { left: x / dpr + 'px', top: y / dpr + 'px', width: w / dpr + 'px', height: h / dpr + 'px' });
+    const place = { left: x / dpr + 'px', top: y / dpr + 'px', width: w / dpr + 'px', height: h / dpr + 'px' };
+    if (place.left === f.style.left && place.top === f.style.top && place.width === f.style.width && place.height === f.style.height) return;
+    Object.assign(f.style, place);
   },
   writeString(text, ptr, cap) {  // NUL-terminated; -needed when cap is too small
     const bytes = this.encoder.encode(text);
