@@ -89,8 +89,10 @@ async function fresh(page) {
 // Headless Chromium (SwiftShader) keeps compositing a band of the canvas's frame from before the
 // iframe appeared, above it, until the iframe is restyled: restyle it, then capture.
 async function shot(page, name) {
-  await page.evaluate(() => { const f = document.getElementById('npskit-preview'); if (f) f.style.outline = f.style.outline ? '' : '0 solid transparent'; });
-  await page.waitForTimeout(150);
+  for (const opacity of ['0.99', '']) {
+    await page.evaluate((o) => { const f = document.getElementById('npskit-preview'); if (f) f.style.opacity = o; }, opacity);
+    await page.waitForTimeout(120);
+  }
   await page.screenshot({ path: join(SHOTS, name) });
 }
 // The prompt's text inside the preview iframe (the widget's own shadow DOM), once it shows.
