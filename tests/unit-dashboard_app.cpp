@@ -145,6 +145,22 @@ int take_response(int id, std::string& out) {
     fake_answers.erase(it);
     return r;
 }
+// The survey editor's calls: recorded; a test answers them by id.
+std::vector<call_desc> fake_calls;
+std::map<int, call_answer> fake_call_answers;
+std::vector<std::string> fake_previews;
+int collector_call(const call_desc& call) {
+    fake_calls.push_back(call);
+    return static_cast<int>(fake_calls.size());
+}
+bool take_collector_call(int id, call_answer& out) {
+    auto it = fake_call_answers.find(id);
+    if (it == fake_call_answers.end()) return false;
+    out = it->second;
+    fake_call_answers.erase(it);
+    return true;
+}
+void preview_definition(const std::string& config_json) { fake_previews.push_back(config_json); }
 }  // namespace npskit::dashboard::platform
 
 TEST_CASE("dashboard app: a URL load reads every record, then is done") {
@@ -670,4 +686,160 @@ TEST_CASE("dashboard app: a large collector opens on the aggregate path (no rows
     f.pump();
     CHECK(f.app.load.phase == load_phase::failed);
     CHECK(f.app.load.error.find("HTTP 503") != std::string::npos);
+}
+
+TEST_CASE("dashboard app: the survey editor lists, checks with the core, previews, saves, reloads on 412, restores") {
+    fixture f;
+    platform::fake_calls.clear();
+    platform::fake_call_answers.clear();
+    platform::fake_previews.clear();
+    f.app.settings.key = "read-key-0123";
+    editor_state& e = f.app.editor;
+    app_editor_show(f.app, true);
+    REQUIRE(platform::fake_calls.size() == 1);
+    CHECK(platform::fake_calls[0].method == "GET");
+    CHECK(platform::fake_calls[0].path == "/v1/surveys");
+    CHECK(platform::fake_calls[0].key == "read-key-0123");  // the read key lists
+    const std::string etag1 = "\"e1\"";
+    const std::string list1 = R"({"surveys":[{"id":"product-nps","version":2,"by":"ana","at":"2026-01-01T00:00:00Z","deleted":false,)"
+                              R"("etag":"\"e1\"","definition":{"sample":50,"texts":{"question":"Would you recommend {product}?"}}}]})";
+    platform::fake_call_answers[1] = {200, "", list1};
+    f.pump();
+    CHECK(e.listed);
+    REQUIRE(e.surveys.size() == 1);
+    CHECK(e.surveys[0].definition == R"({"sample":50,"texts":{"question":"Would you recommend {product}?"}})");
+
+    // Opening: the draft (key order kept), valid, handed to the preview; its versions asked.
+    app_editor_select(f.app, "product-nps");
+    CHECK(e.selected == "product-nps");
+    CHECK(e.base_etag == etag1);
+    CHECK(e.draft == "{\n  \"sample\": 50,\n  \"texts\": {\n    \"question\": \"Would you recommend {product}?\"\n  }\n}");
+    CHECK(e.errors.empty());
+    CHECK_FALSE(e.dirty);
+    REQUIRE(platform::fake_previews.size() == 1);
+    CHECK(platform::fake_previews[0] == R"({"sample":50,"texts":{"question":"Would you recommend {product}?"}})");
+    REQUIRE(platform::fake_calls.size() == 2);
+    CHECK(platform::fake_calls[1].path == "/v1/surveys/product-nps/versions");
+    platform::fake_call_answers[2] = {
+        200, "",
+        R"({"id":"product-nps","versions":[{"version":2,"by":"ana","at":"2026-01-01T00:00:00Z","deleted":false,"etag":"\"e1\"",)"
+        R"("definition":{"sample":50,"texts":{"question":"Would you recommend {product}?"}}},)"
+        R"({"version":1,"by":"bo","at":"2025-12-01T00:00:00Z","deleted":false,"etag":"\"e0\"","definition":{"sample":100}}]})"};
+    f.pump();
+    REQUIRE(e.versions.size() == 2);
+    CHECK(e.versions[1].definition == R"({"sample":100})");
+
+    // A form field: the form reads what the draft holds, writes a number as a number.
+    CHECK(app_editor_field(f.app, "sample", editor_field_kind::number) == "50");
+    CHECK(app_editor_field(f.app, "texts.question", editor_field_kind::text) == "Would you recommend {product}?");
+    REQUIRE(app_editor_set_field(f.app, "sample", "30", editor_field_kind::number));
+    CHECK(e.draft.find("\"sample\": 30,") != std::string::npos);
+    CHECK(e.dirty);
+    CHECK(platform::fake_previews.size() == 2);
+    // Out of range: the core's message, word for word; the preview keeps the last valid draft.
+    REQUIRE(app_editor_set_field(f.app, "sample", "500", editor_field_kind::number));
+    REQUIRE(e.errors.size() == 1);
+    CHECK(e.errors[0].field == "sample");
+    CHECK(e.errors[0].message == validate_definition(R"({"sample":500})")[0].message);
+    CHECK(e.errors[0].message == "must be a number from 0 to 100");
+    CHECK(platform::fake_previews.size() == 2);
+    // Saving it is refused here: nothing is sent.
+    std::snprintf(f.app.follow_up.admin_key, sizeof f.app.follow_up.admin_key, "admin-key-0123456789");
+    app_editor_save(f.app);
+    CHECK(platform::fake_calls.size() == 2);
+    CHECK(e.message_is_error);
+    CHECK(e.message == "Not saved: 1 problem (sample must be a number from 0 to 100).");
+    // Text that is not a word list, a trigger with conditions: read-only in the form.
+    app_editor_set_text(f.app, R"({"triggers":[{"event":"trial_ended","where":{"plan":"pro"}}],"paths":["/app/*","/docs"]})");
+    bool editable = true;
+    app_editor_field(f.app, "triggers", editor_field_kind::words, &editable);
+    CHECK_FALSE(editable);
+    CHECK(app_editor_field(f.app, "paths", editor_field_kind::words) == "/app/* /docs");
+    REQUIRE(app_editor_set_field(f.app, "paths", "", editor_field_kind::words));  // empty: the key goes
+    CHECK(e.draft.find("paths") == std::string::npos);
+    app_editor_set_text(f.app, "{\"sample\": ");
+    CHECK(e.errors.size() == 1);
+    CHECK(e.errors[0].code == definition_code::not_json);
+    CHECK_FALSE(app_editor_set_field(f.app, "sample", "20", editor_field_kind::number));
+    // What the preview gets: the prompt as it would show, without the collector-only keys.
+    CHECK(editor_preview_config(R"({"active":false,"start":"2026-01-01T00:00:00Z","sample":5,"variants":[],"product":"Acme"})") ==
+          R"({"sample":5,"product":"Acme"})");
+
+    // A valid draft is PUT with If-Match, the admin key, who saves.
+    std::snprintf(f.app.follow_up.by, sizeof f.app.follow_up.by, "anna");
+    app_editor_set_text(f.app, "{\"sample\": 30}");
+    app_editor_save(f.app);
+    REQUIRE(platform::fake_calls.size() == 3);
+    const platform::call_desc& put = platform::fake_calls[2];
+    CHECK(put.method == "PUT");
+    CHECK(put.path == "/v1/surveys/product-nps");
+    CHECK(put.key == "admin-key-0123456789");
+    CHECK(put.if_match == etag1);
+    CHECK(put.actor == "anna");
+    CHECK(put.body == "{\"sample\": 30}");
+    CHECK(f.app.settings.key == "read-key-0123");
+    // Someone saved meanwhile: 412 says so, and the current version is listed and opened again.
+    platform::fake_call_answers[3] = {412, "", R"({"errors":[{"code":"precondition_failed","field":"If-Match","message":"x"}]})"};
+    f.pump();
+    CHECK(e.message_is_error);
+    CHECK(e.message.find("changed meanwhile") != std::string::npos);
+    REQUIRE(platform::fake_calls.size() == 4);
+    CHECK(platform::fake_calls[3].path == "/v1/surveys");
+    platform::fake_call_answers[4] = {
+        200, "",
+        R"({"surveys":[{"id":"product-nps","version":3,"by":"cy","at":"2026-01-02T00:00:00Z","deleted":false,"etag":"\"e2\"","definition":{"sample":70}}]})"};
+    f.pump();
+    CHECK(e.base_etag == "\"e2\"");
+    CHECK(e.base_version == 3);
+    CHECK(e.draft == "{\n  \"sample\": 70\n}");
+    CHECK_FALSE(e.dirty);
+    REQUIRE(platform::fake_calls.size() == 5);  // and its versions
+    platform::fake_call_answers[5] = {
+        200, "",
+        R"({"id":"product-nps","versions":[{"version":3,"by":"cy","at":"2026-01-02T00:00:00Z","deleted":false,"etag":"\"e2\"","definition":{"sample":70}},)"
+        R"({"version":1,"by":"bo","at":"2025-12-01T00:00:00Z","deleted":false,"etag":"\"e0\"","definition":{"sample":100}}]})"};
+    f.pump();
+    // Saved: the new version is said, the list read again.
+    app_editor_set_field(f.app, "sample", "40", editor_field_kind::number);
+    app_editor_save(f.app);
+    REQUIRE(platform::fake_calls.size() == 6);
+    CHECK(platform::fake_calls[5].if_match == "\"e2\"");
+    platform::fake_call_answers[6] = {200, "\"e3\"", R"({"id":"product-nps","version":4,"deleted":false,"etag":"\"e3\""})"};
+    f.pump();
+    CHECK(e.message == "Saved: version 4.");
+    CHECK_FALSE(e.message_is_error);
+    REQUIRE(platform::fake_calls.size() == 7);
+    CHECK(platform::fake_calls[6].path == "/v1/surveys");
+    // Restore: the old version's bytes, as they are.
+    app_editor_restore(f.app, 1);
+    REQUIRE(platform::fake_calls.size() == 8);
+    CHECK(platform::fake_calls[7].body == R"({"sample":100})");
+    CHECK(platform::fake_calls[7].if_match == "\"e2\"");
+    platform::fake_call_answers[8] = {200, "", R"({"id":"product-nps","version":5,"deleted":false,"etag":"\"e0\""})"};
+    f.pump();
+    CHECK(e.message == "Restored version 1 as version 5.");
+    // The collector refuses (a wrong key, say): its sentence.
+    app_editor_save(f.app);
+    platform::fake_call_answers[static_cast<int>(platform::fake_calls.size())] = {
+        401, "", R"({"errors":[{"code":"admin_unauthorized","field":"","message":"this needs the admin key"}]})"};
+    f.pump();
+    CHECK(e.message == "Not saved: this needs the admin key");
+    // No admin key: nothing sent. Never in the hash or the page's storage.
+    f.app.follow_up.admin_key[0] = 0;
+    size_t calls = platform::fake_calls.size();
+    app_editor_save(f.app);
+    CHECK(platform::fake_calls.size() == calls);
+    CHECK(e.message.find("admin key") != std::string::npos);
+    CHECK(page.hash.find("admin") == std::string::npos);
+    CHECK(page.kept_key.find("admin") == std::string::npos);
+    // A new survey: paused until turned on; an id the record rule refuses is said.
+    app_editor_new(f.app, "bad id!");
+    CHECK(e.message_is_error);
+    app_editor_new(f.app, "onboarding");
+    CHECK(e.selected == "onboarding");
+    CHECK(e.base_etag.empty());
+    CHECK(app_editor_field(f.app, "active", editor_field_kind::flag) == "false");
+    CHECK(e.errors.empty());
+    // The test hook reports it all.
+    CHECK(app_editor_json(f.app).find("\"selected\":\"onboarding\"") != std::string::npos);
 }

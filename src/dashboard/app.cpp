@@ -207,6 +207,7 @@ void app_apply_mapping(app_state& app, const column_mapping& mapping) {
 void app_pump(app_state& app, double budget_ms) {
     double start = now_ms();
     follow_up_pump(app);
+    app_editor_pump(app);
     platform::load_info info = platform::current_load();
     if (info.id != app.js_load_id && info.id != 0) {
         app.js_load_id = info.id;
@@ -435,6 +436,7 @@ std::string app_state_json(const app_state& app) {
     for (const auto& [name, r] : app.ui.rects) rects[name] = {r[0] / app.dpr, r[1] / app.dpr, r[2] / app.dpr, r[3] / app.dpr};
     j["ui"] = std::move(rects);
     j["follow_up"] = follow_up_json(app);
+    j["editor"] = nlohmann::json::parse(app_editor_json(app), nullptr, false);
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "aggregate_report.h"
+#include "editor.h"
 #include "followup.h"
 #include "import.h"
 #include "report.h"
@@ -83,6 +84,10 @@ struct ui_state {
     float themes_content = 0;
     bool relayout = false;
     bool comments_near_end = false;  // the comments list is scrolled to its end (set each frame)
+    // The survey editor's form (panels.cpp): each field's text, re-read when the draft changes.
+    std::map<std::string, std::string> editor_fields;
+    std::string editor_text;             // the raw definition box
+    uint64_t editor_rev = ~uint64_t{0};  // the draft_rev the buffers hold
     // Screen rectangles (x, y, w, h in device pixels) of a few controls, for browser tests.
     std::map<std::string, std::array<float, 4>> rects;
 };
@@ -154,6 +159,7 @@ struct app_state {
     size_t max_store_bytes = default_max_store_bytes;  // the memory cap (tests lower it)
     follow_up_state follow_up;                         // the follow-up panel (issue 15)
     aggregate_view agg;                                // the aggregate path (on only for a large collector)
+    editor_state editor;                               // the survey editor (issue 16; editor.h)
 };
 
 //-----------------------------------------------------------------------------

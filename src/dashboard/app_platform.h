@@ -58,4 +58,21 @@ void keep_page_follow_ups(const std::string& source, const std::string& json);
 int request(const std::string& path_query);
 int take_response(int id, std::string& out);
 
+// The survey editor (issue 16): one request to the collector at `base` ("" = this page's). The
+// key goes in the Authorization header only (the read key to list, the admin key to PUT).
+struct call_desc {
+    std::string method, base, path, key;
+    std::string if_match;  // "" = none
+    std::string actor;     // X-Npskit-Actor ("" = none)
+    std::string body;      // a PUT's application/json body
+};
+struct call_answer {
+    int status = 0;  // 0 = no answer (network, CORS)
+    std::string etag, body;
+};
+int collector_call(const call_desc& call);           // an id > 0
+bool take_collector_call(int id, call_answer& out);  // false while it runs; then true, once
+// The preview (web/dashboard/preview.*): the real widget restarted with this config, shown at once.
+void preview_definition(const std::string& config_json);
+
 }  // namespace npskit::dashboard::platform

@@ -6,6 +6,7 @@
 // [SECTION] Filters
 // [SECTION] Panels: headline, distribution, trend, breakdown, response rate, comments
 // [SECTION] Follow-up list (issue 15)
+// [SECTION] Survey editor (issue 16)
 // [SECTION] Layout
 #include "panels.h"
 
@@ -14,12 +15,15 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "app_platform.h"
 #include "calendar.h"
 #include "imgui.h"
 #include "imgui_internal.h"
+#include "imgui_stdlib.h"
+#include "web_source.h"
 
 namespace npskit::dashboard {
 
@@ -1314,6 +1318,306 @@ follow_up_actions draw_follow_up(const panel_model& m, panel_ui& u, follow_up_st
     ImGui::EndChild();
     return act;
 }
+
+//-----------------------------------------------------------------------------
+// [SECTION] Survey editor (issue 16)
+//-----------------------------------------------------------------------------
+// What a click or an edit in the editor asks of the app layer (done after the frame).
+struct editor_actions {
+    bool close = false, list = false, save = false;
+    std::string select, create;
+    std::optional<size_t> restore;
+    std::optional<std::string> text;                                              // the raw box changed
+    std::vector<std::tuple<std::string, std::string, editor_field_kind>> fields;  // (key, value, kind)
+};
+
+struct form_field {
+    const char* key;
+    const char* label;
+    editor_field_kind kind;
+    const char* hint;
+};
+// The common fields; everything else (triggers with conditions, variants, other texts) is in
+// the definition's text below them. Keys and meanings: docs/js-api.md.
+const form_field editor_wording[] = {
+    {"product", "Product", editor_field_kind::text, "fills {product} in the question"},
+    {"locale", "Locale", editor_field_kind::text, "en, fr, … (browser's when empty)"},
+    {"texts.question", "Question", editor_field_kind::text, "built in: How likely are you to recommend {product}…"},
+    {"texts.follow_detractor", "Follow-up 0-6", editor_field_kind::text, "built in: What disappointed you or was missing?"},
+    {"texts.follow_passive", "Follow-up 7-8", editor_field_kind::text, "built in: What would make us a 10 for you?"},
+    {"texts.follow_promoter", "Follow-up 9-10", editor_field_kind::text, "built in: What do you like most?"},
+    {"texts.thanks", "Thank you", editor_field_kind::text, "built in: Thank you for your feedback!"},
+    {"texts.promoter_cta", "Promoter CTA", editor_field_kind::text, "built in: Leave a review"},
+    {"promoterUrl", "Promoter link", editor_field_kind::text, "https://… or /path"},
+};
+const form_field editor_when[] = {
+    {"triggers", "Triggers", editor_field_kind::words, "event names (every event when empty)"},
+    {"paths", "Paths", editor_field_kind::words, "/app/* (every page when empty)"},
+    {"sample", "Sample %", editor_field_kind::number, "100"},
+    {"waitAfterAnswerDays", "Wait after answer", editor_field_kind::number, "90 days"},
+    {"waitAfterDismissDays", "Wait after dismiss", editor_field_kind::number, "30 days"},
+    {"cooldownDays", "Cooldown", editor_field_kind::number, "7 days"},
+    {"maxDisplays", "Max displays", editor_field_kind::number, "0 = no cap"},
+    {"newUserDays", "New users only", editor_field_kind::number, "0 days = everyone"},
+};
+const form_field editor_schedule[] = {
+    {"start", "Start", editor_field_kind::text, "2026-01-10T09:00:00Z"},
+    {"end", "End", editor_field_kind::text, "2026-02-10T09:00:00Z"},
+    {"priority", "Priority", editor_field_kind::number, "0 (higher shows first)"},
+    {"app", "App", editor_field_kind::text, "for /v1/surveys?app=…"},
+    {"brand", "Brand colour", editor_field_kind::text, "#2563eb"},
+};
+
+// A muted note beside the last item when it fits, else wrapped on lines of its own.
+void aside(const char* text) {
+    flow(ImGui::CalcTextSize(text).x);
+    ImGui::PushTextWrapPos(0);
+    muted(text);
+    ImGui::PopTextWrapPos();
+}
+
+// The core's message for `key` (or a field under it), "" when none.
+std::string field_problem(const editor_state& e, const std::string& key) {
+    for (const definition_error& d : e.errors)
+        if (d.field == key || d.field.rfind(key + ".", 0) == 0 || d.field.rfind(key + "[", 0) == 0)
+            return (d.field == key ? "" : d.field + " ") + d.message;
+    return "";
+}
+
+// Parses "#rgb" / "#rrggbb" for the swatch beside the brand field.
+bool brand_colour(const std::string& t, ImVec4& out) {
+    auto hex = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    };
+    if (t.size() != 4 && t.size() != 7) return false;
+    if (t[0] != '#') return false;
+    int v[6];
+    for (size_t i = 1; i < t.size(); ++i)
+        if ((v[i - 1] = hex(t[i])) < 0) return false;
+    auto c = [&](int i) { return t.size() == 4 ? (v[i] * 17) / 255.0f : (v[i * 2] * 16 + v[i * 2 + 1]) / 255.0f; };
+    out = ImVec4(c(0), c(1), c(2), 1);
+    return true;
+}
+
+void form_row(const panel_model& m, panel_ui& u, const editor_state& e, const form_field& f, float label_w, editor_actions& act) {
+    std::string& buf = u.ui.editor_fields[f.key];
+    std::string problem = field_problem(e, f.key);
+    ImGui::PushID(f.key);
+    ImGui::AlignTextToFramePadding();
+    if (!problem.empty())
+        ImGui::TextColored(to_vec4(col_detractor), "%s", f.label);
+    else
+        ImGui::TextUnformatted(f.label);
+    bool swatch = std::string(f.key) == "brand";
+    ImGui::SameLine(label_w);
+    float w = ImGui::GetContentRegionAvail().x - (swatch ? ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.x : 0);
+    ImGui::SetNextItemWidth(w);
+    bool editable = u.ui.editor_fields.count(std::string(f.key) + "#ro") == 0;
+    if (!editable) ImGui::BeginDisabled();
+    if (ImGui::InputTextWithHint("##v", f.hint, &buf)) act.fields.emplace_back(f.key, buf, f.kind);
+    if (!editable) ImGui::EndDisabled();
+    note_rect(u, std::string("editor_field_") + f.key);
+    if (swatch) {
+        ImGui::SameLine();
+        ImVec4 c(0.145f, 0.388f, 0.922f, 1);  // the widget's default #2563eb
+        brand_colour(buf, c);
+        ImGui::ColorButton("##swatch", c, ImGuiColorEditFlags_NoTooltip);
+    }
+    if (!editable) muted("(edit it in the definition's text below)");
+    if (!problem.empty()) {
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(to_vec4(col_detractor), "%s", problem.c_str());
+        ImGui::PopTextWrapPos();
+    }
+    ImGui::PopID();
+}
+
+void form_choice(const panel_model& m, panel_ui& u, const editor_state& e, const char* key, const char* label,
+                 std::initializer_list<const char*> options, float label_w, editor_actions& act) {
+    const std::string& current = u.ui.editor_fields[key];
+    ImGui::PushID(key);
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted(label);
+    ImGui::SameLine(label_w);
+    bool first = true;
+    for (const char* o : options) {
+        if (!first) flow(button_width(o) + S(4, m));
+        first = false;
+        bool on = current == o || (current.empty() && o == *options.begin());
+        if (chip(o, on)) act.fields.emplace_back(key, on && current.empty() ? "" : o, editor_field_kind::text);
+        note_rect(u, std::string("editor_") + key + "_" + o);
+    }
+    if (std::string p = field_problem(e, key); !p.empty()) ImGui::TextColored(to_vec4(col_detractor), "%s", p.c_str());
+    ImGui::PopID();
+}
+
+// The form's buffers follow the draft whenever it changes (a field, the raw box, a reload).
+void refresh_editor_buffers(const app_state& app, ui_state& ui) {
+    const editor_state& e = app.editor;
+    if (ui.editor_rev == e.draft_rev) return;
+    ui.editor_rev = e.draft_rev;
+    ui.editor_text = e.draft;
+    ui.editor_fields.clear();
+    auto read = [&](const char* key, editor_field_kind kind) {
+        bool editable = true;
+        ui.editor_fields[key] = app_editor_field(app, key, kind, &editable);
+        if (!editable) ui.editor_fields[std::string(key) + "#ro"] = "";
+    };
+    for (const form_field& f : editor_wording) read(f.key, f.kind);
+    for (const form_field& f : editor_when) read(f.key, f.kind);
+    for (const form_field& f : editor_schedule) read(f.key, f.kind);
+    for (const char* key : {"position", "theme"}) read(key, editor_field_kind::text);
+    read("active", editor_field_kind::flag);
+}
+
+void draw_editor_preview(const panel_model& m, panel_ui& u, const editor_state& e, float height) {
+    ImGui::TextUnformatted("Preview");
+    aside("the widget itself (npskit.js) with this draft; it sends nothing");
+    if (!e.errors.empty() && !e.previewed.empty()) {
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(to_vec4(col_passive), "The draft has problems: the preview shows the last valid one.");
+        ImGui::PopTextWrapPos();
+    }
+    // The iframe (web/dashboard/preview.html) is laid over this rectangle by the page.
+    ImVec2 size(ImGui::GetContentRegionAvail().x, height);
+    ImGui::BeginChild("editor_preview", size, true);
+    ImGui::EndChild();
+    note_rect(u, "editor_preview");
+}
+
+editor_actions draw_editor(const panel_model& m, panel_ui& u, app_state& app, bool wide) {
+    editor_actions act;
+    editor_state& e = app.editor;
+    follow_up_state& f = app.follow_up;
+    refresh_editor_buffers(app, u.ui);
+    const float label_w = S(wide ? 150 : 118, m);
+    ImGui::TextUnformatted("Surveys");
+    aside("definitions served by the collector (GET /v1/surveys/{id})");
+    flow(button_width("Back to the dashboard"));
+    if (ImGui::Button("Back to the dashboard")) act.close = true;
+    note_rect(u, "editor_close");
+    // The survey list: one chip each, then a new one.
+    if (!e.listed) muted("Listing the surveys…");
+    if (e.listed && e.surveys.empty()) muted("No survey yet: name one and press New.");
+    for (size_t i = 0; i < e.surveys.size(); ++i) {
+        const std::string& id = e.surveys[i].id;
+        if (i) flow(button_width(id.c_str()) + S(4, m));
+        if (chip((id + "##sv").c_str(), id == e.selected)) act.select = id;
+        note_rect(u, "editor_survey_" + id);
+    }
+    ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, 1.0f);
+    ImGui::SetNextItemWidth(S(170, m));
+    bool create = ImGui::InputTextWithHint("##new_id", "new survey id", e.new_id, sizeof e.new_id, ImGuiInputTextFlags_EnterReturnsTrue);
+    note_rect(u, "editor_new_id");
+    flow(button_width("New"));
+    create |= ImGui::Button("New");
+    if (create && e.new_id[0]) act.create = e.new_id;
+    flow(button_width("Reload"));
+    if (ImGui::Button("Reload")) act.list = true;
+    // Who saves, and the admin key: the follow-up list's (memory only, masked, never the URL).
+    ImGui::SetNextItemWidth(S(150, m));
+    ImGui::InputTextWithHint("##ed_by", "your name", f.by, sizeof f.by);
+    note_rect(u, "editor_by");
+    flow(S(190, m));
+    ImGui::SetNextItemWidth(S(190, m));
+    ImGui::InputTextWithHint("##ed_key", "admin key (to save)", f.admin_key, sizeof f.admin_key, ImGuiInputTextFlags_Password);
+    note_rect(u, "editor_key");
+    if (!e.message.empty()) {
+        ImGui::PushTextWrapPos(0);
+        if (e.message_is_error)
+            ImGui::TextColored(to_vec4(col_detractor), "%s", e.message.c_str());
+        else
+            ImGui::TextColored(to_vec4(col_promoter), "%s", e.message.c_str());
+        ImGui::PopTextWrapPos();
+        note_rect(u, "editor_message");
+    }
+    ImGui::Separator();
+    if (e.selected.empty()) {
+        ImGui::PopStyleVar();
+        web_place_preview(false, 0, 0, 0, 0);
+        return act;
+    }
+
+    // Wide: the form left, the preview right (a table: each column's width is its own).
+    if (wide && ImGui::BeginTable("editor_cols", 2, ImGuiTableFlags_SizingStretchProp)) {
+        ImGui::TableSetupColumn("form", ImGuiTableColumnFlags_WidthStretch, 0.56f);
+        ImGui::TableSetupColumn("preview", ImGuiTableColumnFlags_WidthStretch, 0.44f);
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+    } else {
+        wide = false;
+    }
+    // Title: the survey and the version it was opened from.
+    std::string title = e.selected + (e.base_version ? "  ·  version " + std::to_string(e.base_version) : "  ·  new");
+    ImGui::TextUnformatted(title.c_str());
+    if (e.dirty) {
+        ImGui::SameLine();
+        muted("(unsaved changes)");
+    }
+    bool active = u.ui.editor_fields["active"] != "false";
+    if (ImGui::Checkbox("Active (shows to people)", &active))
+        act.fields.emplace_back("active", active ? "true" : "false", editor_field_kind::flag);
+    note_rect(u, "editor_active");
+    if (!wide) draw_editor_preview(m, u, e, S(440, m));  // narrow: the prompt first, the form below it
+    panel_title("Wording");
+    for (const form_field& ff : editor_wording) form_row(m, u, e, ff, label_w, act);
+    panel_title("When it shows");
+    for (const form_field& ff : editor_when) form_row(m, u, e, ff, label_w, act);
+    panel_title("Look and schedule");
+    form_choice(m, u, e, "position", "Position", {"bottom-right", "bottom-center", "center"}, label_w, act);
+    form_choice(m, u, e, "theme", "Theme", {"auto", "light", "dark"}, label_w, act);
+    for (const form_field& ff : editor_schedule) form_row(m, u, e, ff, label_w, act);
+    panel_title("Definition (JSON: every option, variants included)");
+    if (ImGui::InputTextMultiline("##definition", &u.ui.editor_text, ImVec2(-1, S(wide ? 300 : 260, m)), ImGuiInputTextFlags_AllowTabInput))
+        act.text = u.ui.editor_text;
+    note_rect(u, "editor_text");
+    // The core's messages, every one, as the collector would answer them.
+    if (e.errors.empty()) {
+        ImGui::TextColored(to_vec4(col_promoter), "Valid: the collector's check accepts it.");
+    } else {
+        for (const definition_error& d : e.errors) {
+            ImGui::PushTextWrapPos(0);
+            ImGui::TextColored(to_vec4(col_detractor), "%s%s%s", d.field.empty() ? "" : d.field.c_str(), d.field.empty() ? "" : ": ",
+                               d.message.c_str());
+            ImGui::PopTextWrapPos();
+        }
+    }
+    note_rect(u, "editor_errors");
+    if (ImGui::Button(e.save_req ? "Saving…###save" : "Save a new version###save")) act.save = true;
+    note_rect(u, "editor_save");
+    panel_title("Versions");
+    if (e.versions.empty()) muted(e.base_etag.empty() ? "Not saved yet." : "…");
+    if (!e.versions.empty() && ImGui::BeginTable("versions", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+        for (size_t i = 0; i < e.versions.size(); ++i) {
+            const survey_entry& v = e.versions[i];
+            ImGui::PushID(static_cast<int>(i));
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::Text("v%llu", static_cast<unsigned long long>(v.version));
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(v.at.substr(0, 16).c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(v.deleted ? "deleted" : v.by.empty() ? "—" : v.by.c_str());
+            ImGui::TableNextColumn();
+            if (i == 0)
+                muted("current");
+            else if (!v.deleted && ImGui::SmallButton("Restore"))
+                act.restore = i;
+            if (i < 4) note_rect(u, "editor_restore_" + std::to_string(i));
+            ImGui::PopID();
+        }
+        ImGui::EndTable();
+    }
+    if (wide) {
+        ImGui::TableNextColumn();
+        draw_editor_preview(m, u, e, S(640, m));
+        ImGui::EndTable();
+    }
+    ImGui::PopStyleVar();
+    const auto& r = u.ui.rects["editor_preview"];
+    web_place_preview(true, r[0] + 1, r[1] + 1, r[2] - 2, r[3] - 2);
+    return act;
+}
 }  // namespace
 
 //-----------------------------------------------------------------------------
@@ -1337,48 +1641,65 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
     ImGui::Begin("npskit", nullptr, flags);
     draw_top_bar(m, u);
     draw_load_status(m, u);
-    draw_filters(m, u);
-    ImGui::Spacing();
     float logical_w = io.DisplaySize.x / m.dpr;
     bool wide = logical_w >= 900;
     follow_up_actions follow_up_act;
-    float gap = ImGui::GetStyle().ItemSpacing.x;
-    float full = ImGui::GetContentRegionAvail().x;
-    if (wide) {
-        float half = (full - gap) / 2;
-        ImGui::BeginGroup();
-        ImGui::PushItemWidth(half);
-        ImGui::BeginChild("col_a", ImVec2(half, S(250, m)), false);
-        draw_headline(m, S(250, m));
-        ImGui::EndChild();
-        ImGui::PopItemWidth();
-        ImGui::EndGroup();
-        ImGui::SameLine();
-        ImGui::BeginChild("col_b", ImVec2(half, S(250, m)), false);
-        draw_distribution(m, S(250, m));
-        ImGui::EndChild();
-        draw_trend(m, u, S(330, m));
-        ImGui::BeginChild("col_c", ImVec2(half * 1.15f, S(300, m)), false);
-        draw_breakdown(m, u, S(300, m));
-        ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("col_d", ImVec2(full - half * 1.15f - gap, S(300, m)), false);
-        draw_rate(m, S(300, m));
-        ImGui::EndChild();
-        draw_themes(m, u, S(340, m));
-        draw_comments(m, u, S(440, m));
-        follow_up_act = draw_follow_up(m, u, app.follow_up, S(560, m));
-    } else {
-        draw_headline(m, S(210, m));
-        draw_distribution(m, S(190, m));
-        draw_trend(m, u, S(300, m));
-        draw_breakdown(m, u, S(280, m));
-        draw_themes(m, u, S(480, m));
-        draw_comments(m, u, S(520, m));
-        draw_rate(m, S(240, m));
-        follow_up_act = draw_follow_up(m, u, app.follow_up, S(640, m));
+    // The survey editor (issue 16): a collector source's surveys, in place of the panels.
+    const bool collector = app.load.kind == source_kind::collector;
+    editor_actions editor_act;
+    bool editor_toggle = false;
+    if (collector && !app.editor.open) {
+        if (ImGui::Button("Edit surveys")) editor_toggle = true;
+        note_rect(u, "editor_open");
     }
-    ImGui::End();
+    if (collector && app.editor.open) {
+        ImGui::Separator();
+        editor_act = draw_editor(m, u, app, wide);
+        ImGui::End();
+    } else {
+        web_place_preview(false, 0, 0, 0, 0);
+        draw_filters(m, u);
+        ImGui::Spacing();
+    }
+    if (!(collector && app.editor.open)) {
+        float gap = ImGui::GetStyle().ItemSpacing.x;
+        float full = ImGui::GetContentRegionAvail().x;
+        if (wide) {
+            float half = (full - gap) / 2;
+            ImGui::BeginGroup();
+            ImGui::PushItemWidth(half);
+            ImGui::BeginChild("col_a", ImVec2(half, S(250, m)), false);
+            draw_headline(m, S(250, m));
+            ImGui::EndChild();
+            ImGui::PopItemWidth();
+            ImGui::EndGroup();
+            ImGui::SameLine();
+            ImGui::BeginChild("col_b", ImVec2(half, S(250, m)), false);
+            draw_distribution(m, S(250, m));
+            ImGui::EndChild();
+            draw_trend(m, u, S(330, m));
+            ImGui::BeginChild("col_c", ImVec2(half * 1.15f, S(300, m)), false);
+            draw_breakdown(m, u, S(300, m));
+            ImGui::EndChild();
+            ImGui::SameLine();
+            ImGui::BeginChild("col_d", ImVec2(full - half * 1.15f - gap, S(300, m)), false);
+            draw_rate(m, S(300, m));
+            ImGui::EndChild();
+            draw_themes(m, u, S(340, m));
+            draw_comments(m, u, S(440, m));
+            follow_up_act = draw_follow_up(m, u, app.follow_up, S(560, m));
+        } else {
+            draw_headline(m, S(210, m));
+            draw_distribution(m, S(190, m));
+            draw_trend(m, u, S(300, m));
+            draw_breakdown(m, u, S(280, m));
+            draw_themes(m, u, S(480, m));
+            draw_comments(m, u, S(520, m));
+            draw_rate(m, S(240, m));
+            follow_up_act = draw_follow_up(m, u, app.follow_up, S(640, m));
+        }
+        ImGui::End();
+    }
 
     // What the frame's clicks asked for, in the app layer (which owns the hash and the sources).
     const panel_actions& act = u.act;
@@ -1400,6 +1721,19 @@ void draw_dashboard(app_state& app, const dashboard_fonts& fonts) {
     if (follow_up_act.mark) app_follow_up_mark(app, follow_up_act.mark->first, follow_up_act.mark->second);
     if (follow_up_act.export_csv) app_export_follow_up_csv(app);
     app_follow_up_refresh(app);  // a tab or filter clicked this frame: the list follows at once
+    if (editor_toggle) app_editor_show(app, true);
+    if (editor_act.close) app_editor_show(app, false);
+    if (editor_act.list) app_editor_list(app);
+    if (!editor_act.select.empty()) app_editor_select(app, editor_act.select);
+    if (!editor_act.create.empty()) app_editor_new(app, editor_act.create);
+    for (const auto& [key, value, kind] : editor_act.fields)
+        if (!app_editor_set_field(app, key, value, kind)) {
+            app.editor.message = "The definition's text is not a JSON object: fix it there first.";
+            app.editor.message_is_error = true;
+        }
+    if (editor_act.text) app_editor_set_text(app, *editor_act.text);
+    if (editor_act.save) app_editor_save(app);
+    if (editor_act.restore) app_editor_restore(app, *editor_act.restore);
 }
 
 }  // namespace npskit::dashboard

@@ -3,6 +3,7 @@
 #include <emscripten.h>
 #include <emscripten/html5.h>
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 // clang-format off
@@ -79,6 +80,14 @@ EM_JS(void, npskit_js_keep_page_follow_ups, (const char* source, const char* jso
 });
 EM_JS(int, npskit_js_request, (const char* path), { return NpskitWeb.request(UTF8ToString(path)); });
 EM_JS(int, npskit_js_take_response, (int id, char* buf, int cap), { return NpskitWeb.takeResponse(id, buf, cap); });
+EM_JS(int, npskit_js_collector_call, (const char* method, const char* base, const char* path, const char* key, const char* if_match,
+                                     const char* actor, const char* body), {
+  return NpskitWeb.collectorCall(UTF8ToString(method), UTF8ToString(base), UTF8ToString(path), UTF8ToString(key),
+    UTF8ToString(if_match), UTF8ToString(actor), UTF8ToString(body));
+});
+EM_JS(int, npskit_js_take_call, (int id, char* buf, int cap), { return NpskitWeb.takeCall(id, buf, cap); });
+EM_JS(void, npskit_js_preview_definition, (const char* json), { NpskitWeb.previewDefinition(UTF8ToString(json)); });
+EM_JS(void, npskit_js_place_preview, (int shown, double x, double y, double w, double h), { NpskitWeb.placePreview(shown, x, y, w, h); });
 // clang-format on
 
 namespace npskit::dashboard {
@@ -102,6 +111,7 @@ bool read_js_string(std::string& out, F&& call) {
 double web_fit_canvas() { return npskit_js_fit_canvas(); }
 void web_canvas_size(int& width, int& height) { emscripten_get_canvas_element_size("#canvas", &width, &height); }
 double web_input_age_ms() { return npskit_js_input_age_ms(); }
+void web_place_preview(bool shown, float x, float y, float w, float h) { npskit_js_place_preview(shown ? 1 : 0, x, y, w, h); }
 void web_set_clipboard(const char* text) { npskit_js_set_clipboard(text); }
 const char* web_get_clipboard() {
     static std::string text;
@@ -194,6 +204,25 @@ int take_response(int id, std::string& out) {
         return n > 0 && buffer[0] == '1' ? 1 : -1;
     }
 }
+
+// The survey editor's calls. NpskitWeb.takeCall: -1 while it runs, then {"status","etag","body"}
+// as JSON text, written as writeString does (-needed when the buffer is too small).
+int collector_call(const call_desc& c) {
+    return npskit_js_collector_call(c.method.c_str(), c.base.c_str(), c.path.c_str(), c.key.c_str(), c.if_match.c_str(), c.actor.c_str(),
+                                    c.body.c_str());
+}
+bool take_collector_call(int id, call_answer& out) {
+    std::string text;
+    if (!read_js_string(text, [id](char* b, int c) { return npskit_js_take_call(id, b, c); })) return false;
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    out = call_answer{};
+    if (!j.is_object()) return true;  // an unknown id: no answer
+    if (j.contains("status") && j["status"].is_number_integer()) out.status = j["status"].get<int>();
+    if (j.contains("etag") && j["etag"].is_string()) out.etag = j["etag"].get<std::string>();
+    if (j.contains("body") && j["body"].is_string()) out.body = j["body"].get<std::string>();
+    return true;
+}
+void preview_definition(const std::string& config_json) { npskit_js_preview_definition(config_json.c_str()); }
 
 }  // namespace platform
 

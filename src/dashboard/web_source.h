@@ -13,5 +13,7 @@ void web_canvas_size(int& width, int& height);
 double web_input_age_ms();  // since the last pointer, key, wheel, touch or focus event
 void web_set_clipboard(const char* text);
 const char* web_get_clipboard();
+// The survey editor's preview iframe over the canvas, at a rectangle in device pixels.
+void web_place_preview(bool shown, float x, float y, float w, float h);
 
 }  // namespace npskit::dashboard

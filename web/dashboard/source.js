@@ -352,6 +352,66 @@ var NpskitWeb = {
   keepPageFollowUps(source, json) {
     try { localStorage.setItem('npskit.follow-up.' + source, json); } catch (e) { /* storage disabled: this page only */ }
   },
+  // ---- survey editor (issue 16) --------------------------------------------------------------
+  // One request to the collector per call; the key only in the Authorization header. Answers
+  // wait here for wasm as {"status","etag","body"} (status 0: no answer).
+  calls: new Map(),  // id → {done, text}
+  callSeq: 0,
+  collectorCall(method, base, path, key, ifMatch, actor, body) {
+    const id = ++this.callSeq;
+    const entry = { done: false, text: '' };
+    this.calls.set(id, entry);
+    const headers = {};
+    if (key) headers.Authorization = 'Bearer ' + key;
+    if (ifMatch) headers['If-Match'] = ifMatch;
+    // A header carries Latin-1 only: a name outside it goes unsaid rather than failing the save.
+    if (actor && /^[\x20-\x7e\xa0-\xff]*$/.test(actor)) headers['X-Npskit-Actor'] = actor;
+    const init = { method, headers, cache: 'no-store' };
+    if (method === 'PUT') { headers['Content-Type'] = 'application/json'; init.body = body; }
+    const answer = (status, etag, text) => { entry.text = JSON.stringify({ status, etag, body: text }); entry.done = true; };
+    fetch((base || '').replace(/\/+$/, '') + path, init)
+      .then(async (res) => answer(res.status, res.headers.get('ETag') || '', await res.text()))
+      .catch(() => answer(0, '', ''));
+    return id;
+  },
+  takeCall(id, ptr, cap) {
+    const entry = this.calls.get(id);
+    if (!entry) return this.writeString('null', ptr, cap);
+    if (!entry.done) return -1;
+    const n = this.writeString(entry.text, ptr, cap);
+    if (n >= 0) this.calls.delete(id);
+    return n;
+  },
+  // The preview: an iframe over the canvas (preview.html, same origin) that loads the real
+  // widget bundle (widget/npskit.js + npskit.wasm, copied beside the dashboard) with the draft as
+  // its config and shows it at once. Each valid draft reloads it (the widget reads its config
+  // once); preview.html reads the draft from here (parent.NpskitWeb.preview.config).
+  preview: { frame: null, config: '{}', seq: 0, shown: false },
+  previewFrame() {
+    const P = this.preview;
+    if (!P.frame) {
+      P.frame = document.createElement('iframe');
+      P.frame.id = 'npskit-preview';
+      P.frame.title = 'Preview of the survey prompt';
+      P.frame.style.cssText = 'position:fixed;display:none;border:0;margin:0;padding:0;background:transparent;color-scheme:normal';
+      document.body.appendChild(P.frame);
+    }
+    return P.frame;
+  },
+  previewDefinition(json) {
+    const P = this.preview;
+    P.config = json;
+    this.previewFrame().src = 'preview.html?' + (++P.seq);
+  },
+  placePreview(shown, x, y, w, h) {
+    const f = this.previewFrame(), dpr = window.devicePixelRatio || 1;
+    this.preview.shown = !!shown;
+    f.style.display = shown && w > 0 && h > 0 ? 'block' : 'none';
+    if (!shown) return;
+    const place = { left: x / dpr + 'px', top: y / dpr + 'px', width: w / dpr + 'px', height: h / dpr + 'px' };
+    if (place.left === f.style.left && place.top === f.style.top && place.width === f.style.width && place.height === f.style.height) return;
+    Object.assign(f.style, place);
+  },
   writeString(text, ptr, cap) {  // NUL-terminated; -needed when cap is too small
     const bytes = this.encoder.encode(text);
     if (bytes.length + 1 > cap) return -(bytes.length + 1);
