@@ -107,6 +107,7 @@ struct drawn_frame {
     live_state live = live_state::off;
 };
 drawn_frame g_drawn;
+double g_frames_drawn = 0;  // frames drawn since the start (tests hold input across one)
 
 bool frame_needed(const app_state& app, int width, int height, double now) {
     const drawn_frame& d = g_drawn;
@@ -158,6 +159,7 @@ void frame() {
     glClearColor(bg.x, bg.y, bg.z, 1);
     glClear(GL_COLOR_BUFFER_BIT);
     renderer_draw(ImGui::GetDrawData(), width, height);
+    g_frames_drawn += 1;
     g_drawn = {now_ms(), g_app.builds, g_app.live.events, width, height, dpr, g_app.settings.dark, g_app.load.phase, g_app.live.state};
     // A drawn frame's own cost (ImGui, draw lists, GL calls): re-scoring is timed on its own
     // (build_cpu_ms), and a frame with nothing new draws nothing.
@@ -201,6 +203,9 @@ EMSCRIPTEN_KEEPALIVE void npskit_set_mapping(int score, int ts, int comment) {
 // Re-scores every panel now and returns the CPU milliseconds it took.
 // window.npskitDashboard.showFollowUp(): the follow-up panel scrolled into view.
 EMSCRIPTEN_KEEPALIVE void npskit_show_follow_up() { g_app.follow_up.scroll_to = true; }
+// window.npskitDashboard.framesDrawn(): ImGui 1.86 samples keys and buttons once a drawn frame, so
+// a press released before the next one is lost; tests hold input until this count moves.
+EMSCRIPTEN_KEEPALIVE double npskit_frames_drawn() { return g_frames_drawn; }
 EMSCRIPTEN_KEEPALIVE double npskit_rescore_ms() {
     app_rebuild(g_app);
     return g_app.build_cpu_ms;

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILD_NATIVE, BUILD_WEB, DASHBOARD_DIR, launchBrowser, startStaticServer, state, waitForState } from './dashboard-helpers.mjs';
+import { BUILD_NATIVE, BUILD_WEB, DASHBOARD_DIR, click, launchBrowser, startStaticServer, state, waitForState } from './dashboard-helpers.mjs';
 
 const CLI = join(BUILD_NATIVE, 'npskit');
 const skip = !existsSync(join(DASHBOARD_DIR, 'dashboard.wasm')) ? `no dashboard bundle in ${BUILD_WEB}`
@@ -44,13 +44,6 @@ async function openWithFile(hash, viewport) {
   return { page, context };
 }
 
-async function click(page, r) {
-  await page.mouse.move(r[0] + r[2] / 2, r[1] + r[3] / 2);
-  await page.mouse.down();
-  await page.waitForTimeout(80);
-  await page.mouse.up();
-  await page.waitForTimeout(80);
-}
 
 test('Copy digest puts npskit digest\'s text on the clipboard', { skip }, async () => {
   const { page, context } = await openWithFile('', { width: 1280, height: 900 });

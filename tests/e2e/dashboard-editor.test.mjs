@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILD_NATIVE, DASHBOARD_DIR, launchBrowser, waitForLoad, waitForState } from './dashboard-helpers.mjs';
+import { BUILD_NATIVE, DASHBOARD_DIR, click, launchBrowser, retype, waitForLoad, waitForState } from './dashboard-helpers.mjs';
 
 const COLLECTOR = join(BUILD_NATIVE, 'npskit-collector');
 const skip = !existsSync(join(DASHBOARD_DIR, 'dashboard.wasm')) ? 'no dashboard bundle'
@@ -62,25 +62,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// ImGui polls input once a frame: hold the button across frames, like a person.
-async function click(page, r) {
-  assert.ok(r, 'a control to click');
-  await page.mouse.move(r[0] + r[2] / 2, r[1] + r[3] / 2);
-  await page.mouse.down();
-  await page.waitForTimeout(80);
-  await page.mouse.up();
-  await page.waitForTimeout(120);
-}
-// Replaces a text field's content: click, select all, type.
-async function retype(page, r, text) {
-  await click(page, r);
-  await page.keyboard.press('Control+A');
-  await page.waitForTimeout(60);
-  await page.keyboard.press('Backspace');
-  await page.waitForTimeout(60);
-  if (text) await page.keyboard.type(text, { delay: 15 });
-  await page.waitForTimeout(150);
-}
 async function fresh(page) {
   await page.mouse.move(3, 3);
   await page.waitForTimeout(250);
@@ -134,6 +115,8 @@ test('editor: edits reach the preview (the real widget); a valid draft saves a n
   assert.equal(s.editor.errors.length, 0);
   // The preview is the widget bundle served beside the dashboard, showing the stored question.
   assert.match(await previewText(page, /teammate/), /How likely are you to recommend Acme to a teammate\?/);
+  await page.waitForTimeout(300);  // the prompt's entrance, when it focuses its scale
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'canvas', 'the preview took the keyboard');
 
   // The question and the sampling through the form: the preview follows.
   await retype(page, s.ui['editor_field_texts.question'], 'Would you recommend {product} to a friend?');
@@ -142,6 +125,9 @@ test('editor: edits reach the preview (the real widget); a valid draft saves a n
   assert.equal(s.editor.errors.length, 0);
   assert.equal(s.editor.dirty, true);
   assert.match(await previewText(page, /to a friend\?/), /Would you recommend Acme to a friend\?/);
+  // The preview, reloaded for the draft, left the keyboard with the editor (the prompt inside it
+  // focuses its scale when it shows): the next field takes the keys typed.
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'canvas');
 
   // Invalid: the core's message, as typed; Save refuses; the collector keeps version 2.
   s = await fresh(page);

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILD_NATIVE, DASHBOARD_DIR, launchBrowser, startStaticServer, waitForLoad, waitForState } from './dashboard-helpers.mjs';
+import { BUILD_NATIVE, DASHBOARD_DIR, click, launchBrowser, startStaticServer, typeInto, waitForLoad, waitForState } from './dashboard-helpers.mjs';
 
 const COLLECTOR = join(BUILD_NATIVE, 'npskit-collector');
 const skip = !existsSync(join(DASHBOARD_DIR, 'dashboard.wasm')) ? 'no dashboard bundle'
@@ -67,19 +67,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// ImGui polls input once a frame: hold the button across frames, like a person.
-async function click(page, r) {
-  await page.mouse.move(r[0] + r[2] / 2, r[1] + r[3] / 2);
-  await page.mouse.down();
-  await page.waitForTimeout(80);
-  await page.mouse.up();
-  await page.waitForTimeout(80);
-}
-async function typeInto(page, r, text) {
-  await click(page, r);
-  await page.keyboard.type(text, { delay: 20 });
-  await page.waitForTimeout(80);
-}
 // The panel in view, its controls measured after the scroll.
 async function showPanel(page) {
   await page.evaluate(() => window.npskitDashboard.showFollowUp());

@@ -68,9 +68,60 @@ export async function waitForState(page, predicate, { timeout = 20000, what = 'd
     if (last.ready && predicate(last)) return last;
     await new Promise((ok) => setTimeout(ok, 50));
   }
-  throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { load: last.load, n: last.n, live: last.live, filters: last.filters })}`);
+  throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { load: last.load, n: last.n, live: last.live, filters: last.filters, editor: last.editor })}`);
 }
 
 export async function waitForLoad(page, opts = {}) {
   return waitForState(page, (s) => s.load.phase === 'done' || s.load.phase === 'failed' || s.load.phase === 'mapping', { what: 'load to finish', ...opts });
+}
+
+// ImGui 1.86 samples buttons and keys once a drawn frame: a press released before the next frame
+// is lost, and on a loaded machine a frame can take longer than any fixed wait. Input is held
+// until the dashboard has drawn two more frames (at least `minMs`), then released the same way.
+async function untilFramesDrawn(page, count, minMs = 60, timeout = 5000) {
+  const start = Date.now();
+  for (;;) {
+    const n = await page.evaluate(() => (window.npskitDashboard ? window.npskitDashboard.framesDrawn() : 0));
+    if (n >= count && Date.now() - start >= minMs) return n;
+    if (Date.now() - start > timeout) return n;  // the caller's own wait on state says what went wrong
+    await page.waitForTimeout(20);
+  }
+}
+async function holdAcrossFrames(page, press, release) {
+  const n0 = await page.evaluate(() => window.npskitDashboard.framesDrawn());
+  await press();
+  const n1 = await untilFramesDrawn(page, n0 + 2);
+  await release();
+  await untilFramesDrawn(page, n1 + 2);
+}
+// A click in the middle of `r` ([x, y, w, h] from state().ui), held across frames.
+export async function click(page, r) {
+  if (!r) throw new Error('no control to click (no rectangle in state().ui)');
+  await page.mouse.move(r[0] + r[2] / 2, r[1] + r[3] / 2);
+  await holdAcrossFrames(page, () => page.mouse.down(), () => page.mouse.up());
+}
+// A key or a chord ('Control+A', 'Backspace'), held across frames.
+export async function press(page, chord) {
+  const keys = chord.split('+');
+  await holdAcrossFrames(page,
+    async () => { for (const k of keys) await page.keyboard.down(k); },
+    async () => { for (const k of keys.reverse()) await page.keyboard.up(k); });
+}
+// Characters go through ImGui's character queue (none is lost between frames); the next input
+// waits until two frames have drawn them, or a click could land before the field took them.
+async function typeText(page, text) {
+  await page.keyboard.type(text, { delay: 15 });
+  const n = await page.evaluate(() => window.npskitDashboard.framesDrawn());
+  await untilFramesDrawn(page, n + 2, 100);
+}
+export async function typeInto(page, r, text) {
+  await click(page, r);
+  await typeText(page, text);
+}
+// Replaces a text field's content: click, select all, delete, type.
+export async function retype(page, r, text) {
+  await click(page, r);
+  await press(page, 'Control+A');
+  await press(page, 'Backspace');
+  if (text) await typeText(page, text);
 }

@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILD_NATIVE, BUILD_WEB, DASHBOARD_DIR, launchBrowser, startStaticServer, state, waitForState } from './dashboard-helpers.mjs';
+import { BUILD_NATIVE, BUILD_WEB, DASHBOARD_DIR, click, launchBrowser, startStaticServer, state, waitForState } from './dashboard-helpers.mjs';
 import { mulberry32 } from '../tools/fault-proxy.mjs';
 
 const CLI = join(BUILD_NATIVE, 'npskit');
@@ -243,12 +243,6 @@ function assertSameAsCli(s, c, label) {
 const rectOf = (page, name) => waitForState(page, (x) => x.ui && x.ui[name], { what: `the ${name} control on screen` })
   .then((x) => x.ui[name]);
 
-async function click(page, r) {
-  await page.mouse.move(r[0] + r[2] / 2, r[1] + r[3] / 2);
-  await page.mouse.down();
-  await page.waitForTimeout(80);
-  await page.mouse.up();
-}
 
 // The dashboard still answers: a click on the "Promoters" chip filters every panel.
 async function assertResponsive(page, label) {

@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD_NATIVE, BUILD_WEB, DASHBOARD_DIR, ROOT, launchBrowser, startStaticServer, state, waitForState }
-  from './dashboard-helpers.mjs';
+import { BUILD_NATIVE, BUILD_WEB, DASHBOARD_DIR, ROOT, click, launchBrowser, startStaticServer, state, waitForState } from './dashboard-helpers.mjs';
 
 const CLI = join(BUILD_NATIVE, 'npskit');
 const DATA = join(ROOT, 'tests', 'data', 'themes-labelled.ndjson');  // 360 EN/FR comments, planted themes
@@ -40,12 +39,6 @@ function cliThemes() {
 const rectOf = (page, name) => waitForState(page, (x) => x.ui && x.ui[name], { what: `the ${name} control on screen` })
   .then((x) => x.ui[name]);
 
-async function click(page, r) {
-  await page.mouse.move(r[0] + r[2] / 2, r[1] + r[3] / 2);
-  await page.mouse.down();
-  await page.waitForTimeout(80);
-  await page.mouse.up();
-}
 
 // Scrolls the page until the control's top is in the upper part of the viewport.
 // A panel below the fold draws nothing (no rectangle yet): scroll down until it has drawn.

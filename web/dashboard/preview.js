@@ -25,6 +25,11 @@
       return true;
     };
   }
+  // The prompt focuses its scale when it shows (the respondent's keyboard goes to it). Here that
+  // would take the keyboard from the editor field being typed in, since each draft reloads this
+  // frame: focus moves inside the preview only once the person has clicked into it.
+  var realFocus = HTMLElement.prototype.focus;
+  HTMLElement.prototype.focus = function (o) { if (document.hasFocus()) realFocus.call(this, o); };
   var options = {};
   for (var k in config) if (Object.prototype.hasOwnProperty.call(config, k)) options[k] = config[k];
   options.endpoint = endpoint;

@@ -587,6 +587,8 @@ window.npskitDashboard = {
   // Benchmarks: load `rows` synthetic responses in wasm; time a full re-score.
   demo(rows) { Module['_npskit_load_demo'](rows); },
   rescoreMs() { return Module['_npskit_rescore_ms'](); },
+  // Frames drawn so far: input held until this moves is seen by ImGui (tests).
+  framesDrawn() { return NpskitWeb.ready ? Module['_npskit_frames_drawn']() : 0; },
   // Scrolls the follow-up panel into view (tests, screenshots).
   showFollowUp() { Module['_npskit_show_follow_up'](); },
   // The column-mapping step's choice (column indexes, -1 = none), as the modal would apply it.
