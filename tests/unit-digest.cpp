@@ -186,8 +186,11 @@ TEST_CASE("digest themes: top 3 per segment, the report's distinctive themes") {
                                         "login fails daily"};
     int i = 0;
     for (int k = 0; k < 3; ++k)
-        for (const char* c : detractor_comments) store.add(answer(i++, 2, end - 3600000 * (i + 1), c));
-    for (int k = 0; k < 20; ++k) store.add(answer(i++, 10, end - 3600000 * (i + 1), "great support team, love it"));
+        for (const char* c : detractor_comments) {
+            store.add(answer(i, 2, end - 3600000 * (i + 1), c));
+            ++i;
+        }
+    for (int k = 0; k < 20; ++k, ++i) store.add(answer(i, 10, end - 3600000 * (i + 1), "great support team, love it"));
     digest_desc desc;
     desc.end_ms = end;
     digest d = build_digest(store, desc);
