@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILD_NATIVE, DASHBOARD_DIR, click, launchBrowser, retype, waitForLoad, waitForState } from './dashboard-helpers.mjs';
+import { BUILD_NATIVE, DASHBOARD_DIR, click, fresh, launchBrowser, retype, waitForLoad, waitForState } from './dashboard-helpers.mjs';
 
 const COLLECTOR = join(BUILD_NATIVE, 'npskit-collector');
 const skip = !existsSync(join(DASHBOARD_DIR, 'dashboard.wasm')) ? 'no dashboard bundle'
@@ -62,11 +62,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function fresh(page) {
-  await page.mouse.move(3, 3);
-  await page.waitForTimeout(250);
-  return page.evaluate(() => window.npskitDashboard.state());
-}
 // Headless Chromium (SwiftShader) keeps compositing a band of the canvas's frame from before the
 // iframe appeared, above it, until the iframe is restyled: restyle it, then capture.
 async function shot(page, name) {

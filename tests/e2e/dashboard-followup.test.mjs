@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILD_NATIVE, DASHBOARD_DIR, click, launchBrowser, startStaticServer, typeInto, waitForLoad, waitForState } from './dashboard-helpers.mjs';
+import { BUILD_NATIVE, DASHBOARD_DIR, click, fresh, launchBrowser, settledState, startStaticServer, typeInto, waitForLoad, waitForState } from './dashboard-helpers.mjs';
 
 const COLLECTOR = join(BUILD_NATIVE, 'npskit-collector');
 const skip = !existsSync(join(DASHBOARD_DIR, 'dashboard.wasm')) ? 'no dashboard bundle'
@@ -71,15 +71,8 @@ after(async () => {
 async function showPanel(page) {
   await page.evaluate(() => window.npskitDashboard.showFollowUp());
   await page.waitForTimeout(300);
-  await page.mouse.move(5, 5);  // a frame with input: the rectangles are those of the scrolled view
-  await page.waitForTimeout(200);
-  return waitForState(page, (s) => s.ui.follow_up_tab_0 && s.ui.follow_up_tab_0[1] >= 0, { what: 'the follow-up panel in view' });
-}
-// The state after a drawn frame: a notice line moves the rows below it, so measure again.
-async function fresh(page) {
-  await page.mouse.move(5, 5);
-  await page.waitForTimeout(250);
-  return page.evaluate(() => window.npskitDashboard.state());
+  await waitForState(page, (s) => s.ui.follow_up_tab_0 && s.ui.follow_up_tab_0[1] >= 0, { what: 'the follow-up panel in view' });
+  return settledState(page, 'follow_up_by');  // the scroll can go on for a few frames
 }
 async function exportCsv(page, s) {
   const [download] = await Promise.all([page.waitForEvent('download'), click(page, s.ui.follow_up_export)]);

@@ -68,7 +68,7 @@ export async function waitForState(page, predicate, { timeout = 20000, what = 'd
     if (last.ready && predicate(last)) return last;
     await new Promise((ok) => setTimeout(ok, 50));
   }
-  throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { load: last.load, n: last.n, live: last.live, filters: last.filters, editor: last.editor })}`);
+  throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { load: last.load, n: last.n, live: last.live, filters: last.filters, editor: last.editor && { message: last.editor.message, draft: last.editor.draft }, follow_up: last.follow_up && { message: last.follow_up.message, by: last.follow_up.by } })}`);
 }
 
 export async function waitForLoad(page, opts = {}) {
@@ -124,4 +124,28 @@ export async function retype(page, r, text) {
   await press(page, 'Control+A');
   await press(page, 'Backspace');
   if (text) await typeText(page, text);
+}
+// The state once `name`'s rectangle has stayed put across two drawn frames (a scroll or a notice
+// line can move controls for a few frames after a change): measure, then click.
+export async function settledState(page, name, { timeout = 20000 } = {}) {
+  const start = Date.now();
+  let last = null;
+  for (let i = 0; Date.now() - start < timeout; ++i) {
+    await page.mouse.move(3 + (i % 2), 3);  // input keeps the dashboard drawing
+    const n = await page.evaluate(() => window.npskitDashboard.framesDrawn());
+    await untilFramesDrawn(page, n + 2);
+    const s = await page.evaluate(() => window.npskitDashboard.state());
+    const r = JSON.stringify(s.ui && s.ui[name]);
+    if (s.ui && s.ui[name] && r === last) return s;
+    last = r;
+  }
+  throw new Error(`${name} never stayed put (last ${last})`);
+}
+// The state after two frames drawn with the mouse parked in the corner: rectangles are those
+// of the current layout (a notice line moves the rows below it).
+export async function fresh(page) {
+  await page.mouse.move(3, 3);
+  const n = await page.evaluate(() => window.npskitDashboard.framesDrawn());
+  await untilFramesDrawn(page, n + 2, 100);
+  return page.evaluate(() => window.npskitDashboard.state());
 }
