@@ -771,11 +771,13 @@ private:
 
     // On the outbox connection, under outbox_mutex_: makes the deliveries that outbox_bodies rows
     // above the 'outbox_fanned_out' mark owe into outbox rows (next_ms = created_ms, body_id), at
-    // most fan_out_chunk bodies per transaction, and moves the mark, in the same transaction (a
-    // crash repeats none and loses none). all = false: one chunk (a sender's read; the rest
-    // follows on its next one); true: until none is left (counts and listings are then exact).
-    static constexpr int64_t fan_out_chunk = 500;
+    // most a chunk of bodies per transaction, and moves the mark, in the same transaction (a
+    // crash repeats none and loses none). all = false: one small chunk (a sender's read, at nice
+    // 10: the write lock it holds is short, as a thread the CPUs put off may hold it while the
+    // writer waits; the rest follows on its next read); true: until none is left (counts and
+    // listings are then exact).
     bool fan_out(bool all, std::string& error) {
+        const int64_t chunk = all ? 500 : 64;
         while (fanned_out_ < last_body_id_.load()) {
             if (!sqlite_exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
             statement mark, top, add, move;
@@ -792,7 +794,7 @@ private:
                 return rollback_outbox();
             }
             int64_t from = sqlite3_column_int64(mark.s, 0), highest = sqlite3_column_int64(top.s, 0);
-            int64_t to = std::min(highest, from + fan_out_chunk);
+            int64_t to = std::min(highest, from + chunk);
             add.bind(1, from);
             add.bind(2, to);
             move.bind(1, std::to_string(to));
