@@ -162,8 +162,12 @@ test('410 disables the endpoint; the admin key re-enables it and replays a deliv
     await waitFor(() => rx.delivered().length === 2, 10000, 'both deliveries after re-enabling');
     assert.deepEqual(rx.delivered().map((r) => r.id).sort(), [`${first.id}.created`, `${second.id}.created`].sort());
 
-    // Replay: same webhook-id again, admin key only.
-    const log = await webhooksLog(c);
+    // Replay: same webhook-id again, admin key only. The receiver has the request before the
+    // collector has recorded its answer: wait for the record.
+    const log = await waitFor(async () => {
+      const l = await webhooksLog(c);
+      return l.endpoints[0].counts.pending === 0 ? l : null;
+    }, 10000, 'both attempts recorded');
     assert.equal(log.endpoints[0].state, 'active');
     const d = log.endpoints[0].deliveries.find((x) => x.webhook_id === `${first.id}.created`);
     assert.equal(d.status, 'delivered');
