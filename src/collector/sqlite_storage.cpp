@@ -110,8 +110,22 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (endpoint, state, next_ms);
--- One copy of a record that several endpoints' deliveries carry (outbox.body_id; body is then '').
-CREATE TABLE IF NOT EXISTS outbox_bodies (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+-- One copy of a record that deliveries carry (outbox.body_id; their body is then ''). Written in
+-- the answer's transaction as one row whatever the number of endpoints: `endpoints` (a JSON list
+-- of endpoint keys, '' in rows from before) names the deliveries it owes; fan_out() turns it into
+-- outbox rows later on the outbox connection, off the acknowledgement's path. meta
+-- 'outbox_fanned_out' is the last id fanned out (rows above it owe their deliveries still).
+CREATE TABLE IF NOT EXISTS outbox_bodies (
+  id          INTEGER PRIMARY KEY,
+  body        TEXT NOT NULL,
+  endpoints   TEXT NOT NULL DEFAULT '',
+  webhook_id  TEXT NOT NULL DEFAULT '',
+  event       TEXT NOT NULL DEFAULT '',
+  response_id TEXT NOT NULL DEFAULT '',
+  cursor      INTEGER NOT NULL DEFAULT 0,
+  created_ms  INTEGER NOT NULL DEFAULT 0
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('outbox_fanned_out', '0');
 CREATE TABLE IF NOT EXISTS webhook_endpoints (
   endpoint   TEXT PRIMARY KEY,
   disabled   INTEGER NOT NULL,
@@ -186,11 +200,9 @@ public:
             !begin_.prepare(writer_.db, "BEGIN IMMEDIATE") || !commit_.prepare(writer_.db, "COMMIT") ||
             !rollback_.prepare(writer_.db, "ROLLBACK") ||
             !max_cursor_.prepare(writer_.db, "SELECT COALESCE(MAX(cursor), 0) FROM responses") ||
-            !outbox_insert_.prepare(
-                writer_.db,
-                "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms, body_id) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?8)") ||
-            !body_insert_.prepare(writer_.db, "INSERT INTO outbox_bodies (body) VALUES (?1)")) {
+            !body_insert_.prepare(writer_.db,
+                                  "INSERT INTO outbox_bodies (body, endpoints, webhook_id, event, response_id, cursor, created_ms) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")) {
             error = sqlite3_errmsg(writer_.db);
             return false;
         }
@@ -200,7 +212,14 @@ public:
             return false;
         }
         last_cursor_ = static_cast<uint64_t>(sqlite3_column_int64(max.s, 0));
-        max.reset();  // ends its read before another connection writes (survey definitions, rollups' backfill)
+        max.reset();       // ends its read before another connection writes (survey definitions, rollups' backfill)
+        statement bodies;  // deliveries a crash left to fan out are found by fan_out()
+        if (!bodies.prepare(writer_.db, "SELECT COALESCE(MAX(id), 0) FROM outbox_bodies") || sqlite3_step(bodies.s) != SQLITE_ROW) {
+            error = sqlite3_errmsg(writer_.db);
+            return false;
+        }
+        last_body_id_ = sqlite3_column_int64(bodies.s, 0);
+        bodies.reset();
         surveys_ = open_sqlite_surveys(desc.path, desc.busy_timeout_ms, error);  // survey definitions
         return surveys_ != nullptr && open_rollups(error);
     }
@@ -211,6 +230,7 @@ public:
         if (batch.empty()) return true;
         if (!step_done(begin_, error)) return false;
         moves_.clear();
+        batch_body_id_ = 0;
         // Read inside the write transaction: right even if another process wrote since.
         uint64_t cursor = 0;
         if (sqlite3_step(max_cursor_.s) == SQLITE_ROW) cursor = static_cast<uint64_t>(sqlite3_column_int64(max_cursor_.s, 0));
@@ -263,6 +283,7 @@ public:
         if (!step_done(commit_, error)) return abort(error);
         new_keys_.clear();
         last_cursor_ = cursor;
+        if (batch_body_id_ > 0) last_body_id_ = batch_body_id_;
         return true;
     }
 
@@ -441,6 +462,7 @@ public:
                     std::string& error) override {
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
+        if (!fan_out(false, error)) return false;
         statement q;
         if (!q.prepare(outbox_.db,
                        "SELECT o.id, o.endpoint, o.webhook_id, o.event, o.response_id, o.cursor, o.created_ms, COALESCE(b.body, o.body), "
@@ -494,6 +516,7 @@ public:
     bool outbox_recent(const std::string& endpoint, size_t limit, std::vector<outbox_delivery>& out, std::string& error) override {
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
+        if (!fan_out(true, error)) return false;
         statement q;
         if (!q.prepare(outbox_.db,
                        "SELECT o.id, o.endpoint, o.webhook_id, o.event, o.response_id, o.cursor, o.created_ms, COALESCE(b.body, o.body), "
@@ -508,6 +531,7 @@ public:
     bool outbox_endpoint(const std::string& endpoint, outbox_endpoint_state& out, std::string& error) override {
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
+        if (!fan_out(true, error)) return false;
         out = {};
         statement st;
         if (!st.prepare(outbox_.db, "SELECT disabled, reason, changed_ms FROM webhook_endpoints WHERE endpoint = ?1"))
@@ -553,6 +577,7 @@ public:
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         found = false;
         if (!outbox_ready(error)) return false;
+        if (!fan_out(true, error)) return false;
         statement st;
         if (!st.prepare(outbox_.db, "UPDATE outbox SET state = 0, attempts = 0, next_ms = ?2 WHERE id = ?1 RETURNING endpoint"))
             return fail_outbox(error);
@@ -575,6 +600,7 @@ public:
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         deleted = 0;
         if (!outbox_ready(error)) return false;
+        if (!fan_out(true, error)) return false;
         statement edge, del;
         if (!edge.prepare(outbox_.db,
                           "SELECT id FROM outbox WHERE +endpoint = ?1 AND +state IN (1, 2) AND response_id <> '' "
@@ -601,11 +627,14 @@ public:
             deleted += n;
             if (n < chunk) break;
         }
-        // Bodies below the lowest one a kept delivery names (bodies only grow with the deliveries).
+        // Bodies below the lowest one a kept delivery names (bodies only grow with the deliveries)
+        // and below the fan-out mark: never the one at the mark, so that a new body's rowid
+        // (the largest + 1) is always above it.
         statement orphans;
         if (deleted > 0 && (!orphans.prepare(outbox_.db,
                                              "DELETE FROM outbox_bodies WHERE id < "
-                                             "(SELECT COALESCE(MIN(body_id), 9223372036854775807) FROM outbox) ") ||
+                                             "(SELECT COALESCE(MIN(body_id), 9223372036854775807) FROM outbox) AND id < "
+                                             "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'outbox_fanned_out')") ||
                             sqlite3_step(orphans.s) != SQLITE_DONE))
             return fail_outbox(error);
         return true;
@@ -705,65 +734,106 @@ private:
         if (sqlite3_get_autocommit(outbox_.db) == 0) sqlite_exec(outbox_.db, "ROLLBACK", ignored);
         return false;
     }
-    // In write()'s transaction: one pending delivery per endpoint the router names.
+    // In write()'s transaction: one outbox_bodies row owing a pending delivery to each endpoint
+    // the router names (fan_out() makes them outbox rows). One insert whatever the number of
+    // endpoints: a row and an index entry per delivery here were a third of ingestion's CPU with
+    // three endpoints (BENCHMARKS.md, webhooks).
     bool add_deliveries(const response& row, const std::string& json, uint64_t cursor, bool created, std::string& error) {
         if (!router_ || row.type != event_type::response) return true;
         endpoint_keys_.clear();
         router_(row, endpoint_keys_);
         if (endpoint_keys_.empty()) return true;
-        std::string webhook_id = row.id + (created ? ".created" : ".updated." + std::to_string(cursor));
-        std::string event = created ? "response.created" : "response.updated";
-        int64_t now = wall_clock_ms();
-        // Several endpoints share one copy of the record (the WAL then carries it once, not once
-        // per endpoint); a single delivery keeps it in its own row.
-        int64_t body_id = 0;
-        if (endpoint_keys_.size() > 1) {
-            body_insert_.reset();
-            body_insert_.bind(1, json);
-            int rc = sqlite3_step(body_insert_.s);
-            body_insert_.reset();
-            if (rc != SQLITE_DONE) {
-                error = sqlite3_errmsg(writer_.db);
-                return false;
-            }
-            body_id = sqlite3_last_insert_rowid(writer_.db);
-        }
-        static const std::string shared;  // the row's body when body_id names it
+        // Endpoint keys are hex digits (endpoint_key()): nothing to escape.
+        endpoints_json_.assign("[");
         for (const std::string& key : endpoint_keys_) {
-            statement& s = outbox_insert_;
-            s.reset();
-            s.bind(1, key);
-            s.bind(2, webhook_id);
-            s.bind(3, event);
-            s.bind(4, row.id);
-            s.bind(5, static_cast<int64_t>(cursor));
-            s.bind(6, now);
-            s.bind(7, body_id ? shared : json);
-            if (body_id)
-                s.bind(8, body_id);
-            else
-                s.bind_null(8);
-            int rc = sqlite3_step(s.s);
-            s.reset();
-            if (rc != SQLITE_DONE) {
-                error = sqlite3_errmsg(writer_.db);
-                return false;
+            if (endpoints_json_.size() > 1) endpoints_json_ += ',';
+            endpoints_json_.append("\"").append(key).append("\"");
+        }
+        endpoints_json_ += ']';
+        statement& s = body_insert_;
+        s.reset();
+        s.bind(1, json);
+        s.bind(2, endpoints_json_);
+        s.bind(3, row.id + (created ? ".created" : ".updated." + std::to_string(cursor)));
+        s.bind(4, std::string(created ? "response.created" : "response.updated"));
+        s.bind(5, row.id);
+        s.bind(6, static_cast<int64_t>(cursor));
+        s.bind(7, wall_clock_ms());
+        int rc = sqlite3_step(s.s);
+        s.reset();
+        if (rc != SQLITE_DONE) {
+            error = sqlite3_errmsg(writer_.db);
+            return false;
+        }
+        batch_body_id_ = sqlite3_last_insert_rowid(writer_.db);
+        return true;
+    }
+
+    // On the outbox connection, under outbox_mutex_: makes the deliveries that outbox_bodies rows
+    // above the 'outbox_fanned_out' mark owe into outbox rows (next_ms = created_ms, body_id), at
+    // most a chunk of bodies per transaction, and moves the mark, in the same transaction (a
+    // crash repeats none and loses none). all = false: one small chunk (a sender's read, at nice
+    // 10: the write lock it holds is short, as a thread the CPUs put off may hold it while the
+    // writer waits; the rest follows on its next read); true: until none is left (counts and
+    // listings are then exact).
+    bool fan_out(bool all, std::string& error) {
+        const int64_t chunk = all ? 500 : 64;
+        while (fanned_out_ < last_body_id_.load()) {
+            if (!sqlite_exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
+            statement mark, top, add, move;
+            if (!mark.prepare(outbox_.db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'outbox_fanned_out'") ||
+                !top.prepare(outbox_.db, "SELECT COALESCE(MAX(id), 0) FROM outbox_bodies") ||
+                !add.prepare(outbox_.db,
+                             "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms, body_id) "
+                             "SELECT j.value, b.webhook_id, b.event, b.response_id, b.cursor, b.created_ms, '', b.created_ms, b.id "
+                             "FROM outbox_bodies b, json_each(b.endpoints) j WHERE b.id > ?1 AND b.id <= ?2 AND b.endpoints <> '' "
+                             "ORDER BY b.id, j.key") ||
+                !move.prepare(outbox_.db, "UPDATE meta SET value = ?1 WHERE key = 'outbox_fanned_out'") ||
+                sqlite3_step(mark.s) != SQLITE_ROW || sqlite3_step(top.s) != SQLITE_ROW) {
+                fail_outbox(error);
+                return rollback_outbox();
             }
+            int64_t from = sqlite3_column_int64(mark.s, 0), highest = sqlite3_column_int64(top.s, 0);
+            int64_t to = std::min(highest, from + chunk);
+            add.bind(1, from);
+            add.bind(2, to);
+            move.bind(1, std::to_string(to));
+            if (to > from && (sqlite3_step(add.s) != SQLITE_DONE || sqlite3_step(move.s) != SQLITE_DONE)) {
+                fail_outbox(error);
+                return rollback_outbox();
+            }
+            mark.reset(), top.reset(), add.reset(), move.reset();
+            if (!sqlite_exec(outbox_.db, "COMMIT", error)) return rollback_outbox();
+            fanned_out_ = to;
+            if (!all) break;
         }
         return true;
     }
 
-    // Databases made before outbox_bodies: their outbox gains body_id (NULL: the body is in the row).
+    // Databases made before outbox_bodies: their outbox gains body_id (NULL: the body is in the
+    // row); before the fan-out, outbox_bodies gains the columns of the deliveries it owes (its
+    // rows then owe none: endpoints '').
     bool add_body_id(std::string& error) {
-        statement has;
+        statement has, fan;
         if (!has.prepare(writer_.db, "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'body_id'") ||
-            sqlite3_step(has.s) != SQLITE_ROW) {
+            !fan.prepare(writer_.db, "SELECT COUNT(*) FROM pragma_table_info('outbox_bodies') WHERE name = 'endpoints'") ||
+            sqlite3_step(has.s) != SQLITE_ROW || sqlite3_step(fan.s) != SQLITE_ROW) {
             error = sqlite3_errmsg(writer_.db);
             return false;
         }
-        bool present = sqlite3_column_int64(has.s, 0) > 0;
-        has.reset();
-        return present || sqlite_exec(writer_.db, "ALTER TABLE outbox ADD COLUMN body_id INTEGER", error);
+        bool present = sqlite3_column_int64(has.s, 0) > 0, fans = sqlite3_column_int64(fan.s, 0) > 0;
+        has.reset(), fan.reset();
+        return (present || sqlite_exec(writer_.db, "ALTER TABLE outbox ADD COLUMN body_id INTEGER", error)) &&
+               (fans || sqlite_exec(writer_.db,
+                                    "BEGIN IMMEDIATE;"
+                                    "ALTER TABLE outbox_bodies ADD COLUMN endpoints TEXT NOT NULL DEFAULT '';"
+                                    "ALTER TABLE outbox_bodies ADD COLUMN webhook_id TEXT NOT NULL DEFAULT '';"
+                                    "ALTER TABLE outbox_bodies ADD COLUMN event TEXT NOT NULL DEFAULT '';"
+                                    "ALTER TABLE outbox_bodies ADD COLUMN response_id TEXT NOT NULL DEFAULT '';"
+                                    "ALTER TABLE outbox_bodies ADD COLUMN cursor INTEGER NOT NULL DEFAULT 0;"
+                                    "ALTER TABLE outbox_bodies ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;"
+                                    "COMMIT;",
+                                    error));
     }
 
     struct reader {
@@ -885,6 +955,7 @@ private:
         if (sqlite3_step(done.s) == SQLITE_ROW) return backfill_rollup_days(error);
         if (!step_done(begin_, error)) return false;
         moves_.clear();
+        batch_body_id_ = 0;
         statement rows;
         if (!rows.prepare(writer_.db, "SELECT body FROM responses ORDER BY cursor")) {
             error = sqlite3_errmsg(writer_.db);
@@ -971,7 +1042,7 @@ private:
     sqlite_storage_desc desc_;
     busy_wait busy_;  // every connection's busy handler reads it
     db_handle writer_;
-    statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, outbox_insert_, body_insert_;
+    statement select_, insert_, update_, begin_, commit_, rollback_, max_cursor_, body_insert_;
     // Rollups: the writer thread's only.
     statement score_upsert_, attribute_upsert_, day_score_upsert_, day_attribute_upsert_, key_insert_;
     std::map<std::string, std::set<std::string>> keys_;          // survey -> rolled-up host keys
@@ -980,6 +1051,10 @@ private:
     rollup_key_allowed allowed_;
     outbox_router router_;                    // set before the first write
     std::vector<std::string> endpoint_keys_;  // the router's answer, reused
+    std::string endpoints_json_;              // the same as a JSON list, reused
+    int64_t batch_body_id_ = 0;               // the batch's last outbox_bodies row (writer only)
+    std::atomic<int64_t> last_body_id_{0};    // the last committed one
+    int64_t fanned_out_ = 0;                  // fan_out()'s mark as last read (outbox_mutex_)
     std::mutex outbox_mutex_;                 // guards outbox_
     db_handle outbox_;                        // the outbox connection, opened by set_outbox_router
     std::atomic<uint64_t> last_cursor_{0};

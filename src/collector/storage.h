@@ -21,7 +21,9 @@
 //     one pending delivery per endpoint in the same transaction as the row (event
 //     response.created / response.updated; webhook_id "<id>.created" / "<id>.updated.<cursor>";
 //     the merged record's JSON as stored). So a committed answer always has its deliveries and a
-//     rolled-back one has none. The other outbox calls may run on any thread at any time.
+//     rolled-back one has none. (SQLite writes them as one row owing them and makes the delivery
+//     rows before any outbox read: the same to every outbox call.) The other outbox calls may run
+//     on any thread at any time.
 //
 // [SECTION] Rows and results
 // [SECTION] Outbox rows

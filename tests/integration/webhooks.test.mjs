@@ -25,7 +25,7 @@ async function startReceiver(decide, { secret = SECRET } = {}) {
     req.setEncoding('utf8');
     req.on('data', (d) => { body += d; });
     req.on('end', () => {
-      const entry = { at: Date.now(), id: req.headers['webhook-id'], headers: req.headers, body, status: null };
+      const entry = { at: Date.now(), url: req.url, id: req.headers['webhook-id'], headers: req.headers, body, status: null };
       if (wh) {
         try { entry.payload = wh.verify(body, req.headers); } catch (e) { badSignatures.push({ id: entry.id, error: String(e) }); }
       } else {
@@ -162,8 +162,12 @@ test('410 disables the endpoint; the admin key re-enables it and replays a deliv
     await waitFor(() => rx.delivered().length === 2, 10000, 'both deliveries after re-enabling');
     assert.deepEqual(rx.delivered().map((r) => r.id).sort(), [`${first.id}.created`, `${second.id}.created`].sort());
 
-    // Replay: same webhook-id again, admin key only.
-    const log = await webhooksLog(c);
+    // Replay: same webhook-id again, admin key only. The receiver has the request before the
+    // collector has recorded its answer: wait for the record.
+    const log = await waitFor(async () => {
+      const l = await webhooksLog(c);
+      return l.endpoints[0].counts.pending === 0 ? l : null;
+    }, 10000, 'both attempts recorded');
     assert.equal(log.endpoints[0].state, 'active');
     const d = log.endpoints[0].deliveries.find((x) => x.webhook_id === `${first.id}.created`);
     assert.equal(d.status, 'delivered');
@@ -181,6 +185,46 @@ test('410 disables the endpoint; the admin key re-enables it and replays a deliv
   } finally {
     await c.stop();
     await rx.close();
+  }
+});
+
+// SQLite writes one row per answer owing its deliveries and makes them outbox rows later (on a
+// sender's read or the log's): a crash before that loses none, for any number of endpoints.
+test('SIGKILL before the deliveries owed are fanned out: three endpoints each get every answer once re-enabled', async () => {
+  let gone = true;
+  const rx = await startReceiver(() => (gone ? 410 : 200));
+  const dir = tempDir();
+  const db = path.join(dir, 'npskit.db');
+  const urls = ['a', 'b', 'c'].map((x) => `${rx.url}/${x}`);
+  const args = [...urls.flatMap((u) => ['--webhook', u, '--webhook-secret', SECRET]), '--admin-key', ADMIN_KEY, '--quiet'];
+  let c = await startCollector({ db, args });
+  try {
+    const answers = [answer({ score: 1, ts: now() })];
+    assert.equal((await post(c.base, answers[0])).status, 202);
+    await waitFor(async () => (await webhooksLog(c)).endpoints.every((e) => e.state === 'disabled'), 10000, 'every endpoint disabled');
+    // Owed, not yet outbox rows: the senders of disabled endpoints do not read, nothing reads the log.
+    for (let i = 0; i < 10; ++i) {
+      answers.push(answer({ score: i, ts: now() }));
+      assert.equal((await post(c.base, answers[answers.length - 1])).status, 202);
+    }
+    await c.kill9();
+    gone = false;
+    c = await startCollector({ db, args });
+    for (let n = 1; n <= 3; ++n) assert.equal((await adminPost(c, `/v1/webhooks/endpoints/${n}/enable`, ADMIN_KEY)).status, 200);
+    const log = await waitFor(async () => {
+      const l = await webhooksLog(c);
+      return l.endpoints.every((e) => e.counts.pending === 0 && e.counts.delivered === answers.length) ? l : null;
+    }, 15000, 'every delivery delivered');
+    assert.equal(log.endpoints.length, 3);
+    for (const x of ['a', 'b', 'c']) {
+      const got = rx.delivered().filter((r) => r.url === `/hook/${x}`).map((r) => r.id).sort();
+      assert.deepEqual(got, answers.map((a) => `${a.id}.created`).sort(), `endpoint ${x}: each answer once`);
+    }
+    assert.deepEqual(rx.badSignatures, []);
+  } finally {
+    await c.stop();
+    await rx.close();
+    removeDir(dir);
   }
 });
 
