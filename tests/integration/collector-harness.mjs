@@ -34,8 +34,8 @@ export function startCollector({ db, args = [], readKey = READ_KEY, env = {}, bi
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`collector did not start in 15 s; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`));
-    }, 15000);
+      reject(new Error(`collector did not start in 60 s; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`));
+    }, 60000);  // generous: only a failing start waits this long, and a loaded machine is slow
     let started = false;
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk) => {
