@@ -21,7 +21,7 @@ namespace npskit {
     X(method_not_allowed, 405, "method not allowed here")                                                                               \
     X(request_timeout, 408, "the request (headers and body) did not arrive within the deadline")                                        \
     X(conflict, 409,                                                                                                                    \
-      "an answer with this id is stored; only its follow-up (comment, contact_ok, email, attributes) may change, within 24 h")          \
+      "an answer with this id is stored; only its follow-up (comment, contact_ok, email, cta_clicked, attributes) may change, within 24 h")          \
     X(length_required, 411, "send the body with a Content-Length; Transfer-Encoding is not accepted")                                   \
     X(too_large, 413, "the body is larger than 64 KB")                                                                                  \
     X(uri_too_long, 414, "the request line is longer than the limit")                                                                   \
