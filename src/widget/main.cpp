@@ -92,11 +92,9 @@ static void apply_config() {
     d.look = static_cast<theme>(choice(text_of("theme"), "auto\0light\0dark\0"));
     std::string_view b = text_of("brand");
     d.brand = valid_brand(b) ? b : "#2563eb";
-    const char* names = cta_url_keys;
-    for (std::string_view& cta : d.cta_url) {
-        std::string_view url = text_of(names);
-        cta = is_safe_link(url) ? url : std::string_view();
-        names += __builtin_strlen(names) + 1;
+    for (int k = 0; k < 3; ++k) {
+        std::string_view url = text_of(cta_url_keys[k]);
+        d.cta_url[k] = is_safe_link(url) ? url : std::string_view();
     }
     d.display_events = !same(text_of("displayEvents"), "false");
     d.rules = read_survey_rules(c);

@@ -29,9 +29,7 @@ static int button(int parent, const char* cls, std::string_view text, int code) 
 }
 
 static std::string_view segment_text(int score) {
-    return g.texts[score <= max_detractor_score ? text_id::follow_detractor
-                   : score < min_promoter_score ? text_id::follow_passive
-                                                : text_id::follow_promoter];
+    return g.texts[static_cast<text_id>(static_cast<int>(text_id::follow_detractor) + static_cast<int>(segment_of(score)))];
 }
 
 static void question(std::string_view text) { js_attr(el(card, "p", "q", text), "id", "npskit-q"); }
@@ -166,9 +164,8 @@ static void send_answer() {
     r.contact_ok = p.contact_ok;
     if (p.contact_ok == 1) r.email = g.email;
     if (p.cta_clicked) {  // the segment's name: its option's without "Url"
-        const char* key = cta_url_keys;
-        for (int k = static_cast<int>(segment_of(p.score)); k--;) key += __builtin_strlen(key) + 1;
-        r.cta_clicked = std::string_view(key, __builtin_strlen(key) - 3);
+        std::string_view key = cta_url_keys[static_cast<int>(segment_of(p.score))];
+        r.cta_clicked = key.substr(0, key.size() - 3);
     }
     enqueue_record(r);
 }

@@ -33,10 +33,6 @@ struct survey_desc {
     delivery_desc delivery;
 };
 
-// The options of survey_desc::cta_url, NUL-separated in segment order; each names its
-// segment too ("passiveUrl": the record's cta_clicked "passive").
-inline constexpr char cta_url_keys[] = "detractorUrl\0passiveUrl\0promoterUrl";
-
 // UI event codes from the DOM (web_dom.cpp forwards them to npskit_on_ui).
 enum ui_code : int {
     ui_choose = 0,  // + score 0..10

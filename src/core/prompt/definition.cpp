@@ -11,8 +11,6 @@ NPSKIT_CODE_LIST_LOOKUPS(definition_code, NPSKIT_DEFINITION_ERRORS, definition_c
 
 namespace {
 
-// The thank-you links by segment (the widget's apply_config reads the same three).
-constexpr const char* cta_url_keys[] = {"detractorUrl", "passiveUrl", "promoterUrl"};
 bool is_cta_url_key(std::string_view key) {
     for (const char* k : cta_url_keys)
         if (same(key, k)) return true;
