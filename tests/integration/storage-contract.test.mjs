@@ -87,6 +87,11 @@ for (const backend of backends) {
       const bad = await post(c.base, { ...a, cta_clicked: 'x'.repeat(257) });
       assert.equal(bad.status, 400);
       assert.equal((await rowsOf(a.id))[0].cta_clicked, 'passive');
+      // A later click (another value) replaces it: the follow-up's last write wins.
+      assert.equal((await post(c.base, { ...a, cta_clicked: 'offer-b' })).status, 202);
+      [row] = await rowsOf(a.id);
+      assert.equal(row.cta_clicked, 'offer-b');
+      assert.equal(row.comment, 'needs CSV exports');
     });
 
     test('conflict: a new score is a 409 naming the field; the row is unchanged', async () => {
