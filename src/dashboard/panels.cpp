@@ -873,7 +873,7 @@ void draw_rate(const panel_model& m, float height) {
         for (size_t k = 0; k < 3; ++k)
             line += names[k] + with_thousands(cta.clicks[k]) + " of " + with_thousands(cta.answers[k]) + " (" +
                     format_rounded(100 * cta.click_through[k], 1) + "%)";
-        ImGui::TextUnformatted(line.c_str());
+        ImGui::TextWrapped("%s", line.c_str());  // three segments do not fit one line of the half panel
     }
     ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH;
     if (ImGui::BeginTable("rate_table", 5, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
