@@ -29,9 +29,9 @@ TEST_CASE("definition: a typical definition with every option is valid") {
       "triggers":["trial_ended",{"event":"purchase_completed","where":{"plan":"pro"},"delay":2000}],
       "paths":["/app/*"],"sample":50,"waitAfterAnswerDays":90,"waitAfterDismissDays":30,"cooldownDays":7,
       "maxDisplays":3,"newUserDays":14,"position":"center","theme":"dark","brand":"#112233","product":"Acme",
-      "displayEvents":false,"promoterUrl":"https://example.com/review",
-      "texts":{"question":"How likely are you to recommend {product}?","follow_promoter":"What do you love?"},
-      "variants":[{"name":"a","weight":50},{"name":"b","weight":50,"texts":{"follow_promoter":"Why?"},"promoterUrl":"/r"}],
+      "displayEvents":false,"promoterUrl":"https://example.com/review","passiveUrl":"/offer","detractorUrl":"https://help.example.com/",
+      "texts":{"question":"How likely are you to recommend {product}?","follow_promoter":"What do you love?","passive_cta":"Try 60 days"},
+      "variants":[{"name":"a","weight":50},{"name":"b","weight":50,"texts":{"follow_promoter":"Why?"},"promoterUrl":"/r","passiveUrl":"/o","detractorUrl":"/h"}],
       "somethingNew":1})";
     CHECK(codes(validate_definition(def)) == "");
     CHECK(codes(validate_definition("{}")) == "");
@@ -69,6 +69,15 @@ TEST_CASE("definition: each problem has its field, code and message, in document
     CHECK(e[2].message == "must be a number of milliseconds from 0 to 3600000");
     CHECK(e[8].message == "must be one of bottom-right, bottom-center, center");
     CHECK(e[4].message == definition_code_text(definition_code::unknown_text));
+}
+
+TEST_CASE("definition: every segment's link is checked by is_safe_link, at the top and in variants") {
+    CHECK(codes(validate_definition(R"j({"passiveUrl":"//evil.example","detractorUrl":"javascript:alert(1)","promoterUrl":"/ok"})j")) ==
+          "passiveUrl:unsafe_link detractorUrl:unsafe_link");
+    CHECK(codes(validate_definition(R"j({"detractorUrl":3})j")) == "detractorUrl:wrong_type");
+    CHECK(codes(validate_definition(R"j({"variants":[{"name":"a","weight":1,"passiveUrl":"/\\evil","detractorUrl":"HTTPS://x"}]})j")) ==
+          "variants[0].detractorUrl:unsafe_link variants[0].passiveUrl:unsafe_link");
+    CHECK(codes(validate_definition(R"j({"texts":{"detractor_cta":"Help","passive_cta":"Offer"}})j")) == "");
 }
 
 TEST_CASE("definition: not JSON, not an object, too deep, schedule and variants") {

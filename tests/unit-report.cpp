@@ -272,3 +272,53 @@ TEST_CASE("count_for_report: answers with a comment on time-sorted rows, as grou
         CHECK(c.previous.histogram == aggregate(store, prev).histogram);
     }
 }
+
+TEST_CASE("build_report: the thank-you links' click-through by segment (cta_clicked)") {
+    response_store store;
+    int i = 0;
+    // 4 detractors (1 clicked), 2 passives (2 clicked), 5 promoters (2 clicked, one of them
+    // filtered out below as internal), and display events (never counted).
+    auto add = [&](int score, bool clicked, bool internal = false) {
+        response r = answer(i++, score, "2026-01-05T10:00:00Z", "pro", nullptr, internal);
+        if (clicked) r.cta_clicked = segment_name(segment_of(score));
+        store.add(r);
+    };
+    for (int s : {0, 3, 5, 6}) add(s, s == 3);
+    add(7, true);
+    add(8, true);
+    for (int s : {9, 9, 10, 10}) add(s, s == 10 && i % 2 == 0);
+    add(10, true, true);
+    store.add(display(0, event_type::shown, "2026-01-05T11:00:00Z"));
+
+    SUBCASE("clicks over the segment's answers, under the filter") {
+        report_desc d;
+        d.filter.attributes.push_back(parse_exclude_rule("internal=true"));
+        report r = build_report(store, d);
+        CHECK(r.cta.answers == std::array<uint64_t, 3>{4, 2, 4});
+        CHECK(r.cta.clicks == std::array<uint64_t, 3>{1, 2, 1});
+        CHECK(r.cta.click_through[0] == doctest::Approx(0.25));
+        CHECK(r.cta.click_through[1] == doctest::Approx(1.0));
+        CHECK(r.cta.click_through[2] == doctest::Approx(0.25));
+        nlohmann::json j = nlohmann::json::parse(report_to_json(r, store));
+        CHECK(j["cta"]["promoter"]["clicks"] == 1);
+        CHECK(j["cta"]["passive"]["answers"] == 2);
+        CHECK(j["cta"]["detractor"]["click_through"].get<double>() == doctest::Approx(0.25));
+    }
+    SUBCASE("the filter's segments and a breakdown do not change the counting") {
+        report_desc d;
+        d.breakdown_key = "plan";
+        d.filter.segments = 1 << static_cast<int>(segment::promoter);
+        report r = build_report(store, d);
+        CHECK(r.cta.answers == std::array<uint64_t, 3>{0, 0, 5});
+        CHECK(r.cta.clicks == std::array<uint64_t, 3>{0, 0, 2});
+        CHECK(r.cta.click_through[0] == 0);  // no answer: 0, not a division by zero
+        CHECK(r.cta.click_through[2] == doctest::Approx(0.4));
+    }
+    SUBCASE("no record with cta_clicked: no clicks") {
+        response_store plain;
+        plain.add(answer(100, 9, "2026-01-05T10:00:00Z", "pro"));
+        report r = build_report(plain, report_desc{});
+        CHECK(r.cta.answers == std::array<uint64_t, 3>{0, 0, 1});
+        CHECK(r.cta.clicks == std::array<uint64_t, 3>{});
+    }
+}

@@ -35,7 +35,10 @@ struct fake_page {
     int mounts = 0, unmounts = 0, elements = 0;
     std::map<int, std::string> texts;  // handle → its text node
     std::string textarea_value;
-    std::vector<std::string> focus;  // "h:only_if_ours"
+    std::vector<std::string> focus;                           // "h:only_if_ours"
+    std::map<int, std::string> tags;                          // handle → its element's tag
+    std::map<int, std::map<std::string, std::string>> attrs;  // handle → its attributes
+    std::map<int, std::vector<int>> listeners;                // handle → the ui codes it sends
 };
 fake_page page;
 
@@ -86,10 +89,17 @@ int npskit_js_mount(int, int, int, const char*, int, const char*, const char*) {
     return ++page.elements;
 }
 void npskit_js_unmount() { ++page.unmounts; }
-int npskit_js_el(int, const char*, const char*) { return ++page.elements; }
-void npskit_js_attr(int, const char*, const char*, int) {}
+int npskit_js_el(int, const char* tag, const char*) {
+    page.tags[++page.elements] = tag;
+    return page.elements;
+}
+void npskit_js_attr(int h, const char* name, const char* value, int len) {
+    size_t n = 0;
+    while (static_cast<int>(n) < len && value[n]) ++n;  // up to len bytes or its NUL (web_dom.cpp)
+    page.attrs[h][name] = std::string(value, n);
+}
 void npskit_js_text(int h, const char* text, int len) { page.texts[h] = std::string(text, static_cast<size_t>(len)); }
-void npskit_js_on(int, const char*, int) {}
+void npskit_js_on(int h, const char*, int code) { page.listeners[h].push_back(code); }
 void npskit_js_clear(int) {}
 void npskit_js_focus(int h, int only_if_ours) { page.focus.push_back(std::to_string(h) + ":" + std::to_string(only_if_ours)); }
 int npskit_js_value(int, char* buf, int cap) { return put(page.textarea_value, buf, cap); }
@@ -117,7 +127,7 @@ void npskit_js_transport(const char* endpoint, int endpoint_len, const char* hea
 }
 void npskit_js_post(int serial, const char* body, int beacon) { page.posts.push_back({serial, body, beacon != 0}); }
 void npskit_js_timer(int code, int ms) { page.timers[code] = ms; }
-void npskit_js_warn(const char* text) { page.warnings.push_back(text); }
+void npskit_js_warn(const char* text) { page.warnings.push_back(text); }  // the shim adds "npskit: "
 }
 
 TEST_CASE("widget commands: init layers the config; the later layer wins") {
@@ -146,7 +156,17 @@ TEST_CASE("widget commands: init layers the config; the later layer wins") {
         CHECK(g.desc.brand == "#2563eb");
         CHECK(g.desc.where == position::bottom_right);
         CHECK(g.desc.look == theme::auto_);
-        CHECK(g.desc.promoter_url.empty());
+        CHECK(g.desc.cta_url[2].empty());
+    }
+    SUBCASE("each segment's link, every one checked by is_safe_link") {
+        command("init", R"J([{"detractorUrl":"/help","passiveUrl":"https://shop.example/offer?x=1","promoterUrl":"http://r.example/"}])J");
+        CHECK(g.desc.cta_url[0] == "/help");
+        CHECK(g.desc.cta_url[1] == "https://shop.example/offer?x=1");
+        CHECK(g.desc.cta_url[2] == "http://r.example/");
+        command("init", R"J([{"detractorUrl":"//evil.example/x","passiveUrl":"javascript:alert(1)","promoterUrl":"/\\evil.example"}])J");
+        for (const auto& url : g.desc.cta_url) CHECK(url.empty());
+        command("init", R"J([{"detractorUrl":" /help","passiveUrl":"HTTPS://x.example","promoterUrl":"data:text/html,x"}])J");
+        for (const auto& url : g.desc.cta_url) CHECK(url.empty());
     }
 }
 
@@ -156,7 +176,7 @@ TEST_CASE("widget commands: init without a usable survey waits, and says why") {
     CHECK_FALSE(g.ready);
     CHECK(page.transport.empty());
     REQUIRE(page.warnings.size() == 1);
-    CHECK(page.warnings[0] == "npskit: data-survey must be 1 to 64 of A-Z a-z 0-9 _ . -");
+    CHECK(page.warnings[0] == "data-survey must be 1 to 64 of A-Z a-z 0-9 _ . -");
     command("track", R"(["signed_in"])");
     CHECK(page.mounts == 0);
     command("init", R"([{"survey":"ok"}])");  // a later init completes the config
@@ -281,7 +301,7 @@ TEST_CASE("widget commands: the queue wakes delivery again after a failed send")
         npskit_on_ui(ui_close, 0);  // 'dismissed'
         npskit_on_sent(page.posts.back().serial, 400, -1);
         REQUIRE(page.warnings.size() == 1);
-        CHECK(page.warnings[0] == "npskit: the endpoint refused a record (HTTP 4xx): dropped");
+        CHECK(page.warnings[0] == "the endpoint refused a record (HTTP 4xx): dropped");
     }
     SUBCASE("the page being hidden: what already left is not sent again, the queue is saved") {
         npskit_on_ui(ui_choose + 9, 0);                   // the answer, in flight
@@ -364,7 +384,7 @@ TEST_CASE("widget commands: destroy stops everything; late answers are ignored")
     CHECK(page.mounts == 1);
     command("nonsense");
     REQUIRE(page.warnings.size() == 1);
-    CHECK(page.warnings[0] == "npskit: unknown command");
+    CHECK(page.warnings[0] == "unknown command");
 }
 
 TEST_CASE("widget commands: keys choose a score; 1 then 0 is ten") {
@@ -397,4 +417,101 @@ TEST_CASE("widget commands: keys choose a score; 1 then 0 is ten") {
         CHECK(record(1).value.type == event_type::dismissed);
         CHECK(g.history.last_dismissed_ms == static_cast<int64_t>(page.now));
     }
+}
+
+namespace {
+// The thank-you step's link: the handle of the one <a>, 0 when there is none.
+int thank_you_link() {
+    int found = 0;
+    for (const auto& [h, tag] : page.tags)
+        if (tag == "a") found = h;
+    return found;
+}
+}  // namespace
+
+TEST_CASE("widget commands: each segment's call to action, and its click as an update of the answer") {
+    struct each {
+        int score;
+        const char* segment;
+        const char* url;
+        const char* words;
+    };
+    for (const each& e : {each{3, "detractor", "/help", "Get help"}, each{7, "passive", "https://shop.example/offer", "See the offer"},
+                          each{10, "promoter", "https://reviews.example/acme", "Leave a review"}}) {
+        CAPTURE(e.segment);
+        fixture f;
+        boot(R"({"endpoint":"https://c.example/e","survey":"s","displayEvents":"false","detractorUrl":"/help",)"
+             R"("passiveUrl":"https://shop.example/offer","promoterUrl":"https://reviews.example/acme"})");
+        command("show");
+        npskit_on_ui(ui_choose + e.score, 0);
+        npskit_on_sent(page.posts[0].serial, 200, -1);  // one id is never in flight twice
+        page.textarea_value = "my comment";
+        npskit_on_ui(ui_send, 0);
+        REQUIRE(g.prompt.current == step::thanks);
+        REQUIRE(page.posts.size() == 2);
+        int a = thank_you_link();
+        REQUIRE(a != 0);
+        CHECK(page.attrs[a]["href"] == e.url);
+        CHECK(page.attrs[a]["target"] == "_blank");
+        CHECK(page.attrs[a]["rel"] == "noopener noreferrer");
+        CHECK(page.texts[a] == e.words);
+        CHECK(page.listeners[a] == std::vector<int>{ui_cta});
+        CHECK_FALSE(record(1).value.cta_clicked);
+        npskit_on_sent(page.posts[1].serial, 200, -1);
+
+        // The browser follows the link (0: no preventDefault); the answer goes again, whole.
+        CHECK(npskit_on_ui(ui_cta, 0) == 0);
+        REQUIRE(page.posts.size() == 3);
+        parse_result clicked = record(2);
+        REQUIRE(clicked.ok());
+        CHECK(clicked.value.id == record(0).value.id);
+        CHECK(clicked.value.score == e.score);
+        CHECK(clicked.value.comment == "my comment");
+        CHECK(clicked.value.cta_clicked == e.segment);
+        npskit_on_sent(page.posts[2].serial, 200, -1);
+        npskit_on_ui(ui_cta, 0);  // a second click: already recorded
+        CHECK(page.posts.size() == 3);
+    }
+}
+
+TEST_CASE("widget commands: no link for a segment without a URL, or with an unsafe one") {
+    fixture f;
+    boot(
+        R"J({"endpoint":"https://c.example/e","survey":"s","displayEvents":"false","detractorUrl":"javascript:alert(1)","passiveUrl":"//evil.example"})J");
+    SUBCASE("unsafe") {
+        command("show");
+        npskit_on_ui(ui_choose + 2, 0);
+        npskit_on_ui(ui_skip, 0);
+        REQUIRE(g.prompt.current == step::thanks);
+        CHECK(thank_you_link() == 0);
+        CHECK(has_text("May we contact you about this?"));  // the detractor's opt-in stays
+    }
+    SUBCASE("protocol-relative") {
+        command("show");
+        npskit_on_ui(ui_choose + 8, 0);
+        npskit_on_ui(ui_skip, 0);
+        CHECK(thank_you_link() == 0);
+    }
+    SUBCASE("none given") {
+        command("show");
+        npskit_on_ui(ui_choose + 9, 0);
+        npskit_on_ui(ui_skip, 0);
+        CHECK(thank_you_link() == 0);
+        CHECK(has_text("Done"));
+    }
+}
+
+TEST_CASE("widget commands: the links' words follow the locale and the texts overrides") {
+    fixture f;
+    boot(R"({"endpoint":"https://c.example/e","survey":"s","displayEvents":"false","locale":"fr","passiveUrl":"/offre"})");
+    command("show");
+    npskit_on_ui(ui_choose + 8, 0);
+    npskit_on_ui(ui_skip, 0);
+    CHECK(page.texts[thank_you_link()] == "Voir l\u2019offre");
+    command("init", R"([{"texts":{"passive_cta":"Essai de 60 jours"}}])");
+    npskit_on_ui(ui_done, 0);
+    command("show");
+    npskit_on_ui(ui_choose + 7, 0);
+    npskit_on_ui(ui_skip, 0);
+    CHECK(page.texts[thank_you_link()] == "Essai de 60 jours");
 }

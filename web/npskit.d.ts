@@ -24,7 +24,7 @@ export interface NpskitTrigger {
 export type NpskitTextId =
   | 'question' | 'low_label' | 'high_label' | 'score_label' | 'close'
   | 'follow_detractor' | 'follow_passive' | 'follow_promoter' | 'comment_hint' | 'send' | 'skip'
-  | 'thanks' | 'promoter_cta' | 'contact_question' | 'contact_yes' | 'contact_email' | 'contact_done'
+  | 'thanks' | 'detractor_cta' | 'passive_cta' | 'promoter_cta' | 'contact_question' | 'contact_yes' | 'contact_email' | 'contact_done'
   | 'done' | 'dialog_label';
 
 export interface NpskitOptions {
@@ -40,8 +40,12 @@ export interface NpskitOptions {
   theme?: 'auto' | 'light' | 'dark';
   /** Brand colour, #rgb or #rrggbb. Default #2563eb. */
   brand?: string;
-  /** Promoters' call to action: https://…, http://… (lower case) or a /path (not //host nor /\host); anything else leaves the link out. */
+  /** Promoters' call to action (texts.promoter_cta, "Leave a review"): https://…, http://… (lower case) or a /path (not //host nor /\host); anything else leaves the link out. A click is recorded (cta_clicked). */
   promoterUrl?: string;
+  /** Passives' call to action, e.g. an offer (texts.passive_cta, "See the offer"); same rules as promoterUrl. */
+  passiveUrl?: string;
+  /** Detractors' call to action, e.g. the help centre (texts.detractor_cta, "Get help"); same rules as promoterUrl. */
+  detractorUrl?: string;
   /** Send 'shown' and 'dismissed' records too. Default true. */
   displayEvents?: boolean | 'true' | 'false';
   /** Extra request headers (e.g. an auth token). Page-hide sends then use fetch keepalive, not sendBeacon. */

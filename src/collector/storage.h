@@ -324,7 +324,7 @@ protected:
 //-----------------------------------------------------------------------------
 // After the first write of an id, the record list's `update` rule (schema.h) decides what a
 // later write may change: fixed fields never (repeating or omitting them is fine), first_wins
-// (ts) is ignored, update_wins (the follow-up: comment, contact_ok, email, attributes) only
+// (ts) is ignored, update_wins (the follow-up: comment, contact_ok, email, cta_clicked, attributes) only
 // within follow_up_window_ms of the stored ts by the collector's clock. A display event for an
 // id stored as a response is a conflict on type.
 inline constexpr int64_t follow_up_window_ms = 24LL * 3600 * 1000;

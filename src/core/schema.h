@@ -68,6 +68,7 @@ struct schema_limits {
     X(locale, "locale", text, max_text_chars, fixed, attribute)                  \
     X(contact_ok, "contact_ok", boolean, no_limit, update_wins, attribute)       \
     X(email, "email", text, max_text_chars, update_wins, not_stored)             \
+    X(cta_clicked, "cta_clicked", text, max_text_chars, update_wins, attribute)  \
     X(attributes, "attributes", attributes, max_attributes, update_wins, column) \
     NPSKIT_TEST_EXTRA_FIELDS(X)
 

@@ -863,6 +863,18 @@ void draw_rate(const panel_model& m, float height) {
                     with_thousands(r.answered).c_str(), format_rounded(100 * r.answer_rate, 1).c_str(), with_thousands(r.dismissed).c_str(),
                     format_rounded(100 * r.dismiss_rate, 1).c_str());
     }
+    // The thank-you links (report.h cta_view: clicks over the segment's answers).
+    const cta_view& cta = m.rep.cta;
+    if (cta.clicks[0] + cta.clicks[1] + cta.clicks[2] == 0) {
+        muted("No call-to-action clicks (cta_clicked) in this data.");
+    } else {
+        std::string line = "CTA click-through:";
+        static const char* const names[3] = {" detractors ", " · passives ", " · promoters "};
+        for (size_t k = 0; k < 3; ++k)
+            line += names[k] + with_thousands(cta.clicks[k]) + " of " + with_thousands(cta.answers[k]) + " (" +
+                    format_rounded(100 * cta.click_through[k], 1) + "%)";
+        ImGui::TextWrapped("%s", line.c_str());  // three segments do not fit one line of the half panel
+    }
     ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH;
     if (ImGui::BeginTable("rate_table", 5, flags, ImVec2(0, ImGui::GetContentRegionAvail().y))) {
         ImGui::TableSetupScrollFreeze(0, 1);

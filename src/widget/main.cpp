@@ -92,8 +92,10 @@ static void apply_config() {
     d.look = static_cast<theme>(choice(text_of("theme"), "auto\0light\0dark\0"));
     std::string_view b = text_of("brand");
     d.brand = valid_brand(b) ? b : "#2563eb";
-    std::string_view url = text_of("promoterUrl");
-    d.promoter_url = is_safe_link(url) ? url : std::string_view();
+    for (int k = 0; k < 3; ++k) {
+        std::string_view url = text_of(cta_url_keys[k]);
+        d.cta_url[k] = is_safe_link(url) ? url : std::string_view();
+    }
     d.display_events = !same(text_of("displayEvents"), "false");
     d.rules = read_survey_rules(c);
     double retry = 0;
@@ -118,7 +120,7 @@ static void apply_config() {
     if (!headers.empty()) headers += '}';
     bool valid = !d.endpoint.empty() && is_valid_survey(d.survey);
     if (!g.ready && !valid && !d.survey.empty() && !is_valid_survey(d.survey))
-        npskit_js_warn("npskit: data-survey must be 1 to 64 of A-Z a-z 0-9 _ . -");
+        npskit_js_warn("data-survey must be 1 to 64 of A-Z a-z 0-9 _ . -");
     if (!g.ready && !valid) return;
     npskit_js_transport(d.endpoint.data(), static_cast<int>(d.endpoint.size()), headers.c_str(), 1);
     if (g.ready) return;
@@ -352,7 +354,7 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_command(const char* name, const char* args_t
     } else if (same(cmd, "destroy")) {
         destroy();
     } else {
-        npskit_js_warn("npskit: unknown command");
+        npskit_js_warn("unknown command");
     }
 }
 
@@ -364,7 +366,7 @@ EMSCRIPTEN_KEEPALIVE void npskit_on_sent(int serial, int status, double retry_af
         g.queue.finish(static_cast<uint32_t>(serial), status, static_cast<int64_t>(retry_after_ms), now_ms(), npskit_js_random());
     if (out == send_outcome::dropped && !g.warned_drop) {
         g.warned_drop = true;
-        npskit_js_warn("npskit: the endpoint refused a record (HTTP 4xx): dropped");
+        npskit_js_warn("the endpoint refused a record (HTTP 4xx): dropped");
     }
     flush();
 }

@@ -29,9 +29,7 @@ static int button(int parent, const char* cls, std::string_view text, int code) 
 }
 
 static std::string_view segment_text(int score) {
-    return g.texts[score <= max_detractor_score ? text_id::follow_detractor
-                   : score < min_promoter_score ? text_id::follow_passive
-                                                : text_id::follow_promoter];
+    return g.texts[static_cast<text_id>(static_cast<int>(text_id::follow_detractor) + static_cast<int>(segment_of(score)))];
 }
 
 static void question(std::string_view text) { js_attr(el(card, "p", "q", text), "id", "npskit-q"); }
@@ -89,17 +87,13 @@ static void render_follow_up() {
     npskit_js_focus(ta, 1);
 }
 
+// The thank-you step: the detractor's contact opt-in, then the segment's call to action (a
+// link; its click is recorded, ui_cta), then Done.
 static void render_thanks() {
     start_step(g.texts[text_id::thanks]);
+    int seg = static_cast<int>(segment_of(g.prompt.score));
     int row = 0;
-    int score = g.prompt.score;
-    if (score >= min_promoter_score && !g.desc.promoter_url.empty()) {
-        row = el(card, "div", "r");
-        int a = el(row, "a", "p", g.texts[text_id::promoter_cta]);
-        js_attr(a, "href", g.desc.promoter_url);
-        js_attr(a, "target", "_blank");
-        js_attr(a, "rel", "noopener noreferrer");
-    } else if (score >= 0 && score <= max_detractor_score) {
+    if (seg == static_cast<int>(segment::detractor)) {
         if (g.prompt.contact_given) {
             el(card, "p", "t", g.texts[text_id::contact_done]);
         } else {
@@ -109,7 +103,15 @@ static void render_thanks() {
             button(row, "p", g.texts[text_id::contact_yes], ui_contact);
         }
     }
+    bool primary = !row;  // the contact button, when shown, is the primary action
     if (!row) row = el(card, "div", "r");
+    if (std::string_view url = g.desc.cta_url[seg]; !url.empty()) {
+        int a = el(row, "a", primary ? "p" : "g", g.texts[static_cast<text_id>(static_cast<int>(text_id::detractor_cta) + seg)]);
+        js_attr(a, "href", url);
+        js_attr(a, "target", "_blank");
+        js_attr(a, "rel", "noopener noreferrer");
+        npskit_js_on(a, "click", ui_cta);
+    }
     int done = button(row, "g", g.texts[text_id::done], ui_done);
     npskit_js_focus(done, 1);
 }
@@ -121,7 +123,7 @@ void prompt_show(std::string_view trigger) {
     prompt_state& p = g.prompt;
     p.score = p.pending_digit = -1;
     p.focused = p.textarea = 0;
-    p.contact_given = false;
+    p.contact_given = p.cta_clicked = false;
     p.trigger = trigger;
     p.current = step::scale;
     int64_t now = now_ms();
@@ -161,6 +163,10 @@ static void send_answer() {
     r.comment = p.comment;
     r.contact_ok = p.contact_ok;
     if (p.contact_ok == 1) r.email = g.email;
+    if (p.cta_clicked) {  // the segment's name: its option's without "Url"
+        std::string_view key = cta_url_keys[static_cast<int>(segment_of(p.score))];
+        r.cta_clicked = key.substr(0, key.size() - 3);
+    }
     enqueue_record(r);
 }
 
@@ -222,6 +228,12 @@ int prompt_on_ui(int code, int key) {
             g.prompt.current = step::thanks;
             render_thanks();
             return 1;
+        case ui_cta:  // once per answer; 0: the browser still follows the link
+            if (!g.prompt.cta_clicked) {
+                g.prompt.cta_clicked = true;
+                send_answer();
+            }
+            return 0;
         case ui_contact:
             g.prompt.contact_ok = 1;
             send_answer();

@@ -36,7 +36,7 @@ EM_JS(void, npskit_js_transport, (const char* endpoint, int endpoint_len, const 
 });
 EM_JS(void, npskit_js_post, (int serial, const char* body, int beacon), { npskitIo.post(serial, npskitStr(body), beacon); });
 EM_JS(void, npskit_js_timer, (int code, int ms), { npskitIo.timer(code, ms); });
-EM_JS(void, npskit_js_warn, (const char* text), { console.warn(npskitStr(text)); });
+EM_JS(void, npskit_js_warn, (const char* text), { console.warn("npskit: " + npskitStr(text)); });
 EM_JS(void, npskit_js_boot, (), { npskitIo.boot(); });
 // clang-format on
 

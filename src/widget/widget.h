@@ -23,7 +23,9 @@ struct survey_desc {
     std::string_view survey;          // survey id (required)
     std::string_view product = "us";  // fills {product}
     std::string_view brand = "#2563eb";
-    std::string_view promoter_url;  // promoters' call to action; none when empty
+    // The thank-you step's call to action by segment (detractor: the help centre, passive: an
+    // offer, promoter: a review): detractorUrl, passiveUrl, promoterUrl; none when empty or unsafe.
+    std::string_view cta_url[3];
     position where = position::bottom_right;
     theme look = theme::auto_;
     bool display_events = true;  // send 'shown' / 'dismissed'
@@ -39,6 +41,7 @@ enum ui_code : int {
     ui_skip = 22,
     ui_contact = 23,
     ui_done = 24,
+    ui_cta = 25,    // the thank-you link: recorded, and the browser follows it
     ui_key = 30,    // keydown inside the prompt (key code in `key`)
     ui_focus = 40,  // + index 0..10: a scale button got focus
 };
@@ -52,6 +55,7 @@ struct prompt_state {
     int focused = 0;         // roving focus index on the scale
     int pending_digit = -1;  // "1" waiting for a "0"
     bool contact_given = false;
+    bool cta_clicked = false;  // the answer's update says so (cta_clicked: its segment)
     // The answer, sent when the score is chosen and again, whole, under the same id with the
     // comment and the contact opt-in.
     char answer_id[37] = {};

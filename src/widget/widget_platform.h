@@ -33,7 +33,7 @@ int npskit_js_env(int what, char* buf, int cap);         // 0 = pathname, 1 = na
 void npskit_js_transport(const char* endpoint, int endpoint_len, const char* headers_json, int on);
 void npskit_js_post(int serial, const char* body, int beacon);  // serial 0: a beacon, no answer
 void npskit_js_timer(int code, int ms);                         // ms < 0 cancels
-void npskit_js_warn(const char* text);
+void npskit_js_warn(const char* text);                          // console.warn("npskit: " + text)
 }
 
 // Callbacks from JS (main.cpp).

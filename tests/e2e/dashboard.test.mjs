@@ -355,3 +355,42 @@ test('touch: a tap clicks once where the finger is, a vertical drag scrolls', { 
   assert.equal(s.filters.segments, 'detractor,promoter', 'a drag is not a tap');
   await context.close();
 });
+
+// The thank-you links' click-through by segment (Response rate panel), from the core's report:
+// 4 detractors (1 clicked), 3 passives (2), 5 promoters (3), one more promoter click left out by
+// the exclusion rule (internal=true). Screenshots of the panel, light and dark, 390 px and 1440 px.
+test('CTA click-through by segment: counted by the core, shown in the Response rate panel', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'npskit-cta-'));
+  const file = join(dir, 'cta.ndjson');
+  let i = 0;
+  const line = (score, clicked, internal = false) => JSON.stringify({
+    v: 1, id: `cta-row-${i++}`, type: 'response', survey: 'product-nps', score, ts: '2026-01-05T10:00:00Z',
+    ...(internal ? { attributes: { internal: 'true' } } : {}),
+    ...(clicked ? { cta_clicked: score <= 6 ? 'detractor' : score <= 8 ? 'passive' : 'promoter' } : {}) });
+  const rows = [[0, 1], [3, 0], [5, 0], [6, 0], [7, 1], [8, 1], [8, 0], [9, 1], [9, 0], [10, 1], [10, 1], [10, 0]]
+    .map(([s, c]) => line(s, c));
+  rows.push(line(10, 1, true));
+  for (let k = 0; k < 20; ++k)
+    rows.push(JSON.stringify({ v: 1, id: `cta-shown-${k}`, type: 'shown', survey: 'product-nps', ts: '2026-01-05T09:00:00Z' }));
+  writeFileSync(file, rows.join('\n') + '\n');
+  for (const theme of ['light', 'dark']) {
+    for (const width of [390, 1440]) {
+      // Tall enough for every panel without scrolling; the shot is clipped to the Response rate
+      // panel (wide: beside the breakdown, under the trend; narrow: under the comments).
+      const page = await openPage(`theme=${theme}&x=internal%3Dtrue`, { width, height: width < 480 ? 3200 : 1800 });
+      await page.setInputFiles('#npskit-file', file);
+      const s = await waitForState(page, (x) => x.load.name === 'cta.ndjson' && x.load.phase === 'done' && x.n === 12,
+        { what: 'cta.ndjson to load, internal left out' });
+      assert.deepEqual(s.cta.detractor, { answers: 4, clicks: 1, click_through: 0.25 });
+      assert.equal(s.cta.passive.answers, 3);
+      assert.equal(s.cta.passive.clicks, 2);
+      close(s.cta.passive.click_through, 2 / 3, 'passive click-through');
+      assert.deepEqual(s.cta.promoter, { answers: 5, clicks: 3, click_through: 0.6 });
+      await page.waitForTimeout(300);
+      for (let y = 0; y < (width < 480 ? 3200 : 1800); y += 900)
+        await page.screenshot({ path: join(BUILD_WEB, `dashboard-cta-${theme}-${width}-${y}.png`), clip: { x: 0, y, width, height: 900 } });
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    }
+  }
+});

@@ -70,6 +70,30 @@ for (const backend of backends) {
       assert.deepEqual(row.attributes, { plan: 'free', seats: '2' });
     });
 
+    test('merge: a thank-you click (cta_clicked) is stored with the comment kept, and replaced by a later one', async () => {
+      const a = answer({ score: 8, ts: isoSeconds(Date.now() - 60 * 1000) });
+      assert.equal((await post(c.base, a)).status, 202);
+      assert.equal((await post(c.base, { ...a, comment: 'needs exports' })).status, 202);
+      assert.equal((await post(c.base, { ...a, comment: 'needs exports', cta_clicked: 'passive' })).status, 202);
+      let [row] = await rowsOf(a.id);
+      assert.equal(row.cta_clicked, 'passive');
+      assert.equal(row.comment, 'needs exports');
+      assert.equal(row.score, 8);
+      // A later update without the field keeps it; a bad value is refused whole (schema v1).
+      assert.equal((await post(c.base, { ...a, comment: 'needs CSV exports' })).status, 202);
+      [row] = await rowsOf(a.id);
+      assert.equal(row.cta_clicked, 'passive');
+      assert.equal(row.comment, 'needs CSV exports');
+      const bad = await post(c.base, { ...a, cta_clicked: 'x'.repeat(257) });
+      assert.equal(bad.status, 400);
+      assert.equal((await rowsOf(a.id))[0].cta_clicked, 'passive');
+      // A later click (another value) replaces it: the follow-up's last write wins.
+      assert.equal((await post(c.base, { ...a, cta_clicked: 'offer-b' })).status, 202);
+      [row] = await rowsOf(a.id);
+      assert.equal(row.cta_clicked, 'offer-b');
+      assert.equal(row.comment, 'needs CSV exports');
+    });
+
     test('conflict: a new score is a 409 naming the field; the row is unchanged', async () => {
       const a = answer({ score: 7, ts: isoSeconds(Date.now() - 5000) });
       assert.equal((await post(c.base, a)).status, 202);

@@ -11,6 +11,12 @@ NPSKIT_CODE_LIST_LOOKUPS(definition_code, NPSKIT_DEFINITION_ERRORS, definition_c
 
 namespace {
 
+bool is_cta_url_key(std::string_view key) {
+    for (const char* k : cta_url_keys)
+        if (same(key, k)) return true;
+    return false;
+}
+
 struct checker {
     std::vector<definition_error> errors;
     void fail(std::string field, definition_code code, std::string message = {}) {
@@ -79,7 +85,9 @@ struct checker {
         }
     }
     void variants(const std::string& field, tagged v) {
-        if (!v.is_array()) return fail(field, definition_code::wrong_type, "must be an array of {name, weight, texts?, promoterUrl?}");
+        if (!v.is_array())
+            return fail(field, definition_code::wrong_type,
+                        "must be an array of {name, weight, texts?, promoterUrl?, passiveUrl?, detractorUrl?}");
         tagged item;
         size_t i = 0;
         for (size_t pos = 0; v.next(pos, item); ++i) {
@@ -87,7 +95,7 @@ struct checker {
             if (i == definition_max_variants)
                 fail(field, definition_code::too_many, "has more than " + std::to_string(definition_max_variants) + " variants");
             if (!item.is_object()) {
-                fail(f, definition_code::wrong_type, "must be an object {name, weight, texts?, promoterUrl?}");
+                fail(f, definition_code::wrong_type, "must be an object {name, weight, texts?, promoterUrl?, passiveUrl?, detractorUrl?}");
                 continue;
             }
             name(f + ".name", item.get("name"));
@@ -96,7 +104,8 @@ struct checker {
             if (weight.kind() != 'n' || !weight.number(w) || !(w >= 0 && w <= 100))
                 fail(f + ".weight", definition_code::out_of_range, "must be a number from 0 to 100");
             if (tagged t = item.get("texts"); t.present()) texts(f + ".texts", t);
-            if (tagged l = item.get("promoterUrl"); l.present()) link(f + ".promoterUrl", l);
+            for (const char* key : cta_url_keys)
+                if (tagged l = item.get(key); l.present()) link(f + "." + key, l);
         }
     }
 };
@@ -130,7 +139,7 @@ std::vector<definition_error> validate_definition(std::string_view json) {
             c.words(f, v);
         } else if (same(key, "texts")) {
             c.texts(f, v);
-        } else if (same(key, "promoterUrl")) {
+        } else if (is_cta_url_key(key)) {
             c.link(f, v);
         } else if (same(key, "survey") || same(key, "app")) {
             c.name(f, v);

@@ -54,7 +54,7 @@ inline constexpr int definition_max_priority = 1000;  // priority in [-1000, 100
 // Every problem of a definition (JSON text), in document order; empty = valid. Unknown keys are
 // ignored, as the widget ignores them. Extra keys beyond the widget's options: "active" (bool),
 // "start" / "end" (RFC 3339), "priority" (integer), "app" (a survey-id-like name), "variants"
-// (at most 8 of {name, weight 0..100, texts?, promoterUrl?}).
+// (at most 8 of {name, weight 0..100, texts?, promoterUrl?, passiveUrl?, detractorUrl?}).
 std::vector<definition_error> validate_definition(std::string_view json);
 
 //-----------------------------------------------------------------------------

@@ -24,6 +24,8 @@ namespace npskit {
     X(send, "Send", "Envoyer")                                                                                                            \
     X(skip, "Skip", "Passer")                                                                                                             \
     X(thanks, "Thank you for your feedback!", "Merci pour votre avis\u00a0!")                                                             \
+    X(detractor_cta, "Get help", "Obtenir de l\u2019aide")                                                                                \
+    X(passive_cta, "See the offer", "Voir l\u2019offre")                                                                                  \
     X(promoter_cta, "Leave a review", "Laisser un avis")                                                                                  \
     X(contact_question, "May we contact you about this?", "Pouvons-nous vous contacter \u00e0 ce sujet\u00a0?")                           \
     X(contact_yes, "Yes, contact me", "Oui, contactez-moi")                                                                               \

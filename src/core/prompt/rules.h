@@ -108,7 +108,11 @@ uint32_t stable_hash(std::string_view a, std::string_view b);        // FNV-1a o
 int sample_bucket(std::string_view sample_key, std::string_view survey);
 bool in_sample(std::string_view sample_key, std::string_view survey, int percent);
 
-// The promoters' link (promoterUrl): "https://…", "http://…" (the scheme in lower case, exactly:
+// The thank-you links' options in segment order (survey_desc::cta_url, definitions): each is its
+// segment's name + "Url", so the record's cta_clicked is the key without its last 3 letters.
+inline constexpr const char* cta_url_keys[3] = {"detractorUrl", "passiveUrl", "promoterUrl"};
+
+// A thank-you link (detractorUrl, passiveUrl, promoterUrl): "https://…", "http://…" (the scheme in lower case, exactly:
 // "HTTPS://" is refused like any other, nothing is normalised), or a path of this site: one '/'
 // followed by neither '/' nor a backslash (browsers read "//x" and "/\x" as the host x) nor a
 // control character (the URL parser drops tab, CR and LF: "/<tab>/x" is "//x").

@@ -131,6 +131,18 @@ report build_report(const response_store& store, const report_desc& desc) {
         sort_breakdown(r.breakdown, breakdown_column::n, true);
     }
 
+    // The answers with a thank-you click (cta_clicked: an attribute column when any record has
+    // it), by score: one more pass of the same counts, with the same rows selected.
+    if (store.attribute("cta_clicked")) {
+        report_counts clicked = count_for_report(store, filter, desc.bucket, desc.utc_offset_minutes, "cta_clicked", 0, 0, selected);
+        for (const auto& g : clicked.breakdown) {
+            if (g.key.empty()) continue;  // no click
+            r.cta.clicks[0] += g.histogram.detractors();
+            r.cta.clicks[1] += g.histogram.passives();
+            r.cta.clicks[2] += g.histogram.promoters();
+        }
+    }
+
     // Comments: the newest ones list; their themes per segment.
     response_filter with_comment = filter;
     with_comment.with_comment = true;
@@ -228,6 +240,9 @@ void fill_panel_figures(report& r, const response_store& store) {
     const uint64_t answered = h.histogram.n();
     for (int k = 0; k <= 10; ++k)
         h.score_percent[k] = answered ? 100.0 * static_cast<double>(h.histogram.bins[k]) / static_cast<double>(answered) : 0;
+    r.cta.answers = {h.histogram.detractors(), h.histogram.passives(), h.histogram.promoters()};
+    for (size_t k = 0; k < 3; ++k)
+        r.cta.click_through[k] = r.cta.answers[k] ? static_cast<double>(r.cta.clicks[k]) / static_cast<double>(r.cta.answers[k]) : 0;
     r.latest_scored = -1;
     for (size_t k = 0; k < r.trend.size(); ++k) {
         trend_point& t = r.trend[k];
@@ -287,6 +302,11 @@ std::string report_to_json(const report& r, const response_store& store, int ind
                  {"dismissed", r.rate.dismissed},
                  {"answer_rate", r.rate.answer_rate},
                  {"dismiss_rate", r.rate.dismiss_rate}};
+    nlohmann::json cta = nlohmann::json::object();
+    for (size_t k = 0; k < 3; ++k)
+        cta[segment_name(static_cast<segment>(k))] = {
+            {"answers", r.cta.answers[k]}, {"clicks", r.cta.clicks[k]}, {"click_through", r.cta.click_through[k]}};
+    j["cta"] = std::move(cta);
     nlohmann::json breakdown = nlohmann::json::array();
     for (const auto& row : r.breakdown) {
         nlohmann::json b = score_json(row.score);

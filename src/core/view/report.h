@@ -104,6 +104,15 @@ struct response_rate_view {
     double dismiss_rate = 0;  // dismissed / shown
 };
 
+// The thank-you links' click-through by segment (detractor, passive, promoter). A record does
+// not say whether its segment had a link (the widget's detractorUrl / passiveUrl / promoterUrl),
+// so the rate is clicks / answers of the segment under the filter: a segment without a link
+// reads 0 %. A click is an answer with `cta_clicked` (any value), counted by its score.
+struct cta_view {
+    std::array<uint64_t, 3> answers{}, clicks{};
+    std::array<double, 3> click_through{};  // clicks / answers (0 without answers)
+};
+
 struct report {
     headline_view headline;
     std::vector<trend_point> trend;
@@ -121,6 +130,7 @@ struct report {
     std::string theme_text;                      // its surface form when ranked ("billing"), else the key
     std::vector<theme_share_point> theme_trend;  // the selected theme's share by period
     response_rate_view rate;
+    cta_view cta;
     int latest_scored = -1;  // the trend's last bucket with answers (period over period)
 };
 
