@@ -180,7 +180,10 @@ async function latency(build) {
 
 const load = (await import('node:os')).loadavg()[0];
 const runs = [];
-const configs = [[0, 'none'], [1, 'held'], [3, 'held'], [1, 'sent'], [3, 'sent']];
+// NPSKIT_BENCH_WEBHOOK_CONFIGS="1:sent,3:held" runs only those (to profile one of them).
+const configs = process.env.NPSKIT_BENCH_WEBHOOK_CONFIGS
+  ? process.env.NPSKIT_BENCH_WEBHOOK_CONFIGS.split(',').map((c) => { const [n, mode] = c.split(':'); return [Number(n), mode || 'none']; })
+  : [[0, 'none'], [1, 'held'], [3, 'held'], [1, 'sent'], [3, 'sent']];
 for (let r = 0; r < rounds; ++r) for (const [n, mode] of configs) for (const build of builds) {
   const result = await ingest(n, mode, build);
   console.log(JSON.stringify(result));

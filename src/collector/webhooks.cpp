@@ -453,6 +453,7 @@ struct webhook_sender::endpoint_run {
     int64_t last_send_ms = 0;
     int64_t next_prune_ms = 0;  // 0: at the first chance
     int64_t last_fetch_ms = 0;  // the last outbox read
+    size_t last_batch = 0;      // deliveries it returned
     std::thread thread;
 };
 
@@ -612,8 +613,13 @@ bool webhook_sender::sleep_until(endpoint_run&, int64_t until_ms) {
     return !stopping_;
 }
 
-// At most one outbox read per endpoint in this many ms while deliveries keep coming.
-constexpr int64_t coalesce_ms = 5;
+// How long after an outbox read the next one waits while deliveries keep coming, so that one
+// read and one record transaction carry many deliveries: each is a turn at SQLite's write lock,
+// which ingestion's group commit also needs. A few at a time (an idle collector): 5 ms, so a
+// lone answer still goes out within milliseconds; a stream (16 or more per read): 25 ms; a full
+// read (a backlog): none, the next read is full anyway.
+constexpr size_t batch_limit = 500;
+int64_t coalesce_ms(size_t last_batch) { return last_batch >= batch_limit ? 0 : last_batch >= 16 ? 25 : 5; }
 
 void webhook_sender::run(endpoint_run& e) {
     const webhook_endpoint_desc& ep = desc_.endpoints[e.n];
@@ -648,23 +654,24 @@ void webhook_sender::run(endpoint_run& e) {
             continue;
         }
         if (ep.digest.empty() && wall_ms() >= e.next_prune_ms) prune(e);
-        if (int64_t since = wall_ms() - e.last_fetch_ms; since >= 0 && since < coalesce_ms) {
+        if (int64_t since = wall_ms() - e.last_fetch_ms; since >= 0 && since < coalesce_ms(e.last_batch)) {
             // Woken again right after a read (a commit every few ms under load): let the batch
             // grow, so one outbox read and one record transaction carry many deliveries.
             std::unique_lock<std::mutex> lock(mutex_);
-            cv_.wait_for(lock, std::chrono::milliseconds(coalesce_ms - since), [&] { return stopping_.load(); });
+            cv_.wait_for(lock, std::chrono::milliseconds(coalesce_ms(e.last_batch) - since), [&] { return stopping_.load(); });
             continue;
         }
         e.last_fetch_ms = wall_ms();
         due.clear();
         int64_t next_ms = 0;
         int64_t now = wall_ms();
-        if (!storage_.outbox_due(e.key, now, slack ? 20 : 50, due, next_ms, error)) {
+        if (!storage_.outbox_due(e.key, now, slack ? 20 : batch_limit, due, next_ms, error)) {
             desc_.log("error", "webhook outbox read failed", redact_url(ep.url), error);
             std::unique_lock<std::mutex> lock(mutex_);
             cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
             continue;
         }
+        e.last_batch = due.size();
         if (due.empty()) {
             std::unique_lock<std::mutex> lock(mutex_);
             int64_t wait = next_ms > 0 ? std::max<int64_t>(0, next_ms - wall_ms()) : 30000;
@@ -694,6 +701,7 @@ void webhook_sender::run(endpoint_run& e) {
         };
         bool gone = false;
         int gone_status = 0;
+        int64_t record_by_ms = wall_ms() + 1000;
         std::vector<std::string> headers = {"Content-Type: application/json", "User-Agent: npskit-collector"};
         if (slack) {
             std::vector<const outbox_delivery*> all;
@@ -726,6 +734,14 @@ void webhook_sender::run(endpoint_run& e) {
                     gone = true;
                     gone_status = r.status;
                     break;
+                }
+                // A slow receiver (up to the timeout per attempt): what is done is recorded at
+                // least every second, so a stop or a crash repeats little.
+                if (wall_ms() >= record_by_ms) {
+                    if (!storage_.outbox_record(attempts, error))
+                        desc_.log("error", "webhook outbox write failed", redact_url(ep.url), error);
+                    attempts.clear();
+                    record_by_ms = wall_ms() + 1000;
                 }
             }
         }
