@@ -121,3 +121,40 @@ TEST_CASE("export_csv: a semicolon-locale spreadsheet splits off no formula") {
         CHECK(back[1].comment.value_or("") == "fine; +cmd");
     }
 }
+
+TEST_CASE("export_figures_csv: the report's own numbers, a line per total, bucket and group") {
+    response_store store;
+    store.add(make("resp-0001", 10, "2026-01-05T12:00:00Z", "", "pro"));
+    store.add(make("resp-0002", 9, "2026-01-06T12:00:00Z", "", "pro"));
+    store.add(make("resp-0003", 3, "2026-01-13T12:00:00Z", "", "=HYPERLINK(\"x\")"));
+    store.add(make("resp-0004", 7, "2026-01-14T12:00:00Z", "", nullptr));
+    report_desc d;
+    d.breakdown_key = "plan";
+    d.bucket = time_bucket::week;
+    report r = build_report(store, d);
+    REQUIRE(r.trend.size() == 2);
+    std::string csv = export_figures_csv(r);
+    std::vector<std::string> lines;
+    for (size_t at = 0; at < csv.size();) {
+        size_t end = csv.find("\r\n", at);
+        REQUIRE(end != std::string::npos);
+        lines.push_back(csv.substr(at, end - at));
+        at = end + 2;
+    }
+    REQUIRE(lines.size() == 1 + 1 + r.trend.size() + r.breakdown.size());
+    CHECK(lines[0] ==
+          "\"section\",\"key\",\"start\",\"n\",\"promoters\",\"passives\",\"detractors\",\"nps\",\"ci_low\",\"ci_high\",\"shown\","
+          "\"dismissed\"");
+    // 2 promoters, 1 passive, 1 detractor: NPS 25 exactly; the interval is the core's.
+    CHECK(lines[1].rfind("\"total\",\"\",\"\",\"4\",\"2\",\"1\",\"1\",\"25\",", 0) == 0);
+    char low[32];
+    std::snprintf(low, sizeof low, "\"%.17g\"", r.headline.score.ci_low);
+    CHECK(lines[1].find(low) != std::string::npos);
+    CHECK(lines[2].rfind(
+              "\"trend\",\"" + r.trend[0].key + "\",\"" + format_timestamp(r.trend[0].start_ms) + "\",\"2\",\"2\",\"0\",\"0\",\"100\",",
+              0) == 0);
+    CHECK(lines[3].rfind("\"trend\",\"" + r.trend[1].key + "\",", 0) == 0);
+    // A group's value is a cell like any other: escaped against formulas.
+    CHECK(csv.find("\"breakdown\",\"'=HYPERLINK(\"\"x\"\")\",\"\",\"1\",\"0\",\"0\",\"1\",\"-100\",") != std::string::npos);
+    CHECK(csv.find("\"breakdown\",\"pro\",\"\",\"2\",\"2\",") != std::string::npos);
+}

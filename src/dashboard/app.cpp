@@ -424,6 +424,7 @@ std::string app_state_json(const app_state& app) {
             {"comments", app.agg.comments.size()},
             {"comment_pages", app.agg.comment_pages},
             {"more_comments", !app.agg.next.empty()},
+            {"digest", !app.agg.digest_text.empty()},
             {"note", app.agg.note},
             {"first_figures_seconds", app.agg.first_figures_ms ? (app.agg.first_figures_ms - app.load.started_ms) / 1000 : 0.0}};
     j["memory_bytes"] = app.store.memory_bytes();
@@ -441,6 +442,10 @@ std::string app_state_json(const app_state& app) {
 }
 
 void app_export_csv(app_state& app) {
+    if (app.agg.on) {  // no rows in the tab: the figures on screen, as the core scored them
+        platform::download("npskit-figures.csv", "text/csv;charset=utf-8", export_figures_csv(app.rep));
+        return;
+    }
     response_filter f = filter_for(app.settings, static_cast<int64_t>(platform::wall_ms()));
     std::vector<uint32_t> rows = matching_responses(app.store, f);
     if (!app.settings.theme.empty()) {  // newest first, as matching_responses gives them
@@ -457,6 +462,7 @@ void app_export_report(const app_state& app) {
 }
 
 std::string app_digest_text(app_state& app) {
+    if (app.agg.on) return app.agg.digest_text;  // no rows in the tab: the collector's own digest
     if (app.store.size() == 0) return "";
     digest_desc d;
     d.period = digest_period::week;
@@ -672,6 +678,12 @@ static void aggregate_ask(app_state& app, const report_desc& desc) {
         a.trend_req = platform::request("/v1/aggregate" + trend);
         a.breakdown_req = breakdown.size() > 1 ? platform::request("/v1/aggregate" + breakdown) : 0;
         a.previous_req = previous.size() > 1 ? platform::request("/v1/aggregate" + previous) : 0;
+        // The digest the collector sends (every stored answer, the latest complete week, in the
+        // view's zone): asked again with the figures, so a click copies at once.
+        std::vector<param_pair> digest{{"period", "week"}};
+        for (const auto& p : aggregate_params(desc, aggregate_part::trend))
+            if (p.first == "tz") digest.push_back(p);
+        a.digest_req = platform::request("/v1/digest" + query_string(digest));
     }
     // Comments: the filter's conditions (not the bucket) and the search, in the database.
     std::vector<param_pair> filter;
@@ -761,6 +773,15 @@ static void aggregate_pump(app_state& app) {
         }
         app.build_cpu_ms = now_ms() - start;
         app.last_build_ms = now_ms();
+    }
+    if (a.digest_req) {
+        int r = platform::take_response(a.digest_req, body);
+        if (r != 0) {
+            a.digest_req = 0;
+            nlohmann::json j = r > 0 ? nlohmann::json::parse(body, nullptr, false) : nlohmann::json();
+            // Not a figure: a failed digest leaves the panels alone and copies nothing.
+            a.digest_text = j.is_object() && j.contains("text") && j["text"].is_string() ? j["text"].get<std::string>() : "";
+        }
     }
     if (a.comments_req) {
         int r = platform::take_response(a.comments_req, body);

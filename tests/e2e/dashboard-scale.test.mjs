@@ -6,10 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILD_NATIVE, DASHBOARD_DIR, launchBrowser, waitForState } from './dashboard-helpers.mjs';
+import { BUILD_NATIVE, DASHBOARD_DIR, click, launchBrowser, settledState, waitForState } from './dashboard-helpers.mjs';
 
 const COLLECTOR = join(BUILD_NATIVE, 'npskit-collector');
 const CLI = join(BUILD_NATIVE, 'npskit');
@@ -110,4 +110,49 @@ test('a collector above the row limit opens from aggregates with the CLI\'s numb
 
   assert.equal(asked.filter((u) => u.pathname === '/v1/responses').length, 0, 'no row was asked for');
   assert.deepEqual(errors, []);
+});
+
+// No rows in the tab: "Copy digest" copies the collector's own digest (GET /v1/digest, the text
+// it sends each week) and "Export CSV" the figures on screen as the core scored them. Both did
+// nothing here before (an empty store).
+test('on the aggregate path Copy digest copies the collector\'s digest and Export CSV the figures', { skip, timeout: 60000 }, async () => {
+  const rows = await readAllRows(collector.url);
+  const file = join(dir, 'rows-export.ndjson');
+  writeFileSync(file, rows);
+  const cli = JSON.parse(execFileSync(CLI, ['score', file], { encoding: 'utf8' }));
+
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const asked = [];
+  page.on('request', (r) => asked.push(new URL(r.url())));
+  await page.goto(`${collector.url}/index.html#key=${KEY}&rows_limit=1000`);
+  await waitForState(page, (x) => x.aggregate && x.aggregate.figures && x.aggregate.digest, { what: 'the figures and the digest' });
+
+  const digestUrl = asked.find((u) => u.pathname === '/v1/digest');
+  assert.ok(digestUrl, 'the page asked the collector for its digest');
+  const want = await (await fetch(`${collector.url}${digestUrl.pathname}${digestUrl.search}`, { headers: { Authorization: `Bearer ${KEY}` } })).json();
+  assert.match(want.text, /^\*NPS weekly digest\*: /);
+  let s = await settledState(page, 'copy_digest');
+  await page.evaluate(() => { NpskitWeb.clipboard = ''; });
+  await click(page, s.ui.copy_digest);
+  await page.waitForFunction(() => NpskitWeb.clipboard !== '', null, { timeout: 5000 });
+  assert.equal(await page.evaluate(() => NpskitWeb.clipboard), want.text);
+
+  s = await settledState(page, 'export_csv');
+  const [download] = await Promise.all([page.waitForEvent('download'), click(page, s.ui.export_csv)]);
+  assert.equal(download.suggestedFilename(), 'npskit-figures.csv');
+  const lines = readFileSync(await download.path(), 'utf8').split('\r\n').filter(Boolean);
+  assert.equal(lines[0], '"section","key","start","n","promoters","passives","detractors","nps","ci_low","ci_high","shown","dismissed"');
+  const total = lines[1].slice(1, -1).split('","');
+  assert.equal(total[0], 'total');
+  assert.equal(Number(total[3]), cli.n);
+  for (const [i, k] of [[7, 'nps'], [8, 'ci_low'], [9, 'ci_high']]) assert.ok(Math.abs(Number(total[i]) - cli[k]) < 1e-9, `${k}: ${total[i]} vs CLI ${cli[k]}`);
+  const trend = lines.filter((l) => l.startsWith('"trend"'));
+  assert.ok(trend.length >= 2, 'a line per trend bucket');
+  assert.equal(trend.reduce((sum, l) => sum + Number(l.slice(1, -1).split('","')[3]), 0), cli.n, 'the buckets add up to the total');
+  assert.equal(asked.filter((u) => u.pathname === '/v1/responses').length, 0, 'no row was asked for');
+  assert.deepEqual(errors, []);
+  await context.close();
 });

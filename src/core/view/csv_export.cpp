@@ -1,5 +1,7 @@
 #include "csv_export.h"
 
+#include <cstdio>
+
 #include "calendar.h"
 #include "score.h"
 
@@ -48,6 +50,46 @@ std::string export_csv(const response_store& store, const std::vector<uint32_t>&
         }
         out += "\r\n";
     }
+    return out;
+}
+
+namespace {
+std::string number_cell(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return std::string("\"") + buf + "\"";
+}
+void figures_line(std::string& out, std::string_view section, std::string_view key, int64_t start_ms, const nps_result& s,
+                  const uint64_t* shown, const uint64_t* dismissed) {
+    out += csv_cell(section);
+    out += ',';
+    out += csv_cell(key);
+    out += ',';
+    out += csv_cell(start_ms ? format_timestamp(start_ms) : std::string());
+    for (uint64_t v : {s.n, s.promoters, s.passives, s.detractors}) {
+        out += ",\"";
+        out += std::to_string(v);
+        out += '"';
+    }
+    for (double v : {s.nps, s.ci_low, s.ci_high}) {
+        out += ',';
+        out += s.has_score ? number_cell(v) : std::string("\"\"");
+    }
+    out += ',';
+    out += shown ? "\"" + std::to_string(*shown) + "\"" : std::string("\"\"");
+    out += ',';
+    out += dismissed ? "\"" + std::to_string(*dismissed) + "\"" : std::string("\"\"");
+    out += "\r\n";
+}
+}  // namespace
+
+std::string export_figures_csv(const report& r) {
+    std::string out =
+        "\"section\",\"key\",\"start\",\"n\",\"promoters\",\"passives\",\"detractors\",\"nps\",\"ci_low\",\"ci_high\",\"shown\","
+        "\"dismissed\"\r\n";
+    figures_line(out, "total", "", 0, r.headline.score, &r.rate.shown, &r.rate.dismissed);
+    for (const trend_point& p : r.trend) figures_line(out, "trend", p.key, p.start_ms, p.score, &p.shown, &p.dismissed);
+    for (const breakdown_row& b : r.breakdown) figures_line(out, "breakdown", b.value, 0, b.score, nullptr, nullptr);
     return out;
 }
 
