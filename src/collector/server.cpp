@@ -699,40 +699,84 @@ json histogram_json(const score_histogram& h) {
 
 // [SECTION] Aggregates: from rollups by SQL, else a bounded scan of rows
 // The sums of one rollup query: the whole UTC days of its range from the daily tables, the hours
-// at its edges from the hourly ones; a trend in another zone than UTC (local days are not UTC
-// days) reads hours, folded into local days by SQL. counts' hour: the local day for a trend.
-bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by_time, int offset_hours,
+// at its edges from the hourly ones. A trend in another zone than UTC (local days are not UTC
+// days): the daily tables too, each UTC day counted in the local day that holds most of it,
+// and where the rest of it falls in another bucket (every day by day; the first day of a week
+// or month otherwise) the hours of that rest are read and moved; past split_days_max such days
+// the hours of the whole range are folded into local days by SQL instead. counts' hour: the
+// local day for a trend.
+constexpr size_t split_days_max = 64;
+bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by_time, int offset_hours, time_bucket bucket,
                  std::vector<response_storage::rollup_count>& out, bool& complete, std::string& error) {
     complete = true;
-    auto run = [&](const response_storage::rollup_query& q) {
+    auto run = [&](const response_storage::rollup_query& q, std::vector<response_storage::rollup_count>& into) {
         bool whole = false;
         std::vector<response_storage::rollup_count> part;  // a backend may clear what it is given
         if (!st.storage.rollup_counts(q, part, whole, error)) return false;
-        out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+        into.insert(into.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
         complete = complete && whole;
         return true;
     };
     rq.bucket_hours = by_time ? 24 : 0;
     rq.offset_hours = offset_hours;
-    if (by_time && offset_hours != 0) return run(rq);
+    const bool shifted = by_time && offset_hours != 0;
     const int64_t since = rq.since_hour, until = rq.until_hour;
     const int64_t first_day = since == INT64_MIN ? INT64_MIN : -floor_div(-since, rollup_day_hours);  // ceil
     const int64_t end_day = until == INT64_MAX ? INT64_MAX : floor_div(until, rollup_day_hours);
-    if (first_day >= end_day) return run(rq);  // less than a whole day: hours
+    if (first_day >= end_day) return run(rq, out);  // less than a whole day: hours
     response_storage::rollup_query days = rq;
     days.days = true;
     days.since_hour = first_day, days.until_hour = end_day;
     days.bucket_hours = by_time ? 1 : 0, days.offset_hours = 0;
-    if (!run(days)) return false;
+    std::vector<response_storage::rollup_count> day_counts;
+    if (!run(days, shifted ? day_counts : out)) return false;
+    if (shifted) {
+        // UTC day d: offset > 0: its last `offset` hours are local day d + 1, the rest local day d;
+        // offset < 0: its first -offset hours are local day d - 1, the rest local day d.
+        const int64_t rest = offset_hours > 0 ? 1 : -1;
+        auto needs_split = [&](int64_t d) { return bucket_start_day(d + rest, bucket) != bucket_start_day(d, bucket); };
+        std::vector<int64_t> split;
+        for (const auto& k : day_counts)
+            if (needs_split(k.hour) && (split.empty() || split.back() != k.hour)) split.push_back(k.hour);
+        std::sort(split.begin(), split.end());
+        split.erase(std::unique(split.begin(), split.end()), split.end());
+        if (split.size() > split_days_max) {
+            response_storage::rollup_query hours = rq;
+            hours.since_hour = first_day == INT64_MIN ? INT64_MIN : first_day * rollup_day_hours;
+            hours.until_hour = end_day == INT64_MAX ? INT64_MAX : end_day * rollup_day_hours;
+            if (!run(hours, out)) return false;
+        } else {
+            std::map<std::tuple<std::string, int64_t, uint8_t>, int64_t> sums;  // (group, local day, slot)
+            for (const auto& k : day_counts) sums[{k.group, k.hour, k.slot}] += static_cast<int64_t>(k.n);
+            for (int64_t d : split) {
+                response_storage::rollup_query part = rq;
+                part.bucket_hours = 0, part.offset_hours = 0;
+                part.since_hour = offset_hours > 0 ? (d + 1) * rollup_day_hours - offset_hours : d * rollup_day_hours;
+                part.until_hour = offset_hours > 0 ? (d + 1) * rollup_day_hours : d * rollup_day_hours - offset_hours;
+                std::vector<response_storage::rollup_count> moved;
+                if (!run(part, moved)) return false;
+                for (const auto& k : moved) {
+                    sums[{k.group, d, k.slot}] -= static_cast<int64_t>(k.n);
+                    sums[{k.group, d + rest, k.slot}] += static_cast<int64_t>(k.n);
+                }
+            }
+            for (const auto& [key, n] : sums) {
+                if (n <= 0) continue;  // 0: every count of that day moved; never below (a day holds its hours)
+                response_storage::rollup_count& k = out.emplace_back();
+                k.group = std::get<0>(key), k.hour = std::get<1>(key), k.slot = std::get<2>(key);
+                k.n = static_cast<uint64_t>(n);
+            }
+        }
+    }
     if (since != INT64_MIN && since < first_day * rollup_day_hours) {
         response_storage::rollup_query edge = rq;
         edge.until_hour = first_day * rollup_day_hours;
-        if (!run(edge)) return false;
+        if (!run(edge, out)) return false;
     }
     if (until != INT64_MAX && end_day * rollup_day_hours < until) {
         response_storage::rollup_query edge = rq;
         edge.since_hour = end_day * rollup_day_hours;
-        if (!run(edge)) return false;
+        if (!run(edge, out)) return false;
     }
     return true;
 }
@@ -779,7 +823,7 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     const int offset_hours = q.utc_offset_minutes / 60;
     std::vector<response_storage::rollup_count> counts;
     bool complete = false;
-    if (!rollup_sums(st, rq, q.by_time, offset_hours, counts, complete, error)) {
+    if (!rollup_sums(st, rq, q.by_time, offset_hours, q.bucket, counts, complete, error)) {
         error.clear();  // a backend without rollups: the rows answer
         return why = "this storage keeps no rollups", true;
     }
@@ -792,7 +836,7 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
         sq.attribute.clear();
         sq.values.clear();
         sq.group_by_value = false;
-        if (!rollup_sums(st, sq, q.by_time, offset_hours, all, complete, error)) return false;
+        if (!rollup_sums(st, sq, q.by_time, offset_hours, q.bucket, all, complete, error)) return false;
     }
     query_rows::compiled_filter c;
     for (int s = 0; s <= 10; ++s) c.slot_allowed[s] = (f.segments >> static_cast<int>(segment_of(s))) & 1;

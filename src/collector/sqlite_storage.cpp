@@ -339,8 +339,8 @@ public:
         // value / survey lists are bound as JSON arrays (?5, ?6; "[]" = any).
         const char* group = q.group_by_value && attr ? "value" : q.group_by_survey ? "survey" : "";
         nlohmann::json values = attr ? nlohmann::json(q.values) : nlohmann::json::array(), surveys = nlohmann::json(q.surveys);
-        bool ok = false;
-        {  // the statements finalize before the connection goes back to the pool
+        bool ok = true;  // (false here sent every query naming a survey to the rows)
+        {                // the statements finalize before the connection goes back to the pool
             statement st, cap, all;
             // Every survey when none is asked (a loose index scan of the primary key): bound as
             // a list, the survey column leads the primary key's range instead of a full scan.
