@@ -781,21 +781,115 @@ bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by
     return true;
 }
 
-// The filter a rollup answers: no comment or text condition; time bounds on hours; a time
-// zone in whole hours (a half-hour zone splits an hour between two days); at most one
-// attribute among `by` and the where conditions besides survey, conditions listing present
-// values (not `!=`, not "absent"). Anything else: answered = false and `why` says what, for
-// the scan's note.
+bool scan_into_store(collector_state& st, const query_params& q, size_t limit, int64_t since_ms, int64_t until_ms, bool whole_rows,
+                     response_store& store, size_t& rows, std::string& error);
+
+// What hourly cells cannot hold, read from rows: a since/until inside an hour (the part of that
+// hour in range), and in a half-hour zone the half hour before each local bucket start (the
+// rollups, read in the whole-hour zone half an hour west, put it in the day before). Each window is
+// a bounded scan of at most an hour of rows, counted by the core.
+struct row_window {
+    int64_t since_ms = 0, until_ms = 0;
+    bool moved = false;    // counted by the rollups in local day `from_day`: taken out of it
+    int64_t from_day = 0;  // (whole-hour local day of the rollups)
+};
+constexpr size_t row_windows_max = 128;
+
+// Adds the rows of `windows` to the rollups' counts (local days for a trend, groups otherwise),
+// and in a half-hour zone moves each bucket start's half hour to the day it belongs to. `why`
+// set: no answer from rollups (too many windows or rows), the caller scans instead.
+bool add_row_windows(collector_state& st, const query_params& q, const response_storage::rollup_query& rq, int offset_hours, bool with_all,
+                     std::vector<row_window>& windows, std::vector<response_storage::rollup_count>& counts,
+                     std::vector<response_storage::rollup_count>& all, std::string& why, std::string& error) {
+    constexpr int64_t half_ms = rollup_hour_ms / 2;
+    if (q.by_time && q.utc_offset_minutes % 60 != 0) {
+        // The rollups' local days are those of offset_hours (half an hour west of the zone):
+        // the half hour before each of their midnights belongs to the next day in the zone.
+        // Only where that next day starts another bucket does it change a figure.
+        int64_t first = INT64_MAX, last = INT64_MIN;
+        for (const auto& k : counts) first = std::min(first, k.hour), last = std::max(last, k.hour);
+        const int64_t lo = rq.since_hour == INT64_MIN ? INT64_MIN : rq.since_hour * rollup_hour_ms;
+        const int64_t hi = rq.until_hour == INT64_MAX ? INT64_MAX : rq.until_hour * rollup_hour_ms;
+        size_t moved = 0;
+        for (int64_t d = first; first <= last && d <= last; ++d) {
+            if (bucket_start_day(d + 1, q.bucket) == bucket_start_day(d, q.bucket)) continue;
+            const int64_t midnight = (d + 1) * ms_per_day - int64_t{offset_hours} * rollup_hour_ms;
+            const int64_t a = std::max(midnight - half_ms, lo), b = std::min(midnight, hi);
+            if (a >= b) continue;
+            if (++moved > row_windows_max)
+                return why = "a time zone of half an hour over more than " + std::to_string(row_windows_max) + " " +
+                             time_bucket_name(q.bucket) + "s",
+                       true;
+            windows.push_back({a, b, true, d});
+        }
+    }
+    size_t budget = st.desc.aggregate_scan_rows;
+    std::map<std::tuple<std::string, int64_t, uint8_t>, int64_t> delta;  // (group, day, slot) of counts
+    std::map<uint8_t, int64_t> delta_all;                                // slots of `all`
+    auto add = [](auto& m, const auto& key, const group_stats& g, int sign, auto make) {
+        for (int s = 0; s <= 10; ++s)
+            if (g.histogram.bins[static_cast<size_t>(s)])
+                m[make(key, static_cast<uint8_t>(s))] += sign * static_cast<int64_t>(g.histogram.bins[static_cast<size_t>(s)]);
+        if (g.shown) m[make(key, static_cast<uint8_t>(slot_shown))] += sign * static_cast<int64_t>(g.shown);
+        if (g.dismissed) m[make(key, static_cast<uint8_t>(slot_dismissed))] += sign * static_cast<int64_t>(g.dismissed);
+    };
+    auto cell = [](const std::pair<std::string, int64_t>& key, uint8_t slot) { return std::make_tuple(key.first, key.second, slot); };
+    auto slot_only = [](int, uint8_t slot) { return slot; };
+    const int64_t offset_ms = int64_t{q.utc_offset_minutes} * 60'000;
+    for (const row_window& w : windows) {
+        response_store store(store_desc{.max_attribute_keys = st.desc.max_attribute_keys});
+        size_t rows = 0;
+        if (!scan_into_store(st, q, budget, w.since_ms, w.until_ms, false, store, rows, error)) return false;
+        if (rows > budget) return why = "the rows of its partial hours are more than a scan may read", true;
+        budget -= rows;
+        if (q.by_time) {
+            for (const group_stats& g : group_by_time(store, q.filter, time_bucket::day, q.utc_offset_minutes))
+                add(delta, std::make_pair(std::string(), floor_div(g.start_ms + offset_ms, ms_per_day)), g, +1, cell);
+            if (w.moved) add(delta, std::make_pair(std::string(), w.from_day), aggregate(store, q.filter), -1, cell);
+        } else {
+            for (const group_stats& g : group_by_attribute(store, q.filter, q.by))
+                if (q.by == "survey" || !g.key.empty()) add(delta, std::make_pair(g.key, int64_t{0}), g, +1, cell);
+            if (with_all) add(delta_all, 0, aggregate(store, q.filter), +1, slot_only);
+        }
+    }
+    // Merged into the rollups' counts; a count below zero (a row written between the two reads)
+    // is taken as zero.
+    for (const auto& k : counts) delta[{k.group, k.hour, k.slot}] += static_cast<int64_t>(k.n);
+    counts.clear();
+    for (const auto& [key, n] : delta)
+        if (n > 0) counts.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), static_cast<uint64_t>(n)});
+    if (with_all) {
+        for (const auto& k : all) delta_all[k.slot] += static_cast<int64_t>(k.n);
+        all.clear();
+        for (const auto& [slot, n] : delta_all)
+            if (n > 0) all.push_back({"", 0, slot, static_cast<uint64_t>(n)});
+    }
+    return true;
+}
+
+// The filter a rollup answers: no comment or text condition; at most one attribute among `by`
+// and the where conditions besides survey, conditions listing present values (not `!=`, not
+// "absent"); a trend in a half-hour zone over at most row_windows_max bucket starts. Time bounds
+// inside an hour and a half-hour zone's half hours come from rows (row_window). Anything else:
+// answered = false and `why` says what, for the scan's note.
 bool aggregate_from_rollups(collector_state& st, const query_params& q, json& out, bool& answered, std::string& why, std::string& error) {
     answered = false;
     const response_filter& f = q.filter;
     if (f.with_comment || !f.text.empty()) return why = "a comment or text condition", true;
-    if (q.utc_offset_minutes % 60 != 0) return why = "a time zone of half an hour splits the hourly rollups' hours between days", true;
-    auto on_hour = [](int64_t ms, int64_t unbounded) { return ms == unbounded || ms % rollup_hour_ms == 0; };
-    if (!on_hour(f.since_ms, INT64_MIN) || !on_hour(f.until_ms, INT64_MAX)) return why = "since or until inside an hour", true;
+    // Whole hours from the rollups; the parts of hours at the edges from rows.
     response_storage::rollup_query rq;
-    rq.since_hour = f.since_ms == INT64_MIN ? INT64_MIN : f.since_ms / rollup_hour_ms;
-    rq.until_hour = f.until_ms == INT64_MAX ? INT64_MAX : f.until_ms / rollup_hour_ms;
+    rq.since_hour = f.since_ms == INT64_MIN ? INT64_MIN : -floor_div(-f.since_ms, rollup_hour_ms);  // ceil
+    rq.until_hour = f.until_ms == INT64_MAX ? INT64_MAX : floor_div(f.until_ms, rollup_hour_ms);
+    std::vector<row_window> windows;
+    if (rq.since_hour != INT64_MIN && rq.until_hour != INT64_MAX && rq.since_hour >= rq.until_hour) {
+        windows.push_back({f.since_ms, f.until_ms});  // within one hour, or across one boundary
+        rq.since_hour = rq.until_hour = 0;
+    } else {
+        if (rq.since_hour != INT64_MIN && f.since_ms < rq.since_hour * rollup_hour_ms)
+            windows.push_back({f.since_ms, rq.since_hour * rollup_hour_ms});
+        if (rq.until_hour != INT64_MAX && rq.until_hour * rollup_hour_ms < f.until_ms)
+            windows.push_back({rq.until_hour * rollup_hour_ms, f.until_ms});
+    }
     const bool by_survey = q.by == "survey", by_attribute = !q.by_time && !by_survey;
     if (by_attribute) rq.attribute = q.by;
     bool where_on_attribute = false;
@@ -820,7 +914,9 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     rq.group_by_survey = by_survey;
     // SQL sums into local days for a trend (the core folds days into weeks, months), and over
     // the whole range otherwise: the answer is days × slots or groups × slots, not hours.
-    const int offset_hours = q.utc_offset_minutes / 60;
+    // A half-hour zone: the rollups in the whole-hour zone half an hour west, corrected below.
+    const bool half_hour = q.utc_offset_minutes % 60 != 0;
+    const int offset_hours = static_cast<int>(floor_div(q.utc_offset_minutes, 60));
     std::vector<response_storage::rollup_count> counts;
     bool complete = false;
     if (!rollup_sums(st, rq, q.by_time, offset_hours, q.bucket, counts, complete, error)) {
@@ -837,6 +933,10 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
         sq.values.clear();
         sq.group_by_value = false;
         if (!rollup_sums(st, sq, q.by_time, offset_hours, q.bucket, all, complete, error)) return false;
+    }
+    if (!windows.empty() || (half_hour && q.by_time)) {
+        if (!add_row_windows(st, q, rq, offset_hours, by_attribute && !where_on_attribute, windows, counts, all, why, error)) return false;
+        if (!why.empty()) return true;
     }
     query_rows::compiled_filter c;
     for (int s = 0; s <= 10; ++s) c.slot_allowed[s] = (f.segments >> static_cast<int>(segment_of(s))) & 1;
