@@ -1,6 +1,5 @@
 /* npskit: in-product NPS survey prompt. MIT. docs/js-api.md */
 (function (script) {
-var Wasm = WebAssembly;
 // The wasm fetch is the round trip the prompt waits on: it starts while this script is still
 // being evaluated (a host fetch that throws becomes a rejection, caught below). A CSP that
 // forbids compiling wasm is refused before the runtime, with a clear message.
@@ -8,7 +7,7 @@ var Wasm = WebAssembly;
 new Promise(function (ok) {
   ok(fetch(new URL(script.dataset.wasm || "npskit.wasm", script.src), {credentials: "omit"}));
 }).then(function (r) {
-  try { new Wasm.Module(new Uint8Array([0,97,115,109,1,0,0,0])); }
+  try { new WebAssembly.Module(new Uint8Array([0,97,115,109,1,0,0,0])); }
   catch (e) { throw Error("CSP: script-src needs 'wasm-unsafe-eval' (docs/js-api.md#csp)"); }
   if (!r.ok) throw Error("HTTP " + r.status);
   return r.arrayBuffer();

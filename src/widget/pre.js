@@ -3,7 +3,7 @@
 // window.npskit. Every entry from the page or the browser into the wasm goes through `guard`,
 // so no exception ever reaches the host page.
 
-var npskitScript = Module["script"];  // document.currentScript, captured by extern-pre.js
+var npskitScript = Module["script"];  // document.currentScript, captured by extern-pre.js (never null there: it reads its dataset)
 
 // Closure renames properties: everything the browser or the host page sees is quoted.
 function npskitGuard(f) {
@@ -40,7 +40,7 @@ var npskitCss =
   "font:14px/1.45 system-ui,sans-serif;text-align:start;animation:npskit-in .18s ease-out;" +
   "color:#1f2328;background:#fff;border:1px solid #d0d7de;box-shadow:0 10px 30px #0000002e;--m:#57606a;--l:#d0d7de}" +
   ".dk{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68}" +
-  "@media (prefers-color-scheme:dark){.a{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68}}" +
+  "@media(prefers-color-scheme:dark){.a{color:#e6edf3;background:#1c2128;border-color:#3d444d;--m:#9da7b3;--l:#545d68}}" +
   ".bc{inset-inline:0;margin:0 auto}.c{inset:0;margin:auto;height:max-content}" +
   ".bd{position:fixed;inset:0;z-index:2147483646;background:#0007}" +
   ".w *{box-sizing:border-box;margin:0;font:inherit;color:inherit}" +
@@ -57,11 +57,11 @@ var npskitCss =
   ".p,.g{display:inline-flex;align-items:center;height:36px;padding:0 14px;border:1px solid var(--b);border-radius:6px;font-weight:600;cursor:pointer;text-decoration:none}" +
   ".p{background:var(--b);color:var(--bt)}.g{background:none;border-color:var(--l)}" +
   ":focus-visible{outline:2px solid var(--b);outline-offset:2px}" +
-  "@media (pointer:coarse){.s button,.p,.g{height:44px}.x{width:44px;height:44px;top:4px;inset-inline-end:4px}}" +
-  "@media (max-width:480px){.w{inset:auto 0 0;width:auto;max-width:none;margin:0;border-radius:14px 14px 0 0;border-width:1px 0 0}}" +
-  "@media (max-width:480px) and (pointer:coarse){.s{grid-template-columns:repeat(6,1fr)}}" +
+  "@media(pointer:coarse){.s button,.p,.g{height:44px}.x{width:44px;height:44px;top:4px;inset-inline-end:4px}}" +
+  "@media(max-width:480px){.w{inset:auto 0 0;width:auto;max-width:none;margin:0;border-radius:14px 14px 0 0;border-width:1px 0 0}}" +
+  "@media(max-width:480px) and (pointer:coarse){.s{grid-template-columns:repeat(6,1fr)}}" +
   "@keyframes npskit-in{from{opacity:0;transform:translateY(10px)}}" +
-  "@media (prefers-reduced-motion:reduce){.w{animation:none}}";
+  "@media(prefers-reduced-motion:reduce){.w{animation:none}}";
 
 var npskitDom = {
   h: [null], host: null, focusWasOurs: false,
@@ -212,14 +212,14 @@ var npskitIo = {
     if (t == "string") return "s" + v.replace(/[\x00\x01]/g, "") + "\x01";
     if (t == "number") return isFinite(v) ? "n" + v + "\x01" : "z\x01";
     if (t == "boolean") return (v ? "t" : "f") + "\x01";
-    if (!v || t != "object" || parents.length > 15 || parents.indexOf(v) >= 0) return "z\x01";
+    if (!v || t != "object" || parents.length > 15 || parents.includes(v)) return "z\x01";
     parents = parents.concat([v]);
     if (Array.isArray(v)) {
       for (k = 0; k < v.length; k++) out += npskitIo.encode(v[k], parents);
       return "a" + v.length + "\x01" + out;
     }
-    for (k in v) {
-      if (!Object.prototype.hasOwnProperty.call(v, k) || v[k] === undefined || typeof v[k] == "function") continue;
+    for (k of Object.keys(v)) {  // own enumerable keys, as JSON.stringify
+      if (v[k] === undefined || typeof v[k] == "function") continue;
       out += "k" + k.replace(/[\x00\x01]/g, "") + "\x01" + npskitIo.encode(v[k], parents);
       n++;
     }
@@ -249,7 +249,7 @@ var npskitIo = {
     }
     npskit["loaded"] = true;
     window["npskit"] = npskit;
-    npskitIo.call("init", [Object.assign({}, npskitScript && npskitScript.dataset)]);
+    npskitIo.call("init", [Object.assign({}, npskitScript.dataset)]);
     for (i = 0; i < queued.length; i++) npskit.apply(null, queued[i]);
   }
 };

@@ -42,7 +42,7 @@ EM_JS(void, npskit_js_boot, (), { npskitIo.boot(); });
 
 extern "C" void npskit_js_boot();
 
-int main() {
-    npskit_js_boot();  // reads data-* attributes, installs window.npskit, replays queued calls
-    return 0;
-}
+// Reads data-* attributes, installs window.npskit, replays queued calls. The only static
+// constructor (nothing else has one), run by the runtime as soon as the exports are set: no
+// main() export and call.
+__attribute__((constructor)) static void npskit_boot() { npskit_js_boot(); }
