@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <optional>
 #include <tuple>
@@ -714,6 +715,152 @@ std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_v
     return rows;
 }
 
+void theme_index::clear() {
+    built_ = false;
+    rows_seen_ = pool_seen_ = 0;
+    entries_.clear();
+    entry_ids_[0].clear();
+    entry_ids_[1].clear();
+    entries_of_stem_.clear();
+    offsets_.clear();
+    rows_.clear();
+    offsets_.shrink_to_fit();
+    rows_.shrink_to_fit();
+}
+
+bool theme_index::covers(const response_store& store) const {
+    return built_ && store.size() >= rows_seen_ && store.comment_pool.size() >= pool_seen_;
+}
+
+void theme_index::build(const response_store& store) {
+    clear();
+    const attribute_column* locales = store.attribute("locale");
+    // By locale code: its language (0 English, 1 French), or 2 when it has none (detected).
+    std::vector<uint8_t> code_language;
+    if (locales)
+        for (size_t c = 0; c <= locales->values.size(); ++c)
+            code_language.push_back(
+                static_cast<uint8_t>(language_of_locale(locales->value_of(static_cast<uint16_t>(c))).value_or(text_language{2})));
+    std::unique_ptr<stemmer> stemmers[2];
+    // Each commented row's distinct non-stop entries, one after another, then inverted (a
+    // counting sort by entry keeps each entry's rows ascending).
+    std::vector<uint32_t> ids, commented, ends;
+    std::vector<uint32_t> seen;
+    std::string tokens, word;
+    std::vector<std::pair<uint32_t, uint32_t>> spans;
+    std::vector<std::string_view> views;
+    for (size_t row = 0; row < store.size(); ++row) {
+        if (!store.comment_lengths[row]) continue;
+        tokens.clear();
+        spans.clear();
+        tokenize_into(store.comment(row), tokens, spans);
+        if (spans.empty()) continue;
+        views.clear();
+        for (auto [b, e] : spans) views.push_back(std::string_view(tokens).substr(b, e - b));
+        uint8_t known = locales ? code_language[locales->code_at(row)] : 2;
+        const auto lang = known < 2 ? static_cast<text_language>(known) : detect_language(views);
+        auto& map = entry_ids_[static_cast<size_t>(lang)];
+        seen.clear();
+        for (std::string_view w : views) {
+            auto found = map.find(word.assign(w));
+            if (found == map.end()) {
+                const uint8_t kind = kind_of(w, lang);
+                uint32_t id = UINT32_MAX;  // stop words get no entry: no theme starts or ends with one
+                if (kind != kind_stop) {
+                    id = static_cast<uint32_t>(entries_.size());
+                    entries_.push_back({std::string(w), kind});
+                    std::string stem(w);
+                    if (kind == kind_word) {
+                        auto& st = stemmers[static_cast<size_t>(lang)];
+                        if (!st) st = std::make_unique<stemmer>(lang);
+                        stem = std::string(st->stem(w));
+                    }
+                    entries_of_stem_[stem].push_back(id);
+                }
+                found = map.emplace(word, id).first;
+            }
+            if (found->second != UINT32_MAX) seen.push_back(found->second);
+        }
+        if (seen.empty()) continue;
+        std::sort(seen.begin(), seen.end());
+        seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+        ids.insert(ids.end(), seen.begin(), seen.end());
+        commented.push_back(static_cast<uint32_t>(row));
+        ends.push_back(static_cast<uint32_t>(ids.size()));
+    }
+    offsets_.assign(entries_.size() + 1, 0);
+    for (uint32_t id : ids) ++offsets_[id + 1];
+    for (size_t e = 0; e < entries_.size(); ++e) offsets_[e + 1] += offsets_[e];
+    rows_.resize(ids.size());
+    std::vector<uint32_t> next(offsets_.begin(), offsets_.end() - 1);
+    for (size_t k = 0, i = 0; k < commented.size(); ++k)
+        for (; i < ends[k]; ++i) rows_[next[ids[i]]++] = commented[k];
+    rows_seen_ = store.size();
+    pool_seen_ = store.comment_pool.size();
+    built_ = true;
+}
+
+void theme_index::rows_of_stem(std::string_view stem, bool words_only, std::string_view prefix, std::vector<uint32_t>& out) const {
+    out.clear();
+    auto it = entries_of_stem_.find(std::string(stem));
+    if (it == entries_of_stem_.end()) return;
+    std::vector<uint32_t> lists;
+    for (uint32_t e : it->second) {
+        const entry& en = entries_[e];
+        if (words_only && en.kind != kind_word) continue;
+        if (en.surface.compare(0, prefix.size(), prefix) != 0) continue;
+        if (offsets_[e + 1] > offsets_[e]) lists.push_back(e);
+    }
+    if (lists.size() == 1) {
+        out.assign(rows_.begin() + offsets_[lists[0]], rows_.begin() + offsets_[lists[0] + 1]);
+        return;
+    }
+    // Several surface forms ("fast", "faster"): their rows overlap; a bit per row merges them.
+    if (lists.empty()) return;
+    std::vector<uint64_t> bits((rows_seen_ + 63) / 64, 0);
+    size_t total = 0;
+    for (uint32_t e : lists) {
+        total += offsets_[e + 1] - offsets_[e];
+        for (uint32_t k = offsets_[e]; k < offsets_[e + 1]; ++k) bits[rows_[k] >> 6] |= uint64_t{1} << (rows_[k] & 63);
+    }
+    out.reserve(total);
+    for (size_t w = 0; w < bits.size(); ++w)
+        for (uint64_t b = bits[w]; b; b &= b - 1) out.push_back(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(b))));
+}
+
+std::vector<uint32_t> theme_index::rows_mentioning(const response_store& store, theme_matcher& m) const {
+    std::vector<uint32_t> rows;
+    const std::vector<std::string>& words = m.words();
+    if (words.empty()) return rows;
+    if (words.size() == 1) {
+        // Exactly rows_mentioning's rule: a token of the word's kind, stem and prefix (the
+        // matcher only looks at tokens starting with the prefix).
+        rows_of_stem(words[0], true, theme_stem_prefix(words[0]), rows);
+        return rows;
+    }
+    // A phrase starts and ends with a word or negation (forms_term): its rows hold both.
+    std::vector<uint32_t> first, last;
+    rows_of_stem(words.front(), false, {}, first);
+    rows_of_stem(words.back(), false, {}, last);
+    std::vector<uint32_t> both;
+    std::set_intersection(first.begin(), first.end(), last.begin(), last.end(), std::back_inserter(both));
+    const attribute_column* locales = store.attribute("locale");
+    for (uint32_t row : both)
+        if (m.matches(store.comment(row), locales ? locales->value_of(locales->code_at(row)) : std::string_view{})) rows.push_back(row);
+    return rows;
+}
+
+size_t theme_index::memory_bytes() const {
+    size_t bytes = (offsets_.capacity() + rows_.capacity()) * sizeof(uint32_t) + entries_.capacity() * sizeof(entry);
+    // Strings and hash nodes, roughly: a node, its key and the bucket pointer.
+    for (const auto& e : entries_) bytes += e.surface.capacity() > 15 ? e.surface.capacity() + 1 : 0;
+    for (const auto& map : entry_ids_)
+        bytes += map.size() * (sizeof(std::string) + 2 * sizeof(void*) + sizeof(uint32_t)) + map.bucket_count() * sizeof(void*);
+    bytes += entries_of_stem_.size() * (sizeof(std::string) + 2 * sizeof(void*) + sizeof(std::vector<uint32_t>)) +
+             entries_of_stem_.bucket_count() * sizeof(void*) + entries_.size() * sizeof(uint32_t);
+    return bytes;
+}
+
 void theme_row_cache::clear() {
     valid_ = full_ = false;
     key_.clear();
@@ -722,14 +869,24 @@ void theme_row_cache::clear() {
     rows_seen_ = pool_seen_ = 0;
 }
 
-const std::vector<uint32_t>& theme_row_cache::rows(const response_store& store, std::string_view key) {
+const std::vector<uint32_t>& theme_row_cache::rows(const response_store& store, std::string_view key, const theme_index* index) {
     full_ = false;
     if (!valid_ || key != key_ || store.size() < rows_seen_ || store.comment_pool.size() < pool_seen_) {
-        rows_ = rows_mentioning(store, key);
         key_ = key;
         matcher_ = std::make_unique<theme_matcher>(key);
         valid_ = full_ = true;
-    } else if (store.size() != rows_seen_ || store.comment_pool.size() != pool_seen_) {
+        if (index && index->covers(store)) {
+            // The index's rows, then what came since as below (as if it had been cached then).
+            rows_ = index->rows_mentioning(store, *matcher_);
+            rows_seen_ = index->rows();
+            pool_seen_ = index->pool();
+        } else {
+            rows_ = rows_mentioning(store, key);
+            rows_seen_ = store.size();
+            pool_seen_ = store.comment_pool.size();
+        }
+    }
+    if (store.size() != rows_seen_ || store.comment_pool.size() != pool_seen_) {
         // Rewritten older rows: re-checked (their comment may no longer mention it), in order.
         const attribute_column* locales = store.attribute("locale");
         const std::string& prefilter = matcher_->prefilter();

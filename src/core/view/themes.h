@@ -246,6 +246,42 @@ std::string_view theme_stem_prefix(std::string_view stem);
 // one code path of the theme condition (report, CSV export).
 std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_view key);
 
+// The store's comments by word, built once per load (the dashboard's, after the import): each
+// distinct lower-cased token of a language (its kind and stem found once) → the rows whose comment
+// holds it, ascending (stop words left out: a theme's first and last words never are one). It
+// finds rows_mentioning's rows without reading the comments: a word's rows are the union of its
+// surface forms' (those rows_mentioning would accept: the stem's kind and prefix), a phrase's are
+// checked by theme_matcher among the rows holding both its end words. Covers the rows and pool
+// of build(); rows added or rewritten since are for the caller (theme_row_cache checks them).
+class theme_index {
+public:
+    void build(const response_store& store);
+    void clear();
+    // Whether it can answer for this store: built, and the store has not shrunk since.
+    bool covers(const response_store& store) const;
+    // rows_mentioning(store, key) over the rows < rows() (the store build() saw, which must be
+    // the same store, possibly grown), by `m` = theme_matcher(key).
+    std::vector<uint32_t> rows_mentioning(const response_store& store, theme_matcher& m) const;
+    size_t rows() const { return rows_seen_; }
+    size_t pool() const { return pool_seen_; }
+    size_t memory_bytes() const;
+
+private:
+    struct entry {
+        std::string surface;
+        uint8_t kind = 0;
+    };
+    // Rows of entry e: rows_[offsets_[e] .. offsets_[e + 1]).
+    void rows_of_stem(std::string_view stem, bool words_only, std::string_view prefix, std::vector<uint32_t>& out) const;
+
+    bool built_ = false;
+    size_t rows_seen_ = 0, pool_seen_ = 0;
+    std::vector<entry> entries_;
+    std::unordered_map<std::string, uint32_t> entry_ids_[2];                  // by language: token → entry
+    std::unordered_map<std::string, std::vector<uint32_t>> entries_of_stem_;  // stem → its non-stop entries
+    std::vector<uint32_t> offsets_, rows_;
+};
+
 // rows_mentioning kept between re-scores: finding a theme's rows is most of a re-score with a
 // theme selected (~15 ms at 10^6 comments), and changing another filter does not change them.
 // Found in full when the key changes or the store shrank; otherwise only the rows whose comment
@@ -254,7 +290,9 @@ std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_v
 // clear() when the store is replaced by another of possibly the same size (a new load).
 class theme_row_cache {
 public:
-    const std::vector<uint32_t>& rows(const response_store& store, std::string_view key);
+    // With an index that covers the store, a full find asks it (and checks the rows it does not
+    // cover like appended ones).
+    const std::vector<uint32_t>& rows(const response_store& store, std::string_view key, const theme_index* index = nullptr);
     void clear();
     // Whether the last rows() found the set in full (the first selection of a theme).
     bool last_was_full() const { return full_; }
