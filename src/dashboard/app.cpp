@@ -62,6 +62,7 @@ void app_setup(app_state& app) {
 static void begin_load(app_state& app, source_kind kind, const std::string& name) {
     app.store = response_store(store_desc{});
     app.theme_rows.clear();
+    app.mention_index.clear();
     app.importer.reset();
     app.load = load_status{};
     app.load.kind = kind;
@@ -93,6 +94,9 @@ static void finish_load(app_state& app) {
     // the collector keeps it for live updates by id. Either way the growth slack goes.
     if (app.load.kind != source_kind::collector) app.store.release_id_index();
     app.store.shrink_to_fit();
+    // Once per load: clicking a theme then finds its rows without reading every comment (the
+    // collector's later rows are checked by theme_row_cache as they come).
+    app.mention_index.build(app.store);
     app.load.finished_ms = now_ms();
     app.load.phase = load_phase::done;
     app.load.note = app.store.limits_note();
@@ -305,7 +309,7 @@ void app_rebuild(app_state& app) {
     d.bucket = app.settings.bucket;
     d.breakdown_key = app.settings.breakdown;
     d.theme_key = app.settings.theme;
-    if (!d.theme_key.empty()) d.theme_rows = &app.theme_rows.rows(app.store, d.theme_key);
+    if (!d.theme_key.empty()) d.theme_rows = &app.theme_rows.rows(app.store, d.theme_key, &app.mention_index);
     d.corpus = &app.theme_words;
     if (app.agg.on) {
         aggregate_ask(app, d);  // the report arrives with the answers (aggregate_pump)
@@ -347,6 +351,7 @@ void app_load_demo(app_state& app, uint64_t rows) {
     app.store.end_bulk();
     app.store.release_id_index();
     app.store.shrink_to_fit();
+    app.mention_index.build(app.store);
     app.load.stats.records = app.load.stats.accepted = app.store.size();
     app.load.finished_ms = now_ms();
     app.load.phase = load_phase::done;
@@ -428,6 +433,7 @@ std::string app_state_json(const app_state& app) {
             {"first_figures_seconds", app.agg.first_figures_ms ? (app.agg.first_figures_ms - app.load.started_ms) / 1000 : 0.0}};
     j["memory_bytes"] = app.store.memory_bytes();
     j["comment_bytes"] = app.store.comment_pool.size();
+    j["theme_index_bytes"] = app.mention_index.memory_bytes();
     j["build_ms"] = app.build_cpu_ms;
     j["frame_ms"] = app.frame_cpu_ms;
     j["builds"] = app.builds;
@@ -445,7 +451,7 @@ void app_export_csv(app_state& app) {
     std::vector<uint32_t> rows = matching_responses(app.store, f);
     if (!app.settings.theme.empty()) {  // newest first, as matching_responses gives them
         // The rows the re-score used (kept by theme_row_cache): no second search of the pool.
-        const std::vector<uint32_t>& theme = app.theme_rows.rows(app.store, app.settings.theme);
+        const std::vector<uint32_t>& theme = app.theme_rows.rows(app.store, app.settings.theme, &app.mention_index);
         std::erase_if(rows, [&](uint32_t row) { return !std::binary_search(theme.begin(), theme.end(), row); });
     }
     std::reverse(rows.begin(), rows.end());  // oldest first reads naturally in a spreadsheet

@@ -146,6 +146,7 @@ struct app_state {
     std::string hash_written;  // last hash we wrote (so our own write is not re-applied)
     report rep;
     theme_row_cache theme_rows;  // the selected theme's rows, kept while the data allows (themes.h)
+    theme_index mention_index;   // the comments by word, built when a load ends: a theme's rows at a click
     theme_corpus theme_words;    // the themes' word and term dictionaries, kept between re-scores
     bool filters_dirty = true;   // re-score at once
     bool data_dirty = false;     // re-score, throttled while data streams in
