@@ -719,8 +719,9 @@ void theme_index::clear() {
     built_ = false;
     rows_seen_ = pool_seen_ = 0;
     entries_.clear();
-    entry_ids_[0].clear();
-    entry_ids_[1].clear();
+    std::string().swap(token_bytes_);
+    std::vector<token_key>().swap(token_keys_);
+    std::vector<uint32_t>().swap(token_table_);
     entries_of_stem_.clear();
     offsets_.clear();
     rows_.clear();
@@ -730,6 +731,40 @@ void theme_index::clear() {
 
 bool theme_index::covers(const response_store& store) const {
     return built_ && store.size() >= rows_seen_ && store.comment_pool.size() >= pool_seen_;
+}
+
+uint32_t& theme_index::token_slot(std::string_view token, uint8_t language, bool& fresh) {
+    auto hash = [](std::string_view t, uint8_t lang) {
+        uint32_t h = 2166136261u ^ lang;  // FNV-1a
+        for (char c : t) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+        return h;
+    };
+    if (2 * (token_keys_.size() + 1) > token_table_.size()) {  // grow: at most half full
+        std::vector<uint32_t> table(std::max<size_t>(1024, 2 * token_table_.size()), 0);
+        const size_t mask = table.size() - 1;
+        for (uint32_t k = 0; k < token_keys_.size(); ++k) {
+            const token_key& key = token_keys_[k];
+            size_t i = hash(std::string_view(token_bytes_).substr(key.offset, key.size), key.language) & mask;
+            while (table[i]) i = (i + 1) & mask;
+            table[i] = k + 1;
+        }
+        token_table_.swap(table);
+    }
+    const size_t mask = token_table_.size() - 1;
+    for (size_t i = hash(token, language) & mask;; i = (i + 1) & mask) {
+        if (!token_table_[i]) {
+            fresh = true;
+            token_keys_.push_back({static_cast<uint32_t>(token_bytes_.size()), static_cast<uint32_t>(token.size()), UINT32_MAX, language});
+            token_bytes_.append(token);
+            token_table_[i] = static_cast<uint32_t>(token_keys_.size());
+            return token_keys_.back().value;
+        }
+        token_key& key = token_keys_[token_table_[i] - 1];
+        if (key.language == language && key.size == token.size() && std::string_view(token_bytes_).substr(key.offset, key.size) == token) {
+            fresh = false;
+            return key.value;
+        }
+    }
 }
 
 void theme_index::build(const response_store& store) {
@@ -746,7 +781,7 @@ void theme_index::build(const response_store& store) {
     // counting sort by entry keeps each entry's rows ascending).
     std::vector<uint32_t> ids, commented, ends;
     std::vector<uint32_t> seen;
-    std::string tokens, word;
+    std::string tokens;
     std::vector<std::pair<uint32_t, uint32_t>> spans;
     std::vector<std::string_view> views;
     for (size_t row = 0; row < store.size(); ++row) {
@@ -759,11 +794,11 @@ void theme_index::build(const response_store& store) {
         for (auto [b, e] : spans) views.push_back(std::string_view(tokens).substr(b, e - b));
         uint8_t known = locales ? code_language[locales->code_at(row)] : 2;
         const auto lang = known < 2 ? static_cast<text_language>(known) : detect_language(views);
-        auto& map = entry_ids_[static_cast<size_t>(lang)];
         seen.clear();
         for (std::string_view w : views) {
-            auto found = map.find(word.assign(w));
-            if (found == map.end()) {
+            bool fresh = false;
+            uint32_t& slot = token_slot(w, static_cast<uint8_t>(lang), fresh);
+            if (fresh) {
                 const uint8_t kind = kind_of(w, lang);
                 uint32_t id = UINT32_MAX;  // stop words get no entry: no theme starts or ends with one
                 if (kind != kind_stop) {
@@ -777,9 +812,9 @@ void theme_index::build(const response_store& store) {
                     }
                     entries_of_stem_[stem].push_back(id);
                 }
-                found = map.emplace(word, id).first;
+                slot = id;
             }
-            if (found->second != UINT32_MAX) seen.push_back(found->second);
+            if (slot != UINT32_MAX) seen.push_back(slot);
         }
         if (seen.empty()) continue;
         std::sort(seen.begin(), seen.end());
@@ -854,8 +889,7 @@ size_t theme_index::memory_bytes() const {
     size_t bytes = (offsets_.capacity() + rows_.capacity()) * sizeof(uint32_t) + entries_.capacity() * sizeof(entry);
     // Strings and hash nodes, roughly: a node, its key and the bucket pointer.
     for (const auto& e : entries_) bytes += e.surface.capacity() > 15 ? e.surface.capacity() + 1 : 0;
-    for (const auto& map : entry_ids_)
-        bytes += map.size() * (sizeof(std::string) + 2 * sizeof(void*) + sizeof(uint32_t)) + map.bucket_count() * sizeof(void*);
+    bytes += token_bytes_.capacity() + token_keys_.capacity() * sizeof(token_key) + token_table_.capacity() * sizeof(uint32_t);
     bytes += entries_of_stem_.size() * (sizeof(std::string) + 2 * sizeof(void*) + sizeof(std::vector<uint32_t>)) +
              entries_of_stem_.bucket_count() * sizeof(void*) + entries_.size() * sizeof(uint32_t);
     return bytes;

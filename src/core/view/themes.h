@@ -277,7 +277,16 @@ private:
     bool built_ = false;
     size_t rows_seen_ = 0, pool_seen_ = 0;
     std::vector<entry> entries_;
-    std::unordered_map<std::string, uint32_t> entry_ids_[2];                  // by language: token → entry
+    // Token (and language) → entry, or UINT32_MAX for a stop word: an open-addressing table over
+    // one byte arena, as std::unordered_map<std::string> cost most of build() in wasm.
+    struct token_key {
+        uint32_t offset, size, value;
+        uint8_t language;
+    };
+    uint32_t& token_slot(std::string_view token, uint8_t language, bool& fresh);
+    std::string token_bytes_;
+    std::vector<token_key> token_keys_;
+    std::vector<uint32_t> token_table_;                                       // token_keys_ index + 1; 0: empty
     std::unordered_map<std::string, std::vector<uint32_t>> entries_of_stem_;  // stem → its non-stop entries
     std::vector<uint32_t> offsets_, rows_;
 };
