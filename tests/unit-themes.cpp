@@ -576,12 +576,23 @@ TEST_CASE("theme_index: rows_mentioning's rows exactly, EN and FR, words and phr
     importer.feed(ndjson);
     importer.finish();
     REQUIRE(store.size() == 3000);
+    // Built in slices, as the dashboard does between frames: it answers once every row is in.
     theme_index index;
-    index.build(store);
+    size_t slices = 1;
+    while (!index.extend(store, 256)) {
+        CHECK_FALSE(index.covers(store));
+        ++slices;
+    }
+    CHECK(slices == 12);
     REQUIRE(index.covers(store));
+    REQUIRE(index.rows() == 3000);
+    theme_index whole;  // in one go
+    whole.build(store);
     // Keys: every word's stem in either language, every 2 and 3 adjacent tokens' stems (most
     // of them no theme at all), and a few by hand.
-    std::vector<std::string> keys = {"not work", "mis à jour", "mode hor lign", "not", "pas", "été", "Fast", "a b c d", "", " "};
+    // "not no", "not the no", "pas trop": no word in them, no theme (forms_term).
+    std::vector<std::string> keys = {"not work", "mis à jour", "mode hor lign", "not",    "pas",        "été",      "Fast",     "a b c d",
+                                     "",         " ",          "not no",        "no too", "not the no", "pas trop", "trop pas", "too no"};
     stemmer stem_en(text_language::english), stem_fr(text_language::french);
     for (size_t row = 0; row < store.size() && keys.size() < 700; row += 7) {
         const std::vector<std::string> tokens = tokenize(store.comment(row));
@@ -603,12 +614,22 @@ TEST_CASE("theme_index: rows_mentioning's rows exactly, EN and FR, words and phr
         const std::vector<uint32_t> plain = rows_mentioning(store, key);
         theme_matcher m(key);
         CHECK(index.rows_mentioning(store, m) == plain);  // fails on a row missed or added
+        CHECK(whole.rows_mentioning(store, m) == plain);
         found += !plain.empty();
         if (!plain.empty()) (key.find(' ') == std::string::npos ? words : phrases) += 1;
     }
     CHECK(words >= 40);
     CHECK(phrases >= 100);
     CHECK(found < keys.size());  // and keys that match nothing
+    // The negation-only windows exist in the corpus (so the rule is what keeps them out).
+    size_t negation_pairs = 0;
+    for (size_t row = 0; row < store.size(); ++row) {
+        const std::vector<std::string> tokens = tokenize(store.comment(row));
+        for (size_t i = 0; i + 1 < tokens.size(); ++i)
+            negation_pairs +=
+                (tokens[i] == "not" || tokens[i] == "no" || tokens[i] == "too") && (tokens[i + 1] == "no" || tokens[i + 1] == "too");
+    }
+    CHECK(negation_pairs > 0);
     CHECK(index.memory_bytes() > 0);
 
     // The cache asks the index for a full find, then checks the rows the index has not seen:
@@ -637,6 +658,43 @@ TEST_CASE("theme_index: rows_mentioning's rows exactly, EN and FR, words and phr
         CHECK(cache.rows(store, key, &index) == rows_mentioning(store, key));
         CHECK(cache.last_was_full());
     }
+    // Rows added after it was built join it (the dashboard's live updates), words and phrases.
+    CHECK(index.rows_mentioning(store, theme_matcher("slow")).back() != 3000);
+    CHECK(index.extend(store));
+    REQUIRE(index.rows() == 3001);
+    CHECK(index.rows_mentioning(store, theme_matcher("slow")).back() == 3000);
+    response_importer later({}, [&](const response_view& r) { store.add(r); });
+    later.feed(
+        "{\"v\": 1, \"id\": \"generated-3001\", \"survey\": \"s\", \"score\": 9, \"ts\": \"2026-02-03T10:00:00Z\", \"locale\": \"fr\", "
+        "\"comment\": \"La mise à jour est trop lente, pas clair\"}\n"
+        "{\"v\": 1, \"id\": \"generated-3002\", \"survey\": \"s\", \"score\": 2, \"ts\": \"2026-02-03T10:00:00Z\", "
+        "\"comment\": \"Support tickets not working\"}\n");
+    later.finish();
+    REQUIRE(store.size() == 3003);
+    CHECK_FALSE(index.extend(store, 1));  // one of the two
+    CHECK(index.covers(store));           // still answers: the cache checks the rest
+    CHECK(index.extend(store));
+    for (const char* key : {"mis à jour", "pas clair", "not work", "support ticket", "lent", "ticket"}) {
+        INFO(key);
+        const std::vector<uint32_t> plain = rows_mentioning(store, key);
+        CHECK(index.rows_mentioning(store, theme_matcher(key)) == plain);
+        CHECK_FALSE(plain.empty());
+        CHECK(plain.back() >= 3001);
+    }
+    // A row rewritten after it was indexed keeps its old tokens in the index: the cache re-checks
+    // it (its comment lies past pool()) and drops it.
+    const uint32_t was_slow = now.front();
+    response_importer rewrite({}, [&](const response_view& r) { store.add(r); });
+    rewrite.feed("{\"v\": 1, \"id\": \"generated-" + std::to_string(was_slow) +
+                 "\", \"survey\": \"s\", \"score\": " + std::to_string(store.slots[was_slow]) +
+                 ", \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"all good\"}\n");
+    rewrite.finish();
+    REQUIRE(store.size() == 3003);
+    const std::vector<uint32_t> rewritten = rows_mentioning(store, "slow");
+    REQUIRE(rewritten.front() != was_slow);
+    CHECK(index.rows_mentioning(store, theme_matcher("slow")).front() == was_slow);  // stale alone
+    cache.clear();
+    CHECK(cache.rows(store, "slow", &index) == rewritten);
     index.clear();
     CHECK_FALSE(index.covers(store));
 }

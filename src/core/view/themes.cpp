@@ -715,22 +715,28 @@ std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_v
     return rows;
 }
 
-void theme_index::clear() {
-    built_ = false;
-    rows_seen_ = pool_seen_ = 0;
-    entries_.clear();
-    std::string().swap(token_bytes_);
-    std::vector<token_key>().swap(token_keys_);
-    std::vector<uint32_t>().swap(token_table_);
-    entries_of_stem_.clear();
-    offsets_.clear();
-    rows_.clear();
-    offsets_.shrink_to_fit();
-    rows_.shrink_to_fit();
+namespace {
+void put_varint(std::vector<uint8_t>& out, uint32_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<uint8_t>(v | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<uint8_t>(v));
 }
+uint32_t get_varint(const uint8_t*& p) {
+    uint32_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        const uint8_t b = *p++;
+        v |= static_cast<uint32_t>(b & 0x7F) << shift;
+        if (b < 0x80) return v;
+    }
+}
+}  // namespace
+
+void theme_index::clear() { *this = theme_index(); }
 
 bool theme_index::covers(const response_store& store) const {
-    return built_ && store.size() >= rows_seen_ && store.comment_pool.size() >= pool_seen_;
+    return complete_ && store.size() >= rows_seen_ && store.comment_pool.size() >= pool_seen_;
 }
 
 uint32_t& theme_index::token_slot(std::string_view token, uint8_t language, bool& fresh) {
@@ -767,131 +773,172 @@ uint32_t& theme_index::token_slot(std::string_view token, uint8_t language, bool
     }
 }
 
-void theme_index::build(const response_store& store) {
-    clear();
+bool theme_index::extend(const response_store& store, size_t max_rows) {
+    if (!started_) {
+        started_ = true;
+        // Rows rewritten from now on have their comment past this: the cache re-checks them.
+        pool_seen_ = store.comment_pool.size();
+    }
     const attribute_column* locales = store.attribute("locale");
-    // By locale code: its language (0 English, 1 French), or 2 when it has none (detected).
-    std::vector<uint8_t> code_language;
-    if (locales)
+    if (locales && code_language_.size() != locales->values.size() + 1) {  // new locales came
+        code_language_.clear();
         for (size_t c = 0; c <= locales->values.size(); ++c)
-            code_language.push_back(
+            code_language_.push_back(
                 static_cast<uint8_t>(language_of_locale(locales->value_of(static_cast<uint16_t>(c))).value_or(text_language{2})));
-    std::unique_ptr<stemmer> stemmers[2];
-    // Each commented row's distinct non-stop entries, one after another, then inverted (a
-    // counting sort by entry keeps each entry's rows ascending).
-    std::vector<uint32_t> ids, commented, ends;
-    std::vector<uint32_t> seen;
-    std::string tokens;
-    std::vector<std::pair<uint32_t, uint32_t>> spans;
-    std::vector<std::string_view> views;
-    for (size_t row = 0; row < store.size(); ++row) {
+    }
+    const size_t end = store.size() - rows_seen_ > max_rows ? rows_seen_ + max_rows : store.size();
+    for (size_t row = rows_seen_; row < end; ++row) {
         if (!store.comment_lengths[row]) continue;
-        tokens.clear();
-        spans.clear();
-        tokenize_into(store.comment(row), tokens, spans);
-        if (spans.empty()) continue;
-        views.clear();
-        for (auto [b, e] : spans) views.push_back(std::string_view(tokens).substr(b, e - b));
-        uint8_t known = locales ? code_language[locales->code_at(row)] : 2;
-        const auto lang = known < 2 ? static_cast<text_language>(known) : detect_language(views);
-        seen.clear();
-        for (std::string_view w : views) {
+        text_.clear();
+        spans_.clear();
+        tokenize_into(store.comment(row), text_, spans_);
+        if (spans_.empty()) continue;
+        views_.clear();
+        for (auto [b, e] : spans_) views_.push_back(std::string_view(text_).substr(b, e - b));
+        const uint8_t known = locales ? code_language_[locales->code_at(row)] : 2;
+        const auto lang = known < 2 ? static_cast<text_language>(known) : detect_language(views_);
+        const auto doc = static_cast<uint32_t>(doc_rows_.size());
+        doc_rows_.push_back(static_cast<uint32_t>(row));
+        for (std::string_view w : views_) {
             bool fresh = false;
             uint32_t& slot = token_slot(w, static_cast<uint8_t>(lang), fresh);
             if (fresh) {
-                const uint8_t kind = kind_of(w, lang);
-                uint32_t id = UINT32_MAX;  // stop words get no entry: no theme starts or ends with one
-                if (kind != kind_stop) {
-                    id = static_cast<uint32_t>(entries_.size());
-                    entries_.push_back({std::string(w), kind});
-                    std::string stem(w);
-                    if (kind == kind_word) {
-                        auto& st = stemmers[static_cast<size_t>(lang)];
-                        if (!st) st = std::make_unique<stemmer>(lang);
-                        stem = std::string(st->stem(w));
-                    }
-                    entries_of_stem_[stem].push_back(id);
+                entry en;
+                en.kind = kind_of(w, lang);
+                en.surface = std::string(w);
+                std::string_view stem = w;
+                if (en.kind == kind_word) {
+                    auto& st = stemmers_[static_cast<size_t>(lang)];
+                    if (!st) st = std::make_unique<stemmer>(lang);
+                    stem = st->stem(w);
                 }
-                slot = id;
+                auto [it, new_stem] = stem_ids_.try_emplace(std::string(stem), static_cast<uint32_t>(entries_of_stem_.size()));
+                if (new_stem) entries_of_stem_.emplace_back();
+                en.stem = it->second;
+                slot = static_cast<uint32_t>(entries_.size());  // token_slot's reference: before the push below
+                entries_of_stem_[en.stem].push_back(slot);
+                entries_.push_back(std::move(en));
             }
-            if (slot != UINT32_MAX) seen.push_back(slot);
+            const uint32_t id = slot;
+            put_varint(tokens_, id);
+            entry& en = entries_[id];
+            // Stop words start or end no theme: their docs are never asked for.
+            if (en.kind != kind_stop && (en.doc_count == 0 || en.last_doc != doc)) {
+                put_varint(en.docs, doc - (en.doc_count ? en.last_doc : 0));
+                en.last_doc = doc;
+                ++en.doc_count;
+            }
         }
-        if (seen.empty()) continue;
-        std::sort(seen.begin(), seen.end());
-        seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-        ids.insert(ids.end(), seen.begin(), seen.end());
-        commented.push_back(static_cast<uint32_t>(row));
-        ends.push_back(static_cast<uint32_t>(ids.size()));
+        doc_starts_.push_back(static_cast<uint32_t>(tokens_.size()));
     }
-    offsets_.assign(entries_.size() + 1, 0);
-    for (uint32_t id : ids) ++offsets_[id + 1];
-    for (size_t e = 0; e < entries_.size(); ++e) offsets_[e + 1] += offsets_[e];
-    rows_.resize(ids.size());
-    std::vector<uint32_t> next(offsets_.begin(), offsets_.end() - 1);
-    for (size_t k = 0, i = 0; k < commented.size(); ++k)
-        for (; i < ends[k]; ++i) rows_[next[ids[i]]++] = commented[k];
-    rows_seen_ = store.size();
-    pool_seen_ = store.comment_pool.size();
-    built_ = true;
+    rows_seen_ = end;
+    if (end == store.size() && !complete_) {
+        // Once: the growth slack goes (up to half of each vector), later rows are few.
+        complete_ = true;
+        doc_rows_.shrink_to_fit();
+        doc_starts_.shrink_to_fit();
+        tokens_.shrink_to_fit();
+        for (entry& en : entries_) en.docs.shrink_to_fit();
+    }
+    return end == store.size();
 }
 
-void theme_index::rows_of_stem(std::string_view stem, bool words_only, std::string_view prefix, std::vector<uint32_t>& out) const {
+void theme_index::docs_of(const std::vector<uint32_t>& entries, std::vector<uint32_t>& out) const {
     out.clear();
-    auto it = entries_of_stem_.find(std::string(stem));
-    if (it == entries_of_stem_.end()) return;
-    std::vector<uint32_t> lists;
-    for (uint32_t e : it->second) {
-        const entry& en = entries_[e];
-        if (words_only && en.kind != kind_word) continue;
-        if (en.surface.compare(0, prefix.size(), prefix) != 0) continue;
-        if (offsets_[e + 1] > offsets_[e]) lists.push_back(e);
-    }
-    if (lists.size() == 1) {
-        out.assign(rows_.begin() + offsets_[lists[0]], rows_.begin() + offsets_[lists[0] + 1]);
+    auto decode = [&](const entry& en, auto&& take) {
+        const uint8_t* p = en.docs.data();
+        uint32_t doc = 0;
+        for (uint32_t k = 0; k < en.doc_count; ++k) take(doc += get_varint(p));
+    };
+    if (entries.size() == 1) {
+        out.reserve(entries_[entries[0]].doc_count);
+        decode(entries_[entries[0]], [&](uint32_t d) { out.push_back(d); });
         return;
     }
-    // Several surface forms ("fast", "faster"): their rows overlap; a bit per row merges them.
-    if (lists.empty()) return;
-    std::vector<uint64_t> bits((rows_seen_ + 63) / 64, 0);
+    if (entries.empty()) return;
+    // Several surface forms ("fast", "faster"): their docs overlap; a bit per doc merges them.
+    std::vector<uint64_t> bits((doc_rows_.size() + 63) / 64, 0);
     size_t total = 0;
-    for (uint32_t e : lists) {
-        total += offsets_[e + 1] - offsets_[e];
-        for (uint32_t k = offsets_[e]; k < offsets_[e + 1]; ++k) bits[rows_[k] >> 6] |= uint64_t{1} << (rows_[k] & 63);
+    for (uint32_t e : entries) {
+        total += entries_[e].doc_count;
+        decode(entries_[e], [&](uint32_t d) { bits[d >> 6] |= uint64_t{1} << (d & 63); });
     }
     out.reserve(total);
     for (size_t w = 0; w < bits.size(); ++w)
         for (uint64_t b = bits[w]; b; b &= b - 1) out.push_back(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(b))));
 }
 
-std::vector<uint32_t> theme_index::rows_mentioning(const response_store& store, theme_matcher& m) const {
+std::vector<uint32_t> theme_index::rows_mentioning(const response_store& store, const theme_matcher& m) const {
+    (void)store;  // the comments are not read: the index holds their tokens
     std::vector<uint32_t> rows;
     const std::vector<std::string>& words = m.words();
-    if (words.empty()) return rows;
-    if (words.size() == 1) {
-        // Exactly rows_mentioning's rule: a token of the word's kind, stem and prefix (the
-        // matcher only looks at tokens starting with the prefix).
-        rows_of_stem(words[0], true, theme_stem_prefix(words[0]), rows);
+    const size_t len = words.size();
+    if (!len) return rows;
+    // Per key word, the entries a token may be to stand for it: theme_matcher's rule (its stem,
+    // the stem's prefix; alone, a word), each entry marked with the bit of its positions.
+    std::vector<std::vector<uint32_t>> candidates(len);
+    std::unordered_map<uint32_t, uint8_t> bit_of;
+    for (size_t k = 0; k < len; ++k) {
+        auto stem = stem_ids_.find(words[k]);
+        if (stem == stem_ids_.end()) return rows;  // no token has it
+        const std::string_view prefix = theme_stem_prefix(words[k]);
+        for (uint32_t e : entries_of_stem_[stem->second]) {
+            const entry& en = entries_[e];
+            if (len == 1 && en.kind != kind_word) continue;
+            if (en.surface.compare(0, prefix.size(), prefix) != 0) continue;
+            candidates[k].push_back(e);
+            bit_of[e] |= static_cast<uint8_t>(1u << k);
+        }
+        if (candidates[k].empty()) return rows;
+    }
+    std::vector<uint32_t> docs;
+    if (len == 1) {
+        docs_of(candidates[0], docs);
+        rows.reserve(docs.size());
+        for (uint32_t d : docs) rows.push_back(doc_rows_[d]);
         return rows;
     }
-    // A phrase starts and ends with a word or negation (forms_term): its rows hold both.
+    // A phrase starts and ends with a word or negation (forms_term): its docs hold both ends;
+    // of those, the ones whose tokens have the phrase's window.
     std::vector<uint32_t> first, last;
-    rows_of_stem(words.front(), false, {}, first);
-    rows_of_stem(words.back(), false, {}, last);
-    std::vector<uint32_t> both;
-    std::set_intersection(first.begin(), first.end(), last.begin(), last.end(), std::back_inserter(both));
-    const attribute_column* locales = store.attribute("locale");
-    for (uint32_t row : both)
-        if (m.matches(store.comment(row), locales ? locales->value_of(locales->code_at(row)) : std::string_view{})) rows.push_back(row);
+    docs_of(candidates.front(), first);
+    docs_of(candidates.back(), last);
+    std::set_intersection(first.begin(), first.end(), last.begin(), last.end(), std::back_inserter(docs));
+    // Each entry's bits, in a flat table over the candidates' id range (a look-up per token).
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (auto [e, b] : bit_of) lo = std::min(lo, e), hi = std::max(hi, e);
+    std::vector<uint8_t> bits(hi - lo + 1, 0);
+    for (auto [e, b] : bit_of) bits[e - lo] = b;
+    auto bits_at = [&](uint32_t e) -> uint8_t { return e >= lo && e <= hi ? bits[e - lo] : 0; };
+    std::vector<uint32_t> ids;
+    for (uint32_t d : docs) {
+        ids.clear();
+        const uint8_t* p = tokens_.data() + doc_starts_[d];
+        const uint8_t* stop = tokens_.data() + doc_starts_[d + 1];
+        while (p < stop) ids.push_back(get_varint(p));
+        for (size_t i = 0; i + len <= ids.size(); ++i) {
+            uint8_t kinds[3];
+            bool same = true;
+            for (size_t k = 0; k < len && same; ++k) {
+                same = (bits_at(ids[i + k]) >> k) & 1;
+                kinds[k] = entries_[ids[i + k]].kind;
+            }
+            if (same && forms_term(kinds, len)) {
+                rows.push_back(doc_rows_[d]);
+                break;
+            }
+        }
+    }
     return rows;
 }
 
 size_t theme_index::memory_bytes() const {
-    size_t bytes = (offsets_.capacity() + rows_.capacity()) * sizeof(uint32_t) + entries_.capacity() * sizeof(entry);
-    // Strings and hash nodes, roughly: a node, its key and the bucket pointer.
-    for (const auto& e : entries_) bytes += e.surface.capacity() > 15 ? e.surface.capacity() + 1 : 0;
-    bytes += token_bytes_.capacity() + token_keys_.capacity() * sizeof(token_key) + token_table_.capacity() * sizeof(uint32_t);
-    bytes += entries_of_stem_.size() * (sizeof(std::string) + 2 * sizeof(void*) + sizeof(std::vector<uint32_t>)) +
-             entries_of_stem_.bucket_count() * sizeof(void*) + entries_.size() * sizeof(uint32_t);
+    size_t bytes = (doc_rows_.capacity() + doc_starts_.capacity() + token_table_.capacity()) * sizeof(uint32_t) + tokens_.capacity() +
+                   entries_.capacity() * sizeof(entry) + token_bytes_.capacity() + token_keys_.capacity() * sizeof(token_key);
+    for (const auto& e : entries_) bytes += e.docs.capacity() + (e.surface.capacity() > 15 ? e.surface.capacity() + 1 : 0);
+    // Hash nodes, roughly: a node, its key and the bucket pointer.
+    bytes += stem_ids_.size() * (sizeof(std::string) + 2 * sizeof(void*) + sizeof(uint32_t)) + stem_ids_.bucket_count() * sizeof(void*);
+    for (const auto& list : entries_of_stem_) bytes += sizeof(list) + list.capacity() * sizeof(uint32_t);
     return bytes;
 }
 
