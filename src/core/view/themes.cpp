@@ -898,12 +898,15 @@ std::vector<uint32_t> theme_index::rows_mentioning(const response_store& store, 
         for (uint32_t d : docs) rows.push_back(doc_rows_[d]);
         return rows;
     }
-    // A phrase starts and ends with a word or negation (forms_term): its docs hold both ends;
-    // of those, the ones whose tokens have the phrase's window.
-    std::vector<uint32_t> first, last;
-    docs_of(candidates.front(), first);
-    docs_of(candidates.back(), last);
-    std::set_intersection(first.begin(), first.end(), last.begin(), last.end(), std::back_inserter(docs));
+    // A phrase starts and ends with a word or negation (forms_term): its docs are among those of
+    // either end (stop words have no docs); of the rarer end's, the ones whose tokens have the
+    // phrase's window (which checks the other end too).
+    auto docs_at = [&](size_t k) {
+        size_t n = 0;
+        for (uint32_t e : candidates[k]) n += entries_[e].doc_count;
+        return n;
+    };
+    docs_of(candidates[docs_at(0) <= docs_at(len - 1) ? 0 : len - 1], docs);
     // Each entry's bits, in a flat table over the candidates' id range (a look-up per token).
     uint32_t lo = UINT32_MAX, hi = 0;
     for (auto [e, b] : bit_of) lo = std::min(lo, e), hi = std::max(hi, e);
