@@ -535,3 +535,166 @@ TEST_CASE("stop words: the French plural article, missing from Snowball's list, 
     CHECK(is_snowball_stop_word("des", text_language::french));
     CHECK_FALSE(is_snowball_stop_word("les", text_language::english));
 }
+
+TEST_CASE("theme_index: rows_mentioning's rows exactly, EN and FR, words and phrases") {
+    // A generated corpus: English and French words in their inflections, capitals, accents,
+    // elisions, stop words and negations, with a locale, a regional one or none (detected).
+    const std::vector<std::string> en = {"Fast",      "faster",  "slow",     "slowly",  "billing",    "bills",   "Billy", "support",
+                                         "tickets",   "ticket",  "export",   "Exports", "not",        "no",      "too",   "working",
+                                         "works",     "the",     "is",       "a",       "of",         "and",     "price", "pricing",
+                                         "expensive", "basic",   "features", "feature", "crash",      "crashes", "sync",  "dying",
+                                         "ability",   "happily", "easy",     "EASIER",  "onboarding", "2024",    "x"};
+    const std::vector<std::string> fr = {
+        "lent",  "lenteur", "lentement",  "factures", "facture",     "mise",         "à",       "jour",     "l'interface", "interface",
+        "pas",   "clair",   "trop",       "cher",     "la",          "les",          "de",      "est",      "très",        "été",
+        "Élevé", "élevés",  "problèmes",  "problème", "intégration", "intégrations", "ne",      "marche",   "mode",        "hors",
+        "ligne", "support", "onboarding", "rapide",   "RAPIDES",     "garçon",       "chevaux", "d'export", "export"};
+    uint64_t seed = 12345;
+    auto next = [&](uint64_t n) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        return (seed >> 33) % n;
+    };
+    std::string ndjson;
+    const char* locales[] = {"en", "fr", "fr-CA", "en-GB", ""};
+    for (int i = 0; i < 3000; ++i) {
+        const char* locale = locales[next(5)];
+        bool french = locale[0] == 'f' || (locale[0] == 0 && next(2));
+        const auto& vocab = french ? fr : en;
+        std::string comment;
+        const size_t words = 1 + next(12);
+        for (size_t w = 0; w < words; ++w) {
+            if (w) comment += next(6) == 0 ? ", " : next(9) == 0 ? "! " : " ";
+            comment += vocab[next(vocab.size())];
+        }
+        if (next(20) == 0) comment.clear();  // no comment
+        ndjson += "{\"v\": 1, \"id\": \"generated-" + std::to_string(i) + "\", \"survey\": \"s\", \"score\": " + std::to_string(next(11)) +
+                  ", \"ts\": \"2026-02-01T10:00:00Z\"" + (locale[0] ? std::string(", \"locale\": \"") + locale + "\"" : "") +
+                  (comment.empty() ? "" : ", \"comment\": \"" + comment + "\"") + "}\n";
+    }
+    response_store store;
+    response_importer importer({}, [&](const response_view& r) { store.add(r); });
+    importer.feed(ndjson);
+    importer.finish();
+    REQUIRE(store.size() == 3000);
+    // Built in slices, as the dashboard does between frames: it answers once every row is in.
+    theme_index index;
+    size_t slices = 1;
+    while (!index.extend(store, 256)) {
+        CHECK_FALSE(index.covers(store));
+        ++slices;
+    }
+    CHECK(slices == 12);
+    REQUIRE(index.covers(store));
+    REQUIRE(index.rows() == 3000);
+    theme_index whole;  // in one go
+    whole.build(store);
+    // Keys: every word's stem in either language, every 2 and 3 adjacent tokens' stems (most
+    // of them no theme at all), and a few by hand.
+    // "not no", "not the no", "pas trop": no word in them, no theme (forms_term).
+    std::vector<std::string> keys = {"not work", "mis à jour", "mode hor lign", "not",    "pas",        "été",      "Fast",     "a b c d",
+                                     "",         " ",          "not no",        "no too", "not the no", "pas trop", "trop pas", "too no"};
+    stemmer stem_en(text_language::english), stem_fr(text_language::french);
+    for (size_t row = 0; row < store.size() && keys.size() < 700; row += 7) {
+        const std::vector<std::string> tokens = tokenize(store.comment(row));
+        for (stemmer* st : {&stem_en, &stem_fr})
+            for (size_t i = 0; i < tokens.size(); ++i) {
+                std::string key(st->stem(tokens[i]));
+                keys.push_back(key);
+                for (size_t len = 2; len <= 3 && i + len <= tokens.size(); ++len) {
+                    key += " " + std::string(st->stem(tokens[i + len - 1]));
+                    keys.push_back(key);
+                }
+            }
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    size_t found = 0, phrases = 0, words = 0;
+    for (const auto& key : keys) {
+        INFO(key);
+        const std::vector<uint32_t> plain = rows_mentioning(store, key);
+        theme_matcher m(key);
+        CHECK(index.rows_mentioning(store, m) == plain);  // fails on a row missed or added
+        CHECK(whole.rows_mentioning(store, m) == plain);
+        found += !plain.empty();
+        if (!plain.empty()) (key.find(' ') == std::string::npos ? words : phrases) += 1;
+    }
+    CHECK(words >= 40);
+    CHECK(phrases >= 100);
+    CHECK(found < keys.size());  // and keys that match nothing
+    // The negation-only windows exist in the corpus (so the rule is what keeps them out).
+    size_t negation_pairs = 0;
+    for (size_t row = 0; row < store.size(); ++row) {
+        const std::vector<std::string> tokens = tokenize(store.comment(row));
+        for (size_t i = 0; i + 1 < tokens.size(); ++i)
+            negation_pairs +=
+                (tokens[i] == "not" || tokens[i] == "no" || tokens[i] == "too") && (tokens[i + 1] == "no" || tokens[i + 1] == "too");
+    }
+    CHECK(negation_pairs > 0);
+    CHECK(index.memory_bytes() > 0);
+
+    // The cache asks the index for a full find, then checks the rows the index has not seen:
+    // appended ones, and an older row whose comment came later.
+    theme_row_cache cache;
+    CHECK(cache.rows(store, "slow", &index) == rows_mentioning(store, "slow"));
+    CHECK(cache.last_was_full());
+    size_t blank = 0;  // a row whose comment comes later (the widget sends the score first)
+    while (store.comment_lengths[blank]) ++blank;
+    response_importer more({}, [&](const response_view& r) { store.add(r); });
+    more.feed(
+        std::string(
+            "{\"v\": 1, \"id\": \"generated-3000\", \"survey\": \"s\", \"score\": 3, \"ts\": \"2026-02-02T10:00:00Z\", \"locale\": \"en\", "
+            "\"comment\": \"so slow\"}\n") +
+        "{\"v\": 1, \"id\": \"generated-" + std::to_string(blank) + "\", \"survey\": \"s\", \"score\": " +
+        std::to_string(store.slots[blank]) + ", \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"slowly slower\"}\n");
+    more.finish();
+    REQUIRE(store.size() == 3001);
+    REQUIRE(index.covers(store));
+    const std::vector<uint32_t> now = rows_mentioning(store, "slow");
+    REQUIRE(store.comment_lengths[blank] != 0);  // past the pool the index saw
+    REQUIRE(store.comment_offsets[blank] >= index.pool());
+    REQUIRE(now.back() == 3000);
+    for (const char* key : {"slow", "bill", "basic featur"}) {
+        cache.clear();
+        CHECK(cache.rows(store, key, &index) == rows_mentioning(store, key));
+        CHECK(cache.last_was_full());
+    }
+    // Rows added after it was built join it (the dashboard's live updates), words and phrases.
+    CHECK(index.rows_mentioning(store, theme_matcher("slow")).back() != 3000);
+    CHECK(index.extend(store));
+    REQUIRE(index.rows() == 3001);
+    CHECK(index.rows_mentioning(store, theme_matcher("slow")).back() == 3000);
+    response_importer later({}, [&](const response_view& r) { store.add(r); });
+    later.feed(
+        "{\"v\": 1, \"id\": \"generated-3001\", \"survey\": \"s\", \"score\": 9, \"ts\": \"2026-02-03T10:00:00Z\", \"locale\": \"fr\", "
+        "\"comment\": \"La mise à jour est trop lente, pas clair\"}\n"
+        "{\"v\": 1, \"id\": \"generated-3002\", \"survey\": \"s\", \"score\": 2, \"ts\": \"2026-02-03T10:00:00Z\", "
+        "\"comment\": \"Support tickets not working\"}\n");
+    later.finish();
+    REQUIRE(store.size() == 3003);
+    CHECK_FALSE(index.extend(store, 1));  // one of the two
+    CHECK(index.covers(store));           // still answers: the cache checks the rest
+    CHECK(index.extend(store));
+    for (const char* key : {"mis à jour", "pas clair", "not work", "support ticket", "lent", "ticket"}) {
+        INFO(key);
+        const std::vector<uint32_t> plain = rows_mentioning(store, key);
+        CHECK(index.rows_mentioning(store, theme_matcher(key)) == plain);
+        CHECK_FALSE(plain.empty());
+        CHECK(plain.back() >= 3001);
+    }
+    // A row rewritten after it was indexed keeps its old tokens in the index: the cache re-checks
+    // it (its comment lies past pool()) and drops it.
+    const uint32_t was_slow = now.front();
+    response_importer rewrite({}, [&](const response_view& r) { store.add(r); });
+    rewrite.feed("{\"v\": 1, \"id\": \"generated-" + std::to_string(was_slow) +
+                 "\", \"survey\": \"s\", \"score\": " + std::to_string(store.slots[was_slow]) +
+                 ", \"ts\": \"2026-02-01T10:00:00Z\", \"locale\": \"en\", \"comment\": \"all good\"}\n");
+    rewrite.finish();
+    REQUIRE(store.size() == 3003);
+    const std::vector<uint32_t> rewritten = rows_mentioning(store, "slow");
+    REQUIRE(rewritten.front() != was_slow);
+    CHECK(index.rows_mentioning(store, theme_matcher("slow")).front() == was_slow);  // stale alone
+    cache.clear();
+    CHECK(cache.rows(store, "slow", &index) == rewritten);
+    index.clear();
+    CHECK_FALSE(index.covers(store));
+}

@@ -9,7 +9,10 @@
 //          theme, also the best of its parts: rows_mentioning, and the commented answers by period;
 //          and "select_ms": the first re-score after choosing the theme (its rows found in full,
 //          theme_row_cache as the dashboard keeps it), while min_ms/median_ms re-score with the
-//          cache warm (another filter changed, the same data and theme). Every re-score uses one
+//          cache warm (another filter changed, the same data and theme); both with the theme_index
+//          the dashboard builds in slices once a load is done ("index_ms" in all,
+//          "index_slice_max_ms" the longest slice of 1,024 rows, "index_bytes"; "index_rows_ms": its
+//          rows_mentioning, checked to be the plain scan's rows, "theme_rows_ms"). Every re-score uses one
 //          theme_corpus kept for the whole run, as the dashboard keeps one (its word and term
 //          dictionaries found again, report_desc::corpus); "fresh_ms": the best re-score with a
 //          fresh corpus instead (the first after a load).
@@ -41,6 +44,17 @@ int main(int argc, char** argv) {
     desc.display_events = false;
     generate_synthetic(desc, [&](const response& r) { store.add(r); });
     store.shrink_to_fit();
+    // The dashboard's theme index, built in slices of 1,024 rows once a load is done (app_pump):
+    // all of them, and the longest (what one frame pays).
+    theme_index index;
+    double index_ms = 0, index_slice_ms = 0;
+    for (bool done = false; !done;) {
+        auto i0 = std::chrono::steady_clock::now();
+        done = index.extend(store, 1024);
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - i0).count();
+        index_ms += ms;
+        index_slice_ms = std::max(index_slice_ms, ms);
+    }
     const int64_t now_ms = store.max_time_ms;
     auto desc_of = [&](const std::string& hash) {
         view_settings v = decode_view_hash(hash);
@@ -60,7 +74,10 @@ int main(int argc, char** argv) {
             if (phrase.empty() && t.words > 1) phrase = t.key;
     size_t comments = 0;
     for (size_t row = 0; row < store.size(); ++row) comments += store.comment_lengths[row] != 0;
-    std::printf("{\"n\":%zu,\"comments\":%zu,\"pool_bytes\":%zu,\"reps\":%d,\"rescore\":[", n, comments, store.comment_pool.size(), reps);
+    std::printf(
+        "{\"n\":%zu,\"comments\":%zu,\"pool_bytes\":%zu,\"index_ms\":%.1f,\"index_slice_max_ms\":%.2f,\"index_bytes\":%zu,\"reps\":%d,"
+        "\"rescore\":[",
+        n, comments, store.comment_pool.size(), index_ms, index_slice_ms, index.memory_bytes(), reps);
     for (size_t h = 0; h < hashes.size(); ++h) {
         std::string hash = hashes[h];
         for (auto [macro, key] : {std::pair<std::string, std::string>{"@top", top}, {"@phrase", phrase}}) {
@@ -86,14 +103,14 @@ int main(int argc, char** argv) {
             for (int r = -1; r < reps; ++r) {
                 cache.clear();
                 auto t0 = std::chrono::steady_clock::now();
-                d.theme_rows = &cache.rows(store, d.theme_key);
+                d.theme_rows = &cache.rows(store, d.theme_key, &index);
                 report rep = build_report(store, d);
                 auto t1 = std::chrono::steady_clock::now();
                 if (r >= 0) select_ms = std::min(select_ms, std::chrono::duration<double, std::milli>(t1 - t0).count());
             }
         for (int r = -1; r < reps; ++r) {
             auto t0 = std::chrono::steady_clock::now();
-            if (!d.theme_key.empty()) d.theme_rows = &cache.rows(store, d.theme_key);
+            if (!d.theme_key.empty()) d.theme_rows = &cache.rows(store, d.theme_key, &index);
             report rep = build_report(store, d);
             auto t1 = std::chrono::steady_clock::now();
             answered = rep.headline.histogram.n();
@@ -101,13 +118,22 @@ int main(int argc, char** argv) {
         }
         std::sort(times.begin(), times.end());
         // Parts of a theme's re-score: finding its rows, and the commented answers by period.
-        double rows_ms = 1e300, share_ms = 1e300;
+        double rows_ms = 1e300, share_ms = 1e300, index_rows_ms = 1e300;
         size_t theme_rows = 0;
         if (!d.theme_key.empty())
             for (int r = 0; r < reps; ++r) {
                 auto t0 = std::chrono::steady_clock::now();
-                theme_rows = rows_mentioning(store, d.theme_key).size();
+                const std::vector<uint32_t> plain = rows_mentioning(store, d.theme_key);
+                theme_rows = plain.size();
                 auto t1 = std::chrono::steady_clock::now();
+                theme_matcher m(d.theme_key);
+                if (index.rows_mentioning(store, m) != plain) {
+                    std::fprintf(stderr, "theme index: %s: not rows_mentioning's rows\n", d.theme_key.c_str());
+                    return 1;
+                }
+                index_rows_ms =
+                    std::min(index_rows_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
+                t1 = std::chrono::steady_clock::now();
                 response_filter commented = d.filter;
                 commented.with_comment = true;
                 report_counts all = count_for_report(store, commented, d.bucket, 0, "", 0, 0);
@@ -119,8 +145,9 @@ int main(int argc, char** argv) {
         std::printf("%s{\"hash\":\"%s\",\"n\":%llu,\"min_ms\":%.3f,\"median_ms\":%.3f,\"fresh_ms\":%.3f", h ? "," : "", hash.c_str(),
                     static_cast<unsigned long long>(answered), times.front(), times[times.size() / 2], fresh_ms);
         if (!d.theme_key.empty())
-            std::printf(",\"select_ms\":%.3f,\"theme_rows\":%zu,\"theme_rows_ms\":%.3f,\"commented_by_period_ms\":%.3f", select_ms,
-                        theme_rows, rows_ms, share_ms);
+            std::printf(
+                ",\"select_ms\":%.3f,\"theme_rows\":%zu,\"theme_rows_ms\":%.3f,\"index_rows_ms\":%.3f,\"commented_by_period_ms\":%.3f",
+                select_ms, theme_rows, rows_ms, index_rows_ms, share_ms);
         std::printf("}");
     }
     std::printf("]}\n");

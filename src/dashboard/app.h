@@ -57,6 +57,8 @@ constexpr double give_up_bytes = 16.0 * 1024 * 1024;
 // A body that stops sending without closing (a stalled server or proxy) fails after this long,
 // instead of showing "loading" for ever. (The collector's pages are fetched whole.)
 constexpr double stall_ms = 30000;
+// Per frame, the time the theme index may take once a load is done (a frame is 16.7 ms at 60 Hz).
+constexpr double index_slice_ms = 8;
 // A body of valid records that never ends stops before the wasm heap (4 GB) runs out: ~40
 // million responses with comments.
 constexpr size_t default_max_store_bytes = size_t{2500} * 1024 * 1024;
@@ -148,6 +150,7 @@ struct app_state {
     std::string hash_written;  // last hash we wrote (so our own write is not re-applied)
     report rep;
     theme_row_cache theme_rows;  // the selected theme's rows, kept while the data allows (themes.h)
+    theme_index mention_index;   // the comments by token, built in slices once a load is done: a theme's rows at a click
     theme_corpus theme_words;    // the themes' word and term dictionaries, kept between re-scores
     bool filters_dirty = true;   // re-score at once
     bool data_dirty = false;     // re-score, throttled while data streams in

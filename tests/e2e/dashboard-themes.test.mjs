@@ -72,6 +72,10 @@ test('themes: a click filters every panel to the theme, as the CLI counts it, an
   const billing = det.find((t) => t.key === 'bill');
   assert.ok(billing, 'billing is a distinctive detractor theme');
   assert.notEqual(billing.with.nps, s.nps);
+  // The click below goes through the theme index (built between frames once the load is done).
+  const indexed = await waitForState(page, (x) => x.theme_index_ready, { what: 'the theme index' });
+  assert.equal(indexed.theme_index_rows, 360);
+  assert.ok(indexed.theme_index_bytes > 0);
   await scrollTo(page, 'themes_view', viewport);
   await click(page, await rectOf(page, 'theme:bill'));
   const f = await waitForState(page, (x) => x.filters.mention === 'bill', { what: 'the theme filter' });

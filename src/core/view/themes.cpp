@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <optional>
 #include <tuple>
@@ -714,6 +715,236 @@ std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_v
     return rows;
 }
 
+namespace {
+void put_varint(std::vector<uint8_t>& out, uint32_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<uint8_t>(v | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<uint8_t>(v));
+}
+uint32_t get_varint(const uint8_t*& p) {
+    uint32_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        const uint8_t b = *p++;
+        v |= static_cast<uint32_t>(b & 0x7F) << shift;
+        if (b < 0x80) return v;
+    }
+}
+}  // namespace
+
+void theme_index::clear() { *this = theme_index(); }
+
+bool theme_index::covers(const response_store& store) const {
+    return complete_ && store.size() >= rows_seen_ && store.comment_pool.size() >= pool_seen_;
+}
+
+uint32_t& theme_index::token_slot(std::string_view token, uint8_t language, bool& fresh) {
+    auto hash = [](std::string_view t, uint8_t lang) {
+        uint32_t h = 2166136261u ^ lang;  // FNV-1a
+        for (char c : t) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+        return h;
+    };
+    if (2 * (token_keys_.size() + 1) > token_table_.size()) {  // grow: at most half full
+        std::vector<uint32_t> table(std::max<size_t>(1024, 2 * token_table_.size()), 0);
+        const size_t mask = table.size() - 1;
+        for (uint32_t k = 0; k < token_keys_.size(); ++k) {
+            const token_key& key = token_keys_[k];
+            size_t i = hash(std::string_view(token_bytes_).substr(key.offset, key.size), key.language) & mask;
+            while (table[i]) i = (i + 1) & mask;
+            table[i] = k + 1;
+        }
+        token_table_.swap(table);
+    }
+    const size_t mask = token_table_.size() - 1;
+    for (size_t i = hash(token, language) & mask;; i = (i + 1) & mask) {
+        if (!token_table_[i]) {
+            fresh = true;
+            token_keys_.push_back({static_cast<uint32_t>(token_bytes_.size()), static_cast<uint32_t>(token.size()), UINT32_MAX, language});
+            token_bytes_.append(token);
+            token_table_[i] = static_cast<uint32_t>(token_keys_.size());
+            return token_keys_.back().value;
+        }
+        token_key& key = token_keys_[token_table_[i] - 1];
+        if (key.language == language && key.size == token.size() && std::string_view(token_bytes_).substr(key.offset, key.size) == token) {
+            fresh = false;
+            return key.value;
+        }
+    }
+}
+
+bool theme_index::extend(const response_store& store, size_t max_rows) {
+    if (!started_) {
+        started_ = true;
+        // Rows rewritten from now on have their comment past this: the cache re-checks them.
+        pool_seen_ = store.comment_pool.size();
+    }
+    const attribute_column* locales = store.attribute("locale");
+    if (locales && code_language_.size() != locales->values.size() + 1) {  // new locales came
+        code_language_.clear();
+        for (size_t c = 0; c <= locales->values.size(); ++c)
+            code_language_.push_back(
+                static_cast<uint8_t>(language_of_locale(locales->value_of(static_cast<uint16_t>(c))).value_or(text_language{2})));
+    }
+    const size_t end = store.size() - rows_seen_ > max_rows ? rows_seen_ + max_rows : store.size();
+    for (size_t row = rows_seen_; row < end; ++row) {
+        if (!store.comment_lengths[row]) continue;
+        text_.clear();
+        spans_.clear();
+        tokenize_into(store.comment(row), text_, spans_);
+        if (spans_.empty()) continue;
+        views_.clear();
+        for (auto [b, e] : spans_) views_.push_back(std::string_view(text_).substr(b, e - b));
+        const uint8_t known = locales ? code_language_[locales->code_at(row)] : 2;
+        const auto lang = known < 2 ? static_cast<text_language>(known) : detect_language(views_);
+        const auto doc = static_cast<uint32_t>(doc_rows_.size());
+        doc_rows_.push_back(static_cast<uint32_t>(row));
+        for (std::string_view w : views_) {
+            bool fresh = false;
+            uint32_t& slot = token_slot(w, static_cast<uint8_t>(lang), fresh);
+            if (fresh) {
+                entry en;
+                en.kind = kind_of(w, lang);
+                en.surface = std::string(w);
+                std::string_view stem = w;
+                if (en.kind == kind_word) {
+                    auto& st = stemmers_[static_cast<size_t>(lang)];
+                    if (!st) st = std::make_unique<stemmer>(lang);
+                    stem = st->stem(w);
+                }
+                auto [it, new_stem] = stem_ids_.try_emplace(std::string(stem), static_cast<uint32_t>(entries_of_stem_.size()));
+                if (new_stem) entries_of_stem_.emplace_back();
+                en.stem = it->second;
+                slot = static_cast<uint32_t>(entries_.size());  // token_slot's reference: before the push below
+                entries_of_stem_[en.stem].push_back(slot);
+                entries_.push_back(std::move(en));
+            }
+            const uint32_t id = slot;
+            put_varint(tokens_, id);
+            entry& en = entries_[id];
+            // Stop words start or end no theme: their docs are never asked for.
+            if (en.kind != kind_stop && (en.doc_count == 0 || en.last_doc != doc)) {
+                put_varint(en.docs, doc - (en.doc_count ? en.last_doc : 0));
+                en.last_doc = doc;
+                ++en.doc_count;
+            }
+        }
+        doc_starts_.push_back(static_cast<uint32_t>(tokens_.size()));
+    }
+    rows_seen_ = end;
+    if (end == store.size() && !complete_) {
+        // Once: the growth slack goes (up to half of each vector), later rows are few.
+        complete_ = true;
+        doc_rows_.shrink_to_fit();
+        doc_starts_.shrink_to_fit();
+        tokens_.shrink_to_fit();
+        for (entry& en : entries_) en.docs.shrink_to_fit();
+    }
+    return end == store.size();
+}
+
+void theme_index::docs_of(const std::vector<uint32_t>& entries, std::vector<uint32_t>& out) const {
+    out.clear();
+    auto decode = [&](const entry& en, auto&& take) {
+        const uint8_t* p = en.docs.data();
+        uint32_t doc = 0;
+        for (uint32_t k = 0; k < en.doc_count; ++k) take(doc += get_varint(p));
+    };
+    if (entries.size() == 1) {
+        out.reserve(entries_[entries[0]].doc_count);
+        decode(entries_[entries[0]], [&](uint32_t d) { out.push_back(d); });
+        return;
+    }
+    if (entries.empty()) return;
+    // Several surface forms ("fast", "faster"): their docs overlap; a bit per doc merges them.
+    std::vector<uint64_t> bits((doc_rows_.size() + 63) / 64, 0);
+    size_t total = 0;
+    for (uint32_t e : entries) {
+        total += entries_[e].doc_count;
+        decode(entries_[e], [&](uint32_t d) { bits[d >> 6] |= uint64_t{1} << (d & 63); });
+    }
+    out.reserve(total);
+    for (size_t w = 0; w < bits.size(); ++w)
+        for (uint64_t b = bits[w]; b; b &= b - 1) out.push_back(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(b))));
+}
+
+std::vector<uint32_t> theme_index::rows_mentioning(const response_store& store, const theme_matcher& m) const {
+    (void)store;  // the comments are not read: the index holds their tokens
+    std::vector<uint32_t> rows;
+    const std::vector<std::string>& words = m.words();
+    const size_t len = words.size();
+    if (!len) return rows;
+    // Per key word, the entries a token may be to stand for it: theme_matcher's rule (its stem,
+    // the stem's prefix; alone, a word), each entry marked with the bit of its positions.
+    std::vector<std::vector<uint32_t>> candidates(len);
+    std::unordered_map<uint32_t, uint8_t> bit_of;
+    for (size_t k = 0; k < len; ++k) {
+        auto stem = stem_ids_.find(words[k]);
+        if (stem == stem_ids_.end()) return rows;  // no token has it
+        const std::string_view prefix = theme_stem_prefix(words[k]);
+        for (uint32_t e : entries_of_stem_[stem->second]) {
+            const entry& en = entries_[e];
+            if (len == 1 && en.kind != kind_word) continue;
+            if (en.surface.compare(0, prefix.size(), prefix) != 0) continue;
+            candidates[k].push_back(e);
+            bit_of[e] |= static_cast<uint8_t>(1u << k);
+        }
+        if (candidates[k].empty()) return rows;
+    }
+    std::vector<uint32_t> docs;
+    if (len == 1) {
+        docs_of(candidates[0], docs);
+        rows.reserve(docs.size());
+        for (uint32_t d : docs) rows.push_back(doc_rows_[d]);
+        return rows;
+    }
+    // A phrase starts and ends with a word or negation (forms_term): its docs are among those of
+    // either end (stop words have no docs); of the rarer end's, the ones whose tokens have the
+    // phrase's window (which checks the other end too).
+    auto docs_at = [&](size_t k) {
+        size_t n = 0;
+        for (uint32_t e : candidates[k]) n += entries_[e].doc_count;
+        return n;
+    };
+    docs_of(candidates[docs_at(0) <= docs_at(len - 1) ? 0 : len - 1], docs);
+    // Each entry's bits, in a flat table over the candidates' id range (a look-up per token).
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (auto [e, b] : bit_of) lo = std::min(lo, e), hi = std::max(hi, e);
+    std::vector<uint8_t> bits(hi - lo + 1, 0);
+    for (auto [e, b] : bit_of) bits[e - lo] = b;
+    auto bits_at = [&](uint32_t e) -> uint8_t { return e >= lo && e <= hi ? bits[e - lo] : 0; };
+    std::vector<uint32_t> ids;
+    for (uint32_t d : docs) {
+        ids.clear();
+        const uint8_t* p = tokens_.data() + doc_starts_[d];
+        const uint8_t* stop = tokens_.data() + doc_starts_[d + 1];
+        while (p < stop) ids.push_back(get_varint(p));
+        for (size_t i = 0; i + len <= ids.size(); ++i) {
+            uint8_t kinds[3];
+            bool same = true;
+            for (size_t k = 0; k < len && same; ++k) {
+                same = (bits_at(ids[i + k]) >> k) & 1;
+                kinds[k] = entries_[ids[i + k]].kind;
+            }
+            if (same && forms_term(kinds, len)) {
+                rows.push_back(doc_rows_[d]);
+                break;
+            }
+        }
+    }
+    return rows;
+}
+
+size_t theme_index::memory_bytes() const {
+    size_t bytes = (doc_rows_.capacity() + doc_starts_.capacity() + token_table_.capacity()) * sizeof(uint32_t) + tokens_.capacity() +
+                   entries_.capacity() * sizeof(entry) + token_bytes_.capacity() + token_keys_.capacity() * sizeof(token_key);
+    for (const auto& e : entries_) bytes += e.docs.capacity() + (e.surface.capacity() > 15 ? e.surface.capacity() + 1 : 0);
+    // Hash nodes, roughly: a node, its key and the bucket pointer.
+    bytes += stem_ids_.size() * (sizeof(std::string) + 2 * sizeof(void*) + sizeof(uint32_t)) + stem_ids_.bucket_count() * sizeof(void*);
+    for (const auto& list : entries_of_stem_) bytes += sizeof(list) + list.capacity() * sizeof(uint32_t);
+    return bytes;
+}
+
 void theme_row_cache::clear() {
     valid_ = full_ = false;
     key_.clear();
@@ -722,14 +953,24 @@ void theme_row_cache::clear() {
     rows_seen_ = pool_seen_ = 0;
 }
 
-const std::vector<uint32_t>& theme_row_cache::rows(const response_store& store, std::string_view key) {
+const std::vector<uint32_t>& theme_row_cache::rows(const response_store& store, std::string_view key, const theme_index* index) {
     full_ = false;
     if (!valid_ || key != key_ || store.size() < rows_seen_ || store.comment_pool.size() < pool_seen_) {
-        rows_ = rows_mentioning(store, key);
         key_ = key;
         matcher_ = std::make_unique<theme_matcher>(key);
         valid_ = full_ = true;
-    } else if (store.size() != rows_seen_ || store.comment_pool.size() != pool_seen_) {
+        if (index && index->covers(store)) {
+            // The index's rows, then what came since as below (as if it had been cached then).
+            rows_ = index->rows_mentioning(store, *matcher_);
+            rows_seen_ = index->rows();
+            pool_seen_ = index->pool();
+        } else {
+            rows_ = rows_mentioning(store, key);
+            rows_seen_ = store.size();
+            pool_seen_ = store.comment_pool.size();
+        }
+    }
+    if (store.size() != rows_seen_ || store.comment_pool.size() != pool_seen_) {
         // Rewritten older rows: re-checked (their comment may no longer mention it), in order.
         const attribute_column* locales = store.attribute("locale");
         const std::string& prefilter = matcher_->prefilter();

@@ -246,6 +246,73 @@ std::string_view theme_stem_prefix(std::string_view stem);
 // one code path of the theme condition (report, CSV export).
 std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_view key);
 
+// The store's comments by token, so that clicking a theme finds rows_mentioning's rows without
+// reading the comments. Built in slices (extend(), a bounded number of rows a call: the dashboard
+// calls it between frames once a load ends, so no frame freezes), the rows in store order. Each
+// distinct lower-cased token of a language (its kind and stem found once) gets an entry; a
+// commented row is a "doc": its tokens' entries in order (varint bytes, for phrases), and each
+// non-stop entry keeps its docs ascending (delta varints). A word's rows are the union of the
+// entries rows_mentioning would accept (kind word, the stem, the stem's prefix); a phrase's are the
+// docs holding both its end words whose token sequence has the phrase (stems, prefixes and
+// forms_term, as theme_matcher). Covers the rows < rows() as they were when indexed and the pool
+// up to pool() (its size when indexing began): rows added or rewritten since are for the caller
+// (theme_row_cache checks them like appended ones).
+class theme_index {
+public:
+    // Indexes up to `max_rows` more rows of the store (the same store each call, possibly
+    // grown); true when every row is indexed. The first call fixes pool().
+    bool extend(const response_store& store, size_t max_rows = SIZE_MAX);
+    void build(const response_store& store) {  // in one go
+        clear();
+        extend(store);
+    }
+    void clear();
+    // Whether it can answer for this store: every row was indexed once (later rows are the
+    // caller's), and the store has not shrunk since.
+    bool covers(const response_store& store) const;
+    // rows_mentioning(store, key) over the rows < rows(), by `m` = theme_matcher(key).
+    std::vector<uint32_t> rows_mentioning(const response_store& store, const theme_matcher& m) const;
+    size_t rows() const { return rows_seen_; }
+    size_t pool() const { return pool_seen_; }
+    size_t memory_bytes() const;
+
+private:
+    struct entry {
+        uint32_t stem = 0;       // stem_ids_ value: the stem of a word, the token itself otherwise
+        uint32_t last_doc = 0;   // the last doc in `docs` (delta base)
+        uint32_t doc_count = 0;  // docs holding it
+        uint8_t kind = 0;
+        std::string surface;
+        std::vector<uint8_t> docs;  // delta varints, ascending; none for stop words
+    };
+    struct token_key {
+        uint32_t offset, size, value;
+        uint8_t language;
+    };
+    // Token (and language) → entry: an open-addressing table over one byte arena, as
+    // std::unordered_map<std::string> cost most of the build in wasm.
+    uint32_t& token_slot(std::string_view token, uint8_t language, bool& fresh);
+    // The docs holding any of these entries, ascending.
+    void docs_of(const std::vector<uint32_t>& entries, std::vector<uint32_t>& out) const;
+
+    bool started_ = false, complete_ = false;
+    size_t rows_seen_ = 0, pool_seen_ = 0;
+    std::vector<entry> entries_;
+    std::string token_bytes_;
+    std::vector<token_key> token_keys_;
+    std::vector<uint32_t> token_table_;                   // token_keys_ index + 1; 0: empty
+    std::unordered_map<std::string, uint32_t> stem_ids_;  // stem → id
+    std::vector<std::vector<uint32_t>> entries_of_stem_;  // by stem id: its entries
+    std::vector<uint32_t> doc_rows_, doc_starts_{0};      // doc → row; doc → tokens_[start, next start)
+    std::vector<uint8_t> tokens_;                         // each doc's entries in order, varints
+    std::vector<uint8_t> code_language_;                  // by locale code: 0 en, 1 fr, 2 detect
+    std::unique_ptr<stemmer> stemmers_[2];
+    // Scratch buffers of extend().
+    std::string text_;
+    std::vector<std::pair<uint32_t, uint32_t>> spans_;
+    std::vector<std::string_view> views_;
+};
+
 // rows_mentioning kept between re-scores: finding a theme's rows is most of a re-score with a
 // theme selected (~15 ms at 10^6 comments), and changing another filter does not change them.
 // Found in full when the key changes or the store shrank; otherwise only the rows whose comment
@@ -254,7 +321,9 @@ std::vector<uint32_t> rows_mentioning(const response_store& store, std::string_v
 // clear() when the store is replaced by another of possibly the same size (a new load).
 class theme_row_cache {
 public:
-    const std::vector<uint32_t>& rows(const response_store& store, std::string_view key);
+    // With an index that covers the store, a full find asks it (and checks the rows it does not
+    // cover like appended ones).
+    const std::vector<uint32_t>& rows(const response_store& store, std::string_view key, const theme_index* index = nullptr);
     void clear();
     // Whether the last rows() found the set in full (the first selection of a theme).
     bool last_was_full() const { return full_; }
