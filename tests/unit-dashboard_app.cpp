@@ -13,6 +13,7 @@
 #include "app.h"
 #include "app_platform.h"
 #include "calendar.h"
+#include "csv_export.h"
 
 using namespace npskit;
 using namespace npskit::dashboard;
@@ -634,11 +635,13 @@ TEST_CASE("dashboard app: a large collector opens on the aggregate path (no rows
     app_rebuild_if_dirty(f.app);
     REQUIRE(f.app.agg.on);
     CHECK(f.app.store.size() == 0);
-    // The trend, the breakdown (by survey, the default), no previous period (all time), comments.
-    REQUIRE(platform::fake_requests.size() == 3);
+    // The trend, the breakdown (by survey, the default), no previous period (all time), the
+    // collector's digest (for "Copy digest": no rows here), comments.
+    REQUIRE(platform::fake_requests.size() == 4);
     CHECK(platform::fake_requests[0] == "/v1/aggregate?by=week&tz=%2B00:00");
     CHECK(platform::fake_requests[1] == "/v1/aggregate?by=survey");
-    CHECK(platform::fake_requests[2] == "/v1/comments?limit=50");
+    CHECK(platform::fake_requests[2] == "/v1/digest?period=week&tz=%2B00:00");
+    CHECK(platform::fake_requests[3] == "/v1/comments?limit=50");
     CHECK(f.app.load.phase == load_phase::loading);
     // 8 promoters, 2 detractors in one week: NPS 60, as score_nps gives it.
     const std::string trend =
@@ -647,7 +650,8 @@ TEST_CASE("dashboard app: a large collector opens on the aggregate path (no rows
     platform::fake_answers[1] = {1, trend};
     platform::fake_answers[2] = {
         1, R"({"by":"survey","total":{"histogram":[1,0,0,0,0,0,1,0,0,0,8]},"groups":[{"key":"web","histogram":[1,0,0,0,0,0,1,0,0,0,8]}]})"};
-    platform::fake_answers[3] = {
+    platform::fake_answers[3] = {1, R"({"period":"week","text":"*NPS weekly digest*: 2025-12-22 to 2025-12-28"})"};
+    platform::fake_answers[4] = {
         1, R"({"items":[{"id":"a","score":3,"comment":"slow","created":"2025-12-24T10:00:00Z","attributes":{"plan":"pro"}}],"next":"T1"})"};
     f.pump();
     CHECK(f.app.load.phase == load_phase::done);
@@ -659,30 +663,35 @@ TEST_CASE("dashboard app: a large collector opens on the aggregate path (no rows
     REQUIRE(f.app.rep.comments.size() == 1);
     CHECK(f.app.rep.comments[0].text == "slow");
     CHECK(f.app.rep.comments[0].attributes == "plan pro");
+    // "Copy digest" copies the collector's text; "Export CSV" has the figures (no rows to export).
+    CHECK(app_digest_text(f.app) == "*NPS weekly digest*: 2025-12-22 to 2025-12-28");
+    CHECK(export_figures_csv(f.app.rep).find("\"total\",\"\",\"\",\"10\",\"8\",\"0\",\"2\",\"60\",") != std::string::npos);
     // The list reaches its end: the next page, once, with the token.
     f.app.ui.comments_near_end = true;
     f.pump();
     f.pump();
-    REQUIRE(platform::fake_requests.size() == 4);
-    CHECK(platform::fake_requests[3] == "/v1/comments?limit=50&before=T1");
-    platform::fake_answers[4] = {1, R"({"items":[{"id":"b","score":9,"comment":"fine","created":"2025-12-23T10:00:00Z"}],"next":null})"};
+    REQUIRE(platform::fake_requests.size() == 5);
+    CHECK(platform::fake_requests[4] == "/v1/comments?limit=50&before=T1");
+    platform::fake_answers[5] = {1, R"({"items":[{"id":"b","score":9,"comment":"fine","created":"2025-12-23T10:00:00Z"}],"next":null})"};
     f.pump();
     CHECK(f.app.rep.comments.size() == 2);
     f.pump();
-    CHECK(platform::fake_requests.size() == 4);  // no more pages
+    CHECK(platform::fake_requests.size() == 5);  // no more pages
     // A text search: the comments are asked again with q=, the scores say they ignore it.
     f.app.settings.text = "slow";
     app_settings_changed(f.app);
     app_rebuild_if_dirty(f.app);
-    REQUIRE(platform::fake_requests.size() == 5);
-    CHECK(platform::fake_requests[4] == "/v1/comments?q=slow&limit=50");
+    REQUIRE(platform::fake_requests.size() == 6);
+    CHECK(platform::fake_requests[5] == "/v1/comments?q=slow&limit=50");
     f.pump();
     CHECK(f.app.load.note.find("search") != std::string::npos);
     // A failed request is said, never a stale number.
     f.app.settings.segments = 0b100;
     app_settings_changed(f.app);
     app_rebuild_if_dirty(f.app);
-    platform::fake_answers[6] = {-1, "HTTP 503"};
+    REQUIRE(platform::fake_requests.size() > 6);
+    CHECK(platform::fake_requests[6].rfind("/v1/aggregate?", 0) == 0);
+    platform::fake_answers[7] = {-1, "HTTP 503"};
     f.pump();
     CHECK(f.app.load.phase == load_phase::failed);
     CHECK(f.app.load.error.find("HTTP 503") != std::string::npos);
