@@ -706,6 +706,28 @@ json histogram_json(const score_histogram& h) {
 // the hours of the whole range are folded into local days by SQL instead. counts' hour: the
 // local day for a trend.
 constexpr size_t split_days_max = 64;
+
+// Rollup counts with signed moves (taken out of one day, put in another) and rows' counts added,
+// read back as rollup counts; a sum below zero (a row written between two reads) counts as none.
+struct count_sums {
+    std::map<std::tuple<std::string, int64_t, uint8_t>, int64_t> n;  // (group, hour or day, slot)
+    void add(const std::string& group, int64_t hour, uint8_t slot, int64_t v) { n[{group, hour, slot}] += v; }
+    void add(const std::vector<response_storage::rollup_count>& counts, int sign = 1) {
+        for (const auto& k : counts) add(k.group, k.hour, k.slot, sign * static_cast<int64_t>(k.n));
+    }
+    void add(const std::string& group, int64_t hour, const group_stats& g, int sign) {
+        for (int s = 0; s <= 10; ++s)
+            if (uint64_t v = g.histogram.bins[static_cast<size_t>(s)])
+                add(group, hour, static_cast<uint8_t>(s), sign * static_cast<int64_t>(v));
+        if (g.shown) add(group, hour, static_cast<uint8_t>(slot_shown), sign * static_cast<int64_t>(g.shown));
+        if (g.dismissed) add(group, hour, static_cast<uint8_t>(slot_dismissed), sign * static_cast<int64_t>(g.dismissed));
+    }
+    void emit(std::vector<response_storage::rollup_count>& out) const {
+        for (const auto& [key, v] : n)
+            if (v > 0) out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), static_cast<uint64_t>(v)});
+    }
+};
+
 bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by_time, int offset_hours, time_bucket bucket,
                  std::vector<response_storage::rollup_count>& out, bool& complete, std::string& error) {
     complete = true;
@@ -737,7 +759,7 @@ bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by
         auto needs_split = [&](int64_t d) { return bucket_start_day(d + rest, bucket) != bucket_start_day(d, bucket); };
         std::vector<int64_t> split;
         for (const auto& k : day_counts)
-            if (needs_split(k.hour) && (split.empty() || split.back() != k.hour)) split.push_back(k.hour);
+            if (needs_split(k.hour)) split.push_back(k.hour);
         std::sort(split.begin(), split.end());
         split.erase(std::unique(split.begin(), split.end()), split.end());
         if (split.size() > split_days_max) {
@@ -746,8 +768,8 @@ bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by
             hours.until_hour = end_day == INT64_MAX ? INT64_MAX : end_day * rollup_day_hours;
             if (!run(hours, out)) return false;
         } else {
-            std::map<std::tuple<std::string, int64_t, uint8_t>, int64_t> sums;  // (group, local day, slot)
-            for (const auto& k : day_counts) sums[{k.group, k.hour, k.slot}] += static_cast<int64_t>(k.n);
+            count_sums sums;  // by local day
+            sums.add(day_counts);
             for (int64_t d : split) {
                 response_storage::rollup_query part = rq;
                 part.bucket_hours = 0, part.offset_hours = 0;
@@ -756,16 +778,11 @@ bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by
                 std::vector<response_storage::rollup_count> moved;
                 if (!run(part, moved)) return false;
                 for (const auto& k : moved) {
-                    sums[{k.group, d, k.slot}] -= static_cast<int64_t>(k.n);
-                    sums[{k.group, d + rest, k.slot}] += static_cast<int64_t>(k.n);
+                    sums.add(k.group, d, k.slot, -static_cast<int64_t>(k.n));
+                    sums.add(k.group, d + rest, k.slot, static_cast<int64_t>(k.n));
                 }
             }
-            for (const auto& [key, n] : sums) {
-                if (n <= 0) continue;  // 0: every count of that day moved; never below (a day holds its hours)
-                response_storage::rollup_count& k = out.emplace_back();
-                k.group = std::get<0>(key), k.hour = std::get<1>(key), k.slot = std::get<2>(key);
-                k.n = static_cast<uint64_t>(n);
-            }
+            sums.emit(out);
         }
     }
     if (since != INT64_MIN && since < first_day * rollup_day_hours) {
@@ -824,17 +841,7 @@ bool add_row_windows(collector_state& st, const query_params& q, const response_
         }
     }
     size_t budget = st.desc.aggregate_scan_rows;
-    std::map<std::tuple<std::string, int64_t, uint8_t>, int64_t> delta;  // (group, day, slot) of counts
-    std::map<uint8_t, int64_t> delta_all;                                // slots of `all`
-    auto add = [](auto& m, const auto& key, const group_stats& g, int sign, auto make) {
-        for (int s = 0; s <= 10; ++s)
-            if (g.histogram.bins[static_cast<size_t>(s)])
-                m[make(key, static_cast<uint8_t>(s))] += sign * static_cast<int64_t>(g.histogram.bins[static_cast<size_t>(s)]);
-        if (g.shown) m[make(key, static_cast<uint8_t>(slot_shown))] += sign * static_cast<int64_t>(g.shown);
-        if (g.dismissed) m[make(key, static_cast<uint8_t>(slot_dismissed))] += sign * static_cast<int64_t>(g.dismissed);
-    };
-    auto cell = [](const std::pair<std::string, int64_t>& key, uint8_t slot) { return std::make_tuple(key.first, key.second, slot); };
-    auto slot_only = [](int, uint8_t slot) { return slot; };
+    count_sums delta, delta_all;  // of counts (local days or groups), of `all`
     const int64_t offset_ms = int64_t{q.utc_offset_minutes} * 60'000;
     for (const row_window& w : windows) {
         response_store store(store_desc{.max_attribute_keys = st.desc.max_attribute_keys});
@@ -844,25 +851,21 @@ bool add_row_windows(collector_state& st, const query_params& q, const response_
         budget -= rows;
         if (q.by_time) {
             for (const group_stats& g : group_by_time(store, q.filter, time_bucket::day, q.utc_offset_minutes))
-                add(delta, std::make_pair(std::string(), floor_div(g.start_ms + offset_ms, ms_per_day)), g, +1, cell);
-            if (w.moved) add(delta, std::make_pair(std::string(), w.from_day), aggregate(store, q.filter), -1, cell);
+                delta.add("", floor_div(g.start_ms + offset_ms, ms_per_day), g, +1);
+            if (w.moved) delta.add("", w.from_day, aggregate(store, q.filter), -1);
         } else {
             for (const group_stats& g : group_by_attribute(store, q.filter, q.by))
-                if (q.by == "survey" || !g.key.empty()) add(delta, std::make_pair(g.key, int64_t{0}), g, +1, cell);
-            if (with_all) add(delta_all, 0, aggregate(store, q.filter), +1, slot_only);
+                if (q.by == "survey" || !g.key.empty()) delta.add(g.key, 0, g, +1);
+            if (with_all) delta_all.add("", 0, aggregate(store, q.filter), +1);
         }
     }
-    // Merged into the rollups' counts; a count below zero (a row written between the two reads)
-    // is taken as zero.
-    for (const auto& k : counts) delta[{k.group, k.hour, k.slot}] += static_cast<int64_t>(k.n);
+    delta.add(counts);
     counts.clear();
-    for (const auto& [key, n] : delta)
-        if (n > 0) counts.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), static_cast<uint64_t>(n)});
+    delta.emit(counts);
     if (with_all) {
-        for (const auto& k : all) delta_all[k.slot] += static_cast<int64_t>(k.n);
+        delta_all.add(all);
         all.clear();
-        for (const auto& [slot, n] : delta_all)
-            if (n > 0) all.push_back({"", 0, slot, static_cast<uint64_t>(n)});
+        delta_all.emit(all);
     }
     return true;
 }
