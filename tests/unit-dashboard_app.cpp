@@ -691,6 +691,9 @@ TEST_CASE("dashboard app: a large collector opens on the aggregate path (no rows
     app_rebuild_if_dirty(f.app);
     REQUIRE(platform::fake_requests.size() > 6);
     CHECK(platform::fake_requests[6].rfind("/v1/aggregate?", 0) == 0);
+    // The digest is not asked again: the filters do not change it.
+    CHECK(std::count_if(platform::fake_requests.begin(), platform::fake_requests.end(),
+                        [](const std::string& r) { return r.rfind("/v1/digest", 0) == 0; }) == 1);
     platform::fake_answers[7] = {-1, "HTTP 503"};
     f.pump();
     CHECK(f.app.load.phase == load_phase::failed);

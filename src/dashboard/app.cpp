@@ -690,12 +690,17 @@ static void aggregate_ask(app_state& app, const report_desc& desc) {
         a.trend_req = platform::request("/v1/aggregate" + trend);
         a.breakdown_req = breakdown.size() > 1 ? platform::request("/v1/aggregate" + breakdown) : 0;
         a.previous_req = previous.size() > 1 ? platform::request("/v1/aggregate" + previous) : 0;
-        // The digest the collector sends (every stored answer, the latest complete week, in the
-        // view's zone): asked again with the figures, so a click copies at once.
-        std::vector<param_pair> digest{{"period", "week"}};
-        for (const auto& p : aggregate_params(desc, aggregate_part::trend))
-            if (p.first == "tz") digest.push_back(p);
-        a.digest_req = platform::request("/v1/digest" + query_string(digest));
+    }
+    // The digest the collector sends (every stored answer, the latest complete week, in the
+    // view's zone), asked ahead so a click copies at once: once, and again only when the zone
+    // changes (filters do not change it, and the collector reads two weeks of rows to make it).
+    std::vector<param_pair> digest{{"period", "week"}};
+    for (const auto& p : aggregate_params(desc, aggregate_part::trend))
+        if (p.first == "tz") digest.push_back(p);
+    if (const std::string digest_query = query_string(digest); digest_query != a.digest_asked) {
+        a.digest_asked = digest_query;
+        a.digest_text.clear();
+        a.digest_req = platform::request("/v1/digest" + digest_query);
     }
     // Comments: the filter's conditions (not the bucket) and the search, in the database.
     std::vector<param_pair> filter;

@@ -132,6 +132,7 @@ struct aggregate_view {
     int comments_req = 0;
     uint64_t comment_pages = 0;
     std::vector<comment_view> comments;  // newest first, every page loaded so far
+    std::string digest_asked;            // its query (the zone)
     int digest_req = 0;                  // GET /v1/digest: "Copy digest" copies the collector's text
     std::string digest_text;             // its latest answer ("" until it arrives)
     std::string note;                    // the aggregates' own note and what they cannot answer (shown)
