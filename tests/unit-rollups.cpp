@@ -1,5 +1,5 @@
 // The collector's histogram rollups (src/collector/rollups.h): a row's cells, and the net
-// moves of an update (score, hour, attribute added / changed / removed, a later comment).
+// moves of an update (score, half hour, attribute added / changed / removed, a later comment).
 // Native only (the collector is).
 #ifdef NPSKIT_HAS_ROLLUPS
 #include <doctest/doctest.h>
@@ -21,7 +21,8 @@ response answer(int score, int64_t ts_ms, std::vector<std::pair<std::string, std
     return r;
 }
 const rollup_key_allowed all = [](const std::string&, const std::string&) { return true; };
-constexpr int64_t h = rollup_hour_ms;
+constexpr int64_t h = 3600LL * 1000;
+constexpr int64_t half = rollup_cell_ms;
 constexpr int64_t t0 = 1767225600000;  // 2026-01-01T00:00Z, an hour boundary
 
 // Applies moves to a table of counts, as the backends' `n = n + delta` upserts do.
@@ -39,30 +40,34 @@ std::map<rollup_cell, int64_t> table_of(const std::vector<response>& rows) {
 }
 }  // namespace
 
-TEST_CASE("rollups: hours are floored") {
-    CHECK(rollup_hour(t0) == t0 / h);
-    CHECK(rollup_hour(t0 + h - 1) == t0 / h);
-    CHECK(rollup_hour(t0 + h) == t0 / h + 1);
-    CHECK(rollup_hour(-1) == -1);
+TEST_CASE("rollups: half hours are floored") {
+    CHECK(half * 2 == h);
+    CHECK(rollup_half_hour(t0) == t0 / half);
+    CHECK(rollup_half_hour(t0 + half - 1) == t0 / half);
+    CHECK(rollup_half_hour(t0 + half) == t0 / half + 1);
+    CHECK(rollup_half_hour(t0 + h) == t0 / half + 2);
+    CHECK(rollup_half_hour(-1) == -1);
+    CHECK(rollup_cells_per_day * half == 24 * h);
 }
 
 TEST_CASE("rollups: a row's cells are its survey cell, its built-ins and its allowed attributes") {
-    response r = answer(9, t0 + 5, {{"plan", "pro"}, {"team", "a"}});
+    response r = answer(9, t0 + half + 5, {{"plan", "pro"}, {"team", "a"}});  // the day's second half hour
     r.locale = "fr";
     r.contact_ok = false;
     std::vector<rollup_cell> cells;
     rollup_cells(
         r, [](const std::string&, const std::string& key) { return key == "plan"; }, cells);
-    // Each hour cell, then the same cell by UTC day.
+    // Each half-hour cell, then the same cell by UTC day.
     REQUIRE(cells.size() == 8);
-    CHECK(cells[0] == rollup_cell{"nps", t0 / h, "", "", 9});
-    CHECK(cells[1] == rollup_cell{"nps", t0 / h, "locale", "fr", 9});
-    CHECK(cells[2] == rollup_cell{"nps", t0 / h, "contact_ok", "false", 9});
-    CHECK(cells[3] == rollup_cell{"nps", t0 / h, "plan", "pro", 9});
+    CHECK(cells[0] == rollup_cell{"nps", t0 / half + 1, "", "", 9});
+    CHECK(cells[1] == rollup_cell{"nps", t0 / half + 1, "locale", "fr", 9});
+    CHECK(cells[2] == rollup_cell{"nps", t0 / half + 1, "contact_ok", "false", 9});
+    CHECK(cells[3] == rollup_cell{"nps", t0 / half + 1, "plan", "pro", 9});
+    CHECK(cells[0].unit == rollup_unit::half_hour);
     for (size_t i = 0; i < 4; ++i) {
         rollup_cell day = cells[i];
         day.unit = rollup_unit::day;
-        day.hour = t0 / (24 * h);
+        day.at = t0 / (24 * h);
         CHECK(cells[4 + i] == day);
     }
 

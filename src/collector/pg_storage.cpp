@@ -122,14 +122,14 @@ constexpr named_sql statements[] = {
      "ORDER BY ts_ms DESC, id DESC LIMIT $8::bigint"},
     // Histogram rollups (rollups.h): the batch's net moves, sorted, one statement per table.
     {"rollup_keys", "SELECT survey, key FROM rollup_keys WHERE survey = ANY($1::text[])"},
-    {"rollup_scores_add",
-     "INSERT INTO rollup_scores AS t (survey, hour, slot, n) "
+    {"rollup_half_scores_add",
+     "INSERT INTO rollup_half_scores AS t (survey, half, slot, n) "
      "SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[]) "
-     "ON CONFLICT (survey, hour, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
-    {"rollup_attributes_add",
-     "INSERT INTO rollup_attributes AS t (survey, key, value, hour, slot, n) "
+     "ON CONFLICT (survey, half, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
+    {"rollup_half_attributes_add",
+     "INSERT INTO rollup_half_attributes AS t (survey, key, value, half, slot, n) "
      "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::bigint[]) "
-     "ON CONFLICT (survey, key, value, hour, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
+     "ON CONFLICT (survey, key, value, half, slot) DO UPDATE SET n = t.n + EXCLUDED.n"},
     {"rollup_day_scores_add",
      "INSERT INTO rollup_day_scores AS t (survey, day, slot, n) "
      "SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[]) "
@@ -149,22 +149,23 @@ constexpr named_sql statements[] = {
      "CASE WHEN $5::bigint = 0 THEN 0 ELSE div(day + $6::bigint, greatest($5::bigint, 1)) END, slot, SUM(n) "
      "FROM rollup_day_scores WHERE survey = ANY($4::text[]) AND day >= $2::bigint AND day < $3::bigint "
      "GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
-    // $1 group ('value' | 'survey' | ''), $2 key, [$3, $4) hours, $5 values (empty: any), $6 surveys (every one, from
-    // rollup_surveys when none is asked: the survey column leads the primary key), $7 bucket hours (0: none), $8 offset hours.
-    {"rollup_attribute_counts",
+    // $1 group ('value' | 'survey' | ''), $2 key, [$3, $4) half hours, $5 values (empty: any), $6 surveys (every one, from
+    // rollup_surveys when none is asked: the survey column leads the primary key), $7 bucket half hours (0: none),
+    // $8 offset half hours.
+    {"rollup_half_attribute_counts",
      "SELECT CASE $1::text WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
-     "CASE WHEN $7::bigint = 0 THEN 0 ELSE div(hour + $8::bigint, greatest($7::bigint, 1)) END, slot, SUM(n) "
-     "FROM rollup_attributes WHERE survey = ANY($6::text[]) AND key = $2::text AND hour >= $3::bigint AND hour < $4::bigint "
+     "CASE WHEN $7::bigint = 0 THEN 0 ELSE div(half + $8::bigint, greatest($7::bigint, 1)) END, slot, SUM(n) "
+     "FROM rollup_half_attributes WHERE survey = ANY($6::text[]) AND key = $2::text AND half >= $3::bigint AND half < $4::bigint "
      "AND (cardinality($5::text[]) = 0 OR value = ANY($5::text[])) GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
-    {"rollup_score_counts",
+    {"rollup_half_score_counts",
      "SELECT CASE $1::text WHEN 'survey' THEN survey ELSE '' END, "
-     "CASE WHEN $5::bigint = 0 THEN 0 ELSE div(hour + $6::bigint, greatest($5::bigint, 1)) END, slot, SUM(n) "
-     "FROM rollup_scores WHERE survey = ANY($4::text[]) AND hour >= $2::bigint AND hour < $3::bigint "
+     "CASE WHEN $5::bigint = 0 THEN 0 ELSE div(half + $6::bigint, greatest($5::bigint, 1)) END, slot, SUM(n) "
+     "FROM rollup_half_scores WHERE survey = ANY($4::text[]) AND half >= $2::bigint AND half < $3::bigint "
      "GROUP BY 1, 2, 3 HAVING SUM(n) <> 0"},
-    // Every survey with counts: a loose index scan of rollup_scores' primary key.
+    // Every survey with counts: a loose index scan of rollup_day_scores' primary key.
     {"rollup_surveys",
-     "WITH RECURSIVE s(x) AS (SELECT min(survey) FROM rollup_scores UNION ALL "
-     "SELECT (SELECT min(survey) FROM rollup_scores WHERE survey > s.x) FROM s WHERE s.x IS NOT NULL) "
+     "WITH RECURSIVE s(x) AS (SELECT min(survey) FROM rollup_day_scores UNION ALL "
+     "SELECT (SELECT min(survey) FROM rollup_day_scores WHERE survey > s.x) FROM s WHERE s.x IS NOT NULL) "
      "SELECT x FROM s WHERE x IS NOT NULL"},
     // Surveys whose rolled-up keys are full ($1) without key $2: their rows with it are uncounted.
     {"rollup_key_missing",
@@ -448,6 +449,24 @@ constexpr migration migrations[] = {
      "INSERT INTO rollup_day_scores SELECT survey, div(hour, 24), slot, sum(n) FROM rollup_scores GROUP BY 1, 2, 3;"
      "INSERT INTO rollup_day_attributes SELECT survey, key, value, div(hour, 24), slot, sum(n) FROM rollup_attributes"
      "  GROUP BY 1, 2, 3, 4, 5;"},
+    // Half-hour cells instead of hourly ones (rollups.h: a zone of half an hour starts its days
+    // on a half hour), rebuilt from the rows as migration 4 built the hours (an hour's counts
+    // cannot be split); the daily tables and the key registry stay as they are.
+    {8, "half-hour rollups",
+     "CREATE TABLE rollup_half_scores (survey text NOT NULL, half bigint NOT NULL, slot integer NOT NULL, n bigint NOT NULL,"
+     "  PRIMARY KEY (survey, half, slot));"
+     "CREATE TABLE rollup_half_attributes (survey text NOT NULL, key text NOT NULL, value text NOT NULL, half bigint NOT NULL,"
+     "  slot integer NOT NULL, n bigint NOT NULL, PRIMARY KEY (survey, key, value, half, slot));"
+     "CREATE TEMP TABLE rollup_half_rows ON COMMIT DROP AS SELECT survey, div(ts_ms, 1800000) AS half,"
+     "  CASE type WHEN 'shown' THEN 11 WHEN 'dismissed' THEN 12 ELSE score END AS slot, body::jsonb AS b FROM responses;"
+     "INSERT INTO rollup_half_scores SELECT survey, half, slot, count(*) FROM rollup_half_rows GROUP BY 1, 2, 3;"
+     "INSERT INTO rollup_half_attributes SELECT r.survey, a.key, a.value, r.half, r.slot, count(*) FROM rollup_half_rows r,"
+     "  LATERAL (SELECT e.key, e.value FROM jsonb_each_text(CASE jsonb_typeof(r.b->'attributes') WHEN 'object'"
+     "      THEN r.b->'attributes' END) e JOIN rollup_keys k ON k.survey = r.survey AND k.key = e.key"
+     "    UNION ALL SELECT f, r.b->>f FROM unnest(ARRAY['trigger', 'page', 'locale', 'contact_ok']) f WHERE r.b ? f) a"
+     "  GROUP BY 1, 2, 3, 4, 5;"
+     "DROP TABLE rollup_scores;"
+     "DROP TABLE rollup_attributes;"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("
@@ -675,34 +694,34 @@ public:
         }
         for (std::string* a : {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}) *a += '}';
         net_moves(moves);
-        std::string s_survey = "{", s_hour = "{", s_slot = "{", s_n = "{";
-        std::string a_survey = "{", a_key = "{", a_value = "{", a_hour = "{", a_slot = "{", a_n = "{";
+        std::string s_survey = "{", s_half = "{", s_slot = "{", s_n = "{";
+        std::string a_survey = "{", a_key = "{", a_value = "{", a_half = "{", a_slot = "{", a_n = "{";
         std::string ds_survey = "{", ds_day = "{", ds_slot = "{", ds_n = "{";
         std::string da_survey = "{", da_key = "{", da_value = "{", da_day = "{", da_slot = "{", da_n = "{";
         for (const rollup_move& m : moves) {
-            std::string hour = std::to_string(m.cell.hour), slot = std::to_string(m.cell.slot), n = std::to_string(m.delta);
+            std::string at = std::to_string(m.cell.at), slot = std::to_string(m.cell.slot), n = std::to_string(m.delta);
             if (m.cell.unit == rollup_unit::day && m.cell.key.empty()) {
                 append_array_item(ds_survey, &m.cell.survey);
-                append_array_item(ds_day, &hour);
+                append_array_item(ds_day, &at);
                 append_array_item(ds_slot, &slot);
                 append_array_item(ds_n, &n);
             } else if (m.cell.unit == rollup_unit::day) {
                 append_array_item(da_survey, &m.cell.survey);
                 append_array_item(da_key, &m.cell.key);
                 append_array_item(da_value, &m.cell.value);
-                append_array_item(da_day, &hour);
+                append_array_item(da_day, &at);
                 append_array_item(da_slot, &slot);
                 append_array_item(da_n, &n);
             } else if (m.cell.key.empty()) {
                 append_array_item(s_survey, &m.cell.survey);
-                append_array_item(s_hour, &hour);
+                append_array_item(s_half, &at);
                 append_array_item(s_slot, &slot);
                 append_array_item(s_n, &n);
             } else {
                 append_array_item(a_survey, &m.cell.survey);
                 append_array_item(a_key, &m.cell.key);
                 append_array_item(a_value, &m.cell.value);
-                append_array_item(a_hour, &hour);
+                append_array_item(a_half, &at);
                 append_array_item(a_slot, &slot);
                 append_array_item(a_n, &n);
             }
@@ -713,14 +732,14 @@ public:
             append_array_item(k_key, &key);
         }
         for (std::string* a :
-             {&s_survey, &s_hour,  &s_slot, &s_n,       &a_survey, &a_key,    &a_value, &a_hour,  &a_slot, &a_n,      &ds_survey,
+             {&s_survey, &s_half,  &s_slot, &s_n,       &a_survey, &a_key,    &a_value, &a_half,  &a_slot, &a_n,      &ds_survey,
               &ds_day,   &ds_slot, &ds_n,   &da_survey, &da_key,   &da_value, &da_day,  &da_slot, &da_n,   &k_survey, &k_key})
             *a += '}';
         std::string last_text = std::to_string(last);
         // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
         if (!writer_.pipeline({{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
-                               {"rollup_scores_add", {&s_survey, &s_hour, &s_slot, &s_n}},
-                               {"rollup_attributes_add", {&a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n}},
+                               {"rollup_half_scores_add", {&s_survey, &s_half, &s_slot, &s_n}},
+                               {"rollup_half_attributes_add", {&a_survey, &a_key, &a_value, &a_half, &a_slot, &a_n}},
                                {"rollup_day_scores_add", {&ds_survey, &ds_day, &ds_slot, &ds_n}},
                                {"rollup_day_attributes_add", {&da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n}},
                                {"rollup_keys_add", {&k_survey, &k_key}},
@@ -798,11 +817,11 @@ public:
         };
         const bool attr = !q.attribute.empty();
         std::string group = q.group_by_value && attr ? "value" : q.group_by_survey ? "survey" : "";
-        std::string since = std::to_string(q.since_hour), until = std::to_string(q.until_hour);
+        std::string since = std::to_string(q.since), until = std::to_string(q.until);
         std::string values = array(q.values), surveys = array(q.surveys), cap = std::to_string(rollup_max_keys);
         const bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
                                           std::end(rollup_builtin_keys);
-        std::string bucket = std::to_string(q.bucket_hours), offset = std::to_string(q.offset_hours);
+        std::string bucket = std::to_string(q.bucket), offset = std::to_string(q.offset);
         return with_reader(error, [&](connection& c) {
             out.clear();  // a retry on a fresh connection starts over
             if (q.surveys.empty()) {
@@ -816,11 +835,11 @@ public:
             if (attr && q.days)
                 ran = c.run("rollup_day_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys, &bucket, &offset});
             else if (attr)
-                ran = c.run("rollup_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys, &bucket, &offset});
+                ran = c.run("rollup_half_attribute_counts", {&group, &q.attribute, &since, &until, &values, &surveys, &bucket, &offset});
             else if (q.days)
                 ran = c.run("rollup_day_score_counts", {&group, &since, &until, &surveys, &bucket, &offset});
             else
-                ran = c.run("rollup_score_counts", {&group, &since, &until, &surveys, &bucket, &offset});
+                ran = c.run("rollup_half_score_counts", {&group, &since, &until, &surveys, &bucket, &offset});
             result r(ran);
             if (!r.ok()) return false;
             for (int i = 0; i < r.rows(); ++i)

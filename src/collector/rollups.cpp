@@ -7,9 +7,9 @@
 
 namespace npskit {
 
-int64_t rollup_hour(int64_t ts_ms) {
+int64_t rollup_half_hour(int64_t ts_ms) {
     // Floor, not truncation: timestamps are years 2000-2099, but keep it right for any sign.
-    return ts_ms >= 0 ? ts_ms / rollup_hour_ms : -((-ts_ms + rollup_hour_ms - 1) / rollup_hour_ms);
+    return ts_ms >= 0 ? ts_ms / rollup_cell_ms : -((-ts_ms + rollup_cell_ms - 1) / rollup_cell_ms);
 }
 
 namespace {
@@ -21,26 +21,26 @@ uint8_t slot_of(const response& r) {
 }  // namespace
 
 void rollup_cells(const response& r, const rollup_key_allowed& allowed, std::vector<rollup_cell>& out) {
-    const int64_t hour = rollup_hour(r.ts_ms);
+    const int64_t half = rollup_half_hour(r.ts_ms);
     const uint8_t slot = slot_of(r);
     const size_t first = out.size();
-    out.push_back({r.survey, hour, {}, {}, slot});
+    out.push_back({r.survey, half, {}, {}, slot});
     auto builtin = [&](std::string_view key, const std::optional<std::string>& v) {
-        if (v) out.push_back({r.survey, hour, std::string(key), *v, slot});
+        if (v) out.push_back({r.survey, half, std::string(key), *v, slot});
     };
     builtin("trigger", r.trigger);
     builtin("page", r.page);
     builtin("locale", r.locale);
-    if (r.contact_ok) out.push_back({r.survey, hour, "contact_ok", *r.contact_ok ? "true" : "false", slot});
+    if (r.contact_ok) out.push_back({r.survey, half, "contact_ok", *r.contact_ok ? "true" : "false", slot});
     for (const auto& [key, value] : r.attributes)
-        if (allowed && allowed(r.survey, key)) out.push_back({r.survey, hour, key, value, slot});
+        if (allowed && allowed(r.survey, key)) out.push_back({r.survey, half, key, value, slot});
     // The same cells by UTC day (floor: right for any sign).
-    const int64_t day = hour >= 0 ? hour / rollup_day_hours : -((-hour + rollup_day_hours - 1) / rollup_day_hours);
-    const size_t hours = out.size();
-    for (size_t i = first; i < hours; ++i) {
+    const int64_t day = half >= 0 ? half / rollup_cells_per_day : -((-half + rollup_cells_per_day - 1) / rollup_cells_per_day);
+    const size_t halves = out.size();
+    for (size_t i = first; i < halves; ++i) {
         rollup_cell c = out[i];
         c.unit = rollup_unit::day;
-        c.hour = day;
+        c.at = day;
         out.push_back(std::move(c));
     }
 }

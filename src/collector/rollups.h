@@ -1,6 +1,8 @@
 // npskit collector: histogram rollups. NPS's sufficient statistic is the 11-bin histogram, so
-// the storage keeps, in the same transaction as the rows, counts per (survey, hour, slot) and
-// per (survey, hour, attribute key, value, slot); /v1/aggregate can then count without rows.
+// the storage keeps, in the same transaction as the rows, counts per (survey, half hour, slot) and
+// per (survey, half hour, attribute key, value, slot), and the same per UTC day; /v1/aggregate can
+// then count without rows. Half hours, not hours: a zone of half an hour (+05:30, -03:30) starts
+// its days on a half hour, so its local days are whole cells too.
 // slot: the score 0..10, or 11 shown / 12 dismissed (store.h's slot_shown / slot_dismissed).
 //
 // Pure: a row's cells, and the net moves of an update (old row out, merged row in). Each
@@ -16,24 +18,23 @@
 
 namespace npskit {
 
-inline constexpr int64_t rollup_hour_ms = 3600LL * 1000;
+inline constexpr int64_t rollup_cell_ms = 30LL * 60 * 1000;  // a fine cell: half an hour
+inline constexpr int64_t rollup_cells_per_day = 48;
 // Attribute keys rolled up per survey: the first this many seen (the store's default
 // --max-attribute-keys); the built-in keys below always.
 inline constexpr size_t rollup_max_keys = 64;
 // The record's fields stored as attributes that `by=` accepts (survey has its own table).
 inline constexpr std::string_view rollup_builtin_keys[] = {"trigger", "page", "locale", "contact_ok"};
 
-inline constexpr int64_t rollup_day_hours = 24;
-
-// key empty: the survey-level cell (no attribute). Every row counts in hourly cells and in
-// daily ones (UTC days, the same counts 24 times coarser: what a whole-day range reads).
-enum class rollup_unit : uint8_t { hour, day };
+// key empty: the survey-level cell (no attribute). Every row counts in half-hour cells and in
+// daily ones (UTC days, the same counts 48 times coarser: what a whole-day range reads).
+enum class rollup_unit : uint8_t { half_hour, day };
 struct rollup_cell {
     std::string survey;
-    int64_t hour = 0;  // floor(ts_ms / 1 h); for a day cell floor(ts_ms / 1 day)
+    int64_t at = 0;  // floor(ts_ms / 30 min); for a day cell floor(ts_ms / 1 day)
     std::string key, value;
     uint8_t slot = 0;
-    rollup_unit unit = rollup_unit::hour;
+    rollup_unit unit = rollup_unit::half_hour;
     auto operator<=>(const rollup_cell&) const = default;
 };
 struct rollup_move {
@@ -44,9 +45,9 @@ struct rollup_move {
 // Whether (survey, host attribute key) is rolled up; the backend's key registry answers.
 using rollup_key_allowed = std::function<bool(const std::string& survey, const std::string& key)>;
 
-int64_t rollup_hour(int64_t ts_ms);
+int64_t rollup_half_hour(int64_t ts_ms);  // floor(ts_ms / 30 min)
 // The cells one row counts in (once each): its survey cell and one per rolled-up attribute,
-// each as an hour cell and as a day cell.
+// each as a half-hour cell and as a day cell.
 void rollup_cells(const response& r, const rollup_key_allowed& allowed, std::vector<rollup_cell>& out);
 // Adds the row's cells to `moves` with sign (+1 in, -1 out); net_moves() sums and sorts them.
 void add_rollup_moves(const response& r, int sign, const rollup_key_allowed& allowed, std::vector<rollup_move>& moves);

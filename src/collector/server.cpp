@@ -698,29 +698,30 @@ json histogram_json(const score_histogram& h) {
 }
 
 // [SECTION] Aggregates: from rollups by SQL, else a bounded scan of rows
-// The sums of one rollup query: the whole UTC days of its range from the daily tables, the hours
-// at its edges from the hourly ones. A trend in another zone than UTC (local days are not UTC
-// days): the daily tables too, each UTC day counted in the local day that holds most of it,
+// The sums of one rollup query: the whole UTC days of its range from the daily tables, the half
+// hours at its edges from the half-hour ones. A trend in another zone than UTC (local days are not
+// UTC days): the daily tables too, each UTC day counted in the local day that holds most of it,
 // and where the rest of it falls in another bucket (every day by day; the first day of a week
-// or month otherwise) the hours of that rest are read and moved; past split_days_max such days
-// the hours of the whole range are folded into local days by SQL instead. counts' hour: the
-// local day for a trend.
-constexpr size_t split_days_max = 64;
+// or month otherwise) the half hours of that rest are read and moved; past split_days_max such
+// days the half hours of the whole range are folded into local days by SQL instead. counts' at:
+// the local day for a trend. A query per split day still beats the fold for a year by day (it
+// reads the rest's cells only: 155 → 91 ms at 2×10^5 answers on SQLite, BENCHMARKS.md).
+constexpr size_t split_days_max = 400;
 
 // Rollup counts with signed moves (taken out of one day, put in another) and rows' counts added,
 // read back as rollup counts; a sum below zero (a row written between two reads) counts as none.
 struct count_sums {
-    std::map<std::tuple<std::string, int64_t, uint8_t>, int64_t> n;  // (group, hour or day, slot)
-    void add(const std::string& group, int64_t hour, uint8_t slot, int64_t v) { n[{group, hour, slot}] += v; }
+    std::map<std::tuple<std::string, int64_t, uint8_t>, int64_t> n;  // (group, cell or day, slot)
+    void add(const std::string& group, int64_t at, uint8_t slot, int64_t v) { n[{group, at, slot}] += v; }
     void add(const std::vector<response_storage::rollup_count>& counts, int sign = 1) {
-        for (const auto& k : counts) add(k.group, k.hour, k.slot, sign * static_cast<int64_t>(k.n));
+        for (const auto& k : counts) add(k.group, k.at, k.slot, sign * static_cast<int64_t>(k.n));
     }
-    void add(const std::string& group, int64_t hour, const group_stats& g, int sign) {
+    void add(const std::string& group, int64_t at, const group_stats& g, int sign) {
         for (int s = 0; s <= 10; ++s)
             if (uint64_t v = g.histogram.bins[static_cast<size_t>(s)])
-                add(group, hour, static_cast<uint8_t>(s), sign * static_cast<int64_t>(v));
-        if (g.shown) add(group, hour, static_cast<uint8_t>(slot_shown), sign * static_cast<int64_t>(g.shown));
-        if (g.dismissed) add(group, hour, static_cast<uint8_t>(slot_dismissed), sign * static_cast<int64_t>(g.dismissed));
+                add(group, at, static_cast<uint8_t>(s), sign * static_cast<int64_t>(v));
+        if (g.shown) add(group, at, static_cast<uint8_t>(slot_shown), sign * static_cast<int64_t>(g.shown));
+        if (g.dismissed) add(group, at, static_cast<uint8_t>(slot_dismissed), sign * static_cast<int64_t>(g.dismissed));
     }
     void emit(std::vector<response_storage::rollup_count>& out) const {
         for (const auto& [key, v] : n)
@@ -728,8 +729,10 @@ struct count_sums {
     }
 };
 
-bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by_time, int offset_hours, time_bucket bucket,
+// offset: the zone's offset in whole half hours (the rollups' local days start there).
+bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by_time, int offset, time_bucket bucket,
                  std::vector<response_storage::rollup_count>& out, bool& complete, std::string& error) {
+    constexpr int64_t per_day = rollup_cells_per_day;
     complete = true;
     auto run = [&](const response_storage::rollup_query& q, std::vector<response_storage::rollup_count>& into) {
         bool whole = false;
@@ -739,42 +742,42 @@ bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by
         complete = complete && whole;
         return true;
     };
-    rq.bucket_hours = by_time ? 24 : 0;
-    rq.offset_hours = offset_hours;
-    const bool shifted = by_time && offset_hours != 0;
-    const int64_t since = rq.since_hour, until = rq.until_hour;
-    const int64_t first_day = since == INT64_MIN ? INT64_MIN : -floor_div(-since, rollup_day_hours);  // ceil
-    const int64_t end_day = until == INT64_MAX ? INT64_MAX : floor_div(until, rollup_day_hours);
-    if (first_day >= end_day) return run(rq, out);  // less than a whole day: hours
+    rq.bucket = by_time ? static_cast<int>(per_day) : 0;
+    rq.offset = offset;
+    const bool shifted = by_time && offset != 0;
+    const int64_t since = rq.since, until = rq.until;
+    const int64_t first_day = since == INT64_MIN ? INT64_MIN : -floor_div(-since, per_day);  // ceil
+    const int64_t end_day = until == INT64_MAX ? INT64_MAX : floor_div(until, per_day);
+    if (first_day >= end_day) return run(rq, out);  // less than a whole day: half hours
     response_storage::rollup_query days = rq;
     days.days = true;
-    days.since_hour = first_day, days.until_hour = end_day;
-    days.bucket_hours = by_time ? 1 : 0, days.offset_hours = 0;
+    days.since = first_day, days.until = end_day;
+    days.bucket = by_time ? 1 : 0, days.offset = 0;
     std::vector<response_storage::rollup_count> day_counts;
     if (!run(days, shifted ? day_counts : out)) return false;
     if (shifted) {
-        // UTC day d: offset > 0: its last `offset` hours are local day d + 1, the rest local day d;
-        // offset < 0: its first -offset hours are local day d - 1, the rest local day d.
-        const int64_t rest = offset_hours > 0 ? 1 : -1;
+        // UTC day d: offset > 0: its last `offset` half hours are local day d + 1, the rest local
+        // day d; offset < 0: its first -offset half hours are local day d - 1, the rest local day d.
+        const int64_t rest = offset > 0 ? 1 : -1;
         auto needs_split = [&](int64_t d) { return bucket_start_day(d + rest, bucket) != bucket_start_day(d, bucket); };
         std::vector<int64_t> split;
         for (const auto& k : day_counts)
-            if (needs_split(k.hour)) split.push_back(k.hour);
+            if (needs_split(k.at)) split.push_back(k.at);
         std::sort(split.begin(), split.end());
         split.erase(std::unique(split.begin(), split.end()), split.end());
         if (split.size() > split_days_max) {
-            response_storage::rollup_query hours = rq;
-            hours.since_hour = first_day == INT64_MIN ? INT64_MIN : first_day * rollup_day_hours;
-            hours.until_hour = end_day == INT64_MAX ? INT64_MAX : end_day * rollup_day_hours;
-            if (!run(hours, out)) return false;
+            response_storage::rollup_query cells = rq;
+            cells.since = first_day == INT64_MIN ? INT64_MIN : first_day * per_day;
+            cells.until = end_day == INT64_MAX ? INT64_MAX : end_day * per_day;
+            if (!run(cells, out)) return false;
         } else {
             count_sums sums;  // by local day
             sums.add(day_counts);
             for (int64_t d : split) {
                 response_storage::rollup_query part = rq;
-                part.bucket_hours = 0, part.offset_hours = 0;
-                part.since_hour = offset_hours > 0 ? (d + 1) * rollup_day_hours - offset_hours : d * rollup_day_hours;
-                part.until_hour = offset_hours > 0 ? (d + 1) * rollup_day_hours : d * rollup_day_hours - offset_hours;
+                part.bucket = 0, part.offset = 0;
+                part.since = offset > 0 ? (d + 1) * per_day - offset : d * per_day;
+                part.until = offset > 0 ? (d + 1) * per_day : d * per_day - offset;
                 std::vector<response_storage::rollup_count> moved;
                 if (!run(part, moved)) return false;
                 for (const auto& k : moved) {
@@ -785,14 +788,14 @@ bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by
             sums.emit(out);
         }
     }
-    if (since != INT64_MIN && since < first_day * rollup_day_hours) {
+    if (since != INT64_MIN && since < first_day * per_day) {
         response_storage::rollup_query edge = rq;
-        edge.until_hour = first_day * rollup_day_hours;
+        edge.until = first_day * per_day;
         if (!run(edge, out)) return false;
     }
-    if (until != INT64_MAX && end_day * rollup_day_hours < until) {
+    if (until != INT64_MAX && end_day * per_day < until) {
         response_storage::rollup_query edge = rq;
-        edge.since_hour = end_day * rollup_day_hours;
+        edge.since = end_day * per_day;
         if (!run(edge, out)) return false;
     }
     return true;
@@ -801,40 +804,42 @@ bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by
 bool scan_into_store(collector_state& st, const query_params& q, size_t limit, int64_t since_ms, int64_t until_ms, bool whole_rows,
                      response_store& store, size_t& rows, std::string& error);
 
-// What hourly cells cannot hold, read from rows: a since/until inside an hour (the part of that
-// hour in range), and in a half-hour zone the half hour before each local bucket start (the
-// rollups, read in the whole-hour zone half an hour west, put it in the day before). Each window is
-// a bounded scan of at most an hour of rows, counted by the core.
+// What half-hour cells cannot hold, read from rows: a since/until inside a half hour (the part
+// of it in range), and in a zone whose offset is not whole half hours (+05:45, +12:45) the minutes
+// before each local bucket start (the rollups, read in the zone of whole half hours just west,
+// put them in the day before). Each window is a bounded scan of at most half an hour of rows,
+// counted by the core.
 struct row_window {
     int64_t since_ms = 0, until_ms = 0;
     bool moved = false;    // counted by the rollups in local day `from_day`: taken out of it
-    int64_t from_day = 0;  // (whole-hour local day of the rollups)
+    int64_t from_day = 0;  // (local day of the rollups' zone)
 };
 constexpr size_t row_windows_max = 128;
 
 // Adds the rows of `windows` to the rollups' counts (local days for a trend, groups otherwise),
-// and in a half-hour zone moves each bucket start's half hour to the day it belongs to. `why`
-// set: no answer from rollups (too many windows or rows), the caller scans instead.
-bool add_row_windows(collector_state& st, const query_params& q, const response_storage::rollup_query& rq, int offset_hours, bool with_all,
+// and in a zone of quarter hours moves each bucket start's minutes to the day they belong to.
+// `why` set: no answer from rollups (too many windows or rows), the caller scans instead.
+bool add_row_windows(collector_state& st, const query_params& q, const response_storage::rollup_query& rq, int offset, bool with_all,
                      std::vector<row_window>& windows, std::vector<response_storage::rollup_count>& counts,
                      std::vector<response_storage::rollup_count>& all, std::string& why, std::string& error) {
-    constexpr int64_t half_ms = rollup_hour_ms / 2;
-    if (q.by_time && q.utc_offset_minutes % 60 != 0) {
-        // The rollups' local days are those of offset_hours (half an hour west of the zone):
-        // the half hour before each of their midnights belongs to the next day in the zone.
-        // Only where that next day starts another bucket does it change a figure.
+    const int64_t offset_ms = int64_t{q.utc_offset_minutes} * 60'000;
+    const int64_t gap_ms = offset_ms - int64_t{offset} * rollup_cell_ms;  // 0 .. 29 minutes
+    if (q.by_time && gap_ms != 0) {
+        // The rollups' local days start gap_ms after the zone's: the minutes before each of their
+        // midnights belong to the next day in the zone. Only where that next day starts another
+        // bucket does it change a figure.
         int64_t first = INT64_MAX, last = INT64_MIN;
-        for (const auto& k : counts) first = std::min(first, k.hour), last = std::max(last, k.hour);
-        const int64_t lo = rq.since_hour == INT64_MIN ? INT64_MIN : rq.since_hour * rollup_hour_ms;
-        const int64_t hi = rq.until_hour == INT64_MAX ? INT64_MAX : rq.until_hour * rollup_hour_ms;
+        for (const auto& k : counts) first = std::min(first, k.at), last = std::max(last, k.at);
+        const int64_t lo = rq.since == INT64_MIN ? INT64_MIN : rq.since * rollup_cell_ms;
+        const int64_t hi = rq.until == INT64_MAX ? INT64_MAX : rq.until * rollup_cell_ms;
         size_t moved = 0;
         for (int64_t d = first; first <= last && d <= last; ++d) {
             if (bucket_start_day(d + 1, q.bucket) == bucket_start_day(d, q.bucket)) continue;
-            const int64_t midnight = (d + 1) * ms_per_day - int64_t{offset_hours} * rollup_hour_ms;
-            const int64_t a = std::max(midnight - half_ms, lo), b = std::min(midnight, hi);
+            const int64_t midnight = (d + 1) * ms_per_day - int64_t{offset} * rollup_cell_ms;
+            const int64_t a = std::max(midnight - gap_ms, lo), b = std::min(midnight, hi);
             if (a >= b) continue;
             if (++moved > row_windows_max)
-                return why = "a time zone of half an hour over more than " + std::to_string(row_windows_max) + " " +
+                return why = "a time zone of quarter hours over more than " + std::to_string(row_windows_max) + " " +
                              time_bucket_name(q.bucket) + "s",
                        true;
             windows.push_back({a, b, true, d});
@@ -842,12 +847,11 @@ bool add_row_windows(collector_state& st, const query_params& q, const response_
     }
     size_t budget = st.desc.aggregate_scan_rows;
     count_sums delta, delta_all;  // of counts (local days or groups), of `all`
-    const int64_t offset_ms = int64_t{q.utc_offset_minutes} * 60'000;
     for (const row_window& w : windows) {
         response_store store(store_desc{.max_attribute_keys = st.desc.max_attribute_keys});
         size_t rows = 0;
         if (!scan_into_store(st, q, budget, w.since_ms, w.until_ms, false, store, rows, error)) return false;
-        if (rows > budget) return why = "the rows of its partial hours are more than a scan may read", true;
+        if (rows > budget) return why = "the rows of its partial half hours are more than a scan may read", true;
         budget -= rows;
         if (q.by_time) {
             for (const group_stats& g : group_by_time(store, q.filter, time_bucket::day, q.utc_offset_minutes))
@@ -872,26 +876,24 @@ bool add_row_windows(collector_state& st, const query_params& q, const response_
 
 // The filter a rollup answers: no comment or text condition; at most one attribute among `by`
 // and the where conditions besides survey, conditions listing present values (not `!=`, not
-// "absent"); a trend in a half-hour zone over at most row_windows_max bucket starts. Time bounds
-// inside an hour and a half-hour zone's half hours come from rows (row_window). Anything else:
-// answered = false and `why` says what, for the scan's note.
+// "absent"); in a zone of quarter hours a trend over at most row_windows_max bucket starts. Time
+// bounds inside a half hour and a quarter-hour zone's minutes come from rows (row_window).
+// Anything else: answered = false and `why` says what, for the scan's note.
 bool aggregate_from_rollups(collector_state& st, const query_params& q, json& out, bool& answered, std::string& why, std::string& error) {
     answered = false;
     const response_filter& f = q.filter;
     if (f.with_comment || !f.text.empty()) return why = "a comment or text condition", true;
-    // Whole hours from the rollups; the parts of hours at the edges from rows.
+    // Whole half hours from the rollups; the parts of half hours at the edges from rows.
     response_storage::rollup_query rq;
-    rq.since_hour = f.since_ms == INT64_MIN ? INT64_MIN : -floor_div(-f.since_ms, rollup_hour_ms);  // ceil
-    rq.until_hour = f.until_ms == INT64_MAX ? INT64_MAX : floor_div(f.until_ms, rollup_hour_ms);
+    rq.since = f.since_ms == INT64_MIN ? INT64_MIN : -floor_div(-f.since_ms, rollup_cell_ms);  // ceil
+    rq.until = f.until_ms == INT64_MAX ? INT64_MAX : floor_div(f.until_ms, rollup_cell_ms);
     std::vector<row_window> windows;
-    if (rq.since_hour != INT64_MIN && rq.until_hour != INT64_MAX && rq.since_hour >= rq.until_hour) {
-        windows.push_back({f.since_ms, f.until_ms});  // within one hour, or across one boundary
-        rq.since_hour = rq.until_hour = 0;
+    if (rq.since != INT64_MIN && rq.until != INT64_MAX && rq.since >= rq.until) {
+        windows.push_back({f.since_ms, f.until_ms});  // within one half hour, or across one boundary
+        rq.since = rq.until = 0;
     } else {
-        if (rq.since_hour != INT64_MIN && f.since_ms < rq.since_hour * rollup_hour_ms)
-            windows.push_back({f.since_ms, rq.since_hour * rollup_hour_ms});
-        if (rq.until_hour != INT64_MAX && rq.until_hour * rollup_hour_ms < f.until_ms)
-            windows.push_back({rq.until_hour * rollup_hour_ms, f.until_ms});
+        if (rq.since != INT64_MIN && f.since_ms < rq.since * rollup_cell_ms) windows.push_back({f.since_ms, rq.since * rollup_cell_ms});
+        if (rq.until != INT64_MAX && rq.until * rollup_cell_ms < f.until_ms) windows.push_back({rq.until * rollup_cell_ms, f.until_ms});
     }
     const bool by_survey = q.by == "survey", by_attribute = !q.by_time && !by_survey;
     if (by_attribute) rq.attribute = q.by;
@@ -916,13 +918,13 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     rq.group_by_value = by_attribute;
     rq.group_by_survey = by_survey;
     // SQL sums into local days for a trend (the core folds days into weeks, months), and over
-    // the whole range otherwise: the answer is days × slots or groups × slots, not hours.
-    // A half-hour zone: the rollups in the whole-hour zone half an hour west, corrected below.
-    const bool half_hour = q.utc_offset_minutes % 60 != 0;
-    const int offset_hours = static_cast<int>(floor_div(q.utc_offset_minutes, 60));
+    // the whole range otherwise: the answer is days × slots or groups × slots, not cells.
+    // A zone of quarter hours: the rollups in the zone of whole half hours just west, corrected below.
+    const int offset = static_cast<int>(floor_div(q.utc_offset_minutes, rollup_cell_ms / 60'000));
+    const bool quarter = int64_t{q.utc_offset_minutes} * 60'000 != int64_t{offset} * rollup_cell_ms;
     std::vector<response_storage::rollup_count> counts;
     bool complete = false;
-    if (!rollup_sums(st, rq, q.by_time, offset_hours, q.bucket, counts, complete, error)) {
+    if (!rollup_sums(st, rq, q.by_time, offset, q.bucket, counts, complete, error)) {
         error.clear();  // a backend without rollups: the rows answer
         return why = "this storage keeps no rollups", true;
     }
@@ -935,10 +937,10 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
         sq.attribute.clear();
         sq.values.clear();
         sq.group_by_value = false;
-        if (!rollup_sums(st, sq, q.by_time, offset_hours, q.bucket, all, complete, error)) return false;
+        if (!rollup_sums(st, sq, q.by_time, offset, q.bucket, all, complete, error)) return false;
     }
-    if (!windows.empty() || (half_hour && q.by_time)) {
-        if (!add_row_windows(st, q, rq, offset_hours, by_attribute && !where_on_attribute, windows, counts, all, why, error)) return false;
+    if (!windows.empty() || (quarter && q.by_time)) {
+        if (!add_row_windows(st, q, rq, offset, by_attribute && !where_on_attribute, windows, counts, all, why, error)) return false;
         if (!why.empty()) return true;
     }
     query_rows::compiled_filter c;
@@ -949,13 +951,13 @@ bool aggregate_from_rollups(collector_state& st, const query_params& q, json& ou
     if (q.by_time) {
         const int64_t offset_ms = static_cast<int64_t>(q.utc_offset_minutes) * 60'000;
         int64_t first_day = INT64_MAX, last_day = INT64_MIN;
-        for (const auto& k : counts) {  // k.hour: the local day (bucket_hours = 24)
-            first_day = std::min(first_day, k.hour);
-            last_day = std::max(last_day, k.hour);
+        for (const auto& k : counts) {  // k.at: the local day (bucket = 48 half hours)
+            first_day = std::min(first_day, k.at);
+            last_day = std::max(last_day, k.at);
         }
         if (!counts.empty()) {
             std::vector<slot_counts> days(static_cast<size_t>(last_day - first_day + 1));
-            for (const auto& k : counts) days[static_cast<size_t>(k.hour - first_day)][k.slot] += k.n;
+            for (const auto& k : counts) days[static_cast<size_t>(k.at - first_day)][k.slot] += k.n;
             query_rows::fold_days(c, days, first_day, q.bucket, offset_ms, groups);
         }
     } else {

@@ -135,20 +135,21 @@ CREATE TABLE IF NOT EXISTS webhook_endpoints (
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 )sql";
 
-// Histogram rollups (rollups.h), kept in the rows' transaction. Its own meta key ('rollups')
-// rather than a schema_version step: an older database gets the tables and a backfill from its
-// rows on open, whatever other migrations ran before.
+// Histogram rollups (rollups.h), kept in the rows' transaction. Its own meta key
+// ('rollup_halves') rather than a schema_version step: an older database (no rollups, or the
+// hourly ones of before) gets the tables and a rebuild from its rows on open, whatever other
+// migrations ran before.
 const char* const rollups_schema_sql = R"sql(
-CREATE TABLE IF NOT EXISTS rollup_scores (
-  survey TEXT NOT NULL, hour INTEGER NOT NULL, slot INTEGER NOT NULL, n INTEGER NOT NULL,
-  PRIMARY KEY (survey, hour, slot)
+CREATE TABLE IF NOT EXISTS rollup_half_scores (
+  survey TEXT NOT NULL, half INTEGER NOT NULL, slot INTEGER NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (survey, half, slot)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rollup_attributes (
-  survey TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, hour INTEGER NOT NULL, slot INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS rollup_half_attributes (
+  survey TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, half INTEGER NOT NULL, slot INTEGER NOT NULL,
   n INTEGER NOT NULL,
-  PRIMARY KEY (survey, key, value, hour, slot)
+  PRIMARY KEY (survey, key, value, half, slot)
 ) WITHOUT ROWID;
--- The same counts by UTC day (hour / 24): a whole-day range reads 24 times fewer cells.
+-- The same counts by UTC day (half / 48): a whole-day range reads 48 times fewer cells.
 CREATE TABLE IF NOT EXISTS rollup_day_scores (
   survey TEXT NOT NULL, day INTEGER NOT NULL, slot INTEGER NOT NULL, n INTEGER NOT NULL,
   PRIMARY KEY (survey, day, slot)
@@ -162,14 +163,17 @@ CREATE TABLE IF NOT EXISTS rollup_day_attributes (
 CREATE TABLE IF NOT EXISTS rollup_keys (survey TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (survey, key)) WITHOUT ROWID;
 )sql";
 
-// Hours are >= 0 (timestamps from 2000): hour / 24 is the UTC day.
-const char* const rollup_days_backfill_sql = R"sql(
-BEGIN IMMEDIATE;
-INSERT INTO rollup_day_scores (survey, day, slot, n) SELECT survey, hour / 24, slot, SUM(n) FROM rollup_scores GROUP BY 1, 2, 3;
-INSERT INTO rollup_day_attributes (survey, key, value, day, slot, n)
-  SELECT survey, key, value, hour / 24, slot, SUM(n) FROM rollup_attributes GROUP BY 1, 2, 3, 4, 5;
-INSERT INTO meta (key, value) VALUES ('rollup_days', '1');
-COMMIT;
+// A database without half-hour rollups (the hourly ones of before): every cell is dropped, to be
+// rebuilt from the rows (an hour's counts cannot be split into half hours). Run inside the
+// rebuild's transaction.
+const char* const rollup_hours_drop_sql = R"sql(
+DROP TABLE IF EXISTS rollup_scores;
+DROP TABLE IF EXISTS rollup_attributes;
+DELETE FROM rollup_half_scores;
+DELETE FROM rollup_half_attributes;
+DELETE FROM rollup_day_scores;
+DELETE FROM rollup_day_attributes;
+DELETE FROM meta WHERE key IN ('rollups', 'rollup_days');
 )sql";
 
 //-----------------------------------------------------------------------------
@@ -262,7 +266,7 @@ public:
                 }
                 if (!bind_and_step(update_, merged, json, ++cursor, error)) return abort(error);
                 if (!add_deliveries(merged, json, cursor, false, error)) return abort(error);
-                // The old row's counts move to the merged row's (score, hour, attributes).
+                // The old row's counts move to the merged row's (score, half hour, attributes).
                 if (old.ok()) add_rollup_moves(old.value, -1, allowed_, moves_);
                 add_rollup_moves(merged, +1, allowed_, moves_);
                 results[i] = {write_outcome::updated, cursor, {}};
@@ -330,7 +334,7 @@ public:
         return "sqlite:" + desc_.path + " (WAL, synchronous=" + (desc_.synchronous_full ? "FULL" : "NORMAL") + ")";
     }
 
-    // Histogram rollups: sums by (group, hour, slot), on a reader connection (rollups.h).
+    // Histogram rollups: sums by (group, half hour or day, slot), on a reader connection (rollups.h).
     bool rollup_counts(const rollup_query& q, std::vector<rollup_count>& out, bool& complete, std::string& error) override {
         std::unique_ptr<reader> r = take_reader(error);
         if (!r) return false;
@@ -346,16 +350,16 @@ public:
             // a list, the survey column leads the primary key's range instead of a full scan.
             if (q.surveys.empty()) {
                 ok = all.prepare(r->conn.db,
-                                 "WITH RECURSIVE s(x) AS (SELECT MIN(survey) FROM rollup_scores UNION ALL "
-                                 "SELECT (SELECT MIN(survey) FROM rollup_scores WHERE survey > x) FROM s WHERE x IS NOT NULL) "
+                                 "WITH RECURSIVE s(x) AS (SELECT MIN(survey) FROM rollup_day_scores UNION ALL "
+                                 "SELECT (SELECT MIN(survey) FROM rollup_day_scores WHERE survey > x) FROM s WHERE x IS NOT NULL) "
                                  "SELECT x FROM s WHERE x IS NOT NULL");
                 if (ok) {
                     surveys = nlohmann::json::array();
                     while (sqlite3_step(all.s) == SQLITE_ROW) surveys.push_back(all.text(0));
                 }
             }
-            // ?7 bucket hours (0: none), ?8 offset hours: hours fold into days in SQL. The daily
-            // tables: the same in days.
+            // ?7 bucket half hours (0: none), ?8 offset half hours: half hours fold into days in
+            // SQL. The daily tables: the same in days.
             if (attr && q.days)
                 ok = ok && st.prepare(r->conn.db,
                                       "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
@@ -372,28 +376,28 @@ public:
             else if (attr)
                 ok = ok && st.prepare(r->conn.db,
                                       "SELECT CASE ?4 WHEN 'value' THEN value WHEN 'survey' THEN survey ELSE '' END, "
-                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (hour + ?8) / ?7 END, slot, SUM(n) "
-                                      "FROM rollup_attributes WHERE survey IN (SELECT value FROM json_each(?6) j) AND key = ?1 "
-                                      "AND hour >= ?2 AND hour < ?3 AND (value IN (SELECT value FROM json_each(?5) j) OR ?5 = '[]') "
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (half + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_half_attributes WHERE survey IN (SELECT value FROM json_each(?6) j) AND key = ?1 "
+                                      "AND half >= ?2 AND half < ?3 AND (value IN (SELECT value FROM json_each(?5) j) OR ?5 = '[]') "
                                       "GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
             else
                 ok = ok && st.prepare(r->conn.db,
                                       "SELECT CASE ?4 WHEN 'survey' THEN survey ELSE '' END, "
-                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (hour + ?8) / ?7 END, slot, SUM(n) "
-                                      "FROM rollup_scores WHERE survey IN (SELECT value FROM json_each(?6) j) AND ?1 = '' "
-                                      "AND hour >= ?2 AND hour < ?3 AND ?5 = '[]' GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
+                                      "CASE WHEN ?7 = 0 THEN 0 ELSE (half + ?8) / ?7 END, slot, SUM(n) "
+                                      "FROM rollup_half_scores WHERE survey IN (SELECT value FROM json_each(?6) j) AND ?1 = '' "
+                                      "AND half >= ?2 AND half < ?3 AND ?5 = '[]' GROUP BY 1, 2, 3 HAVING SUM(n) != 0");
             ok = ok && cap.prepare(r->conn.db,
                                    "SELECT COUNT(*) FROM (SELECT survey FROM rollup_keys GROUP BY survey "
                                    "HAVING COUNT(*) >= ?1 AND SUM(key = ?2) = 0)");
             if (ok) {
                 st.bind(1, q.attribute);
-                st.bind(2, q.since_hour);
-                st.bind(3, q.until_hour);
+                st.bind(2, q.since);
+                st.bind(3, q.until);
                 st.bind(4, std::string(group));
                 st.bind(5, values.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));  // a stored value is valid UTF-8
                 st.bind(6, surveys.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-                st.bind(7, static_cast<int64_t>(q.bucket_hours));
-                st.bind(8, static_cast<int64_t>(q.offset_hours));
+                st.bind(7, static_cast<int64_t>(q.bucket));
+                st.bind(8, static_cast<int64_t>(q.offset));
                 int rc;
                 while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
                     out.push_back({st.text(0), sqlite3_column_int64(st.s, 1), static_cast<uint8_t>(sqlite3_column_int(st.s, 2)),
@@ -911,11 +915,12 @@ private:
     //-------------------------------------------------------------------------
     bool open_rollups(std::string& error) {
         if (!score_upsert_.prepare(writer_.db,
-                                   "INSERT INTO rollup_scores (survey, hour, slot, n) VALUES (?1, ?2, ?3, ?4) "
-                                   "ON CONFLICT (survey, hour, slot) DO UPDATE SET n = n + excluded.n") ||
-            !attribute_upsert_.prepare(writer_.db,
-                                       "INSERT INTO rollup_attributes (survey, key, value, hour, slot, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                                       "ON CONFLICT (survey, key, value, hour, slot) DO UPDATE SET n = n + excluded.n") ||
+                                   "INSERT INTO rollup_half_scores (survey, half, slot, n) VALUES (?1, ?2, ?3, ?4) "
+                                   "ON CONFLICT (survey, half, slot) DO UPDATE SET n = n + excluded.n") ||
+            !attribute_upsert_.prepare(
+                writer_.db,
+                "INSERT INTO rollup_half_attributes (survey, key, value, half, slot, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                "ON CONFLICT (survey, key, value, half, slot) DO UPDATE SET n = n + excluded.n") ||
             !day_score_upsert_.prepare(writer_.db,
                                        "INSERT INTO rollup_day_scores (survey, day, slot, n) VALUES (?1, ?2, ?3, ?4) "
                                        "ON CONFLICT (survey, day, slot) DO UPDATE SET n = n + excluded.n") ||
@@ -944,16 +949,18 @@ private:
         return backfill_rollups(error);
     }
 
-    // An older database: every row's cells, in cursor order (the key registry's order), in one
-    // transaction; flushed every 20,000 rows so memory stays bounded.
+    // An older database (no rollups, or hourly ones): every row's cells, in cursor order (the key
+    // registry's order), in one transaction; flushed every 20,000 rows so memory stays bounded.
     bool backfill_rollups(std::string& error) {
         statement done;
-        if (!done.prepare(writer_.db, "SELECT 1 FROM meta WHERE key = 'rollups'")) {
+        if (!done.prepare(writer_.db, "SELECT 1 FROM meta WHERE key = 'rollup_halves'")) {
             error = sqlite3_errmsg(writer_.db);
             return false;
         }
-        if (sqlite3_step(done.s) == SQLITE_ROW) return backfill_rollup_days(error);
+        if (sqlite3_step(done.s) == SQLITE_ROW) return true;
+        done.reset();
         if (!step_done(begin_, error)) return false;
+        if (!sqlite_exec(writer_.db, rollup_hours_drop_sql, error)) return abort(error);
         moves_.clear();
         batch_body_id_ = 0;
         statement rows;
@@ -972,28 +979,10 @@ private:
             error = sqlite3_errmsg(writer_.db);
             return abort(error);
         }
-        if (!apply_rollups(error) ||
-            !sqlite_exec(writer_.db, "INSERT INTO meta (key, value) VALUES ('rollups', '1'), ('rollup_days', '1')", error) ||
+        if (!apply_rollups(error) || !sqlite_exec(writer_.db, "INSERT INTO meta (key, value) VALUES ('rollup_halves', '1')", error) ||
             !step_done(commit_, error))
             return abort(error);
         new_keys_.clear();
-        return true;
-    }
-
-    // A database with hourly rollups from before the daily ones: the days are the hours' sums.
-    bool backfill_rollup_days(std::string& error) {
-        statement done;
-        if (!done.prepare(writer_.db, "SELECT 1 FROM meta WHERE key = 'rollup_days'")) {
-            error = sqlite3_errmsg(writer_.db);
-            return false;
-        }
-        if (sqlite3_step(done.s) == SQLITE_ROW) return true;
-        done.reset();
-        if (!sqlite_exec(writer_.db, rollup_days_backfill_sql, error)) {
-            std::string ignored;
-            sqlite_exec(writer_.db, "ROLLBACK", ignored);
-            return false;
-        }
         return true;
     }
 
@@ -1010,7 +999,7 @@ private:
                 s.bind(i++, m.cell.key);
                 s.bind(i++, m.cell.value);
             }
-            s.bind(i++, m.cell.hour);
+            s.bind(i++, m.cell.at);
             s.bind(i++, static_cast<int64_t>(m.cell.slot));
             s.bind(i++, m.delta);
             if (sqlite3_step(s.s) != SQLITE_DONE) {

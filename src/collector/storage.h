@@ -266,21 +266,21 @@ public:
     // Histogram rollups (rollups.h; issue 14 item 3): the counts /v1/aggregate sums by SQL.
     // Default: not supported (false), the caller scans rows instead.
     struct rollup_query {
-        std::string attribute;                                   // "": rollup_scores; else rollup_attributes' key
-        bool group_by_value = false;                             // by the attribute's value (else "" for all)
-        bool group_by_survey = false;                            // by survey (else "" for all)
-        std::vector<std::string> values;                         // non-empty: the attribute's value is one of these
-        std::vector<std::string> surveys;                        // non-empty: the survey is one of these
-        int64_t since_hour = INT64_MIN, until_hour = INT64_MAX;  // [since, until)
-        // Summed in SQL into buckets of this many hours, starting at offset_hours past a UTC
-        // midnight (24 and the zone's offset: local days); 0: over the whole range.
-        int bucket_hours = 1, offset_hours = 0;
-        // The daily tables (UTC days): since_hour/until_hour and the bucket are then in days.
+        std::string attribute;                         // "": the survey-level tables; else the attribute tables' key
+        bool group_by_value = false;                   // by the attribute's value (else "" for all)
+        bool group_by_survey = false;                  // by survey (else "" for all)
+        std::vector<std::string> values;               // non-empty: the attribute's value is one of these
+        std::vector<std::string> surveys;              // non-empty: the survey is one of these
+        int64_t since = INT64_MIN, until = INT64_MAX;  // [since, until) in half hours (rollups.h), or days
+        // Summed in SQL into buckets of this many half hours, starting `offset` half hours past a
+        // UTC midnight (48 and the zone's offset: local days); 0: over the whole range.
+        int bucket = 1, offset = 0;
+        // The daily tables (UTC days): since/until and the bucket are then in days.
         bool days = false;
     };
     struct rollup_count {
         std::string group;  // the value or the survey, "" when not grouped
-        int64_t hour = 0;   // the bucket: floor((hour + offset_hours) / bucket_hours); 0 when not bucketed
+        int64_t at = 0;     // the bucket: floor((cell + offset) / bucket); 0 when not bucketed
         uint8_t slot = 0;   // score 0..10, 11 shown, 12 dismissed
         uint64_t n = 0;
     };

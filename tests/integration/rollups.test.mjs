@@ -2,12 +2,13 @@
 // equals the CLI scoring the rows read back from /v1/responses, on both backends, after
 // inserts, display events and follow-up updates (a later comment, contact_ok set, an attribute
 // added, an attribute changed), for every `by`, since/until, tz, where and segment; and again
-// after a restart. Filters a rollup cannot answer (tz +05:30, a `!=` condition) go to the rows
-// and must agree too.
+// after a restart. Filters a rollup cannot answer (a zone of quarter hours by day over a year,
+// a `!=` condition) go to the rows and must agree too.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { startCollector, post, readAll, tempDir, removeDir, runToExit, cliBinary, READ_KEY } from './collector-harness.mjs';
 import { startPgCluster, pgMissing } from '../tools/pg-cluster.mjs';
 
@@ -28,7 +29,9 @@ const pick = (r, list) => list[Math.floor(r() * list.length)];
 
 function dataset() {
   const r = rng(14);
-  const old = Date.parse('2025-01-01T00:00:00Z'), span = 365 * 86400e3;
+  // Two years: a trend by day in another zone over all of it has more days to split than the
+  // collector reads one by one (split_days_max), so SQL folds its half hours (both paths run).
+  const old = Date.parse('2024-01-01T00:00:00Z'), span = 731 * 86400e3;
   const now = Date.now();
   const records = [];
   for (let i = 0; i < 2400; i++) {
@@ -79,25 +82,34 @@ const cases = [
   ['by=survey', ['--by', 'survey']],
   ['by=locale', ['--by', 'locale']],
   ['by=week&since=2025-03-01&until=2025-08-31', ['--by', 'week', '--since', '2025-03-01', '--until', '2025-08-31']],
-  // Bounds on hours inside days: whole days from the daily tables, the edge hours from the hourly ones.
+  // Bounds on hours inside days: whole days from the daily tables, the edge half hours from the half-hour ones.
   ['by=week&since=2025-03-01T05:00:00Z&until=2025-08-31T17:00:00Z', ['--by', 'week', '--since', '2025-03-01T05:00:00Z', '--until', '2025-08-31T17:00:00Z']],
   ['by=plan&since=2025-02-01T13:00:00Z&until=2025-06-02T09:00:00Z', ['--by', 'plan', '--since', '2025-02-01T13:00:00Z', '--until', '2025-06-02T09:00:00Z']],
   ['by=survey&since=2025-05-01T13:00:00Z&until=2025-05-02T09:00:00Z', ['--by', 'survey', '--since', '2025-05-01T13:00:00Z', '--until', '2025-05-02T09:00:00Z']],
   ['by=day&tz=-03:00', ['--by', 'day', '--tz', '-03:00']],
   ['by=day&tz=%2B05:30', ['--by', 'day', '--tz', '+05:30']],
-  // Other zones from the daily tables, the hours of a bucket's first day moved (a year by day
-  // has too many such days: hours folded by SQL, the case above).
+  // Other zones from the daily tables, the half hours of a bucket's first day moved (a year by
+  // day has too many such days: half hours folded by SQL, the cases above).
   ['by=week&tz=-03:00', ['--by', 'week', '--tz', '-03:00']],
   ['by=month&tz=%2B09:00', ['--by', 'month', '--tz', '+09:00']],
   ['by=day&tz=%2B02:00&since=2025-05-01T07:00:00Z&until=2025-05-20', ['--by', 'day', '--tz', '+02:00', '--since', '2025-05-01T07:00:00Z', '--until', '2025-05-20']],
   ['by=day&tz=-07:00&since=2025-04-01&until=2025-04-15T03:00:00Z', ['--by', 'day', '--tz', '-07:00', '--since', '2025-04-01', '--until', '2025-04-15T03:00:00Z']],
   ['by=month&tz=-05:00&where=plan%3Dpro', ['--by', 'month', '--tz', '-05:00', '--where', 'plan=pro']],
-  // Half-hour zones: the rollups half an hour west, each bucket start's half hour from rows.
+  // Half-hour zones: their days start on half-hour cells (a year by day too, above).
   ['by=week&tz=%2B05:30', ['--by', 'week', '--tz', '+05:30']],
+  ['by=day&tz=-09:30', ['--by', 'day', '--tz', '-09:30']],
   ['by=month&tz=-03:30&where=region%3Dapac', ['--by', 'month', '--tz', '-03:30', '--where', 'region=apac']],
   ['by=day&tz=%2B05:30&since=2025-05-01&until=2025-05-20', ['--by', 'day', '--tz', '+05:30', '--since', '2025-05-01', '--until', '2025-05-20']],
   ['by=plan&tz=%2B05:30', ['--by', 'plan', '--tz', '+05:30']],
-  // Bounds inside hours: whole hours from rollups, the parts of the edge hours from rows.
+  // Zones of quarter hours (+05:45 Nepal, +12:45 Chatham): the rollups in the zone of whole half
+  // hours just west, each bucket start's minutes from rows (at most 128 bucket starts).
+  ['by=week&tz=%2B05:45&since=2025-06-01', ['--by', 'week', '--tz', '+05:45', '--since', '2025-06-01']],
+  ['by=month&tz=%2B12:45&where=plan%3Dteam', ['--by', 'month', '--tz', '+12:45', '--where', 'plan=team']],
+  ['by=day&tz=%2B05:45&since=2025-05-01&until=2025-05-20', ['--by', 'day', '--tz', '+05:45', '--since', '2025-05-01', '--until', '2025-05-20']],
+  ['by=day&tz=%2B05:45', ['--by', 'day', '--tz', '+05:45']],
+  // Bounds on half hours: whole cells, no rows.
+  ['by=plan&since=2025-02-01T13:30:00Z&until=2025-06-02T09:30:00Z', ['--by', 'plan', '--since', '2025-02-01T13:30:00Z', '--until', '2025-06-02T09:30:00Z']],
+  // Bounds inside half hours: whole cells from rollups, the parts of the edge half hours from rows.
   ['by=plan&since=2025-02-01T13:20:00Z&until=2025-06-02T09:45:00Z', ['--by', 'plan', '--since', '2025-02-01T13:20:00Z', '--until', '2025-06-02T09:45:00Z']],
   ['by=week&since=2025-03-01T05:10:00Z&until=2025-08-31T17:50:00Z', ['--by', 'week', '--since', '2025-03-01T05:10:00Z', '--until', '2025-08-31T17:50:00Z']],
   ['by=survey&since=2025-05-01T13:05:00Z&until=2025-05-01T13:55:00Z', ['--by', 'survey', '--since', '2025-05-01T13:05:00Z', '--until', '2025-05-01T13:55:00Z']],
@@ -119,9 +131,9 @@ async function compareAll(c, file) {
     const res = await fetch(`${c.base}/v1/aggregate?${qs}`, { headers: auth });
     assert.equal(res.status, 200, qs);
     const agg = await res.json();
-    // Only what no rollup answers is scanned (and says so in a note): a half-hour zone by day
-    // over more than 64 days, `!=`.
-    const scanned = /by=day&tz=%2B05:30$|!%3D/.test(qs);
+    // Only what no rollup answers is scanned (and says so in a note): a quarter-hour zone by
+    // day over more than 128 days, `!=`.
+    const scanned = /by=day&tz=%2B05:45$|!%3D/.test(qs);
     assert.equal(typeof agg.note === 'string', scanned, `${qs}: ${scanned ? 'scanned' : 'from rollups'} (${agg.note})`);
     assert.deepEqual(agg.total.histogram, expected.histogram, `${qs}: total`);
     assert.equal(agg.total.shown, expected.shown ?? 0, `${qs}: shown`);
@@ -158,11 +170,36 @@ for (const backend of backends) {
       await compareAll(c, file);
       if (store.pg) {
         // The counts come from the tables the write path keeps: they hold every row once.
-        assert.equal(await store.pg.sql('SELECT SUM(n) FROM rollup_scores'), String(records.length));
+        assert.equal(await store.pg.sql('SELECT SUM(n) FROM rollup_half_scores'), String(records.length));
       }
       await c.stop();
       c = await start();
       await compareAll(c, file);
+      // A database from before the half-hour cells (hourly rollups, and cells that no longer
+      // match the rows, which the rebuild must not keep): opened, rebuilt from the rows.
+      await c.stop();
+      if (store.pg) {
+        await store.pg.sql('DELETE FROM npskit_migrations WHERE version = 8; DROP TABLE rollup_half_scores; DROP TABLE rollup_half_attributes; ' +
+          'CREATE TABLE rollup_scores (survey text, hour bigint, slot integer, n bigint); ' +
+          'CREATE TABLE rollup_attributes (survey text, key text, value text, hour bigint, slot integer, n bigint)');
+      } else {
+        sqliteExec(store.db, "DELETE FROM meta WHERE key = 'rollup_halves'; INSERT INTO meta (key, value) VALUES ('rollups', '1'), ('rollup_days', '1'); " +
+          'CREATE TABLE rollup_scores (survey TEXT, hour INTEGER, slot INTEGER, n INTEGER); UPDATE rollup_half_scores SET n = n + 3; ' +
+          'UPDATE rollup_day_attributes SET n = n * 2;');
+      }
+      c = await start();
+      await compareAll(c, file);
+      if (store.pg) assert.equal(await store.pg.sql("SELECT to_regclass('rollup_scores') IS NULL"), 't');
+      else assert.equal(sqliteExec(store.db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'rollup_scores'"), '0');
     });
   });
+}
+
+// SQL on a stopped collector's SQLite file, with whichever SQLite shell the machine has.
+function sqliteExec(db, sql) {
+  const r = existsSync('/usr/bin/sqlite3')
+    ? spawnSync('/usr/bin/sqlite3', [db, sql], { encoding: 'utf8' })
+    : spawnSync('python3', ['-c', 'import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.executescript(sys.argv[2]) if not sys.argv[2].startswith("SELECT") else print(c.execute(sys.argv[2]).fetchone()[0])\nc.commit()', db, sql], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
 }

@@ -154,7 +154,7 @@ for (const backend of backends) {
       const { cursor } = await readAll(c.base, READ_KEY);
       assert.ok(cursor > before.next);
       // responses (1), the comments full-text index (2), follow-up statuses (3), histogram rollups (4), survey_versions (5), the webhook outbox (6), daily rollups (7)
-      if (store.pg) assert.equal(await store.pg.sql('SELECT max(version) FROM npskit_migrations'), '7');
+      if (store.pg) assert.equal(await store.pg.sql('SELECT max(version) FROM npskit_migrations'), '8');
     });
   });
 }
