@@ -57,8 +57,9 @@ TEST_CASE("rollups: a row's cells are its survey cell, its built-ins and its all
     std::vector<rollup_cell> cells;
     rollup_cells(
         r, [](const std::string&, const std::string& key) { return key == "plan"; }, cells);
-    // Each half-hour cell, then the same cell by UTC day.
-    REQUIRE(cells.size() == 8);
+    // Each half-hour cell, then the same cell by UTC day, then (a promoter: on the follow-up
+    // list) its follow-up cell, daily only.
+    REQUIRE(cells.size() == 9);
     CHECK(cells[0] == rollup_cell{"nps", t0 / half + 1, "", "", 9});
     CHECK(cells[1] == rollup_cell{"nps", t0 / half + 1, "locale", "fr", 9});
     CHECK(cells[2] == rollup_cell{"nps", t0 / half + 1, "contact_ok", "false", 9});
@@ -70,6 +71,7 @@ TEST_CASE("rollups: a row's cells are its survey cell, its built-ins and its all
         day.at = t0 / (24 * h);
         CHECK(cells[4 + i] == day);
     }
+    CHECK(cells[8] == rollup_cell{"nps", t0 / (24 * h), std::string(rollup_follow_up_key), "promoter", 9, rollup_unit::day});
 
     response shown;
     shown.id = "s_0123456789";
@@ -122,12 +124,60 @@ TEST_CASE("rollups: an update's moves leave the table equal to the new rows' tab
         apply(t, moves);
         CHECK(t == table_of({u, b}));
     }
-    // A later comment alone moves nothing at all.
+    // A later comment moves only the follow-up cell: the detractor joins the list with it.
     std::vector<rollup_move> moves;
     add_rollup_moves(a, -1, all, moves);
     add_rollup_moves(updates[0], +1, all, moves);
     net_moves(moves);
-    CHECK(moves.empty());
+    REQUIRE(moves.size() == 1);
+    CHECK(moves[0].cell == rollup_cell{"nps", t0 / (24 * h), std::string(rollup_follow_up_key), "detractor_comment", 3, rollup_unit::day});
+    CHECK(moves[0].delta == 1);
+    // A later comment on a promoter moves it from one group to the other.
+    response p = answer(10, t0);
+    response pc = p;
+    pc.comment = "love it";
+    moves.clear();
+    add_rollup_moves(p, -1, all, moves);
+    add_rollup_moves(pc, +1, all, moves);
+    net_moves(moves);
+    REQUIRE(moves.size() == 2);
+    CHECK(moves[0].cell.value == "promoter");
+    CHECK(moves[0].delta == -1);
+    CHECK(moves[1].cell.value == "promoter_comment");
+    CHECK(moves[1].delta == 1);
+}
+
+TEST_CASE("rollups: the follow-up cell follows the list's groups") {
+    auto group_of = [](const response& r) {
+        std::vector<rollup_cell> cells;
+        rollup_cells(r, all, cells);
+        std::string g;
+        for (const rollup_cell& c : cells)
+            if (c.key == rollup_follow_up_key) {
+                CHECK(c.unit == rollup_unit::day);
+                CHECK(g.empty());  // at most one
+                g = c.value;
+            }
+        return g;
+    };
+    response r = answer(4, t0);
+    CHECK(group_of(r) == "");  // a detractor without comment or opt-in
+    r.contact_ok = true;
+    CHECK(group_of(r) == "detractor_contact");
+    r.contact_ok = false;
+    r.comment = "slow";
+    CHECK(group_of(r) == "detractor_comment");
+    r = answer(8, t0);
+    CHECK(group_of(r) == "");
+    r.comment = "fine";
+    CHECK(group_of(r) == "passive_comment");
+    r = answer(9, t0);
+    CHECK(group_of(r) == "promoter");
+    r.type = event_type::shown;
+    CHECK(group_of(r) == "");
+    CHECK(rollup_key_always(rollup_follow_up_key));
+    CHECK(rollup_key_always("locale"));
+    CHECK_FALSE(rollup_key_always("plan"));
 }
 
 TEST_CASE("rollups: net_moves sums each cell once and drops zeros") {

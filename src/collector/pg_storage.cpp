@@ -28,7 +28,9 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -101,6 +103,7 @@ constexpr named_sql statements[] = {
      "score = EXCLUDED.score, ts_ms = EXCLUDED.ts_ms, body = EXCLUDED.body"},
     {"notify", "SELECT pg_notify('npskit_responses', $1::text)"},
     {"read_since", "SELECT cursor, body FROM responses WHERE cursor > $1::bigint ORDER BY cursor LIMIT $2::bigint"},
+    {"read_ids", "SELECT cursor, body FROM responses WHERE id = ANY($1::text[])"},
     {"max_cursor", "SELECT COALESCE(MAX(cursor), 0) FROM responses"},
     {"row_count", "SELECT COUNT(*) FROM responses"},
     {"listen", "LISTEN npskit_responses"},
@@ -356,6 +359,33 @@ void append_array_item(std::string& out, const std::string* item) {
     out += '"';
 }
 
+// A batch's net rollup moves (rollups.h) as the array parameters of the four "…_add"
+// statements: half-hour and day cells, survey-level and by attribute.
+struct rollup_arrays {
+    std::string s_survey = "{", s_half = "{", s_slot = "{", s_n = "{";
+    std::string a_survey = "{", a_key = "{", a_value = "{", a_half = "{", a_slot = "{", a_n = "{";
+    std::string ds_survey = "{", ds_day = "{", ds_slot = "{", ds_n = "{";
+    std::string da_survey = "{", da_key = "{", da_value = "{", da_day = "{", da_slot = "{", da_n = "{";
+    explicit rollup_arrays(const std::vector<rollup_move>& moves) {
+        for (const rollup_move& m : moves) {
+            std::string at = std::to_string(m.cell.at), slot = std::to_string(m.cell.slot), n = std::to_string(m.delta);
+            const bool day = m.cell.unit == rollup_unit::day, attr = !m.cell.key.empty();
+            std::string& survey = day ? (attr ? da_survey : ds_survey) : (attr ? a_survey : s_survey);
+            append_array_item(survey, &m.cell.survey);
+            if (attr) {
+                append_array_item(day ? da_key : a_key, &m.cell.key);
+                append_array_item(day ? da_value : a_value, &m.cell.value);
+            }
+            append_array_item(day ? (attr ? da_day : ds_day) : (attr ? a_half : s_half), &at);
+            append_array_item(day ? (attr ? da_slot : ds_slot) : (attr ? a_slot : s_slot), &slot);
+            append_array_item(day ? (attr ? da_n : ds_n) : (attr ? a_n : s_n), &n);
+        }
+        for (std::string* a : {&s_survey,  &s_half, &s_slot,  &s_n,  &a_survey,  &a_key,  &a_value,  &a_half, &a_slot,  &a_n,
+                               &ds_survey, &ds_day, &ds_slot, &ds_n, &da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n})
+            *a += '}';
+    }
+};
+
 //-----------------------------------------------------------------------------
 // [SECTION] Schema and migrations
 //-----------------------------------------------------------------------------
@@ -450,23 +480,18 @@ constexpr migration migrations[] = {
      "INSERT INTO rollup_day_attributes SELECT survey, key, value, div(hour, 24), slot, sum(n) FROM rollup_attributes"
      "  GROUP BY 1, 2, 3, 4, 5;"},
     // Half-hour cells instead of hourly ones (rollups.h: a zone of half an hour starts its days
-    // on a half hour), rebuilt from the rows as migration 4 built the hours (an hour's counts
-    // cannot be split); the daily tables and the key registry stay as they are.
-    {8, "half-hour rollups",
+    // on a half hour), and the follow-up list's candidates in the daily cells: every cell is
+    // rebuilt from the rows by the core (rebuild_rollups below, in this migration's transaction;
+    // an hour's counts cannot be split). The key registry stays as it is.
+    {8, "half-hour rollups, follow-up cells",
      "CREATE TABLE rollup_half_scores (survey text NOT NULL, half bigint NOT NULL, slot integer NOT NULL, n bigint NOT NULL,"
      "  PRIMARY KEY (survey, half, slot));"
      "CREATE TABLE rollup_half_attributes (survey text NOT NULL, key text NOT NULL, value text NOT NULL, half bigint NOT NULL,"
      "  slot integer NOT NULL, n bigint NOT NULL, PRIMARY KEY (survey, key, value, half, slot));"
-     "CREATE TEMP TABLE rollup_half_rows ON COMMIT DROP AS SELECT survey, div(ts_ms, 1800000) AS half,"
-     "  CASE type WHEN 'shown' THEN 11 WHEN 'dismissed' THEN 12 ELSE score END AS slot, body::jsonb AS b FROM responses;"
-     "INSERT INTO rollup_half_scores SELECT survey, half, slot, count(*) FROM rollup_half_rows GROUP BY 1, 2, 3;"
-     "INSERT INTO rollup_half_attributes SELECT r.survey, a.key, a.value, r.half, r.slot, count(*) FROM rollup_half_rows r,"
-     "  LATERAL (SELECT e.key, e.value FROM jsonb_each_text(CASE jsonb_typeof(r.b->'attributes') WHEN 'object'"
-     "      THEN r.b->'attributes' END) e JOIN rollup_keys k ON k.survey = r.survey AND k.key = e.key"
-     "    UNION ALL SELECT f, r.b->>f FROM unnest(ARRAY['trigger', 'page', 'locale', 'contact_ok']) f WHERE r.b ? f) a"
-     "  GROUP BY 1, 2, 3, 4, 5;"
      "DROP TABLE rollup_scores;"
-     "DROP TABLE rollup_attributes;"},
+     "DROP TABLE rollup_attributes;"
+     "DELETE FROM rollup_day_scores;"
+     "DELETE FROM rollup_day_attributes;"},
 };
 constexpr const char* migrations_table_sql =
     "CREATE TABLE IF NOT EXISTS npskit_migrations ("
@@ -477,6 +502,66 @@ bool exec_ok(PGconn* c, const char* sql, std::string& error) {
     if (r.ok()) return true;
     error = message_of(c);
     return false;
+}
+
+// A statement of the table above, prepared on c (inside a migration, before prepare_all).
+bool prepare_named(PGconn* c, std::string_view wanted, std::string& error) {
+    for (const named_sql& s : statements) {
+        if (wanted != s.name) continue;
+        result r(PQprepare(c, s.name, s.sql, 0, nullptr));
+        if (r.ok()) return true;
+        error = message_of(c);
+        return false;
+    }
+    error = "no statement " + std::string(wanted);
+    return false;
+}
+PGresult* exec_named(PGconn* c, const char* name, std::initializer_list<const std::string*> params) {
+    const char* values[8] = {};
+    int n = 0;
+    for (const std::string* p : params) values[n++] = p ? p->c_str() : nullptr;
+    return PQexecPrepared(c, name, n, values, nullptr, nullptr, 0);
+}
+
+// Migration 8's second step: every rollup cell from the rows, by the core's rollup_cells (the
+// write path's cells, not a copy in SQL), read in cursor order 20,000 rows a fetch and applied
+// with the write path's "…_add" statements. Host keys: the registry's (complete since migration
+// 4: the write path registers each new key in the row's transaction).
+bool rebuild_rollups(PGconn* c, std::string& error) {
+    for (const char* name : {"rollup_half_scores_add", "rollup_half_attributes_add", "rollup_day_scores_add", "rollup_day_attributes_add"})
+        if (!prepare_named(c, name, error)) return false;
+    std::map<std::string, std::set<std::string>> keys;
+    {
+        result r(PQexec(c, "SELECT survey, key FROM rollup_keys"));
+        if (!r.ok()) return error = message_of(c), false;
+        for (int i = 0; i < r.rows(); ++i) keys[r.text(i, 0)].insert(r.text(i, 1));
+    }
+    const rollup_key_allowed allowed = [&](const std::string& survey, const std::string& key) {
+        auto k = keys.find(survey);
+        return k != keys.end() && k->second.count(key) > 0;
+    };
+    if (!exec_ok(c, "DECLARE npskit_rebuild NO SCROLL CURSOR FOR SELECT body FROM responses ORDER BY cursor", error)) return false;
+    for (;;) {
+        result r(PQexec(c, "FETCH 20000 FROM npskit_rebuild"));
+        if (!r.ok()) return error = message_of(c), false;
+        std::vector<rollup_move> moves;
+        for (int i = 0; i < r.rows(); ++i)
+            if (parse_result p = parse_response(std::string_view(r.text(i, 0))); p.ok()) add_rollup_moves(p.value, +1, allowed, moves);
+        net_moves(moves);
+        const rollup_arrays ra(moves);
+        auto add = [&](const char* name, std::initializer_list<const std::string*> params) {
+            result done(exec_named(c, name, params));
+            return done.ok() || (error = message_of(c), false);
+        };
+        if (!add("rollup_half_scores_add", {&ra.s_survey, &ra.s_half, &ra.s_slot, &ra.s_n}) ||
+            !add("rollup_half_attributes_add", {&ra.a_survey, &ra.a_key, &ra.a_value, &ra.a_half, &ra.a_slot, &ra.a_n}) ||
+            !add("rollup_day_scores_add", {&ra.ds_survey, &ra.ds_day, &ra.ds_slot, &ra.ds_n}) ||
+            !add("rollup_day_attributes_add", {&ra.da_survey, &ra.da_key, &ra.da_value, &ra.da_day, &ra.da_slot, &ra.da_n}))
+            return false;
+        if (r.rows() < 20000) break;
+    }
+    // prepare_all prepares every statement afterwards, these included.
+    return exec_ok(c, "CLOSE npskit_rebuild", error) && exec_ok(c, "DEALLOCATE ALL", error);
 }
 
 bool migrate(PGconn* c, std::string& error) {
@@ -499,7 +584,7 @@ bool migrate(PGconn* c, std::string& error) {
         if (m.version <= current) continue;
         std::string version = std::to_string(m.version);
         const char* values[] = {version.c_str(), m.name};
-        bool ok = exec_ok(c, "BEGIN", error) && exec_ok(c, m.sql, error);
+        bool ok = exec_ok(c, "BEGIN", error) && exec_ok(c, m.sql, error) && (m.version != 8 || rebuild_rollups(c, error));
         if (ok) {
             result r(PQexecParams(c, "INSERT INTO npskit_migrations (version, name) VALUES ($1::integer, $2::text)", 2, nullptr, values,
                                   nullptr, nullptr, 0));
@@ -694,54 +779,20 @@ public:
         }
         for (std::string* a : {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}) *a += '}';
         net_moves(moves);
-        std::string s_survey = "{", s_half = "{", s_slot = "{", s_n = "{";
-        std::string a_survey = "{", a_key = "{", a_value = "{", a_half = "{", a_slot = "{", a_n = "{";
-        std::string ds_survey = "{", ds_day = "{", ds_slot = "{", ds_n = "{";
-        std::string da_survey = "{", da_key = "{", da_value = "{", da_day = "{", da_slot = "{", da_n = "{";
-        for (const rollup_move& m : moves) {
-            std::string at = std::to_string(m.cell.at), slot = std::to_string(m.cell.slot), n = std::to_string(m.delta);
-            if (m.cell.unit == rollup_unit::day && m.cell.key.empty()) {
-                append_array_item(ds_survey, &m.cell.survey);
-                append_array_item(ds_day, &at);
-                append_array_item(ds_slot, &slot);
-                append_array_item(ds_n, &n);
-            } else if (m.cell.unit == rollup_unit::day) {
-                append_array_item(da_survey, &m.cell.survey);
-                append_array_item(da_key, &m.cell.key);
-                append_array_item(da_value, &m.cell.value);
-                append_array_item(da_day, &at);
-                append_array_item(da_slot, &slot);
-                append_array_item(da_n, &n);
-            } else if (m.cell.key.empty()) {
-                append_array_item(s_survey, &m.cell.survey);
-                append_array_item(s_half, &at);
-                append_array_item(s_slot, &slot);
-                append_array_item(s_n, &n);
-            } else {
-                append_array_item(a_survey, &m.cell.survey);
-                append_array_item(a_key, &m.cell.key);
-                append_array_item(a_value, &m.cell.value);
-                append_array_item(a_half, &at);
-                append_array_item(a_slot, &slot);
-                append_array_item(a_n, &n);
-            }
-        }
+        const rollup_arrays ra(moves);
         std::string k_survey = "{", k_key = "{";
         for (const auto& [survey, key] : new_keys) {
             append_array_item(k_survey, &survey);
             append_array_item(k_key, &key);
         }
-        for (std::string* a :
-             {&s_survey, &s_half,  &s_slot, &s_n,       &a_survey, &a_key,    &a_value, &a_half,  &a_slot, &a_n,      &ds_survey,
-              &ds_day,   &ds_slot, &ds_n,   &da_survey, &da_key,   &da_value, &da_day,  &da_slot, &da_n,   &k_survey, &k_key})
-            *a += '}';
+        for (std::string* a : {&k_survey, &k_key}) *a += '}';
         std::string last_text = std::to_string(last);
         // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
         if (!writer_.pipeline({{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
-                               {"rollup_half_scores_add", {&s_survey, &s_half, &s_slot, &s_n}},
-                               {"rollup_half_attributes_add", {&a_survey, &a_key, &a_value, &a_half, &a_slot, &a_n}},
-                               {"rollup_day_scores_add", {&ds_survey, &ds_day, &ds_slot, &ds_n}},
-                               {"rollup_day_attributes_add", {&da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n}},
+                               {"rollup_half_scores_add", {&ra.s_survey, &ra.s_half, &ra.s_slot, &ra.s_n}},
+                               {"rollup_half_attributes_add", {&ra.a_survey, &ra.a_key, &ra.a_value, &ra.a_half, &ra.a_slot, &ra.a_n}},
+                               {"rollup_day_scores_add", {&ra.ds_survey, &ra.ds_day, &ra.ds_slot, &ra.ds_n}},
+                               {"rollup_day_attributes_add", {&ra.da_survey, &ra.da_key, &ra.da_value, &ra.da_day, &ra.da_slot, &ra.da_n}},
                                {"rollup_keys_add", {&k_survey, &k_key}},
                                {"outbox_add", {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_cursor, &o_created, &o_body}},
                                {"notify", {&last_text}},
@@ -758,6 +809,22 @@ public:
             result r(c.run("read_since", {&from, &count}));
             if (!r.ok()) return false;
             for (int i = 0; i < r.rows(); ++i) out.push_back({r.number(i, 0), r.text(i, 1)});
+            return true;
+        });
+    }
+
+    bool read_ids(const std::vector<std::string>& ids, std::vector<stored_response>& out, std::string& error) override {
+        const size_t first = out.size();
+        return with_reader(error, [&](connection& c) {
+            out.resize(first);                               // a retry on a fresh connection starts over
+            for (size_t i = 0; i < ids.size(); i += 1000) {  // a bounded parameter per statement
+                std::string list = "{";
+                for (size_t j = i; j < std::min(ids.size(), i + 1000); ++j) append_array_item(list, &ids[j]);
+                list += '}';
+                result r(c.run("read_ids", {&list}));
+                if (!r.ok()) return false;
+                for (int k = 0; k < r.rows(); ++k) out.push_back({r.number(k, 0), r.text(k, 1)});
+            }
             return true;
         });
     }
@@ -819,8 +886,7 @@ public:
         std::string group = q.group_by_value && attr ? "value" : q.group_by_survey ? "survey" : "";
         std::string since = std::to_string(q.since), until = std::to_string(q.until);
         std::string values = array(q.values), surveys = array(q.surveys), cap = std::to_string(rollup_max_keys);
-        const bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
-                                          std::end(rollup_builtin_keys);
+        const bool builtin = !attr || rollup_key_always(q.attribute);
         std::string bucket = std::to_string(q.bucket), offset = std::to_string(q.offset);
         return with_reader(error, [&](connection& c) {
             out.clear();  // a retry on a fresh connection starts over

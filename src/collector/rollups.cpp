@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "store.h"
+#include "view/followup.h"
 
 namespace npskit {
 
@@ -19,6 +20,11 @@ uint8_t slot_of(const response& r) {
     return static_cast<uint8_t>(std::clamp(r.score, 0, 10));
 }
 }  // namespace
+
+bool rollup_key_always(std::string_view key) {
+    return key == rollup_follow_up_key ||
+           std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), key) != std::end(rollup_builtin_keys);
+}
 
 void rollup_cells(const response& r, const rollup_key_allowed& allowed, std::vector<rollup_cell>& out) {
     const int64_t half = rollup_half_hour(r.ts_ms);
@@ -43,6 +49,9 @@ void rollup_cells(const response& r, const rollup_key_allowed& allowed, std::vec
         c.at = day;
         out.push_back(std::move(c));
     }
+    follow_up_group g;
+    if (follow_up_group_of(r, g))
+        out.push_back({r.survey, day, std::string(rollup_follow_up_key), follow_up_group_name(g), slot, rollup_unit::day});
 }
 
 void add_rollup_moves(const response& r, int sign, const rollup_key_allowed& allowed, std::vector<rollup_move>& moves) {

@@ -25,6 +25,13 @@ inline constexpr int64_t rollup_cells_per_day = 48;
 inline constexpr size_t rollup_max_keys = 64;
 // The record's fields stored as attributes that `by=` accepts (survey has its own table).
 inline constexpr std::string_view rollup_builtin_keys[] = {"trigger", "page", "locale", "contact_ok"};
+// The follow-up list's candidates (view/followup.h follow_up_group_of), counted per UTC day
+// under this key with the group's name as the value: the digest's open count reads them instead
+// of every row. '#' is not allowed in an attribute key, so no host key meets it, and `by=` never
+// names it.
+inline constexpr std::string_view rollup_follow_up_key = "#follow_up";
+// Keys every survey rolls up (never past its first 64): the built-ins and the follow-up key.
+bool rollup_key_always(std::string_view key);
 
 // key empty: the survey-level cell (no attribute). Every row counts in half-hour cells and in
 // daily ones (UTC days, the same counts 48 times coarser: what a whole-day range reads).
@@ -47,7 +54,8 @@ using rollup_key_allowed = std::function<bool(const std::string& survey, const s
 
 int64_t rollup_half_hour(int64_t ts_ms);  // floor(ts_ms / 30 min)
 // The cells one row counts in (once each): its survey cell and one per rolled-up attribute,
-// each as a half-hour cell and as a day cell.
+// each as a half-hour cell and as a day cell; and a follow-up candidate its day cell under
+// rollup_follow_up_key.
 void rollup_cells(const response& r, const rollup_key_allowed& allowed, std::vector<rollup_cell>& out);
 // Adds the row's cells to `moves` with sign (+1 in, -1 out); net_moves() sums and sorts them.
 void add_rollup_moves(const response& r, int sign, const rollup_key_allowed& allowed, std::vector<rollup_move>& moves);

@@ -1284,11 +1284,38 @@ int64_t digest_due_end(digest_period p, int64_t now, int offset_minutes) {
 // The follow-up list's open count (followup.h): every stored answer, one read of the rows in
 // pages (the in-memory store keeps no ids), against the statuses, which people set by hand and
 // so are few. A digest is computed once a period or on request, not per answer.
+// The follow-up list's open count: its candidates from the rollups (the follow-up key's daily
+// cells, rollups.h), less those a status other than "to do" closed (their rows read by id). A
+// backend without rollups reads every row instead.
 bool count_open_follow_ups(response_storage& storage, uint64_t& open, std::string& error) {
     std::vector<follow_up_mark> list;
     if (!storage.follow_up_list(INT64_MIN, -1, SIZE_MAX, list, error)) return false;
     follow_up_marks marks;
     for (follow_up_mark& m : list) marks[m.response_id] = std::move(m);
+    response_storage::rollup_query q;
+    q.attribute = std::string(rollup_follow_up_key);
+    q.days = true;
+    q.bucket = 0;
+    std::vector<response_storage::rollup_count> counts;
+    bool complete = false;
+    if (storage.rollup_counts(q, counts, complete, error) && complete) {
+        uint64_t candidates = 0;
+        for (const auto& k : counts) candidates += k.n;
+        std::vector<std::string> closed;
+        for (const auto& [id, m] : marks)
+            if (m.status != follow_up_status::todo) closed.push_back(id);
+        std::vector<stored_response> rows;
+        if (!storage.read_ids(closed, rows, error)) return false;
+        uint64_t shut = 0;
+        for (const stored_response& row : rows) {
+            parse_result p = parse_response(std::string_view(row.json));
+            follow_up_group g;
+            if (p.ok() && follow_up_group_of(p.value, g)) ++shut;  // a candidate whose status closed it
+        }
+        open = candidates >= shut ? candidates - shut : 0;  // (a row written between the two reads)
+        return true;
+    }
+    error.clear();
     open = 0;
     std::vector<stored_response> rows;
     for (uint64_t cursor = 0;;) {

@@ -307,6 +307,30 @@ public:
         return ok;
     }
 
+    bool read_ids(const std::vector<std::string>& ids, std::vector<stored_response>& out, std::string& error) override {
+        std::unique_ptr<reader> r = take_reader(error);
+        if (!r) return false;
+        bool ok = false;
+        {
+            statement st;
+            ok = st.prepare(r->conn.db, "SELECT cursor, body FROM responses WHERE id IN (SELECT value FROM json_each(?1) j)");
+            for (size_t i = 0; ok && i < ids.size(); i += 1000) {  // a bounded parameter per statement
+                st.reset();
+                st.bind(1,
+                        nlohmann::json(std::vector<std::string>(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                                                ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000))))
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                int rc;
+                while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
+                    out.push_back({static_cast<uint64_t>(sqlite3_column_int64(st.s, 0)), st.text(1)});
+                ok = rc == SQLITE_DONE;
+            }
+            if (!ok) error = sqlite3_errmsg(r->conn.db);
+        }
+        give_back(std::move(r));
+        return ok;
+    }
+
     // GET /v1/comments (sqlite_comments.cpp), on a pooled reader.
     bool read_comments(const comment_query& q, std::vector<comment_row>& out, std::string& error) override {
         std::unique_ptr<reader> r = take_reader(error);
@@ -404,8 +428,7 @@ public:
                                    static_cast<uint64_t>(sqlite3_column_int64(st.s, 3))});
                 ok = rc == SQLITE_DONE;
                 complete = true;
-                bool builtin = !attr || std::find(std::begin(rollup_builtin_keys), std::end(rollup_builtin_keys), q.attribute) !=
-                                            std::end(rollup_builtin_keys);
+                bool builtin = !attr || rollup_key_always(q.attribute);
                 if (ok && !builtin) {
                     cap.bind(1, static_cast<int64_t>(rollup_max_keys));
                     cap.bind(2, q.attribute);

@@ -151,6 +151,13 @@ public:
     virtual bool write(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) = 0;
     // Rows with cursor > since, in cursor order, at most `limit`. Thread-safe: many readers.
     virtual bool read_since(uint64_t since, size_t limit, std::vector<stored_response>& out, std::string& error) = 0;
+    // The stored rows of these ids (the ones that exist), in no set order: what the digest's
+    // open count needs of the few answers a follow-up status closed.
+    virtual bool read_ids(const std::vector<std::string>& ids, std::vector<stored_response>& out, std::string& error) {
+        (void)ids, (void)out;
+        error = "this storage backend cannot read rows by id";
+        return false;
+    }
     virtual uint64_t last_cursor() const = 0;  // 0 when empty
     virtual uint64_t row_count() = 0;
     virtual std::string describe() const = 0;  // "sqlite:/path/to/db (WAL, synchronous=FULL)"

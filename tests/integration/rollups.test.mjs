@@ -10,6 +10,8 @@ import path from 'node:path';
 import { writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { startCollector, post, readAll, tempDir, removeDir, runToExit, cliBinary, READ_KEY } from './collector-harness.mjs';
+
+const ADMIN_KEY = 'rollups-admin-key-0123';
 import { startPgCluster, pgMissing } from '../tools/pg-cluster.mjs';
 
 const missing = pgMissing();
@@ -154,7 +156,7 @@ async function compareAll(c, file) {
 for (const backend of backends) {
   describe(`rollups: ${backend.name}`, { skip: backend.skip || false }, () => {
     let store, c, dir;
-    const start = () => startCollector({ db: store.db, args: ['--rate', '0', '--quiet'] });
+    const start = () => startCollector({ db: store.db, args: ['--rate', '0', '--quiet', '--admin-key', ADMIN_KEY] });
     before(async () => { store = await backend.open(); dir = tempDir('npskit-rollups-'); c = await start(); });
     after(async () => { await c?.stop(); await store?.close(); removeDir(dir); });
 
@@ -168,6 +170,16 @@ for (const backend of backends) {
       const file = path.join(dir, 'rows.ndjson');
       writeFileSync(file, items.map((i) => JSON.stringify(i)).join('\n') + '\n');
       await compareAll(c, file);
+      // The digest's open follow-up count comes from the follow-up cells, less the answers a
+      // status closed: marks of each status on candidates and on answers off the list.
+      const closed = new Set();
+      for (const [i, status] of [[2003, 'resolved'], [2001, 'contacted'], [2002, 'todo'], [2005, 'resolved'], [2100, 'contacted'], [5, 'resolved'], [6, 'todo']]) {
+        const res = await fetch(`${c.base}/v1/responses/${records[i].id}/follow-up`, { method: 'PATCH',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ status, by: 'ana' }) });
+        assert.equal(res.status, 200, `mark ${records[i].id}`);
+        if (status !== 'todo') closed.add(records[i].id);
+      }
+      await checkOpen(c, items, closed);
       if (store.pg) {
         // The counts come from the tables the write path keeps: they hold every row once.
         assert.equal(await store.pg.sql('SELECT SUM(n) FROM rollup_half_scores'), String(records.length));
@@ -189,10 +201,28 @@ for (const backend of backends) {
       }
       c = await start();
       await compareAll(c, file);
+      await checkOpen(c, items, closed);
       if (store.pg) assert.equal(await store.pg.sql("SELECT to_regclass('rollup_scores') IS NULL"), 't');
       else assert.equal(sqliteExec(store.db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'rollup_scores'"), '0');
     });
   });
+}
+
+// The follow-up list's rule (src/core/view/followup.cpp follow_up_group_of), as the test's own
+// oracle: detractors who opted in or commented, passives who commented, every promoter.
+function onList(r) {
+  if ((r.type ?? 'response') !== 'response') return false;
+  const comment = typeof r.comment === 'string' && r.comment !== '';
+  if (r.score <= 6) return r.contact_ok === true || comment;
+  if (r.score <= 8) return comment;
+  return true;
+}
+async function checkOpen(c, items, closed) {
+  const want = items.filter((r) => onList(r) && !closed.has(r.id)).length;
+  assert.ok(want > 500 && want < items.length, `a mixed list (${want} of ${items.length})`);
+  const res = await fetch(`${c.base}/v1/digest?period=week`, { headers: { Authorization: `Bearer ${READ_KEY}` } });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).open_follow_ups, want, 'open follow-ups');
 }
 
 // SQL on a stopped collector's SQLite file, with whichever SQLite shell the machine has.
