@@ -89,8 +89,12 @@ constexpr named_sql statements[] = {
     {"commit", "COMMIT"},
     {"rollback", "ROLLBACK"},
     {"write_lock", "SELECT pg_advisory_xact_lock(1853058923)"},
+    // Run once per connection (prepare_all): plan every execution for the values bound. A generic
+    // plan is made on the sixth execution from the statistics of that moment: on a new database
+    // that is an empty table, and "stored_rows" then seq-scanned every row on every batch (5-25 ms
+    // at 13,000 rows, growing) until autovacuum's first ANALYZE. Planning costs ~0.1 ms a statement.
+    {"custom_plans", "SELECT set_config('plan_cache_mode', 'force_custom_plan', false)"},
     {"stored_rows", "SELECT id, body, cursor FROM responses WHERE id = ANY($1::text[]) FOR UPDATE"},
-    // Reserves $1 cursors under the write lock: returns the last one.
     // Reserves $1 cursors under the write lock: returns the last one.
     {"take_cursors", "SELECT setval('npskit_cursor', nextval('npskit_cursor') + $1::bigint - 1)"},
     // The batch's final state per id (merged in C++), one multi-row statement.
@@ -275,6 +279,10 @@ struct connection {
                 error = std::string("cannot prepare ") + s.name + ": " + message_of(c);
                 return false;
             }
+        }
+        if (!result(run("custom_plans")).ok()) {
+            error = "cannot set plan_cache_mode: " + message_of(c);
+            return false;
         }
         return true;
     }
