@@ -104,6 +104,23 @@ constexpr named_sql statements[] = {
      "ON CONFLICT (id) DO UPDATE SET cursor = EXCLUDED.cursor, type = EXCLUDED.type, survey = EXCLUDED.survey, "
      "score = EXCLUDED.score, ts_ms = EXCLUDED.ts_ms, body = EXCLUDED.body"},
     {"notify", "SELECT pg_notify('npskit_responses', $1::text)"},
+    // The one-round-trip path for batches of new ids (write_new): every entry inserted at
+    // cursor last - $7 + its 1-based position, last = currval (take_cursors just set it). If an
+    // id already exists its row is not inserted and the count is short: count / 0 fails the
+    // statement (SQLSTATE 22012), the pipeline stops before COMMIT and the batch goes the merge
+    // path. (An expression, not the constant 1 / 0, which the planner folds even when unused.)
+    {"insert_new",
+     "WITH ins AS (INSERT INTO responses (id, cursor, type, survey, score, ts_ms, body) "
+     "SELECT u.id, currval('npskit_cursor') - $7::bigint + u.k, u.type, u.survey, u.score, u.ts_ms, u.body "
+     "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[]) WITH ORDINALITY "
+     "AS u(id, type, survey, score, ts_ms, body, k) ON CONFLICT (id) DO NOTHING RETURNING 1) "
+     "SELECT count(*) / (count(*) = $7::bigint)::int FROM ins"},
+    {"outbox_add_new",
+     "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms) "
+     "SELECT e, w, v, r, currval('npskit_cursor') - $8::bigint + k, t, b, t "
+     "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) "
+     "AS u(e, w, v, r, k, t, b)"},
+    {"notify_last", "SELECT pg_notify('npskit_responses', currval('npskit_cursor')::text)"},
     {"read_since", "SELECT cursor, body FROM responses WHERE cursor > $1::bigint ORDER BY cursor LIMIT $2::bigint"},
     {"max_cursor", "SELECT COALESCE(MAX(cursor), 0) FROM responses"},
     {"row_count", "SELECT COUNT(*) FROM responses"},
@@ -292,7 +309,8 @@ struct connection {
         const char* name;
         std::vector<const std::string*> params;
     };
-    bool pipeline(std::initializer_list<call> calls, std::vector<std::unique_ptr<result>>& out, std::string& error) {
+    // On failure out ends with the failed call's result (when the server answered it).
+    bool pipeline(const std::vector<call>& calls, std::vector<std::unique_ptr<result>>& out, std::string& error) {
         out.clear();
         if (!PQenterPipelineMode(c)) {
             error = message_of(c);
@@ -510,6 +528,57 @@ bool migrate(PGconn* c, std::string& error) {
 //-----------------------------------------------------------------------------
 // [SECTION] pg_storage
 //-----------------------------------------------------------------------------
+// A batch's net rollup moves (rollups.h) as the array parameters of the "…_add" statements,
+// one statement per table.
+struct rollup_arrays {
+    std::string s_survey = "{", s_hour = "{", s_slot = "{", s_n = "{";
+    std::string a_survey = "{", a_key = "{", a_value = "{", a_hour = "{", a_slot = "{", a_n = "{";
+    std::string ds_survey = "{", ds_day = "{", ds_slot = "{", ds_n = "{";
+    std::string da_survey = "{", da_key = "{", da_value = "{", da_day = "{", da_slot = "{", da_n = "{";
+
+    explicit rollup_arrays(const std::vector<rollup_move>& moves) {
+        for (const rollup_move& m : moves) {
+            std::string hour = std::to_string(m.cell.hour), slot = std::to_string(m.cell.slot), n = std::to_string(m.delta);
+            if (m.cell.unit == rollup_unit::day && m.cell.key.empty()) {
+                append_array_item(ds_survey, &m.cell.survey);
+                append_array_item(ds_day, &hour);
+                append_array_item(ds_slot, &slot);
+                append_array_item(ds_n, &n);
+            } else if (m.cell.unit == rollup_unit::day) {
+                append_array_item(da_survey, &m.cell.survey);
+                append_array_item(da_key, &m.cell.key);
+                append_array_item(da_value, &m.cell.value);
+                append_array_item(da_day, &hour);
+                append_array_item(da_slot, &slot);
+                append_array_item(da_n, &n);
+            } else if (m.cell.key.empty()) {
+                append_array_item(s_survey, &m.cell.survey);
+                append_array_item(s_hour, &hour);
+                append_array_item(s_slot, &slot);
+                append_array_item(s_n, &n);
+            } else {
+                append_array_item(a_survey, &m.cell.survey);
+                append_array_item(a_key, &m.cell.key);
+                append_array_item(a_value, &m.cell.value);
+                append_array_item(a_hour, &hour);
+                append_array_item(a_slot, &slot);
+                append_array_item(a_n, &n);
+            }
+        }
+        for (std::string* a : {&s_survey,  &s_hour, &s_slot,  &s_n,  &a_survey,  &a_key,  &a_value,  &a_hour, &a_slot,  &a_n,
+                               &ds_survey, &ds_day, &ds_slot, &ds_n, &da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n})
+            *a += '}';
+    }
+    rollup_arrays(const rollup_arrays&) = delete;  // the calls point at the members
+    rollup_arrays& operator=(const rollup_arrays&) = delete;
+    void add_calls(std::vector<connection::call>& calls) const {
+        calls.push_back({"rollup_scores_add", {&s_survey, &s_hour, &s_slot, &s_n}});
+        calls.push_back({"rollup_attributes_add", {&a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n}});
+        calls.push_back({"rollup_day_scores_add", {&ds_survey, &ds_day, &ds_slot, &ds_n}});
+        calls.push_back({"rollup_day_attributes_add", {&da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n}});
+    }
+};
+
 class pg_storage final : public response_storage {
 public:
     ~pg_storage() override { watch({}); }
@@ -537,7 +606,9 @@ public:
             writer_.drop();
             return false;
         }
-        // Round trip 1: begin, the write lock, cursors for every entry (the unused ones are a gap),
+        if (write_new(batch, results, error)) return true;
+        error.clear();
+        // The merge path. Round trip 1: begin, the write lock, cursors for every entry (the unused ones are a gap),
         // and the stored rows of the batch's ids, locked.
         std::string ids = "{";
         for (const response& r : batch) append_array_item(ids, &r.id);
@@ -588,6 +659,7 @@ public:
         {
             const result& r = *got[4];
             for (int i = 0; i < r.rows(); ++i) rollup_keys[r.text(i, 0)].insert(r.text(i, 1));
+            for (const auto& [survey, keys] : rollup_keys) known_keys_[survey].insert(keys.begin(), keys.end());  // committed
         }
         const rollup_key_allowed allowed = [&](const std::string& survey, const std::string& key) {
             std::unordered_set<std::string>& keys = rollup_keys[survey];
@@ -683,60 +755,107 @@ public:
         }
         for (std::string* a : {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}) *a += '}';
         net_moves(moves);
-        std::string s_survey = "{", s_hour = "{", s_slot = "{", s_n = "{";
-        std::string a_survey = "{", a_key = "{", a_value = "{", a_hour = "{", a_slot = "{", a_n = "{";
-        std::string ds_survey = "{", ds_day = "{", ds_slot = "{", ds_n = "{";
-        std::string da_survey = "{", da_key = "{", da_value = "{", da_day = "{", da_slot = "{", da_n = "{";
-        for (const rollup_move& m : moves) {
-            std::string hour = std::to_string(m.cell.hour), slot = std::to_string(m.cell.slot), n = std::to_string(m.delta);
-            if (m.cell.unit == rollup_unit::day && m.cell.key.empty()) {
-                append_array_item(ds_survey, &m.cell.survey);
-                append_array_item(ds_day, &hour);
-                append_array_item(ds_slot, &slot);
-                append_array_item(ds_n, &n);
-            } else if (m.cell.unit == rollup_unit::day) {
-                append_array_item(da_survey, &m.cell.survey);
-                append_array_item(da_key, &m.cell.key);
-                append_array_item(da_value, &m.cell.value);
-                append_array_item(da_day, &hour);
-                append_array_item(da_slot, &slot);
-                append_array_item(da_n, &n);
-            } else if (m.cell.key.empty()) {
-                append_array_item(s_survey, &m.cell.survey);
-                append_array_item(s_hour, &hour);
-                append_array_item(s_slot, &slot);
-                append_array_item(s_n, &n);
-            } else {
-                append_array_item(a_survey, &m.cell.survey);
-                append_array_item(a_key, &m.cell.key);
-                append_array_item(a_value, &m.cell.value);
-                append_array_item(a_hour, &hour);
-                append_array_item(a_slot, &slot);
-                append_array_item(a_n, &n);
-            }
-        }
+        const rollup_arrays rollups(moves);
         std::string k_survey = "{", k_key = "{";
         for (const auto& [survey, key] : new_keys) {
             append_array_item(k_survey, &survey);
             append_array_item(k_key, &key);
         }
-        for (std::string* a :
-             {&s_survey, &s_hour,  &s_slot, &s_n,       &a_survey, &a_key,    &a_value, &a_hour,  &a_slot, &a_n,      &ds_survey,
-              &ds_day,   &ds_slot, &ds_n,   &da_survey, &da_key,   &da_value, &da_day,  &da_slot, &da_n,   &k_survey, &k_key})
-            *a += '}';
+        k_survey += '}';
+        k_key += '}';
         std::string last_text = std::to_string(last);
         // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
-        if (!writer_.pipeline({{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}},
-                               {"rollup_scores_add", {&s_survey, &s_hour, &s_slot, &s_n}},
-                               {"rollup_attributes_add", {&a_survey, &a_key, &a_value, &a_hour, &a_slot, &a_n}},
-                               {"rollup_day_scores_add", {&ds_survey, &ds_day, &ds_slot, &ds_n}},
-                               {"rollup_day_attributes_add", {&da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n}},
-                               {"rollup_keys_add", {&k_survey, &k_key}},
-                               {"outbox_add", {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_cursor, &o_created, &o_body}},
-                               {"notify", {&last_text}},
-                               {"commit", {}}},
-                              got, error))
-            return abort();
+        std::vector<connection::call> calls = {{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}}};
+        rollups.add_calls(calls);
+        calls.push_back({"rollup_keys_add", {&k_survey, &k_key}});
+        calls.push_back({"outbox_add", {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_cursor, &o_created, &o_body}});
+        calls.push_back({"notify", {&last_text}});
+        calls.push_back({"commit", {}});
+        if (!writer_.pipeline(calls, got, error)) return abort();
+        for (const auto& [survey, key] : new_keys) known_keys_[survey].insert(key);
+        raise_cursor(last);
+        return true;
+    }
+
+    // One round trip for a batch whose ids are all new (answers are mostly posted once): begin,
+    // the write lock, the cursors, the rows ("insert_new", which fails if any id exists), the
+    // rollups, the outbox, the wake-up and the commit, sent at once (pipeline mode), so nothing
+    // waits on the collector while the lock is held. Taken only when no id comes twice in the
+    // batch and every attribute key is known to be rolled up or not (known_keys_: keys are only
+    // ever added, at most rollup_max_keys a survey, so a full set is final). false: not taken or
+    // rolled back (an id existed, the connection broke, …); the merge path then runs the batch,
+    // and a batch that did commit before the connection broke merges as unchanged there.
+    bool write_new(const std::vector<response>& batch, std::vector<write_result>& results, std::string& error) {
+        {
+            std::unordered_set<std::string_view> seen;
+            for (const response& r : batch)
+                if (!seen.insert(r.id).second) return false;
+        }
+        bool unknown = false;
+        const rollup_key_allowed allowed = [&](const std::string& survey, const std::string& key) {
+            auto known = known_keys_.find(survey);
+            if (known != known_keys_.end() && known->second.count(key)) return true;
+            if (known != known_keys_.end() && known->second.size() >= rollup_max_keys) return false;
+            unknown = true;
+            return false;
+        };
+        std::vector<rollup_move> moves;
+        for (const response& r : batch) {
+            add_rollup_moves(r, +1, allowed, moves);
+            if (unknown) return false;
+        }
+        net_moves(moves);
+        const rollup_arrays rollups(moves);
+        const std::string count = std::to_string(batch.size()), now = std::to_string(wall_clock_ms());
+        std::string ids = "{", types = "{", surveys = "{", scores = "{", ts = "{", bodies = "{";
+        std::string o_endpoint = "{", o_webhook_id = "{", o_event = "{", o_response = "{", o_k = "{", o_created = "{", o_body = "{";
+        const std::string event = "response.created";
+        std::vector<std::string> keys;
+        bool deliveries = false;
+        for (size_t i = 0; i < batch.size(); ++i) {
+            const response& r = batch[i];
+            std::string type = event_type_name(r.type), t = std::to_string(r.ts_ms), score = std::to_string(r.score);
+            std::string json = response_to_json(r);
+            append_array_item(ids, &r.id);
+            append_array_item(types, &type);
+            append_array_item(surveys, &r.survey);
+            append_array_item(scores, r.type == event_type::response && r.score >= 0 ? &score : nullptr);
+            append_array_item(ts, &t);
+            append_array_item(bodies, &json);
+            if (!router_ || r.type != event_type::response) continue;
+            keys.clear();
+            router_(r, keys);
+            const std::string webhook_id = r.id + ".created", k = std::to_string(i + 1);
+            for (const std::string& key : keys) {
+                deliveries = true;
+                append_array_item(o_endpoint, &key);
+                append_array_item(o_webhook_id, &webhook_id);
+                append_array_item(o_event, &event);
+                append_array_item(o_response, &r.id);
+                append_array_item(o_k, &k);
+                append_array_item(o_created, &now);
+                append_array_item(o_body, &json);
+            }
+        }
+        for (std::string* a :
+             {&ids, &types, &surveys, &scores, &ts, &bodies, &o_endpoint, &o_webhook_id, &o_event, &o_response, &o_k, &o_created, &o_body})
+            *a += '}';
+        std::vector<connection::call> calls = {{"begin", {}},
+                                               {"write_lock", {}},
+                                               {"take_cursors", {&count}},
+                                               {"insert_new", {&ids, &types, &surveys, &scores, &ts, &bodies, &count}}};
+        rollups.add_calls(calls);
+        if (deliveries)
+            calls.push_back({"outbox_add_new", {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_k, &o_created, &o_body, &count}});
+        calls.push_back({"notify_last", {}});
+        calls.push_back({"commit", {}});
+        std::vector<std::unique_ptr<result>> got;
+        if (!writer_.pipeline(calls, got, error)) {
+            abort();  // an id existed ("insert_new" failed: SQLSTATE 22012) or anything else
+            return false;
+        }
+        const uint64_t last = got[2]->number(0, 0), first = last - batch.size() + 1;
+        for (size_t i = 0; i < batch.size(); ++i) results[i] = {write_outcome::inserted, first + i, {}};
         raise_cursor(last);
         return true;
     }
@@ -1188,6 +1307,8 @@ private:
     std::thread watcher_;
     std::unique_ptr<survey_store> surveys_;  // pg_surveys.cpp
     outbox_router router_;                   // set before the first write (storage.h)
+    // Each survey's rolled-up attribute keys known to be committed (write_new), writer only.
+    std::unordered_map<std::string, std::unordered_set<std::string>> known_keys_;
 };
 
 }  // namespace
