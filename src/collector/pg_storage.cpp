@@ -106,15 +106,17 @@ constexpr named_sql statements[] = {
     {"notify", "SELECT pg_notify('npskit_responses', $1::text)"},
     // The one-round-trip path for batches of new ids (write_new): every entry inserted at
     // cursor last - $7 + its 1-based position, last = currval (take_cursors just set it). If an
-    // id already exists its row is not inserted and the count is short: count / 0 fails the
-    // statement (SQLSTATE 22012), the pipeline stops before COMMIT and the batch goes the merge
-    // path. (An expression, not the constant 1 / 0, which the planner folds even when unused.)
+    // id already exists its row is not inserted and the count is short: the cast fails the
+    // statement (the server logs "invalid input syntax for type bigint: "npskit: …""), the
+    // pipeline stops before COMMIT, and the batch goes the merge path. (The message is built from
+    // count(*) so that the planner cannot fold the cast, which it would do to a constant.)
     {"insert_new",
      "WITH ins AS (INSERT INTO responses (id, cursor, type, survey, score, ts_ms, body) "
      "SELECT u.id, currval('npskit_cursor') - $7::bigint + u.k, u.type, u.survey, u.score, u.ts_ms, u.body "
      "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[]) WITH ORDINALITY "
      "AS u(id, type, survey, score, ts_ms, body, k) ON CONFLICT (id) DO NOTHING RETURNING 1) "
-     "SELECT count(*) / (count(*) = $7::bigint)::int FROM ins"},
+     "SELECT CASE WHEN count(*) = $7::bigint THEN count(*) "
+     "ELSE ('npskit: an id of the batch is stored, it takes the merge path; inserted ' || count(*))::bigint END FROM ins"},
     {"outbox_add_new",
      "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms) "
      "SELECT e, w, v, r, currval('npskit_cursor') - $8::bigint + k, t, b, t "
@@ -851,7 +853,7 @@ public:
         calls.push_back({"commit", {}});
         std::vector<std::unique_ptr<result>> got;
         if (!writer_.pipeline(calls, got, error)) {
-            abort();  // an id existed ("insert_new" failed: SQLSTATE 22012) or anything else
+            abort();  // an id existed ("insert_new" failed) or anything else
             return false;
         }
         const uint64_t last = got[2]->number(0, 0), first = last - batch.size() + 1;
