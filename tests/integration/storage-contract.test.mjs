@@ -132,6 +132,47 @@ for (const backend of backends) {
       assert.equal(row.score, 5);
     });
 
+    // PostgreSQL writes a batch of new ids in one round trip and sends a batch holding a stored id
+    // back to the merge path (pg_storage.cpp write_new): bursts mixing them must still count
+    // each answer by its real outcome and each row once in the rollups.
+    test('bursts of new ids mixed with follow-ups and replays of stored ones: right outcomes, rollups count each row once', async () => {
+      const auth = { Authorization: `Bearer ${READ_KEY}` };
+      const outcomes = async () => {
+        const text = await fetch(`${c.base}/metrics`, { headers: auth }).then((r) => r.text());
+        const n = (o) => Number((new RegExp(`^npskit_answers_total\\{outcome="${o}"\\} (\\d+)`, 'm').exec(text) || [])[1]);
+        return { inserted: n('inserted'), updated: n('updated'), unchanged: n('unchanged') };
+      };
+      const byPlan = async () => {
+        const agg = await (await fetch(`${c.base}/v1/aggregate?by=plan`, { headers: auth })).json();
+        return Object.fromEntries(agg.groups.map((g) => [g.key, g.histogram.reduce((x, y) => x + y, 0)]));
+      };
+      const ts = isoSeconds(Date.now() - 4000);
+      const stored = Array.from({ length: 10 }, (_, i) => answer({ score: i, ts, attributes: { plan: 'burst-stored' } }));
+      for (const a of stored) assert.equal((await post(c.base, a)).status, 202);
+      const plansBefore = await byPlan();
+      const before = await outcomes();
+      const fresh = Array.from({ length: 90 }, (_, i) => answer({ score: i % 11, ts, attributes: { plan: 'burst-new' } }));
+      for (let round = 0; round < 3; round++) {
+        const statuses = await Promise.all([
+          ...fresh.slice(round * 30, round * 30 + 30).map((a) => post(c.base, a).then((r) => r.status)),
+          ...stored.map((a) => post(c.base, { ...a, comment: `round ${round}` }).then((r) => r.status)),  // updated
+          ...stored.map((a) => post(c.base, a).then((r) => r.status)),  // merges to the stored row: unchanged
+        ]);
+        assert.deepEqual(statuses, Array(50).fill(202));
+      }
+      const after = await outcomes();
+      assert.deepEqual({ inserted: after.inserted - before.inserted, updated: after.updated - before.updated, unchanged: after.unchanged - before.unchanged },
+        { inserted: 90, updated: 30, unchanged: 30 });
+      const plans = await byPlan();
+      assert.equal(plans['burst-new'], 90);
+      assert.equal(plans['burst-stored'], 10);
+      assert.equal(plansBefore['burst-stored'], 10);
+      const { seen } = await wholeFeed();
+      assert.equal(new Set(seen).size, seen.length, 'each row once');
+      for (const a of [...stored, ...fresh]) assert.ok(seen.includes(a.id), a.id);
+      for (const a of stored) assert.equal((await rowsOf(a.id))[0].comment, 'round 2');
+    });
+
     test('read_since: pages of 7 give every row once, in cursor order, like one page of 1000', async () => {
       for (let i = 0; i < 25; i++) assert.equal((await post(c.base, answer({ ts: isoSeconds(Date.now() - 1000) }))).status, 202);
       const paged = await wholeFeed(7);

@@ -67,6 +67,12 @@ test('two collectors on one PostgreSQL: every qualifying answer delivered once p
     assert.equal((await post(a.base, later)).status, 202);
     assert.equal((await post(b.base, { ...later, comment: 'it got better' })).status, 202);
     wanted.push(later.id);
+    // A created delivery carries its row's cursor (the batch's cursors are computed in SQL on the
+    // one-round-trip path: pg_storage.cpp write_new). Pruning keeps at least 25 an endpoint.
+    const [compared, wrong] = (await pg.sql(`SELECT count(*), count(*) FILTER (WHERE o.cursor <> r.cursor) FROM outbox o
+      JOIN responses r ON r.id = o.response_id WHERE o.event = 'response.created' AND r.id <> '${later.id}'`)).split('|').map(Number);
+    assert.ok(compared >= 25, `${compared} created deliveries compared`);
+    assert.equal(wrong, 0, 'every created delivery has its row\'s cursor');
 
     const ok = (id) => rx.requests.filter((q) => q.id === id && q.status === 200);
     const ids = [...wanted.map((id) => `${id}.created`)];
