@@ -23,6 +23,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -1033,6 +1034,58 @@ public:
             result m(c.run("rollup_key_missing", {&cap, &q.attribute}));
             if (!m.ok()) return false;
             complete = m.number(0, 0) == 0;
+            return true;
+        });
+    }
+
+    // The parts of one aggregate in one pipeline: the survey list and the key check once.
+    bool rollup_counts_each(const std::vector<rollup_query>& qs, std::vector<std::vector<rollup_count>>& out, bool& complete,
+                            std::string& error) override {
+        out.assign(qs.size(), {});
+        complete = true;
+        if (qs.empty()) return true;
+        auto array = [](const std::vector<std::string>& items) {
+            std::string a = "{";
+            for (const std::string& v : items) append_array_item(a, &v);
+            return a + '}';
+        };
+        const rollup_query& q0 = qs.front();
+        const bool attr = !q0.attribute.empty();
+        std::string group = q0.group_by_value && attr ? "value" : q0.group_by_survey ? "survey" : "";
+        std::string values = array(q0.values), surveys = array(q0.surveys), cap = std::to_string(rollup_max_keys);
+        std::vector<std::array<std::string, 4>> ranges;  // since, until, bucket, offset: stable for the calls
+        ranges.reserve(qs.size());
+        for (const rollup_query& q : qs)
+            ranges.push_back({std::to_string(q.since), std::to_string(q.until), std::to_string(q.bucket), std::to_string(q.offset)});
+        return with_reader(error, [&](connection& c) {
+            for (auto& o : out) o.clear();  // a retry on a fresh connection starts over
+            if (q0.surveys.empty()) {
+                result s(c.run("rollup_surveys"));
+                if (!s.ok()) return false;
+                std::vector<std::string> all;
+                for (int i = 0; i < s.rows(); ++i) all.push_back(s.text(i, 0));
+                surveys = array(all);
+            }
+            std::vector<connection::call> calls;
+            for (size_t i = 0; i < qs.size(); ++i) {
+                auto& [since, until, bucket, offset] = ranges[i];
+                if (attr)
+                    calls.push_back({qs[i].days ? "rollup_day_attribute_counts" : "rollup_half_attribute_counts",
+                                     {&group, &q0.attribute, &since, &until, &values, &surveys, &bucket, &offset}});
+                else
+                    calls.push_back({qs[i].days ? "rollup_day_score_counts" : "rollup_half_score_counts",
+                                     {&group, &since, &until, &surveys, &bucket, &offset}});
+            }
+            if (!rollup_key_always(q0.attribute) && attr) calls.push_back({"rollup_key_missing", {&cap, &q0.attribute}});
+            std::vector<std::unique_ptr<result>> got;
+            if (!c.pipeline(calls, got, error)) return false;
+            for (size_t i = 0; i < qs.size(); ++i) {
+                const result& r = *got[i];
+                for (int k = 0; k < r.rows(); ++k)
+                    out[i].push_back({r.text(k, 0), std::strtoll(PQgetvalue(r.r, k, 1), nullptr, 10), static_cast<uint8_t>(r.number(k, 2)),
+                                      r.number(k, 3)});
+            }
+            if (got.size() > qs.size()) complete = got.back()->number(0, 0) == 0;
             return true;
         });
     }

@@ -704,8 +704,8 @@ json histogram_json(const score_histogram& h) {
 // and where the rest of it falls in another bucket (every day by day; the first day of a week
 // or month otherwise) the half hours of that rest are read and moved; past split_days_max such
 // days the half hours of the whole range are folded into local days by SQL instead. counts' at:
-// the local day for a trend. A query per split day still beats the fold for a year by day (it
-// reads the rest's cells only: 155 → 91 ms at 2×10^5 answers on SQLite, BENCHMARKS.md).
+// the local day for a trend. A query per split day (sent at once: rollup_counts_each) still beats
+// the fold for a year by day: it reads the rest's cells only (BENCHMARKS.md).
 constexpr size_t split_days_max = 400;
 
 // Rollup counts with signed moves (taken out of one day, put in another) and rows' counts added,
@@ -773,18 +773,22 @@ bool rollup_sums(collector_state& st, response_storage::rollup_query rq, bool by
         } else {
             count_sums sums;  // by local day
             sums.add(day_counts);
+            std::vector<response_storage::rollup_query> parts;  // one query per split day, sent together
             for (int64_t d : split) {
-                response_storage::rollup_query part = rq;
+                response_storage::rollup_query& part = parts.emplace_back(rq);
                 part.bucket = 0, part.offset = 0;
                 part.since = offset > 0 ? (d + 1) * per_day - offset : d * per_day;
                 part.until = offset > 0 ? (d + 1) * per_day : d * per_day - offset;
-                std::vector<response_storage::rollup_count> moved;
-                if (!run(part, moved)) return false;
-                for (const auto& k : moved) {
-                    sums.add(k.group, d, k.slot, -static_cast<int64_t>(k.n));
-                    sums.add(k.group, d + rest, k.slot, static_cast<int64_t>(k.n));
-                }
             }
+            std::vector<std::vector<response_storage::rollup_count>> moved;
+            bool whole = false;
+            if (!st.storage.rollup_counts_each(parts, moved, whole, error)) return false;
+            complete = complete && whole;
+            for (size_t i = 0; i < split.size(); ++i)
+                for (const auto& k : moved[i]) {
+                    sums.add(k.group, split[i], k.slot, -static_cast<int64_t>(k.n));
+                    sums.add(k.group, split[i] + rest, k.slot, static_cast<int64_t>(k.n));
+                }
             sums.emit(out);
         }
     }

@@ -299,6 +299,20 @@ public:
         return false;
     }
 
+    // Several queries that differ only in their range and bucket (the parts of one aggregate):
+    // out[i] for qs[i]. A backend may send them at once (PostgreSQL: one round trip).
+    virtual bool rollup_counts_each(const std::vector<rollup_query>& qs, std::vector<std::vector<rollup_count>>& out, bool& complete,
+                                    std::string& error) {
+        out.assign(qs.size(), {});
+        complete = true;
+        for (size_t i = 0; i < qs.size(); ++i) {
+            bool whole = false;
+            if (!rollup_counts(qs[i], out[i], whole, error)) return false;
+            complete = complete && whole;
+        }
+        return true;
+    }
+
     // A bounded scan of rows (what no rollup answers: /v1/aggregate's fallback, the digest):
     // rows with since_ms <= ts_ms < until_ms of one of `surveys` (empty: any), in no set order,
     // at most `limit`, each given to `row` (the stored canonical JSON). The caller reads one more
