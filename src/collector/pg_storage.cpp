@@ -1190,4 +1190,22 @@ std::unique_ptr<response_storage> open_pg_storage(const pg_storage_desc& desc, s
     return s;
 }
 
+bool pg_prepare_shared(pg_conn* c, std::initializer_list<const char*> names, std::string& error) {
+    for (const char* name : names) {
+        const named_sql* found = nullptr;
+        for (const named_sql& s : statements)
+            if (std::string_view(s.name) == name) found = &s;
+        if (!found) {
+            error = std::string("no statement named ") + name;
+            return false;
+        }
+        result r(PQprepare(c, found->name, found->sql, 0, nullptr));
+        if (!r.ok()) {
+            error = std::string("cannot prepare ") + name + ": " + message_of(c);
+            return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace npskit
