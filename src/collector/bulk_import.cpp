@@ -81,7 +81,8 @@ int run_bulk_import(const bulk_import_desc& desc, bulk_import_stats& stats) {
 
     uint64_t reported = 0;
     auto report = [&](uint64_t line, const std::string& what) {
-        if (reported++ < desc.max_reported) std::fprintf(stderr, "npskit-collector: line %llu: %s\n", (unsigned long long)line, what.c_str());
+        if (reported++ < desc.max_reported)
+            std::fprintf(stderr, "npskit-collector: line %llu: %s\n", (unsigned long long)line, what.c_str());
     };
     const schema_limits limits;  // the HTTP write path's (POST /v1/responses)
     std::vector<response> batch;
@@ -148,7 +149,8 @@ int run_bulk_import(const bulk_import_desc& desc, bulk_import_stats& stats) {
     }
     std::free(buffer);
     const bool read_error = std::ferror(in.f) != 0;
-    if (read_error) std::fprintf(stderr, "npskit-collector: reading %s failed after line %llu\n", desc.source.c_str(), (unsigned long long)stats.lines);
+    if (read_error)
+        std::fprintf(stderr, "npskit-collector: reading %s failed after line %llu\n", desc.source.c_str(), (unsigned long long)stats.lines);
     flush();
     if (reported > desc.max_reported)
         std::fprintf(stderr, "npskit-collector: … and %llu more refused lines\n", (unsigned long long)(reported - desc.max_reported));

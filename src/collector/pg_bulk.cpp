@@ -124,10 +124,11 @@ public:
         PQsetNoticeProcessor(
             c_, [](void*, const char*) {}, nullptr);
         if (!exec(staging_sql, error)) return false;
-        if (!pg_prepare_shared(c_,
-                               {"begin", "commit", "rollback", "write_lock", "stored_rows", "rollup_keys", "take_cursors", "rollup_scores_add",
-                                "rollup_attributes_add", "rollup_day_scores_add", "rollup_day_attributes_add", "rollup_keys_add", "notify"},
-                               error))
+        if (!pg_prepare_shared(
+                c_,
+                {"begin", "commit", "rollback", "write_lock", "stored_rows", "rollup_keys", "take_cursors", "rollup_scores_add",
+                 "rollup_attributes_add", "rollup_day_scores_add", "rollup_day_attributes_add", "rollup_keys_add", "notify"},
+                error))
             return false;
         for (const named_sql& s : bulk_statements) {
             result r(PQprepare(c_, s.name, s.sql, 0, nullptr));
@@ -139,8 +140,7 @@ public:
         return true;
     }
 
-    bool write(const std::vector<response>& batch, std::vector<write_result>& results, uint64_t& last_cursor,
-               std::string& error) override {
+    bool write(const std::vector<response>& batch, std::vector<write_result>& results, uint64_t& last_cursor, std::string& error) override {
         results.assign(batch.size(), {});
         last_cursor = 0;
         if (batch.empty()) return true;
@@ -194,7 +194,7 @@ public:
 
         // Merged in input order against the row as this transaction leaves it (write()'s rule).
         const int64_t now = wall_clock_ms();
-        std::vector<size_t> touched;  // entries that changed a row (inserted / updated)
+        std::vector<size_t> touched;                      // entries that changed a row (inserted / updated)
         std::vector<std::pair<size_t, row_state*>> same;  // unchanged / conflict on a row: its cursor after the batch
         for (size_t i = 0; i < batch.size(); ++i) {
             const response& incoming = batch[i];
@@ -269,7 +269,8 @@ public:
             copy += '\n';
             // The row's counts move from what was stored before the batch to its final state.
             if (auto b = before.find(r.id); b != before.end())
-                if (parse_result old = parse_response(std::string_view(b->second)); old.ok()) add_rollup_moves(old.value, -1, allowed, moves);
+                if (parse_result old = parse_response(std::string_view(b->second)); old.ok())
+                    add_rollup_moves(old.value, -1, allowed, moves);
             add_rollup_moves(r, +1, allowed, moves);
         }
         for (size_t i : touched) results[i].cursor = rows[batch[i].id].cursor;

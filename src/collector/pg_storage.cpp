@@ -1192,16 +1192,18 @@ std::unique_ptr<response_storage> open_pg_storage(const pg_storage_desc& desc, s
 
 bool pg_prepare_shared(pg_conn* c, std::initializer_list<const char*> names, std::string& error) {
     for (const char* name : names) {
-        const named_sql* found = nullptr;
-        for (const named_sql& s : statements)
-            if (std::string_view(s.name) == name) found = &s;
+        bool found = false;
+        for (const named_sql& s : statements) {
+            if (std::string_view(s.name) != name) continue;
+            found = true;
+            result r(PQprepare(c, s.name, s.sql, 0, nullptr));
+            if (!r.ok()) {
+                error = std::string("cannot prepare ") + name + ": " + message_of(c);
+                return false;
+            }
+        }
         if (!found) {
             error = std::string("no statement named ") + name;
-            return false;
-        }
-        result r(PQprepare(c, found->name, found->sql, 0, nullptr));
-        if (!r.ok()) {
-            error = std::string("cannot prepare ") + name + ": " + message_of(c);
             return false;
         }
     }
