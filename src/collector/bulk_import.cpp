@@ -11,10 +11,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -79,29 +83,100 @@ int run_bulk_import(const bulk_import_desc& desc, bulk_import_stats& stats) {
     }
     uint64_t last_cursor = storage->last_cursor();
 
+    // Two threads, so that parsing (this process's CPU) overlaps the database's work on the
+    // previous batch (the server's CPU): a reader parses lines into batches, at most two
+    // waiting; this thread writes them in order.
+    std::mutex report_mutex;
     uint64_t reported = 0;
     auto report = [&](uint64_t line, const std::string& what) {
+        std::lock_guard<std::mutex> lock(report_mutex);
         if (reported++ < desc.max_reported)
             std::fprintf(stderr, "npskit-collector: line %llu: %s\n", (unsigned long long)line, what.c_str());
     };
-    const schema_limits limits;  // the HTTP write path's (POST /v1/responses)
-    std::vector<response> batch;
-    std::vector<uint64_t> batch_lines;  // each record's line number, for conflicts
+    struct pending {
+        std::vector<response> records;
+        std::vector<uint64_t> lines;  // each record's line number, for conflicts
+    };
+    std::mutex queue_mutex;
+    std::condition_variable queue_cv;
+    std::deque<pending> queue;
+    bool reading_done = false, failed = false, read_error = false;
+    std::thread reader([&] {
+        const schema_limits limits;  // the HTTP write path's (POST /v1/responses)
+        pending next;
+        next.records.reserve(desc.batch_rows);
+        auto hand_over = [&] {
+            std::unique_lock<std::mutex> lock(queue_mutex);
+            queue_cv.wait(lock, [&] { return queue.size() < 2 || failed; });
+            if (!failed) queue.push_back(std::move(next));
+            next = {};
+            next.records.reserve(desc.batch_rows);
+            queue_cv.notify_all();
+            return !failed;
+        };
+        char* buffer = nullptr;
+        size_t capacity = 0;
+        ssize_t got;
+        uint64_t lines = 0, invalid = 0;
+        while ((got = ::getline(&buffer, &capacity, in.f)) >= 0) {
+            ++lines;
+            std::string_view line(buffer, static_cast<size_t>(got));
+            while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+            if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines, as the CLI reads NDJSON
+            if (line.size() > limits.max_body_bytes) {
+                ++invalid;
+                report(lines, "larger than " + std::to_string(limits.max_body_bytes) + " bytes (POST /v1/responses answers 413)");
+                continue;
+            }
+            parse_result parsed = parse_response(line, limits);
+            if (!parsed.ok()) {
+                ++invalid;
+                std::string what;
+                for (const schema_error& e : parsed.errors) what += (what.empty() ? "" : "; ") + e.message();
+                report(lines, what);
+                continue;
+            }
+            next.records.push_back(std::move(parsed.value));
+            next.lines.push_back(lines);
+            if (next.records.size() >= desc.batch_rows && !hand_over()) break;
+        }
+        std::free(buffer);
+        const bool bad_read = std::ferror(in.f) != 0;
+        if (bad_read)
+            std::fprintf(stderr, "npskit-collector: reading %s failed after line %llu\n", desc.source.c_str(), (unsigned long long)lines);
+        if (!next.records.empty()) hand_over();
+        std::lock_guard<std::mutex> lock(queue_mutex);
+        stats.lines = lines;
+        stats.invalid = invalid;
+        read_error = bad_read;
+        reading_done = true;
+        queue_cv.notify_all();
+    });
+
     std::vector<write_result> results;
-    batch.reserve(desc.batch_rows);
-    bool failed = false;
-    auto flush = [&] {
-        if (batch.empty() || failed) return;
+    for (;;) {
+        pending batch;
+        {
+            std::unique_lock<std::mutex> lock(queue_mutex);
+            queue_cv.wait(lock, [&] { return !queue.empty() || reading_done; });
+            if (queue.empty()) break;
+            batch = std::move(queue.front());
+            queue.pop_front();
+            queue_cv.notify_all();
+        }
+        stats.records += batch.records.size();
         uint64_t batch_last = 0;
-        bool ok = pg_bulk ? pg_bulk->write(batch, results, batch_last, error) : storage->write(batch, results, error);
+        bool ok = pg_bulk ? pg_bulk->write(batch.records, results, batch_last, error) : storage->write(batch.records, results, error);
         if (ok && !pg_bulk) batch_last = storage->last_cursor();
-        if (ok) last_cursor = std::max(last_cursor, batch_last);
         if (!ok) {
             std::fprintf(stderr, "npskit-collector: the database refused the batch ending at line %llu: %s\n",
-                         (unsigned long long)batch_lines.back(), error.c_str());
+                         (unsigned long long)batch.lines.back(), error.c_str());
+            std::lock_guard<std::mutex> lock(queue_mutex);
             failed = true;
-            return;
+            queue_cv.notify_all();
+            break;
         }
+        last_cursor = std::max(last_cursor, batch_last);
         ++stats.batches;
         for (size_t i = 0; i < results.size(); ++i) {
             switch (results[i].outcome) {
@@ -112,46 +187,14 @@ int run_bulk_import(const bulk_import_desc& desc, bulk_import_stats& stats) {
                     ++stats.conflicts;
                     std::string fields;
                     for (const std::string& f : results[i].conflicts) fields += (fields.empty() ? "" : ", ") + f;
-                    report(batch_lines[i], "id " + batch[i].id + ": conflict: " + fields + " cannot change (the stored answer is kept)");
+                    report(batch.lines[i],
+                           "id " + batch.records[i].id + ": conflict: " + fields + " cannot change (the stored answer is kept)");
                     break;
                 }
             }
         }
-        batch.clear();
-        batch_lines.clear();
-    };
-
-    char* buffer = nullptr;
-    size_t capacity = 0;
-    ssize_t got;
-    while (!failed && (got = ::getline(&buffer, &capacity, in.f)) >= 0) {
-        ++stats.lines;
-        std::string_view line(buffer, static_cast<size_t>(got));
-        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines, as the CLI reads NDJSON
-        if (line.size() > limits.max_body_bytes) {
-            ++stats.invalid;
-            report(stats.lines, "larger than " + std::to_string(limits.max_body_bytes) + " bytes (POST /v1/responses answers 413)");
-            continue;
-        }
-        parse_result parsed = parse_response(line, limits);
-        if (!parsed.ok()) {
-            ++stats.invalid;
-            std::string what;
-            for (const schema_error& e : parsed.errors) what += (what.empty() ? "" : "; ") + e.message();
-            report(stats.lines, what);
-            continue;
-        }
-        ++stats.records;
-        batch.push_back(std::move(parsed.value));
-        batch_lines.push_back(stats.lines);
-        if (batch.size() >= desc.batch_rows) flush();
     }
-    std::free(buffer);
-    const bool read_error = std::ferror(in.f) != 0;
-    if (read_error)
-        std::fprintf(stderr, "npskit-collector: reading %s failed after line %llu\n", desc.source.c_str(), (unsigned long long)stats.lines);
-    flush();
+    reader.join();
     if (reported > desc.max_reported)
         std::fprintf(stderr, "npskit-collector: … and %llu more refused lines\n", (unsigned long long)(reported - desc.max_reported));
     stats.last_cursor = last_cursor;

@@ -10,9 +10,12 @@
 //      unchanged, an overlapping file updates);
 //   3. takes one cursor per changed row from the sequence ("take_cursors"), in the order of
 //      each row's last change in the batch;
-//   4. sends the changed rows with COPY … FROM STDIN into a session staging table, then one
-//      INSERT … SELECT … ON CONFLICT (id) DO UPDATE (array literals of 20,000 bodies cost the
-//      server more to parse than COPY's text rows);
+//   4. sends the rows with COPY … FROM STDIN (array literals of 20,000 bodies cost the server
+//      more to parse than COPY's text rows): ids not stored before straight into responses
+//      (no other npskit writer can insert them: they wait for the lock; a writer outside npskit
+//      that did would fail the COPY on the primary key and roll the batch back, nothing
+//      half-written), the updated ones into a session staging table, then one
+//      INSERT … SELECT … ON CONFLICT (id) DO UPDATE;
 //   5. adds the batch's rollup moves (rollups.h, summed in memory) with write()'s own "…_add"
 //      statements, NOTIFYs the last cursor, commits.
 // Outbox deliveries are not made (imported rows announce nothing, as --seed-demo's).
@@ -50,6 +53,7 @@ constexpr const char* staging_sql =
     "CREATE TEMP TABLE IF NOT EXISTS npskit_bulk_rows (id text NOT NULL, cursor bigint NOT NULL, type text NOT NULL, "
     "survey text NOT NULL, score integer, ts_ms bigint NOT NULL, body text NOT NULL) ON COMMIT DELETE ROWS";
 constexpr const char* copy_sql = "COPY npskit_bulk_rows (id, cursor, type, survey, score, ts_ms, body) FROM STDIN";
+constexpr const char* copy_new_sql = "COPY responses (id, cursor, type, survey, score, ts_ms, body) FROM STDIN";
 
 int64_t wall_clock_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -244,12 +248,14 @@ public:
             first = r.number(0, 0) - order.size() + 1;
         }
         std::vector<rollup_move> moves;
-        std::string copy;
-        copy.reserve(order.size() * 512);
+        std::string fresh, updated;  // COPY text: rows new to the table, rows stored before
+        fresh.reserve(order.size() * 512);
         for (size_t k = 0; k < order.size(); ++k) {
             row_state& row = *order[k];
             row.cursor = first + k;
             const response& r = row.value;
+            const auto b = before.find(r.id);
+            std::string& copy = b == before.end() ? fresh : updated;
             append_copy_field(copy, r.id);
             copy += '\t';
             copy += std::to_string(row.cursor);
@@ -268,7 +274,7 @@ public:
             append_copy_field(copy, row.json);
             copy += '\n';
             // The row's counts move from what was stored before the batch to its final state.
-            if (auto b = before.find(r.id); b != before.end())
+            if (b != before.end())
                 if (parse_result old = parse_response(std::string_view(b->second)); old.ok())
                     add_rollup_moves(old.value, -1, allowed, moves);
             add_rollup_moves(r, +1, allowed, moves);
@@ -276,8 +282,9 @@ public:
         for (size_t i : touched) results[i].cursor = rows[batch[i].id].cursor;
         for (auto [i, row] : same) results[i].cursor = row->cursor;
         last_cursor = first + order.size() - 1;
-        if (!copy_rows(copy, error)) return abort();
-        {
+        if (!fresh.empty() && !copy_rows(copy_new_sql, fresh, error)) return abort();
+        if (!updated.empty()) {
+            if (!copy_rows(copy_sql, updated, error)) return abort();
             result r(run("bulk_upsert"));
             if (!r.ok()) return fail(error);
         }
@@ -319,9 +326,10 @@ private:
         return false;
     }
 
-    bool copy_rows(const std::string& data, std::string& error) {
+    // sql: copy_sql or copy_new_sql.
+    bool copy_rows(const char* sql, const std::string& data, std::string& error) {
         {
-            result r(PQexec(c_, copy_sql));
+            result r(PQexec(c_, sql));
             if (!r.r || PQresultStatus(r.r) != PGRES_COPY_IN) {
                 error = message_of(c_);
                 return false;
