@@ -195,5 +195,18 @@ for (const backend of backends) {
       for (let i = 1; i < cursors.length; i++) assert.ok(cursors[i] > cursors[i - 1], 'cursor order');
       assert.equal(cursors.at(-1), summary.last_cursor);
     });
+
+    test('--import - reads stdin', { timeout: 30000 }, async () => {
+      const records = recentAnswers('bulk_stdin', 25, Date.now());
+      await stopForSqlite();
+      const r = spawnSync(collectorBinary, ['--db', store.db, '--import', '-'], { input: toNdjson(records) + 'oops\n', encoding: 'utf8', timeout: 30000 });
+      await startForSqlite();
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /line 26: /);
+      const summary = JSON.parse(r.stdout);
+      assert.deepEqual([summary.lines, summary.inserted, summary.invalid], [26, 25, 1]);
+      const { items } = await readAll(c.base, READ_KEY, { since: summary.last_cursor - 25, limit: 100 });
+      assert.deepEqual(items.map((i) => i.id), records.map((x) => x.id));
+    });
   });
 }
