@@ -2,26 +2,40 @@
 // memory on the aggregate path (histograms + one comments page) beside the row path (every row
 // as NDJSON), in one run, on one collector seeded with N demo answers.
 //   node bench/dashboard/open-scale.mjs [N...]      (default 100000; env NPSKIT_BUILD_NATIVE, NPSKIT_BUILD_WEB)
+//        [--backend sqlite|postgresql] [--load seed|import] [--no-display] [--paths aggregate,rows] [--db DB]
+// Loading: --seed-demo N (default) or `npskit generate --rows N` then `npskit-collector --import`
+// (--load import; --no-display: answers only). --backend postgresql: a throwaway cluster
+// (tests/tools/pg-cluster.mjs). --db: an already loaded database (N is then only a label).
+// --paths aggregate skips the row path (at 10^7 it would download every row).
 // First figures: from navigation until the load is done (row path: every row imported and
 // scored; aggregate path: the report built from /v1/aggregate). Memory: the JS heap (CDP
 // Runtime.getHeapUsage) plus the wasm memory (its ArrayBuffer), after the figures.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { machine } from '../lib/report.mjs';
+import { startPgCluster } from '../../tests/tools/pg-cluster.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const NATIVE = resolve(ROOT, process.env.NPSKIT_BUILD_NATIVE || 'build-native');
 const WEB = join(resolve(ROOT, process.env.NPSKIT_BUILD_WEB || 'build-web'), 'dist', 'dashboard');
-const SIZES = process.argv.slice(2).map(Number).filter(Boolean);
+const argv = process.argv.slice(2);
+const flag = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
+const BACKEND = flag('backend', 'sqlite');
+const LOAD = flag('load', 'seed');
+const GIVEN_DB = flag('db', '');
+const PATHS = flag('paths', 'aggregate,rows').split(',');
+const NO_DISPLAY = argv.includes('--no-display');
+const SIZES = argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && argv[i - 1].startsWith('--') && argv[i - 1] !== '--no-display'))
+  .map(Number).filter(Boolean);
 const KEY = 'bench-open-scale';
 
 function startCollector(db, seed) {
   const child = spawn(join(NATIVE, 'npskit-collector'), ['--port', '0', '--db', db, '--read-key', KEY, '--web', WEB, '--quiet',
-    '--seed-demo', String(seed)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    ...(seed ? ['--seed-demo', String(seed)] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((ok, fail) => {
     let text = '';
     child.stderr.on('data', (d) => {
@@ -61,8 +75,19 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
 const result = { machine: machine(), runs: [] };
 for (const n of SIZES.length ? SIZES : [100000]) {
   const dir = mkdtempSync(join(tmpdir(), 'npskit-open-'));
+  const pg = !GIVEN_DB && BACKEND === 'postgresql' ? await startPgCluster({ fsync: false }) : null;
+  const db = GIVEN_DB || (pg ? pg.url : join(dir, 'c.db'));
   const seedStart = Date.now();
-  const c = await startCollector(join(dir, 'c.db'), n);
+  let loaded = null;
+  if (!GIVEN_DB && LOAD === 'import') {
+    const file = join(dir, 'generated.ndjson');
+    execFileSync('sh', ['-c', `"$0" generate --rows ${n} ${NO_DISPLAY ? '--no-display' : ''} > "$1"`, join(NATIVE, 'npskit'), file],
+      { stdio: ['ignore', 'ignore', 'inherit'] });
+    const out = execFileSync(join(NATIVE, 'npskit-collector'), ['--db', db, '--import', file], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    loaded = JSON.parse(out.trim().split('\n').pop());
+    rmSync(file, { force: true });
+  }
+  const c = await startCollector(db, !GIVEN_DB && LOAD === 'seed' ? n : 0);
   const seedMs = Date.now() - seedStart;
   // The collector's first /v1/aggregate after seeding is slow once (22.7 s at 10^5 here): its
   // own cost, not the dashboard's; timed apart, then every open finds it warm.
@@ -76,12 +101,18 @@ for (const n of SIZES.length ? SIZES : [100000]) {
     await warm.waitForFunction(() => window.npskitDashboard && window.npskitDashboard.loadStatus().ready);
     await warm.close();
     for (const limit of [1000, 0]) {  // aggregate, then rows
-      const r = { answers: n, seed_ms: seedMs, collector_first_aggregate_ms: firstAggregateMs, ...(await open(browser, c.url, limit)) };
+      if (!PATHS.includes(limit ? 'aggregate' : 'rows')) continue;
+      const r = { answers: n, backend: GIVEN_DB ? (GIVEN_DB.startsWith('postgres') ? 'postgresql' : 'sqlite') : BACKEND,
+        load: GIVEN_DB ? 'given' : LOAD, records: loaded?.records, import_records_per_second: loaded?.records_per_second,
+        seed_ms: seedMs, collector_first_aggregate_ms: firstAggregateMs, ...(await open(browser, c.url, limit)) };
       console.error(JSON.stringify(r));
       result.runs.push(r);
     }
   } finally {
     c.child.kill('SIGTERM');
+    await new Promise((ok) => c.child.once('exit', ok));
+    await pg?.destroy();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 await browser.close();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bulk_import.h"
 #include "calendar.h"
 #include "params.h"
 #include "pg_storage.h"
@@ -35,6 +36,11 @@ const char* const usage = R"(usage: npskit-collector [options]
   --burst N          token bucket size (env NPSKIT_BURST; default 100)
   --seed-demo N      when the database is empty, seed N generated demo answers
   --seed-end DATE    last day of the demo data, exclusive (default: today, UTC)
+  --import FILE      bulk-load schema v1 NDJSON (- = stdin) into --db, print a summary, exit:
+                     validated as POST /v1/responses, upserted with its merge rule (a re-import
+                     changes nothing); a bad line is named on stderr, skipped, the rest loaded,
+                     exit status 1. SQLite: stop the collector serving the file first
+  --import-batch N   records per transaction of --import (default 20000)
   --web DIR          serve DIR at / (repeatable; first match wins) (env NPSKIT_WEB)
   --examples DIR     serve DIR at /examples/ (env NPSKIT_EXAMPLES)
   --threads N        worker threads for storage reads (default 4; when given, streams are
@@ -179,6 +185,8 @@ int main(int argc, char** argv) {
                               {"--burst", "NPSKIT_BURST"},
                               {"--seed-demo", nullptr},
                               {"--seed-end", nullptr},
+                              {"--import", nullptr},
+                              {"--import-batch", nullptr},
                               {"--web", "NPSKIT_WEB"},
                               {"--examples", "NPSKIT_EXAMPLES"},
                               {"--threads", nullptr},
@@ -216,6 +224,7 @@ int main(int argc, char** argv) {
         if (o.env)
             if (const char* v = std::getenv(o.env); v && *v) settings.emplace_back(o.flag, v);
     bool web_from_flags = false;
+    npskit::bulk_import_desc import;  // --import: a one-shot load instead of serving
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "-h" || arg == "--help") {
@@ -282,6 +291,12 @@ int main(int argc, char** argv) {
         } else if (name == "--seed-demo") {
             if (!parse_int(value, 0, 100000000, n)) return bad("--seed-demo must be a number of responses (0 to 100000000)");
             desc.seed_demo = static_cast<uint64_t>(n);
+        } else if (name == "--import") {
+            if (value.empty()) return bad("--import needs a file (or - for stdin)");
+            import.source = value;
+        } else if (name == "--import-batch") {
+            if (!parse_int(value, 1, 1000000, n)) return bad("--import-batch must be from 1 to 1000000 records");
+            import.batch_rows = static_cast<size_t>(n);
         } else if (name == "--seed-end") {
             auto ms = npskit::parse_timestamp(value, true);
             if (!ms) return bad("--seed-end must be a date such as 2026-01-01");
@@ -400,6 +415,12 @@ int main(int argc, char** argv) {
         for (size_t j = 0; j < i; ++j)
             if (desc.webhooks[j].url == e.url && desc.webhooks[j].digest == e.digest)
                 return bad("the webhook " + npskit::redact_url(e.url) + " is given twice");
+    }
+    if (!import.source.empty()) {
+        import.db = desc.db_path;
+        import.synchronous_full = desc.synchronous_full;
+        npskit::bulk_import_stats stats;
+        return npskit::run_bulk_import(import, stats);
     }
     return npskit::run_collector(desc);
 }

@@ -36,6 +36,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "pg_util.h"
 #include "rollups.h"
 
 namespace npskit {
@@ -71,6 +72,10 @@ bool check_postgres_url(const std::string& url, std::string& error) {
 }
 
 namespace {
+using pg::append_array_item;
+using pg::message_of;
+using pg::result;
+using pg::rollup_arrays;
 
 int64_t wall_clock_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -245,29 +250,6 @@ constexpr named_sql statements[] = {
      "AND (id <= $2::bigint OR last_attempt_ms < $3::bigint) LIMIT $4::bigint)"},
 };
 
-struct result {
-    PGresult* r = nullptr;
-    explicit result(PGresult* p) : r(p) {}
-    result(const result&) = delete;
-    result& operator=(const result&) = delete;
-    ~result() {
-        if (r) PQclear(r);
-    }
-    bool ok() const {
-        ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-        return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
-    }
-    int rows() const { return PQntuples(r); }
-    std::string text(int row, int col) const { return std::string(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col))); }
-    uint64_t number(int row, int col) const { return std::strtoull(PQgetvalue(r, row, col), nullptr, 10); }
-};
-
-std::string message_of(PGconn* c) {
-    std::string m = c ? PQerrorMessage(c) : "no connection";
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-    return m.empty() ? "PostgreSQL error" : m;
-}
-
 struct connection {
     PGconn* c = nullptr;
     connection() = default;
@@ -370,56 +352,6 @@ struct connection {
         int n = 0;
         for (const std::string* p : params) values[n++] = p ? p->c_str() : nullptr;
         return PQexecPrepared(c, name, n, values, nullptr, nullptr, 0);
-    }
-};
-
-// A PostgreSQL array literal of text, for one bound parameter: {"a","b\"c",NULL}. Data, not SQL.
-void append_array_item(std::string& out, const std::string* item) {
-    out += out.size() == 1 ? "" : ",";
-    if (!item) {
-        out += "NULL";
-        return;
-    }
-    out += '"';
-    for (char ch : *item) {
-        if (ch == '"' || ch == '\\') out += '\\';
-        out += ch;
-    }
-    out += '"';
-}
-
-// A batch's net rollup moves (rollups.h) as the array parameters of the four "…_add"
-// statements: half-hour and day cells, survey-level and by attribute.
-struct rollup_arrays {
-    std::string s_survey = "{", s_half = "{", s_slot = "{", s_n = "{";
-    std::string a_survey = "{", a_key = "{", a_value = "{", a_half = "{", a_slot = "{", a_n = "{";
-    std::string ds_survey = "{", ds_day = "{", ds_slot = "{", ds_n = "{";
-    std::string da_survey = "{", da_key = "{", da_value = "{", da_day = "{", da_slot = "{", da_n = "{";
-    explicit rollup_arrays(const std::vector<rollup_move>& moves) {
-        for (const rollup_move& m : moves) {
-            std::string at = std::to_string(m.cell.at), slot = std::to_string(m.cell.slot), n = std::to_string(m.delta);
-            const bool day = m.cell.unit == rollup_unit::day, attr = !m.cell.key.empty();
-            std::string& survey = day ? (attr ? da_survey : ds_survey) : (attr ? a_survey : s_survey);
-            append_array_item(survey, &m.cell.survey);
-            if (attr) {
-                append_array_item(day ? da_key : a_key, &m.cell.key);
-                append_array_item(day ? da_value : a_value, &m.cell.value);
-            }
-            append_array_item(day ? (attr ? da_day : ds_day) : (attr ? a_half : s_half), &at);
-            append_array_item(day ? (attr ? da_slot : ds_slot) : (attr ? a_slot : s_slot), &slot);
-            append_array_item(day ? (attr ? da_n : ds_n) : (attr ? a_n : s_n), &n);
-        }
-        for (std::string* a : {&s_survey,  &s_half, &s_slot,  &s_n,  &a_survey,  &a_key,  &a_value,  &a_half, &a_slot,  &a_n,
-                               &ds_survey, &ds_day, &ds_slot, &ds_n, &da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n})
-            *a += '}';
-    }
-    rollup_arrays(const rollup_arrays&) = delete;  // the calls point at the members
-    rollup_arrays& operator=(const rollup_arrays&) = delete;
-    void add_calls(std::vector<connection::call>& calls) const {
-        calls.push_back({"rollup_half_scores_add", {&s_survey, &s_half, &s_slot, &s_n}});
-        calls.push_back({"rollup_half_attributes_add", {&a_survey, &a_key, &a_value, &a_half, &a_slot, &a_n}});
-        calls.push_back({"rollup_day_scores_add", {&ds_survey, &ds_day, &ds_slot, &ds_n}});
-        calls.push_back({"rollup_day_attributes_add", {&da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n}});
     }
 };
 
@@ -541,18 +473,6 @@ bool exec_ok(PGconn* c, const char* sql, std::string& error) {
     return false;
 }
 
-// A statement of the table above, prepared on c (inside a migration, before prepare_all).
-bool prepare_named(PGconn* c, std::string_view wanted, std::string& error) {
-    for (const named_sql& s : statements) {
-        if (wanted != s.name) continue;
-        result r(PQprepare(c, s.name, s.sql, 0, nullptr));
-        if (r.ok()) return true;
-        error = message_of(c);
-        return false;
-    }
-    error = "no statement " + std::string(wanted);
-    return false;
-}
 PGresult* exec_named(PGconn* c, const char* name, const std::vector<const std::string*>& params) {
     const char* values[8] = {};
     int n = 0;
@@ -565,8 +485,9 @@ PGresult* exec_named(PGconn* c, const char* name, const std::vector<const std::s
 // with the write path's "…_add" statements. Host keys: the registry's (complete since migration
 // 4: the write path registers each new key in the row's transaction).
 bool rebuild_rollups(PGconn* c, std::string& error) {
-    for (const char* name : {"rollup_half_scores_add", "rollup_half_attributes_add", "rollup_day_scores_add", "rollup_day_attributes_add"})
-        if (!prepare_named(c, name, error)) return false;
+    if (!pg_prepare_shared(
+            c, {"rollup_half_scores_add", "rollup_half_attributes_add", "rollup_day_scores_add", "rollup_day_attributes_add"}, error))
+        return false;
     std::map<std::string, std::set<std::string>> keys;
     {
         result r(PQexec(c, "SELECT survey, key FROM rollup_keys"));
@@ -586,12 +507,12 @@ bool rebuild_rollups(PGconn* c, std::string& error) {
             if (parse_result p = parse_response(std::string_view(r.text(i, 0))); p.ok()) add_rollup_moves(p.value, +1, allowed, moves);
         net_moves(moves);
         const rollup_arrays ra(moves);
-        std::vector<connection::call> calls;
-        ra.add_calls(calls);
-        for (const connection::call& k : calls) {
-            result done(exec_named(c, k.name, k.params));
-            if (!done.ok()) return error = message_of(c), false;
-        }
+        bool added = true;
+        ra.each_call([&](const char* name, const std::vector<const std::string*>& params) {
+            result done(exec_named(c, name, params));
+            if (added && !done.ok()) added = false, error = message_of(c);
+        });
+        if (!added) return false;
         if (r.rows() < 20000) break;
     }
     // prepare_all prepares every statement afterwards, these included.
@@ -827,7 +748,7 @@ public:
         std::string last_text = std::to_string(last);
         // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
         std::vector<connection::call> calls = {{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}}};
-        rollups.add_calls(calls);
+        rollups.each_call([&](const char* name, std::vector<const std::string*> params) { calls.push_back({name, std::move(params)}); });
         calls.push_back({"rollup_keys_add", {&k_survey, &k_key}});
         calls.push_back({"outbox_add", {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_cursor, &o_created, &o_body}});
         calls.push_back({"notify", {&last_text}});
@@ -905,7 +826,7 @@ public:
                                                {"write_lock", {}},
                                                {"take_cursors", {&count}},
                                                {"insert_new", {&ids, &types, &surveys, &scores, &ts, &bodies, &count}}};
-        rollups.add_calls(calls);
+        rollups.each_call([&](const char* name, std::vector<const std::string*> params) { calls.push_back({name, std::move(params)}); });
         if (deliveries)
             calls.push_back({"outbox_add_new", {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_k, &o_created, &o_body, &count}});
         calls.push_back({"notify_last", {}});
@@ -1445,6 +1366,26 @@ std::unique_ptr<response_storage> open_pg_storage(const pg_storage_desc& desc, s
     auto s = std::make_unique<pg_storage>();
     if (!s->open(desc, error)) return nullptr;
     return s;
+}
+
+bool pg_prepare_shared(pg_conn* c, std::initializer_list<const char*> names, std::string& error) {
+    for (const char* name : names) {
+        bool found = false;
+        for (const named_sql& s : statements) {
+            if (std::string_view(s.name) != name) continue;
+            found = true;
+            result r(PQprepare(c, s.name, s.sql, 0, nullptr));
+            if (!r.ok()) {
+                error = std::string("cannot prepare ") + name + ": " + message_of(c);
+                return false;
+            }
+        }
+        if (!found) {
+            error = std::string("no statement named ") + name;
+            return false;
+        }
+    }
+    return true;
 }
 
 }  // namespace npskit

@@ -9,6 +9,7 @@
 // [X] webhook outbox shared by every collector: claimed with a lease, FOR UPDATE SKIP LOCKED
 // [ ] monthly partitions: not used (reason in docs/architecture.md, "PostgreSQL")
 #pragma once
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,21 @@ std::string redact_postgres_url(const std::string& url);
 
 // nullptr and a sentence in `error` when the database cannot be reached or migrated.
 std::unique_ptr<response_storage> open_pg_storage(const pg_storage_desc& desc, std::string& error);
+
+// Prepares, on `c`, the statements of pg_storage.cpp's table with these names (the bulk path,
+// pg_bulk.cpp, runs write()'s own statements for locks, cursors and rollups: one definition).
+bool pg_prepare_shared(pg_conn* c, std::initializer_list<const char*> names, std::string& error);
+
+// The bulk load path (pg_bulk.cpp, --import): write()'s contract for a large batch, the rows
+// through COPY into a staging table and one INSERT … ON CONFLICT; no outbox deliveries.
+// Call after open_pg_storage (which migrates). last_cursor: the batch's last cursor (0: none).
+class pg_bulk_writer {
+public:
+    virtual ~pg_bulk_writer() = default;
+    virtual bool write(const std::vector<response>& batch, std::vector<write_result>& results, uint64_t& last_cursor,
+                       std::string& error) = 0;
+};
+std::unique_ptr<pg_bulk_writer> open_pg_bulk_writer(const pg_storage_desc& desc, std::string& error);
 
 // Follow-up statuses (pg_followup.cpp): the storage's follow_up_set / follow_up_list on one of
 // its connections (table follow_ups, migration 2).

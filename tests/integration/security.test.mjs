@@ -369,6 +369,23 @@ describe('security: SQL only with bound parameters', () => {
     for (const a of calls('run', 0)) assert.match(a, /^("[a-z_]+"|name)$/, `statement name: ${a}`);
     assert.ok(!/PQescape|PQsendQuery\(|snprintf\([^)]*(SELECT|INSERT|UPDATE|DELETE)|"\s*\+\s*\w+\s*\+\s*"\s*(WHERE|VALUES|SET)/i.test(src));
   });
+
+  test('the PostgreSQL bulk path (pg_bulk.cpp) runs only constant SQL too', () => {
+    const src = readFileSync(path.join(repoRoot, 'src/collector/pg_bulk.cpp'), 'utf8');
+    const m = /constexpr named_sql bulk_statements\[\] = \{([\s\S]*?)\n\};/.exec(src);
+    assert.ok(m, 'table bulk_statements');
+    const table = m[1].replace(/\/\/[^\n]*/g, '');
+    assert.equal(table.replace(/\{\s*"[^"]*"\s*,(?:\s*"(?:[^"\\]|\\.)*")+\s*\},?/g, '').trim(), '', 'bulk_statements holds only literal pairs');
+    // The staging table and the COPY: named constant literals.
+    for (const name of ['staging_sql', 'copy_sql', 'copy_new_sql'])
+      assert.match(src, new RegExp(`constexpr const char\\* ${name} =(\\s*"[^"]*")+;`), name);
+    for (const call of src.matchAll(/\bPQexec\(\s*c_\s*,\s*([^)]*)\)/g)) assert.match(call[1].trim(), /^(sql|staging_sql|copy_sql|copy_new_sql)$/, `PQexec SQL: ${call[1]}`);
+    for (const call of src.matchAll(/\bPQprepare\(\s*c_\s*,\s*[^,]+,\s*([^,]+),/g)) assert.equal(call[1].trim(), 's.sql');
+    for (const call of src.matchAll(/\bPQexecPrepared\(\s*c_\s*,\s*([^,]+),/g)) assert.equal(call[1].trim(), 'name');
+    for (const call of src.matchAll(/\b(?:run|step)\(\s*("[^"]*"|\w+)\s*[,)]/g)) assert.match(call[1], /^("[a-z_]+"|name)$/, `statement name: ${call[1]}`);
+    for (const call of src.matchAll(/\bcopy_rows\(\s*([^,]+),/g)) assert.match(call[1].trim(), /^(copy_sql|copy_new_sql|const char\* sql)$/, `copy_rows SQL: ${call[1]}`);
+    assert.ok(!/PQescape|PQsendQuery\(|PQexecParams|snprintf\([^)]*(SELECT|INSERT|UPDATE|DELETE)/i.test(src));
+  });
 });
 
 describe('security: request smuggling basics (raw TCP)', () => {
