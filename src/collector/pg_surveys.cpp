@@ -3,6 +3,8 @@
 // advisory lock, so two collectors on one database number versions without a gap or a clash.
 #include "pg_surveys.h"
 
+#include "pg_util.h"
+
 #include <libpq-fe.h>
 
 #include <cstdlib>
@@ -11,20 +13,7 @@
 namespace npskit {
 namespace {
 
-struct pg_result {
-    PGresult* r = nullptr;
-    explicit pg_result(PGresult* p) : r(p) {}
-    pg_result(const pg_result&) = delete;
-    pg_result& operator=(const pg_result&) = delete;
-    ~pg_result() {
-        if (r) PQclear(r);
-    }
-    bool ok() const {
-        ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-        return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
-    }
-    std::string text(int row, int col) const { return std::string(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col))); }
-};
+using pg_result = pg::result;
 
 constexpr const char* columns = "SELECT id, version, body, actor, at_ms, deleted FROM survey_versions ";
 
