@@ -153,14 +153,7 @@ public:
             if (!r.ok()) return fail(error);
             for (int i = 0; i < r.rows(); ++i) rollup_keys[r.text(i, 0)].insert(r.text(i, 1));
         }
-        const rollup_key_allowed allowed = [&](const std::string& survey, const std::string& key) {
-            std::unordered_set<std::string>& keys = rollup_keys[survey];
-            if (keys.count(key)) return true;
-            if (keys.size() >= rollup_max_keys) return false;
-            keys.insert(key);
-            new_keys.emplace_back(survey, key);
-            return true;
-        };
+        const rollup_key_allowed allowed = rollup_registry(rollup_keys, new_keys);
 
         // Merged in input order against the row as this transaction leaves it (write()'s rule).
         const int64_t now = wall_clock_ms();

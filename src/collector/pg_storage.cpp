@@ -643,14 +643,7 @@ public:
             for (int i = 0; i < r.rows(); ++i) rollup_keys[r.text(i, 0)].insert(r.text(i, 1));
             for (const auto& [survey, keys] : rollup_keys) known_keys_[survey].insert(keys.begin(), keys.end());  // committed
         }
-        const rollup_key_allowed allowed = [&](const std::string& survey, const std::string& key) {
-            std::unordered_set<std::string>& keys = rollup_keys[survey];
-            if (keys.count(key)) return true;
-            if (keys.size() >= rollup_max_keys) return false;
-            keys.insert(key);
-            new_keys.emplace_back(survey, key);
-            return true;
-        };
+        const rollup_key_allowed allowed = rollup_registry(rollup_keys, new_keys);
         std::vector<rollup_move> moves;
         std::vector<size_t> changed;  // entries that take a cursor, in order
         std::vector<row_state*> changed_rows;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "schema.h"
@@ -51,6 +52,20 @@ struct rollup_move {
 
 // Whether (survey, host attribute key) is rolled up; the backend's key registry answers.
 using rollup_key_allowed = std::function<bool(const std::string& survey, const std::string& key)>;
+// The write path's registry rule: a key is rolled up when its survey already rolls it up or has
+// room (its first rollup_max_keys keys); a new one goes in `keys` and in `added` (the caller
+// writes those with the batch). Keys: a map of survey to a set of keys.
+template <class Keys>
+rollup_key_allowed rollup_registry(Keys& keys, std::vector<std::pair<std::string, std::string>>& added) {
+    return [&keys, &added](const std::string& survey, const std::string& key) {
+        auto& known = keys[survey];
+        if (known.count(key)) return true;
+        if (known.size() >= rollup_max_keys) return false;
+        known.insert(key);
+        added.emplace_back(survey, key);
+        return true;
+    };
+}
 
 int64_t rollup_half_hour(int64_t ts_ms);  // floor(ts_ms / 30 min)
 // The cells one row counts in (once each): its survey cell and one per rolled-up attribute,

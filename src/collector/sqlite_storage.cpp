@@ -955,14 +955,7 @@ private:
             error = sqlite3_errmsg(writer_.db);
             return false;
         }
-        allowed_ = [this](const std::string& survey, const std::string& key) {
-            std::set<std::string>& keys = keys_[survey];
-            if (keys.count(key)) return true;
-            if (keys.size() >= rollup_max_keys) return false;
-            keys.insert(key);
-            new_keys_.emplace_back(survey, key);
-            return true;
-        };
+        allowed_ = rollup_registry(keys_, new_keys_);
         statement q;
         if (!q.prepare(writer_.db, "SELECT survey, key FROM rollup_keys")) {
             error = sqlite3_errmsg(writer_.db);
