@@ -700,6 +700,125 @@ TEST_CASE("dashboard app: a large collector opens on the aggregate path (no rows
     CHECK(f.app.load.error.find("HTTP 503") != std::string::npos);
 }
 
+TEST_CASE("dashboard app: the editor's preview follows the draft after a pause, not on every keystroke") {
+    fixture f;
+    platform::fake_calls.clear();
+    platform::fake_call_answers.clear();
+    platform::fake_previews.clear();
+    editor_state& e = f.app.editor;
+    app_editor_show(f.app, true);
+    platform::fake_call_answers[1] = {
+        200, "", R"({"surveys":[{"id":"s1","version":1,"by":"","at":"","deleted":false,"etag":"\"e1\"","definition":{"sample":50}}]})"};
+    f.pump();
+    // Opening previews at once.
+    app_editor_select(f.app, "s1");
+    REQUIRE(platform::fake_previews.size() == 1);
+    CHECK(platform::fake_previews[0] == R"({"sample":50})");
+    // Typing a question, one key every 100 ms: no preview while the keys come…
+    const std::string question = "Would you?";
+    for (size_t n = 1; n <= question.size(); ++n) {
+        REQUIRE(app_editor_set_field(f.app, "texts.question", question.substr(0, n), editor_field_kind::text));
+        page.mono_ms += 100;
+        f.pump();
+    }
+    CHECK(platform::fake_previews.size() == 1);
+    CHECK(e.previews == 1);
+    // …one just before the pause ends: still none; then one, with the last draft.
+    page.mono_ms += editor_preview_pause_ms - 100 - 1;
+    f.pump();
+    CHECK(platform::fake_previews.size() == 1);
+    page.mono_ms += 1;
+    f.pump();
+    REQUIRE(platform::fake_previews.size() == 2);
+    CHECK(platform::fake_previews[1] == R"({"sample":50,"texts":{"question":"Would you?"}})");
+    CHECK(e.previewed == e.draft);
+    // Nothing new: no further preview however long the wait.
+    page.mono_ms += 10 * editor_preview_pause_ms;
+    f.pump();
+    CHECK(platform::fake_previews.size() == 2);
+    // An invalid draft in between is never previewed; the valid one after it is, after the pause.
+    app_editor_set_text(f.app, R"({"sample": 500})");
+    page.mono_ms += editor_preview_pause_ms;
+    f.pump();
+    CHECK(platform::fake_previews.size() == 2);
+    app_editor_set_text(f.app, R"({"sample": 20})");
+    page.mono_ms += editor_preview_pause_ms;
+    f.pump();
+    REQUIRE(platform::fake_previews.size() == 3);
+    CHECK(platform::fake_previews[2] == R"({"sample":20})");
+    // Back to what the preview shows: nothing pending.
+    app_editor_set_text(f.app, R"({"sample": 21})");
+    app_editor_set_text(f.app, R"({"sample": 20})");
+    page.mono_ms += editor_preview_pause_ms;
+    f.pump();
+    CHECK(platform::fake_previews.size() == 3);
+    // Save previews at once (what is saved is what shows), even refused for want of a key.
+    app_editor_set_text(f.app, R"({"sample": 10})");
+    app_editor_save(f.app);
+    REQUIRE(platform::fake_previews.size() == 4);
+    CHECK(platform::fake_previews[3] == R"({"sample":10})");
+    page.mono_ms += editor_preview_pause_ms;
+    f.pump();
+    CHECK(platform::fake_previews.size() == 4);  // not twice
+}
+
+TEST_CASE("dashboard app: the drivers view's bars share one column, one zero axis and one scale") {
+    diverging_layout_desc d;
+    d.width = 600;
+    d.widest_label = 150;
+    d.widest_value = 90;
+    d.gap = 10;
+    d.min_bar = 80;
+    d.lo = -6;  // costs 6 pts … brings 3 pts
+    d.hi = 3;
+    const diverging_layout l = layout_diverging(d);
+    CHECK(l.label_w == 150);
+    CHECK(l.bar_x == 160);
+    CHECK(l.bar_w == doctest::Approx(600 - 90 - 10 - 160));
+    CHECK(l.value_x == doctest::Approx(l.bar_x + l.bar_w + 10));
+    CHECK(l.zero_x == doctest::Approx(l.bar_x + l.bar_w * 6 / 9));
+    // Every bar has one end on the axis; negatives left, positives right; one scale.
+    const bar_span a = diverging_bar(l, -6), b = diverging_bar(l, -3), c = diverging_bar(l, 3), z = diverging_bar(l, 0);
+    CHECK(a.x1 == l.zero_x);
+    CHECK(a.x0 == doctest::Approx(l.bar_x));
+    CHECK(b.x1 == l.zero_x);
+    CHECK(b.x1 - b.x0 == doctest::Approx((a.x1 - a.x0) / 2));
+    CHECK(c.x0 == l.zero_x);
+    CHECK(c.x1 == doctest::Approx(l.bar_x + l.bar_w));
+    CHECK(c.x1 - c.x0 == doctest::Approx(b.x1 - b.x0));
+    CHECK(z.x0 == z.x1);
+    // The layout does not depend on any one row's label: a longer widest label only moves the
+    // common column (within its share), and one past the share is cut, not pushing bars.
+    d.widest_label = 1000;
+    const diverging_layout wide = layout_diverging(d);
+    CHECK(wide.label_w == doctest::Approx(600 * 0.4f));
+    CHECK(wide.bar_x + wide.bar_w + 10 + 90 == doctest::Approx(600));
+    // Narrow (a phone): the bars keep their minimum, the labels give way.
+    d.width = 300;
+    const diverging_layout narrow = layout_diverging(d);
+    CHECK(narrow.bar_w == doctest::Approx(80));
+    CHECK(narrow.label_w == doctest::Approx(300 - 90 - 20 - 80));
+    // Wide: the bar area stops at its cap, the values right after it.
+    d.width = 2000;
+    d.max_bar = 400;
+    const diverging_layout capped = layout_diverging(d);
+    CHECK(capped.bar_w == doctest::Approx(400));
+    CHECK(capped.value_x == doctest::Approx(capped.bar_x + 400 + 10));
+    // All positive: the axis at the left; all negative: at the right.
+    d = {600, 100, 50, 10, 80, 0, 0.4f, 0.5, 4};
+    CHECK(layout_diverging(d).zero_x == layout_diverging(d).bar_x);
+    d.lo = -4;
+    d.hi = -0.5;
+    const diverging_layout neg = layout_diverging(d);
+    CHECK(neg.zero_x == doctest::Approx(neg.bar_x + neg.bar_w));
+    CHECK(diverging_bar(neg, -4).x0 == doctest::Approx(neg.bar_x));
+    // A value outside the range stays inside the area; no range at all draws nothing.
+    CHECK(diverging_bar(neg, 10).x1 <= neg.bar_x + neg.bar_w);
+    d.lo = d.hi = 0;
+    const bar_span none = diverging_bar(layout_diverging(d), 0);
+    CHECK(none.x0 == none.x1);
+}
+
 TEST_CASE("dashboard app: the survey editor lists, checks with the core, previews, saves, reloads on 412, restores") {
     fixture f;
     platform::fake_calls.clear();
@@ -747,6 +866,9 @@ TEST_CASE("dashboard app: the survey editor lists, checks with the core, preview
     REQUIRE(app_editor_set_field(f.app, "sample", "30", editor_field_kind::number));
     CHECK(e.draft.find("\"sample\": 30,") != std::string::npos);
     CHECK(e.dirty);
+    CHECK(platform::fake_previews.size() == 1);  // after the pause (the test below)
+    page.mono_ms += editor_preview_pause_ms;
+    f.pump();
     CHECK(platform::fake_previews.size() == 2);
     // Out of range: the core's message, word for word; the preview keeps the last valid draft.
     REQUIRE(app_editor_set_field(f.app, "sample", "500", editor_field_kind::number));

@@ -823,4 +823,28 @@ static void aggregate_pump(app_state& app) {
     }
 }
 
+diverging_layout layout_diverging(const diverging_layout_desc& d) {
+    diverging_layout l;
+    const double lo = std::min(0.0, d.lo), hi = std::max(0.0, d.hi);
+    // The label column: as wide as the widest label, within its share, and never so wide that the
+    // bar area falls under its minimum (a narrow screen cuts labels, not bars).
+    float room = std::max(0.0f, d.width - d.widest_value - 2 * d.gap - d.min_bar);
+    l.label_w = std::max(0.0f, std::min({d.widest_label, d.width * d.max_label_share, room}));
+    l.bar_x = l.label_w + d.gap;
+    l.bar_w = std::max(0.0f, d.width - d.widest_value - d.gap - l.bar_x);
+    if (d.max_bar > 0) l.bar_w = std::min(l.bar_w, std::max(d.max_bar, d.min_bar));
+    l.value_x = l.bar_x + l.bar_w + d.gap;
+    l.per_unit = hi > lo ? l.bar_w / (hi - lo) : 0;
+    // Zero where the range puts it: at the left when every value is positive, at the right when
+    // every one is negative, in between otherwise (both sides on the same scale).
+    l.zero_x = l.bar_x + static_cast<float>(-lo * l.per_unit);
+    return l;
+}
+
+bar_span diverging_bar(const diverging_layout& l, double value) {
+    float end = l.zero_x + static_cast<float>(value * l.per_unit);
+    end = std::clamp(end, l.bar_x, l.bar_x + l.bar_w);  // a value outside the range stays inside the area
+    return {std::min(l.zero_x, end), std::max(l.zero_x, end)};
+}
+
 }  // namespace npskit::dashboard

@@ -5,6 +5,7 @@
 //
 // [SECTION] State
 // [SECTION] Lifecycle and per-frame work
+// [SECTION] Layout helpers (pure arithmetic the panels draw with)
 #pragma once
 #include <array>
 #include <cstdint>
@@ -202,5 +203,35 @@ std::string app_digest_text(app_state& app);  // settles the follow-up book (its
 void app_follow_up_refresh(app_state& app);
 void app_follow_up_mark(app_state& app, size_t record, follow_up_status status);
 void app_export_follow_up_csv(const app_state& app);
+
+//-----------------------------------------------------------------------------
+// [SECTION] Layout helpers
+//-----------------------------------------------------------------------------
+// Rows of bars for signed values (the drivers view: each theme's effect on NPS): one label
+// column, one bar area with one scale and one zero axis, one value column. Every row's bar
+// starts from the same zero x whatever its label (a label wider than its column is cut).
+// x are offsets from the rows' left edge, in the units given (device pixels).
+struct diverging_layout {
+    float label_w = 0;           // the label column (labels are cut to it)
+    float bar_x = 0, bar_w = 0;  // the bar area
+    float zero_x = 0;            // the axis: value 0
+    float value_x = 0;           // the value column (text after the bars)
+    double per_unit = 0;         // width of one unit of value
+};
+struct diverging_layout_desc {
+    float width = 0;               // the rows' width
+    float widest_label = 0;        // the widest label, uncut
+    float widest_value = 0;        // the widest value text
+    float gap = 0;                 // between columns
+    float min_bar = 0;             // the bar area never gets narrower (the label column gives way)
+    float max_bar = 0;             // nor wider (0: no cap): the values stay near their bars on a wide screen
+    float max_label_share = 0.4f;  // the label column takes at most this share of the width
+    double lo = 0, hi = 0;         // the values' range (the layout takes in 0 itself)
+};
+diverging_layout layout_diverging(const diverging_layout_desc& d);
+struct bar_span {
+    float x0 = 0, x1 = 0;  // x0 <= x1; one end is zero_x
+};
+bar_span diverging_bar(const diverging_layout& l, double value);
 
 }  // namespace npskit::dashboard

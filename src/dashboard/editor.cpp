@@ -61,17 +61,15 @@ bool entries_from(const ojson& items, std::vector<survey_entry>& out) {
 }
 
 // The draft changed: check it with the core (the collector's own check) and hand a valid one to
-// the preview. An invalid draft leaves the preview on the last valid one.
-void draft_changed(app_state& app, const std::string& opened) {
+// the preview, at once or once the edits pause (each change restarts the pause). An invalid
+// draft leaves the preview on the last valid one.
+void draft_changed(app_state& app, const std::string& opened, bool at_once) {
     editor_state& e = app.editor;
     ++e.draft_rev;
     e.dirty = e.draft != opened;
     e.errors = validate_definition(e.draft);
-    if (e.errors.empty() && e.draft != e.previewed) {
-        e.previewed = e.draft;
-        ++e.previews;
-        platform::preview_definition(editor_preview_config(e.draft));
-    }
+    e.preview_due_ms = e.errors.empty() && e.draft != e.previewed ? now_ms() + editor_preview_pause_ms : 0;
+    if (at_once) app_editor_preview_now(app);
 }
 
 const survey_entry* find_survey(const editor_state& e, const std::string& id) {
@@ -126,6 +124,15 @@ std::string editor_preview_config(const std::string& draft) {
     return dump(j, -1);
 }
 
+void app_editor_preview_now(app_state& app) {
+    editor_state& e = app.editor;
+    if (!e.preview_due_ms) return;
+    e.preview_due_ms = 0;
+    e.previewed = e.draft;
+    ++e.previews;
+    platform::preview_definition(editor_preview_config(e.draft));
+}
+
 void app_editor_show(app_state& app, bool open) {
     app.editor.open = open;
     if (open) app_editor_list(app);
@@ -144,7 +151,7 @@ void app_editor_select(app_state& app, const std::string& id) {
     e.base_etag = s->etag;
     e.base_version = s->version;
     e.draft = pretty(s->definition);
-    draft_changed(app, e.draft);
+    draft_changed(app, e.draft, true);
     ask_versions(app);
 }
 
@@ -157,7 +164,7 @@ void app_editor_new(app_state& app, const std::string& id) {
     e.base_version = 0;
     // Paused until someone turns it on: saving a new survey never starts asking people.
     e.draft = "{\n  \"active\": false,\n  \"product\": \"\",\n  \"sample\": 100\n}";
-    draft_changed(app, "");
+    draft_changed(app, "", true);
     e.versions.clear();
     say(e, "New survey " + id + ": paused (active false) until you turn it on.", false);
 }
@@ -166,7 +173,7 @@ void app_editor_set_text(app_state& app, const std::string& text) {
     editor_state& e = app.editor;
     if (text == e.draft) return;
     e.draft = text;
-    draft_changed(app, opened_text(e));
+    draft_changed(app, opened_text(e), false);
 }
 
 bool app_editor_set_field(app_state& app, const std::string& key, const std::string& value, editor_field_kind kind) {
@@ -215,7 +222,7 @@ bool app_editor_set_field(app_state& app, const std::string& key, const std::str
     std::string text = dump(root);
     if (text != e.draft) {
         e.draft = std::move(text);
-        draft_changed(app, opened_text(e));
+        draft_changed(app, opened_text(e), false);
     }
     return true;
 }
@@ -264,6 +271,7 @@ void app_editor_save(app_state& app) {
                        (first.field.empty() ? "" : first.field + " ") + first.message + ").",
                    true);
     }
+    app_editor_preview_now(app);  // what is saved is what the preview shows
     if (!app.follow_up.admin_key[0]) return say(e, "Not saved: enter the admin key (--admin-key) first.", true);
     put(app, e.draft, false);
 }
@@ -278,6 +286,7 @@ void app_editor_restore(app_state& app, size_t index) {
 
 void app_editor_pump(app_state& app) {
     editor_state& e = app.editor;
+    if (e.preview_due_ms && now_ms() >= e.preview_due_ms) app_editor_preview_now(app);
     platform::call_answer a;
     if (e.list_req && platform::take_collector_call(e.list_req, a)) {
         e.list_req = 0;
@@ -340,6 +349,7 @@ std::string app_editor_json(const app_state& app) {
                {"message_is_error", e.message_is_error},
                {"saving", e.save_req != 0},
                {"previews", e.previews},
+               {"preview_pending", e.preview_due_ms != 0},
                {"previewed", e.previewed}};
     return dump(j, -1);
 }

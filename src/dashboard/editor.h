@@ -3,7 +3,7 @@
 // tests/unit-dashboard_app.cpp.
 // Lists the collector's surveys (GET /v1/surveys, read key), opens one as a draft, checks the
 // draft as it changes with the core's validate_definition (src/core/prompt/definition.h, the
-// collector's own check: one validator, its messages), hands every valid draft to the preview
+// collector's own check: one validator, its messages), hands a valid draft to the preview once typing pauses
 // (the real widget in an iframe, web/dashboard/preview.*), saves a new version (PUT with If-Match:
 // a 412 says "changed meanwhile" and reloads) and restores an old one (PUT of its bytes).
 //
@@ -40,6 +40,10 @@ enum class editor_field_kind : uint8_t {
     words,   // space-separated words → an array of strings
 };
 
+// Typing previews after a pause, not on every key: re-creating the widget per keystroke flickers,
+// works for nothing and moves focus. Opening a survey and saving preview at once.
+constexpr double editor_preview_pause_ms = 400;
+
 struct editor_state {
     bool open = false;    // the panel is shown (top bar: "Surveys")
     bool listed = false;  // GET /v1/surveys answered at least once
@@ -53,6 +57,7 @@ struct editor_state {
     std::vector<definition_error> errors;  // validate_definition(draft): empty = valid
     std::string previewed;                 // the last valid draft handed to the preview
     uint64_t previews = 0;                 // how many times the preview was given a draft
+    double preview_due_ms = 0;             // now_ms() when the pending draft goes to the preview (0: none pending)
     std::vector<survey_entry> versions;    // of the selected survey, newest first
     std::string message;                   // the last outcome, for people
     bool message_is_error = false;
@@ -79,7 +84,10 @@ bool app_editor_set_field(app_state& app, const std::string& key, const std::str
 std::string app_editor_field(const app_state& app, const std::string& key, editor_field_kind kind, bool* editable = nullptr);
 void app_editor_save(app_state& app);                   // PUT the draft (If-Match the opened ETag)
 void app_editor_restore(app_state& app, size_t index);  // PUT versions[index]'s bytes
-void app_editor_pump(app_state& app);                   // takes the collector's answers
+// Takes the collector's answers; hands the draft to the preview once it has not changed for
+// editor_preview_pause_ms (app clock: now_ms()).
+void app_editor_pump(app_state& app);
+void app_editor_preview_now(app_state& app);  // a valid pending draft to the preview at once
 // What the preview is given for a draft: the definition without what only the collector reads
 // (active, start, end, app, priority, variants), so the prompt shows as it would when live.
 std::string editor_preview_config(const std::string& draft);

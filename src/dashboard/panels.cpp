@@ -149,6 +149,34 @@ bool chip(const char* label, bool active, ImU32 color = 0) {
     return clicked;
 }
 
+// A chip exactly `width` wide: `text` cut with "…" when it is wider (rows of a table-like view
+// keep their columns; the tooltip or the row's sentence has the whole text). `id` keeps the
+// ImGui id apart from the text ("##d").
+bool chip_cut(const std::string& text, const char* id, float width, bool active, ImU32 color = 0) {
+    const float pad = ImGui::GetStyle().FramePadding.x * 2;
+    std::string shown = text;
+    if (ImGui::CalcTextSize(shown.c_str()).x + pad > width) {
+        // Drop whole UTF-8 characters from the end until the text and "…" fit.
+        while (!shown.empty() && ImGui::CalcTextSize((shown + "…").c_str()).x + pad > width) {
+            size_t n = shown.size() - 1;
+            while (n > 0 && (static_cast<unsigned char>(shown[n]) & 0xC0) == 0x80) --n;
+            shown.resize(n);
+        }
+        shown += "…";
+    }
+    if (active) {
+        ImGui::PushStyleColor(ImGuiCol_Button, color ? color : ImGui::GetColorU32(ImGuiCol_ButtonActive));
+        ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32_WHITE);
+    }
+    // As SmallButton (the other chips): no vertical padding.
+    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(ImGui::GetStyle().FramePadding.x, 0));
+    ImGui::PushStyleVar(ImGuiStyleVar_ButtonTextAlign, ImVec2(0, 0.5f));
+    bool clicked = ImGui::Button((shown + id).c_str(), ImVec2(std::max(width, 1.0f), 0));  // 0 would size it to the text
+    ImGui::PopStyleVar(2);
+    if (active) ImGui::PopStyleColor(2);
+    return clicked;
+}
+
 //-----------------------------------------------------------------------------
 // [SECTION] Charts drawn with the draw list
 //-----------------------------------------------------------------------------
@@ -1067,35 +1095,54 @@ void draw_themes(const panel_model& m, panel_ui& u, float height) {
             ImGui::EndTable();
         }
     } else {
-        // What moves the score: each theme's effect, sorted by the points it costs or brings.
+        // What moves the score: each theme's effect, sorted by the points it costs or brings. One
+        // row each: the theme (cut to one column), its bar from one zero axis on one scale (costs
+        // left, brings right), the points; then its sentence.
         const auto& list = rep.theme_drivers;
         if (list.empty()) muted("No theme is distinctive enough yet.");
-        double max_impact = 0;
-        for (const auto& t : list) max_impact = std::max(max_impact, std::abs(t.impact));
-        if (max_impact <= 0) max_impact = 1;
+        const ImGuiStyle& style = ImGui::GetStyle();
+        auto impact_text = [](const ranked_theme& t) {
+            return (t.impact < 0 ? "costs " : "brings ") + format_rounded(std::abs(t.impact), 1) + " pts";
+        };
+        diverging_layout_desc d;
+        d.width = ImGui::GetContentRegionAvail().x;
+        d.gap = S(8, m);
+        d.min_bar = S(80, m);
+        d.max_bar = S(360, m);
+        for (const auto& t : list) {
+            d.widest_label = std::max(d.widest_label, ImGui::CalcTextSize(t.text.c_str()).x + style.FramePadding.x * 2);
+            d.widest_value = std::max(d.widest_value, ImGui::CalcTextSize(impact_text(t).c_str()).x);
+            d.lo = std::min(d.lo, t.impact);
+            d.hi = std::max(d.hi, t.impact);
+        }
+        const diverging_layout lay = layout_diverging(d);
+        u.ui.rects["drivers_axis"] = {ImGui::GetCursorScreenPos().x + lay.zero_x, ImGui::GetCursorScreenPos().y, 0, 0};
         for (size_t i = 0; i < list.size(); ++i) {
             const ranked_theme& t = list[i];
             ImGui::PushID(static_cast<int>(i));
             const int seg = t.vs_rest.valid && t.vs_rest.difference < 0 ? 0 : 2;
-            std::string label = t.text + "##d";
-            if (chip(label.c_str(), s.theme == t.key, segment_colors[seg])) select_theme(u, t.key);
+            const float row_x = ImGui::GetCursorPosX();
+            const ImVec2 row = ImGui::GetCursorScreenPos();
+            const float line_h = ImGui::GetTextLineHeight();
+            if (chip_cut(t.text, "##d", lay.label_w, s.theme == t.key, segment_colors[seg])) select_theme(u, t.key);
             note_rect(u, "driver:" + t.key);
-            ImGui::SameLine();
-            muted((with_thousands(t.count + t.other_count) + " comments").c_str());
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("%s: %s comments", t.text.c_str(), with_thousands(t.count + t.other_count).c_str());
             // The impact: NPS points the theme moves the analysed answers' score, as a bar.
-            std::string impact = (t.impact < 0 ? "costs " : "brings ") + format_rounded(std::abs(t.impact), 1) + " pts";
-            float bar_w = S(60, m), text_w = ImGui::CalcTextSize(impact.c_str()).x;
-            flow(bar_w + text_w + S(8, m));
-            ImVec2 bp = ImGui::GetCursorScreenPos();
-            float line_h = ImGui::GetTextLineHeight();
-            ImGui::Dummy(ImVec2(bar_w, line_h));
-            float w = bar_w * static_cast<float>(std::abs(t.impact) / max_impact);
-            ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(bp.x, bp.y + line_h * 0.2f), ImVec2(bp.x + w, bp.y + line_h * 0.8f),
-                                                      segment_colors[seg], S(2, m));
-            ImGui::SameLine();
-            ImGui::TextUnformatted(impact.c_str());
+            ImGui::SameLine(row_x + lay.bar_x, 0);
+            ImGui::Dummy(ImVec2(lay.bar_w, line_h));
+            const bar_span b = diverging_bar(lay, t.impact);
+            ImDrawList* dl = ImGui::GetWindowDrawList();
+            dl->AddRectFilled(ImVec2(row.x + b.x0, row.y + line_h * 0.2f), ImVec2(row.x + b.x1, row.y + line_h * 0.8f), segment_colors[seg],
+                              S(2, m));
+            dl->AddLine(ImVec2(row.x + lay.zero_x, row.y), ImVec2(row.x + lay.zero_x, row.y + line_h),
+                        ImGui::GetColorU32(ImGuiCol_TextDisabled), S(1, m));
+            u.ui.rects["driver_bar:" + t.key] = {row.x + b.x0, row.y, b.x1 - b.x0, line_h};
+            ImGui::SameLine(row_x + lay.value_x, 0);
+            ImGui::TextUnformatted(impact_text(t).c_str());
             ImGui::PushTextWrapPos(0);
-            std::string sentence = "mentions of " + t.text + ": " + effect_text(t);
+            std::string sentence =
+                "mentions of " + t.text + ": " + effect_text(t) + " · " + with_thousands(t.count + t.other_count) + " comments";
             if (t.vs_rest.significant)
                 ImGui::TextUnformatted(sentence.c_str());
             else

@@ -53,6 +53,34 @@ async function scrollTo(page, name, viewport) {
   return rectOf(page, name);
 }
 
+// The drivers view as drawn: every theme's chip in one column of one width, every bar from one
+// zero axis (costs to its left, brings to its right) on one scale (px per point), whatever the
+// labels' lengths. Rectangles from the test hook, CSS px.
+function assertDriverBars(s, what) {
+  const drivers = s.theme_drivers;
+  assert.ok(drivers.length >= 2, `${what}: drivers to compare`);
+  assert.ok(s.ui.drivers_axis, `${what}: the drivers' zero axis reported`);
+  const axis = s.ui.drivers_axis[0];
+  const chips = drivers.map((t) => s.ui['driver:' + t.key]);
+  const bars = drivers.map((t) => s.ui['driver_bar:' + t.key]);
+  const near = (a, b, tol, m) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${m} (${a} vs ${b})`);
+  let scale = null;
+  drivers.forEach((t, i) => {
+    assert.ok(bars[i], `${what}: a bar for ${t.key}`);
+    near(chips[i][0], chips[0][0], 0.5, `${t.key}'s chip starts where the first one does`);
+    near(chips[i][2], chips[0][2], 0.5, `${t.key}'s chip is as wide as the first one`);
+    assert.ok(bars[i][0] >= chips[i][0] + chips[i][2], `${what}: ${t.key}'s bar starts right of the label column`);
+    const [x, , w] = bars[i];
+    if (t.impact < 0) near(x + w, axis, 0.5, `${t.key} (costs) ends on the axis`);
+    else near(x, axis, 0.5, `${t.key} (brings) starts on the axis`);
+    if (Math.abs(t.impact) >= 0.5) {
+      const k = w / Math.abs(t.impact);
+      if (scale === null) scale = k;
+      near(k, scale, 0.02 * scale + 1 / Math.abs(t.impact), `${t.key}'s px per point`);
+    }
+  });
+}
+
 async function openThemes(viewport, dpr, hash = '') {
   const page = await browser.newPage({ viewport, deviceScaleFactor: dpr });
   const errors = [];
@@ -144,7 +172,9 @@ for (const theme of ['light', 'dark']) {
       await scrollTo(page, 'drivers_view', size.viewport);
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(OUT, `drivers-${theme}-${size.name}.png`) });
-      assert.equal((await state(page)).filters.theme, theme);
+      const st = await state(page);
+      assert.equal(st.filters.theme, theme);
+      assertDriverBars(st, `${theme} ${size.name}`);
       assert.deepEqual(errors, []);
       await page.close();
     });
@@ -205,6 +235,7 @@ for (const theme of ['light', 'dark']) {
       await scrollTo(page, 'drivers_view', size.viewport);
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(OUT, `drivers-demo-${theme}-${size.name}.png`) });
+      assertDriverBars(await state(page), `demo ${theme} ${size.name}`);
       assert.deepEqual(errors, []);
       await page.close();
     });
