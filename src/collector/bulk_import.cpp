@@ -58,17 +58,9 @@ int run_bulk_import(const bulk_import_desc& desc, bulk_import_stats& stats) {
     }
 
     std::string error;
-    std::unique_ptr<response_storage> storage;
-    if (is_postgres_url(desc.db)) {
-        storage = open_pg_storage(pg_storage_desc{.url = desc.db}, error);
-    } else {
-        sqlite_storage_desc sd;
-        sd.path = desc.db;
-        sd.synchronous_full = desc.synchronous_full;
-        storage = open_sqlite_storage(sd, error);
-    }
+    std::string db;
+    std::unique_ptr<response_storage> storage = open_storage(desc.db, desc.synchronous_full, db, error);
     if (!storage) {
-        std::string db = is_postgres_url(desc.db) ? redact_postgres_url(desc.db) : desc.db;
         std::fprintf(stderr, "npskit-collector: cannot open the database %s: %s\n", db.c_str(), error.c_str());
         return 1;
     }

@@ -324,14 +324,8 @@ private:
             if (!r.ok()) ok = false, error = message_of(c_);
         });
         if (!ok) return false;
-        std::string k_survey = "{", k_key = "{";
-        for (const auto& [survey, key] : new_keys) {
-            append_array_item(k_survey, &survey);
-            append_array_item(k_key, &key);
-        }
-        k_survey += '}';
-        k_key += '}';
-        return step("rollup_keys_add", {&k_survey, &k_key}, error);
+        const pg::key_arrays key_lists(new_keys);
+        return step("rollup_keys_add", {&key_lists.survey, &key_lists.key}, error);
     }
 
     PGconn* c_ = nullptr;

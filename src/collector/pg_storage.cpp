@@ -731,18 +731,12 @@ public:
         for (std::string* a : {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}) *a += '}';
         net_moves(moves);
         const rollup_arrays rollups(moves);
-        std::string k_survey = "{", k_key = "{";
-        for (const auto& [survey, key] : new_keys) {
-            append_array_item(k_survey, &survey);
-            append_array_item(k_key, &key);
-        }
-        k_survey += '}';
-        k_key += '}';
+        const pg::key_arrays key_lists(new_keys);
         std::string last_text = std::to_string(last);
         // Round trip 2: the rows, the wake-up for other collectors (sent at commit), the commit.
         std::vector<connection::call> calls = {{"upsert", {&ids, &cursors, &types, &surveys, &scores, &ts, &bodies}}};
         rollups.each_call([&](const char* name, std::vector<const std::string*> params) { calls.push_back({name, std::move(params)}); });
-        calls.push_back({"rollup_keys_add", {&k_survey, &k_key}});
+        calls.push_back({"rollup_keys_add", {&key_lists.survey, &key_lists.key}});
         calls.push_back({"outbox_add", {&o_endpoint, &o_webhook_id, &o_event, &o_response, &o_cursor, &o_created, &o_body}});
         calls.push_back({"notify", {&last_text}});
         calls.push_back({"commit", {}});

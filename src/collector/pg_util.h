@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rollups.h"
@@ -85,6 +86,20 @@ struct rollup_arrays {
         f("rollup_half_attributes_add", std::vector<const std::string*>{&a_survey, &a_key, &a_value, &a_half, &a_slot, &a_n});
         f("rollup_day_scores_add", std::vector<const std::string*>{&ds_survey, &ds_day, &ds_slot, &ds_n});
         f("rollup_day_attributes_add", std::vector<const std::string*>{&da_survey, &da_key, &da_value, &da_day, &da_slot, &da_n});
+    }
+};
+
+// The attribute keys a batch registers (rollups.h rollup_registry's `added`) as the array
+// parameters of "rollup_keys_add".
+struct key_arrays {
+    std::string survey = "{", key = "{";
+    explicit key_arrays(const std::vector<std::pair<std::string, std::string>>& added) {
+        for (const auto& [s, k] : added) {
+            append_array_item(survey, &s);
+            append_array_item(key, &k);
+        }
+        survey += '}';
+        key += '}';
     }
 };
 

@@ -1979,18 +1979,9 @@ int run_collector(const collector_desc& desc) {
     signal(SIGPIPE, SIG_IGN);
 
     std::string error;
-    std::unique_ptr<response_storage> storage;
-    if (is_postgres_url(desc.db_path)) {
-        storage = open_pg_storage(pg_storage_desc{.url = desc.db_path}, error);
-    } else {
-        sqlite_storage_desc sd;
-        sd.path = desc.db_path;
-        sd.synchronous_full = desc.synchronous_full;
-        storage = open_sqlite_storage(sd, error);
-    }
+    std::string db;  // as the log names it (describe() would say the same)
+    std::unique_ptr<response_storage> storage = open_storage(desc.db_path, desc.synchronous_full, db, error);
     if (!storage) {
-        // The URL may hold a password: the log names the database the way describe() would.
-        std::string db = is_postgres_url(desc.db_path) ? redact_postgres_url(desc.db_path) : desc.db_path;
         log_line({{"level", "error"}, {"msg", "cannot open the database"}, {"db", db}, {"error", error}});
         return 1;
     }

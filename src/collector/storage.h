@@ -362,4 +362,9 @@ std::vector<std::string> update_conflicts(const response& stored, const response
 // Which fields an update may change is the `update` rule of the record's list (schema.h).
 response merge_update(const response& stored, const response& update);
 
+// The backend a --db value names: a postgresql:// (or postgres://) URL opens PostgreSQL, anything
+// else a SQLite file (synchronous_full: its commits' fsync). `named`: the database as a log may
+// print it, a URL's password hidden. nullptr and a sentence in `error` when it cannot open.
+std::unique_ptr<response_storage> open_storage(const std::string& db, bool synchronous_full, std::string& named, std::string& error);
+
 }  // namespace npskit
