@@ -7,6 +7,8 @@
 // interleaved (old beside new in one run). The receiver of the ingest runs is nginx (one worker,
 // `return 200`, at nice 10) when installed: the cheapest HTTP server at hand, so that the figure
 // is the collector's cost rather than the receiver's on the same 2 cores; node otherwise.
+// NPSKIT_BENCH_RECEIVER_IDLE=1: nginx in the idle scheduling class (chrt -i 0) instead of nice
+// 10, closer still to a receiver on another machine (it runs only on CPU nobody else wants).
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -60,7 +62,7 @@ http {
 `);
   // At nice 10, like the collector's sender threads: in production the receiver is another
   // machine, so here it takes the CPU that ingestion leaves rather than an equal share of it.
-  const child = spawn('nice', ['-n', '10', nginxBin, '-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const child = process.env.NPSKIT_BENCH_RECEIVER_IDLE ? spawn('chrt', ['-i', '0', nginxBin, '-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' }) : spawn('nice', ['-n', '10', nginxBin, '-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
   for (let i = 0; i < 100; ++i) {
     try { if ((await fetch(`http://127.0.0.1:${port}/status`)).ok) break; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 50));

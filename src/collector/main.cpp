@@ -73,6 +73,9 @@ const char* const usage = R"(usage: npskit-collector [options]
   --webhook-keep-days D  keep delivered and failed deliveries D days after their last
                      attempt (default 7; decimals allowed); pending ones always stay
   --webhook-keep N   and at most the N newest of them per endpoint (default 10000)
+  --webhook-yield S  while ingestion is saturated (its writer busy 80 % of the time),
+                     deliveries wait up to S seconds, then go out as usual (default 10;
+                     0: never wait). Bursts then cost ingestion only the outbox write
   --webhook-retry-scale X  for tests only: multiplies every retry wait (default 1)
   --digest daily|weekly  send the digest (NPS, change, response rate, themes) at 09:00 after
                      each day, or Monday 09:00 after each week (repeatable); the next flags
@@ -213,6 +216,7 @@ int main(int argc, char** argv) {
                               {"--webhook-retry-scale", nullptr},
                               {"--webhook-keep-days", nullptr},
                               {"--webhook-keep", nullptr},
+                              {"--webhook-yield", nullptr},
                               // Digest targets (src/core/view/digest.h, docs/http-api.md).
                               {"--digest", nullptr},
                               {"--digest-url", nullptr},
@@ -378,6 +382,9 @@ int main(int argc, char** argv) {
             if (!parse_number(value, 1, 1e9, x) || x != static_cast<double>(static_cast<uint64_t>(x)))
                 return bad("--webhook-keep must be a whole number of deliveries, at least 1");
             desc.webhook_keep = static_cast<uint64_t>(x);
+        } else if (name == "--webhook-yield") {
+            if (!parse_number(value, 0, 3600, x)) return bad("--webhook-yield must be a number of seconds in [0, 3600]");
+            desc.webhook_yield_ms = static_cast<int64_t>(x * 1000.0);
         } else if (name == "--webhook-retry-scale") {
             if (!parse_number(value, 0.000001, 1, x)) return bad("--webhook-retry-scale must be a number in (0, 1] (tests only)");
             desc.webhook_retry_scale = x;

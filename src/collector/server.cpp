@@ -166,6 +166,7 @@ public:
     static constexpr size_t max_queue = 20000;
     static constexpr size_t max_batch = 1000;
     std::function<void()> after_commit;  // set before the first submit: wakes the webhook sender
+    std::function<void()> on_saturated;  // likewise: the writer was busy 80 % of the last window
 
 private:
     struct job {
@@ -192,7 +193,21 @@ private:
             std::string error;
             auto began = steady::now();
             bool ok = storage_.write(records, results, error);
-            metrics_.commit(records.size(), std::chrono::duration<double>(steady::now() - began).count(), ok);
+            auto ended = steady::now();
+            metrics_.commit(records.size(), std::chrono::duration<double>(ended - began).count(), ok);
+            // Saturated: writing 70 % of a window of at least 100 ms, two or more answers a commit
+            // on average (they queue behind each other). An idle gap makes the window long and
+            // the share small; a trickle of answers committed one by one is not saturation.
+            busy_ += ended - began;
+            window_commits_ += 1;
+            window_rows_ += records.size();
+            if (ended - window_start_ >= std::chrono::milliseconds(100)) {
+                bool saturated = busy_ * 10 >= (ended - window_start_) * 7 && window_rows_ >= 2 * window_commits_;
+                window_start_ = ended;
+                busy_ = {};
+                window_commits_ = window_rows_ = 0;
+                if (saturated && on_saturated) on_saturated();
+            }
             if (!ok) log_line({{"level", "error"}, {"msg", "write failed"}, {"error", error}, {"rows", batch.size()}});
             static const write_result none{};
             for (size_t i = 0; i < batch.size(); ++i) batch[i].done(ok, ok ? results[i] : none, error);
@@ -208,6 +223,9 @@ private:
     std::condition_variable work_cv_;
     std::deque<job> queue_;
     bool stopping_ = false;
+    steady::time_point window_start_ = steady::now();  // the committer thread's only
+    steady::duration busy_{};
+    size_t window_commits_ = 0, window_rows_ = 0;
     std::thread thread_;
 };
 
@@ -1995,6 +2013,7 @@ int run_collector(const collector_desc& desc) {
     wd.retry_scale = desc.webhook_retry_scale;
     wd.keep_ms = desc.webhook_keep_ms;
     wd.keep_count = desc.webhook_keep;
+    wd.yield_ms = desc.webhook_yield_ms;
     wd.log = [](const std::string& level, const std::string& msg, const std::string& endpoint, const std::string& detail) {
         log_line({{"level", level}, {"msg", msg}, {"url", endpoint}, {"detail", detail}});
     };
@@ -2011,7 +2030,10 @@ int run_collector(const collector_desc& desc) {
     change_feed feed;
     feed.publish(storage->last_cursor());
     group_committer committer(*storage, feed, *metrics);
-    if (webhooks) committer.after_commit = [w = webhooks.get()] { w->wake(); };
+    if (webhooks) {
+        committer.after_commit = [w = webhooks.get()] { w->wake(); };
+        committer.on_saturated = [w = webhooks.get()] { w->ingest_saturated(); };
+    }
     rate_limiter limiter(desc.rate, desc.burst);
     stream_hub hub(*storage, feed);
     // Other collectors' commits (PostgreSQL) wake this one's streams like its own do.

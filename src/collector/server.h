@@ -50,6 +50,7 @@ struct collector_desc {
     // Finished deliveries kept per endpoint (webhook_sender_desc): --webhook-keep-days, --webhook-keep.
     int64_t webhook_keep_ms = 7LL * 24 * 3600 * 1000;
     uint64_t webhook_keep = 10000;
+    int64_t webhook_yield_ms = 10000;  // --webhook-yield: deliveries wait while ingestion is saturated
 };
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.

@@ -490,8 +490,9 @@ public:
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
         if (!fan_out(false, error)) return false;
-        statement q;
-        if (!q.prepare(outbox_.db,
+        statement& q = due_;
+        if (!q.s &&
+            !q.prepare(outbox_.db,
                        "SELECT o.id, o.endpoint, o.webhook_id, o.event, o.response_id, o.cursor, o.created_ms, COALESCE(b.body, o.body), "
                        "o.state, o.attempts, o.next_ms, o.last_attempt_ms, o.last_status, o.last_error FROM outbox o "
                        "LEFT JOIN outbox_bodies b ON b.id = o.body_id WHERE o.endpoint = ?1 AND o.state = 0 AND o.next_ms <= ?2 "
@@ -500,15 +501,19 @@ public:
         q.bind(1, endpoint);
         q.bind(2, now_ms);
         q.bind(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
-        if (!read_deliveries(q, out, error)) return false;
-        statement next;
-        if (!next.prepare(outbox_.db, "SELECT COALESCE(MIN(next_ms), 0) FROM outbox WHERE endpoint = ?1 AND state = 0 AND next_ms > ?2"))
+        bool read = read_deliveries(q, out, error);
+        q.reset();  // a kept statement must not hold its read transaction open
+        if (!read) return false;
+        statement& next = due_next_;
+        if (!next.s &&
+            !next.prepare(outbox_.db, "SELECT COALESCE(MIN(next_ms), 0) FROM outbox WHERE endpoint = ?1 AND state = 0 AND next_ms > ?2"))
             return fail_outbox(error);
         next.bind(1, endpoint);
         next.bind(2, now_ms);
-        if (sqlite3_step(next.s) != SQLITE_ROW) return fail_outbox(error);
-        next_ms_out = sqlite3_column_int64(next.s, 0);
-        return true;
+        bool found = sqlite3_step(next.s) == SQLITE_ROW;
+        next_ms_out = found ? sqlite3_column_int64(next.s, 0) : 0;
+        next.reset();
+        return found || fail_outbox(error);
     }
 
     bool outbox_record(const std::vector<outbox_attempt>& attempts, std::string& error) override {
@@ -516,10 +521,10 @@ public:
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
         if (!sqlite_exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
-        statement u;
-        if (!u.prepare(outbox_.db,
-                       "UPDATE outbox SET attempts = attempts + 1, state = ?2, next_ms = ?3, last_attempt_ms = ?4, "
-                       "last_status = ?5, last_error = ?6 WHERE id = ?1")) {
+        statement& u = record_;
+        if (!u.s && !u.prepare(outbox_.db,
+                               "UPDATE outbox SET attempts = attempts + 1, state = ?2, next_ms = ?3, last_attempt_ms = ?4, "
+                               "last_status = ?5, last_error = ?6 WHERE id = ?1")) {
             fail_outbox(error);
             return rollback_outbox();
         }
@@ -533,9 +538,11 @@ public:
             u.bind(6, a.error);
             if (sqlite3_step(u.s) != SQLITE_DONE) {
                 fail_outbox(error);
+                u.reset();
                 return rollback_outbox();
             }
         }
+        u.reset();
         if (!sqlite_exec(outbox_.db, "COMMIT", error)) return rollback_outbox();
         return true;
     }
@@ -807,17 +814,19 @@ private:
         const int64_t chunk = all ? 500 : 64;
         while (fanned_out_ < last_body_id_.load()) {
             if (!sqlite_exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
-            statement mark, top, add, move;
-            if (!mark.prepare(outbox_.db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'outbox_fanned_out'") ||
-                !top.prepare(outbox_.db, "SELECT COALESCE(MAX(id), 0) FROM outbox_bodies") ||
-                !add.prepare(outbox_.db,
-                             "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms, body_id) "
-                             "SELECT j.value, b.webhook_id, b.event, b.response_id, b.cursor, b.created_ms, '', b.created_ms, b.id "
-                             "FROM outbox_bodies b, json_each(b.endpoints) j WHERE b.id > ?1 AND b.id <= ?2 AND b.endpoints <> '' "
-                             "ORDER BY b.id, j.key") ||
-                !move.prepare(outbox_.db, "UPDATE meta SET value = ?1 WHERE key = 'outbox_fanned_out'") ||
+            statement &mark = fan_mark_, &top = fan_top_, &add = fan_add_, &move = fan_move_;
+            if ((!mark.s && !mark.prepare(outbox_.db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'outbox_fanned_out'")) ||
+                (!top.s && !top.prepare(outbox_.db, "SELECT COALESCE(MAX(id), 0) FROM outbox_bodies")) ||
+                (!add.s &&
+                 !add.prepare(outbox_.db,
+                              "INSERT INTO outbox (endpoint, webhook_id, event, response_id, cursor, created_ms, body, next_ms, body_id) "
+                              "SELECT j.value, b.webhook_id, b.event, b.response_id, b.cursor, b.created_ms, '', b.created_ms, b.id "
+                              "FROM outbox_bodies b, json_each(b.endpoints) j WHERE b.id > ?1 AND b.id <= ?2 AND b.endpoints <> '' "
+                              "ORDER BY b.id, j.key")) ||
+                (!move.s && !move.prepare(outbox_.db, "UPDATE meta SET value = ?1 WHERE key = 'outbox_fanned_out'")) ||
                 sqlite3_step(mark.s) != SQLITE_ROW || sqlite3_step(top.s) != SQLITE_ROW) {
                 fail_outbox(error);
+                mark.reset(), top.reset();
                 return rollback_outbox();
             }
             int64_t from = sqlite3_column_int64(mark.s, 0), highest = sqlite3_column_int64(top.s, 0);
@@ -827,6 +836,7 @@ private:
             move.bind(1, std::to_string(to));
             if (to > from && (sqlite3_step(add.s) != SQLITE_DONE || sqlite3_step(move.s) != SQLITE_DONE)) {
                 fail_outbox(error);
+                mark.reset(), top.reset(), add.reset(), move.reset();
                 return rollback_outbox();
             }
             mark.reset(), top.reset(), add.reset(), move.reset();
@@ -1062,6 +1072,10 @@ private:
     int64_t fanned_out_ = 0;                  // fan_out()'s mark as last read (outbox_mutex_)
     std::mutex outbox_mutex_;                 // guards outbox_
     db_handle outbox_;                        // the outbox connection, opened by set_outbox_router
+    // The sender's statements on outbox_, prepared on first use and kept (under outbox_mutex_);
+    // reset after each use, so none holds a read transaction open. Declared after outbox_:
+    // finalized before it closes.
+    statement due_, due_next_, record_, fan_mark_, fan_top_, fan_add_, fan_move_;
     std::atomic<uint64_t> last_cursor_{0};
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<reader>> readers_;

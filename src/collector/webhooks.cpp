@@ -451,9 +451,10 @@ struct webhook_sender::endpoint_run {
     std::string secret_key;  // decoded
     std::atomic<bool> disabled{false};
     int64_t last_send_ms = 0;
-    int64_t next_prune_ms = 0;  // 0: at the first chance
-    int64_t last_fetch_ms = 0;  // the last outbox read
-    size_t last_batch = 0;      // deliveries it returned
+    int64_t next_prune_ms = 0;   // 0: at the first chance
+    int64_t last_fetch_ms = 0;   // the last outbox read
+    size_t last_batch = 0;       // deliveries it returned
+    int64_t yield_since_ms = 0;  // when this run of saturation began to hold deliveries (0: none)
     std::thread thread;
 };
 
@@ -570,6 +571,8 @@ void webhook_sender::wake() {
     cv_.notify_all();
 }
 
+void webhook_sender::ingest_saturated() { saturated_at_ms_.store(wall_ms(), std::memory_order_relaxed); }
+
 void webhook_sender::stop() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -652,6 +655,21 @@ void webhook_sender::run(endpoint_run& e) {
             std::unique_lock<std::mutex> lock(mutex_);
             cv_.wait_for(lock, std::chrono::milliseconds(e.last_send_ms + 1000 - wall_ms()), [&] { return stopping_.load(); });
             continue;
+        }
+        if (desc_.yield_ms > 0) {
+            // Deliveries are durable and may wait; a 202 may not. While the writer is saturated,
+            // wait (up to yield_ms since this saturation began), and send once it is over.
+            int64_t now = wall_ms(), since = now - saturated_at_ms_.load(std::memory_order_relaxed);
+            if (since < 200) {
+                if (e.yield_since_ms == 0) e.yield_since_ms = now;
+                if (now - e.yield_since_ms < desc_.yield_ms) {
+                    std::unique_lock<std::mutex> lock(mutex_);
+                    cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_.load(); });
+                    continue;
+                }
+            } else if (since >= 1000) {
+                e.yield_since_ms = 0;
+            }
         }
         if (ep.digest.empty() && wall_ms() >= e.next_prune_ms) prune(e);
         if (int64_t since = wall_ms() - e.last_fetch_ms; since >= 0 && since < coalesce_ms(e.last_batch)) {

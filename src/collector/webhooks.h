@@ -6,6 +6,7 @@
 // [X] slack format ({"text"}), at most one message a second per endpoint
 // [X] one sender thread per endpoint: a receiver that hangs holds only its own deliveries
 // [X] finished deliveries pruned by age and count (keep_ms, keep_count)
+// [X] deliveries wait while ingestion is saturated, at most yield_ms (ingest_saturated())
 // [ ] HTTP-date Retry-After (seconds only), proxies of its own (libcurl's env proxy applies)
 //
 // [SECTION] Signing (pure)
@@ -129,6 +130,11 @@ struct webhook_sender_desc {
     // lists); pending ones and digests always stay. --webhook-keep-days, --webhook-keep.
     int64_t keep_ms = 7LL * 24 * 3600 * 1000;
     uint64_t keep_count = 10000;
+    // While ingestion is saturated (ingest_saturated() called within the last 200 ms), each
+    // endpoint's deliveries wait, for at most yield_ms from the start of the saturation; then they
+    // go out as usual until it has ended for a second. A burst then costs ingestion the outbox
+    // rows only; a longer one costs the deliveries too (BENCHMARKS.md, webhooks). 0: never wait.
+    int64_t yield_ms = 10000;
     std::function<void(const std::string& level, const std::string& msg, const std::string& endpoint, const std::string& detail)> log;
 };
 
@@ -144,6 +150,8 @@ public:
     // dashboard_url: replaces desc.dashboard_url when not empty.
     bool start(const std::string& dashboard_url, std::string& error);
     void wake();  // new deliveries may be due (after a commit, a replay, an enable)
+    // The writer was busy most of its last window (server.cpp's committer): deliveries wait.
+    void ingest_saturated();
     void stop();  // ends every thread (an attempt in flight is aborted)
     // Re-enables endpoint n (0-based) in storage and here.
     bool enable(size_t n, std::string& error);
@@ -164,6 +172,7 @@ private:
     std::condition_variable cv_;
     uint64_t wakes_ = 0;
     std::atomic<bool> stopping_{false};
+    std::atomic<int64_t> saturated_at_ms_{0};
 };
 
 }  // namespace npskit

@@ -8,6 +8,7 @@ import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { startCollector, answer, post, runToExit, collectorBinary, tempDir, removeDir, READ_KEY, waitFor } from './collector-harness.mjs';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const ADMIN_KEY = 'test-admin-key-4567';
@@ -396,6 +397,85 @@ test('slack format: at most one message a second, every answer in one of them', 
     for (const r of rx.requests) assert.deepEqual(Object.keys(r.payload), ['text']);
   } finally {
     await c.stop();
+    await rx.close();
+  }
+});
+
+// A burst of answers from 64 connections at once for `ms`, from a child process (so that this
+// process's receiver keeps answering): how many were acknowledged. The collector's writer is then
+// busy committing all the time (saturated).
+const burstScript = `
+import http from 'node:http';
+const [base, ms] = [process.argv[1], Number(process.argv[2])];
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+let acked = 0, n = 0;
+const until = Date.now() + ms;
+const one = (body) => new Promise((resolve, reject) => {
+  const req = http.request(base + '/v1/responses', { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
+    res.resume();
+    res.on('end', () => resolve(res.statusCode));
+  });
+  req.on('error', reject);
+  req.end(body);
+});
+await Promise.all(Array.from({ length: 64 }, async (_, k) => {
+  while (Date.now() < until) {
+    const id = 'burst-' + process.pid + '-' + k + '-' + (n++);
+    const body = JSON.stringify({ v: 1, id, survey: 'product-nps', score: 3, ts: new Date().toISOString() });
+    if ((await one(body)) === 202) acked += 1;
+  }
+}));
+agent.destroy();
+console.log(acked);
+`;
+async function burst(c, ms) {
+  const out = await new Promise((resolve, reject) => execFile(process.execPath, ['--input-type=module', '-e', burstScript, c.base, String(ms)],
+    { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+  return Number(out.trim());
+}
+
+test('deliveries wait while ingestion is saturated, at most --webhook-yield, then every one goes out', async () => {
+  const rx = await startReceiver(() => 200);
+  const run = async (yieldS, ms) => {
+    const c = await startCollector({ args: ['--quiet', '--rate', '0', '--threads', '80', '--webhook', rx.url, '--webhook-secret', SECRET,
+      '--webhook-yield', String(yieldS)] });
+    try {
+      const from = rx.requests.length;
+      const t0 = Date.now();
+      const acked = await burst(c, ms);
+      const t1 = Date.now();
+      // Every acknowledged answer is delivered once the burst is over (ids unique).
+      await waitFor(() => rx.requests.length - from >= acked, 60000, `${acked} deliveries`);
+      const mine = rx.requests.slice(from);
+      assert.equal(new Set(mine.map((r) => r.id)).size, acked);
+      const during = (a, b) => mine.filter((r) => r.at >= t0 + a && r.at < t0 + b).length;
+      return { acked, t0, t1, during, mine };
+    } finally {
+      await c.stop();
+    }
+  };
+  try {
+    // Never waiting (the behaviour before --webhook-yield): deliveries go out during the burst.
+    const eager = await run(0, 2000);
+    const eagerMid = eager.during(500, 2000);
+    // Waiting up to 30 s: after the first moments (the writer's first 100 ms window), nothing
+    // goes out until the burst ends.
+    const patient = await run(30, 2000);
+    const patientMid = patient.during(500, 2000);
+    // Waiting up to 1 s of a 3.5 s burst: deliveries resume before the burst ends.
+    const bounded = await run(1, 3500);
+    const boundedEnd = bounded.during(2200, 3500);
+    const boundedMid = bounded.during(300, 1000);
+    console.log(`# deliveries during the burst: yield 0: ${eagerMid} of ${eager.acked}; yield 30: ${patientMid} of ${patient.acked}; ` +
+      `yield 1: ${boundedMid} in 0.3–1 s, ${boundedEnd} in 2.2–3.5 s of ${bounded.acked}`);
+    assert.ok(eager.acked > 500 && patient.acked > 500 && bounded.acked > 500, 'the bursts saturate the writer');
+    // Here: yield 0 sends about a quarter of them during the burst, yield 30 none to 0.4 %.
+    assert.ok(eagerMid > eager.acked * 0.08, `yield 0 delivers while answers come: ${eagerMid} of ${eager.acked}`);
+    assert.ok(patientMid <= patient.acked * 0.03, `yield 30 holds deliveries during the burst: ${patientMid} of ${patient.acked}`);
+    assert.ok(boundedMid <= bounded.acked * 0.03, `yield 1 holds them at first: ${boundedMid} of ${bounded.acked}`);
+    assert.ok(boundedEnd >= Math.max(100, bounded.acked * 0.02), `yield 1 lets them go after a second: ${boundedEnd} of ${bounded.acked}`);
+    assert.deepEqual(rx.badSignatures, []);
+  } finally {
     await rx.close();
   }
 });
