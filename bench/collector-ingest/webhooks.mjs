@@ -129,15 +129,17 @@ async function ingest(n, mode, build) {
     const own0 = processCpuS(c.child.pid);
     const perS = await wrk(c.port);
     const ownWrk = processCpuS(c.child.pid) - own0;
+    const duringWrk = (await receivedSoFar()) - before;
     let drainS = null, left = null;
     if (n > 0 && mode === 'sent') {
-      // Every acknowledged answer owes n deliveries: time until none is pending (at most 60 s).
-      const t = now();
+      // Every acknowledged answer owes n deliveries: time until the receiver has them all (at
+      // most 60 s), then the log must show none pending. The receiver's count is polled, not the
+      // log: a read of the log fans out every delivery owed, which a sender does not do alone.
+      const t = now(), owed = Math.round(perS * seconds) * n;
       for (;;) {
-        left = await pending(c);
-        if (left === 0) { drainS = (now() - t) / 1000; break; }
-        if (now() - t > 60000) break;
-        await sleep(200);
+        if ((await receivedSoFar()) - before >= owed) { drainS = (now() - t) / 1000; left = await pending(c); break; }
+        if (now() - t > 60000) { left = await pending(c); break; }
+        await sleep(100);
       }
     }
     // held: the log's counts fan out every delivery owed first (SQLite: outbox rows made from
@@ -147,7 +149,7 @@ async function ingest(n, mode, build) {
     const ownAll = processCpuS(c.child.pid) - own0;
     const acked = perS * seconds;
     const delivered = (await receivedSoFar()) - before;
-    return { build: build.name, webhooks: n, mode, acknowledged_per_s: Math.round(perS), drain_s: drainS, pending_left: left, delivered,
+    return { build: build.name, webhooks: n, mode, acknowledged_per_s: Math.round(perS), drain_s: drainS, pending_left: left, delivered, delivered_during_wrk: duringWrk,
              collector_cpu_us_per_answer: (ownWrk * 1e6) / acked, collector_cpu_us_per_answer_with_drain: (ownAll * 1e6) / acked,
              sender_cpu_us_per_delivery: delivered > 10 ? (senderCpuS(c.child.pid) * 1e6) / delivered : null,
              receiver_cpu_us_per_request: delivered > 10 && !nginx ? (cpu.user + cpu.system) / delivered : null };
@@ -212,15 +214,15 @@ wrk POSTs new answers (every one qualifies: no filter) at ${connections} connect
 and its deliveries are committed (SQLite WAL, synchronous=FULL). Configurations alternate${builds.length > 1 ? ', old and new build side by side' : ''}, ${rounds} rounds.
 "held": the receiver's first answer is 410, which disables the endpoints, so the outbox rows are written and nothing more
 is sent (the outbox's own cost). "sent": the receiver (${nginx ? 'nginx, one worker, `return 200`, at nice 10 like the sender' : 'node'}, on the same 2 cores) answers 200 and
-deliveries go out while wrk runs; "sender CPU" is the collector's webhook threads per delivery; "drain": after wrk stops,
-until none is pending. Finished deliveries are pruned as by default (10,000 kept per endpoint) where the build prunes.
+deliveries go out while wrk runs; "sender CPU" is the collector's webhook threads per delivery; "sent during wrk": the share of the deliveries the receiver had when wrk
+stopped; "drain": after wrk stops, until the receiver has them all. Finished deliveries are pruned as by default (10,000 kept per endpoint) where the build prunes.
 "collector CPU / answer": the collector process's CPU time while wrk ran (and until the backlog drained; held: until one
 read of the log, which fans out the deliveries owed where the build defers that) over the answers
 acknowledged, which other load on the machine disturbs far less than answers/s; its "vs none" is the outbox's cost in CPU,
 the throughput it would cost a CPU-bound collector.
 
-| build | webhooks | deliveries | acknowledged/s (each round) | median | vs none | collector CPU / answer (with drain) | vs none | sender CPU / delivery | drain after wrk |
-|---|---:|---|---|---:|---:|---:|---:|---:|---|
+| build | webhooks | deliveries | acknowledged/s (each round) | median | vs none | collector CPU / answer (with drain) | vs none | sender CPU / delivery | sent during wrk | drain after wrk |
+|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|
 `;
 for (const [n, mode] of configs) for (const build of builds) {
   const rs = by(build.name, n, mode);
@@ -230,7 +232,7 @@ for (const [n, mode] of configs) for (const build of builds) {
   const drains = mode !== 'sent' ? '' : rs.map((x) => (x.drain_s !== null ? `${x.drain_s.toFixed(1)} s` : `${fmt(x.pending_left)} left after 60 s`)).join(', ');
   const cpu = median(rs.map((x) => x.collector_cpu_us_per_answer)), cpuAll = median(rs.map((x) => x.collector_cpu_us_per_answer_with_drain));
   const cpuBase = median(by(build.name, 0, 'none').map((x) => x.collector_cpu_us_per_answer_with_drain));
-  md += `| ${build.name} | ${n} | ${n === 0 ? '' : mode} | ${rs.map((x) => fmt(x.acknowledged_per_s)).join(', ')} | ${fmt(m)} | ${n === 0 ? '' : pct((m - base) / base)} | ${fmt(cpu)} µs (${fmt(cpuAll)} µs) | ${n === 0 ? '' : pct((cpuAll - cpuBase) / cpuBase)} | ${mode === 'sent' ? us('sender_cpu_us_per_delivery') : ''} | ${drains} |\n`;
+  md += `| ${build.name} | ${n} | ${n === 0 ? '' : mode} | ${rs.map((x) => fmt(x.acknowledged_per_s)).join(', ')} | ${fmt(m)} | ${n === 0 ? '' : pct((m - base) / base)} | ${fmt(cpu)} µs (${fmt(cpuAll)} µs) | ${n === 0 ? '' : pct((cpuAll - cpuBase) / cpuBase)} | ${mode === 'sent' ? us('sender_cpu_us_per_delivery') : ''} | ${mode === 'sent' ? `${Math.round(100 * median(rs.map((x) => x.delivered_during_wrk / Math.max(1, x.delivered))))} %` : ''} | ${drains} |\n`;
 }
 md += `
 Delivery latency, 1 webhook (the node receiver, which notes arrival times): ${posts} answers POSTed 10 ms apart; 202 received → request at the receiver:

@@ -489,7 +489,7 @@ public:
                     std::string& error) override {
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (!outbox_ready(error)) return false;
-        if (!fan_out(false, error)) return false;
+        if (!fan_out(false, error, static_cast<int64_t>(std::clamp<size_t>(limit, 1, 500)))) return false;
         statement& q = due_;
         if (!q.s &&
             !q.prepare(outbox_.db,
@@ -806,12 +806,12 @@ private:
     // On the outbox connection, under outbox_mutex_: makes the deliveries that outbox_bodies rows
     // above the 'outbox_fanned_out' mark owe into outbox rows (next_ms = created_ms, body_id), at
     // most a chunk of bodies per transaction, and moves the mark, in the same transaction (a
-    // crash repeats none and loses none). all = false: one small chunk (a sender's read, at nice
-    // 10: the write lock it holds is short, as a thread the CPUs put off may hold it while the
-    // writer waits; the rest follows on its next read); true: until none is left (counts and
-    // listings are then exact).
-    bool fan_out(bool all, std::string& error) {
-        const int64_t chunk = all ? 500 : 64;
+    // crash repeats none and loses none). all = false: one chunk of `some` bodies (a sender's
+    // read, as many as it asks for: 64 while ingestion is saturated, so that the write lock a
+    // thread at nice 10 holds is short; the rest follows on its next read); true: until none is
+    // left (counts and listings are then exact).
+    bool fan_out(bool all, std::string& error, int64_t some = 64) {
+        const int64_t chunk = all ? 500 : some;
         while (fanned_out_ < last_body_id_.load()) {
             if (!sqlite_exec(outbox_.db, "BEGIN IMMEDIATE", error)) return false;
             statement &mark = fan_mark_, &top = fan_top_, &add = fan_add_, &move = fan_move_;

@@ -683,7 +683,10 @@ void webhook_sender::run(endpoint_run& e) {
         due.clear();
         int64_t next_ms = 0;
         int64_t now = wall_ms();
-        if (!storage_.outbox_due(e.key, now, slack ? 20 : batch_limit, due, next_ms, error)) {
+        // While ingestion is saturated (the yield ran out), smaller reads: each is a turn at the
+        // write lock (SQLite's fan-out) that the writer then waits for.
+        bool saturated = now - saturated_at_ms_.load(std::memory_order_relaxed) < 200;
+        if (!storage_.outbox_due(e.key, now, slack ? 20 : saturated ? 64 : batch_limit, due, next_ms, error)) {
             desc_.log("error", "webhook outbox read failed", redact_url(ep.url), error);
             std::unique_lock<std::mutex> lock(mutex_);
             cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
