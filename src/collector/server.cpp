@@ -166,7 +166,7 @@ public:
     static constexpr size_t max_queue = 20000;
     static constexpr size_t max_batch = 1000;
     std::function<void()> after_commit;  // set before the first submit: wakes the webhook sender
-    std::function<void()> on_saturated;  // likewise: the writer was busy 80 % of the last window
+    std::function<void()> on_saturated;  // likewise: the last window was saturated (below)
 
 private:
     struct job {
@@ -195,18 +195,21 @@ private:
             bool ok = storage_.write(records, results, error);
             auto ended = steady::now();
             metrics_.commit(records.size(), std::chrono::duration<double>(ended - began).count(), ok);
-            // Saturated: writing 70 % of a window of at least 100 ms, two or more answers a commit
-            // on average (they queue behind each other). An idle gap makes the window long and
-            // the share small; a trickle of answers committed one by one is not saturation.
+            // Saturated: two or more answers a commit on average over a window of at least 100 ms
+            // (they queue behind each other) while writing half of it; still saturated while it
+            // writes 30 % (deliveries going out take the writer's CPU, a shared machine dips). An
+            // idle gap makes the window long and the share small; a trickle of answers committed one
+            // by one is not saturation.
             busy_ += ended - began;
             window_commits_ += 1;
             window_rows_ += records.size();
             if (ended - window_start_ >= std::chrono::milliseconds(100)) {
-                bool saturated = busy_ * 10 >= (ended - window_start_) * 7 && window_rows_ >= 2 * window_commits_;
+                int share = saturated_ ? 3 : 5;
+                saturated_ = busy_ * 10 >= (ended - window_start_) * share && window_rows_ >= 2 * window_commits_;
                 window_start_ = ended;
                 busy_ = {};
                 window_commits_ = window_rows_ = 0;
-                if (saturated && on_saturated) on_saturated();
+                if (saturated_ && on_saturated) on_saturated();
             }
             if (!ok) log_line({{"level", "error"}, {"msg", "write failed"}, {"error", error}, {"rows", batch.size()}});
             static const write_result none{};
@@ -226,6 +229,7 @@ private:
     steady::time_point window_start_ = steady::now();  // the committer thread's only
     steady::duration busy_{};
     size_t window_commits_ = 0, window_rows_ = 0;
+    bool saturated_ = false;  // the last window's verdict
     std::thread thread_;
 };
 

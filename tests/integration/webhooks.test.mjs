@@ -402,14 +402,14 @@ test('slack format: at most one message a second, every answer in one of them', 
 });
 
 // A burst of answers from 64 connections at once for `ms`, from a child process (so that this
-// process's receiver keeps answering): how many were acknowledged. The collector's writer is then
-// busy committing all the time (saturated).
+// process's receiver keeps answering): how many were acknowledged, and when it began (the child
+// takes a moment to start). The collector's writer is then busy committing (saturated).
 const burstScript = `
 import http from 'node:http';
 const [base, ms] = [process.argv[1], Number(process.argv[2])];
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 let acked = 0, n = 0;
-const until = Date.now() + ms;
+const start = Date.now(), until = start + ms;
 const one = (body) => new Promise((resolve, reject) => {
   const req = http.request(base + '/v1/responses', { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
     res.resume();
@@ -426,12 +426,12 @@ await Promise.all(Array.from({ length: 64 }, async (_, k) => {
   }
 }));
 agent.destroy();
-console.log(acked);
+console.log(JSON.stringify({ acked, start }));
 `;
 async function burst(c, ms) {
   const out = await new Promise((resolve, reject) => execFile(process.execPath, ['--input-type=module', '-e', burstScript, c.base, String(ms)],
     { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
-  return Number(out.trim());
+  return JSON.parse(out);
 }
 
 test('deliveries wait while ingestion is saturated, at most --webhook-yield, then every one goes out', async () => {
@@ -441,15 +441,13 @@ test('deliveries wait while ingestion is saturated, at most --webhook-yield, the
       '--webhook-yield', String(yieldS)] });
     try {
       const from = rx.requests.length;
-      const t0 = Date.now();
-      const acked = await burst(c, ms);
-      const t1 = Date.now();
+      const { acked, start: t0 } = await burst(c, ms);
       // Every acknowledged answer is delivered once the burst is over (ids unique).
       await waitFor(() => rx.requests.length - from >= acked, 60000, `${acked} deliveries`);
       const mine = rx.requests.slice(from);
       assert.equal(new Set(mine.map((r) => r.id)).size, acked);
       const during = (a, b) => mine.filter((r) => r.at >= t0 + a && r.at < t0 + b).length;
-      return { acked, t0, t1, during, mine };
+      return { acked, during };
     } finally {
       await c.stop();
     }
@@ -469,10 +467,13 @@ test('deliveries wait while ingestion is saturated, at most --webhook-yield, the
     console.log(`# deliveries during the burst: yield 0: ${eagerMid} of ${eager.acked}; yield 30: ${patientMid} of ${patient.acked}; ` +
       `yield 1: ${boundedMid} in 0.3–1 s, ${boundedEnd} in 2.2–3.5 s of ${bounded.acked}`);
     assert.ok(eager.acked > 500 && patient.acked > 500 && bounded.acked > 500, 'the bursts saturate the writer');
-    // Here: yield 0 sends about a quarter of them during the burst, yield 30 none to 0.4 %.
-    assert.ok(eagerMid > eager.acked * 0.08, `yield 0 delivers while answers come: ${eagerMid} of ${eager.acked}`);
-    assert.ok(patientMid <= patient.acked * 0.03, `yield 30 holds deliveries during the burst: ${patientMid} of ${patient.acked}`);
-    assert.ok(boundedMid <= bounded.acked * 0.03, `yield 1 holds them at first: ${boundedMid} of ${bounded.acked}`);
+    // Here: yield 0 sends a sixth to a quarter of them during the burst (8 % with a CPU hog beside it), yield
+    // 30 none (2 % with the hog). Shares, not counts: a loaded machine acknowledges fewer.
+    const share = (n, of) => n / of;
+    assert.ok(share(eagerMid, eager.acked) > 0.04, `yield 0 delivers while answers come: ${eagerMid} of ${eager.acked}`);
+    assert.ok(share(patientMid, patient.acked) <= 0.05, `yield 30 holds deliveries during the burst: ${patientMid} of ${patient.acked}`);
+    assert.ok(share(eagerMid, eager.acked) > 2 * share(patientMid, patient.acked), 'yield 30 sends fewer than yield 0, by far');
+    assert.ok(share(boundedMid, bounded.acked) <= 0.05, `yield 1 holds them at first: ${boundedMid} of ${bounded.acked}`);
     assert.ok(boundedEnd >= Math.max(100, bounded.acked * 0.02), `yield 1 lets them go after a second: ${boundedEnd} of ${bounded.acked}`);
     assert.deepEqual(rx.badSignatures, []);
   } finally {
